@@ -1,0 +1,409 @@
+// Real redis-server processes for tests: single nodes and small Redis Clusters on loopback.
+//
+// Every process is tracked by pid and SIGKILLed when the test process exits, whatever the
+// reason (failed assertion, uncaught error, Ctrl-C), so a crashed run never leaves servers behind.
+// The harness speaks RESP itself (no ioredis) so that it tests nothing with the code under test.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, mkdirSync, existsSync } from 'node:fs';
+import { createServer, createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface RedisServer {
+  host: string;
+  port: number;
+  /** "127.0.0.1:PORT" */
+  node: string;
+  /** "redis://127.0.0.1:PORT" */
+  url: string;
+  /** pid of the current process (changes after restart()). */
+  readonly pid: number;
+  /** Graceful stop (SIGTERM, then SIGKILL after 2 s); removes the temp dir. */
+  stop(): Promise<void>;
+  /** SIGKILL, for outage tests; the temp dir stays so restart() can reuse it. */
+  kill(): Promise<void>;
+  /** Starts again on the same port (and, for cluster nodes, the same nodes.conf). */
+  restart(): Promise<void>;
+}
+
+export interface RedisClusterHandle {
+  /** "127.0.0.1:PORT" of every master. */
+  nodes: string[];
+  servers: RedisServer[];
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const START_TIMEOUT_MS = 10_000;
+
+// ---- cleanup on exit ------------------------------------------------------------------------
+
+const livePids = new Set<number>();
+const liveDirs = new Set<string>();
+let exitHookInstalled = false;
+
+function cleanupSync(): void {
+  for (const pid of livePids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  livePids.clear();
+  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
+  liveDirs.clear();
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', cleanupSync);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    // Signals skip 'exit' handlers by default: clean up, then die of the same signal.
+    process.once(sig, () => {
+      cleanupSync();
+      process.kill(process.pid, sig);
+    });
+  }
+}
+
+// ---- helpers --------------------------------------------------------------------------------
+
+let redisServerChecked = false;
+function assertRedisInstalled(): void {
+  if (redisServerChecked) return;
+  const r = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    throw new Error(
+      'redis-server not found on PATH: install it (Debian: apt-get install redis-server, or run scripts/setup.sh)',
+    );
+  }
+  redisServerChecked = true;
+}
+
+/** A port the kernel just handed out on loopback; racy by nature, so callers retry on bind failure. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, HOST, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export type RespValue = string | number | null | RespValue[] | Error;
+
+function encode(args: (string | number)[]): string {
+  let s = `*${args.length}\r\n`;
+  for (const a of args) {
+    const b = Buffer.from(String(a));
+    s += `$${b.length}\r\n${b.toString()}\r\n`;
+  }
+  return s;
+}
+
+/** Parses one RESP value at `pos`; returns undefined when the buffer is incomplete. */
+function parse(buf: Buffer, pos: number): { value: RespValue; end: number } | undefined {
+  const eol = buf.indexOf('\r\n', pos);
+  if (eol < 0) return undefined;
+  const type = String.fromCharCode(buf[pos]);
+  const line = buf.toString('utf8', pos + 1, eol);
+  switch (type) {
+    case '+':
+      return { value: line, end: eol + 2 };
+    case '-':
+      return { value: new Error(line), end: eol + 2 };
+    case ':':
+      return { value: Number(line), end: eol + 2 };
+    case '$': {
+      const n = Number(line);
+      if (n < 0) return { value: null, end: eol + 2 };
+      if (buf.length < eol + 2 + n + 2) return undefined;
+      return { value: buf.toString('utf8', eol + 2, eol + 2 + n), end: eol + 2 + n + 2 };
+    }
+    case '*': {
+      const n = Number(line);
+      if (n < 0) return { value: null, end: eol + 2 };
+      const out: RespValue[] = [];
+      let p = eol + 2;
+      for (let i = 0; i < n; i++) {
+        const r = parse(buf, p);
+        if (!r) return undefined;
+        out.push(r.value);
+        p = r.end;
+      }
+      return { value: out, end: p };
+    }
+    default:
+      throw new Error(`unexpected RESP type byte ${JSON.stringify(type)}`);
+  }
+}
+
+/** Sends one command on a fresh connection and resolves with its reply (a `-ERR` reply resolves as an Error). */
+export function rawCommand(port: number, args: (string | number)[], timeoutMs = 2000): Promise<RespValue> {
+  return new Promise((resolve, reject) => {
+    const sock = createConnection({ host: HOST, port });
+    let buf = Buffer.alloc(0);
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`redis ${HOST}:${port} ${String(args[0])}: no reply within ${timeoutMs} ms`));
+    }, timeoutMs);
+    sock.on('connect', () => sock.write(encode(args)));
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      const r = parse(buf, 0);
+      if (r) {
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(r.value);
+      }
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      sock.destroy();
+      reject(e);
+    });
+  });
+}
+
+async function ok(port: number, args: (string | number)[]): Promise<RespValue> {
+  const r = await rawCommand(port, args);
+  if (r instanceof Error) throw new Error(`redis ${HOST}:${port} ${args.join(' ')}: ${r.message}`);
+  return r;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Thrown by a probe to stop waiting at once (e.g. the process died). */
+class Fatal extends Error {}
+
+async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      if (await probe()) return;
+    } catch (e) {
+      if (e instanceof Fatal) throw new Error(e.message);
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      const why = last instanceof Error ? `: ${last.message}` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+    }
+    await sleep(25);
+  }
+}
+
+function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve(false), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+}
+
+// ---- one server -----------------------------------------------------------------------------
+
+interface Spawned {
+  child: ChildProcess;
+  stderr: () => string;
+}
+
+function spawnRedis(port: number, dir: string, extra: string[]): Spawned {
+  const args = [
+    '--port', String(port),
+    '--bind', HOST,
+    '--dir', dir,
+    '--save', '',
+    '--appendonly', 'no',
+    '--daemonize', 'no',
+    '--protected-mode', 'no',
+    '--logfile', '',
+    '--loglevel', 'warning',
+    ...extra,
+  ];
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (d: Buffer) => {
+    out = (out + d.toString()).slice(-4000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  if (child.pid !== undefined) livePids.add(child.pid);
+  child.once('exit', () => {
+    if (child.pid !== undefined) livePids.delete(child.pid);
+  });
+  return { child, stderr: () => out };
+}
+
+async function launch(port: number, dir: string, extra: string[]): Promise<ChildProcess> {
+  const s = spawnRedis(port, dir, extra);
+  let exited = false;
+  s.child.once('exit', () => {
+    exited = true;
+  });
+  try {
+    await waitFor(`redis-server on ${HOST}:${port} to answer PING`, START_TIMEOUT_MS, async () => {
+      if (exited) throw new Fatal(`redis-server on port ${port} exited: ${s.stderr().trim() || 'no output'}`);
+      return (await rawCommand(port, ['PING'], 500)) === 'PONG';
+    });
+  } catch (e) {
+    s.child.kill('SIGKILL');
+    await waitExit(s.child, 2000);
+    throw e;
+  }
+  return s.child;
+}
+
+function isBindError(e: unknown): boolean {
+  return e instanceof Error && /Address already in use|bind/i.test(e.message);
+}
+
+class Server implements RedisServer {
+  readonly host = HOST;
+  readonly node: string;
+  readonly url: string;
+  private child: ChildProcess | undefined;
+
+  constructor(
+    readonly port: number,
+    private dir: string,
+    private readonly extra: string[],
+    child: ChildProcess,
+  ) {
+    this.node = `${HOST}:${port}`;
+    this.url = `redis://${HOST}:${port}`;
+    this.child = child;
+  }
+
+  get pid(): number {
+    return this.child?.pid ?? -1;
+  }
+
+  async kill(): Promise<void> {
+    const c = this.child;
+    if (!c) return;
+    c.kill('SIGKILL');
+    await waitExit(c, 5000);
+    this.child = undefined;
+  }
+
+  async stop(): Promise<void> {
+    const c = this.child;
+    if (c) {
+      c.kill('SIGTERM');
+      if (!(await waitExit(c, 2000))) {
+        c.kill('SIGKILL');
+        await waitExit(c, 5000);
+      }
+      this.child = undefined;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+    liveDirs.delete(this.dir);
+  }
+
+  async restart(): Promise<void> {
+    if (this.child) await this.kill();
+    if (!existsSync(this.dir)) {
+      mkdirSync(this.dir, { recursive: true });
+      liveDirs.add(this.dir);
+    }
+    // The port was ours a moment ago; a TIME_WAIT or a racing test can still hold it briefly.
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      try {
+        this.child = await launch(this.port, this.dir, this.extra);
+        return;
+      } catch (e) {
+        if (!isBindError(e) || Date.now() > deadline) throw e;
+        await sleep(100);
+      }
+    }
+  }
+}
+
+/** Starts a throw-away redis-server on a free loopback port; extra `args` go to its command line. */
+export async function startRedis(opts: { args?: string[] } = {}): Promise<RedisServer> {
+  assertRedisInstalled();
+  installExitHook();
+  const extra = opts.args ?? [];
+  let lastErr: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), `snf-redis-${port}-`));
+    liveDirs.add(dir);
+    try {
+      const child = await launch(port, dir, extra);
+      return new Server(port, dir, extra, child);
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      liveDirs.delete(dir);
+      lastErr = e;
+      if (!isBindError(e)) throw e;
+    }
+  }
+  throw lastErr instanceof Error ? lastErr : new Error('could not start redis-server');
+}
+
+// ---- cluster --------------------------------------------------------------------------------
+
+const SLOTS = 16384;
+
+/**
+ * Starts `masters` cluster-enabled servers, assigns contiguous slot ranges, introduces them with
+ * CLUSTER MEET and waits until every node reports cluster_state:ok and knows every other node.
+ * Done by hand rather than with `redis-cli --cluster create` so that 1 or 2 masters work too.
+ */
+export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle> {
+  if (!Number.isInteger(masters) || masters < 1) throw new Error(`masters: must be a positive integer, got ${masters}`);
+  const servers: RedisServer[] = [];
+  const stop = async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+  };
+  try {
+    for (let i = 0; i < masters; i++) {
+      servers.push(
+        await startRedis({
+          args: [
+            '--cluster-enabled', 'yes',
+            '--cluster-config-file', 'nodes.conf',
+            '--cluster-node-timeout', '2000',
+            // Tests kill nodes on purpose; the survivors should keep serving their own slots.
+            '--cluster-require-full-coverage', 'no',
+          ],
+        }),
+      );
+    }
+    for (let i = 0; i < masters; i++) {
+      const lo = Math.floor((i * SLOTS) / masters);
+      const hi = Math.floor(((i + 1) * SLOTS) / masters) - 1;
+      // Distinct epochs up front avoid the epoch-collision dance and make the slot map settle fast.
+      await ok(servers[i].port, ['CLUSTER', 'SET-CONFIG-EPOCH', i + 1]);
+      await ok(servers[i].port, ['CLUSTER', 'ADDSLOTSRANGE', lo, hi]);
+    }
+    for (let i = 1; i < masters; i++) await ok(servers[i].port, ['CLUSTER', 'MEET', HOST, servers[0].port]);
+    await waitFor(`cluster_state:ok on all ${masters} nodes`, 20_000, async () => {
+      for (const s of servers) {
+        const info = await ok(s.port, ['CLUSTER', 'INFO']);
+        if (typeof info !== 'string' || !/cluster_state:ok/.test(info)) return false;
+        if (!new RegExp(`cluster_known_nodes:${masters}\\b`).test(info)) return false;
+        if (!new RegExp(`cluster_slots_assigned:${SLOTS}\\b`).test(info)) return false;
+      }
+      return true;
+    });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { nodes: servers.map((s) => s.node), servers, stop };
+}
