@@ -69,7 +69,7 @@ describe('test/support/redis: single server', function () {
     } catch (e) {
       err = e;
     }
-    expect(String(err)).to.match(/redis-server on port \d+ exited: .*no-such-option/i);
+    expect(String(err)).to.match(/redis-server on port \d+ exited: [\s\S]*no-such-option/i);
   });
 });
 
