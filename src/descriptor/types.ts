@@ -1,0 +1,106 @@
+// The shape of a vnf-descriptors/*.yaml file once it passed schema and semantic validation.
+// The NF configuration reuses the engine's own types so the descriptor cannot drift from what
+// the data plane loads.
+import type { FirewallConfig, LbConfig, NatConfig, NfKind, Side, Timeouts } from '../dataplane/types.js';
+
+export interface SwImage {
+  name: string;
+  version: string;
+  diskFormat: 'qcow2' | 'raw';
+  containerFormat: 'bare';
+  minDiskGb: number;
+  minRamMb: number;
+  sizeGb: number;
+  checksum: { algorithm: 'sha-256' | 'sha-512'; hash: string };
+}
+
+export interface ConnectionPoint {
+  role: 'management' | 'data';
+  /** Which side of the NF a data CP faces. */
+  side?: Side;
+  /** `direct`: an SR-IOV virtual function; `normal`: a virtio port. */
+  vnicType: 'normal' | 'direct';
+  order: number;
+}
+
+export interface NfVdu {
+  vcpu: number;
+  memoryMb: number;
+  diskGb: number;
+  image: string;
+  dataplane: 'afpacket' | 'dpdk';
+  cpuPolicy: 'shared' | 'dedicated';
+  hugepages?: '2MB' | '1GB';
+  connectionPoints: Record<string, ConnectionPoint>;
+}
+
+export interface StoreVdu {
+  vcpu: number;
+  memoryMb: number;
+  diskGb: number;
+  image: string;
+  /** Redis nodes: masters + replicas. */
+  instances: number;
+  /** Persistent volume per node for the Redis append-only file. */
+  volumeGb: number;
+  port: number;
+}
+
+export type StoreRef =
+  | { kind: 'external'; nodes: string[]; cluster: boolean }
+  | { kind: 'vdu'; cluster: boolean };
+
+export interface ScalingAspect {
+  min: number;
+  max: number;
+  delta: number;
+}
+
+export interface InstantiationLevel {
+  description: string;
+  nf_instances: number;
+}
+
+export interface Flavour {
+  description: string;
+  vdus: { nf: NfVdu; store?: StoreVdu };
+  store: StoreRef;
+  scaling: { nf_instances: ScalingAspect };
+  instantiationLevels: { default: string; levels: Record<string, InstantiationLevel> };
+}
+
+export interface NfConfiguration {
+  nat?: NatConfig;
+  firewall?: FirewallConfig;
+  lb?: LbConfig;
+  timeouts?: Partial<Timeouts>;
+}
+
+export interface Monitoring {
+  prometheus: { port: number; path: string };
+  ves: { collectorUrl: string; reportingIntervalS: number };
+}
+
+export interface VnfDescriptor {
+  /** Short machine name: file and resource names are derived from it. */
+  name: string;
+  nf: NfKind;
+  descriptorId: string;
+  descriptorVersion: string;
+  provider: string;
+  productName: string;
+  softwareVersion: string;
+  releaseDateTime: string;
+  vnfmInfo: string[];
+  images: Record<string, SwImage>;
+  flavours: Record<string, Flavour>;
+  config: NfConfiguration;
+  monitoring: Monitoring;
+  lcm: { adapterUrl: string };
+}
+
+/** One problem found in a descriptor: a dotted field path and what is wrong there. */
+export interface DescriptorIssue {
+  path: string;
+  message: string;
+}
