@@ -1,0 +1,16 @@
+// Control-plane access to the state store: one import for callers outside src/store.
+export { connectStore, closeStore, parseSeed, isCluster, type StoreClient, type ConnectOptions } from './connect.js';
+export { ctlKeys, regKeys, vnfKeyMatcher, assertName } from './keys.js';
+export {
+  writeTables,
+  readTables,
+  readTablesSnapshot,
+  readGeneration,
+  setBackendState,
+  watchTables,
+  type TablesSnapshot,
+  type WatchOptions,
+} from './control-tables.js';
+export { normalizeTables, TableValidationError, DEFAULT_TIMEOUTS, type NormalizedTables } from './validate.js';
+export { heartbeat, liveInstances, deregister, type InstanceInfo, type LiveInstance } from './registry.js';
+export { purgeVnf, type PurgeOptions, type PurgeProgress } from './purge.js';
