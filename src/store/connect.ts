@@ -105,7 +105,8 @@ async function detectCluster(seed: Seed, opts: ConnectOptions, password: string 
 /**
  * Connects to the store. `seeds`: one or more `host:port` / redis:// URLs (a cluster's slot map is
  * read from whichever answers). Throws a clear error if nothing answers within connectTimeoutMs.
- * The caller owns the client and ends it with quit() or disconnect().
+ * The caller owns the client: it should listen for 'error' (ioredis logs unhandled ones while it
+ * reconnects) and end it with closeStore().
  */
 export async function connectStore(seeds: string | string[], opts: ConnectOptions = {}): Promise<StoreClient> {
   const list = (Array.isArray(seeds) ? seeds : seeds.split(',')).filter((s) => s.trim() !== '');

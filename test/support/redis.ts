@@ -255,7 +255,9 @@ async function launch(port: number, dir: string, extra: string[]): Promise<Child
   try {
     await waitFor(`redis-server on ${HOST}:${port} to answer PING`, START_TIMEOUT_MS, async () => {
       if (exited) throw new Fatal(`redis-server on port ${port} exited: ${s.stderr().trim() || 'no output'}`);
-      return (await rawCommand(port, ['PING'], 500)) === 'PONG';
+      // Any reply means it is serving; with requirepass the reply is a NOAUTH error.
+      const r = await rawCommand(port, ['PING'], 500);
+      return r === 'PONG' || (r instanceof Error && /NOAUTH/.test(r.message));
     });
   } catch (e) {
     s.child.kill('SIGKILL');
