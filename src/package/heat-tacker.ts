@@ -1,0 +1,238 @@
+// Tacker BaseHOT per deployment flavour: BaseHOT/<flavour>/<stem>_<flavour>.yaml plus nested/
+// templates. Each VDU is an OS::Heat::AutoScalingGroup over a nested template whose server
+// resource is named after the VDU, which is how Tacker finds and scales it; `nfv` carries what
+// Tacker's grant decided (images, networks, desired capacity).
+import yaml from 'js-yaml';
+import type { VnfDescriptor } from '../descriptor/types.js';
+import { ASPECT, NF_VDU, STORE_NET_CIDR, STORE_VDU, STORE_VL, flavourModel, stem, type FlavourModel } from './model.js';
+import { nfUserData, storeUserData } from './userdata.js';
+
+export const HOT_VERSION = '2018-08-31';
+
+export const hotFileNames = {
+  top: (d: VnfDescriptor, flavourId: string) => `BaseHOT/${flavourId}/${stem(d)}_${flavourId}.yaml`,
+  nfNested: (flavourId: string) => `BaseHOT/${flavourId}/nested/${NF_VDU}.yaml`,
+  storeNested: (flavourId: string) => `BaseHOT/${flavourId}/nested/${STORE_VDU}.yaml`,
+};
+
+function dump(doc: object): string {
+  return yaml.dump(doc, { lineWidth: -1, noRefs: true });
+}
+
+const nfv = (...path: (string | number)[]) => ({ get_param: ['nfv', ...path] });
+
+/** Nova flavor extra specs that give the VDU what its data plane needs. */
+export function flavorExtraSpecs(m: FlavourModel): Record<string, string> {
+  const v = m.flavour.vdus.nf;
+  const specs: Record<string, string> = {};
+  if (v.cpuPolicy === 'dedicated') {
+    specs['hw:cpu_policy'] = 'dedicated';
+    specs['hw:cpu_thread_policy'] = 'isolate';
+  }
+  if (v.hugepages) specs['hw:mem_page_size'] = v.hugepages === '1GB' ? '1GB' : '2MB';
+  return specs;
+}
+
+function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
+  const f = m.flavour;
+  const v = f.vdus.nf;
+  const a = f.scaling.nf_instances;
+  const nfCps = m.cps.filter((c) => c.vdu === NF_VDU);
+  const parameters: Record<string, object> = {
+    nfv: { type: 'json', description: 'Tacker-supplied VDU / CP / VL parameters' },
+    ves_collector_url: {
+      type: 'string',
+      description: 'ONAP VES collector the NF instances report events to',
+      default: d.monitoring.ves.collectorUrl,
+    },
+  };
+  if (f.store.kind === 'external') {
+    parameters.store_nodes = {
+      type: 'comma_delimited_list',
+      description: 'Redis / Redis Cluster seed endpoints (host:port) of the external store',
+      default: f.store.nodes,
+    };
+  }
+
+  const nfProps: Record<string, unknown> = {
+    flavor: { get_resource: `${NF_VDU}_flavor` },
+    image: nfv('VDU', NF_VDU, 'vcImageId'),
+    vnf_name: { get_param: 'OS::stack_name' },
+    ves_collector_url: { get_param: 'ves_collector_url' },
+    store_nodes: f.store.kind === 'external'
+      ? { list_join: [',', { get_param: 'store_nodes' }] }
+      : { list_join: [',', { get_attr: [`${STORE_VDU}_scale_group`, 'outputs_list', 'endpoint'] }] },
+  };
+  for (const cp of nfCps) {
+    nfProps[`net_${cp.name}`] = cp.external ? nfv('CP', cp.id, 'network') : { get_resource: STORE_VL };
+  }
+
+  const resources: Record<string, object> = {
+    [`${NF_VDU}_flavor`]: {
+      type: 'OS::Nova::Flavor',
+      properties: {
+        vcpus: v.vcpu,
+        ram: v.memoryMb,
+        disk: v.diskGb,
+        ...(Object.keys(flavorExtraSpecs(m)).length ? { extra_specs: flavorExtraSpecs(m) } : {}),
+      },
+    },
+    [`${NF_VDU}_scale_group`]: {
+      type: 'OS::Heat::AutoScalingGroup',
+      ...(m.hasStoreVdu ? { depends_on: [`${STORE_VDU}_scale_group`] } : {}),
+      properties: {
+        min_size: a.min,
+        max_size: a.max,
+        desired_capacity: nfv('VDU', NF_VDU, 'desired_capacity'),
+        resource: { type: `${NF_VDU}.yaml`, properties: nfProps },
+      },
+    },
+    // Tacker v1 scales by signalling <aspect>_scale_out / _scale_in; v2 changes desired_capacity.
+    [`${ASPECT}_scale_out`]: {
+      type: 'OS::Heat::ScalingPolicy',
+      properties: { adjustment_type: 'change_in_capacity', auto_scaling_group_id: { get_resource: `${NF_VDU}_scale_group` }, scaling_adjustment: a.delta },
+    },
+    [`${ASPECT}_scale_in`]: {
+      type: 'OS::Heat::ScalingPolicy',
+      properties: { adjustment_type: 'change_in_capacity', auto_scaling_group_id: { get_resource: `${NF_VDU}_scale_group` }, scaling_adjustment: -a.delta },
+    },
+  };
+
+  const outputs: Record<string, object> = {};
+  if (m.hasStoreVdu) {
+    const s = f.vdus.store!;
+    resources[STORE_VL] = { type: 'OS::Neutron::Net' };
+    resources[`${STORE_VL}_subnet`] = {
+      type: 'OS::Neutron::Subnet',
+      properties: { ip_version: 4, network: { get_resource: STORE_VL }, cidr: STORE_NET_CIDR },
+    };
+    resources[`${STORE_VDU}_flavor`] = { type: 'OS::Nova::Flavor', properties: { vcpus: s.vcpu, ram: s.memoryMb, disk: s.diskGb } };
+    resources[`${STORE_VDU}_scale_group`] = {
+      type: 'OS::Heat::AutoScalingGroup',
+      depends_on: [`${STORE_VL}_subnet`],
+      properties: {
+        min_size: s.instances,
+        max_size: s.instances,
+        desired_capacity: s.instances,
+        resource: {
+          type: `${STORE_VDU}.yaml`,
+          properties: {
+            flavor: { get_resource: `${STORE_VDU}_flavor` },
+            image: nfv('VDU', STORE_VDU, 'vcImageId'),
+            net_store: { get_resource: STORE_VL },
+            volume_size: s.volumeGb,
+          },
+        },
+      },
+    };
+    outputs.store_nodes = {
+      description: 'Redis Cluster endpoints the NF instances were started with',
+      value: { get_attr: [`${STORE_VDU}_scale_group`, 'outputs_list', 'endpoint'] },
+    };
+  }
+  outputs.nf_instances = { description: 'Current number of NF instances', value: { get_attr: [`${NF_VDU}_scale_group`, 'current_size'] } };
+
+  return {
+    heat_template_version: HOT_VERSION,
+    description: `${d.productName} ${d.softwareVersion} BaseHOT for deployment flavour ${m.id}`,
+    parameters,
+    resources,
+    outputs,
+  };
+}
+
+function nfNested(d: VnfDescriptor, m: FlavourModel): object {
+  const nfCps = m.cps.filter((c) => c.vdu === NF_VDU);
+  const parameters: Record<string, object> = {
+    flavor: { type: 'string', description: 'Nova flavor of the NF instance' },
+    image: { type: 'string', description: 'Glance image of the NF instance' },
+    vnf_name: { type: 'string', description: 'VNF name: namespaces the instance state in the store' },
+    store_nodes: { type: 'string', description: 'Comma-separated host:port store endpoints' },
+    ves_collector_url: { type: 'string', description: 'VES collector URL' },
+  };
+  const resources: Record<string, object> = {};
+  for (const cp of nfCps) {
+    parameters[`net_${cp.name}`] = { type: 'string', description: `Network of connection point ${cp.id}` };
+    const props: Record<string, unknown> = { network: { get_param: `net_${cp.name}` } };
+    if (cp.vnicType === 'direct') props['binding:vnic_type'] = 'direct';
+    // Data ports forward traffic for other addresses (NAT, LB, firewall): anti-spoofing must be off.
+    if (cp.role === 'data') props.port_security_enabled = false;
+    resources[cp.id] = { type: 'OS::Neutron::Port', properties: props };
+  }
+  resources[NF_VDU] = {
+    type: 'OS::Nova::Server',
+    properties: {
+      name: { list_join: ['-', [{ get_param: 'vnf_name' }, NF_VDU, { get_param: 'OS::stack_id' }]] },
+      flavor: { get_param: 'flavor' },
+      image: { get_param: 'image' },
+      networks: nfCps.map((cp) => ({ port: { get_resource: cp.id } })),
+      metadata: { snf_vnf: { get_param: 'vnf_name' }, snf_nf: d.nf, snf_role: NF_VDU },
+      user_data_format: 'RAW',
+      user_data: {
+        str_replace: {
+          template: nfUserData(d, m.flavour),
+          params: {
+            __VNF_NAME__: { get_param: 'vnf_name' },
+            __STORE_NODES__: { get_param: 'store_nodes' },
+            __VES_COLLECTOR__: { get_param: 'ves_collector_url' },
+          },
+        },
+      },
+    },
+  };
+  return {
+    heat_template_version: HOT_VERSION,
+    description: `${d.productName} NF instance (VDU ${NF_VDU}), one per scaling step member`,
+    parameters,
+    resources,
+    outputs: { name: { value: { get_attr: [NF_VDU, 'name'] } } },
+  };
+}
+
+function storeNested(d: VnfDescriptor, m: FlavourModel): object {
+  const s = m.flavour.vdus.store!;
+  return {
+    heat_template_version: HOT_VERSION,
+    description: `${d.productName} Redis node (VDU ${STORE_VDU}) with its data volume`,
+    parameters: {
+      flavor: { type: 'string', description: 'Nova flavor of the Redis node' },
+      image: { type: 'string', description: 'Glance image of the Redis node' },
+      net_store: { type: 'string', description: 'VNF-internal store network' },
+      volume_size: { type: 'number', description: 'Data volume size in GB' },
+    },
+    resources: {
+      [`${STORE_VDU}_cp`]: { type: 'OS::Neutron::Port', properties: { network: { get_param: 'net_store' } } },
+      [`${STORE_VDU}_volume`]: { type: 'OS::Cinder::Volume', properties: { size: { get_param: 'volume_size' } } },
+      [STORE_VDU]: {
+        type: 'OS::Nova::Server',
+        properties: {
+          flavor: { get_param: 'flavor' },
+          image: { get_param: 'image' },
+          networks: [{ port: { get_resource: `${STORE_VDU}_cp` } }],
+          user_data_format: 'RAW',
+          user_data: storeUserData(m.flavour),
+        },
+      },
+      [`${STORE_VDU}_volume_attachment`]: {
+        type: 'OS::Cinder::VolumeAttachment',
+        properties: { instance_uuid: { get_resource: STORE_VDU }, volume_id: { get_resource: `${STORE_VDU}_volume` } },
+      },
+    },
+    outputs: {
+      endpoint: {
+        description: 'host:port of this Redis node',
+        value: { list_join: [':', [{ get_attr: [`${STORE_VDU}_cp`, 'fixed_ips', 0, 'ip_address'] }, String(s.port)]] },
+      },
+    },
+  };
+}
+
+/** All BaseHOT files of one flavour, path -> YAML text. */
+export function baseHot(d: VnfDescriptor, flavourId: string): Map<string, string> {
+  const m = flavourModel(d, flavourId);
+  const files = new Map<string, string>();
+  files.set(hotFileNames.top(d, flavourId), dump(topTemplate(d, m)));
+  files.set(hotFileNames.nfNested(flavourId), dump(nfNested(d, m)));
+  if (m.hasStoreVdu) files.set(hotFileNames.storeNested(flavourId), dump(storeNested(d, m)));
+  return files;
+}

@@ -1,0 +1,85 @@
+// Names derived once from a descriptor and shared by every generator and validator, so the
+// TOSCA VNFD, the Tacker BaseHOT and the ONAP modules cannot disagree about what exists.
+import type { Flavour, VnfDescriptor } from '../descriptor/types.js';
+
+export const NF_VDU = 'nf';
+export const STORE_VDU = 'store';
+export const STORE_VL = 'store_vl';
+export const ASPECT = 'nf_instances';
+export const HOOK_ARTIFACT = 'snf-lcm-hook';
+export const HOOK_SCRIPT = 'Scripts/snf_lcm_hook.py';
+/** Subnet of the VNF-internal link between NF instances and a store VDU. */
+export const STORE_NET_CIDR = '172.31.255.0/24';
+
+export const LCM_HOOKS = [
+  'instantiate_start', 'instantiate_end',
+  'terminate_start', 'terminate_end',
+  'scale_start', 'scale_end',
+  'scale_to_level_start', 'scale_to_level_end',
+  'heal_start', 'heal_end',
+  'change_external_connectivity_start', 'change_external_connectivity_end',
+  'modify_information_start', 'modify_information_end',
+] as const;
+
+export interface CpModel {
+  /** TOSCA node template name and Tacker `nfv.CP.<id>` key. */
+  id: string;
+  vdu: typeof NF_VDU | typeof STORE_VDU;
+  /** Short name used in HOT parameters and ONAP network roles. */
+  name: string;
+  role: 'management' | 'data' | 'store';
+  side?: 'inside' | 'outside';
+  vnicType: 'normal' | 'direct';
+  order: number;
+  /** External CPs are exposed by the VNF; internal ones attach to STORE_VL. */
+  external: boolean;
+}
+
+export interface FlavourModel {
+  id: string;
+  flavour: Flavour;
+  cps: CpModel[];
+  hasStoreVdu: boolean;
+  maxScaleLevel: number;
+}
+
+export function flavourModel(d: VnfDescriptor, id: string): FlavourModel {
+  const flavour = d.flavours[id];
+  if (!flavour) throw new Error(`unknown flavour '${id}' (known: ${Object.keys(d.flavours).join(', ')})`);
+  const nf = flavour.vdus.nf;
+  const cps: CpModel[] = Object.entries(nf.connectionPoints)
+    .sort(([, a], [, b]) => a.order - b.order)
+    .map(([name, cp]) => ({
+      id: `${NF_VDU}_${name}_cp`,
+      vdu: NF_VDU,
+      name,
+      role: cp.role,
+      ...(cp.side ? { side: cp.side } : {}),
+      vnicType: cp.vnicType,
+      order: cp.order,
+      external: true,
+    }));
+  const hasStoreVdu = flavour.store.kind === 'vdu' && flavour.vdus.store !== undefined;
+  if (hasStoreVdu) {
+    // The NF reaches a store deployed with the VNF over a VNF-internal link of its own.
+    const order = Math.max(...cps.map((c) => c.order)) + 1;
+    cps.push({ id: `${NF_VDU}_store_cp`, vdu: NF_VDU, name: 'store', role: 'store', vnicType: 'normal', order, external: false });
+    cps.push({ id: `${STORE_VDU}_cp`, vdu: STORE_VDU, name: 'store', role: 'store', vnicType: 'normal', order: 0, external: false });
+  }
+  const a = flavour.scaling.nf_instances;
+  return { id, flavour, cps, hasStoreVdu, maxScaleLevel: (a.max - a.min) / a.delta };
+}
+
+export function flavourIds(d: VnfDescriptor): string[] {
+  return Object.keys(d.flavours);
+}
+
+/** File-name stem of everything generated for this VNF, e.g. `snf_nat`. */
+export function stem(d: VnfDescriptor): string {
+  return d.name;
+}
+
+export function scaleLevel(f: Flavour, instances: number): number {
+  const a = f.scaling.nf_instances;
+  return (instances - a.min) / a.delta;
+}

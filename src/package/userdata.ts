@@ -1,0 +1,39 @@
+// Cloud-init user data for NF and store VDUs, from heat/cloud-init/*.yaml. Build-time values are
+// filled here; deploy-time values stay as tokens the HOT templates replace with str_replace.
+import type { Flavour, VnfDescriptor } from '../descriptor/types.js';
+import { assetText } from './assets.js';
+
+/** Tokens Heat must fill at deploy time. */
+export const DEPLOY_TOKENS = ['__VNF_NAME__', '__STORE_NODES__', '__VES_COLLECTOR__'] as const;
+
+function fill(text: string, values: Record<string, string>): string {
+  return text.replace(/__[A-Z_]+__/g, (tok) => values[tok] ?? tok);
+}
+
+/** Hugepages reserved in the guest: half its memory, the rest for the OS and the control plane. */
+function hugepages(f: Flavour): { count: number; kb: number } {
+  const v = f.vdus.nf;
+  const kb = v.hugepages === '1GB' ? 1048576 : 2048;
+  return { count: Math.max(1, Math.floor((v.memoryMb * 1024) / 2 / kb)), kb };
+}
+
+export function nfUserData(d: VnfDescriptor, f: Flavour): string {
+  const hp = hugepages(f);
+  return fill(assetText('heat/cloud-init/nf-user-data.yaml'), {
+    __NF_KIND__: d.nf,
+    __STORE_CLUSTER__: String(f.store.cluster),
+    __DATAPLANE__: f.vdus.nf.dataplane,
+    __METRICS_PORT__: String(d.monitoring.prometheus.port),
+    __METRICS_PATH__: d.monitoring.prometheus.path,
+    __VES_INTERVAL_S__: String(d.monitoring.ves.reportingIntervalS),
+    __HUGEPAGES_COUNT__: String(hp.count),
+    __HUGEPAGES_KB__: String(hp.kb),
+  });
+}
+
+export function storeUserData(f: Flavour): string {
+  return fill(assetText('heat/cloud-init/store-user-data.yaml'), {
+    __STORE_PORT__: String(f.vdus.store?.port ?? 6379),
+    __STORE_CLUSTER__: String(f.store.cluster),
+  });
+}

@@ -1,0 +1,151 @@
+// Zip I/O for packages. Writing: yazl, entries sorted, fixed mtimes and modes, so the same inputs
+// give the same bytes. Reading: yauzl into memory with every hostile-archive defence up front
+// (path escapes, links, duplicates, size and compression-ratio limits) and sizes re-checked
+// while inflating, so nothing is ever written to disk from an untrusted archive.
+import { Readable } from 'node:stream';
+import yazl from 'yazl';
+import yauzl from 'yauzl';
+import { PackageError } from './errors.js';
+
+export type FileMap = Map<string, Buffer>;
+
+export interface ZipLimits {
+  maxEntries: number;
+  maxEntryBytes: number;
+  maxTotalBytes: number;
+  /** Largest uncompressed/compressed ratio accepted for entries above ratioFloorBytes. */
+  maxRatio: number;
+  ratioFloorBytes: number;
+}
+
+export const DEFAULT_LIMITS: ZipLimits = {
+  maxEntries: 4096,
+  maxEntryBytes: 64 * 1024 * 1024,
+  maxTotalBytes: 256 * 1024 * 1024,
+  maxRatio: 100,
+  ratioFloorBytes: 1024 * 1024,
+};
+
+/** yazl writes DOS local time: feed it a Date whose local fields equal the UTC instant's. */
+function dosStable(utc: Date): Date {
+  return new Date(utc.getUTCFullYear(), utc.getUTCMonth(), utc.getUTCDate(), utc.getUTCHours(), utc.getUTCMinutes(), utc.getUTCSeconds());
+}
+
+export async function writeZip(files: FileMap, mtime: Date): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  const when = dosStable(mtime);
+  for (const name of [...files.keys()].sort()) {
+    checkEntryName(name);
+    const executable = name.endsWith('.py') || name.endsWith('.sh');
+    zip.addBuffer(files.get(name)!, name, { mtime: when, mode: executable ? 0o100755 : 0o100644, compress: true });
+  }
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const chunk of zip.outputStream as Readable) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Rejects names that could land outside the extraction root or collide after normalising. */
+export function checkEntryName(name: string): void {
+  if (name.length === 0) throw new PackageError('hostile archive: an entry has an empty name');
+  if (name.includes('\0')) throw new PackageError(`hostile archive: entry name contains NUL: ${JSON.stringify(name)}`);
+  if (name.includes('\\')) throw new PackageError(`hostile archive: entry '${name}' uses a backslash path separator`);
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) throw new PackageError(`hostile archive: entry '${name}' has an absolute path`);
+  const segs = name.replace(/\/$/, '').split('/');
+  if (segs.includes('..')) throw new PackageError(`hostile archive: entry '${name}' escapes the package root ('..')`);
+  if (segs.some((s) => s === '' || s === '.')) throw new PackageError(`hostile archive: entry '${name}' has an empty or '.' path segment`);
+}
+
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+
+function openBuffer(buf: Buffer): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    // decodeStrings false: we validate raw names ourselves and give our own clear errors.
+    yauzl.fromBuffer(buf, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true }, (err, zf) => {
+      if (err || !zf) reject(new PackageError(`not a readable zip archive: ${err?.message ?? 'unknown error'}`));
+      else resolve(zf);
+    });
+  });
+}
+
+function readEntry(zf: yauzl.ZipFile, entry: yauzl.Entry, name: string, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    zf.openReadStream(entry, (err, stream) => {
+      if (err || !stream) {
+        reject(new PackageError(`cannot read entry '${name}': ${err?.message ?? 'unknown error'}`));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      stream.on('data', (c: Buffer) => {
+        size += c.length;
+        // The header may lie; stop inflating as soon as the real size passes the limit.
+        if (size > limit) {
+          stream.destroy();
+          reject(new PackageError(`hostile archive: entry '${name}' inflates beyond ${limit} bytes`));
+          return;
+        }
+        chunks.push(c);
+      });
+      stream.on('error', (e: Error) => reject(new PackageError(`corrupt entry '${name}': ${e.message}`)));
+      stream.on('end', () => resolve(Buffer.concat(chunks)));
+    });
+  });
+}
+
+/** Reads every regular file of an untrusted archive into memory, or throws a PackageError. */
+export async function readZipSafe(buf: Buffer, limits: ZipLimits = DEFAULT_LIMITS): Promise<FileMap> {
+  const zf = await openBuffer(buf);
+  const files: FileMap = new Map();
+  const seen = new Set<string>();
+  let total = 0;
+  let count = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const fail = (e: unknown) => reject(e instanceof PackageError ? e : new PackageError(`corrupt archive: ${(e as Error).message}`));
+      zf.on('error', fail);
+      zf.on('end', () => resolve());
+      zf.on('entry', (entry: yauzl.Entry) => {
+        void (async () => {
+          const raw = entry.fileName as unknown as Buffer;
+          const name = raw.toString('utf8');
+          if (++count > limits.maxEntries) throw new PackageError(`hostile archive: more than ${limits.maxEntries} entries`);
+          checkEntryName(name);
+          if (seen.has(name) || seen.has(name.replace(/\/$/, ''))) throw new PackageError(`hostile archive: duplicate entry '${name}'`);
+          seen.add(name);
+          const madeByUnix = entry.versionMadeBy >> 8 === 3;
+          const type = (entry.externalFileAttributes >>> 16) & S_IFMT;
+          if (madeByUnix && type === S_IFLNK) throw new PackageError(`hostile archive: entry '${name}' is a symbolic link`);
+          const isDir = name.endsWith('/') || (madeByUnix && type === S_IFDIR);
+          if (madeByUnix && type !== 0 && type !== S_IFREG && !isDir) {
+            throw new PackageError(`hostile archive: entry '${name}' is not a regular file (mode ${type.toString(8)})`);
+          }
+          if ((entry.generalPurposeBitFlag & 0x1) !== 0) throw new PackageError(`entry '${name}' is encrypted`);
+          if (isDir) {
+            zf.readEntry();
+            return;
+          }
+          if (entry.uncompressedSize > limits.maxEntryBytes) {
+            throw new PackageError(`hostile archive: entry '${name}' is ${entry.uncompressedSize} bytes, over the ${limits.maxEntryBytes}-byte limit`);
+          }
+          total += entry.uncompressedSize;
+          if (total > limits.maxTotalBytes) throw new PackageError(`hostile archive: total uncompressed size over ${limits.maxTotalBytes} bytes`);
+          if (entry.uncompressedSize > limits.ratioFloorBytes && entry.uncompressedSize / Math.max(1, entry.compressedSize) > limits.maxRatio) {
+            throw new PackageError(
+              `hostile archive: entry '${name}' compression ratio ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))}:1 exceeds ${limits.maxRatio}:1 (zip bomb?)`,
+            );
+          }
+          files.set(name, await readEntry(zf, entry, name, Math.min(limits.maxEntryBytes, entry.uncompressedSize)));
+          zf.readEntry();
+        })().catch(fail);
+      });
+      zf.readEntry();
+    });
+  } finally {
+    zf.close();
+  }
+  return files;
+}

@@ -1,0 +1,67 @@
+// Runs OpenStack's tosca-parser (Debian python3-tosca-parser) on a CSAR or VNFD. Debian's
+// 2.6.0-2 package omits three definition files; they are copied in from the shared specs when
+// missing (idempotent: present files are left alone).
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+// The system interpreter: Debian installs tosca-parser for /usr/bin/python3, not for a pyenv one.
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+const DEFS_SRC = process.env.SNF_TOSCA_PARSER_DEFS ?? '/work/shared/specs/tosca-parser-2.6.0-defs';
+const MISSING = [
+  'elements/TOSCA_definition_1_0.yaml',
+  'extensions/nfv/TOSCA_nfv_definition_1_0_0.yaml',
+  'extensions/mec/TOSCA_mec_definition_1_0_0.yaml',
+];
+
+async function packageDir(): Promise<string> {
+  // find_spec locates the package without importing it (importing fails while files are missing).
+  const { stdout } = await run(SYSTEM_PYTHON, ['-c', 'import importlib.util,os;print(os.path.dirname(importlib.util.find_spec("toscaparser").origin))']);
+  return stdout.trim();
+}
+
+export async function ensureToscaParser(): Promise<void> {
+  const dir = await packageDir();
+  for (const rel of MISSING) {
+    const target = join(dir, rel);
+    if (existsSync(target)) continue;
+    const src = join(DEFS_SRC, rel);
+    if (!existsSync(src)) throw new Error(`tosca-parser lacks ${rel} and ${src} is not there to copy`);
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(src, target);
+  }
+}
+
+const LOADER = `
+import json, sys
+from toscaparser.tosca_template import ToscaTemplate
+params = {"selected_flavour": sys.argv[2]} if len(sys.argv) > 2 else None
+t = ToscaTemplate(sys.argv[1], params, True)
+out = {"nodes": sorted(n.name for n in t.nodetemplates), "flavours": {}}
+for nt in t.nested_tosca_templates_with_topology:
+    sm = nt.tpl.get("substitution_mappings") or {}
+    fid = (sm.get("properties") or {}).get("flavour_id", "?")
+    out["flavours"][fid] = {
+        "nodes": {n.name: n.type for n in nt.nodetemplates},
+        "policies": sorted(p.name for p in nt.policies),
+    }
+print(json.dumps(out))
+`;
+
+export interface ParsedVnfd {
+  nodes: string[];
+  flavours: Record<string, { nodes: Record<string, string>; policies: string[] }>;
+}
+
+export async function parseWithToscaParser(path: string, selectedFlavour?: string): Promise<ParsedVnfd> {
+  await ensureToscaParser();
+  try {
+    const { stdout } = await run(SYSTEM_PYTHON, ['-c', LOADER, path, ...(selectedFlavour ? [selectedFlavour] : [])], { maxBuffer: 16 * 1024 * 1024 });
+    return JSON.parse(stdout.trim().split('\n').pop()!) as ParsedVnfd;
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`tosca-parser rejected ${path}:\n${(e.stderr ?? e.message).split('\n').slice(-15).join('\n')}`);
+  }
+}
