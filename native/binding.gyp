@@ -1,0 +1,26 @@
+{
+  "targets": [
+    {
+      "target_name": "snf",
+      "sources": [
+        "packet/addr.cpp",
+        "packet/parse.cpp",
+        "packet/rewrite.cpp",
+        "store/scripts.cpp",
+        "store/local_store.cpp",
+        "store/redis_store.cpp",
+        "nf/nat.cpp",
+        "nf/firewall.cpp",
+        "nf/lb.cpp",
+        "engine/engine.cpp",
+        "binding/config_js.cpp",
+        "binding/addon.cpp"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags_cc!": ["-fno-rtti"],
+      "libraries": ["-lhiredis"]
+    }
+  ]
+}

@@ -1,0 +1,272 @@
+// The N-API surface: an Engine class whose batches run off the JavaScript thread.
+// Built with NAPI_DISABLE_CPP_EXCEPTIONS: errors become pending JS exceptions, never C++
+// exceptions crossing the boundary.
+#include <napi.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "../engine/engine.hpp"
+#include "../store/local_store.hpp"
+#include "../store/redis_store.hpp"
+#include "config_js.hpp"
+
+namespace snf {
+namespace {
+
+struct Shared {
+  std::mutex mu;  // one batch at a time per engine; counters read under it too
+  std::unique_ptr<Engine> engine;
+};
+
+struct OwnedFrame {
+  std::vector<uint8_t> bytes;
+  Frame f;
+};
+
+bool frames_from_js(Napi::Env env, const Napi::Value& v, std::vector<OwnedFrame>& out) {
+  if (!v.IsArray()) {
+    Napi::TypeError::New(env, "frames: must be an array").ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Array a = v.As<Napi::Array>();
+  out.resize(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value e = a.Get(i);
+    std::string p = "frames[" + std::to_string(i) + "]";
+    if (!e.IsObject()) {
+      Napi::TypeError::New(env, p + ": must be { data, side }").ThrowAsJavaScriptException();
+      return false;
+    }
+    Napi::Object o = e.As<Napi::Object>();
+    Napi::Value d = o.Get("data"), s = o.Get("side");
+    if (!d.IsBuffer()) {
+      Napi::TypeError::New(env, p + ".data: must be a Buffer").ThrowAsJavaScriptException();
+      return false;
+    }
+    std::string side = s.IsString() ? s.As<Napi::String>().Utf8Value() : "";
+    if (side != "inside" && side != "outside") {
+      Napi::TypeError::New(env, p + ".side: must be inside or outside").ThrowAsJavaScriptException();
+      return false;
+    }
+    auto buf = d.As<Napi::Buffer<uint8_t>>();
+    if (buf.Length() > 65535 + 64) {
+      Napi::RangeError::New(env, p + ".data: longer than any frame").ThrowAsJavaScriptException();
+      return false;
+    }
+    out[i].bytes.assign(buf.Data(), buf.Data() + buf.Length());
+    out[i].f = Frame{};
+    out[i].f.in = side == "inside" ? Side::Inside : Side::Outside;
+  }
+  for (auto& of : out) {
+    of.f.data = of.bytes.data();
+    of.f.len = static_cast<uint32_t>(of.bytes.size());
+  }
+  return true;
+}
+
+Napi::Array results_to_js(Napi::Env env, std::vector<OwnedFrame>& frames) {
+  Napi::Array out = Napi::Array::New(env, frames.size());
+  for (size_t i = 0; i < frames.size(); i++) {
+    const Frame& f = frames[i].f;
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("verdict", f.forward ? "forward" : "drop");
+    o.Set("side", f.out == Side::Inside ? "inside" : "outside");
+    o.Set("data", Napi::Buffer<uint8_t>::Copy(env, frames[i].bytes.data(), frames[i].bytes.size()));
+    if (!f.forward) o.Set("reason", drop_name(f.reason));
+    out.Set(static_cast<uint32_t>(i), o);
+  }
+  return out;
+}
+
+class ProcessWorker : public Napi::AsyncWorker {
+ public:
+  ProcessWorker(Napi::Env env, std::shared_ptr<Shared> sh, std::vector<OwnedFrame> frames, bool flush_only)
+      : Napi::AsyncWorker(env), sh_(std::move(sh)), frames_(std::move(frames)), flush_(flush_only),
+        deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    std::lock_guard<std::mutex> lk(sh_->mu);
+    if (!sh_->engine) {
+      SetError("engine is closed");
+      return;
+    }
+    if (flush_) {
+      sh_->engine->flush();
+      return;
+    }
+    std::vector<Frame> fs(frames_.size());
+    for (size_t i = 0; i < frames_.size(); i++) fs[i] = frames_[i].f;
+    sh_->engine->process(fs.data(), fs.size());
+    for (size_t i = 0; i < frames_.size(); i++) frames_[i].f = fs[i];
+  }
+  void OnOK() override {
+    if (flush_) deferred_.Resolve(Env().Undefined());
+    else deferred_.Resolve(results_to_js(Env(), frames_));
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  std::shared_ptr<Shared> sh_;
+  std::vector<OwnedFrame> frames_;
+  bool flush_;
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Object stats_to_js(Napi::Env env, const EngineCounters& c) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("rx", static_cast<double>(c.rx));
+  o.Set("tx", static_cast<double>(c.tx));
+  o.Set("dropped", static_cast<double>(c.dropped));
+  o.Set("batches", static_cast<double>(c.batches));
+  Napi::Object drops = Napi::Object::New(env);
+  for (int i = 1; i < static_cast<int>(Drop::Count); i++)
+    if (c.drops[i]) drops.Set(drop_name(static_cast<Drop>(i)), static_cast<double>(c.drops[i]));
+  o.Set("drops", drops);
+  Napi::Object nf = Napi::Object::New(env);
+  for (int k = 0; k < kNfKinds; k++) {
+    if (!c.nf_present[k]) continue;
+    Napi::Object s = Napi::Object::New(env);
+    s.Set("packets", static_cast<double>(c.nf[k].packets));
+    s.Set("forwarded", static_cast<double>(c.nf[k].forwarded));
+    s.Set("dropped", static_cast<double>(c.nf[k].dropped));
+    s.Set("newFlows", static_cast<double>(c.nf[k].new_flows));
+    nf.Set(nf_name(static_cast<NfKind>(k)), s);
+  }
+  o.Set("nf", nf);
+  Napi::Object st = Napi::Object::New(env);
+  st.Set("roundTrips", static_cast<double>(c.store.round_trips));
+  st.Set("commands", static_cast<double>(c.store.commands));
+  st.Set("errors", static_cast<double>(c.store.errors));
+  st.Set("reconnects", static_cast<double>(c.store.reconnects));
+  Napi::Array lat = Napi::Array::New(env, StoreStats::kBuckets), bounds = Napi::Array::New(env, StoreStats::kBuckets);
+  for (uint32_t i = 0; i < StoreStats::kBuckets; i++) {
+    lat.Set(i, static_cast<double>(c.store.latency[i]));
+    bounds.Set(i, static_cast<double>(kLatencyBucketsUs[i]));
+  }
+  st.Set("latencyUs", lat);
+  st.Set("latencyBucketsUs", bounds);
+  o.Set("store", st);
+  return o;
+}
+
+class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Engine",
+                       {InstanceMethod("process", &EngineWrap::Process),
+                        InstanceMethod("processSync", &EngineWrap::ProcessSync),
+                        InstanceMethod("flush", &EngineWrap::Flush),
+                        InstanceMethod("configure", &EngineWrap::Configure),
+                        InstanceMethod("counters", &EngineWrap::Counters),
+                        InstanceMethod("close", &EngineWrap::Close)});
+  }
+
+  explicit EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EngineWrap>(info) {
+    Napi::Env env = info.Env();
+    sh_ = std::make_shared<Shared>();
+    if (info.Length() < 1 || !info[0].IsObject()) {
+      Napi::TypeError::New(env, "config: must be an object").ThrowAsJavaScriptException();
+      return;
+    }
+    EngineCfg cfg;
+    StoreSpec spec;
+    std::string err = engine_cfg_from_js(info[0].As<Napi::Object>(), cfg, &spec);
+    if (!err.empty()) {
+      Napi::TypeError::New(env, err).ThrowAsJavaScriptException();
+      return;
+    }
+    std::unique_ptr<StateStore> store;
+    if (spec.redis) store = std::make_unique<RedisStore>(spec.redis_opts);
+    else store = std::make_unique<LocalStore>(spec.max_keys);
+    sh_->engine = std::make_unique<Engine>(cfg, std::move(store));
+  }
+
+ private:
+  Napi::Value Process(const Napi::CallbackInfo& info) {
+    std::vector<OwnedFrame> frames;
+    if (!frames_from_js(info.Env(), info[0], frames)) return info.Env().Undefined();
+    auto* w = new ProcessWorker(info.Env(), sh_, std::move(frames), false);
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  }
+
+  // Runs the batch on the calling thread: for benchmarks and tools that own their thread.
+  Napi::Value ProcessSync(const Napi::CallbackInfo& info) {
+    std::vector<OwnedFrame> frames;
+    if (!frames_from_js(info.Env(), info[0], frames)) return info.Env().Undefined();
+    {
+      std::lock_guard<std::mutex> lk(sh_->mu);
+      if (!sh_->engine) {
+        Napi::Error::New(info.Env(), "engine is closed").ThrowAsJavaScriptException();
+        return info.Env().Undefined();
+      }
+      std::vector<Frame> fs(frames.size());
+      for (size_t i = 0; i < frames.size(); i++) fs[i] = frames[i].f;
+      sh_->engine->process(fs.data(), fs.size());
+      for (size_t i = 0; i < frames.size(); i++) frames[i].f = fs[i];
+    }
+    return results_to_js(info.Env(), frames);
+  }
+
+  Napi::Value Flush(const Napi::CallbackInfo& info) {
+    auto* w = new ProcessWorker(info.Env(), sh_, {}, true);
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  }
+
+  Napi::Value Configure(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsObject()) {
+      Napi::TypeError::New(env, "tables: must be an object").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    std::lock_guard<std::mutex> lk(sh_->mu);
+    if (!sh_->engine) {
+      Napi::Error::New(env, "engine is closed").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    EngineCfg cfg = sh_->engine->config();
+    std::string err = tables_from_js(info[0].As<Napi::Object>(), cfg);
+    if (!err.empty()) {
+      Napi::TypeError::New(env, err).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    sh_->engine->configure(cfg);
+    return env.Undefined();
+  }
+
+  Napi::Value Counters(const Napi::CallbackInfo& info) {
+    std::lock_guard<std::mutex> lk(sh_->mu);
+    if (!sh_->engine) {
+      Napi::Error::New(info.Env(), "engine is closed").ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    return stats_to_js(info.Env(), sh_->engine->counters());
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    std::lock_guard<std::mutex> lk(sh_->mu);
+    sh_->engine.reset();
+    return info.Env().Undefined();
+  }
+
+  std::shared_ptr<Shared> sh_;
+};
+
+}  // namespace
+
+Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
+  exports.Set("Engine", EngineWrap::Init(env));
+  return exports;
+}
+
+}  // namespace snf
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) { return snf::InitAddon(env, exports); }
+NODE_API_MODULE(snf, Init)

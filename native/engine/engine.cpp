@@ -1,0 +1,109 @@
+#include "engine.hpp"
+
+#include "../nf/firewall.hpp"
+#include "../nf/lb.hpp"
+#include "../nf/nat.hpp"
+
+namespace snf {
+
+std::unique_ptr<Nf> make_nf(NfKind k) {
+  switch (k) {
+    case NfKind::Nat: return std::make_unique<Nat>();
+    case NfKind::Firewall: return std::make_unique<Firewall>();
+    case NfKind::Lb: return std::make_unique<Lb>();
+  }
+  return nullptr;
+}
+
+Engine::Engine(const EngineCfg& cfg, std::unique_ptr<StateStore> store) : store_(std::move(store)) {
+  configure(cfg);
+}
+
+void Engine::configure(const EngineCfg& cfg) {
+  cfg_ = cfg;
+  chain_.clear();
+  for (NfKind k : cfg_.chain) {
+    int i = static_cast<int>(k);
+    if (!nfs_[i]) nfs_[i] = make_nf(k);
+    nfs_[i]->configure(cfg_);
+    chain_.push_back(nfs_[i].get());
+    c_.nf_present[i] = true;
+  }
+}
+
+// Outbound frames (arriving inside) meet the chain in order, inbound ones in reverse, so a
+// firewall placed before NAT always sees inside addresses.
+Nf* Engine::nf_at(size_t stage, Side in) const {
+  return in == Side::Inside ? chain_[stage] : chain_[chain_.size() - 1 - stage];
+}
+
+void Engine::exchange(CmdQueue& q, std::vector<Reply>& out) {
+  if (q.size() == 0) return;
+  store_->execute(q.data(), q.size(), out);
+}
+
+void Engine::process(Frame* frames, size_t n) {
+  if (slots_.size() < n) slots_.resize(n);
+  c_.batches++;
+  for (size_t i = 0; i < n; i++) {
+    Slot& s = slots_[i];
+    s.in = frames[i].in;
+    s.drop = parse_frame(frames[i].data, frames[i].len, s.pkt);
+    c_.rx++;
+  }
+  for (size_t stage = 0; stage < chain_.size(); stage++) {
+    for (auto& v : idx_) v.clear();
+    for (size_t i = 0; i < n; i++)
+      if (slots_[i].alive()) idx_[static_cast<int>(nf_at(stage, slots_[i].in)->kind())].push_back(static_cast<uint32_t>(i));
+
+    // Reads. Refreshes deferred by the previous batch ride along (their replies are unused).
+    reads_.clear();
+    if (stage == 0) {
+      for (size_t d = 0; d < deferred_.size(); d++) {
+        Cmd& c = reads_.add(-1);
+        c = deferred_.data()[d];
+      }
+      deferred_.clear();
+    }
+    for (int k = 0; k < kNfKinds; k++)
+      if (!idx_[k].empty()) nfs_[k]->lookup(slots_, idx_[k], reads_);
+    exchange(reads_, read_replies_);
+
+    writes_.clear();
+    for (int k = 0; k < kNfKinds; k++)
+      if (!idx_[k].empty()) nfs_[k]->decide(slots_, idx_[k], read_replies_, writes_, deferred_);
+    // Write before forward: verdicts that depend on these writes wait for the store's ack.
+    exchange(writes_, write_replies_);
+    for (int k = 0; k < kNfKinds; k++)
+      if (!idx_[k].empty()) nfs_[k]->commit(slots_, idx_[k], write_replies_);
+  }
+  for (size_t i = 0; i < n; i++) {
+    Frame& f = frames[i];
+    Slot& s = slots_[i];
+    f.forward = s.alive();
+    f.reason = s.drop;
+    f.out = f.forward ? other(f.in) : f.in;
+    if (f.forward) {
+      c_.tx++;
+    } else {
+      c_.dropped++;
+      c_.drops[static_cast<int>(s.drop)]++;
+    }
+  }
+}
+
+void Engine::flush() {
+  if (deferred_.size() == 0) return;
+  exchange(deferred_, read_replies_);
+  deferred_.clear();
+}
+
+EngineCounters Engine::counters() const {
+  EngineCounters c = c_;
+  for (int k = 0; k < kNfKinds; k++)
+    if (nfs_[k]) c.nf[k] = nfs_[k]->stats;
+  c.store = store_->stats();
+  return c;
+}
+
+}  // namespace snf

@@ -1,0 +1,58 @@
+// The burst pipeline: parse -> per NF stage (batched lookup -> decide -> batched write ->
+// commit) -> verdicts. One instance per thread; callers serialise batches on an engine.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "../nf/nf.hpp"
+#include "../store/store.hpp"
+
+namespace snf {
+
+struct Frame {
+  uint8_t* data = nullptr;  // rewritten in place
+  uint32_t len = 0;
+  Side in = Side::Inside;
+  // Results
+  bool forward = false;
+  Side out = Side::Outside;
+  Drop reason = Drop::None;
+};
+
+struct EngineCounters {
+  uint64_t rx = 0, tx = 0, dropped = 0, batches = 0;
+  uint64_t drops[static_cast<int>(Drop::Count)] = {0};
+  NfStats nf[kNfKinds];
+  bool nf_present[kNfKinds] = {false, false, false};
+  StoreStats store;
+};
+
+class Engine {
+ public:
+  Engine(const EngineCfg& cfg, std::unique_ptr<StateStore> store);
+  // Replaces the NF tables (pools, rules, VIPs, timeouts) between batches.
+  void configure(const EngineCfg& cfg);
+  void process(Frame* frames, size_t n);
+  // Sends refreshes still waiting to ride along with a batch (call when idle).
+  void flush();
+  EngineCounters counters() const;
+  const EngineCfg& config() const { return cfg_; }
+
+ private:
+  Nf* nf_at(size_t stage, Side in) const;
+  void exchange(CmdQueue& q, std::vector<Reply>& out);
+
+  EngineCfg cfg_;
+  std::unique_ptr<StateStore> store_;
+  std::unique_ptr<Nf> nfs_[kNfKinds];
+  std::vector<Nf*> chain_;
+  std::vector<Slot> slots_;
+  CmdQueue reads_, writes_, deferred_;
+  std::vector<Reply> read_replies_, write_replies_;
+  std::vector<uint32_t> idx_[kNfKinds];
+  EngineCounters c_;
+};
+
+std::unique_ptr<Nf> make_nf(NfKind k);
+
+}  // namespace snf

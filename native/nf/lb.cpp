@@ -1,0 +1,326 @@
+#include "lb.hpp"
+
+#include "../packet/rewrite.hpp"
+#include "keys.hpp"
+#include "maglev.hpp"
+
+namespace snf {
+
+// Assignment states: S opening, E established (the backend answered), F closing, U UDP.
+
+void Lb::configure(const EngineCfg& cfg) {
+  vnf_ = cfg.vnf;
+  cfg_ = cfg.lb;
+  t_ = cfg.t;
+  if (cfg_.buckets < 1) cfg_.buckets = 1;
+  for (LbVip& v : cfg_.vips) v.maglev = cfg_.maglev ? maglev_table(v.backends, cfg_.table_size) : std::vector<int32_t>{};
+}
+
+int64_t Lb::ttl(uint8_t proto, char state) const {
+  if (proto == PROTO_UDP) return t_.udp_ms;
+  switch (state) {
+    case 'E': return t_.tcp_established_ms;
+    case 'R': return t_.tcp_closed_ms;
+    default: return t_.tcp_transitory_ms;
+  }
+}
+
+int Lb::bucket(uint8_t proto, const Addr& client, uint16_t port) const {
+  return static_cast<int>(hash_endpoint(proto, client, port) % cfg_.buckets);
+}
+
+void Lb::tag(std::string& k, int bkt) const {
+  k += '{';
+  k += vnf_;
+  k += '|';
+  append_num(k, bkt);
+  k += '}';
+}
+
+void Lb::flow_id(std::string& s, uint8_t proto, const Addr& c, uint16_t cport, const LbVip& v) const {
+  append_num(s, proto);
+  s += '|';
+  append_addr(s, c);
+  s += '|';
+  append_num(s, cport);
+  s += '|';
+  s += v.id;
+}
+
+void Lb::fwd_key(std::string& k, int bkt, uint8_t proto, const Addr& c, uint16_t cport, const LbVip& v) const {
+  k.assign("snf:");
+  k += vnf_;
+  k += ":lb:f:";
+  tag(k, bkt);
+  k += ':';
+  flow_id(k, proto, c, cport, v);
+}
+
+void Lb::rev_key(std::string& k, int bkt, uint8_t proto, const Addr& c, uint16_t cport, const LbBackend& be,
+                 const LbVip& v) const {
+  k.assign("snf:");
+  k += vnf_;
+  k += ":lb:r:";
+  tag(k, bkt);
+  k += ':';
+  append_num(k, proto);
+  k += '|';
+  append_addr(k, c);
+  k += '|';
+  append_num(k, cport);
+  k += '|';
+  append_addr(k, be.addr);
+  k += '|';
+  append_num(k, be.port ? be.port : v.port);
+}
+
+void Lb::load_prefix(std::string& k, int bkt, const LbVip& v) const {
+  k.assign("snf:");
+  k += vnf_;
+  k += ":lb:l:";
+  tag(k, bkt);
+  k += ':';
+  k += v.id;
+  k += ':';
+}
+
+int Lb::find_backend(const LbVip& v, const std::string& id) const {
+  for (size_t i = 0; i < v.backends.size(); i++)
+    if (v.backends[i].id == id) return static_cast<int>(i);
+  return -1;
+}
+
+void Lb::queue_update(Cmd& c, const Slot& s, const LbVip& v, const LbBackend& be, const Addr& client,
+                      uint16_t cport, char state, int64_t now) const {
+  uint8_t proto = s.pkt.flow_proto();
+  int bkt = bucket(proto, client, cport);
+  c.call(ScriptId::LbUpdate);
+  c.keys.resize(3);
+  fwd_key(c.keys[0], bkt, proto, client, cport, v);
+  rev_key(c.keys[1], bkt, proto, client, cport, be, v);
+  load_prefix(c.keys[2], bkt, v);
+  c.keys[2] += be.id;
+  c.args.resize(6);
+  c.args[0] = be.id;
+  c.args[0] += '|';
+  c.args[1] = c.args[0];
+  c.args[1] += state;
+  c.args[1] += '|';
+  append_num(c.args[1], now);
+  c.args[2] = v.id;
+  c.args[2] += '|';
+  c.args[2] += be.id;
+  c.args[3].clear();
+  append_num(c.args[3], ttl(proto, state));
+  c.args[4].clear();
+  flow_id(c.args[4], proto, client, cport, v);
+  c.args[5].clear();
+  append_num(c.args[5], now);
+}
+
+void Lb::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) {
+  if (pend_.size() < b.size()) pend_.resize(b.size());
+  for (uint32_t i : idx) {
+    Slot& s = b[i];
+    Pending& pd = pend_[i];
+    pd = Pending{};
+    stats.packets++;
+    const Packet& p = s.pkt;
+    uint8_t proto = p.flow_proto();
+    if (s.in == Side::Outside) {
+      for (size_t v = 0; v < cfg_.vips.size(); v++) {
+        const LbVip& vip = cfg_.vips[v];
+        if (vip.proto == proto && vip.port == p.flow_dport() && vip.addr == p.flow_dst()) {
+          pd.vip = static_cast<int>(v);
+          break;
+        }
+      }
+      if (pd.vip < 0) {
+        s.kill(Drop::LbNoVip);
+        continue;
+      }
+      const LbVip& vip = cfg_.vips[pd.vip];
+      pd.read = static_cast<int32_t>(reads.size());
+      Cmd& c = reads.add(static_cast<int32_t>(i));
+      c.get("");
+      fwd_key(c.keys[0], bucket(proto, p.flow_src(), p.flow_sport()), proto, p.flow_src(), p.flow_sport(), vip);
+    } else {
+      for (size_t v = 0; v < cfg_.vips.size() && pd.vip < 0; v++) {
+        const LbVip& vip = cfg_.vips[v];
+        if (vip.proto != proto) continue;
+        for (size_t k = 0; k < vip.backends.size(); k++) {
+          const LbBackend& be = vip.backends[k];
+          if (be.addr == p.flow_src() && (be.port ? be.port : vip.port) == p.flow_sport()) {
+            pd.vip = static_cast<int>(v);
+            pd.backend = static_cast<int>(k);
+            break;
+          }
+        }
+      }
+      if (pd.vip < 0) {
+        s.kill(Drop::LbNoVip);
+        continue;
+      }
+      const LbVip& vip = cfg_.vips[pd.vip];
+      pd.read = static_cast<int32_t>(reads.size());
+      Cmd& c = reads.add(static_cast<int32_t>(i));
+      c.get("");
+      rev_key(c.keys[0], bucket(proto, p.flow_dst(), p.flow_dport()), proto, p.flow_dst(), p.flow_dport(),
+              vip.backends[pd.backend], vip);
+    }
+  }
+}
+
+void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& reads,
+                CmdQueue& writes, CmdQueue& deferred) {
+  int64_t now = now_ms();
+  for (uint32_t i : idx) {
+    Slot& s = b[i];
+    Pending& pd = pend_[i];
+    if (!s.alive() || pd.read < 0) continue;
+    const Reply& r = reads[pd.read];
+    if (r.type == Reply::Unavailable || r.type == Reply::Err) {
+      s.kill(Drop::StoreUnavailable);
+      continue;
+    }
+    Packet& p = s.pkt;
+    uint8_t proto = p.flow_proto();
+    const LbVip& vip = cfg_.vips[pd.vip];
+    bool tcp = proto == PROTO_TCP;
+    char closing = !tcp || p.icmp_error ? 0 : ((p.tcp_flags & TCP_RST) ? 'R' : ((p.tcp_flags & TCP_FIN) ? 'F' : 0));
+
+    if (s.in == Side::Inside) {  // backend -> client: back to the VIP
+      if (r.type != Reply::Str) {
+        s.kill(Drop::LbNoBackend);
+        continue;
+      }
+      Fields f = split(r.s);
+      if (f.str(0) != vip.id || f.str(1) != vip.backends[pd.backend].id) {
+        s.kill(Drop::LbNoBackend);
+        continue;
+      }
+      Addr client = p.flow_dst();
+      uint16_t cport = p.flow_dport();
+      rewrite_flow_src(p, vip.addr, vip.port);
+      if (tcp && !p.icmp_error && (closing || (p.tcp_flags & TCP_SYN))) {
+        // The backend's SYN-ACK establishes the flow; its FIN / RST closes it.
+        char st = closing ? closing : 'E';
+        pd.write = static_cast<int32_t>(writes.size());
+        queue_update(writes.add(static_cast<int32_t>(i)), s, vip, vip.backends[pd.backend], client, cport, st, now);
+      }
+      continue;
+    }
+
+    // client -> VIP
+    int be = -1;
+    char cur = 'S';
+    int64_t stamp = 0;
+    if (r.type == Reply::Str) {
+      Fields f = split(r.s);
+      be = find_backend(vip, f.str(0));
+      cur = f.n[1] ? f.p[1][0] : 'S';
+      stamp = f.num(2);
+    }
+    if (be >= 0) {
+      const LbBackend& bk = vip.backends[be];
+      rewrite_flow_dst(p, bk.addr, bk.port ? bk.port : vip.port);
+      char nx = closing && cur != 'R' ? closing : cur;
+      if (nx != cur) {
+        pd.write = static_cast<int32_t>(writes.size());
+        queue_update(writes.add(static_cast<int32_t>(i)), s, vip, bk, p.flow_src(), p.flow_sport(), nx, now);
+      } else if (now - stamp >= t_.refresh_ms) {
+        queue_update(deferred.add(-1), s, vip, bk, p.flow_src(), p.flow_sport(), cur, now);
+      }
+      continue;
+    }
+    if (p.icmp_error || (tcp && (p.tcp_flags & TCP_RST))) {
+      s.kill(Drop::LbNoBackend);
+      continue;
+    }
+    // New flow (or its backend left the pool): one script picks and records the backend.
+    std::vector<int> cand;
+    if (cfg_.maglev) {
+      if (!vip.maglev.empty()) {
+        uint8_t buf[40];
+        for (int k = 0; k < 16; k++) buf[k] = p.flow_src().b[k];
+        for (int k = 0; k < 16; k++) buf[16 + k] = p.flow_dst().b[k];
+        buf[32] = static_cast<uint8_t>(p.flow_sport() >> 8);
+        buf[33] = static_cast<uint8_t>(p.flow_sport());
+        buf[34] = proto;
+        int32_t pick = vip.maglev[hash_bytes(buf, 35) % vip.maglev.size()];
+        if (pick >= 0) cand.push_back(pick);
+      }
+    } else {
+      for (size_t k = 0; k < vip.backends.size(); k++)
+        if (!vip.backends[k].drained && vip.backends[k].weight > 0) cand.push_back(static_cast<int>(k));
+    }
+    if (cand.empty()) {
+      s.kill(Drop::LbNoBackend);
+      continue;
+    }
+    Addr client = p.flow_src();
+    uint16_t cport = p.flow_sport();
+    int bkt = bucket(proto, client, cport);
+    char st = tcp ? 'S' : 'U';
+    pd.assign = true;
+    pd.write = static_cast<int32_t>(writes.size());
+    Cmd& c = writes.add(static_cast<int32_t>(i));
+    c.call(ScriptId::LbAssign);
+    c.keys.resize(2);
+    fwd_key(c.keys[0], bkt, proto, client, cport, vip);
+    load_prefix(c.keys[1], bkt, vip);
+    c.args.resize(7 + 3 * cand.size());
+    c.args[0] = cfg_.maglev ? "fixed" : "wlc";
+    c.args[1].clear();
+    flow_id(c.args[1], proto, client, cport, vip);
+    c.args[2].clear();
+    append_num(c.args[2], now);
+    c.args[3].clear();
+    append_num(c.args[3], ttl(proto, st));
+    c.args[4] = "|";
+    c.args[4] += st;
+    c.args[4] += '|';
+    append_num(c.args[4], now);
+    c.args[5] = vip.id;
+    c.args[5] += '|';
+    c.args[6] = r.type == Reply::Str ? "1" : "0";
+    for (size_t k = 0; k < cand.size(); k++) {
+      const LbBackend& bk = vip.backends[cand[k]];
+      c.args[7 + 3 * k] = bk.id;
+      c.args[8 + 3 * k].clear();
+      append_num(c.args[8 + 3 * k], bk.weight);
+      rev_key(c.args[9 + 3 * k], bkt, proto, client, cport, bk, vip);
+    }
+  }
+}
+
+void Lb::commit(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& writes) {
+  for (uint32_t i : idx) {
+    Slot& s = b[i];
+    Pending& pd = pend_[i];
+    if (s.alive() && pd.write >= 0) {
+      const Reply& r = writes[pd.write];
+      if (r.type == Reply::Unavailable) {
+        s.kill(Drop::StoreUnavailable);
+      } else if (r.type == Reply::Err) {
+        s.kill(r.s.compare(0, 9, "nobackend") == 0 ? Drop::LbNoBackend : Drop::StoreUnavailable);
+      } else if (r.type != Reply::Str) {
+        s.kill(Drop::LbNoBackend);
+      } else if (pd.assign) {
+        const LbVip& vip = cfg_.vips[pd.vip];
+        int be = find_backend(vip, split(r.s).str(0));
+        if (be < 0) {
+          s.kill(Drop::LbNoBackend);
+        } else {
+          const LbBackend& bk = vip.backends[be];
+          rewrite_flow_dst(s.pkt, bk.addr, bk.port ? bk.port : vip.port);
+          stats.new_flows++;
+        }
+      }
+    }
+    if (s.alive()) stats.forwarded++;
+    else stats.dropped++;
+  }
+}
+
+}  // namespace snf

@@ -1,0 +1,43 @@
+// L4 load balancer: VIPs with weighted backend pools. The first packet of a flow picks a
+// backend (weighted least-connections over the shared load sets, or Maglev) and the store
+// records the assignment; later packets, on any instance, read it. Backends rewrite to
+// (address, port) in the forward direction; their replies are rewritten back to the VIP.
+#pragma once
+#include "nf.hpp"
+
+namespace snf {
+
+class Lb final : public Nf {
+ public:
+  NfKind kind() const override { return NfKind::Lb; }
+  void configure(const EngineCfg& cfg) override;
+  void lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) override;
+  void decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& reads,
+              CmdQueue& writes, CmdQueue& deferred) override;
+  void commit(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& writes) override;
+
+ private:
+  struct Pending {
+    int32_t read = -1, write = -1;
+    int vip = -1;
+    int backend = -1;  // reverse direction: the backend the packet came from
+    bool assign = false;
+  };
+  int bucket(uint8_t proto, const Addr& client, uint16_t port) const;
+  void tag(std::string& k, int bucket) const;
+  void flow_id(std::string& s, uint8_t proto, const Addr& c, uint16_t cport, const LbVip& v) const;
+  void fwd_key(std::string& k, int bkt, uint8_t proto, const Addr& c, uint16_t cport, const LbVip& v) const;
+  void rev_key(std::string& k, int bkt, uint8_t proto, const Addr& c, uint16_t cport, const LbBackend& be, const LbVip& v) const;
+  void load_prefix(std::string& k, int bkt, const LbVip& v) const;
+  int64_t ttl(uint8_t proto, char state) const;
+  int find_backend(const LbVip& v, const std::string& id) const;
+  void queue_update(Cmd& c, const Slot& s, const LbVip& v, const LbBackend& be, const Addr& client,
+                    uint16_t cport, char state, int64_t now) const;
+
+  std::string vnf_;
+  LbCfg cfg_;
+  Timeouts t_;
+  std::vector<Pending> pend_;
+};
+
+}  // namespace snf

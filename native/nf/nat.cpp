@@ -1,0 +1,298 @@
+#include "nat.hpp"
+
+#include "../packet/rewrite.hpp"
+#include "keys.hpp"
+
+namespace snf {
+
+// Mapping states (first field of the values): S opening (TCP SYN seen), E established,
+// F closing (FIN), R reset, U UDP, I ICMP query.
+
+void Nat::configure(const EngineCfg& cfg) {
+  vnf_ = cfg.vnf;
+  cfg_ = cfg.nat;
+  t_ = cfg.t;
+  if (cfg_.shards < 1) cfg_.shards = 1;
+}
+
+bool Nat::pool_for(const Addr& inside, Addr& out) const {
+  const auto& pool = inside.is_v4() ? cfg_.pool4 : cfg_.pool6;
+  if (pool.empty()) return false;
+  // Paired pooling (RFC 4787 REQ-2): the choice depends on the inside address alone.
+  out = pool[hash_bytes(inside.b, 16) % pool.size()];
+  return true;
+}
+
+int64_t Nat::ttl(uint8_t proto, char state) const {
+  if (proto == PROTO_UDP) return t_.udp_ms;
+  if (proto != PROTO_TCP) return t_.icmp_ms;
+  switch (state) {
+    case 'E': return t_.tcp_established_ms;
+    case 'R': return t_.tcp_closed_ms;
+    default: return t_.tcp_transitory_ms;
+  }
+}
+
+char Nat::next_state(const Slot& s, char cur, bool outbound) const {
+  const Packet& p = s.pkt;
+  if (p.flow_proto() != PROTO_TCP || p.icmp_error) return cur;
+  if (p.tcp_flags & TCP_RST) return 'R';
+  if (p.tcp_flags & TCP_FIN) return cur == 'R' ? 'R' : 'F';
+  // Traffic seen from the outside after an opening means the connection is established.
+  if (cur == 'S' && !outbound) return 'E';
+  if ((cur == 'R' || cur == 'F') && (p.tcp_flags & TCP_SYN) && !(p.tcp_flags & TCP_ACK)) return 'S';
+  return cur;
+}
+
+void Nat::tag(std::string& k, const Addr& ext, int shard) const {
+  k += '{';
+  k += vnf_;
+  k += '|';
+  append_addr(k, ext);
+  k += '|';
+  append_num(k, shard);
+  k += '}';
+}
+
+void Nat::fwd_key(std::string& k, uint8_t proto, const Addr& ext, int shard, const Addr& in,
+                  uint16_t port) const {
+  k.assign("snf:");
+  k += vnf_;
+  k += ":nat:f:";
+  tag(k, ext, shard);
+  k += ':';
+  append_num(k, proto);
+  k += ':';
+  append_addr(k, in);
+  k += ':';
+  append_num(k, port);
+}
+
+void Nat::rev_prefix(std::string& k, uint8_t proto, const Addr& ext, int shard) const {
+  k.assign("snf:");
+  k += vnf_;
+  k += ":nat:r:";
+  tag(k, ext, shard);
+  k += ':';
+  append_num(k, proto);
+  k += ':';
+}
+
+void Nat::cursor_key(std::string& k, uint8_t proto, const Addr& ext, int shard) const {
+  k.assign("snf:");
+  k += vnf_;
+  k += ":nat:c:";
+  tag(k, ext, shard);
+  k += ':';
+  append_num(k, proto);
+}
+
+void Nat::queue_update(Cmd& c, uint8_t proto, const Addr& ext, uint16_t ext_port, const Addr& in,
+                       uint16_t in_port, char state, int64_t now) const {
+  int shard = ext_port % cfg_.shards;
+  c.call(ScriptId::NatUpdate);
+  c.keys.resize(2);
+  fwd_key(c.keys[0], proto, ext, shard, in, in_port);
+  rev_prefix(c.keys[1], proto, ext, shard);
+  append_num(c.keys[1], ext_port);
+  c.args.resize(4);
+  std::string& expect = c.args[0];
+  expect.clear();
+  append_addr(expect, ext);
+  expect += '|';
+  append_num(expect, ext_port);
+  expect += '|';
+  std::string& fv = c.args[1];
+  fv = expect;
+  fv += state;
+  fv += '|';
+  append_num(fv, now);
+  std::string& rv = c.args[2];
+  rv.clear();
+  append_addr(rv, in);
+  rv += '|';
+  append_num(rv, in_port);
+  rv += '|';
+  rv += state;
+  rv += '|';
+  append_num(rv, now);
+  c.args[3].clear();
+  append_num(c.args[3], ttl(proto, state));
+}
+
+void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) {
+  if (pend_.size() < b.size()) pend_.resize(b.size());
+  for (uint32_t i : idx) {
+    Slot& s = b[i];
+    Pending& pd = pend_[i];
+    pd = Pending{};
+    stats.packets++;
+    const Packet& p = s.pkt;
+    uint8_t proto = p.flow_proto();
+    if (s.in == Side::Inside) {
+      const Addr& src = p.flow_src();
+      bool inside = false;
+      for (const Prefix& pf : cfg_.inside) inside = inside || pf.contains(src);
+      if (!inside) {
+        s.kill(Drop::NatNotInside);
+        continue;
+      }
+      if (!pool_for(src, pd.ext)) {
+        s.kill(Drop::NatPoolExhausted);
+        continue;
+      }
+      pd.shard = static_cast<int>(hash_endpoint(proto, src, p.flow_sport()) % cfg_.shards);
+      pd.read = static_cast<int32_t>(reads.size());
+      Cmd& c = reads.add(static_cast<int32_t>(i));
+      c.get("");
+      fwd_key(c.keys[0], proto, pd.ext, pd.shard, src, p.flow_sport());
+    } else {
+      const Addr& dst = p.flow_dst();
+      const auto& pool = dst.is_v4() ? cfg_.pool4 : cfg_.pool6;
+      bool ours = false;
+      for (const Addr& a : pool) ours = ours || a == dst;
+      if (!ours) {
+        s.kill(Drop::NatNoMapping);
+        continue;
+      }
+      pd.ext = dst;
+      pd.shard = p.flow_dport() % cfg_.shards;
+      pd.read = static_cast<int32_t>(reads.size());
+      Cmd& c = reads.add(static_cast<int32_t>(i));
+      c.get("");
+      rev_prefix(c.keys[0], proto, dst, pd.shard);
+      append_num(c.keys[0], p.flow_dport());
+    }
+  }
+}
+
+void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& reads,
+                 CmdQueue& writes, CmdQueue& deferred) {
+  int64_t now = now_ms();
+  for (uint32_t i : idx) {
+    Slot& s = b[i];
+    Pending& pd = pend_[i];
+    if (!s.alive() || pd.read < 0) continue;
+    const Reply& r = reads[pd.read];
+    Packet& p = s.pkt;
+    uint8_t proto = p.flow_proto();
+    if (r.type == Reply::Unavailable || r.type == Reply::Err) {
+      s.kill(Drop::StoreUnavailable);
+      continue;
+    }
+    bool outbound = s.in == Side::Inside;
+    if (r.type != Reply::Str) {  // no mapping
+      if (!outbound || p.icmp_error) {
+        s.kill(Drop::NatNoMapping);
+        continue;
+      }
+      // New flow: one atomic script finds or allocates the mapping (a racing instance gets
+      // the same answer), so the packet is forwarded only with a mapping the store holds.
+      char st = proto == PROTO_TCP ? 'S' : (proto == PROTO_UDP ? 'U' : 'I');
+      if (proto == PROTO_TCP && (p.tcp_flags & TCP_RST)) {
+        s.kill(Drop::NatNoMapping);
+        continue;
+      }
+      int shards = cfg_.shards;
+      int64_t lo = cfg_.port_lo, hi = cfg_.port_hi;
+      int64_t first = lo + ((pd.shard - lo % shards) % shards + shards) % shards;
+      int64_t count = first > hi ? 0 : (hi - first) / shards + 1;
+      pd.write = static_cast<int32_t>(writes.size());
+      pd.alloc = true;
+      Cmd& c = writes.add(static_cast<int32_t>(i));
+      c.call(ScriptId::NatAlloc);
+      c.keys.resize(2);
+      fwd_key(c.keys[0], proto, pd.ext, pd.shard, p.flow_src(), p.flow_sport());
+      cursor_key(c.keys[1], proto, pd.ext, pd.shard);
+      c.args.resize(9);
+      c.args[0].assign("|");
+      c.args[0] += st;
+      c.args[0] += '|';
+      append_num(c.args[0], now);
+      rev_prefix(c.args[1], proto, pd.ext, pd.shard);
+      c.args[2].clear();
+      append_addr(c.args[2], p.flow_src());
+      c.args[2] += '|';
+      append_num(c.args[2], p.flow_sport());
+      c.args[2] += '|';
+      c.args[2] += st;
+      c.args[2] += '|';
+      append_num(c.args[2], now);
+      c.args[3].clear();
+      append_addr(c.args[3], pd.ext);
+      c.args[4].clear();
+      append_num(c.args[4], first);
+      c.args[5].clear();
+      append_num(c.args[5], count);
+      c.args[6].clear();
+      append_num(c.args[6], shards);
+      c.args[7].clear();
+      append_num(c.args[7], ttl(proto, st));
+      c.args[8].assign("64");
+      continue;
+    }
+    Fields f = split(r.s);
+    char cur = f.n[2] ? f.p[2][0] : 'U';
+    int64_t stamp = f.num(3);
+    Addr in_addr, ext_addr;
+    uint16_t in_port, ext_port;
+    if (outbound) {
+      if (!Addr::parse(f.str(0), ext_addr)) {
+        s.kill(Drop::NatNoMapping);
+        continue;
+      }
+      ext_port = static_cast<uint16_t>(f.num(1));
+      in_addr = p.flow_src();
+      in_port = p.flow_sport();
+      rewrite_flow_src(p, ext_addr, ext_port);
+    } else {
+      if (!Addr::parse(f.str(0), in_addr)) {
+        s.kill(Drop::NatNoMapping);
+        continue;
+      }
+      in_port = static_cast<uint16_t>(f.num(1));
+      ext_addr = pd.ext;
+      ext_port = p.flow_dport();
+      rewrite_flow_dst(p, in_addr, in_port);
+    }
+    char nx = next_state(s, cur, outbound);
+    if (nx != cur) {
+      // A state change alters the TTL other instances rely on: write before forward.
+      pd.write = static_cast<int32_t>(writes.size());
+      queue_update(writes.add(static_cast<int32_t>(i)), proto, ext_addr, ext_port, in_addr, in_port, nx, now);
+    } else if (now - stamp >= t_.refresh_ms) {
+      // Only the TTL moves: ride along with the next exchange, never wait for it.
+      queue_update(deferred.add(-1), proto, ext_addr, ext_port, in_addr, in_port, cur, now);
+    }
+  }
+}
+
+void Nat::commit(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& writes) {
+  for (uint32_t i : idx) {
+    Slot& s = b[i];
+    Pending& pd = pend_[i];
+    if (s.alive() && pd.write >= 0) {
+      const Reply& r = writes[pd.write];
+      if (r.type == Reply::Unavailable) {
+        s.kill(Drop::StoreUnavailable);
+      } else if (r.type == Reply::Err) {
+        s.kill(r.s.compare(0, 9, "exhausted") == 0 ? Drop::NatPoolExhausted : Drop::StoreUnavailable);
+      } else if (r.type != Reply::Str) {
+        s.kill(Drop::NatNoMapping);
+      } else if (pd.alloc) {
+        Fields f = split(r.s);
+        Addr ext;
+        if (!Addr::parse(f.str(0), ext)) {
+          s.kill(Drop::NatNoMapping);
+        } else {
+          rewrite_flow_src(s.pkt, ext, static_cast<uint16_t>(f.num(1)));
+          stats.new_flows++;
+        }
+      }
+    }
+    if (s.alive()) stats.forwarded++;
+    else stats.dropped++;
+  }
+}
+
+}  // namespace snf

@@ -1,0 +1,43 @@
+// Source NAT (NAPT) with endpoint-independent mapping (RFC 4787 REQ-1) and paired pooling
+// (an inside host always gets the same outside address). Mappings live in the store; see
+// native/store/README.md for the key families and scripts.
+#pragma once
+#include "nf.hpp"
+
+namespace snf {
+
+class Nat final : public Nf {
+ public:
+  NfKind kind() const override { return NfKind::Nat; }
+  void configure(const EngineCfg& cfg) override;
+  void lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) override;
+  void decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& reads,
+              CmdQueue& writes, CmdQueue& deferred) override;
+  void commit(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& writes) override;
+
+ private:
+  struct Pending {
+    int32_t read = -1;   // index of the GET in the read exchange
+    int32_t write = -1;  // index of the script in the write exchange
+    bool alloc = false;  // the write is an allocation (else a state update)
+    Addr ext;            // pool address chosen for an outbound flow
+    int shard = 0;
+  };
+
+  bool pool_for(const Addr& inside, Addr& out) const;
+  int64_t ttl(uint8_t proto, char state) const;
+  char next_state(const Slot& s, char cur, bool outbound) const;
+  void fwd_key(std::string& k, uint8_t proto, const Addr& ext, int shard, const Addr& in, uint16_t port) const;
+  void rev_prefix(std::string& k, uint8_t proto, const Addr& ext, int shard) const;
+  void cursor_key(std::string& k, uint8_t proto, const Addr& ext, int shard) const;
+  void tag(std::string& k, const Addr& ext, int shard) const;
+  void queue_update(Cmd& c, uint8_t proto, const Addr& ext, uint16_t ext_port, const Addr& in,
+                    uint16_t in_port, char state, int64_t now) const;
+
+  std::string vnf_;
+  NatCfg cfg_;
+  Timeouts t_;
+  std::vector<Pending> pend_;
+};
+
+}  // namespace snf

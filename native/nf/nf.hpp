@@ -1,0 +1,66 @@
+// The contract between the engine and an NF. Each batch runs, per NF stage:
+//   lookup (queue reads) -> one store exchange -> decide (queue writes) -> one store exchange
+//   (only if any write) -> commit (apply write results).
+// NFs hold no flow state between batches: everything they know about a flow comes from the
+// replies of the current batch.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../packet/packet.hpp"
+#include "../store/store.hpp"
+#include "config.hpp"
+
+namespace snf {
+
+struct Slot {
+  Packet pkt;
+  Side in = Side::Inside;
+  Drop drop = Drop::None;
+  bool alive() const { return drop == Drop::None; }
+  void kill(Drop d) {
+    if (drop == Drop::None) drop = d;
+  }
+};
+
+// Commands of one exchange, with the packet each belongs to (-1: engine-owned, e.g. refreshes).
+class CmdQueue {
+ public:
+  Cmd& add(int32_t owner) {
+    if (n_ == cmds_.size()) cmds_.emplace_back();
+    owners_.resize(n_ + 1);
+    owners_[n_] = owner;
+    return cmds_[n_++];
+  }
+  size_t size() const { return n_; }
+  void clear() { n_ = 0; }
+  // The vector keeps its capacity (and its strings theirs) across batches: no per-packet
+  // allocation once warm.
+  const Cmd* data() const { return cmds_.data(); }
+  int32_t owner(size_t i) const { return owners_[i]; }
+
+ private:
+  std::vector<Cmd> cmds_;
+  std::vector<int32_t> owners_;
+  size_t n_ = 0;
+};
+
+struct NfStats {
+  uint64_t packets = 0, forwarded = 0, dropped = 0, new_flows = 0;
+};
+
+class Nf {
+ public:
+  virtual ~Nf() = default;
+  virtual NfKind kind() const = 0;
+  virtual void configure(const EngineCfg& cfg) = 0;
+  virtual void lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) = 0;
+  virtual void decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx,
+                      const std::vector<Reply>& reads, CmdQueue& writes, CmdQueue& deferred) = 0;
+  virtual void commit(std::vector<Slot>& b, const std::vector<uint32_t>& idx,
+                      const std::vector<Reply>& writes) = 0;
+  NfStats stats;
+};
+
+}  // namespace snf

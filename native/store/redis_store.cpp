@@ -1,0 +1,406 @@
+#include "redis_store.hpp"
+
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+
+namespace snf {
+
+namespace {
+
+int64_t mono_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+uint16_t crc16(const char* buf, size_t len) {
+  // CRC16-CCITT (XMODEM), as the Redis Cluster specification defines key slots.
+  uint16_t crc = 0;
+  for (size_t i = 0; i < len; i++) {
+    crc ^= static_cast<uint16_t>(static_cast<uint8_t>(buf[i]) << 8);
+    for (int b = 0; b < 8; b++) crc = (crc & 0x8000) ? static_cast<uint16_t>((crc << 1) ^ 0x1021) : static_cast<uint16_t>(crc << 1);
+  }
+  return crc;
+}
+
+void convert(const redisReply* r, Reply& out) {
+  out.a.clear();
+  switch (r->type) {
+    case REDIS_REPLY_STRING:
+    case REDIS_REPLY_STATUS:
+      out.type = Reply::Str;
+      out.s.assign(r->str, r->len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      out.type = Reply::Int;
+      out.i = r->integer;
+      break;
+    case REDIS_REPLY_ARRAY:
+      out.type = Reply::Arr;
+      out.a.resize(r->elements);
+      for (size_t i = 0; i < r->elements; i++) convert(r->element[i], out.a[i]);
+      break;
+    case REDIS_REPLY_ERROR:
+      out.type = Reply::Err;
+      out.s.assign(r->str, r->len);
+      break;
+    default:
+      out.type = Reply::Nil;
+  }
+}
+
+bool split_host_port(const std::string& s, std::string& host, int& port) {
+  auto c = s.rfind(':');
+  if (c == std::string::npos || c == 0) return false;
+  host = s.substr(0, c);
+  if (!host.empty() && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  port = std::atoi(s.c_str() + c + 1);
+  return port > 0 && port < 65536;
+}
+
+}  // namespace
+
+struct RedisStore::Node {
+  std::string host;
+  int port = 0;
+  redisContext* c = nullptr;
+  int64_t retry_at_us = 0;
+  int64_t backoff_us = 0;
+  bool ever_connected = false;
+  std::vector<Want> want;  // replies expected, in order
+};
+
+RedisStore::RedisStore(RedisOptions opts) : opts_(std::move(opts)) {
+  for (const auto& s : opts_.seeds) {
+    std::string h;
+    int p;
+    if (split_host_port(s, h, p)) node_for(h, p);
+  }
+  if (opts_.cluster) slots_.assign(16384, -1);
+}
+
+RedisStore::~RedisStore() {
+  for (auto& n : nodes_) disconnect(*n, false);
+}
+
+int RedisStore::shards() const {
+  if (!opts_.cluster) return 1;
+  int n = 0;
+  std::vector<bool> seen(nodes_.size(), false);
+  for (int16_t s : slots_)
+    if (s >= 0 && !seen[s]) {
+      seen[s] = true;
+      n++;
+    }
+  return std::max(n, 1);
+}
+
+int RedisStore::key_slot(const std::string& key) {
+  auto open = key.find('{');
+  if (open != std::string::npos) {
+    auto close = key.find('}', open + 1);
+    if (close != std::string::npos && close != open + 1)
+      return crc16(key.data() + open + 1, close - open - 1) & 16383;
+  }
+  return crc16(key.data(), key.size()) & 16383;
+}
+
+int RedisStore::node_for(const std::string& host, int port) {
+  for (size_t i = 0; i < nodes_.size(); i++)
+    if (nodes_[i]->host == host && nodes_[i]->port == port) return static_cast<int>(i);
+  auto n = std::make_unique<Node>();
+  n->host = host;
+  n->port = port;
+  nodes_.push_back(std::move(n));
+  return static_cast<int>(nodes_.size() - 1);
+}
+
+void RedisStore::disconnect(Node& n, bool count_failure) {
+  if (n.c) {
+    redisFree(n.c);
+    n.c = nullptr;
+  }
+  if (count_failure) {
+    // Back off so a dead store costs one failed connect per interval, not one per batch.
+    n.backoff_us = n.backoff_us ? std::min<int64_t>(n.backoff_us * 2, 1000000) : 10000;
+    n.retry_at_us = mono_us() + n.backoff_us;
+    stats_.errors++;
+    if (opts_.cluster) slots_stale_ = true;
+  }
+}
+
+bool RedisStore::ensure_connected(Node& n) {
+  if (n.c) return true;
+  if (mono_us() < n.retry_at_us) return false;
+  redisContext* c = redisConnectNonBlock(n.host.c_str(), n.port);
+  if (!c || c->err) {
+    if (c) redisFree(c);
+    disconnect(n, true);
+    return false;
+  }
+  pollfd pfd{c->fd, POLLOUT, 0};
+  int soerr = 0;
+  socklen_t sl = sizeof soerr;
+  if (poll(&pfd, 1, opts_.connect_timeout_ms) != 1 ||
+      getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
+    redisFree(c);
+    disconnect(n, true);
+    return false;
+  }
+  int one = 1;
+  setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  n.c = c;
+  if (n.ever_connected) stats_.reconnects++;
+  Reply r;
+  if (!opts_.password.empty() && (!sync_call(n, {"AUTH", opts_.password}, r) || r.type == Reply::Err)) {
+    disconnect(n, true);
+    return false;
+  }
+  if (!load_scripts(n)) {
+    disconnect(n, true);
+    return false;
+  }
+  n.ever_connected = true;
+  n.backoff_us = 0;
+  return true;
+}
+
+bool RedisStore::load_scripts(Node& n) {
+  for (int i = 0; i < static_cast<int>(ScriptId::Count); i++) {
+    Reply r;
+    if (!sync_call(n, {"SCRIPT", "LOAD", script_lua(static_cast<ScriptId>(i))}, r) || r.type != Reply::Str)
+      return false;
+    shas_[i] = r.s;
+  }
+  return true;
+}
+
+void RedisStore::append_raw(Node& n, const std::vector<std::string>& argv) {
+  argv_.clear();
+  argvlen_.clear();
+  for (const auto& a : argv) {
+    argv_.push_back(a.data());
+    argvlen_.push_back(a.size());
+  }
+  redisAppendCommandArgv(n.c, static_cast<int>(argv_.size()), argv_.data(), argvlen_.data());
+}
+
+bool RedisStore::sync_call(Node& n, const std::vector<std::string>& argv, Reply& out) {
+  if (!n.c) return false;
+  append_raw(n, argv);
+  out = Reply{};
+  out.type = Reply::Unavailable;
+  n.want.push_back({&out, 0});
+  int idx = 0;
+  for (size_t i = 0; i < nodes_.size(); i++)
+    if (nodes_[i].get() == &n) idx = static_cast<int>(i);
+  exchange({idx}, mono_us() + 1000LL * std::max(opts_.timeout_ms, opts_.connect_timeout_ms));
+  return out.type != Reply::Unavailable;
+}
+
+bool RedisStore::refresh_slots() {
+  for (size_t i = 0; i < nodes_.size(); i++) {
+    Node& n = *nodes_[i];
+    if (!ensure_connected(n)) continue;
+    Reply r;
+    if (!sync_call(n, {"CLUSTER", "SLOTS"}, r) || r.type != Reply::Arr) continue;
+    std::vector<int16_t> map(16384, -1);
+    for (const Reply& range : r.a) {
+      if (range.type != Reply::Arr || range.a.size() < 3 || range.a[2].type != Reply::Arr ||
+          range.a[2].a.size() < 2)
+        continue;
+      std::string host = range.a[2].a[0].s.empty() ? n.host : range.a[2].a[0].s;
+      int idx = node_for(host, static_cast<int>(range.a[2].a[1].i));
+      for (int64_t s = range.a[0].i; s <= range.a[1].i && s < 16384; s++) map[s] = static_cast<int16_t>(idx);
+    }
+    slots_ = std::move(map);
+    slots_stale_ = false;
+    return true;
+  }
+  return false;
+}
+
+int RedisStore::route(const Cmd& c) {
+  if (!opts_.cluster) return nodes_.empty() ? -1 : 0;
+  int s = slots_[key_slot(c.keys[0])];
+  return s;
+}
+
+void RedisStore::append(Node& n, const Cmd& c, bool eval) {
+  argv_.clear();
+  argvlen_.clear();
+  auto push = [&](const char* p, size_t l) {
+    argv_.push_back(p);
+    argvlen_.push_back(l);
+  };
+  char nkeys[8];
+  if (c.op == Cmd::Get) {
+    push("GET", 3);
+    push(c.keys[0].data(), c.keys[0].size());
+  } else {
+    int id = static_cast<int>(c.script);
+    if (eval) {
+      push("EVAL", 4);
+      const char* body = script_lua(c.script);
+      push(body, std::strlen(body));
+    } else {
+      push("EVALSHA", 7);
+      push(shas_[id].data(), shas_[id].size());
+    }
+    int nk = std::snprintf(nkeys, sizeof nkeys, "%zu", c.keys.size());
+    push(nkeys, static_cast<size_t>(nk));
+    for (const auto& k : c.keys) push(k.data(), k.size());
+    for (const auto& a : c.args) push(a.data(), a.size());
+  }
+  redisAppendCommandArgv(n.c, static_cast<int>(argv_.size()), argv_.data(), argvlen_.data());
+}
+
+// Writes every node's pipeline and reads every expected reply, all nodes at once, until done
+// or the deadline. A node that fails or times out is disconnected (its reply stream can no
+// longer be trusted) and its outstanding replies become Unavailable.
+void RedisStore::exchange(const std::vector<int>& active, int64_t deadline_us) {
+  std::vector<int> live;
+  for (int i : active) {
+    Node& n = *nodes_[i];
+    if (n.c && !n.want.empty()) live.push_back(i);
+  }
+  std::vector<size_t> got(nodes_.size(), 0);
+  std::vector<pollfd> pfds;
+  auto fail = [&](int i) {
+    Node& n = *nodes_[i];
+    for (size_t k = got[i]; k < n.want.size(); k++)
+      if (n.want[k].target) n.want[k].target->type = Reply::Unavailable;
+    n.want.clear();
+    disconnect(n, true);
+  };
+  // Write eagerly: on loopback the whole pipeline usually fits the socket buffer at once.
+  for (int i : live) {
+    int done = 0;
+    if (redisBufferWrite(nodes_[i]->c, &done) != REDIS_OK) fail(i);
+  }
+  for (;;) {
+    pfds.clear();
+    std::vector<int> idx;
+    for (int i : live) {
+      Node& n = *nodes_[i];
+      if (!n.c || got[i] >= n.want.size()) continue;
+      short ev = POLLIN;
+      if (sdslen(n.c->obuf) > 0) ev |= POLLOUT;
+      pfds.push_back({n.c->fd, ev, 0});
+      idx.push_back(i);
+    }
+    if (pfds.empty()) break;
+    int64_t left = deadline_us - mono_us();
+    if (left <= 0) {
+      for (int i : idx) fail(i);
+      break;
+    }
+    int rc = poll(pfds.data(), pfds.size(), static_cast<int>((left + 999) / 1000));
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc <= 0) continue;
+    for (size_t p = 0; p < pfds.size(); p++) {
+      int i = idx[p];
+      Node& n = *nodes_[i];
+      if (!n.c) continue;
+      if (pfds[p].revents & POLLOUT) {
+        int done = 0;
+        if (redisBufferWrite(n.c, &done) != REDIS_OK) {
+          fail(i);
+          continue;
+        }
+      }
+      if (pfds[p].revents & (POLLIN | POLLERR | POLLHUP)) {
+        if (redisBufferRead(n.c) != REDIS_OK) {
+          fail(i);
+          continue;
+        }
+        void* raw = nullptr;
+        while (got[i] < n.want.size() && redisGetReplyFromReader(n.c, &raw) == REDIS_OK && raw) {
+          Want& w = n.want[got[i]++];
+          if (w.target) convert(static_cast<redisReply*>(raw), *w.target);
+          freeReplyObject(raw);
+          raw = nullptr;
+        }
+        if (n.c && n.c->err) fail(i);
+      }
+    }
+  }
+  for (int i : live) nodes_[i]->want.clear();
+}
+
+void RedisStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies) {
+  if (replies.size() < n) replies.resize(n);
+  for (size_t i = 0; i < n; i++) {
+    replies[i].type = Reply::Unavailable;
+    replies[i].s.clear();
+    replies[i].a.clear();
+  }
+  if (n == 0) return;
+  if (opts_.cluster && slots_stale_) refresh_slots();
+
+  std::vector<Retry> todo;
+  todo.reserve(n);
+  for (size_t i = 0; i < n; i++) todo.push_back({i, route(cmds[i]), false, false});
+
+  // Round 0 is the batch; later rounds only redo commands that were redirected (MOVED / ASK)
+  // or whose script was missing (NOSCRIPT after a failover or SCRIPT FLUSH).
+  for (int round = 0; round < 3 && !todo.empty(); round++) {
+    std::vector<int> active;
+    for (const Retry& t : todo) {
+      if (t.node < 0) continue;
+      Node& n = *nodes_[t.node];
+      if (!ensure_connected(n)) continue;
+      if (t.asking) {
+        append_raw(n, {"ASKING"});
+        n.want.push_back({nullptr, t.cmd});
+      }
+      append(n, cmds[t.cmd], t.eval);
+      n.want.push_back({&replies[t.cmd], t.cmd});
+      if (std::find(active.begin(), active.end(), t.node) == active.end()) active.push_back(t.node);
+    }
+    if (active.empty()) break;
+    int64_t t0 = mono_us();
+    exchange(active, t0 + 1000LL * opts_.timeout_ms);
+    stats_.round_trips++;
+    stats_.record_latency_us(static_cast<uint64_t>(mono_us() - t0));
+
+    std::vector<Retry> next;
+    for (const Retry& t : todo) {
+      Reply& r = replies[t.cmd];
+      if (r.type == Reply::Unavailable) continue;
+      stats_.commands++;
+      if (r.type != Reply::Err) continue;
+      const std::string& e = r.s;
+      bool moved = e.compare(0, 6, "MOVED ") == 0, ask = e.compare(0, 4, "ASK ") == 0;
+      if (moved || ask) {
+        // "MOVED <slot> <host>:<port>"
+        auto sp = e.find(' ', moved ? 6 : 4);
+        std::string host;
+        int port;
+        if (sp != std::string::npos && split_host_port(e.substr(sp + 1), host, port)) {
+          int node = node_for(host, port);
+          if (moved) {
+            int slot = std::atoi(e.c_str() + 6);
+            if (slot >= 0 && slot < 16384 && opts_.cluster) slots_[slot] = static_cast<int16_t>(node);
+            slots_stale_ = true;
+          }
+          next.push_back({t.cmd, node, ask, t.eval});
+        }
+      } else if (e.compare(0, 8, "NOSCRIPT") == 0) {
+        next.push_back({t.cmd, t.node, t.asking, true});
+      } else {
+        stats_.errors++;
+      }
+    }
+    todo.swap(next);
+  }
+}
+
+}  // namespace snf

@@ -1,0 +1,73 @@
+// State in Redis or Redis Cluster through hiredis, on non-blocking sockets driven by poll():
+// a batch of commands is appended per node and the nodes are exchanged with in parallel, so a
+// batch costs one round trip per shard however many packets it holds.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "store.hpp"
+
+struct redisContext;
+struct redisReply;
+
+namespace snf {
+
+struct RedisOptions {
+  std::vector<std::string> seeds;  // "host:port"
+  bool cluster = false;
+  int timeout_ms = 100;          // deadline for one batch exchange
+  int connect_timeout_ms = 200;  // deadline for one connect attempt
+  std::string password;
+};
+
+class RedisStore final : public StateStore {
+ public:
+  explicit RedisStore(RedisOptions opts);
+  ~RedisStore() override;
+  RedisStore(const RedisStore&) = delete;
+  RedisStore& operator=(const RedisStore&) = delete;
+
+  void execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies) override;
+  const StoreStats& stats() const override { return stats_; }
+  int shards() const override;
+
+  // Redis Cluster hash slot of a key (CRC16 of its hash tag, mod 16384).
+  static int key_slot(const std::string& key);
+
+ private:
+  struct Node;
+  struct Want {
+    Reply* target;  // nullptr: reply to discard (ASKING, SCRIPT LOAD)
+    size_t cmd;     // index of the command, for retries
+  };
+  struct Retry {
+    size_t cmd;
+    int node;
+    bool asking;
+    bool eval;  // send the script body (EVAL) instead of EVALSHA after NOSCRIPT
+  };
+
+  int node_for(const std::string& host, int port);
+  int route(const Cmd& c);
+  bool ensure_connected(Node& n);
+  void disconnect(Node& n, bool count_failure);
+  bool sync_call(Node& n, const std::vector<std::string>& argv, Reply& out);
+  bool load_scripts(Node& n);
+  bool refresh_slots();
+  void append(Node& n, const Cmd& c, bool eval);
+  void append_raw(Node& n, const std::vector<std::string>& argv);
+  void exchange(const std::vector<int>& active, int64_t deadline_us);
+
+  RedisOptions opts_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<int16_t> slots_;  // slot -> node index (cluster only)
+  std::string shas_[static_cast<int>(ScriptId::Count)];
+  bool slots_stale_ = true;
+  StoreStats stats_;
+  // Reused across batches so the packet path does not allocate argv arrays.
+  std::vector<const char*> argv_;
+  std::vector<size_t> argvlen_;
+};
+
+}  // namespace snf

@@ -1,0 +1,124 @@
+#include "scripts.hpp"
+
+namespace snf {
+namespace {
+
+// NAT_ALLOC: find-or-create an endpoint-independent mapping.
+// KEYS[1] forward key, KEYS[2] allocation cursor of the (address, shard).
+// ARGV: 1 forward value suffix ("|state|stamp"), 2 reverse key prefix, 3 reverse value,
+//       4 external address, 5 first port of the shard, 6 ports in the shard, 7 step (shards),
+//       8 ttl ms, 9 tries.
+// Returns the forward value ("addr|port|state|stamp"), or an error "exhausted".
+const char* kNatAlloc = R"LUA(
+local cur = redis.call('GET', KEYS[1])
+if cur then return cur end
+local first = tonumber(ARGV[5])
+local count = tonumber(ARGV[6])
+local step = tonumber(ARGV[7])
+local ttl = tonumber(ARGV[8])
+local tries = math.min(tonumber(ARGV[9]), count)
+local start = redis.call('INCR', KEYS[2]) % count
+for i = 0, tries - 1 do
+  local port = first + ((start + i) % count) * step
+  local rk = ARGV[2] .. port
+  if redis.call('EXISTS', rk) == 0 then
+    local fwd = ARGV[4] .. '|' .. port .. ARGV[1]
+    redis.call('SET', rk, ARGV[3], 'PX', ttl)
+    redis.call('SET', KEYS[1], fwd, 'PX', ttl)
+    if i > 0 then redis.call('INCRBY', KEYS[2], i) end
+    return fwd
+  end
+end
+return redis.error_reply('exhausted')
+)LUA";
+
+// NAT_UPDATE: change a mapping's state / refresh its TTL, only if it is still the same mapping.
+// KEYS[1] forward, KEYS[2] reverse. ARGV: 1 expected "addr|port|" prefix of the forward value,
+// 2 new forward value, 3 new reverse value, 4 ttl ms.
+// Returns the forward value now stored (nil if the mapping is gone).
+const char* kNatUpdate = R"LUA(
+local cur = redis.call('GET', KEYS[1])
+if not cur then return false end
+if string.sub(cur, 1, string.len(ARGV[1])) ~= ARGV[1] then return cur end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', tonumber(ARGV[4]))
+redis.call('SET', KEYS[2], ARGV[3], 'PX', tonumber(ARGV[4]))
+return ARGV[2]
+)LUA";
+
+// CAS: compare-and-set on the state field (the text before the first '|').
+// KEYS[1] key. ARGV: 1 expected state ('' = key must not exist; '*' = any existing value),
+// 2 new value, 3 ttl ms. Returns the value now stored (nil if none).
+const char* kCas = R"LUA(
+local cur = redis.call('GET', KEYS[1])
+local st = cur and string.match(cur, '^[^|]*') or nil
+local ok
+if ARGV[1] == '' then ok = (cur == false)
+elseif ARGV[1] == '*' then ok = (cur ~= false)
+else ok = (st == ARGV[1]) end
+if ok then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', tonumber(ARGV[3]))
+  return ARGV[2]
+end
+return cur
+)LUA";
+
+// LB_ASSIGN: find-or-create a flow's backend. KEYS[1] forward key, KEYS[2] load prefix.
+// ARGV: 1 mode ('wlc' picks by least active flows / weight; 'fixed' takes the first candidate),
+// 2 flow member id, 3 now ms, 4 ttl ms, 5 value suffix ("|state|stamp"), 6 reverse value
+// prefix ("vip|", the chosen backend id is appended),
+// 7 replace ('1' = overwrite an assignment to a backend that no longer exists),
+// then triples: backend id, weight, reverse key.
+// Load: one sorted set per backend (members: flows, scores: expiry), so expired flows stop
+// counting without anyone decrementing. Returns the forward value ("backend|state|stamp").
+const char* kLbAssign = R"LUA(
+local cur = redis.call('GET', KEYS[1])
+if cur and ARGV[7] ~= '1' then return cur end
+local now = tonumber(ARGV[3])
+local ttl = tonumber(ARGV[4])
+local best, bestScore, bestRev = nil, nil, nil
+for i = 8, #ARGV, 3 do
+  local id, w = ARGV[i], tonumber(ARGV[i + 1])
+  if ARGV[1] == 'fixed' then best, bestRev = id, ARGV[i + 2]; break end
+  local lk = KEYS[2] .. id
+  redis.call('ZREMRANGEBYSCORE', lk, '-inf', now)
+  local score = (redis.call('ZCARD', lk) + 1) / w
+  if not bestScore or score < bestScore then best, bestScore, bestRev = id, score, ARGV[i + 2] end
+end
+if not best then return redis.error_reply('nobackend') end
+local v = best .. ARGV[5]
+redis.call('SET', KEYS[1], v, 'PX', ttl)
+redis.call('SET', bestRev, ARGV[6] .. best, 'PX', ttl)
+local lk = KEYS[2] .. best
+redis.call('ZADD', lk, now + ttl, ARGV[2])
+if redis.call('PTTL', lk) < ttl then redis.call('PEXPIRE', lk, ttl) end
+return v
+)LUA";
+
+// LB_UPDATE: state change / TTL refresh of an assignment, if it still names the same backend.
+// KEYS[1] forward, KEYS[2] reverse, KEYS[3] load set of the backend. ARGV: 1 expected
+// "backend|" prefix, 2 new forward value, 3 reverse value, 4 ttl ms, 5 member, 6 now ms.
+const char* kLbUpdate = R"LUA(
+local cur = redis.call('GET', KEYS[1])
+if not cur then return false end
+if string.sub(cur, 1, string.len(ARGV[1])) ~= ARGV[1] then return cur end
+local ttl = tonumber(ARGV[4])
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ttl)
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ttl)
+redis.call('ZADD', KEYS[3], tonumber(ARGV[6]) + ttl, ARGV[5])
+if redis.call('PTTL', KEYS[3]) < ttl then redis.call('PEXPIRE', KEYS[3], ttl) end
+return ARGV[2]
+)LUA";
+
+}  // namespace
+
+const char* script_name(ScriptId id) {
+  static const char* n[] = {"nat_alloc", "nat_update", "cas", "lb_assign", "lb_update"};
+  return n[static_cast<int>(id)];
+}
+
+const char* script_lua(ScriptId id) {
+  static const char* s[] = {kNatAlloc, kNatUpdate, kCas, kLbAssign, kLbUpdate};
+  return s[static_cast<int>(id)];
+}
+
+}  // namespace snf

@@ -1,0 +1,71 @@
+// The state store interface the NFs use. A batch of commands goes in, replies come out in the
+// same order, in one pipelined round trip per shard. Two implementations: LocalStore (an
+// in-process table: the coupled baseline) and RedisStore (hiredis, Redis or Redis Cluster).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "scripts.hpp"
+
+namespace snf {
+
+struct Cmd {
+  enum Op : uint8_t { Get, Script };
+  Op op = Get;
+  ScriptId script = ScriptId::Count;
+  std::vector<std::string> keys;  // all keys of one command share a Redis Cluster hash tag
+  std::vector<std::string> args;
+
+  void get(const std::string& key) {
+    op = Get;
+    keys.resize(1);
+    keys[0] = key;
+    args.clear();
+  }
+  void call(ScriptId s) {
+    op = Script;
+    script = s;
+    keys.clear();
+    args.clear();
+  }
+};
+
+struct Reply {
+  enum Type : uint8_t { Nil, Int, Str, Arr, Err, Unavailable };
+  Type type = Nil;
+  int64_t i = 0;
+  std::string s;  // Str payload or Err message
+  std::vector<Reply> a;
+
+  bool ok() const { return type != Err && type != Unavailable; }
+};
+
+struct StoreStats {
+  uint64_t round_trips = 0;
+  uint64_t commands = 0;
+  uint64_t errors = 0;
+  uint64_t reconnects = 0;
+  // Round-trip latency histogram; bucket i counts samples <= kLatencyBucketsUs[i].
+  static constexpr int kBuckets = 16;
+  uint64_t latency[kBuckets] = {0};
+  void record_latency_us(uint64_t us);
+};
+
+extern const uint32_t kLatencyBucketsUs[StoreStats::kBuckets];
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+  // Executes cmds[0..n) (pipelined per shard) and fills replies[0..n) in the same order.
+  // A command that could not reach the store gets Reply::Unavailable.
+  virtual void execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies) = 0;
+  virtual const StoreStats& stats() const = 0;
+  // Shards the keys spread over (1 for a single node), for choosing hash-tag fan-out.
+  virtual int shards() const = 0;
+};
+
+// Milliseconds since the epoch: flow values carry refresh stamps that every instance reads.
+int64_t now_ms();
+
+}  // namespace snf

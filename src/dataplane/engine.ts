@@ -1,0 +1,56 @@
+// One NF instance's data plane, in process: feed batches of frames, get verdicts and rewritten
+// frames back. The batch runs on a libuv worker thread, so store round trips never block the
+// event loop, and two engines in one process really run concurrently.
+import { addon, type NativeEngine } from './native.js';
+import type { EngineConfig, EngineCounters, FrameIn, FrameOut, NfTables } from './types.js';
+
+export class Engine {
+  private readonly native: NativeEngine;
+  private closed = false;
+
+  constructor(readonly config: EngineConfig) {
+    const { Engine: Native } = addon();
+    this.native = new Native(config);
+  }
+
+  /** Processes one batch. Verdicts that depend on a store write wait for its acknowledgement. */
+  process(frames: FrameIn[]): Promise<FrameOut[]> {
+    this.assertOpen();
+    return this.native.process(frames);
+  }
+
+  /** The same on the calling thread (benchmarks, tools with a thread of their own). */
+  processSync(frames: FrameIn[]): FrameOut[] {
+    this.assertOpen();
+    return this.native.processSync(frames);
+  }
+
+  /** Sends TTL refreshes still waiting to ride along with the next batch. */
+  flush(): Promise<void> {
+    this.assertOpen();
+    return this.native.flush();
+  }
+
+  /** Replaces NAT pools, firewall rules, VIPs and timeouts; applies between batches. */
+  configure(tables: NfTables): void {
+    this.assertOpen();
+    this.native.configure(tables);
+  }
+
+  counters(): EngineCounters {
+    this.assertOpen();
+    return this.native.counters();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.native.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('engine is closed');
+  }
+}
+
+export type { EngineConfig, EngineCounters, FrameIn, FrameOut, NfTables } from './types.js';

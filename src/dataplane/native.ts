@@ -1,0 +1,42 @@
+// Loads the native addon. The only module that knows where node-gyp put it.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EngineConfig, EngineCounters, FrameIn, FrameOut, NfTables } from './types.js';
+
+export interface NativeEngine {
+  process(frames: FrameIn[]): Promise<FrameOut[]>;
+  processSync(frames: FrameIn[]): FrameOut[];
+  flush(): Promise<void>;
+  configure(tables: NfTables): void;
+  counters(): EngineCounters;
+  close(): void;
+}
+
+interface Addon {
+  Engine: new (config: EngineConfig) => NativeEngine;
+}
+
+function findRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the project root from ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+  return dir;
+}
+
+let cached: Addon | undefined;
+
+export function addon(): Addon {
+  if (cached) return cached;
+  const root = findRoot();
+  const path = process.env.SNF_ADDON ?? join(root, 'native', 'build', 'Release', 'snf.node');
+  if (!existsSync(path)) {
+    throw new Error(`native data plane not built (${path} missing): run 'bash scripts/setup.sh' or 'npm run build:native'`);
+  }
+  cached = createRequire(import.meta.url)(path) as Addon;
+  return cached;
+}
