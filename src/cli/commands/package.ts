@@ -1,0 +1,116 @@
+// `snf package build|validate|upload`: SOL004 CSARs for Tacker and ONAP Heat packages for SDC,
+// generated from vnf-descriptors/*.yaml.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from '../main.js';
+import { DescriptorError, loadDescriptor } from '../../descriptor/validate.js';
+import { buildPackage, type PackageFormat } from '../../package/build.js';
+import { PackageError } from '../../package/errors.js';
+import { validatePackageFile } from '../../package/validate.js';
+
+const usage = `usage:
+  snf package build DESCRIPTOR [-o DIR] [--format csar|onap-heat] [--flavour ID]
+                    [--sign-key KEY.pem --sign-cert CERT.pem]
+  snf package validate PACKAGE [--ca CA.pem] [--require-signature]
+  snf package upload ...            (Tacker upload; see snf package upload --help)`;
+
+interface Parsed {
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+/** Flags that take a value; everything else starting with -- is a boolean switch. */
+const VALUED = new Set(['-o', '--out', '--format', '--flavour', '--sign-key', '--sign-cert', '--ca']);
+const SWITCHES = new Set(['--require-signature']);
+
+function parseArgs(args: string[]): Parsed {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (VALUED.has(a)) {
+      const v = args[++i];
+      if (v === undefined) throw new PackageError(`${a} needs a value`);
+      flags.set(a === '-o' ? '--out' : a, v);
+    } else if (SWITCHES.has(a)) flags.set(a, true);
+    else if (a.startsWith('-')) throw new PackageError(`unknown option ${a}`);
+    else positional.push(a);
+  }
+  return { positional, flags };
+}
+
+const str = (p: Parsed, k: string): string | undefined => {
+  const v = p.flags.get(k);
+  return typeof v === 'string' ? v : undefined;
+};
+
+async function build(args: string[]): Promise<number> {
+  const p = parseArgs(args);
+  if (p.positional.length !== 1) {
+    console.error(usage);
+    return 2;
+  }
+  const format = (str(p, '--format') ?? 'csar') as PackageFormat;
+  if (format !== 'csar' && format !== 'onap-heat') throw new PackageError(`--format must be csar or onap-heat, not '${format}'`);
+  const key = str(p, '--sign-key');
+  const cert = str(p, '--sign-cert');
+  if (Boolean(key) !== Boolean(cert)) throw new PackageError('--sign-key and --sign-cert go together');
+  const d = await loadDescriptor(p.positional[0]);
+  const signing = key && cert ? { keyPem: await readFile(key, 'utf8'), certPem: await readFile(cert, 'utf8') } : undefined;
+  const flavour = str(p, '--flavour');
+  const out = await buildPackage(d, { format, outDir: str(p, '--out') ?? 'dist', ...(flavour ? { flavour } : {}), ...(signing ? { signing } : {}) });
+  console.log(out);
+  return 0;
+}
+
+async function validate(args: string[]): Promise<number> {
+  const p = parseArgs(args);
+  if (p.positional.length !== 1) {
+    console.error(usage);
+    return 2;
+  }
+  const ca = str(p, '--ca');
+  const file = p.positional[0];
+  const r = await validatePackageFile(file, { ...(ca ? { caPem: await readFile(ca, 'utf8') } : {}), requireSignature: p.flags.has('--require-signature') });
+  if (r.errors.length) {
+    console.error(`${file}: invalid ${r.format} package, ${r.errors.length} error(s)\n${r.errors.map((e) => `  ${e}`).join('\n')}`);
+    return 1;
+  }
+  console.log(`${file}: valid ${r.format} package (${r.facts.join('; ')})`);
+  return 0;
+}
+
+async function upload(args: string[]): Promise<number> {
+  // Owned by the OpenStack client part; present once that part lands.
+  const here = dirname(fileURLToPath(import.meta.url));
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  const file = join(here, `package-upload.${ext}`);
+  if (!existsSync(file)) {
+    console.error('snf package upload: not available in this build (the Tacker upload command is not installed)');
+    return 2;
+  }
+  const mod = (await import(file)) as { runUpload(args: string[]): Promise<number> };
+  return mod.runUpload(args);
+}
+
+export const command: Command = {
+  summary: 'build, validate and upload VNF packages (SOL004 CSAR, ONAP Heat)',
+  async run(args: string[]): Promise<number> {
+    const [sub, ...rest] = args;
+    try {
+      if (sub === 'build') return await build(rest);
+      if (sub === 'validate') return await validate(rest);
+      if (sub === 'upload') return await upload(rest);
+    } catch (err) {
+      if (err instanceof DescriptorError || err instanceof PackageError) {
+        console.error(`snf package ${sub}: ${err.message}`);
+        return 1;
+      }
+      throw err;
+    }
+    console.error(usage);
+    return 2;
+  },
+};
