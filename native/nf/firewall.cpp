@@ -163,7 +163,8 @@ Firewall::Step Firewall::tcp_step(const Conn& c, bool orig, const Packet& p) {
       s.reopen = true;  // port reuse after close: a new connection
       return s;
     }
-    s.forward = st == "CL" && !syn;  // last ACKs of the close
+    // Only the last ACKs (and FIN retransmits) of the close: no new data on a closed connection.
+    s.forward = st == "CL" && !syn && p.tcp_payload == 0;
     return s;
   }
   return s;

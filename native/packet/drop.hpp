@@ -13,6 +13,7 @@ enum class Drop : uint8_t {
   BadIpLength,
   BadIpv6Chain,
   BadL4Header,
+  BadOptions,
   FragmentNoState,
   UnsupportedProto,
   FwRuleDeny,
@@ -30,7 +31,7 @@ enum class Drop : uint8_t {
 inline const char* drop_name(Drop d) {
   static const char* names[] = {"none",           "truncated",         "bad_ethertype",
                                 "bad_ip_version", "bad_ihl",           "bad_ip_length",
-                                "bad_ipv6_chain", "bad_l4_header",     "fragment_no_state",
+                                "bad_ipv6_chain", "bad_l4_header",     "bad_options",       "fragment_no_state",
                                 "unsupported_proto", "fw_rule_deny",   "fw_no_connection",
                                 "fw_bad_tcp_state", "nat_no_mapping",  "nat_pool_exhausted",
                                 "nat_not_inside", "lb_no_vip",         "lb_no_backend",

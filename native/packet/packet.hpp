@@ -32,6 +32,7 @@ struct Packet {
   // TCP
   uint8_t tcp_flags = 0;
   uint32_t seq = 0, ack = 0;
+  uint32_t tcp_payload = 0;  // bytes after the TCP header
   // ICMP / ICMPv6
   uint8_t icmp_type = 0, icmp_code = 0;
   bool icmp_query = false;  // echo request/reply: the id acts as both ports

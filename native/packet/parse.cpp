@@ -9,6 +9,25 @@ inline uint32_t rd32(const uint8_t* p) {
          static_cast<uint32_t>(p[2]) << 8 | p[3];
 }
 
+// Walks type-length-value options (IPv4 and TCP share the encoding: 0 end, 1 no-op, else a
+// length of at least 2 that stays inside the header). A malformed list is hostile: drop it.
+bool options_ok(const uint8_t* p, uint32_t n) {
+  uint32_t i = 0;
+  while (i < n) {
+    uint8_t kind = p[i];
+    if (kind == 0) return true;
+    if (kind == 1) {
+      i++;
+      continue;
+    }
+    if (i + 1 >= n) return false;
+    uint8_t len = p[i + 1];
+    if (len < 2 || i + len > n) return false;
+    i += len;
+  }
+  return true;
+}
+
 bool is_icmp4_error(uint8_t t) { return t == 3 || t == 4 || t == 5 || t == 11 || t == 12; }
 bool is_icmp6_error(uint8_t t) { return t >= 1 && t <= 4; }
 
@@ -28,6 +47,7 @@ Drop parse_ip(const uint8_t* d, uint32_t len, uint32_t off, bool embedded, IpVie
     if (off + ihl > len) return Drop::Truncated;
     uint32_t total = rd16(d + off + 2);
     if (total < ihl) return Drop::BadIpLength;
+    if (ihl > 20 && !embedded && !options_ok(d + off + 20, ihl - 20)) return Drop::BadOptions;
     if (!embedded && off + total > len) return Drop::BadIpLength;
     ip.ver = 4;
     ip.proto = d[off + 9];
@@ -141,12 +161,14 @@ Drop parse_frame(uint8_t* data, uint32_t len, Packet& out) {
       if (l4len < 20) return Drop::BadL4Header;
       uint32_t doff = (l4[12] >> 4) * 4u;
       if (doff < 20 || doff > l4len) return Drop::BadL4Header;
+      if (doff > 20 && !options_ok(l4 + 20, doff - 20)) return Drop::BadOptions;
       out.ip.sport = rd16(l4);
       out.ip.dport = rd16(l4 + 2);
       out.ip.has_ports = true;
       out.seq = rd32(l4 + 4);
       out.ack = rd32(l4 + 8);
       out.tcp_flags = l4[13] & 0x3f;
+      out.tcp_payload = l4len - doff;
       return Drop::None;
     }
     case PROTO_UDP: {

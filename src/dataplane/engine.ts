@@ -7,6 +7,8 @@ import type { EngineConfig, EngineCounters, FrameIn, FrameOut, NfTables } from '
 export class Engine {
   private readonly native: NativeEngine;
   private closed = false;
+  private inFlight = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly config: EngineConfig) {
     const { Engine: Native } = addon();
@@ -16,7 +18,22 @@ export class Engine {
   /** Processes one batch. Verdicts that depend on a store write wait for its acknowledgement. */
   process(frames: FrameIn[]): Promise<FrameOut[]> {
     this.assertOpen();
-    return this.native.process(frames);
+    this.inFlight++;
+    return this.native.process(frames).finally(() => {
+      this.inFlight--;
+      this.scheduleIdleFlush();
+    });
+  }
+
+  // TTL refreshes ride along with the next batch's reads; when no batch follows, they must
+  // still reach the store before the flow's TTL runs out. So: flush once the engine is idle.
+  private scheduleIdleFlush(): void {
+    if (this.flushTimer || this.closed) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      if (this.inFlight === 0 && !this.closed) this.native.flush().catch(() => undefined);
+    }, 1);
+    this.flushTimer.unref();
   }
 
   /** The same on the calling thread (benchmarks, tools with a thread of their own). */
@@ -45,6 +62,7 @@ export class Engine {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     this.native.close();
   }
 

@@ -149,6 +149,7 @@ export type DropReason =
   | 'bad_ip_length'
   | 'bad_ipv6_chain'
   | 'bad_l4_header'
+  | 'bad_options'
   | 'fragment_no_state'
   | 'unsupported_proto'
   | 'fw_rule_deny'

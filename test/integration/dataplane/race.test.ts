@@ -1,0 +1,70 @@
+// Two engines see the first packet of the same flows at the same time, on two threads.
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { Engine, engineConfig, uniqueVnf } from '../../support/engine.js';
+import { buildFrame, decodeFrame } from '../../support/packets.js';
+import { startRedis, type RedisServer } from '../../support/redis.js';
+
+describe('racing first packets', function () {
+  let redis: RedisServer;
+  let client: Redis;
+  before(async () => {
+    redis = await startRedis();
+    client = new Redis(redis.port, '127.0.0.1');
+  });
+  after(async () => {
+    client?.disconnect();
+    await redis?.stop();
+  });
+
+  it('NAT: exactly one mapping per flow, and both engines use it', async () => {
+    const vnf = uniqueVnf();
+    const store = { kind: 'redis' as const, nodes: [redis.node] };
+    const a = new Engine(engineConfig(['nat'], store, { vnf, id: 'a' }));
+    const b = new Engine(engineConfig(['nat'], store, { vnf, id: 'b' }));
+    const frames = Array.from({ length: 200 }, (_, i) => ({
+      side: 'inside' as const,
+      data: buildFrame({ ip: { v: 4, src: `10.9.${i >> 8}.${i & 255}`, dst: '203.0.113.9' }, l4: { proto: 'udp', sport: 4000 + i, dport: 53 } }),
+    }));
+    for (let round = 0; round < 3; round++) {
+      const [ra, rb] = await Promise.all([a.process(frames), b.process(frames)]);
+      if (round === 0) {
+        // Both engines missed and both ran the allocation script for some flows: a real race
+        // (sequential batches would cost 200 GETs + 200 scripts + 200 GETs = 600 commands).
+        const cmds = a.counters().store.commands + b.counters().store.commands;
+        expect(cmds).to.be.greaterThan(600);
+      }
+      for (let i = 0; i < frames.length; i++) {
+        expect(ra[i].verdict).to.equal('forward');
+        expect(rb[i].verdict).to.equal('forward');
+        expect(decodeFrame(ra[i].data).l4).to.deep.equal(decodeFrame(rb[i].data).l4);
+        expect(decodeFrame(ra[i].data).ip.src).to.equal(decodeFrame(rb[i].data).ip.src);
+      }
+    }
+    const fwd = await client.keys(`snf:${vnf}:nat:f:*`);
+    const rev = await client.keys(`snf:${vnf}:nat:r:*`);
+    expect(fwd.length).to.equal(200);
+    expect(rev.length).to.equal(200);
+    a.close();
+    b.close();
+  });
+
+  it('LB: both engines agree on the backend of every raced flow', async () => {
+    const vnf = uniqueVnf();
+    const store = { kind: 'redis' as const, nodes: [redis.node] };
+    const a = new Engine(engineConfig(['lb'], store, { vnf, id: 'a' }));
+    const b = new Engine(engineConfig(['lb'], store, { vnf, id: 'b' }));
+    const frames = Array.from({ length: 100 }, (_, i) => ({
+      side: 'outside' as const,
+      data: buildFrame({ ip: { v: 4, src: `198.18.${i >> 8}.${i & 255}`, dst: '192.0.2.10' }, l4: { proto: 'tcp', sport: 1000 + i, dport: 80, flags: 'S', seq: 1 } }),
+    }));
+    const [ra, rb] = await Promise.all([a.process(frames), b.process(frames)]);
+    for (let i = 0; i < frames.length; i++) expect(decodeFrame(ra[i].data).ip.dst).to.equal(decodeFrame(rb[i].data).ip.dst);
+    // Each flow counted once in the load sets.
+    let members = 0;
+    for (const k of await client.keys(`snf:${vnf}:lb:l:*`)) members += await client.zcard(k);
+    expect(members).to.equal(100);
+    a.close();
+    b.close();
+  });
+});
