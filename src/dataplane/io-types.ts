@@ -1,0 +1,37 @@
+// Packet I/O of one NF instance: the engine on its own thread(s), reading bursts from the
+// inside and outside interfaces and sending each verdict's frame out of the other one.
+
+export interface IoPort {
+  /** Interface name in the instance's network namespace. */
+  iface: string;
+  /**
+   * MAC address of the next hop on this side (the steering router's port). Forwarded frames
+   * leave with this destination MAC and the interface's own MAC as source.
+   */
+  peerMac: string;
+}
+
+export interface IoConfig {
+  kind: 'afpacket';
+  inside: IoPort;
+  outside: IoPort;
+  /** Engine threads (PACKET_FANOUT over both interfaces); default 1. */
+  queues?: number;
+  /** Frames per burst (default 32). */
+  burst?: number;
+}
+
+export interface IoPortCounters {
+  rx: number;
+  tx: number;
+  /** Frames the kernel dropped before we read them (ring full). */
+  rxDropped: number;
+  /** Frames we failed to send. */
+  txErrors: number;
+}
+
+export interface IoCounters {
+  inside: IoPortCounters;
+  outside: IoPortCounters;
+  bursts: number;
+}
