@@ -3,6 +3,7 @@
 // error within a bounded time instead of ioredis' endless background retries.
 
 import { Redis, Cluster, type RedisOptions, type ClusterOptions } from 'ioredis';
+import type { StoreConfig } from '../dataplane/types.js';
 
 export type StoreClient = Redis | Cluster;
 
@@ -148,4 +149,17 @@ export async function closeStore(client: StoreClient): Promise<void> {
   } catch {
     client.disconnect();
   }
+}
+
+/** Connects with the engine's own store settings, so control plane and data plane agree on the store. */
+export async function connectFromConfig(
+  store: Extract<StoreConfig, { kind: 'redis' }>,
+  opts: Omit<ConnectOptions, 'cluster' | 'password'> = {},
+): Promise<StoreClient> {
+  return connectStore(store.nodes, {
+    ...opts,
+    cluster: store.cluster ?? false,
+    ...(store.password !== undefined ? { password: store.password } : {}),
+    // store.timeoutMs is the engine's per-batch deadline (milliseconds at most), not a connect timeout.
+  });
 }

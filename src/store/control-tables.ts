@@ -234,13 +234,21 @@ export async function setBackendState(
 export interface WatchOptions {
   /** Errors while re-reading tables after a notification (the watch keeps going). */
   onError?: (e: Error) => void;
+  /**
+   * Safety net for lost notifications: the generation is also polled this often (default 5000 ms;
+   * 0 disables). Pub/sub is fire-and-forget, and a cluster subscriber that fails over to another
+   * node may miss messages without any event telling us so.
+   */
+  pollIntervalMs?: number;
 }
 
 /**
  * Calls `onChange` with a fresh snapshot whenever the tables of `vnf` change. Notifications are
- * coalesced (a burst of changes may yield one call with the latest generation) and never go
- * backwards. After the subscriber reconnects, the tables are re-read since pub/sub drops messages
- * while disconnected. Resolves once subscribed; the returned function unsubscribes.
+ * coalesced (a burst of changes may yield one call with the latest generation). The generation
+ * only goes backwards when the store itself lost data (a restarted Redis without persistence):
+ * that is reported too, since the tables the caller holds are no longer what the store says.
+ * After the subscriber reconnects, and every pollIntervalMs, the generation is re-checked.
+ * Resolves once subscribed; the returned function unsubscribes.
  */
 export async function watchTables(
   redis: StoreClient,
@@ -269,7 +277,7 @@ export async function watchTables(
         again = false;
         try {
           const snap = await readTablesSnapshot(redis, vnf);
-          if (!closed && snap.generation > seen) {
+          if (!closed && snap.generation !== seen) {
             seen = snap.generation;
             onChange(snap);
           }
@@ -284,14 +292,30 @@ export async function watchTables(
 
   sub.on('message', (channel: string, message: string) => {
     if (channel !== k.channel) return;
-    if (Number(message) > seen) void refresh();
+    if (Number(message) !== seen) void refresh();
   });
   await sub.subscribe(k.channel);
   seen = await readGeneration(redis, vnf);
   // The first 'ready' came before the SUBSCRIBE reply, so any later one is a reconnect.
   sub.on('ready', () => void refresh());
+  const pollMs = opts.pollIntervalMs ?? 5000;
+  const poll =
+    pollMs > 0
+      ? setInterval(() => {
+          readGeneration(redis, vnf).then(
+            (g) => {
+              if (g !== seen) void refresh();
+            },
+            (e: unknown) => {
+              if (!closed) opts.onError?.(e instanceof Error ? e : new Error(String(e)));
+            },
+          );
+        }, pollMs)
+      : undefined;
+  poll?.unref();
   return async () => {
     closed = true;
+    if (poll) clearInterval(poll);
     try {
       await sub.unsubscribe(k.channel);
       await sub.quit();

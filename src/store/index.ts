@@ -1,5 +1,5 @@
 // Control-plane access to the state store: one import for callers outside src/store.
-export { connectStore, closeStore, parseSeed, isCluster, type StoreClient, type ConnectOptions } from './connect.js';
+export { connectStore, connectFromConfig, closeStore, parseSeed, isCluster, type StoreClient, type ConnectOptions } from './connect.js';
 export { ctlKeys, regKeys, vnfKeyMatcher, assertName } from './keys.js';
 export {
   writeTables,

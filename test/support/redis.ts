@@ -239,6 +239,9 @@ function spawnRedis(port: number, dir: string, extra: string[]): Spawned {
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  // A test that forgets stop() must not keep mocha alive: the exit hook kills the server anyway.
+  child.unref();
+  for (const st of [child.stdout, child.stderr]) (st as unknown as { unref?: () => void } | null)?.unref?.();
   if (child.pid !== undefined) livePids.add(child.pid);
   child.once('exit', () => {
     if (child.pid !== undefined) livePids.delete(child.pid);

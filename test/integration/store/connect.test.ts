@@ -70,3 +70,19 @@ describe('store connect', function () {
     }
   });
 });
+
+describe('store connectFromConfig', function () {
+  this.timeout(20_000);
+  it('uses the engine StoreConfig (nodes, cluster flag, password)', async () => {
+    const { connectFromConfig } = await import('../../../src/store/index.js');
+    const r = await startRedis({ args: ['--requirepass', 'pw2'] });
+    try {
+      const c = await connectFromConfig({ kind: 'redis', nodes: [r.node], password: 'pw2', timeoutMs: 5 });
+      expect(isCluster(c)).to.equal(false);
+      expect(await c.ping()).to.equal('PONG');
+      await closeStore(c);
+    } finally {
+      await r.stop();
+    }
+  });
+});

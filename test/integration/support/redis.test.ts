@@ -1,10 +1,17 @@
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { startRedis, startRedisCluster, rawCommand, type RedisServer, type RedisClusterHandle, type RespValue } from '../../support/redis.js';
 
+/** Running, not merely a zombie: orphaned servers are reparented and may wait a while to be reaped. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) [ZX]/.test(stat);
   } catch {
     return false;
   }
@@ -125,5 +132,69 @@ describe('test/support/redis: cluster', function () {
     const pids = c2.servers.map((s) => s.pid);
     await c2.stop();
     for (const p of pids) expect(alive(p)).to.equal(false);
+  });
+});
+
+describe('test/support/redis: cleanup when the test process dies', function () {
+  this.timeout(30_000);
+  const harness = new URL('../../support/redis.ts', import.meta.url).pathname;
+
+  async function runChild(body: string): Promise<{ pids: number[]; code: number | null; signal: NodeJS.Signals | null }> {
+    const { spawn } = await import('node:child_process');
+    const script = `import { startRedis, startRedisCluster } from ${JSON.stringify(harness)};\n${body}`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', () => {});
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((res) => child.on('exit', (c, s) => res([c, s])));
+    const pids = (/PIDS (.*)/.exec(out)?.[1] ?? '').split(',').filter(Boolean).map(Number);
+    return { pids, code, signal };
+  }
+
+  it('kills servers left running when the process throws', async () => {
+    const r = await runChild(`const a = await startRedis(); const c = await startRedisCluster(2);
+      console.log('PIDS ' + [a.pid, ...c.servers.map((s) => s.pid)].join(','));
+      throw new Error('test blew up');`);
+    expect(r.code).to.not.equal(0);
+    expect(r.pids).to.have.length(3);
+    for (const p of r.pids) expect(alive(p), `pid ${p}`).to.equal(false);
+  });
+
+  it('kills servers when the process is terminated by SIGTERM', async () => {
+    const r = await runChild(`const a = await startRedis(); console.log('PIDS ' + a.pid); process.kill(process.pid, 'SIGTERM'); await new Promise((r) => setTimeout(r, 5000));`);
+    expect(r.signal).to.equal('SIGTERM');
+    expect(r.pids).to.have.length(1);
+    expect(alive(r.pids[0])).to.equal(false);
+  });
+
+  it('does not keep the process alive when a test forgets stop()', async () => {
+    const t0 = Date.now();
+    const r = await runChild(`const a = await startRedis(); console.log('PIDS ' + a.pid);`);
+    expect(r.code).to.equal(0);
+    expect(Date.now() - t0).to.be.lessThan(10_000);
+    expect(alive(r.pids[0])).to.equal(false);
+  });
+});
+
+describe('test/support/redis: cluster node outage', function () {
+  this.timeout(40_000);
+  it('a killed master rejoins with its slots after restart()', async () => {
+    const c = await startRedisCluster(3);
+    try {
+      const victim = c.servers[1];
+      await victim.kill();
+      await victim.restart();
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const info = String(await rawCommand(victim.port, ['CLUSTER', 'INFO']));
+        if (/cluster_state:ok/.test(info) && /cluster_known_nodes:3\b/.test(info)) break;
+        if (Date.now() > deadline) throw new Error(`victim did not rejoin: ${info}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const slots = (await rawCommand(c.servers[0].port, ['CLUSTER', 'SLOTS'])) as RespValue[][];
+      expect(slots.some((s) => (s[2] as RespValue[])[1] === victim.port)).to.equal(true);
+    } finally {
+      await c.stop();
+    }
   });
 });
