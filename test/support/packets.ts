@@ -973,6 +973,25 @@ export function ipOffset(frame: Buffer): number {
   return off + 2;
 }
 
+export interface FiveTuple {
+  v: 4 | 6;
+  proto: number;
+  src: string;
+  dst: string;
+  /** Ports for TCP/UDP; the echo id (as both) for ICMP echo; 0 otherwise. */
+  sport: number;
+  dport: number;
+}
+
+/** The flow key a NAT/LB/firewall would use for this packet, or undefined for non-first fragments. */
+export function fiveTuple(p: DecodedPacket): FiveTuple | undefined {
+  const l4 = p.l4;
+  if (!l4 || l4.proto === 'raw') return undefined;
+  const base = { v: p.ip.v, proto: p.ip.proto, src: p.ip.src, dst: p.ip.dst };
+  if (l4.proto === 'tcp' || l4.proto === 'udp') return { ...base, sport: l4.sport, dport: l4.dport };
+  return { ...base, sport: l4.id ?? 0, dport: l4.id ?? 0 };
+}
+
 // ---- checksum verification --------------------------------------------------------------------
 
 export interface ChecksumReport {

@@ -14,6 +14,7 @@ import {
   ipToBytes,
   ipOffset,
   tcpFlagBits,
+  fiveTuple,
   PacketDecodeError,
   type FrameSpec,
   type DecodedTcp,
@@ -157,6 +158,15 @@ describe('test/support/packets', () => {
       expect(i6).to.include({ proto: 'icmpv6', type: 2, mtu: 1280 });
       expect(i6.inner!.l4).to.include({ sport: 5, dport: 53 });
       expect(checkChecksums(f6)).to.deep.equal({ l4: true, l4Proto: 'icmpv6', inner: {}, ok: true });
+    });
+
+    it('ignores Ethernet padding after the IP packet', () => {
+      const f = buildFrame({ ip: { v: 4, src: '10.0.0.1', dst: '10.0.0.2' }, l4: { proto: 'udp', sport: 1, dport: 2 }, payload: Buffer.from('hi') });
+      const padded = Buffer.concat([f, Buffer.alloc(60 - f.length, 0xee)]);
+      const d = decodeFrame(padded);
+      expect((d.l4 as DecodedUdp).payload.toString()).to.equal('hi');
+      expect(checkChecksums(padded).ok).to.equal(true);
+      expect(fiveTuple(d)).to.deep.equal({ v: 4, proto: 17, src: '10.0.0.1', dst: '10.0.0.2', sport: 1, dport: 2 });
     });
 
     it('caps an IPv4 ICMP error at 576 bytes by default', () => {
