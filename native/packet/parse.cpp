@@ -71,8 +71,10 @@ Drop parse_ip(const uint8_t* d, uint32_t len, uint32_t off, bool embedded, IpVie
     ip.end = embedded ? len : off + 40 + payload;
     uint8_t nh = d[off + 6];
     uint32_t p = off + 40;
-    // A bounded walk: a chain longer than this is hostile or broken, never legitimate.
-    for (int i = 0; i < 8; i++) {
+    // A bounded walk: more than 8 extension headers is hostile or broken, never legitimate.
+    // One pass more than the limit, so the 8th header's successor still gets read.
+    constexpr int kMaxExt = 8;
+    for (int i = 0; i <= kMaxExt; i++) {
       switch (nh) {
         case 0:    // hop-by-hop
         case 43:   // routing

@@ -128,7 +128,7 @@ inline uint32_t l4_csum_off(uint8_t proto) {
 inline Bytes ip(const Addr& src, const Addr& dst, uint8_t proto, Bytes l4, const IpOpts& o = {}) {
   bool v4 = src.is_v4();
   uint32_t off = l4_csum_off(proto);
-  if (o.l4_csum && off + 2 <= l4.size()) {
+  if (o.l4_csum && off != 0xffffffffu && off + 2 <= l4.size()) {
     put16(l4, off, 0);
     uint32_t seed = proto == 1 ? 0 : pseudo_sum(src, dst, proto, static_cast<uint32_t>(l4.size()));
     uint16_t c = snf::csum_full(l4.data(), static_cast<uint32_t>(l4.size()), seed);
