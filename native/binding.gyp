@@ -13,6 +13,8 @@
         "nf/firewall.cpp",
         "nf/lb.cpp",
         "engine/engine.cpp",
+        "io/afpacket.cpp",
+        "io/dataplane.cpp",
         "binding/config_js.cpp",
         "binding/addon.cpp"
       ],

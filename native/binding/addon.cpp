@@ -3,18 +3,25 @@
 // exceptions crossing the boundary.
 #include <napi.h>
 
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "../engine/engine.hpp"
+#include "../io/dataplane.hpp"
 #include "../store/local_store.hpp"
 #include "../store/redis_store.hpp"
 #include "config_js.hpp"
 
 namespace snf {
 namespace {
+
+std::unique_ptr<StateStore> make_store(const StoreSpec& spec) {
+  if (spec.redis) return std::make_unique<RedisStore>(spec.redis_opts);
+  return std::make_unique<LocalStore>(spec.max_keys);
+}
 
 struct Shared {
   std::mutex mu;  // one batch at a time per engine; counters read under it too
@@ -179,10 +186,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       Napi::TypeError::New(env, err).ThrowAsJavaScriptException();
       return;
     }
-    std::unique_ptr<StateStore> store;
-    if (spec.redis) store = std::make_unique<RedisStore>(spec.redis_opts);
-    else store = std::make_unique<LocalStore>(spec.max_keys);
-    sh_->engine = std::make_unique<Engine>(cfg, std::move(store));
+    sh_->engine = std::make_unique<Engine>(cfg, make_store(spec));
   }
 
  private:
@@ -259,10 +263,141 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   std::shared_ptr<Shared> sh_;
 };
 
+bool parse_mac(const std::string& s, uint8_t out[6]) {
+  unsigned b[6];
+  char tail;
+  if (std::sscanf(s.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6) return false;
+  for (int i = 0; i < 6; i++) out[i] = static_cast<uint8_t>(b[i]);
+  return true;
+}
+
+std::string io_from_js(const Napi::Value& v, IoCfg& io) {
+  if (!v.IsObject()) return "io: must be an object";
+  Napi::Object o = v.As<Napi::Object>();
+  Napi::Value kind = o.Get("kind");
+  if (!kind.IsString() || kind.As<Napi::String>().Utf8Value() != "afpacket") return "io.kind: must be afpacket";
+  for (const char* side : {"inside", "outside"}) {
+    Napi::Value pv = o.Get(side);
+    std::string p = std::string("io.") + side;
+    if (!pv.IsObject()) return p + ": must be { iface, peerMac }";
+    Napi::Object po = pv.As<Napi::Object>();
+    IoPortCfg& port = std::string(side) == "inside" ? io.in : io.out;
+    Napi::Value iface = po.Get("iface"), mac = po.Get("peerMac");
+    if (!iface.IsString() || iface.As<Napi::String>().Utf8Value().empty() || iface.As<Napi::String>().Utf8Value().size() >= 16)
+      return p + ".iface: must be an interface name";
+    port.iface = iface.As<Napi::String>().Utf8Value();
+    if (!mac.IsString() || !parse_mac(mac.As<Napi::String>().Utf8Value(), port.peer_mac)) return p + ".peerMac: must be a MAC address aa:bb:cc:dd:ee:ff";
+  }
+  Napi::Value q = o.Get("queues"), b = o.Get("burst");
+  if (!q.IsUndefined()) {
+    if (!q.IsNumber() || q.As<Napi::Number>().Int32Value() < 1 || q.As<Napi::Number>().Int32Value() > 16) return "io.queues: must be 1..16";
+    io.queues = q.As<Napi::Number>().Int32Value();
+  }
+  if (!b.IsUndefined()) {
+    if (!b.IsNumber() || b.As<Napi::Number>().Int32Value() < 1 || b.As<Napi::Number>().Int32Value() > 256) return "io.burst: must be 1..256";
+    io.burst = b.As<Napi::Number>().Int32Value();
+  }
+  if (io.in.iface == io.out.iface) return "io.outside.iface: must differ from io.inside.iface";
+  return "";
+}
+
+Napi::Object port_to_js(Napi::Env env, const PortCounters& p) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("rx", static_cast<double>(p.rx));
+  o.Set("tx", static_cast<double>(p.tx));
+  o.Set("rxDropped", static_cast<double>(p.rx_dropped));
+  o.Set("txErrors", static_cast<double>(p.tx_errors));
+  return o;
+}
+
+// A running instance: engine threads on AF_PACKET sockets. start/stop/configure/counters.
+class DataplaneWrap : public Napi::ObjectWrap<DataplaneWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Dataplane",
+                       {InstanceMethod("start", &DataplaneWrap::Start), InstanceMethod("stop", &DataplaneWrap::Stop),
+                        InstanceMethod("configure", &DataplaneWrap::Configure),
+                        InstanceMethod("counters", &DataplaneWrap::Counters)});
+  }
+
+  explicit DataplaneWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DataplaneWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsObject()) {
+      Napi::TypeError::New(env, "Dataplane(engineConfig, ioConfig)").ThrowAsJavaScriptException();
+      return;
+    }
+    StoreSpec spec;
+    std::string err = engine_cfg_from_js(info[0].As<Napi::Object>(), cfg_, &spec);
+    IoCfg io;
+    if (err.empty()) err = io_from_js(info[1], io);
+    if (!err.empty()) {
+      Napi::TypeError::New(env, err).ThrowAsJavaScriptException();
+      return;
+    }
+    dp_ = std::make_unique<Dataplane>(cfg_, [spec] { return make_store(spec); }, io);
+    err = dp_->open();
+    if (!err.empty()) {
+      dp_.reset();
+      Napi::Error::New(env, err).ThrowAsJavaScriptException();
+    }
+  }
+
+ private:
+  bool ok(Napi::Env env) {
+    if (dp_) return true;
+    Napi::Error::New(env, "dataplane is not open").ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    if (ok(info.Env())) dp_->start();
+    return info.Env().Undefined();
+  }
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    if (dp_) {
+      dp_->stop();
+      dp_.reset();  // closes the sockets: a stopped dataplane holds nothing
+    }
+    return info.Env().Undefined();
+  }
+  Napi::Value Configure(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!ok(env)) return env.Undefined();
+    if (info.Length() < 1 || !info[0].IsObject()) {
+      Napi::TypeError::New(env, "tables: must be an object").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    EngineCfg next = cfg_;
+    std::string err = tables_from_js(info[0].As<Napi::Object>(), next);
+    if (!err.empty()) {
+      Napi::TypeError::New(env, err).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    cfg_ = next;
+    dp_->configure(cfg_);
+    return env.Undefined();
+  }
+  Napi::Value Counters(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!ok(env)) return env.Undefined();
+    DataplaneCounters c = dp_->counters();
+    Napi::Object o = stats_to_js(env, c.engine);
+    Napi::Object io = Napi::Object::New(env);
+    io.Set("inside", port_to_js(env, c.in));
+    io.Set("outside", port_to_js(env, c.out));
+    io.Set("bursts", static_cast<double>(c.bursts));
+    o.Set("io", io);
+    return o;
+  }
+
+  EngineCfg cfg_;
+  std::unique_ptr<Dataplane> dp_;
+};
+
 }  // namespace
 
 Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("Engine", EngineWrap::Init(env));
+  exports.Set("Dataplane", DataplaneWrap::Init(env));
   return exports;
 }
 

@@ -282,8 +282,9 @@ std::string engine_cfg_from_js(const Napi::Object& o, EngineCfg& cfg, StoreSpec*
       std::string s = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
       auto colon = s.rfind(':');
       int port = colon == std::string::npos ? 0 : std::atoi(s.c_str() + colon + 1);
-      if (colon == std::string::npos || colon == 0 || port <= 0 || port > 65535)
-        return "store.nodes[" + std::to_string(i) + "]: must be host:port";
+      bool unix_path = s.compare(0, 6, "unix:/") == 0;
+      if (!unix_path && (colon == std::string::npos || colon == 0 || port <= 0 || port > 65535))
+        return "store.nodes[" + std::to_string(i) + "]: must be host:port or unix:/path";
       ro.seeds.push_back(s);
     }
     Napi::Value cl = so.Get("cluster");

@@ -57,6 +57,12 @@ void convert(const redisReply* r, Reply& out) {
 }
 
 bool split_host_port(const std::string& s, std::string& host, int& port) {
+  if (s.compare(0, 5, "unix:") == 0 && s.size() > 5) {
+    // A Unix socket reaches Redis from any network namespace without a management network.
+    host = s.substr(5);
+    port = 0;
+    return true;
+  }
   auto c = s.rfind(':');
   if (c == std::string::npos || c == 0) return false;
   host = s.substr(0, c);
@@ -139,7 +145,7 @@ void RedisStore::disconnect(Node& n, bool count_failure) {
 bool RedisStore::ensure_connected(Node& n) {
   if (n.c) return true;
   if (mono_us() < n.retry_at_us) return false;
-  redisContext* c = redisConnectNonBlock(n.host.c_str(), n.port);
+  redisContext* c = n.port == 0 ? redisConnectUnixNonBlock(n.host.c_str()) : redisConnectNonBlock(n.host.c_str(), n.port);
   if (!c || c->err) {
     if (c) redisFree(c);
     disconnect(n, true);
@@ -155,7 +161,7 @@ bool RedisStore::ensure_connected(Node& n) {
     return false;
   }
   int one = 1;
-  setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (n.port != 0) setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   n.c = c;
   if (n.ever_connected) stats_.reconnects++;
   Reply r;

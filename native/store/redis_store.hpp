@@ -14,7 +14,7 @@ struct redisReply;
 namespace snf {
 
 struct RedisOptions {
-  std::vector<std::string> seeds;  // "host:port"
+  std::vector<std::string> seeds;  // "host:port" or "unix:/path/to/redis.sock"
   bool cluster = false;
   int timeout_ms = 100;          // deadline for one batch exchange
   int connect_timeout_ms = 200;  // deadline for one connect attempt

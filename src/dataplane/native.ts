@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineConfig, EngineCounters, FrameIn, FrameOut, NfTables } from './types.js';
+import type { IoConfig, IoCounters } from './io-types.js';
 
 export interface NativeEngine {
   process(frames: FrameIn[]): Promise<FrameOut[]>;
@@ -14,8 +15,16 @@ export interface NativeEngine {
   close(): void;
 }
 
+export interface NativeDataplane {
+  start(): void;
+  stop(): void;
+  configure(tables: NfTables): void;
+  counters(): EngineCounters & { io: IoCounters };
+}
+
 interface Addon {
   Engine: new (config: EngineConfig) => NativeEngine;
+  Dataplane: new (config: EngineConfig, io: IoConfig) => NativeDataplane;
 }
 
 function findRoot(): string {

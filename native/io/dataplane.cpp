@@ -1,0 +1,147 @@
+#include "dataplane.hpp"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace snf {
+
+void add_counters(EngineCounters& a, const EngineCounters& c) {
+  a.rx += c.rx;
+  a.tx += c.tx;
+  a.dropped += c.dropped;
+  a.batches += c.batches;
+  for (int i = 0; i < static_cast<int>(Drop::Count); i++) a.drops[i] += c.drops[i];
+  for (int k = 0; k < kNfKinds; k++) {
+    a.nf_present[k] = a.nf_present[k] || c.nf_present[k];
+    a.nf[k].packets += c.nf[k].packets;
+    a.nf[k].forwarded += c.nf[k].forwarded;
+    a.nf[k].dropped += c.nf[k].dropped;
+    a.nf[k].new_flows += c.nf[k].new_flows;
+  }
+  a.store.round_trips += c.store.round_trips;
+  a.store.commands += c.store.commands;
+  a.store.errors += c.store.errors;
+  a.store.reconnects += c.store.reconnects;
+  for (int i = 0; i < StoreStats::kBuckets; i++) a.store.latency[i] += c.store.latency[i];
+}
+
+Dataplane::Dataplane(const EngineCfg& cfg, StoreFactory stores, const IoCfg& io)
+    : cfg_(cfg), stores_(std::move(stores)), io_(io) {}
+
+Dataplane::~Dataplane() { stop(); }
+
+std::string Dataplane::open() {
+  int n = io_.queues < 1 ? 1 : io_.queues;
+  // A fanout group id per interface, unique enough per process.
+  int group = static_cast<int>(getpid() & 0x7fff) + 1;
+  for (int i = 0; i < n; i++) {
+    auto q = std::make_unique<Queue>();
+    q->engine = std::make_unique<Engine>(cfg_, stores_());
+    std::string e = q->in.open(io_.in.iface, n > 1 ? group : 0);
+    if (e.empty()) e = q->out.open(io_.out.iface, n > 1 ? group + 0x4000 : 0);
+    if (!e.empty()) {
+      queues_.clear();
+      return e;
+    }
+    queues_.push_back(std::move(q));
+  }
+  return "";
+}
+
+void Dataplane::start() {
+  if (running_.exchange(true)) return;
+  for (auto& q : queues_) {
+    Queue* qp = q.get();
+    q->th = std::thread([this, qp] { run(*qp); });
+  }
+}
+
+void Dataplane::stop() {
+  if (!running_.exchange(false)) return;
+  for (auto& q : queues_)
+    if (q->th.joinable()) q->th.join();
+}
+
+void Dataplane::configure(const EngineCfg& cfg) {
+  cfg_ = cfg;
+  for (auto& q : queues_) {
+    std::lock_guard<std::mutex> lk(q->mu);
+    q->engine->configure(cfg);
+  }
+}
+
+DataplaneCounters Dataplane::counters() {
+  DataplaneCounters c;
+  for (auto& q : queues_) {
+    std::lock_guard<std::mutex> lk(q->mu);
+    add_counters(c.engine, q->engine->counters());
+    PortCounters i = q->in.counters(), o = q->out.counters();
+    c.in.rx += i.rx;
+    c.in.tx += i.tx;
+    c.in.rx_dropped += i.rx_dropped;
+    c.in.tx_errors += i.tx_errors;
+    c.out.rx += o.rx;
+    c.out.tx += o.tx;
+    c.out.rx_dropped += o.rx_dropped;
+    c.out.tx_errors += o.tx_errors;
+    c.bursts += q->bursts;
+  }
+  return c;
+}
+
+void Dataplane::run(Queue& q) {
+  const size_t burst = static_cast<size_t>(io_.burst < 1 ? 32 : io_.burst);
+  std::vector<RxFrame> rx, tx_in, tx_out;
+  std::vector<Frame> frames;
+  rx.reserve(2 * burst);
+  tx_in.reserve(2 * burst);
+  tx_out.reserve(2 * burst);
+  frames.reserve(2 * burst);
+  pollfd pfd[2] = {{q.in.fd(), POLLIN, 0}, {q.out.fd(), POLLIN, 0}};
+  while (running_.load(std::memory_order_relaxed)) {
+    rx.clear();
+    size_t nin = q.in.rx_burst(rx, burst);
+    q.out.rx_burst(rx, burst);
+    if (rx.empty()) {
+      {
+        std::lock_guard<std::mutex> lk(q.mu);
+        q.engine->flush();  // idle: send TTL refreshes still waiting for a batch
+      }
+      q.in.release();
+      q.out.release();
+      poll(pfd, 2, 10);
+      continue;
+    }
+    frames.resize(rx.size());
+    for (size_t i = 0; i < rx.size(); i++) {
+      frames[i] = Frame{};
+      frames[i].data = rx[i].data;
+      frames[i].len = rx[i].len;
+      frames[i].in = i < nin ? Side::Inside : Side::Outside;
+    }
+    {
+      std::lock_guard<std::mutex> lk(q.mu);
+      q.engine->process(frames.data(), frames.size());
+      q.bursts++;
+    }
+    tx_in.clear();
+    tx_out.clear();
+    for (const Frame& f : frames) {
+      if (!f.forward || f.len < 14) continue;
+      bool to_out = f.out == Side::Outside;
+      const uint8_t* peer = to_out ? io_.out.peer_mac : io_.in.peer_mac;
+      const uint8_t* self = to_out ? q.out.mac() : q.in.mac();
+      std::memcpy(f.data, peer, 6);
+      std::memcpy(f.data + 6, self, 6);
+      (to_out ? tx_out : tx_in).push_back({f.data, f.len});
+    }
+    if (!tx_out.empty()) q.out.tx_burst(tx_out);
+    if (!tx_in.empty()) q.in.tx_burst(tx_in);
+    q.in.release();
+    q.out.release();
+  }
+}
+
+}  // namespace snf

@@ -1,0 +1,68 @@
+// A running NF instance: per queue, one thread with its own Engine (and so its own store
+// connections) and its own AF_PACKET sockets on both interfaces, joined to PACKET_FANOUT
+// groups so the kernel spreads flows over the queues. The burst loop, as in DPDK's l3fwd:
+// rx burst from both sides -> engine -> set MACs -> tx burst to the other side.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../engine/engine.hpp"
+#include "afpacket.hpp"
+
+namespace snf {
+
+struct IoPortCfg {
+  std::string iface;
+  uint8_t peer_mac[6] = {0};
+};
+
+struct IoCfg {
+  IoPortCfg in, out;
+  int queues = 1;
+  int burst = 32;
+};
+
+struct DataplaneCounters {
+  EngineCounters engine;
+  PortCounters in, out;
+  uint64_t bursts = 0;
+};
+
+using StoreFactory = std::function<std::unique_ptr<StateStore>()>;
+
+class Dataplane {
+ public:
+  Dataplane(const EngineCfg& cfg, StoreFactory stores, const IoCfg& io);
+  ~Dataplane();
+  // Opens every socket; "" or the error. Nothing runs until start().
+  std::string open();
+  void start();
+  void stop();
+  void configure(const EngineCfg& cfg);
+  DataplaneCounters counters();
+
+ private:
+  struct Queue {
+    std::unique_ptr<Engine> engine;
+    AfPacketPort in, out;
+    std::thread th;
+    std::mutex mu;  // engine use by the loop vs configure/counters from the host
+    uint64_t bursts = 0;
+  };
+  void run(Queue& q);
+
+  EngineCfg cfg_;
+  StoreFactory stores_;
+  IoCfg io_;
+  std::vector<std::unique_ptr<Queue>> queues_;
+  std::atomic<bool> running_{false};
+};
+
+void add_counters(EngineCounters& into, const EngineCounters& c);
+
+}  // namespace snf
