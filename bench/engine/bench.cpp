@@ -1,0 +1,526 @@
+// In-process engine benchmark: snf::Engine over LocalStore (the coupled baseline) and
+// RedisStore (the stateless design), side by side, on pre-built 64-byte UDP/IPv4 frames
+// arriving on the inside side.
+//
+// Scenarios
+//   established  every packet belongs to a flow created in a warm-up pass
+//   mix          every 10th packet starts a new flow (a fresh inside endpoint), the rest are
+//                established flows
+// For each store x scenario x batch size: packets/s (wall clock over the measuring loop,
+// frame reset included), store round trips and commands per packet (deltas of
+// Engine::counters().store), and the latency of one Engine::process call (p50 / p99, us).
+//
+// Usage: bench [--redis host:port] [--stores local,redis] [--scenarios established,mix]
+//              [--batches 1,8,32,64] [--seconds 1.5] [--flows 10000] [--chain nat|firewall,nat|lb]
+//              [--timeout-ms 100]
+//              [--ref-get N --ref-evalsha N [--ref-get-c1 N --ref-evalsha-c1 N]]
+//              [--print-lua nat_alloc]
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <hiredis/hiredis.h>
+#include <time.h>
+
+#include "../../native/engine/engine.hpp"
+#include "../../native/packet/checksum.hpp"
+#include "../../native/store/local_store.hpp"
+#include "../../native/store/redis_store.hpp"
+
+using namespace snf;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secs(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+// CPU seconds this thread has run: the engine's own cost, whatever else the machine is doing.
+double thread_cpu() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// CPU seconds the redis-server has run (INFO cpu: used_cpu_user + used_cpu_sys), over a
+// side connection; < 0 when unavailable.
+double redis_cpu(const std::string& hostport) {
+  auto c = hostport.rfind(':');
+  if (c == std::string::npos) return -1;
+  timeval tv{1, 0};
+  redisContext* ctx = redisConnectWithTimeout(hostport.substr(0, c).c_str(), std::atoi(hostport.c_str() + c + 1), tv);
+  if (!ctx || ctx->err) {
+    if (ctx) redisFree(ctx);
+    return -1;
+  }
+  double v = -1;
+  auto* r = static_cast<redisReply*>(redisCommand(ctx, "INFO cpu"));
+  if (r && r->type == REDIS_REPLY_STRING) {
+    std::string info(r->str, r->len);
+    auto field = [&](const char* name) {
+      auto p = info.find(name);
+      return p == std::string::npos ? -1.0 : std::atof(info.c_str() + p + std::strlen(name));
+    };
+    double u = field("used_cpu_user:"), s = field("used_cpu_sys:");
+    if (u >= 0 && s >= 0) v = u + s;
+  }
+  if (r) freeReplyObject(r);
+  redisFree(ctx);
+  return v;
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string x;
+  while (std::getline(ss, x, ','))
+    if (!x.empty()) out.push_back(x);
+  return out;
+}
+
+struct Opts {
+  std::string redis = "127.0.0.1:6379";
+  std::vector<std::string> stores{"local", "redis"};
+  std::vector<std::string> scenarios{"established", "mix"};
+  std::vector<int> batches{1, 8, 32, 64};
+  double seconds = 1.5;
+  int timeout_ms = 100;  // RedisStore batch deadline (the product default)
+  int flows = 10000;
+  int new_every = 10;  // mix: one packet in `new_every` starts a new flow
+  std::vector<std::string> chain{"nat"};
+  double ref_get = 0, ref_eval = 0, ref_get_c1 = 0, ref_eval_c1 = 0;
+};
+
+// ---- frames --------------------------------------------------------------------------------
+
+constexpr uint32_t kFrameLen = 64;  // Ethernet 14 + IPv4 20 + UDP 8 + 22 bytes payload
+
+void put32(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v >> 24);
+  p[1] = static_cast<uint8_t>(v >> 16);
+  p[2] = static_cast<uint8_t>(v >> 8);
+  p[3] = static_cast<uint8_t>(v);
+}
+uint32_t get32(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 | static_cast<uint32_t>(p[2]) << 8 | p[3];
+}
+
+uint16_t udp4_csum(const uint8_t* ip) {
+  const uint8_t* udp = ip + 20;
+  uint32_t ulen = rd16(udp + 4);
+  uint32_t s = 0;
+  for (int i = 12; i < 20; i += 2) s += rd16(ip + i);
+  s += 17 + ulen;
+  uint16_t c = csum_full(udp, ulen, s);
+  return c == 0 ? 0xffff : c;
+}
+
+// Builds a 64-byte Ethernet + IPv4 + UDP frame with correct IPv4 and UDP checksums.
+void build_frame(uint8_t* f, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport) {
+  std::memset(f, 0, kFrameLen);
+  const uint8_t dmac[6] = {0x02, 0, 0, 0, 0, 0x01}, smac[6] = {0x02, 0, 0, 0, 0, 0x02};
+  std::memcpy(f, dmac, 6);
+  std::memcpy(f + 6, smac, 6);
+  wr16(f + 12, 0x0800);
+  uint8_t* ip = f + 14;
+  ip[0] = 0x45;
+  wr16(ip + 2, kFrameLen - 14);
+  wr16(ip + 4, 0x1234);
+  ip[8] = 64;
+  ip[9] = 17;
+  put32(ip + 12, src);
+  put32(ip + 16, dst);
+  wr16(ip + 10, csum_full(ip, 20));
+  uint8_t* udp = ip + 20;
+  wr16(udp, sport);
+  wr16(udp + 2, dport);
+  wr16(udp + 4, kFrameLen - 14 - 20);
+  for (uint32_t i = 8; i < kFrameLen - 34; i++) udp[i] = static_cast<uint8_t>('a' + i % 26);
+  wr16(udp + 6, udp4_csum(ip));
+}
+
+uint32_t ip4(int a, int b, int c, int d) { return static_cast<uint32_t>(a << 24 | b << 16 | c << 8 | d); }
+
+// Flow i of the established set, and flow j of the stream of new flows (disjoint ranges).
+// 16 ports per inside host; hosts spread over the 64 pool addresses by paired pooling.
+void est_endpoint(int i, uint32_t& src, uint16_t& sport) {
+  src = ip4(10, 0, 0, 0) + 1 + static_cast<uint32_t>(i / 16);
+  sport = static_cast<uint16_t>(10000 + i % 16);
+}
+void new_endpoint(uint64_t j, uint32_t& src, uint16_t& sport) {
+  src = ip4(10, 128, 0, 0) + 1 + static_cast<uint32_t>(j / 16);
+  sport = static_cast<uint16_t>(20000 + j % 16);
+}
+
+// ---- engine config -------------------------------------------------------------------------
+
+const uint32_t kDst = ip4(198, 51, 100, 10);
+const uint16_t kDport = 5353;
+const uint32_t kVip = ip4(192, 0, 2, 10);
+const uint16_t kVport = 53;
+
+bool has(const std::vector<std::string>& v, const char* x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+EngineCfg make_cfg(const Opts& o, const std::string& vnf) {
+  EngineCfg c;
+  c.vnf = vnf;
+  c.instance = "bench-0";
+  for (const auto& n : o.chain) {
+    if (n == "nat") c.chain.push_back(NfKind::Nat);
+    else if (n == "firewall" || n == "fw") c.chain.push_back(NfKind::Firewall);
+    else if (n == "lb") c.chain.push_back(NfKind::Lb);
+  }
+  Prefix p;
+  Prefix::parse("10.0.0.0/8", p);
+  c.nat.inside.push_back(p);
+  for (int i = 0; i < 64; i++) {
+    Addr a;
+    Addr::parse("203.0.113." + std::to_string(i), a);
+    c.nat.pool4.push_back(a);
+  }
+  FwRule allow_out;
+  allow_out.allow = true;
+  allow_out.dir = 1;
+  allow_out.proto = 17;
+  c.fw.rules.push_back(allow_out);
+  c.fw.default_allow = false;
+  LbVip v;
+  v.id = "dns";
+  uint8_t vb[4] = {192, 0, 2, 10};
+  v.addr = Addr::v4(vb);
+  v.port = kVport;
+  v.proto = 17;
+  for (int i = 0; i < 4; i++) {
+    LbBackend be;
+    be.id = "be" + std::to_string(i);
+    uint8_t bb[4] = {10, 1, 0, static_cast<uint8_t>(10 + i)};
+    be.addr = Addr::v4(bb);
+    v.backends.push_back(be);
+  }
+  c.lb.vips.push_back(v);
+  return c;
+}
+
+// ---- one cell ------------------------------------------------------------------------------
+
+struct Cell {
+  std::string store, scenario;
+  int batch = 0;
+  double pps = 0;
+  double rt_per_pkt = 0, cmd_per_pkt = 0;
+  double p50 = 0, p99 = 0;
+  double engine_ns = 0;  // engine thread CPU per packet
+  double redis_ns = -1;  // redis-server CPU per packet (redis store only)
+  uint64_t packets = 0, forwarded = 0;
+  bool ok = false;
+  std::string note;
+};
+
+// A pass-through that remembers the first failed reply, so a drop can be explained.
+class TapStore final : public StateStore {
+ public:
+  explicit TapStore(std::unique_ptr<StateStore> s) : s_(std::move(s)) {}
+  void execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies) override {
+    s_->execute(cmds, n, replies);
+    for (size_t i = 0; i < n; i++)
+      if (!replies[i].ok()) {
+        failed++;
+        if (first_error.empty())
+          first_error = replies[i].type == Reply::Unavailable ? std::string("unavailable (timeout or connection)")
+                                                              : replies[i].s;
+      }
+  }
+  const StoreStats& stats() const override { return s_->stats(); }
+  int shards() const override { return s_->shards(); }
+  uint64_t failed = 0;
+  std::string first_error;
+
+ private:
+  std::unique_ptr<StateStore> s_;
+};
+
+std::unique_ptr<StateStore> make_store(const Opts& o, const std::string& kind) {
+  if (kind == "local") return std::make_unique<LocalStore>();
+  RedisOptions ro;
+  ro.seeds.push_back(o.redis);
+  ro.timeout_ms = o.timeout_ms;
+  ro.connect_timeout_ms = 1000;
+  return std::make_unique<RedisStore>(ro);
+}
+
+double pct(std::vector<double>& v, double q) {
+  if (v.empty()) return 0;
+  size_t k = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size()))) - 1;
+  k = std::min(k, v.size() - 1);
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
+  return v[k];
+}
+
+// Checks that a forwarded frame left NAT with a pool source address and right checksums.
+bool frame_sane(const uint8_t* f, bool nat) {
+  const uint8_t* ip = f + 14;
+  if (csum_full(ip, 20) != 0) return false;
+  uint32_t s = 0;
+  for (int i = 12; i < 20; i += 2) s += rd16(ip + i);
+  s += 17 + rd16(ip + 24);
+  if (csum_full(ip + 20, rd16(ip + 24), s) != 0) return false;
+  if (nat && (get32(ip + 12) & 0xffffffc0u) != ip4(203, 0, 113, 0)) return false;
+  return true;
+}
+
+Cell run_cell(const Opts& o, const std::string& store, const std::string& scenario, int batch, int seq) {
+  Cell c;
+  c.store = store;
+  c.scenario = scenario;
+  c.batch = batch;
+  bool lb = has(o.chain, "lb");
+  bool nat = has(o.chain, "nat");
+  // A fresh key namespace per cell: no cell sees another's flows (and no FLUSHALL needed).
+  char vnf[64];
+  std::snprintf(vnf, sizeof vnf, "b%d-%ld", seq, static_cast<long>(std::time(nullptr) % 100000));
+  auto tap_owned = std::make_unique<TapStore>(make_store(o, store));
+  TapStore* tap = tap_owned.get();
+  Engine eng(make_cfg(o, vnf), std::move(tap_owned));
+  auto store_note = [&]() {
+    return tap->failed ? " (store: " + std::to_string(tap->failed) + " failed replies, first: " + tap->first_error + ")"
+                       : std::string();
+  };
+
+  // Templates of the established flows. With the LB chain, frames are client -> VIP arriving
+  // from the outside; otherwise inside host -> remote server.
+  Side side = lb ? Side::Outside : Side::Inside;
+  auto mk = [&](uint8_t* f, uint32_t src, uint16_t sport) {
+    if (lb) build_frame(f, ip4(198, 18, 0, 0) + (src & 0xffffff), sport, kVip, kVport);
+    else build_frame(f, src, sport, kDst, kDport);
+  };
+  std::vector<uint8_t> tmpl(static_cast<size_t>(o.flows) * kFrameLen);
+  for (int i = 0; i < o.flows; i++) {
+    uint32_t src;
+    uint16_t sp;
+    est_endpoint(i, src, sp);
+    mk(&tmpl[static_cast<size_t>(i) * kFrameLen], src, sp);
+  }
+  std::vector<uint8_t> buf(static_cast<size_t>(batch) * kFrameLen);
+  std::vector<Frame> frames(static_cast<size_t>(batch));
+
+  // Warm-up: create every established flow (batches of 64), then a short untimed run of the
+  // scenario itself so connections, strings and hash tables are warm.
+  {
+    std::vector<uint8_t> wb(64 * kFrameLen);
+    std::vector<Frame> wf(64);
+    for (int i = 0; i < o.flows; i += 64) {
+      int n = std::min(64, o.flows - i);
+      std::memcpy(wb.data(), &tmpl[static_cast<size_t>(i) * kFrameLen], static_cast<size_t>(n) * kFrameLen);
+      for (int k = 0; k < n; k++) wf[k] = Frame{&wb[static_cast<size_t>(k) * kFrameLen], kFrameLen, side};
+      eng.process(wf.data(), static_cast<size_t>(n));
+      for (int k = 0; k < n; k++)
+        if (!wf[k].forward) {
+          c.note = std::string("warm-up drop: ") + drop_name(wf[k].reason) + store_note();
+          return c;
+        }
+    }
+  }
+
+  uint64_t next_est = 0, next_new = 0, pkt_no = 0;
+  bool mix = scenario == "mix";
+  auto fill = [&]() {
+    for (int k = 0; k < batch; k++) {
+      uint8_t* f = &buf[static_cast<size_t>(k) * kFrameLen];
+      if (mix && pkt_no++ % static_cast<uint64_t>(o.new_every) == 0) {
+        uint32_t src;
+        uint16_t sp;
+        new_endpoint(next_new++, src, sp);
+        mk(f, src, sp);
+      } else {
+        std::memcpy(f, &tmpl[(next_est++ % static_cast<uint64_t>(o.flows)) * kFrameLen], kFrameLen);
+      }
+      frames[k] = Frame{f, kFrameLen, side};
+    }
+  };
+  for (auto t_end = Clock::now() + std::chrono::milliseconds(150); Clock::now() < t_end;) {
+    fill();
+    eng.process(frames.data(), frames.size());
+  }
+
+  EngineCounters before = eng.counters();
+  double rcpu0 = store == "redis" ? redis_cpu(o.redis) : -1;
+  double cpu0 = thread_cpu();
+  std::vector<double> lat;
+  lat.reserve(1 << 20);
+  uint64_t pkts = 0, fwd = 0;
+  bool sane = true;
+  auto t0 = Clock::now();
+  auto deadline = t0 + std::chrono::microseconds(static_cast<int64_t>(o.seconds * 1e6));
+  Clock::time_point now = t0;
+  while (now < deadline) {
+    fill();
+    auto a = Clock::now();
+    eng.process(frames.data(), frames.size());
+    now = Clock::now();
+    lat.push_back(std::chrono::duration<double, std::micro>(now - a).count());
+    pkts += static_cast<uint64_t>(batch);
+    for (const Frame& f : frames) fwd += f.forward;
+    if ((lat.size() & 1023) == 1 && frames[0].forward) sane = sane && frame_sane(frames[0].data, nat && !lb);
+  }
+  double wall = secs(t0, now);
+  double cpu = thread_cpu() - cpu0;
+  double rcpu1 = rcpu0 >= 0 ? redis_cpu(o.redis) : -1;
+  EngineCounters after = eng.counters();
+  c.engine_ns = 1e9 * cpu / static_cast<double>(pkts);
+  if (rcpu0 >= 0 && rcpu1 >= 0) c.redis_ns = 1e9 * (rcpu1 - rcpu0) / static_cast<double>(pkts);
+  c.packets = pkts;
+  c.forwarded = fwd;
+  c.pps = static_cast<double>(pkts) / wall;
+  c.rt_per_pkt = static_cast<double>(after.store.round_trips - before.store.round_trips) / static_cast<double>(pkts);
+  c.cmd_per_pkt = static_cast<double>(after.store.commands - before.store.commands) / static_cast<double>(pkts);
+  c.p50 = pct(lat, 0.50);
+  c.p99 = pct(lat, 0.99);
+  c.ok = fwd == pkts && sane;
+  if (fwd != pkts) {
+    char b[160];
+    std::snprintf(b, sizeof b, "%llu of %llu dropped", static_cast<unsigned long long>(pkts - fwd),
+                  static_cast<unsigned long long>(pkts));
+    c.note = b;
+    for (int d = 1; d < static_cast<int>(Drop::Count); d++)
+      if (after.drops[d] != before.drops[d]) {
+        c.note += std::string(" ") + drop_name(static_cast<Drop>(d)) + "=" +
+                  std::to_string(after.drops[d] - before.drops[d]);
+      }
+  }
+  if (!sane) c.note += " bad rewrite/checksum";
+  if (!c.note.empty()) c.note += store_note();
+  return c;
+}
+
+std::string fmt_rate(double v) {
+  char b[32];
+  if (v >= 1e6) std::snprintf(b, sizeof b, "%.2fM", v / 1e6);
+  else std::snprintf(b, sizeof b, "%.0fK", v / 1e3);
+  return b;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Opts o;
+  for (int i = 1; i < argc; i++) {
+    std::string a = argv[i];
+    auto val = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "missing value for %s\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--redis") o.redis = val();
+    else if (a == "--stores") o.stores = split_list(val());
+    else if (a == "--scenarios") o.scenarios = split_list(val());
+    else if (a == "--batches") {
+      o.batches.clear();
+      for (const auto& b : split_list(val())) o.batches.push_back(std::atoi(b.c_str()));
+    } else if (a == "--seconds") o.seconds = std::atof(val().c_str());
+    else if (a == "--timeout-ms") o.timeout_ms = std::atoi(val().c_str());
+    else if (a == "--flows") o.flows = std::atoi(val().c_str());
+    else if (a == "--chain") o.chain = split_list(val());
+    else if (a == "--ref-get") o.ref_get = std::atof(val().c_str());
+    else if (a == "--ref-evalsha") o.ref_eval = std::atof(val().c_str());
+    else if (a == "--ref-get-c1") o.ref_get_c1 = std::atof(val().c_str());
+    else if (a == "--ref-evalsha-c1") o.ref_eval_c1 = std::atof(val().c_str());
+    else if (a == "--print-lua") {
+      std::string n = val();
+      for (int s = 0; s < static_cast<int>(ScriptId::Count); s++)
+        if (n == script_name(static_cast<ScriptId>(s))) {
+          std::fputs(script_lua(static_cast<ScriptId>(s)), stdout);
+          return 0;
+        }
+      std::fprintf(stderr, "no script %s\n", n.c_str());
+      return 2;
+    } else {
+      std::fprintf(stderr, "unknown option %s (see the header of bench.cpp)\n", a.c_str());
+      return 2;
+    }
+  }
+  if (o.flows < 64) o.flows = 64;
+  if (has(o.chain, "lb") && has(o.chain, "nat")) {
+    std::fprintf(stderr, "--chain: lb is driven from the outside (client -> VIP); combine it with firewall, not nat\n");
+    return 2;
+  }
+
+  std::string chain;
+  for (const auto& n : o.chain) chain += (chain.empty() ? "" : ",") + n;
+  std::printf("engine bench: chain=%s flows=%d frame=%uB UDP/IPv4 seconds/cell=%.2f redis=%s\n", chain.c_str(),
+              o.flows, kFrameLen, o.seconds, o.redis.c_str());
+
+  std::vector<Cell> cells;
+  int seq = 0;
+  for (const auto& sc : o.scenarios)
+    for (int b : o.batches)
+      for (const auto& st : o.stores) {
+        Cell c = run_cell(o, st, sc, b, seq++);
+        std::fprintf(stderr, "  %-5s %-11s batch %2d: %s pps%s%s\n", st.c_str(), sc.c_str(), b, fmt_rate(c.pps).c_str(),
+                     c.note.empty() ? "" : "  ! ", c.note.c_str());
+        cells.push_back(c);
+      }
+
+  auto find = [&](const std::string& st, const std::string& sc, int b) -> const Cell* {
+    for (const Cell& c : cells)
+      if (c.store == st && c.scenario == sc && c.batch == b) return &c;
+    return nullptr;
+  };
+
+  std::printf("\n| scenario | batch | local pkt/s | local rt/pkt | local cmd/pkt | local p50/p99 us | local engine CPU ns/pkt "
+              "| redis pkt/s | redis rt/pkt | redis cmd/pkt | redis p50/p99 us | redis engine CPU ns/pkt "
+              "| redis-server CPU ns/pkt | redis/local |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  for (const auto& sc : o.scenarios)
+    for (int b : o.batches) {
+      const Cell* l = find("local", sc, b);
+      const Cell* r = find("redis", sc, b);
+      std::printf("| %s | %d |", sc.c_str(), b);
+      for (const Cell* c : {l, r}) {
+        if (!c) {
+          std::printf(" - | - | - | - | - |");
+          continue;
+        }
+        std::printf(" %s%s | %.3f | %.3f | %.1f / %.1f | %.0f |", fmt_rate(c->pps).c_str(), c->ok ? "" : " (!)",
+                    c->rt_per_pkt, c->cmd_per_pkt, c->p50, c->p99, c->engine_ns);
+      }
+      if (r && r->redis_ns >= 0) std::printf(" %.0f |", r->redis_ns);
+      else std::printf(" - |");
+      if (l && r && l->pps > 0) std::printf(" %.3f |\n", r->pps / l->pps);
+      else std::printf(" - |\n");
+    }
+  for (const Cell& c : cells)
+    if (!c.note.empty()) std::printf("note: %s %s batch %d: %s\n", c.store.c_str(), c.scenario.c_str(), c.batch, c.note.c_str());
+
+  // Store-bound rate against redis-benchmark for the same commands. Every packet costs one GET
+  // per NF in the chain; the rest of its commands are script calls (allocations, refreshes), priced at EVALSHA rate.
+  if (o.ref_get > 0 && o.ref_eval > 0) {
+    std::printf("\nengine store-bound rate vs redis-benchmark for the same commands (redis store, batch 64):\n");
+    std::printf("| scenario | engine pkt/s | GET/pkt | EVALSHA/pkt | redis-benchmark equivalent pkt/s (-c 50 -P 64) "
+                "| engine / ref | goal 70%% | equivalent pkt/s (-c 1 -P 64) | engine / ref |\n");
+    std::printf("|---|---:|---:|---:|---:|---:|---|---:|---:|\n");
+    for (const auto& sc : o.scenarios) {
+      const Cell* r = find("redis", sc, 64);
+      if (!r || r->pps <= 0) continue;
+      double gets = static_cast<double>(o.chain.size()), evals = std::max(0.0, r->cmd_per_pkt - gets);
+      auto eq = [&](double g, double e) { return g > 0 && e > 0 ? 1.0 / (gets / g + evals / e) : 0.0; };
+      double ref = eq(o.ref_get, o.ref_eval), ref1 = eq(o.ref_get_c1, o.ref_eval_c1);
+      std::printf("| %s | %s | %.3f | %.3f | %s | %.0f%% | %s |", sc.c_str(), fmt_rate(r->pps).c_str(), gets, evals,
+                  fmt_rate(ref).c_str(), 100 * r->pps / ref, r->pps >= 0.7 * ref ? "met" : "NOT met");
+      if (ref1 > 0) std::printf(" %s | %.0f%% |\n", fmt_rate(ref1).c_str(), 100 * r->pps / ref1);
+      else std::printf(" - | - |\n");
+    }
+  }
+  bool all_ok = true;
+  for (const Cell& c : cells) all_ok = all_ok && c.ok;
+  return all_ok ? 0 : 1;
+}

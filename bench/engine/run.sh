@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# In-process engine benchmark, end to end, on loopback only:
+#   1. builds bench/engine/bench,
+#   2. starts its own redis-server (no persistence) on a free 127.0.0.1 port, pinned to one core,
+#   3. measures redis-benchmark -P 64 for the commands the engine sends (GET, and EVALSHA of the
+#      engine's own nat_alloc script), with 50 clients and with 1 client, pinned to the other core,
+#   4. runs the engine bench (local vs redis store) pinned to that other core and prints the table
+#      and the comparison with redis-benchmark.
+# The redis-server is stopped by its pid on exit. Extra arguments go to the bench
+# (e.g. --seconds 1 --chain firewall,nat).
+# Environment: REDIS_CPU (default 0), BENCH_CPU (default 1), SKIP_BUILD=1.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+REDIS_CPU="${REDIS_CPU:-0}"
+BENCH_CPU="${BENCH_CPU:-1}"
+
+[ "${SKIP_BUILD:-0}" = 1 ] || "$here/build.sh" >&2
+
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+workdir="$(mktemp -d)"
+redis_pid=""
+cleanup() {
+  if [ -n "$redis_pid" ] && kill -0 "$redis_pid" 2>/dev/null; then
+    kill "$redis_pid" 2>/dev/null || true
+    wait "$redis_pid" 2>/dev/null || true
+  fi
+  rm -rf "$workdir"
+}
+trap cleanup EXIT INT TERM
+
+taskset -c "$REDIS_CPU" redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
+  --protected-mode yes --dir "$workdir" --logfile "$workdir/redis.log" --daemonize no &
+redis_pid=$!
+for _ in $(seq 1 100); do
+  redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1 && break
+  sleep 0.05
+done
+redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null
+
+rb() { taskset -c "$BENCH_CPU" redis-benchmark -h 127.0.0.1 -p "$port" "$@"; }
+# "GET: 780000.00 requests per second, p50=..." -> 780000.00
+rate() { tr '\r' '\n' | grep 'requests per second' | tail -1 | sed -E 's/.*: ([0-9.]+) requests per second.*/\1/'; }
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"
+echo "== $(redis-server --version)"
+echo "== redis-server pid $redis_pid on 127.0.0.1:$port pinned to cpu $REDIS_CPU; clients pinned to cpu $BENCH_CPU"
+echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# GET over 100k existing keys with 32-byte values (a NAT mapping value is ~32 bytes).
+rb -P 64 -n 200000 -r 100000 -d 32 -t set -q >/dev/null
+get50="$(rb -P 64 -c 50 -n 2000000 -r 100000 -d 32 -t get -q | rate)"
+get1="$(rb -P 64 -c 1 -n 500000 -r 100000 -d 32 -t get -q | rate)"
+
+# EVALSHA of the engine's own nat_alloc script with a fresh flow key each call, as a new flow
+# costs in the engine (GET miss, INCR cursor, EXISTS reverse, SET reverse, SET forward).
+lua="$("$here/bench" --print-lua nat_alloc)"
+sha="$(redis-cli -h 127.0.0.1 -p "$port" script load "$lua")"
+tagk='{rb|203.0.113.7|5}'
+alloc=(EVALSHA "$sha" 2 "snf:rb:nat:f:$tagk:17:10.1.2.3:__rand_int__" "snf:rb:nat:c:$tagk:17"
+       "|U|1764130000000" "snf:rb:nat:r:$tagk:17:" "10.1.2.3|40000|U|1764130000000" "203.0.113.7"
+       1024 100000000 1 30000 64)
+eval50="$(rb -P 64 -c 50 -n 600000 -r 100000000 -q "${alloc[@]}" | rate)"
+eval1="$(rb -P 64 -c 1 -n 200000 -r 100000000 -q "${alloc[@]}" | rate)"
+
+printf '== redis-benchmark -P 64 (requests/s):\n'
+printf '| command | -c 50 | -c 1 |\n|---|---:|---:|\n'
+printf '| GET (32-byte values, 100k keys) | %.0f | %.0f |\n' "$get50" "$get1"
+printf '| EVALSHA nat_alloc (new mapping each call) | %.0f | %.0f |\n' "$eval50" "$eval1"
+echo "== keys in redis before the engine bench: $(redis-cli -h 127.0.0.1 -p "$port" dbsize)"
+echo
+
+set +e
+taskset -c "$BENCH_CPU" "$here/bench" --redis "127.0.0.1:$port" \
+  --ref-get "$get50" --ref-evalsha "$eval50" --ref-get-c1 "$get1" --ref-evalsha-c1 "$eval1" "$@"
+rc=$?
+set -e
+echo
+echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+exit $rc
