@@ -155,6 +155,8 @@ function checkNfVdu(d: VnfDescriptor, v: NfVdu, vp: string, report: Report): voi
   const orders = new Map<number, string>();
   for (const [name, c] of cps) {
     const cp = `${vp}.connectionPoints.${name}`;
+    // The generators name the NF's link to a store VDU 'store'; a CP of that name would collide.
+    if (name === 'store') report(cp, "the name 'store' is reserved for the NF's link to a store VDU");
     const prev = orders.get(c.order);
     if (prev) report(`${cp}.order`, `order ${c.order} is already used by '${prev}'`);
     orders.set(c.order, name);

@@ -111,7 +111,9 @@ export function parseDescriptorText(text: string): DescriptorResult {
     // JSON_SCHEMA keeps timestamps as strings, so date-time formats are checked as written.
     doc = yaml.load(text, { schema: yaml.JSON_SCHEMA });
   } catch (err) {
-    return { ok: false, issues: [{ path: '', message: `YAML syntax: ${(err as Error).message.split('\n')[0]}` }] };
+    const e = err as { reason?: string; mark?: { line: number; column: number }; message: string };
+    const where = e.mark ? ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : '';
+    return { ok: false, issues: [{ path: '', message: `YAML syntax: ${e.reason ?? e.message.split('\n')[0]}${where}` }] };
   }
   return validateDescriptor(doc);
 }
