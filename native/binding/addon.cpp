@@ -157,6 +157,17 @@ Napi::Object stats_to_js(Napi::Env env, const EngineCounters& c) {
   st.Set("latencyUs", lat);
   st.Set("latencyBucketsUs", bounds);
   o.Set("store", st);
+  if (c.has_cache) {
+    Napi::Object ca = Napi::Object::New(env);
+    ca.Set("hits", static_cast<double>(c.cache.hits));
+    ca.Set("misses", static_cast<double>(c.cache.misses));
+    ca.Set("invalidations", static_cast<double>(c.cache.invalidations));
+    ca.Set("flushes", static_cast<double>(c.cache.flushes));
+    ca.Set("evictions", static_cast<double>(c.cache.evictions));
+    ca.Set("bytes", static_cast<double>(c.cache.bytes));
+    ca.Set("entries", static_cast<double>(c.cache.entries));
+    o.Set("cache", ca);
+  }
   return o;
 }
 

@@ -293,6 +293,9 @@ std::string engine_cfg_from_js(const Napi::Object& o, EngineCfg& cfg, StoreSpec*
     if (!get_int(c, so, "timeoutMs", "store.", to, 1, 60000)) return c.err;
     ro.timeout_ms = static_cast<int>(to);
     if (!get_str(c, so, "password", "store.", ro.password, false)) return c.err;
+    int64_t cache = 64LL << 20;
+    if (!get_int(c, so, "cacheBytes", "store.", cache, 0, 1LL << 40)) return c.err;
+    ro.cache_bytes = static_cast<size_t>(cache);
     if (store) {
       store->redis = true;
       store->redis_opts = ro;

@@ -103,6 +103,10 @@ EngineCounters Engine::counters() const {
   for (int k = 0; k < kNfKinds; k++)
     if (nfs_[k]) c.nf[k] = nfs_[k]->stats;
   c.store = store_->stats();
+  if (const CacheStats* cs = store_->cache_stats()) {
+    c.has_cache = true;
+    c.cache = *cs;
+  }
   return c;
 }
 

@@ -25,6 +25,8 @@ struct EngineCounters {
   NfStats nf[kNfKinds];
   bool nf_present[kNfKinds] = {false, false, false};
   StoreStats store;
+  bool has_cache = false;
+  CacheStats cache;
 };
 
 class Engine {

@@ -25,6 +25,14 @@ void add_counters(EngineCounters& a, const EngineCounters& c) {
   a.store.errors += c.store.errors;
   a.store.reconnects += c.store.reconnects;
   for (int i = 0; i < StoreStats::kBuckets; i++) a.store.latency[i] += c.store.latency[i];
+  a.has_cache = a.has_cache || c.has_cache;
+  a.cache.hits += c.cache.hits;
+  a.cache.misses += c.cache.misses;
+  a.cache.invalidations += c.cache.invalidations;
+  a.cache.flushes += c.cache.flushes;
+  a.cache.evictions += c.cache.evictions;
+  a.cache.bytes += c.cache.bytes;
+  a.cache.entries += c.cache.entries;
 }
 
 Dataplane::Dataplane(const EngineCfg& cfg, StoreFactory stores, const IoCfg& io)

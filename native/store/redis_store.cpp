@@ -81,9 +81,11 @@ struct RedisStore::Node {
   int64_t backoff_us = 0;
   bool ever_connected = false;
   std::vector<Want> want;  // replies expected, in order
+  // The connection Redis pushes invalidations to (CLIENT TRACKING ... REDIRECT), when caching.
+  redisContext* inval = nullptr;
 };
 
-RedisStore::RedisStore(RedisOptions opts) : opts_(std::move(opts)) {
+RedisStore::RedisStore(RedisOptions opts) : opts_(std::move(opts)), cache_(opts_.cache_bytes) {
   for (const auto& s : opts_.seeds) {
     std::string h;
     int p;
@@ -133,6 +135,15 @@ void RedisStore::disconnect(Node& n, bool count_failure) {
     redisFree(n.c);
     n.c = nullptr;
   }
+  if (n.inval) {
+    redisFree(n.inval);
+    n.inval = nullptr;
+  }
+  // Tracking lives and dies with the connections: what we cached from this node is unguarded.
+  if (cache_.enabled()) {
+    for (size_t i = 0; i < nodes_.size(); i++)
+      if (nodes_[i].get() == &n) cache_.flush(static_cast<int>(i));
+  }
   if (count_failure) {
     // Back off so a dead store costs one failed connect per interval, not one per batch.
     n.backoff_us = n.backoff_us ? std::min<int64_t>(n.backoff_us * 2, 1000000) : 10000;
@@ -169,7 +180,7 @@ bool RedisStore::ensure_connected(Node& n) {
     disconnect(n, true);
     return false;
   }
-  if (!load_scripts(n)) {
+  if (!load_scripts(n) || (cache_.enabled() && !open_invalidation(n))) {
     disconnect(n, true);
     return false;
   }
@@ -341,6 +352,103 @@ void RedisStore::exchange(const std::vector<int>& active, int64_t deadline_us) {
   for (int i : live) nodes_[i]->want.clear();
 }
 
+// Opens the node's invalidation connection, subscribes it to __redis__:invalidate and points
+// the data connection's tracking at it. RESP2 pub/sub, as hiredis 0.14 speaks.
+bool RedisStore::open_invalidation(Node& n) {
+  redisContext* c = n.port == 0 ? redisConnectUnixNonBlock(n.host.c_str()) : redisConnectNonBlock(n.host.c_str(), n.port);
+  if (!c || c->err) {
+    if (c) redisFree(c);
+    return false;
+  }
+  auto call = [&](std::vector<std::string> argv, Reply& out) -> bool {
+    argv_.clear();
+    argvlen_.clear();
+    for (const auto& a : argv) {
+      argv_.push_back(a.data());
+      argvlen_.push_back(a.size());
+    }
+    redisAppendCommandArgv(c, static_cast<int>(argv_.size()), argv_.data(), argvlen_.data());
+    int64_t deadline = mono_us() + 1000LL * std::max(opts_.timeout_ms, opts_.connect_timeout_ms);
+    int done = 0;
+    void* raw = nullptr;
+    while (mono_us() < deadline) {
+      if (redisBufferWrite(c, &done) != REDIS_OK) return false;
+      if (redisGetReplyFromReader(c, &raw) != REDIS_OK) return false;
+      if (raw) {
+        convert(static_cast<redisReply*>(raw), out);
+        freeReplyObject(raw);
+        return true;
+      }
+      pollfd pfd{c->fd, static_cast<short>(POLLIN | (done ? 0 : POLLOUT)), 0};
+      poll(&pfd, 1, 5);
+      if ((pfd.revents & (POLLIN | POLLERR | POLLHUP)) && redisBufferRead(c) != REDIS_OK) return false;
+    }
+    return false;
+  };
+  Reply r;
+  if (!opts_.password.empty() && (!call({"AUTH", opts_.password}, r) || r.type == Reply::Err)) {
+    redisFree(c);
+    return false;
+  }
+  if (!call({"CLIENT", "ID"}, r) || r.type != Reply::Int) {
+    redisFree(c);
+    return false;
+  }
+  std::string id = std::to_string(r.i);
+  if (!call({"SUBSCRIBE", "__redis__:invalidate"}, r) || r.type != Reply::Arr) {
+    redisFree(c);
+    return false;
+  }
+  n.inval = c;
+  Reply t;
+  if (!sync_call(n, {"CLIENT", "TRACKING", "on", "REDIRECT", id}, t) || t.type == Reply::Err) return false;
+  return true;
+}
+
+// Applies every invalidation that has arrived. Called before a batch trusts the cache, so a
+// change another instance made is never ignored once its invalidation is here.
+void RedisStore::drain_invalidations() {
+  for (size_t i = 0; i < nodes_.size(); i++) {
+    Node& n = *nodes_[i];
+    if (!n.inval) continue;
+    pollfd pfd{n.inval->fd, POLLIN, 0};
+    if (poll(&pfd, 1, 0) <= 0) continue;
+    bool lost = (pfd.revents & (POLLERR | POLLHUP)) != 0;
+    if (!lost && redisBufferRead(n.inval) != REDIS_OK) lost = true;
+    void* raw = nullptr;
+    while (!lost && redisGetReplyFromReader(n.inval, &raw) == REDIS_OK && raw) {
+      auto* r = static_cast<redisReply*>(raw);
+      // ["message", "__redis__:invalidate", [keys...] | nil (the whole keyspace went)]
+      if (r->type == REDIS_REPLY_ARRAY && r->elements == 3) {
+        redisReply* keys = r->element[2];
+        if (keys->type == REDIS_REPLY_ARRAY) {
+          for (size_t k = 0; k < keys->elements; k++) {
+            cache_.stats().invalidations++;
+            cache_.erase(std::string(keys->element[k]->str, keys->element[k]->len));
+          }
+        } else {
+          cache_.flush(static_cast<int>(i));
+        }
+      }
+      freeReplyObject(raw);
+      raw = nullptr;
+    }
+    if (lost || n.inval->err) {
+      // No more invalidations from this node: its entries may go stale, so drop them, and
+      // reconnect both connections so tracking is set up again. The node may be fine (only
+      // the subscriber was killed): reconnect at once; a dead node backs off on that attempt.
+      disconnect(n, false);
+      stats_.errors++;
+    }
+  }
+}
+
+void RedisStore::uncache_writes(const Cmd& c) {
+  for (const auto& k : c.keys) cache_.erase(k);
+  if (c.script == ScriptId::LbAssign)
+    for (size_t i = 9; i < c.args.size(); i += 3) cache_.erase(c.args[i]);
+}
+
 void RedisStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies) {
   if (replies.size() < n) replies.resize(n);
   for (size_t i = 0; i < n; i++) {
@@ -349,11 +457,33 @@ void RedisStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies)
     replies[i].a.clear();
   }
   if (n == 0) return;
-  if (opts_.cluster && slots_stale_) refresh_slots();
+  if (opts_.cluster && slots_stale_) {
+    if (refresh_slots() && cache_.enabled()) cache_.flush();  // slots may have changed owner
+  }
+  bool caching = cache_.enabled();
+  if (caching) drain_invalidations();
 
   std::vector<Retry> todo;
   todo.reserve(n);
-  for (size_t i = 0; i < n; i++) todo.push_back({i, route(cmds[i]), false, false});
+  for (size_t i = 0; i < n; i++) {
+    const Cmd& c = cmds[i];
+    if (caching) {
+      if (c.op == Cmd::Get) {
+        if (const std::string* v = cache_.get(c.keys[0])) {
+          replies[i].type = Reply::Str;
+          replies[i].s = *v;
+          cache_.stats().hits++;
+          continue;
+        }
+        cache_.stats().misses++;
+      } else {
+        // Our own write: forget the old value now rather than wait for our own invalidation.
+        uncache_writes(c);
+      }
+    }
+    todo.push_back({i, route(c), false, false});
+  }
+  if (todo.empty()) return;
 
   // Round 0 is the batch; later rounds only redo commands that were redirected (MOVED / ASK)
   // or whose script was missing (NOSCRIPT after a failover or SCRIPT FLUSH).
@@ -382,6 +512,8 @@ void RedisStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies)
       Reply& r = replies[t.cmd];
       if (r.type == Reply::Unavailable) continue;
       stats_.commands++;
+      if (caching && r.type == Reply::Str && cmds[t.cmd].op == Cmd::Get && nodes_[t.node]->inval)
+        cache_.put(cmds[t.cmd].keys[0], r.s, t.node);
       if (r.type != Reply::Err) continue;
       const std::string& e = r.s;
       bool moved = e.compare(0, 6, "MOVED ") == 0, ask = e.compare(0, 4, "ASK ") == 0;

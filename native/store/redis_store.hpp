@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cache.hpp"
 #include "store.hpp"
 
 struct redisContext;
@@ -19,6 +20,8 @@ struct RedisOptions {
   int timeout_ms = 100;          // deadline for one batch exchange
   int connect_timeout_ms = 200;  // deadline for one connect attempt
   std::string password;
+  // Bytes of the coherent flow cache; 0 turns it off (every read goes to Redis).
+  size_t cache_bytes = 0;
 };
 
 class RedisStore final : public StateStore {
@@ -31,6 +34,7 @@ class RedisStore final : public StateStore {
   void execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies) override;
   const StoreStats& stats() const override { return stats_; }
   int shards() const override;
+  const CacheStats* cache_stats() const override { return cache_.enabled() ? &cache_.stats() : nullptr; }
 
   // Redis Cluster hash slot of a key (CRC16 of its hash tag, mod 16384).
   static int key_slot(const std::string& key);
@@ -58,6 +62,9 @@ class RedisStore final : public StateStore {
   void append(Node& n, const Cmd& c, bool eval);
   void append_raw(Node& n, const std::vector<std::string>& argv);
   void exchange(const std::vector<int>& active, int64_t deadline_us);
+  bool open_invalidation(Node& n);
+  void drain_invalidations();
+  void uncache_writes(const Cmd& c);
 
   RedisOptions opts_;
   std::vector<std::unique_ptr<Node>> nodes_;
@@ -65,6 +72,8 @@ class RedisStore final : public StateStore {
   std::string shas_[static_cast<int>(ScriptId::Count)];
   bool slots_stale_ = true;
   StoreStats stats_;
+  FlowCache cache_;
+  std::vector<size_t> sent_;  // indices of commands that go to Redis this batch
   // Reused across batches so the packet path does not allocate argv arrays.
   std::vector<const char*> argv_;
   std::vector<size_t> argvlen_;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cache.hpp"
 #include "scripts.hpp"
 
 namespace snf {
@@ -63,6 +64,8 @@ class StateStore {
   virtual const StoreStats& stats() const = 0;
   // Shards the keys spread over (1 for a single node), for choosing hash-tag fan-out.
   virtual int shards() const = 0;
+  // The coherent cache's counters, where the store has one.
+  virtual const CacheStats* cache_stats() const { return nullptr; }
 };
 
 // Milliseconds since the epoch: flow values carry refresh stamps that every instance reads.

@@ -101,6 +101,12 @@ export type StoreConfig =
       /** Per-batch store deadline; past it the batch's store-dependent packets are dropped. */
       timeoutMs?: number;
       password?: string;
+      /**
+       * Bytes of the coherent flow cache (default 64 MiB; 0 turns it off). Values read from the
+       * store stay in the engine until Redis invalidates them (CLIENT TRACKING), so established
+       * flows cost no round trip. See native/store/README.md.
+       */
+      cacheBytes?: number;
     };
 
 export interface EngineConfig {
@@ -179,6 +185,16 @@ export interface NfCounters {
   newFlows: number;
 }
 
+export interface CacheCounters {
+  hits: number;
+  misses: number;
+  invalidations: number;
+  flushes: number;
+  evictions: number;
+  bytes: number;
+  entries: number;
+}
+
 export interface EngineCounters {
   rx: number;
   tx: number;
@@ -187,4 +203,6 @@ export interface EngineCounters {
   drops: Partial<Record<DropReason, number>>;
   nf: Partial<Record<NfKind, NfCounters>>;
   store: StoreCounters;
+  /** Present when the store has a coherent cache. */
+  cache?: CacheCounters;
 }

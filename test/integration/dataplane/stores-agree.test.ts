@@ -1,4 +1,5 @@
-// Every NF scenario through the coupled baseline (local store) and through Redis: the same
+// Every NF scenario through the coupled baseline (local store) and through Redis, with and
+// without the coherent cache: the same
 // verdicts and byte-identical rewritten frames; checksums checked by the independent toolkit.
 import { expect } from 'chai';
 import { Engine, engineConfig, send } from '../../support/engine.js';
@@ -44,9 +45,11 @@ describe('NFs give the same verdicts and rewrites on the local and the Redis sto
       for (const [title, run] of Object.entries(scenarios)) {
         it(title, async () => {
           const local = await transcript(chain, { kind: 'local' }, run);
-          const remote = await transcript(chain, { kind: 'redis', nodes: [redis.node] }, run);
+          const cached = await transcript(chain, { kind: 'redis', nodes: [redis.node] }, run);
+          const uncached = await transcript(chain, { kind: 'redis', nodes: [redis.node], cacheBytes: 0 }, run);
           expect(local.length).to.be.greaterThan(0);
-          expect(remote).to.deep.equal(local);
+          expect(cached, 'redis with the coherent cache').to.deep.equal(local);
+          expect(uncached, 'redis without a cache').to.deep.equal(local);
         });
       }
     });

@@ -1,0 +1,158 @@
+// The coherent flow cache: established flows cost no store round trip, and a change made
+// through another instance (or directly in the store) is never ignored once its invalidation
+// has arrived.
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { Engine, TABLES, engineConfig, send, uniqueVnf } from '../../support/engine.js';
+import { buildFrame, decodeFrame } from '../../support/packets.js';
+import { startRedis, type RedisServer } from '../../support/redis.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('coherent flow cache', function () {
+  this.timeout(30000);
+  let redis: RedisServer;
+  let client: Redis;
+  before(async () => {
+    redis = await startRedis();
+    client = new Redis(redis.port, '127.0.0.1');
+  });
+  after(async () => {
+    client?.disconnect();
+    await redis?.stop();
+  });
+  const store = () => ({ kind: 'redis' as const, nodes: [redis.node] });
+
+  function udpOut(i: number) {
+    return { side: 'inside' as const, data: buildFrame({ ip: { v: 4, src: `10.0.2.${i + 1}`, dst: '203.0.113.9' }, l4: { proto: 'udp', sport: 7000, dport: 53 } }) };
+  }
+
+  it('established flows: zero round trips once warm, same verdicts and bytes', async () => {
+    const vnf = uniqueVnf();
+    const cached = new Engine(engineConfig(['nat'], store(), { vnf, id: 'a' }));
+    const frames = Array.from({ length: 32 }, (_, i) => udpOut(i));
+    const first = await cached.process(frames); // create
+    await cached.process(frames); // read once: tracked and cached
+    const c0 = cached.counters();
+    let last = first;
+    for (let i = 0; i < 20; i++) last = await cached.process(frames);
+    const c1 = cached.counters();
+    expect(c1.store.roundTrips - c0.store.roundTrips).to.equal(0);
+    expect(c1.cache!.hits - c0.cache!.hits).to.equal(20 * 32);
+    expect(last.map((o) => o.data.toString('hex'))).to.deep.equal(first.map((o) => o.data.toString('hex')));
+    cached.close();
+  });
+
+  it('a NAT mapping deleted in the store is never used by B after the invalidation arrived', async () => {
+    const vnf = uniqueVnf();
+    const a = new Engine(engineConfig(['nat'], store(), { vnf, id: 'a' }));
+    const b = new Engine(engineConfig(['nat'], store(), { vnf, id: 'b' }));
+    const outs = await a.process(Array.from({ length: 100 }, (_, i) => udpOut(i)));
+    const replies = outs.map((o) => {
+      const d = decodeFrame(o.data);
+      const l4 = d.l4 as { sport: number };
+      return { side: 'outside' as const, data: buildFrame({ ip: { v: 4, src: '203.0.113.9', dst: d.ip.src }, l4: { proto: 'udp', sport: 53, dport: l4.sport } }) };
+    });
+    // B reads every mapping twice: the second time from its cache.
+    expect((await b.process(replies)).every((o) => o.verdict === 'forward')).to.equal(true);
+    const warm = b.counters().cache!.hits;
+    expect((await b.process(replies)).every((o) => o.verdict === 'forward')).to.equal(true);
+    expect(b.counters().cache!.hits - warm).to.equal(100);
+    // The mappings go away in the store (an operator, an expiry, another instance).
+    const keys = [...(await client.keys(`snf:${vnf}:nat:r:*`)), ...(await client.keys(`snf:${vnf}:nat:f:*`))];
+    expect(keys.length).to.equal(200);
+    await client.del(...keys);
+    await sleep(20); // invalidations travel over loopback in microseconds
+    const after = await b.process(replies);
+    expect(after.map((o) => o.reason)).to.deep.equal(replies.map(() => 'nat_no_mapping'));
+    expect(b.counters().cache!.invalidations).to.be.at.least(100);
+    a.close();
+    b.close();
+  });
+
+  it('a RST through A closes the connection for B, whose cache held it established', async () => {
+    const vnf = uniqueVnf();
+    const a = new Engine(engineConfig(['firewall'], store(), { vnf, id: 'a' }));
+    const b = new Engine(engineConfig(['firewall'], store(), { vnf, id: 'b' }));
+    const c = { v: 4 as const, src: '10.0.0.5', dst: '203.0.113.9' };
+    const s = { v: 4 as const, src: '203.0.113.9', dst: '10.0.0.5' };
+    await send(a, 'inside', { ip: c, l4: { proto: 'tcp', sport: 40000, dport: 80, flags: 'S', seq: 1 } });
+    await send(b, 'outside', { ip: s, l4: { proto: 'tcp', sport: 80, dport: 40000, flags: 'SA', seq: 100, ack: 2 } });
+    await send(a, 'inside', { ip: c, l4: { proto: 'tcp', sport: 40000, dport: 80, flags: 'A', seq: 2, ack: 101 } });
+    const data = { ip: s, l4: { proto: 'tcp' as const, sport: 80, dport: 40000, flags: 'PA', seq: 101, ack: 2 }, payload: Buffer.from('x') };
+    for (let i = 0; i < 3; i++) expect((await send(b, 'outside', data)).out.verdict).to.equal('forward');
+    const hits = b.counters().cache!.hits;
+    expect(hits).to.be.greaterThan(0);
+    expect((await send(a, 'inside', { ip: c, l4: { proto: 'tcp', sport: 40000, dport: 80, flags: 'R', seq: 2 } })).out.verdict).to.equal('forward');
+    await sleep(20);
+    const late = await send(b, 'outside', data);
+    expect(late.out.verdict).to.equal('drop');
+    expect(late.out.reason).to.equal('fw_bad_tcp_state');
+    a.close();
+    b.close();
+  });
+
+  it('an LB flow moved by A (its backend left the pool) follows through B', async () => {
+    const vnf = uniqueVnf();
+    const a = new Engine(engineConfig(['lb'], store(), { vnf, id: 'a' }));
+    const b = new Engine(engineConfig(['lb'], store(), { vnf, id: 'b' }));
+    const spec = (flags: string, port: number) => ({ ip: { v: 4 as const, src: '198.18.5.1', dst: '192.0.2.10' }, l4: { proto: 'tcp' as const, sport: port, dport: 80, flags, seq: 1 } });
+    // Find a flow that lands on b1.
+    let port = 0;
+    for (let p = 20000; p < 20100 && !port; p++) if ((await send(a, 'outside', spec('S', p))).pkt!.ip.dst === '10.1.0.1') port = p;
+    expect(port).to.be.greaterThan(0);
+    expect((await send(b, 'outside', spec('A', port))).pkt!.ip.dst).to.equal('10.1.0.1');
+    expect((await send(b, 'outside', spec('A', port))).pkt!.ip.dst).to.equal('10.1.0.1'); // from cache
+    const without = structuredClone(TABLES);
+    without.lb!.vips[0].backends = without.lb!.vips[0].backends.filter((x) => x.id !== 'b1');
+    a.configure(without);
+    const moved = (await send(a, 'outside', spec('A', port))).pkt!.ip.dst;
+    expect(moved).to.not.equal('10.1.0.1');
+    await sleep(20);
+    // B still lists b1 (its tables are not updated yet), but the store says the flow moved.
+    expect((await send(b, 'outside', spec('A', port))).pkt!.ip.dst).to.equal(moved);
+    a.close();
+    b.close();
+  });
+
+  it('the invalidation connection killed mid-run: the cache flushes and forwarding stays right', async () => {
+    const vnf = uniqueVnf();
+    const e = new Engine(engineConfig(['nat'], store(), { vnf }));
+    const frames = Array.from({ length: 32 }, (_, i) => udpOut(i));
+    const ref = (await e.process(frames)).map((o) => o.data.toString('hex'));
+    await e.process(frames);
+    const before = e.counters().cache!;
+    expect(before.entries).to.equal(32);
+    const killed = Number(await client.client('KILL', 'TYPE', 'pubsub'));
+    expect(killed).to.be.at.least(1);
+    await sleep(20);
+    for (let i = 0; i < 5; i++) {
+      const outs = await e.process(frames);
+      expect(outs.map((o) => o.data.toString('hex'))).to.deep.equal(ref);
+    }
+    const after = e.counters().cache!;
+    expect(after.flushes).to.be.greaterThan(before.flushes);
+    expect(after.entries, 'warm again after the reconnect').to.equal(32);
+    e.close();
+  });
+
+  it('the memory bound holds with many flows through Redis', async () => {
+    const vnf = uniqueVnf();
+    const bound = 1 << 20;
+    const e = new Engine(engineConfig(['nat'], { ...store(), cacheBytes: bound }, { vnf, tables: { ...TABLES, nat: { ...TABLES.nat!, portRange: [1024, 65535] } } }));
+    const n = 20000;
+    for (let off = 0; off < n; off += 500) {
+      const frames = Array.from({ length: 500 }, (_, i) => ({
+        side: 'inside' as const,
+        data: buildFrame({ ip: { v: 4, src: `10.${((off + i) >> 16) & 255}.${((off + i) >> 8) & 255}.${(off + i) & 255}`, dst: '203.0.113.9' }, l4: { proto: 'udp', sport: 9, dport: 53 } }),
+      }));
+      await e.process(frames);
+      await e.process(frames);
+      expect(e.counters().cache!.bytes).to.be.at.most(bound);
+    }
+    const c = e.counters().cache!;
+    expect(c.evictions).to.be.greaterThan(0);
+    expect(c.entries).to.be.lessThan(n);
+    e.close();
+  });
+});
