@@ -37,7 +37,8 @@ export async function writeZip(files: FileMap, mtime: Date): Promise<Buffer> {
   for (const name of [...files.keys()].sort()) {
     checkEntryName(name);
     const executable = name.endsWith('.py') || name.endsWith('.sh');
-    zip.addBuffer(files.get(name)!, name, { mtime: when, mode: executable ? 0o100755 : 0o100644, compress: true });
+    // DOS timestamps only: yazl's Unix-time extra field would encode the build machine's zone.
+    zip.addBuffer(files.get(name)!, name, { mtime: when, mode: executable ? 0o100755 : 0o100644, compress: true, forceDosTimestamp: true });
   }
   zip.end();
   const chunks: Buffer[] = [];
