@@ -1,0 +1,197 @@
+// One NF instance as a process, as the local VIM runs it inside an instance namespace:
+//   node --import tsx src/dataplane/instance.ts <config.json>
+// Loads the NF tables from the store's control tables, runs the data plane on the namespace's
+// two legs, heartbeats into the registry, serves Prometheus metrics, applies table changes, and
+// on SIGTERM deregisters first (so steering drops it at once) and then stops.
+import { readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import type { EngineConfig, EngineCounters, NfKind, NfTables, StoreConfig } from './types.js';
+import type { IoConfig, IoCounters } from './io-types.js';
+import { renderMetrics, type InstanceMetrics } from './metrics.js';
+import { closeStore, deregister, heartbeat, readTablesSnapshot, watchTables, type StoreClient } from '../store/index.js';
+import { connectControl } from '../vim/local/store-client.js';
+
+export interface InstanceConfig {
+  vnf: string;
+  instanceId: string;
+  chain: NfKind[];
+  /** Control-plane store (registry, tables): `unix:/path` or `host:port`. */
+  control: string;
+  /** The data plane's store: Redis (stateless) or `local` (the coupled baseline). */
+  store: StoreConfig;
+  /** `kernel`: test-only stand-in, the namespace's kernel forwards and this process only registers. */
+  io: IoConfig | { kind: 'kernel' };
+  heartbeat?: { periodMs?: number; ttlMs?: number };
+  metrics?: { port?: number; host?: string; socket?: string };
+  /** What the registry shows as the instance's address (its namespace). */
+  addr: string;
+  /** Merged over the stored tables (e.g. the coupled baseline's per-instance NAT pool). */
+  tablesOverride?: NfTables;
+}
+
+export interface DataplaneLike {
+  start(): void;
+  stop(): void;
+  configure(tables: NfTables): void;
+  counters(): EngineCounters & { io: IoCounters };
+}
+type DataplaneCtor = new (engine: EngineConfig, io: IoConfig) => DataplaneLike;
+
+// The Dataplane class is being written next to this file; loading it by a computed specifier
+// keeps this module compiling until it lands.
+async function loadDataplane(): Promise<DataplaneCtor> {
+  const spec = './dataplane.js';
+  const mod = (await import(spec)) as { Dataplane?: DataplaneCtor };
+  if (!mod.Dataplane) throw new Error('src/dataplane/dataplane.ts does not export Dataplane');
+  return mod.Dataplane;
+}
+
+export function parseInstanceConfig(text: string, source: string): InstanceConfig {
+  let c: InstanceConfig;
+  try {
+    c = JSON.parse(text) as InstanceConfig;
+  } catch (e) {
+    throw new Error(`${source}: not JSON: ${(e as Error).message}`);
+  }
+  for (const f of ['vnf', 'instanceId', 'control', 'addr'] as const) {
+    if (typeof c[f] !== 'string' || !c[f]) throw new Error(`${source}: ${f}: must be a non-empty string`);
+  }
+  if (!Array.isArray(c.chain) || c.chain.length === 0) throw new Error(`${source}: chain: must list at least one NF`);
+  if (!c.store || (c.store.kind !== 'redis' && c.store.kind !== 'local')) throw new Error(`${source}: store.kind: must be redis or local`);
+  if (!c.io || (c.io.kind !== 'afpacket' && c.io.kind !== 'kernel')) throw new Error(`${source}: io.kind: must be afpacket or kernel`);
+  return c;
+}
+
+function withOverride(t: NfTables, o: NfTables | undefined): NfTables {
+  return o ? { ...t, ...o } : t;
+}
+
+export interface RunningInstance {
+  stop(): Promise<void>;
+}
+
+export async function runInstance(cfg: InstanceConfig, log: (s: string) => void = (s) => console.log(s)): Promise<RunningInstance> {
+  const startedAt = Date.now();
+  const periodMs = cfg.heartbeat?.periodMs ?? 50;
+  const ttlMs = cfg.heartbeat?.ttlMs ?? 150;
+  const redis: StoreClient = await connectControl(cfg.control, `snf-instance-${cfg.instanceId}`);
+  const snap = await readTablesSnapshot(redis, cfg.vnf);
+  const m: InstanceMetrics = { vnf: cfg.vnf, instance: cfg.instanceId, heartbeats: 0, heartbeatFailures: 0, heartbeatMs: 0, tablesGeneration: snap.generation, startedAt };
+
+  let dp: DataplaneLike | undefined;
+  if (cfg.io.kind === 'afpacket') {
+    const Dataplane = await loadDataplane();
+    const engine: EngineConfig = { vnf: cfg.vnf, instanceId: cfg.instanceId, chain: cfg.chain, store: cfg.store, ...withOverride(snap.tables, cfg.tablesOverride) };
+    dp = new Dataplane(engine, cfg.io);
+    dp.start();
+    log(`data plane started on ${cfg.io.inside.iface} / ${cfg.io.outside.iface}, tables generation ${snap.generation}`);
+  } else {
+    log('kernel stand-in: the namespace forwards, this process only registers');
+  }
+
+  const unwatch = await watchTables(
+    redis,
+    cfg.vnf,
+    (s) => {
+      try {
+        dp?.configure(withOverride(s.tables, cfg.tablesOverride));
+        m.tablesGeneration = s.generation;
+        log(`tables generation ${s.generation} applied`);
+      } catch (e) {
+        log(`tables generation ${s.generation} rejected: ${(e as Error).message}`);
+      }
+    },
+    { onError: (e) => log(`tables: ${e.message}`), pollIntervalMs: 2000 },
+  );
+
+  const info = { id: cfg.instanceId, pid: process.pid, addr: cfg.addr, startedAt };
+  let stopping = false;
+  let beat: NodeJS.Timeout | undefined;
+  const beatOnce = async () => {
+    const t0 = performance.now();
+    try {
+      await heartbeat(redis, cfg.vnf, info, ttlMs);
+      m.heartbeats++;
+      m.heartbeatMs = performance.now() - t0;
+    } catch (e) {
+      m.heartbeatFailures++;
+      if (m.heartbeatFailures % 20 === 1) log(`heartbeat: ${(e as Error).message}`);
+    }
+  };
+  // The first heartbeat only once the data plane runs: registered means ready to forward.
+  await beatOnce();
+  const loop = () => {
+    if (stopping) return;
+    beat = setTimeout(() => void beatOnce().finally(loop), periodMs);
+  };
+  loop();
+
+  const servers: Server[] = [];
+  const handler = (_req: unknown, res: import('node:http').ServerResponse) => {
+    let body: string;
+    try {
+      body = renderMetrics({ ...m, ...(dp ? { counters: dp.counters() } : {}) });
+    } catch (e) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(e));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
+  };
+  const listen = (arg: { port: number; host: string } | { path: string }) =>
+    new Promise<void>((resolve, reject) => {
+      const s = createServer(handler);
+      s.once('error', reject);
+      if ('path' in arg) {
+        rmSync(arg.path, { force: true });
+        s.listen(arg.path, () => resolve());
+      } else s.listen(arg.port, arg.host, () => resolve());
+      servers.push(s);
+    });
+  if (cfg.metrics?.port !== undefined) await listen({ port: cfg.metrics.port, host: cfg.metrics.host ?? '0.0.0.0' });
+  if (cfg.metrics?.socket) await listen({ path: cfg.metrics.socket });
+  log(`registered as ${cfg.instanceId} (heartbeat ${periodMs} ms, ttl ${ttlMs} ms)`);
+
+  return {
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      if (beat) clearTimeout(beat);
+      // Deregister before stopping the data plane: steering removes the instance on its next
+      // poll while the instance still forwards what is in flight.
+      await deregister(redis, cfg.vnf, cfg.instanceId).catch((e: Error) => log(`deregister: ${e.message}`));
+      await unwatch().catch(() => undefined);
+      for (const s of servers) s.close();
+      if (cfg.metrics?.socket) rmSync(cfg.metrics.socket, { force: true });
+      dp?.stop();
+      await closeStore(redis);
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const file = process.argv[2];
+  if (!file) {
+    console.error('usage: instance.ts <config.json>');
+    process.exit(2);
+  }
+  const cfg = parseInstanceConfig(readFileSync(file, 'utf8'), file);
+  const log = (s: string) => console.log(`${new Date().toISOString()} ${cfg.instanceId}: ${s}`);
+  const inst = await runInstance(cfg, log);
+  const shutdown = (sig: string) => {
+    log(`${sig}: deregistering and stopping`);
+    inst.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: unknown) => {
+    console.error(`instance: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  });
+}

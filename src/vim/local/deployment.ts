@@ -1,0 +1,365 @@
+// The local VIM: a whole VNF on one machine. Instances are NF processes in network namespaces,
+// steered by kernel ECMP (or nftables spraying) from two steering namespaces; the store is a
+// Redis on a UNIX socket in the run directory. Every step leaves state.json consistent, so a
+// failed or interrupted step is still undone by down().
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NfKind, NfTables, StoreConfig } from '../../dataplane/types.js';
+import type { InstanceConfig } from '../../dataplane/instance.js';
+import { closeStore, liveInstances, writeTables, purgeVnf, type StoreClient } from '../../store/index.js';
+import type { SteeringMode } from '../../steering/routes.js';
+import { pinnedPoolAddress } from '../../steering/routes.js';
+import { connectControl } from './store-client.js';
+import { startUnixRedis, stopPid } from './redis-unix.js';
+import { alive, sleep, spawnInNs, tryRun } from './sh.js';
+import { createBase, createInstanceNet, deleteInstanceNet, listNamespaces, names, nsPids, NET, MAX_SLOT, leg } from './topology.js';
+import { loadState, readSteeringStatus, runDirFor, saveState, type DeploymentState, type InstanceRecord } from './state.js';
+
+const ROOT = (() => {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json'))) {
+    const up = dirname(d);
+    if (up === d) throw new Error('cannot find the project root');
+    d = up;
+  }
+  return d;
+})();
+
+export interface UpOptions {
+  name: string;
+  chain: NfKind[];
+  instances: number;
+  /** `unix:/path` or `host:port`; absent: start a Redis on a UNIX socket in the run directory. */
+  store?: string;
+  mode?: SteeringMode;
+  io?: 'afpacket' | 'kernel';
+  dataStore?: 'redis' | 'local';
+  heartbeat?: { periodMs?: number; ttlMs?: number };
+  /** Run root (default /run/snf or $SNF_RUN_DIR). */
+  runRoot?: string;
+  tables?: NfTables;
+}
+
+export type Progress = (msg: string) => void;
+
+export function defaultTables(chain: NfKind[]): NfTables {
+  const t: NfTables = {};
+  if (chain.includes('nat')) t.nat = { insidePrefixes: [NET.client.prefix], pool: [...NET.natPool.addresses] };
+  if (chain.includes('firewall')) {
+    // Connections opened from the inside pass (with their replies and ICMP errors); nothing
+    // opened from the outside does.
+    t.firewall = { rules: [{ id: 'inside-out', action: 'allow', direction: 'out' }], defaultAction: 'deny' };
+  }
+  if (chain.includes('lb')) {
+    const backends = NET.backends.map((address, i) => ({ id: `b${i + 1}`, address }));
+    t.lb = {
+      algorithm: 'wlc',
+      vips: [
+        { id: 'tcp', address: NET.vip.address, port: 8080, protocol: 'tcp', backends },
+        { id: 'udp', address: NET.vip.address, port: 5353, protocol: 'udp', backends },
+      ],
+    };
+  }
+  return t;
+}
+
+/** A process is in a namespace iff `ip netns exec` put it there; signal our own pids only. */
+function signal(pid: number | undefined, sig: NodeJS.Signals): void {
+  if (pid && pid > 1) stopPid(pid, sig);
+}
+
+async function waitExit(pid: number, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (!alive(pid)) return true;
+    await sleep(20);
+  }
+  return !alive(pid);
+}
+
+export class LocalDeployment {
+  private redis: StoreClient | undefined;
+
+  private constructor(public state: DeploymentState) {}
+
+  static load(name: string, runRoot?: string): LocalDeployment {
+    return new LocalDeployment(loadState(runDirFor(name, runRoot)));
+  }
+
+  static async up(o: UpOptions, progress: Progress = () => undefined): Promise<LocalDeployment> {
+    if (!Number.isInteger(o.instances) || o.instances < 1 || o.instances > MAX_SLOT) throw new Error(`instances must be 1..${MAX_SLOT}, got ${o.instances}`);
+    const runDir = runDirFor(o.name, o.runRoot);
+    if (existsSync(join(runDir, 'state.json'))) throw new Error(`deployment '${o.name}' already exists (${runDir}); 'snf down --name ${o.name}' first`);
+    const existing = await listNamespaces(o.name);
+    if (existing.length) throw new Error(`namespaces of '${o.name}' already exist (${existing.join(', ')}); remove them or pick another --name`);
+    mkdirSync(runDir, { recursive: true });
+    const state: DeploymentState = {
+      version: 1,
+      name: o.name,
+      runDir,
+      vnf: o.name,
+      chain: o.chain,
+      mode: o.mode ?? 'hash',
+      io: o.io ?? 'afpacket',
+      dataStore: o.dataStore ?? 'redis',
+      store: { seed: o.store ?? '' },
+      heartbeat: { periodMs: o.heartbeat?.periodMs ?? 50, ttlMs: o.heartbeat?.ttlMs ?? 150 },
+      namespaces: [],
+      instances: [],
+      createdAt: Date.now(),
+    };
+    const d = new LocalDeployment(state);
+    saveState(state);
+    try {
+      if (!o.store) {
+        progress('starting redis-server on a UNIX socket');
+        const r = await startUnixRedis(runDir);
+        state.store = { seed: `unix:${r.socket}`, redisPid: r.pid };
+        saveState(state);
+      }
+      const redis = await d.client();
+      progress('writing control tables');
+      await writeTables(redis, state.vnf, o.tables ?? defaultTables(o.chain));
+      const n = names(o.name);
+      state.namespaces = [n.client, n.server, n.steerIn, n.steerOut];
+      saveState(state);
+      await createBase(o.name, (s) => progress(`creating ${s}`));
+      progress('starting the steering controller');
+      await d.startController();
+      await d.scaleOut(o.instances, progress);
+      return d;
+    } catch (e) {
+      progress(`failed: ${(e as Error).message}; cleaning up`);
+      await d.down(() => undefined).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async client(): Promise<StoreClient> {
+    this.redis ??= await connectControl(this.state.store.seed, 'snf-vim');
+    return this.redis;
+  }
+
+  /** Closes this handle's store connection; the deployment keeps running. */
+  async close(): Promise<void> {
+    if (this.redis) await closeStore(this.redis);
+    this.redis = undefined;
+  }
+
+  private save(): void {
+    saveState(this.state);
+  }
+
+  private async startController(): Promise<void> {
+    const logFile = join(this.state.runDir, 'steering.out');
+    const fd = openSync(logFile, 'a');
+    try {
+      const { pid } = spawnInNs(undefined, [process.execPath, '--import', 'tsx', join(ROOT, 'src/steering/daemon.ts'), this.state.runDir], fd, ROOT);
+      this.state.controllerPid = pid;
+      this.save();
+    } finally {
+      closeSync(fd);
+    }
+    const end = Date.now() + 15_000;
+    while (!readSteeringStatus(this.state.runDir)) {
+      if (!alive(this.state.controllerPid)) throw new Error(`steering controller exited: ${tail(logFile)}`);
+      if (Date.now() > end) throw new Error(`steering controller not ready within 15 s: ${tail(logFile)}`);
+      await sleep(30);
+    }
+  }
+
+  private freeSlots(n: number): number[] {
+    const used = new Set(this.state.instances.map((i) => i.slot));
+    const out: number[] = [];
+    for (let s = 1; s <= MAX_SLOT && out.length < n; s++) if (!used.has(s)) out.push(s);
+    if (out.length < n) throw new Error(`no free instance slot (at most ${MAX_SLOT} instances)`);
+    return out;
+  }
+
+  private instanceConfig(rec: InstanceRecord): InstanceConfig {
+    const s = this.state;
+    const lin = leg(s.chain, rec.slot, 'in');
+    const lout = leg(s.chain, rec.slot, 'out');
+    // The instance's inside port is whichever leg faces the NF's inside.
+    const [inside, outside] = lin.instIf === 'inside' ? [lin, lout] : [lout, lin];
+    const store: StoreConfig = s.dataStore === 'local' ? { kind: 'local' } : { kind: 'redis', nodes: [s.store.seed], timeoutMs: 100 };
+    return {
+      vnf: s.vnf,
+      instanceId: rec.id,
+      chain: s.chain,
+      control: s.store.seed,
+      store,
+      io:
+        s.io === 'kernel'
+          ? { kind: 'kernel' }
+          : { kind: 'afpacket', inside: { iface: 'inside', peerMac: inside.steerMac }, outside: { iface: 'outside', peerMac: outside.steerMac } },
+      heartbeat: s.heartbeat,
+      metrics: { port: rec.metricsPort, socket: rec.metricsSocket },
+      addr: rec.ns,
+      ...(s.dataStore === 'local' && s.chain.includes('nat')
+        ? { tablesOverride: { nat: { insidePrefixes: [NET.client.prefix], pool: [pinnedPoolAddress(rec.slot)] } } }
+        : {}),
+    };
+  }
+
+  private spawnInstance(rec: InstanceRecord): void {
+    writeFileSync(rec.configFile, JSON.stringify(this.instanceConfig(rec), null, 2));
+    const fd = openSync(rec.logFile, 'a');
+    try {
+      rec.pid = spawnInNs(rec.ns, [process.execPath, '--import', 'tsx', join(ROOT, 'src/dataplane/instance.ts'), rec.configFile], fd, ROOT).pid;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Waits until every id is in the registry (it registers once its data plane runs). */
+  private async waitRegistered(recs: InstanceRecord[], timeoutMs = 30_000): Promise<void> {
+    const redis = await this.client();
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const live = new Set((await liveInstances(redis, this.state.vnf)).map((i) => i.id));
+      if (recs.every((r) => live.has(r.id))) return;
+      for (const r of recs) if (!alive(r.pid)) throw new Error(`instance ${r.id} exited before registering: ${tail(r.logFile)}`);
+      if (Date.now() > end) throw new Error(`instances not registered within ${timeoutMs} ms: ${recs.filter((r) => !live.has(r.id)).map((r) => r.id).join(', ')}`);
+      await sleep(25);
+    }
+  }
+
+  /** Waits until the steering controller has programmed exactly `pred`. */
+  async waitSteered(pred: (ids: Set<string>) => boolean, timeoutMs = 10_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const st = readSteeringStatus(this.state.runDir);
+      if (st && pred(new Set(st.ids))) return;
+      if (this.state.controllerPid && !alive(this.state.controllerPid)) throw new Error(`steering controller is not running: ${tail(join(this.state.runDir, 'steering.out'))}`);
+      if (Date.now() > end) throw new Error(`steering did not converge within ${timeoutMs} ms (steered: ${st?.ids.join(', ') ?? 'nothing'})`);
+      await sleep(15);
+    }
+  }
+
+  /** create -> wait until registered -> steered. Returns the new instance ids. */
+  async scaleOut(n: number, progress: Progress = () => undefined): Promise<string[]> {
+    if (!Number.isInteger(n) || n < 1) throw new Error(`scale out: count must be a positive integer, got ${n}`);
+    const slots = this.freeSlots(n);
+    const recs: InstanceRecord[] = [];
+    for (const slot of slots) {
+      const id = `i${slot}`;
+      const ns = names(this.state.name).instance(slot);
+      const rec: InstanceRecord = {
+        id,
+        slot,
+        ns,
+        pid: 0,
+        configFile: join(this.state.runDir, `${id}.json`),
+        logFile: join(this.state.runDir, `${id}.log`),
+        metricsSocket: join(this.state.runDir, `${id}.metrics.sock`),
+        metricsPort: 9100,
+        steer: true,
+        createdAt: Date.now(),
+      };
+      // Recorded before anything is created, so down() finds it even if the next step fails.
+      this.state.instances.push(rec);
+      this.state.namespaces.push(ns);
+      this.save();
+      progress(`creating ${id}: namespace ${ns}, legs to both steering namespaces`);
+      await createInstanceNet(this.state.name, this.state.chain, slot, this.state.io === 'kernel');
+      this.spawnInstance(rec);
+      this.save();
+      recs.push(rec);
+    }
+    progress(`waiting for ${recs.map((r) => r.id).join(', ')} to register`);
+    await this.waitRegistered(recs);
+    progress('waiting for the steering controller to add them');
+    await this.waitSteered((ids) => recs.every((r) => ids.has(r.id)));
+    return recs.map((r) => r.id);
+  }
+
+  /**
+   * unsteer -> wait one in-flight window -> stop. No state to drain: what was in flight on the
+   * instance is forwarded within the window, everything after it goes to the others.
+   */
+  async scaleIn(n: number, progress: Progress = () => undefined, inFlightMs = 100): Promise<string[]> {
+    const running = this.state.instances.filter((i) => i.steer);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`scale in: count must be a positive integer, got ${n}`);
+    if (n >= running.length) throw new Error(`scale in: cannot remove ${n} of ${running.length} instances (at least one must stay)`);
+    const victims = [...running].sort((a, b) => b.slot - a.slot).slice(0, n);
+    for (const v of victims) v.steer = false;
+    this.save();
+    progress(`removing ${victims.map((v) => v.id).join(', ')} from steering`);
+    await this.waitSteered((ids) => victims.every((v) => !ids.has(v.id)));
+    await sleep(inFlightMs);
+    for (const v of victims) {
+      progress(`stopping ${v.id}`);
+      await this.removeInstance(v);
+    }
+    return victims.map((v) => v.id);
+  }
+
+  private async removeInstance(rec: InstanceRecord): Promise<void> {
+    signal(rec.pid, 'SIGTERM');
+    if (!(await waitExit(rec.pid, 3000))) signal(rec.pid, 'SIGKILL');
+    for (const pid of await nsPids(rec.ns)) signal(pid, 'SIGKILL');
+    await deleteInstanceNet(this.state.name, rec.slot);
+    for (const f of [rec.configFile, rec.metricsSocket]) rmSync(f, { force: true });
+    this.state.instances = this.state.instances.filter((i) => i !== rec);
+    this.state.namespaces = this.state.namespaces.filter((n) => n !== rec.ns);
+    this.save();
+  }
+
+  /** kill -9 (for tests and demos): no deregistration; the heartbeat TTL tells steering. */
+  kill(id: string, sig: NodeJS.Signals = 'SIGKILL'): InstanceRecord {
+    const rec = this.instance(id);
+    signal(rec.pid, sig);
+    return rec;
+  }
+
+  /** Restarts a dead instance's process in its namespace; steering re-adds it once it heartbeats. */
+  async heal(id: string, progress: Progress = () => undefined): Promise<void> {
+    const rec = this.instance(id);
+    if (alive(rec.pid)) throw new Error(`instance ${id} is running (pid ${rec.pid})`);
+    progress(`restarting ${id} in ${rec.ns}`);
+    this.spawnInstance(rec);
+    rec.steer = true;
+    this.save();
+    await this.waitRegistered([rec]);
+    await this.waitSteered((ids) => ids.has(id));
+  }
+
+  instance(id: string): InstanceRecord {
+    const rec = this.state.instances.find((i) => i.id === id);
+    if (!rec) throw new Error(`no instance '${id}' (have: ${this.state.instances.map((i) => i.id).join(', ') || 'none'})`);
+    return rec;
+  }
+
+  /** Everything by pid and by name: processes, namespaces (and so every veth), Redis, run dir. */
+  async down(progress: Progress = () => undefined, opts: { purge?: boolean } = {}): Promise<void> {
+    const s = this.state;
+    if (opts.purge && this.redis) await purgeVnf(this.redis, s.vnf).catch(() => undefined);
+    await this.close().catch(() => undefined);
+    progress('stopping the steering controller');
+    signal(s.controllerPid, 'SIGTERM');
+    if (s.controllerPid && !(await waitExit(s.controllerPid, 2000))) signal(s.controllerPid, 'SIGKILL');
+    progress(`stopping ${s.instances.length} instances`);
+    for (const i of s.instances) signal(i.pid, 'SIGKILL');
+    const all = new Set([...s.namespaces, ...(await listNamespaces(s.name))]);
+    for (const ns of all) for (const pid of await nsPids(ns)) signal(pid, 'SIGKILL');
+    for (const i of s.instances) await waitExit(i.pid, 2000);
+    progress(`deleting ${all.size} namespaces`);
+    for (const ns of all) await tryRun(['ip', 'netns', 'del', ns]);
+    if (s.store.redisPid) {
+      progress('stopping redis-server');
+      signal(s.store.redisPid, 'SIGTERM');
+      if (!(await waitExit(s.store.redisPid, 2000))) signal(s.store.redisPid, 'SIGKILL');
+    }
+    rmSync(s.runDir, { recursive: true, force: true });
+  }
+}
+
+function tail(file: string, lines = 5): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join(' | ');
+  } catch {
+    return '(no log)';
+  }
+}

@@ -1,0 +1,59 @@
+// The deployment's own Redis when the user names none: listens only on a UNIX socket in the run
+// directory (no TCP port at all), so every namespace reaches it through the shared filesystem and
+// nothing is exposed on a network. Detached, so it outlives `snf up`; stopped by pid.
+import { spawn } from 'node:child_process';
+import { openSync, closeSync, existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { alive, sleep } from './sh.js';
+
+export interface UnixRedis {
+  socket: string;
+  pid: number;
+}
+
+function ping(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ path });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(300, () => done(false));
+    s.once('error', () => done(false));
+    s.once('connect', () => s.write('PING\r\n'));
+    s.once('data', (d) => done(d.toString().startsWith('+PONG')));
+  });
+}
+
+export async function startUnixRedis(runDir: string): Promise<UnixRedis> {
+  const socket = join(runDir, 'redis.sock');
+  const log = openSync(join(runDir, 'redis.log'), 'a');
+  const child = spawn(
+    'redis-server',
+    ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', runDir, '--notify-keyspace-events', ''],
+    { detached: true, stdio: ['ignore', log, log] },
+  );
+  closeSync(log);
+  const failed = new Promise<never>((_, rej) => child.once('error', (e) => rej(new Error(`cannot start redis-server (${e.message}): run 'sudo bash scripts/setup.sh'`))));
+  failed.catch(() => undefined);
+  if (child.pid === undefined) await failed;
+  const pid = child.pid as number;
+  child.unref();
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    if (existsSync(socket) && (await Promise.race([ping(socket), failed]))) return { socket, pid };
+    if (!alive(pid)) break;
+    await sleep(30);
+  }
+  stopPid(pid);
+  throw new Error(`redis-server on ${socket} did not answer within 5 s (see ${join(runDir, 'redis.log')})`);
+}
+
+export function stopPid(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* gone */
+  }
+}

@@ -1,0 +1,91 @@
+// The local deployment's state on disk (<run root>/<name>/state.json), so `snf status`, `scale`,
+// `kill` and `down` find what `snf up` built. Written whole, atomically (write + rename); the
+// steering process only reads it.
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NfKind } from '../../dataplane/types.js';
+import type { SteeringMode } from '../../steering/routes.js';
+
+export interface InstanceRecord {
+  id: string;
+  slot: number;
+  ns: string;
+  pid: number;
+  configFile: string;
+  logFile: string;
+  metricsSocket: string;
+  metricsPort: number;
+  /** false while being scaled in: the steering controller leaves it out. */
+  steer: boolean;
+  createdAt: number;
+}
+
+export interface DeploymentState {
+  version: 1;
+  name: string;
+  runDir: string;
+  /** VNF name in the store (keys `snf:<vnf>:...`). */
+  vnf: string;
+  chain: NfKind[];
+  mode: SteeringMode;
+  /** `kernel`: the test-only stand-in where instance namespaces forward by kernel. */
+  io: 'afpacket' | 'kernel';
+  /** `local`: the coupled baseline (flow state inside each instance). */
+  dataStore: 'redis' | 'local';
+  store: { seed: string; redisPid?: number };
+  heartbeat: { periodMs: number; ttlMs: number };
+  controllerPid?: number;
+  namespaces: string[];
+  instances: InstanceRecord[];
+  createdAt: number;
+}
+
+export const NAME_RE = /^[a-z][a-z0-9]{0,11}$/;
+
+export function runRoot(): string {
+  return process.env.SNF_RUN_DIR ?? '/run/snf';
+}
+
+export function runDirFor(name: string, root = runRoot()): string {
+  if (!NAME_RE.test(name)) throw new Error(`deployment name must match ${NAME_RE.source} (it prefixes namespace names), got ${JSON.stringify(name)}`);
+  return join(root, name);
+}
+
+export function statePath(runDir: string): string {
+  return join(runDir, 'state.json');
+}
+
+export function saveState(s: DeploymentState): void {
+  mkdirSync(s.runDir, { recursive: true });
+  const tmp = `${statePath(s.runDir)}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(s, null, 2) + '\n');
+  renameSync(tmp, statePath(s.runDir));
+}
+
+export function loadState(runDir: string): DeploymentState {
+  const p = statePath(runDir);
+  if (!existsSync(p)) throw new Error(`no local deployment at ${runDir} (run 'snf up' first)`);
+  const s = JSON.parse(readFileSync(p, 'utf8')) as DeploymentState;
+  if (s.version !== 1) throw new Error(`${p}: unknown state version ${String(s.version)}`);
+  return s;
+}
+
+/** What the steering process last programmed (written by it, read by the VIM). */
+export interface SteeringStatus {
+  ids: string[];
+  slots: number[];
+  at: number;
+  seq: number;
+}
+
+export function steeringStatusPath(runDir: string): string {
+  return join(runDir, 'steering.json');
+}
+
+export function readSteeringStatus(runDir: string): SteeringStatus | undefined {
+  try {
+    return JSON.parse(readFileSync(steeringStatusPath(runDir), 'utf8')) as SteeringStatus;
+  } catch {
+    return undefined;
+  }
+}
