@@ -36,13 +36,16 @@ except Exception:  # pragma: no cover
     pass
 
 if os.environ.get("SNF_HEAT_FAST") == "1":
+    import eventlet
     from heat.engine import scheduler
 
+    # ENABLE_SLEEP=False drops the 1 s pause between convergence traversals; TaskRunner's own
+    # polling sleep is kept but capped, so green threads still yield to each other.
     scheduler.ENABLE_SLEEP = False
-    _orig_sleep = scheduler.TaskRunner._sleep
 
     def _short_sleep(self, wait_time):
-        return _orig_sleep(self, None if wait_time is None else min(wait_time, 0.05))
+        if wait_time is not None:
+            eventlet.sleep(min(wait_time, 0.05))
 
     scheduler.TaskRunner._sleep = _short_sleep
 

@@ -177,13 +177,13 @@ export class HeatClient {
   }
 
   async createStack(req: StackCreateRequest): Promise<StackRef> {
-    const b = await this.call<{ stack: { id: string } }>('POST', '/stacks', { json: req });
+    const b = await this.call<{ stack: { id: string } }>('POST', '/stacks', { json: wire(req) });
     return { name: req.stack_name, id: b.stack.id };
   }
 
   /** Validates and renders the stack without creating anything. */
   async previewStack(req: StackCreateRequest): Promise<Record<string, unknown>> {
-    const b = await this.call<{ stack: Record<string, unknown> }>('POST', '/stacks/preview', { json: req });
+    const b = await this.call<{ stack: Record<string, unknown> }>('POST', '/stacks/preview', { json: wire(req) });
     return b.stack;
   }
 
@@ -193,7 +193,7 @@ export class HeatClient {
 
   /** PATCH: keeps the existing template, parameters and environment except what the patch sets. */
   async patchStack(ref: StackRef, patch: StackPatch): Promise<void> {
-    await this.call('PATCH', this.path(ref), { json: patch, expect: 'none' });
+    await this.call('PATCH', this.path(ref), { json: wire(patch), expect: 'none' });
   }
 
   async deleteStack(ref: StackRef): Promise<void> {
@@ -313,6 +313,8 @@ export class HeatClient {
       }
     };
 
+    // Listing nested events is the heaviest poll for Heat: do it at most once a second and at the end.
+    let lastCollect = 0;
     for (;;) {
       let stack: Stack | undefined;
       try {
@@ -326,7 +328,11 @@ export class HeatClient {
       }
       const changed = !last || last.stack_status !== stack.stack_status || last.stack_status_reason !== stack.stack_status_reason;
       last = stack;
-      await collect();
+      const finished = !stack.stack_status.endsWith('IN_PROGRESS');
+      if (finished || Date.now() - lastCollect >= 1000) {
+        lastCollect = Date.now();
+        await collect();
+      }
       if (changed) report(stack.stack_status, stack.stack_status_reason ?? '');
       const [act, ...rest] = stack.stack_status.split('_');
       const status = rest.join('_');
@@ -348,6 +354,12 @@ export class HeatClient {
       await sleep(pollMs, o.signal);
     }
   }
+}
+
+// Heat takes tags as one comma-separated string.
+function wire<T extends { tags?: string[] }>(req: T): Omit<T, 'tags'> & { tags?: string } {
+  const { tags, ...rest } = req;
+  return tags ? { ...rest, tags: tags.join(',') } : rest;
 }
 
 function emptyStack(ref: StackRef): Stack {

@@ -353,13 +353,15 @@ function defaultFor(type: string): unknown {
   }
 }
 
-// A fake address the facade reports for every network it is attached to: 10.x.y.z from a random
-// string, so two instances of a scaled group get different addresses.
+// A fake address the facade reports for every network it is attached to: 10.x.y.z from the
+// digits of the facade stack's own id, so two members of a scaled group differ without one more
+// resource per facade (every resource costs Heat time).
 const FAKE_ADDR = {
   yaql: {
     expression:
-      "format('10.{0}.{1}.{2}', int($.data.r.substring(0, 2)), int($.data.r.substring(2, 2)), int($.data.r.substring(4, 2)) + 1)",
-    data: { r: { get_attr: ['snf_addr', 'value'] } },
+      "let(d => $.data.id.toCharArray().where($ in '0123456789'.toCharArray()).take(6).join('') + '000000') -> " +
+      "format('10.{0}.{1}.{2}', int($d.substring(0, 2)), int($d.substring(2, 2)), int($d.substring(4, 2)) + 1)",
+    data: { id: { get_param: 'OS::stack_id' } },
   },
 };
 
@@ -372,11 +374,14 @@ function outputFor(type: string, attr: string, params: Record<string, HotParam>)
       return nameValue;
     case 'networks':
     case 'addresses': {
-      // One entry per requested network, keyed like Nova keys them (the network name or id).
-      const inner = attr === 'networks' ? '[$.data.addr]' : "[dict(addr => $.data.addr, version => 4, 'OS-EXT-IPS:type' => fixed)]";
+      // One entry per requested network, keyed by the network (or port) it names. Heat hands a
+      // list of maps to a provider template as ".member.N.key=value" strings.
+      const inner = attr === 'networks' ? '[$addr]' : '[dict(addr => $addr, version => 4)]';
       return {
         yaql: {
-          expression: `dict(coalesce($.data.nets, []).select([coalesce($.get(network), $.get(port), $.get(subnet), 'default'), ${inner}]))`,
+          expression:
+            "let(addr => $.data.addr) -> dict($.data.nets.where($.split('=')[0].endsWith('.network') or " +
+            `$.split('=')[0].endsWith('.port')).select([$.split('=', 1)[1], ${inner}]))`,
           data: { nets: 'networks' in params ? { get_param: 'networks' } : [], addr: FAKE_ADDR },
         },
       };
@@ -425,8 +430,8 @@ export async function facadeFiles(types: string[]): Promise<{ resource_registry:
       description: `Test facade of ${type}: same properties and attributes, no backing service.`,
       parameters: params,
       resources: {
-        snf_addr: { type: 'OS::Heat::RandomString', properties: { length: 6, character_classes: [{ class: 'digits', min: 6 }] } },
-        snf_facade: { type: 'OS::Heat::TestResource', properties: { value: { get_attr: ['snf_addr', 'value'] } } },
+        // Addresses are computed in outputs only: during validation the stack id is still empty.
+        snf_facade: { type: 'OS::Heat::TestResource', properties: { value: `facade of ${type}` } },
       },
       outputs,
     };

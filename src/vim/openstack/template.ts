@@ -41,7 +41,8 @@ export function parseHot(template: string | Record<string, unknown>): Hot {
   if (typeof template !== 'string') return template as Hot;
   let doc: unknown;
   try {
-    doc = yaml.load(template);
+    // CORE schema: no timestamps, so heat_template_version: 2018-08-31 stays a string.
+    doc = yaml.load(template, { schema: yaml.CORE_SCHEMA });
   } catch (err) {
     throw new VimRequestError(`HOT template is not valid YAML: ${(err as Error).message}`);
   }
@@ -164,11 +165,28 @@ export function sizeParameters(sizeParam: string[], size: number, current: Recor
   return { [head]: obj };
 }
 
-/** Stack parameters for an instantiation request, only for parameters the template declares. */
+/** Every get_param reference in the template, as paths (['nfv', 'VDU', 'VDU1', 'desired_capacity']). */
+export function paramRefs(node: unknown, out: string[][] = []): string[][] {
+  if (Array.isArray(node)) for (const x of node) paramRefs(x, out);
+  else if (isRecord(node)) {
+    const p = paramPath(node);
+    if (p) out.push(p);
+    for (const v of Object.values(node)) paramRefs(v, out);
+  }
+  return out;
+}
+
+/**
+ * Stack parameters for an instantiation request, only for parameters the template declares.
+ * Values go where the template reads them: into Tacker's `nfv` json parameter when the template
+ * reads that path (e.g. [nfv, CP, <cpd>, network]), else into a flat parameter.
+ */
 export function buildParameters(hot: Hot, req: InstantiateRequest, aspects: AspectInfo[]): Record<string, unknown> {
   const declared = hot.parameters ?? {};
   const params: Record<string, unknown> = {};
   const usesNfv = 'nfv' in declared;
+  const refs = paramRefs(hot.resources ?? {}).map((p) => p.join('.'));
+  const readsNfv = (...path: string[]) => usesNfv && refs.some((r) => r.startsWith(['nfv', ...path].join('.')));
   const nfv: Record<string, unknown> = usesNfv && isRecord(declared.nfv.default) ? structuredClone(declared.nfv.default) : {};
 
   for (const [k, v] of Object.entries(req.additionalParams ?? {})) {
@@ -188,7 +206,7 @@ export function buildParameters(hot: Hot, req: InstantiateRequest, aspects: Aspe
   }
 
   for (const [vdu, v] of Object.entries(req.vdus ?? {})) {
-    if (usesNfv) {
+    if (readsNfv('VDU', vdu)) {
       if (v.flavor) setPath(nfv, ['VDU', vdu, 'computeFlavourId'], v.flavor);
       if (v.image) setPath(nfv, ['VDU', vdu, 'vcImageId'], v.image);
       continue;
@@ -202,7 +220,7 @@ export function buildParameters(hot: Hot, req: InstantiateRequest, aspects: Aspe
 
   for (const link of req.extVirtualLinks ?? []) {
     for (const cpd of link.cpdIds) {
-      if (usesNfv) {
+      if (readsNfv('CP', cpd)) {
         setPath(nfv, ['CP', cpd, 'network'], link.resourceId);
         continue;
       }

@@ -75,9 +75,11 @@ export class OpenStackVim implements Vim {
     const env = hotIn.environment ?? {};
     const ref = await this.heat.createStack({
       stack_name: req.name,
-      template: hot,
+      // Heat gets the template as written; the parsed form only served to find the aspects.
+      template: hotIn.template,
       files: hotIn.files ?? {},
-      environment: { ...env, parameters: { ...(env.parameters ?? {}), ...parameters } },
+      environment: env,
+      parameters: { ...(env.parameters ?? {}), ...parameters },
       timeout_mins: this.opts.stackTimeoutMins,
       disable_rollback: true,
       tags: [...(this.opts.tags ?? ['statelessnf']), `flavour=${req.flavourId}`].map((t) => t.replace(/,/g, '_')),
@@ -140,7 +142,8 @@ export class OpenStackVim implements Vim {
     const out: VimInstance[] = [];
     for (const r of all) {
       const owner = stackOf(r);
-      if (!owner) continue;
+      // Convergence lists a removed member as DELETE_COMPLETE until the traversal is cleaned up.
+      if (!owner || r.resource_status === 'DELETE_COMPLETE') continue;
       const aspect = topGroups.get(owner.id);
       if (aspect) {
         // A group member: its own stack holds the server(s).
@@ -223,6 +226,16 @@ export class OpenStackVim implements Vim {
         }
       }
       size = want;
+    }
+    if (aspect.sizeParam) {
+      // Any later stack update (a heal, a parameter scale) resets the group to its desired_capacity,
+      // so record the new size in the parameter; the group already has it, nothing is resized.
+      const stack = await this.heat.getStack(ref);
+      const params = Object.fromEntries(Object.entries(stack.parameters ?? {}).map(([k, v]) => [k, parseParamValue(v)]));
+      await this.heat.patchStack(ref, { parameters: sizeParameters(aspect.sizeParam, size, params) });
+      const res = await this.heat.waitFor(ref, 'UPDATE', { pollMs: this.pollMs, timeoutMs, before: stack, signal: o.signal });
+      if (res.stack.stack_status !== 'UPDATE_COMPLETE') throw new StackOperationError(ref, res.stack.stack_status, res.stack.stack_status_reason ?? '', res.stack, res.events);
+      await progress(res.stack.stack_status, `${aspect.id}: size parameter set to ${size}`);
     }
     const instances = await this.instances(id);
     this.emit(o, { operation: 'scale', deploymentId: id, phase: 'completed', status: 'SIGNAL_COMPLETE', message: `${aspect.id}: ${size} instances`, elapsedMs: Date.now() - start });
