@@ -15,6 +15,7 @@
         "engine/engine.cpp",
         "io/afpacket.cpp",
         "io/dataplane.cpp",
+        "io/ports.cpp",
         "binding/config_js.cpp",
         "binding/addon.cpp"
       ],

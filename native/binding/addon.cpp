@@ -286,7 +286,11 @@ std::string io_from_js(const Napi::Value& v, IoCfg& io) {
   if (!v.IsObject()) return "io: must be an object";
   Napi::Object o = v.As<Napi::Object>();
   Napi::Value kind = o.Get("kind");
-  if (!kind.IsString() || kind.As<Napi::String>().Utf8Value() != "afpacket") return "io.kind: must be afpacket";
+  std::string k = kind.IsString() ? kind.As<Napi::String>().Utf8Value() : "";
+  if (k == "afpacket") io.kind = IoKind::AfPacket;
+  else if (k == "af_xdp") io.kind = IoKind::AfXdp;
+  else if (k == "dpdk") io.kind = IoKind::Dpdk;
+  else return "io.kind: must be afpacket, af_xdp or dpdk";
   for (const char* side : {"inside", "outside"}) {
     Napi::Value pv = o.Get(side);
     std::string p = std::string("io.") + side;

@@ -26,7 +26,10 @@ AfPacketPort::~AfPacketPort() {
   if (tx_fd_ >= 0) close(tx_fd_);
 }
 
-std::string AfPacketPort::open(const std::string& iface, int fanout_group) {
+std::string AfPacketPort::open(const std::string& iface, int queue, int queues) {
+  // One fanout group per interface, shared by this process's queues on it.
+  int fanout_group = queues > 1 ? static_cast<int>((getpid() ^ if_nametoindex(iface.c_str()) * 131) & 0xffff) : 0;
+  (void)queue;
   ifindex_ = static_cast<int>(if_nametoindex(iface.c_str()));
   if (ifindex_ == 0) return "interface '" + iface + "' not found in this network namespace";
   rx_fd_ = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));

@@ -8,38 +8,30 @@
 #include <string>
 #include <vector>
 
+#include "port.hpp"
+
 namespace snf {
 
-struct RxFrame {
-  uint8_t* data;
-  uint32_t len;
-};
-
-struct PortCounters {
-  uint64_t rx = 0, tx = 0, rx_dropped = 0, tx_errors = 0;
-};
-
-class AfPacketPort {
+class AfPacketPort final : public Port {
  public:
   AfPacketPort() = default;
-  ~AfPacketPort();
+  ~AfPacketPort() override;
   AfPacketPort(const AfPacketPort&) = delete;
   AfPacketPort& operator=(const AfPacketPort&) = delete;
 
-  // `fanout_group` > 0 joins a PACKET_FANOUT hash group so several queues share the interface.
-  // Returns "" or what went wrong.
-  std::string open(const std::string& iface, int fanout_group);
-  int fd() const { return rx_fd_; }
-  const uint8_t* mac() const { return mac_; }
+  // With several queues, each joins a PACKET_FANOUT hash group so the kernel spreads flows.
+  std::string open(const std::string& iface, int queue, int queues) override;
+  int fd() const override { return rx_fd_; }
+  const uint8_t* mac() const override { return mac_; }
 
   // Appends up to `max` frames of ready blocks to `out`. The frames stay valid (and writable:
   // the engine rewrites in place) until release().
-  size_t rx_burst(std::vector<RxFrame>& out, size_t max);
+  size_t rx_burst(std::vector<RxFrame>& out, size_t max) override;
   // Hands the blocks read since the last release back to the kernel.
-  void release();
+  void release() override;
   // Sends frames (one sendmmsg per up to 64). Counts failures.
-  void tx_burst(const std::vector<RxFrame>& frames);
-  PortCounters counters();
+  void tx_burst(const std::vector<RxFrame>& frames) override;
+  PortCounters counters() override;
 
  private:
   int rx_fd_ = -1, tx_fd_ = -1;

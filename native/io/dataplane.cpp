@@ -42,13 +42,17 @@ Dataplane::~Dataplane() { stop(); }
 
 std::string Dataplane::open() {
   int n = io_.queues < 1 ? 1 : io_.queues;
-  // A fanout group id per interface, unique enough per process.
-  int group = static_cast<int>(getpid() & 0x7fff) + 1;
   for (int i = 0; i < n; i++) {
     auto q = std::make_unique<Queue>();
     q->engine = std::make_unique<Engine>(cfg_, stores_());
-    std::string e = q->in.open(io_.in.iface, n > 1 ? group : 0);
-    if (e.empty()) e = q->out.open(io_.out.iface, n > 1 ? group + 0x4000 : 0);
+    q->in = make_port(io_.kind);
+    q->out = make_port(io_.kind);
+    if (!q->in || !q->out) {
+      queues_.clear();
+      return std::string("io.kind: ") + io_kind_name(io_.kind) + " is not built into this data plane";
+    }
+    std::string e = q->in->open(io_.in.iface, i, n);
+    if (e.empty()) e = q->out->open(io_.out.iface, i, n);
     if (!e.empty()) {
       queues_.clear();
       return e;
@@ -85,7 +89,7 @@ DataplaneCounters Dataplane::counters() {
   for (auto& q : queues_) {
     std::lock_guard<std::mutex> lk(q->mu);
     add_counters(c.engine, q->engine->counters());
-    PortCounters i = q->in.counters(), o = q->out.counters();
+    PortCounters i = q->in->counters(), o = q->out->counters();
     c.in.rx += i.rx;
     c.in.tx += i.tx;
     c.in.rx_dropped += i.rx_dropped;
@@ -107,18 +111,18 @@ void Dataplane::run(Queue& q) {
   tx_in.reserve(2 * burst);
   tx_out.reserve(2 * burst);
   frames.reserve(2 * burst);
-  pollfd pfd[2] = {{q.in.fd(), POLLIN, 0}, {q.out.fd(), POLLIN, 0}};
+  pollfd pfd[2] = {{q.in->fd(), POLLIN, 0}, {q.out->fd(), POLLIN, 0}};
   while (running_.load(std::memory_order_relaxed)) {
     rx.clear();
-    size_t nin = q.in.rx_burst(rx, burst);
-    q.out.rx_burst(rx, burst);
+    size_t nin = q.in->rx_burst(rx, burst);
+    q.out->rx_burst(rx, burst);
     if (rx.empty()) {
       {
         std::lock_guard<std::mutex> lk(q.mu);
         q.engine->flush();  // idle: send TTL refreshes still waiting for a batch
       }
-      q.in.release();
-      q.out.release();
+      q.in->release();
+      q.out->release();
       poll(pfd, 2, 10);
       continue;
     }
@@ -140,15 +144,15 @@ void Dataplane::run(Queue& q) {
       if (!f.forward || f.len < 14) continue;
       bool to_out = f.out == Side::Outside;
       const uint8_t* peer = to_out ? io_.out.peer_mac : io_.in.peer_mac;
-      const uint8_t* self = to_out ? q.out.mac() : q.in.mac();
+      const uint8_t* self = to_out ? q.out->mac() : q.in->mac();
       std::memcpy(f.data, peer, 6);
       std::memcpy(f.data + 6, self, 6);
       (to_out ? tx_out : tx_in).push_back({f.data, f.len});
     }
-    if (!tx_out.empty()) q.out.tx_burst(tx_out);
-    if (!tx_in.empty()) q.in.tx_burst(tx_in);
-    q.in.release();
-    q.out.release();
+    if (!tx_out.empty()) q.out->tx_burst(tx_out);
+    if (!tx_in.empty()) q.in->tx_burst(tx_in);
+    q.in->release();
+    q.out->release();
   }
 }
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "../engine/engine.hpp"
-#include "afpacket.hpp"
+#include "port.hpp"
 
 namespace snf {
 
@@ -22,6 +22,7 @@ struct IoPortCfg {
 };
 
 struct IoCfg {
+  IoKind kind = IoKind::AfPacket;
   IoPortCfg in, out;
   int queues = 1;
   int burst = 32;
@@ -49,7 +50,7 @@ class Dataplane {
  private:
   struct Queue {
     std::unique_ptr<Engine> engine;
-    AfPacketPort in, out;
+    std::unique_ptr<Port> in, out;
     std::thread th;
     std::mutex mu;  // engine use by the loop vs configure/counters from the host
     uint64_t bursts = 0;

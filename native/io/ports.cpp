@@ -1,0 +1,36 @@
+// The backends compiled into this data plane. DPDK joins when binding.gyp finds libdpdk.
+#include "afpacket.hpp"
+#include "port.hpp"
+
+namespace snf {
+
+#ifdef SNF_WITH_AFXDP
+std::unique_ptr<Port> make_afxdp_port();
+#endif
+#ifdef SNF_WITH_DPDK
+std::unique_ptr<Port> make_dpdk_port();
+#endif
+
+std::unique_ptr<Port> make_port(IoKind kind) {
+  switch (kind) {
+    case IoKind::AfPacket: return std::make_unique<AfPacketPort>();
+#ifdef SNF_WITH_AFXDP
+    case IoKind::AfXdp: return make_afxdp_port();
+#endif
+#ifdef SNF_WITH_DPDK
+    case IoKind::Dpdk: return make_dpdk_port();
+#endif
+    default: return nullptr;
+  }
+}
+
+const char* io_kind_name(IoKind kind) {
+  switch (kind) {
+    case IoKind::AfPacket: return "afpacket";
+    case IoKind::AfXdp: return "af_xdp";
+    case IoKind::Dpdk: return "dpdk";
+  }
+  return "?";
+}
+
+}  // namespace snf
