@@ -135,6 +135,7 @@ function str(v: unknown): string | undefined {
 export function parseErrorBody(body: unknown): { message: string; type?: string } {
   if (typeof body === 'string') {
     const text = body
+      .replace(/<head>[\s\S]*?<\/head>/i, ' ')
       .replace(/<[^>]+>/g, ' ')
       .replace(/\s+/g, ' ')
       .trim();

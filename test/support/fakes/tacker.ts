@@ -4,7 +4,7 @@
 //   operationalState DISABLED, usageState NOT_IN_USE, _links.packageContent)
 // - PUT /vnfpkgm/v1/vnf_packages/{id}/package_content, Content-Type application/zip -> 202; the
 //   package then goes UPLOADING -> PROCESSING -> ONBOARDED (ENABLED) over the next GETs; a body
-//   that is not a zip goes back to CREATED with onboardingFailureDetails (ProblemDetails);
+//   that is not a zip (local header + end of central directory) goes back to CREATED with onboardingFailureDetails (ProblemDetails);
 //   uploading to a package that is not CREATED -> 409 ProblemDetails
 // - POST /vnflcm/v1/vnf_instances {vnfdId} -> 201 VnfInstance (NOT_INSTANTIATED)
 // - POST /vnflcm/v1/vnf_instances/{id}/{instantiate|scale|heal|terminate} -> 202 with
@@ -29,6 +29,7 @@ export interface FakeTacker extends FakeServer {
 }
 
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+const ZIP_EOCD = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 
 export async function fakeTacker(opts: { auth?: (t: string | undefined, r: FakeRequest) => FakeReply | undefined; noLocation?: boolean } = {}): Promise<FakeTacker> {
   const packages: FakeTacker['packages'] = new Map();
@@ -116,7 +117,8 @@ export async function fakeTacker(opts: { auth?: (t: string | undefined, r: FakeR
           if (!p) return problem(404, 'Not Found', `Can not find requested vnf package: ${r.params[0]}`);
           if (r.headers['content-type'] !== 'application/zip') return problem(400, 'Bad Request', 'Content-Type must be application/zip');
           if (p.onboardingState !== 'CREATED') return problem(409, 'Conflict', `VNF Package ${p.id} onboarding state is not CREATED`);
-          p.bad = !r.raw.subarray(0, 4).equals(ZIP_MAGIC);
+          // Tacker opens the CSAR as a zip: no local header or no end-of-central-directory -> corrupt
+          p.bad = !r.raw.subarray(0, 4).equals(ZIP_MAGIC) || !r.raw.includes(ZIP_EOCD);
           p.onboardingState = 'UPLOADING';
           delete p.onboardingFailureDetails;
           p.polls = 0;
