@@ -12,7 +12,7 @@
 //
 // Usage: bench [--redis host:port] [--stores local,redis] [--scenarios established,mix]
 //              [--batches 1,8,32,64] [--seconds 1.5] [--flows 10000] [--chain nat|firewall,nat|lb]
-//              [--timeout-ms 100]
+//              [--timeout-ms 100] [--scale 1,2,4]   (redis, batch 64, N engines in N threads)
 //              [--ref-get N --ref-evalsha N [--ref-get-c1 N --ref-evalsha-c1 N]]
 //              [--print-lua nat_alloc]
 #include <algorithm>
@@ -25,15 +25,17 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
+#include <atomic>
 
 #include <hiredis/hiredis.h>
 #include <time.h>
 
-#include "../../native/engine/engine.hpp"
-#include "../../native/packet/checksum.hpp"
-#include "../../native/store/local_store.hpp"
-#include "../../native/store/redis_store.hpp"
+#include "native/engine/engine.hpp"
+#include "native/packet/checksum.hpp"
+#include "native/store/local_store.hpp"
+#include "native/store/redis_store.hpp"
 
 using namespace snf;
 
@@ -53,10 +55,15 @@ double thread_cpu() {
 // CPU seconds the redis-server has run (INFO cpu: used_cpu_user + used_cpu_sys), over a
 // side connection; < 0 when unavailable.
 double redis_cpu(const std::string& hostport) {
-  auto c = hostport.rfind(':');
-  if (c == std::string::npos) return -1;
   timeval tv{1, 0};
-  redisContext* ctx = redisConnectWithTimeout(hostport.substr(0, c).c_str(), std::atoi(hostport.c_str() + c + 1), tv);
+  redisContext* ctx;
+  if (hostport.compare(0, 5, "unix:") == 0) {
+    ctx = redisConnectUnixWithTimeout(hostport.c_str() + 5, tv);
+  } else {
+    auto c = hostport.rfind(':');
+    if (c == std::string::npos) return -1;
+    ctx = redisConnectWithTimeout(hostport.substr(0, c).c_str(), std::atoi(hostport.c_str() + c + 1), tv);
+  }
   if (!ctx || ctx->err) {
     if (ctx) redisFree(ctx);
     return -1;
@@ -96,6 +103,7 @@ struct Opts {
   int flows = 10000;
   int new_every = 10;  // mix: one packet in `new_every` starts a new flow
   std::vector<std::string> chain{"nat"};
+  std::vector<int> scale;  // engine counts for the redis scaling table (batch 64)
   double ref_get = 0, ref_eval = 0, ref_get_c1 = 0, ref_eval_c1 = 0;
 };
 
@@ -214,6 +222,7 @@ EngineCfg make_cfg(const Opts& o, const std::string& vnf) {
 struct Cell {
   std::string store, scenario;
   int batch = 0;
+  int engines = 1;
   double pps = 0;
   double rt_per_pkt = 0, cmd_per_pkt = 0;
   double p50 = 0, p99 = 0;
@@ -276,22 +285,50 @@ bool frame_sane(const uint8_t* f, bool nat) {
   return true;
 }
 
-Cell run_cell(const Opts& o, const std::string& store, const std::string& scenario, int batch, int seq) {
+// One engine driving its own frames; several of them run in parallel threads for --scale.
+struct Worker {
+  std::unique_ptr<Engine> eng;
+  TapStore* tap = nullptr;
+  std::vector<uint8_t> buf;
+  std::vector<Frame> frames;
+  std::vector<double> lat;
+  uint64_t next_est = 0, next_new = 0, pkt_no = 0, pkts = 0, fwd = 0;
+  double cpu = 0;
+  bool sane = true;
+  Clock::time_point end;
+  EngineCounters before, after;
+};
+
+Cell run_cell(const Opts& o, const std::string& store, const std::string& scenario, int batch, int seq,
+              int engines = 1) {
   Cell c;
   c.store = store;
   c.scenario = scenario;
   c.batch = batch;
+  c.engines = engines;
   bool lb = has(o.chain, "lb");
   bool nat = has(o.chain, "nat");
+  bool mix = scenario == "mix";
   // A fresh key namespace per cell: no cell sees another's flows (and no FLUSHALL needed).
   char vnf[64];
   std::snprintf(vnf, sizeof vnf, "b%d-%ld", seq, static_cast<long>(std::time(nullptr) % 100000));
-  auto tap_owned = std::make_unique<TapStore>(make_store(o, store));
-  TapStore* tap = tap_owned.get();
-  Engine eng(make_cfg(o, vnf), std::move(tap_owned));
+  std::vector<Worker> ws(static_cast<size_t>(engines));
+  for (Worker& w : ws) {
+    auto tap = std::make_unique<TapStore>(make_store(o, store));
+    w.tap = tap.get();
+    w.eng = std::make_unique<Engine>(make_cfg(o, vnf), std::move(tap));
+    w.buf.resize(static_cast<size_t>(batch) * kFrameLen);
+    w.frames.resize(static_cast<size_t>(batch));
+    w.lat.reserve(1 << 20);
+  }
   auto store_note = [&]() {
-    return tap->failed ? " (store: " + std::to_string(tap->failed) + " failed replies, first: " + tap->first_error + ")"
-                       : std::string();
+    uint64_t failed = 0;
+    std::string first;
+    for (const Worker& w : ws) {
+      failed += w.tap->failed;
+      if (first.empty()) first = w.tap->first_error;
+    }
+    return failed ? " (store: " + std::to_string(failed) + " failed replies, first: " + first + ")" : std::string();
   };
 
   // Templates of the established flows. With the LB chain, frames are client -> VIP arriving
@@ -308,11 +345,9 @@ Cell run_cell(const Opts& o, const std::string& store, const std::string& scenar
     est_endpoint(i, src, sp);
     mk(&tmpl[static_cast<size_t>(i) * kFrameLen], src, sp);
   }
-  std::vector<uint8_t> buf(static_cast<size_t>(batch) * kFrameLen);
-  std::vector<Frame> frames(static_cast<size_t>(batch));
 
-  // Warm-up: create every established flow (batches of 64), then a short untimed run of the
-  // scenario itself so connections, strings and hash tables are warm.
+  // Warm-up: create every established flow (batches of 64) through the first engine. The
+  // others share them through the store, as instances do.
   {
     std::vector<uint8_t> wb(64 * kFrameLen);
     std::vector<Frame> wf(64);
@@ -320,7 +355,7 @@ Cell run_cell(const Opts& o, const std::string& store, const std::string& scenar
       int n = std::min(64, o.flows - i);
       std::memcpy(wb.data(), &tmpl[static_cast<size_t>(i) * kFrameLen], static_cast<size_t>(n) * kFrameLen);
       for (int k = 0; k < n; k++) wf[k] = Frame{&wb[static_cast<size_t>(k) * kFrameLen], kFrameLen, side};
-      eng.process(wf.data(), static_cast<size_t>(n));
+      ws[0].eng->process(wf.data(), static_cast<size_t>(n));
       for (int k = 0; k < n; k++)
         if (!wf[k].forward) {
           c.note = std::string("warm-up drop: ") + drop_name(wf[k].reason) + store_note();
@@ -329,71 +364,108 @@ Cell run_cell(const Opts& o, const std::string& store, const std::string& scenar
     }
   }
 
-  uint64_t next_est = 0, next_new = 0, pkt_no = 0;
-  bool mix = scenario == "mix";
-  auto fill = [&]() {
+  // Engine t walks the established flows from its own offset and draws new flows from its own
+  // range, so engines never create the same flow.
+  auto fill = [&](Worker& w, size_t t) {
     for (int k = 0; k < batch; k++) {
-      uint8_t* f = &buf[static_cast<size_t>(k) * kFrameLen];
-      if (mix && pkt_no++ % static_cast<uint64_t>(o.new_every) == 0) {
+      uint8_t* f = &w.buf[static_cast<size_t>(k) * kFrameLen];
+      if (mix && w.pkt_no++ % static_cast<uint64_t>(o.new_every) == 0) {
         uint32_t src;
         uint16_t sp;
-        new_endpoint(next_new++, src, sp);
+        new_endpoint((static_cast<uint64_t>(t) << 23) + w.next_new++, src, sp);
         mk(f, src, sp);
       } else {
-        std::memcpy(f, &tmpl[(next_est++ % static_cast<uint64_t>(o.flows)) * kFrameLen], kFrameLen);
+        uint64_t i = (w.next_est++ + t * static_cast<uint64_t>(o.flows) / ws.size()) % static_cast<uint64_t>(o.flows);
+        std::memcpy(f, &tmpl[i * kFrameLen], kFrameLen);
       }
-      frames[k] = Frame{f, kFrameLen, side};
+      w.frames[k] = Frame{f, kFrameLen, side};
     }
   };
-  for (auto t_end = Clock::now() + std::chrono::milliseconds(150); Clock::now() < t_end;) {
-    fill();
-    eng.process(frames.data(), frames.size());
-  }
 
-  EngineCounters before = eng.counters();
-  double rcpu0 = store == "redis" ? redis_cpu(o.redis) : -1;
-  double cpu0 = thread_cpu();
+  double rcpu0 = -1;
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  Clock::time_point t0;
+  auto body = [&](size_t t) {
+    Worker& w = ws[t];
+    // A short untimed run of the scenario itself so connections, strings and tables are warm.
+    for (auto t_end = Clock::now() + std::chrono::milliseconds(150); Clock::now() < t_end;) {
+      fill(w, t);
+      w.eng->process(w.frames.data(), w.frames.size());
+    }
+    w.before = w.eng->counters();
+    ready++;
+    while (!go.load()) std::this_thread::yield();
+    double cpu0 = thread_cpu();
+    auto deadline = t0 + std::chrono::microseconds(static_cast<int64_t>(o.seconds * 1e6));
+    Clock::time_point now = Clock::now();
+    while (now < deadline) {
+      fill(w, t);
+      auto a = Clock::now();
+      w.eng->process(w.frames.data(), w.frames.size());
+      now = Clock::now();
+      w.lat.push_back(std::chrono::duration<double, std::micro>(now - a).count());
+      w.pkts += static_cast<uint64_t>(batch);
+      for (const Frame& f : w.frames) w.fwd += f.forward;
+      if ((w.lat.size() & 1023) == 1 && w.frames[0].forward) w.sane = w.sane && frame_sane(w.frames[0].data, nat && !lb);
+    }
+    w.end = now;
+    w.cpu = thread_cpu() - cpu0;
+    w.after = w.eng->counters();
+  };
+  std::vector<std::thread> th;
+  for (size_t t = 1; t < ws.size(); t++)
+    th.emplace_back([&, t]() {
+      body(t);
+    });
+  // Engine 0 runs on this thread; the clock starts when every engine is warm.
+  std::thread starter([&]() {
+    while (ready.load() < static_cast<int>(ws.size())) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    if (store != "local") rcpu0 = redis_cpu(o.redis);
+    t0 = Clock::now();
+    go = true;
+  });
+  body(0);
+  for (auto& x : th) x.join();
+  starter.join();
+
+  Clock::time_point last = t0;
   std::vector<double> lat;
-  lat.reserve(1 << 20);
-  uint64_t pkts = 0, fwd = 0;
+  uint64_t pkts = 0, fwd = 0, rt = 0, cmds = 0;
+  uint64_t drops[static_cast<int>(Drop::Count)] = {0};
+  double cpu = 0;
   bool sane = true;
-  auto t0 = Clock::now();
-  auto deadline = t0 + std::chrono::microseconds(static_cast<int64_t>(o.seconds * 1e6));
-  Clock::time_point now = t0;
-  while (now < deadline) {
-    fill();
-    auto a = Clock::now();
-    eng.process(frames.data(), frames.size());
-    now = Clock::now();
-    lat.push_back(std::chrono::duration<double, std::micro>(now - a).count());
-    pkts += static_cast<uint64_t>(batch);
-    for (const Frame& f : frames) fwd += f.forward;
-    if ((lat.size() & 1023) == 1 && frames[0].forward) sane = sane && frame_sane(frames[0].data, nat && !lb);
+  for (Worker& w : ws) {
+    last = std::max(last, w.end);
+    lat.insert(lat.end(), w.lat.begin(), w.lat.end());
+    pkts += w.pkts;
+    fwd += w.fwd;
+    cpu += w.cpu;
+    sane = sane && w.sane;
+    rt += w.after.store.round_trips - w.before.store.round_trips;
+    cmds += w.after.store.commands - w.before.store.commands;
+    for (int d = 0; d < static_cast<int>(Drop::Count); d++) drops[d] += w.after.drops[d] - w.before.drops[d];
   }
-  double wall = secs(t0, now);
-  double cpu = thread_cpu() - cpu0;
   double rcpu1 = rcpu0 >= 0 ? redis_cpu(o.redis) : -1;
-  EngineCounters after = eng.counters();
-  c.engine_ns = 1e9 * cpu / static_cast<double>(pkts);
-  if (rcpu0 >= 0 && rcpu1 >= 0) c.redis_ns = 1e9 * (rcpu1 - rcpu0) / static_cast<double>(pkts);
+  double wall = secs(t0, last);
+  double np = static_cast<double>(std::max<uint64_t>(pkts, 1));
+  c.engine_ns = 1e9 * cpu / np;
+  if (rcpu0 >= 0 && rcpu1 >= 0) c.redis_ns = 1e9 * (rcpu1 - rcpu0) / np;
   c.packets = pkts;
   c.forwarded = fwd;
   c.pps = static_cast<double>(pkts) / wall;
-  c.rt_per_pkt = static_cast<double>(after.store.round_trips - before.store.round_trips) / static_cast<double>(pkts);
-  c.cmd_per_pkt = static_cast<double>(after.store.commands - before.store.commands) / static_cast<double>(pkts);
+  c.rt_per_pkt = static_cast<double>(rt) / np;
+  c.cmd_per_pkt = static_cast<double>(cmds) / np;
   c.p50 = pct(lat, 0.50);
   c.p99 = pct(lat, 0.99);
-  c.ok = fwd == pkts && sane;
+  c.ok = pkts > 0 && fwd == pkts && sane;
   if (fwd != pkts) {
     char b[160];
     std::snprintf(b, sizeof b, "%llu of %llu dropped", static_cast<unsigned long long>(pkts - fwd),
                   static_cast<unsigned long long>(pkts));
     c.note = b;
     for (int d = 1; d < static_cast<int>(Drop::Count); d++)
-      if (after.drops[d] != before.drops[d]) {
-        c.note += std::string(" ") + drop_name(static_cast<Drop>(d)) + "=" +
-                  std::to_string(after.drops[d] - before.drops[d]);
-      }
+      if (drops[d]) c.note += std::string(" ") + drop_name(static_cast<Drop>(d)) + "=" + std::to_string(drops[d]);
   }
   if (!sane) c.note += " bad rewrite/checksum";
   if (!c.note.empty()) c.note += store_note();
@@ -427,7 +499,10 @@ int main(int argc, char** argv) {
       o.batches.clear();
       for (const auto& b : split_list(val())) o.batches.push_back(std::atoi(b.c_str()));
     } else if (a == "--seconds") o.seconds = std::atof(val().c_str());
-    else if (a == "--timeout-ms") o.timeout_ms = std::atoi(val().c_str());
+    else if (a == "--scale") {
+      o.scale.clear();
+      for (const auto& b : split_list(val())) o.scale.push_back(std::atoi(b.c_str()));
+    } else if (a == "--timeout-ms") o.timeout_ms = std::atoi(val().c_str());
     else if (a == "--flows") o.flows = std::atoi(val().c_str());
     else if (a == "--chain") o.chain = split_list(val());
     else if (a == "--ref-get") o.ref_get = std::atof(val().c_str());
@@ -468,6 +543,16 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "  %-5s %-11s batch %2d: %s pps%s%s\n", st.c_str(), sc.c_str(), b, fmt_rate(c.pps).c_str(),
                      c.note.empty() ? "" : "  ! ", c.note.c_str());
         cells.push_back(c);
+      }
+
+  std::vector<Cell> scaled;
+  if (has(o.stores, "redis"))
+    for (const auto& sc : o.scenarios)
+      for (int e : o.scale) {
+        Cell c = run_cell(o, "redis", sc, 64, seq++, e);
+        std::fprintf(stderr, "  redis %-11s batch 64 x %d engines: %s pps%s%s\n", sc.c_str(), e, fmt_rate(c.pps).c_str(),
+                     c.note.empty() ? "" : "  ! ", c.note.c_str());
+        scaled.push_back(c);
       }
 
   auto find = [&](const std::string& st, const std::string& sc, int b) -> const Cell* {
@@ -520,7 +605,26 @@ int main(int argc, char** argv) {
       else std::printf(" - | - |\n");
     }
   }
+  if (!scaled.empty()) {
+    std::printf("\nredis store, batch 64, N engines (one thread and one connection each, sharing the flows):\n");
+    std::printf("| scenario | engines | pkt/s | rt/pkt | cmd/pkt | batch p50/p99 us | engine CPU ns/pkt | redis-server CPU ns/pkt |");
+    if (o.ref_get > 0 && o.ref_eval > 0) std::printf(" vs redis-benchmark -c 50 |");
+    std::printf("\n|---|---:|---:|---:|---:|---:|---:|---:|%s\n", o.ref_get > 0 && o.ref_eval > 0 ? "---:|" : "");
+    for (const Cell& c : scaled) {
+      std::printf("| %s | %d | %s%s | %.3f | %.3f | %.1f / %.1f | %.0f | %.0f |", c.scenario.c_str(), c.engines,
+                  fmt_rate(c.pps).c_str(), c.ok ? "" : " (!)", c.rt_per_pkt, c.cmd_per_pkt, c.p50, c.p99, c.engine_ns,
+                  c.redis_ns);
+      if (o.ref_get > 0 && o.ref_eval > 0) {
+        double gets = static_cast<double>(o.chain.size()), evals = std::max(0.0, c.cmd_per_pkt - gets);
+        std::printf(" %.0f%% |", 100 * c.pps * (gets / o.ref_get + evals / o.ref_eval));
+      }
+      std::printf("\n");
+    }
+    for (const Cell& c : scaled)
+      if (!c.note.empty()) std::printf("note: redis %s x%d: %s\n", c.scenario.c_str(), c.engines, c.note.c_str());
+  }
   bool all_ok = true;
   for (const Cell& c : cells) all_ok = all_ok && c.ok;
+  for (const Cell& c : scaled) all_ok = all_ok && c.ok;
   return all_ok ? 0 : 1;
 }

@@ -3,7 +3,9 @@
 # sources in native/ (everything except native/binding/, which is the N-API surface).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-native="$here/../../native"
+# NATIVE=<dir> builds against another copy of native/ (e.g. to measure a proposed patch), OUT=<file>.
+native="${NATIVE:-$here/../../native}"
+out="${OUT:-$here/bench}"
 # The engine's own directories (globbed, so new data-plane files are picked up). io/ (packet I/O
 # backends, some needing libdpdk), binding/, test/ and fuzz/ are not part of the in-process engine.
 args=()
@@ -12,5 +14,5 @@ for d in packet store nf engine; do
 done
 CXX="${CXX:-g++}"
 "$CXX" -O2 -std=c++17 -Wall -Wextra -Wno-unused-parameter ${CXXFLAGS:-} \
-  -o "$here/bench" "$here/bench.cpp" "${args[@]}" -lhiredis
-echo "built $here/bench"
+  -I"$native/.." -o "$out" "$here/bench.cpp" "${args[@]}" -lhiredis
+echo "built $out"

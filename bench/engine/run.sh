@@ -51,27 +51,33 @@ rb -P 64 -n 200000 -r 100000 -d 32 -t set -q >/dev/null
 get50="$(rb -P 64 -c 50 -n 2000000 -r 100000 -d 32 -t get -q | rate)"
 get1="$(rb -P 64 -c 1 -n 500000 -r 100000 -d 32 -t get -q | rate)"
 
-# EVALSHA of the engine's own nat_alloc script with a fresh flow key each call, as a new flow
-# costs in the engine (GET miss, INCR cursor, EXISTS reverse, SET reverse, SET forward).
+# EVALSHA of a small script (one GET inside Lua), to compare with the usual EVALSHA figure, and
+# of the engine's own nat_alloc script with a fresh flow key each call, as a new flow costs in
+# the engine (GET miss, INCR cursor, EXISTS reverse, SET reverse, SET forward).
+small="$(redis-cli -h 127.0.0.1 -p "$port" script load "return redis.call('GET', KEYS[1])")"
+small50="$(rb -P 64 -c 50 -n 1000000 -r 100000 -q EVALSHA "$small" 1 'key:__rand_int__' | rate)"
 lua="$("$here/bench" --print-lua nat_alloc)"
 sha="$(redis-cli -h 127.0.0.1 -p "$port" script load "$lua")"
 tagk='{rb|203.0.113.7|5}'
 alloc=(EVALSHA "$sha" 2 "snf:rb:nat:f:$tagk:17:10.1.2.3:__rand_int__" "snf:rb:nat:c:$tagk:17"
        "|U|1764130000000" "snf:rb:nat:r:$tagk:17:" "10.1.2.3|40000|U|1764130000000" "203.0.113.7"
        1024 100000000 1 30000 64)
-eval50="$(rb -P 64 -c 50 -n 600000 -r 100000000 -q "${alloc[@]}" | rate)"
-eval1="$(rb -P 64 -c 1 -n 200000 -r 100000000 -q "${alloc[@]}" | rate)"
+eval50="$(rb -P 64 -c 50 -n 300000 -r 100000000 -q "${alloc[@]}" | rate)"
+eval1="$(rb -P 64 -c 1 -n 100000 -r 100000000 -q "${alloc[@]}" | rate)"
 
 printf '== redis-benchmark -P 64 (requests/s):\n'
 printf '| command | -c 50 | -c 1 |\n|---|---:|---:|\n'
 printf '| GET (32-byte values, 100k keys) | %.0f | %.0f |\n' "$get50" "$get1"
+printf '| EVALSHA small script (one GET in Lua) | %.0f | - |\n' "$small50"
 printf '| EVALSHA nat_alloc (new mapping each call) | %.0f | %.0f |\n' "$eval50" "$eval1"
-echo "== keys in redis before the engine bench: $(redis-cli -h 127.0.0.1 -p "$port" dbsize)"
+# This server is ours alone: start the engine bench from an empty store.
+redis-cli -h 127.0.0.1 -p "$port" flushall >/dev/null
 echo
 
 set +e
 taskset -c "$BENCH_CPU" "$here/bench" --redis "127.0.0.1:$port" \
-  --ref-get "$get50" --ref-evalsha "$eval50" --ref-get-c1 "$get1" --ref-evalsha-c1 "$eval1" "$@"
+  --ref-get "$get50" --ref-evalsha "$eval50" --ref-get-c1 "$get1" --ref-evalsha-c1 "$eval1" --scale 2,4,8 \
+  --timeout-ms 1000 "$@"
 rc=$?
 set -e
 echo
