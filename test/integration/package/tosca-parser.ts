@@ -62,6 +62,9 @@ export async function parseWithToscaParser(path: string, selectedFlavour?: strin
     return JSON.parse(stdout.trim().split('\n').pop()!) as ParsedVnfd;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`tosca-parser rejected ${path}:\n${(e.stderr ?? e.message).split('\n').slice(-15).join('\n')}`);
+    const text = e.stderr ?? e.message;
+    // tosca-parser lists every collected problem as an "...Error: ..." line among its tracebacks.
+    const problems = text.split('\n').map((l) => l.trim()).filter((l) => /^[A-Za-z.]*(Error|Exception): \S/.test(l));
+    throw new Error(`tosca-parser rejected ${path}:\n${(problems.length ? problems : text.split('\n').slice(-15)).join('\n')}`);
   }
 }

@@ -1,0 +1,118 @@
+// What the TOSCA and BaseHOT generators say about a flavour: the VDU sizing, hugepages and CPU
+// pinning, SR-IOV ports, the scaling aspect and instantiation levels, and cloud-init user data
+// that starts the NF with its store endpoints.
+import { expect } from 'chai';
+import yaml from 'js-yaml';
+import { baseHot, hotFileNames } from '../../../src/package/heat-tacker.js';
+import { flavourTemplate, typesTemplate } from '../../../src/package/tosca.js';
+import { nfUserData } from '../../../src/package/userdata.js';
+import { descriptor } from './helpers.js';
+
+type Doc = Record<string, any>;
+const load = (s: string): Doc => yaml.load(s, { schema: yaml.JSON_SCHEMA }) as Doc;
+
+function policy(df: Doc, name: string): Doc {
+  const p = (df.topology_template.policies as Doc[]).find((x) => name in x);
+  if (!p) throw new Error(`no policy ${name}`);
+  return p[name];
+}
+
+describe('TOSCA flavour templates', () => {
+  it('dpdk-sriov: hugepages, pinned CPUs, SR-IOV data CPs, Redis Cluster VDU with block storage on an internal VL', async () => {
+    const df = load(flavourTemplate(await descriptor('nat'), 'dpdk-sriov'));
+    const nodes = df.topology_template.node_templates;
+    const vc = nodes.nf.capabilities.virtual_compute.properties;
+    expect(vc.virtual_cpu).to.deep.equal({ num_virtual_cpu: 8, virtual_cpu_pinning: { virtual_cpu_pinning_policy: 'static' } });
+    expect(vc.virtual_memory).to.deep.equal({ virtual_mem_size: '16384 MB', vdu_mem_requirements: { memoryPageSize: '1GB' } });
+    expect(nodes.nf_inside_cp.properties.virtual_network_interface_requirements[0].network_interface_requirements).to.include({ vnicType: 'direct' });
+    expect(nodes.nf_mgmt_cp.properties.vnic_type).to.equal('normal');
+    expect(nodes.store.type).to.equal('tosca.nodes.nfv.Vdu.Compute');
+    expect(nodes.store.requirements).to.deep.equal([{ virtual_storage: 'store_volume' }]);
+    expect(nodes.store_volume.type).to.equal('tosca.nodes.nfv.Vdu.VirtualBlockStorage');
+    expect(nodes.store_cp.requirements).to.deep.include({ virtual_link: 'store_vl' });
+    expect(nodes.nf_store_cp.requirements).to.deep.include({ virtual_link: 'store_vl' });
+    expect(df.topology_template.substitution_mappings.requirements).to.deep.equal({
+      virtual_link_mgmt: ['nf_mgmt_cp', 'virtual_link'],
+      virtual_link_inside: ['nf_inside_cp', 'virtual_link'],
+      virtual_link_outside: ['nf_outside_cp', 'virtual_link'],
+    });
+  });
+
+  it('scaling aspect nf_instances and instantiation levels follow min, max and delta', async () => {
+    const df = load(flavourTemplate(await descriptor('lb'), 'dpdk-sriov'));
+    expect(policy(df, 'scaling_aspects').properties.aspects.nf_instances.max_scale_level).to.equal(7); // (16 - 2) / 2
+    expect(policy(df, 'nf_initial_delta').properties.initial_delta.number_of_instances).to.equal(2);
+    expect(policy(df, 'nf_scaling_aspect_deltas').properties.deltas.delta_1.number_of_instances).to.equal(2);
+    const levels = policy(df, 'instantiation_levels').properties;
+    expect(levels.default_level).to.equal('base');
+    expect(levels.levels.large.scale_info.nf_instances.scale_level).to.equal(3); // (8 - 2) / 2
+    expect(policy(df, 'nf_instantiation_levels').properties.levels.large.number_of_instances).to.equal(8);
+    expect(df.topology_template.node_templates.nf.properties.vdu_profile).to.deep.equal({ min_number_of_instances: 2, max_number_of_instances: 16 });
+  });
+
+  it('small: no store VDU, virtio data CPs, no pinning', async () => {
+    const nodes = load(flavourTemplate(await descriptor('firewall'), 'small')).topology_template.node_templates;
+    expect(nodes).to.not.have.property('store');
+    expect(nodes.nf_inside_cp.properties.vnic_type).to.equal('normal');
+    expect(nodes.nf.capabilities.virtual_compute.properties.virtual_cpu).to.deep.equal({ num_virtual_cpu: 2 });
+  });
+
+  it('the product node type pins the descriptor identity and lists the flavours', async () => {
+    const t = load(typesTemplate(await descriptor('nat')));
+    const props = t.node_types['statelessnf.nodes.nat.VNF'].properties;
+    expect(props.descriptor_id.constraints).to.deep.equal([{ valid_values: ['1e4be19d-5f38-5398-8c42-22361f1cbc8d'] }]);
+    expect(props.flavour_id.constraints).to.deep.equal([{ valid_values: ['small', 'dpdk-sriov'] }]);
+    expect(t.node_types['statelessnf.nodes.nat.VNF'].derived_from).to.equal('statelessnf.nodes.VNF');
+  });
+});
+
+describe('Tacker BaseHOT', () => {
+  it('dpdk-sriov: flavor extra specs, SR-IOV ports, NF group sized by the aspect, store endpoints into the NF', async () => {
+    const d = await descriptor('nat');
+    const files = baseHot(d, 'dpdk-sriov');
+    const top = load(files.get(hotFileNames.top(d, 'dpdk-sriov'))!);
+    expect(top.resources.nf_flavor.properties).to.deep.equal({
+      vcpus: 8, ram: 16384, disk: 20,
+      extra_specs: { 'hw:cpu_policy': 'dedicated', 'hw:cpu_thread_policy': 'isolate', 'hw:mem_page_size': '1GB' },
+    });
+    const group = top.resources.nf_scale_group;
+    expect(group.type).to.equal('OS::Heat::AutoScalingGroup');
+    expect(group.properties).to.include({ min_size: 2, max_size: 16 });
+    expect(group.properties.desired_capacity).to.deep.equal({ get_param: ['nfv', 'VDU', 'nf', 'desired_capacity'] });
+    expect(group.properties.resource.type).to.equal('nf.yaml');
+    expect(group.properties.resource.properties.store_nodes).to.deep.equal({ list_join: [',', { get_attr: ['store_scale_group', 'outputs_list', 'endpoint'] }] });
+    expect(top.resources.nf_instances_scale_out.properties.scaling_adjustment).to.equal(2);
+    expect(top.resources.nf_instances_scale_in.properties.scaling_adjustment).to.equal(-2);
+    const nested = load(files.get(hotFileNames.nfNested('dpdk-sriov'))!);
+    expect(nested.resources.nf.type).to.equal('OS::Nova::Server');
+    expect(nested.resources.nf_inside_cp.properties).to.include({ 'binding:vnic_type': 'direct', port_security_enabled: false });
+    expect(nested.resources.nf_mgmt_cp.properties).to.not.have.property('binding:vnic_type');
+    expect(files.has(hotFileNames.storeNested('dpdk-sriov'))).to.equal(true);
+  });
+
+  it('small: the external store endpoints are a parameter defaulting to the descriptor', async () => {
+    const d = await descriptor('lb');
+    const top = load(baseHot(d, 'small').get(hotFileNames.top(d, 'small'))!);
+    expect(top.parameters.store_nodes).to.include({ type: 'comma_delimited_list' });
+    expect(top.parameters.store_nodes.default).to.deep.equal(['192.0.2.10:6379']);
+    expect(top.resources.nf_flavor.properties).to.not.have.property('extra_specs');
+  });
+
+  it('cloud-init starts the NF with its VNF name and store endpoints filled in by Heat', async () => {
+    const d = await descriptor('nat');
+    const nested = load(baseHot(d, 'dpdk-sriov').get(hotFileNames.nfNested('dpdk-sriov'))!);
+    const ud = nested.resources.nf.properties.user_data.str_replace;
+    expect(ud.template).to.match(/^#cloud-config\n/);
+    expect(ud.template).to.include('SNF_STORE_NODES=__STORE_NODES__').and.include('SNF_VNF=__VNF_NAME__');
+    expect(ud.template).to.include('SNF_NF=nat').and.include('SNF_DATAPLANE=dpdk').and.include('SNF_STORE_CLUSTER=true');
+    expect(ud.template).to.include('hugepages-1048576kB/nr_hugepages');
+    expect(ud.params).to.deep.equal({
+      __VNF_NAME__: { get_param: 'vnf_name' },
+      __STORE_NODES__: { get_param: 'store_nodes' },
+      __VES_COLLECTOR__: { get_param: 'ves_collector_url' },
+    });
+    const cc = load(nfUserData(d, d.flavours.small));
+    expect(cc.runcmd).to.deep.equal([['systemctl', 'enable', '--now', 'statelessnf-nf.service']]);
+    expect(cc.write_files[0].path).to.equal('/etc/statelessnf/nf.env');
+  });
+});
