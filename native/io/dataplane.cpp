@@ -123,7 +123,8 @@ void Dataplane::run(Queue& q) {
       }
       q.in->release();
       q.out->release();
-      poll(pfd, 2, 10);
+      if (pfd[0].fd < 0 || pfd[1].fd < 0) usleep(20);  // a polled-mode backend (DPDK): short nap
+      else poll(pfd, 2, 10);
       continue;
     }
     frames.resize(rx.size());

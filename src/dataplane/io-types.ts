@@ -12,7 +12,12 @@ export interface IoPort {
 }
 
 export interface IoConfig {
-  kind: 'afpacket';
+  /**
+   * `afpacket`: TPACKET_V3 rings (default; adds up to 1 ms at low packet rates: the kernel hands
+   * a ring block over when full or after its 1 ms retire timer). `af_xdp`: XDP sockets in
+   * native mode (libxdp). `dpdk`: when built with libdpdk.
+   */
+  kind: 'afpacket' | 'af_xdp' | 'dpdk';
   inside: IoPort;
   outside: IoPort;
   /** Engine threads (PACKET_FANOUT over both interfaces); default 1. */
