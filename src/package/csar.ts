@@ -86,7 +86,6 @@ export async function buildCsar(d: VnfDescriptor, signing?: SigningInput): Promi
       vnf_product_name: d.productName,
       vnf_release_date_time: rfc3339(d.releaseDateTime),
       vnf_package_version: d.descriptorVersion,
-      vnf_software_version: d.softwareVersion,
       compatible_specification_versions: '2.6.1',
     },
     files,

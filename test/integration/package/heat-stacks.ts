@@ -45,7 +45,7 @@ export async function createStack(heatUrl: string, input: CreateInput): Promise<
     files: input.files,
     environment: { resource_registry: input.resourceRegistry },
     parameters: input.parameters,
-    timeout_mins: 5,
+    timeout_mins: 20,
   });
   if (r.status !== 201) throw new Error(`create ${input.name}: HTTP ${r.status}: ${r.text.slice(0, 2000)}`);
   return { name: input.name, id: (r.json as { stack: { id: string } }).stack.id };
@@ -64,7 +64,7 @@ export async function signalResource(heatUrl: string, s: StackRef, resource: str
 }
 
 /** Polls a stack output until it equals `want` (signals resize groups asynchronously). */
-export async function waitForOutput(heatUrl: string, s: StackRef, key: string, want: unknown, timeoutMs = 120_000): Promise<void> {
+export async function waitForOutput(heatUrl: string, s: StackRef, key: string, want: unknown, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -89,7 +89,7 @@ export async function getStack(heatUrl: string, s: StackRef): Promise<StackBody 
 }
 
 /** Polls until the action finishes; resolves with the stack on `want`, throws on anything else. */
-export async function waitFor(heatUrl: string, s: StackRef, want: string, timeoutMs = 120_000): Promise<StackBody | undefined> {
+export async function waitFor(heatUrl: string, s: StackRef, want: string, timeoutMs = 600_000): Promise<StackBody | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const st = await getStack(heatUrl, s);

@@ -20,7 +20,7 @@ import { createStack, deleteStack, foreignTypes, output, signalResource, updateS
 const NAMES = ['nat', 'firewall', 'lb'];
 
 describe('generated HOT templates in a real Heat', function () {
-  this.timeout(600_000);
+  this.timeout(1_200_000);
   let heatUrl: string;
   const descriptors = new Map<string, VnfDescriptor>();
 
