@@ -6,8 +6,9 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import type { EngineConfig, EngineCounters, NfKind, NfTables, StoreConfig } from './types.js';
-import type { IoConfig, IoCounters } from './io-types.js';
+import type { EngineConfig, NfKind, NfTables, StoreConfig } from './types.js';
+import type { IoConfig } from './io-types.js';
+import { Dataplane } from './dataplane.js';
 import { renderMetrics, type InstanceMetrics } from './metrics.js';
 import { closeStore, deregister, heartbeat, readTablesSnapshot, watchTables, type StoreClient } from '../store/index.js';
 import { connectControl } from '../vim/local/store-client.js';
@@ -28,23 +29,6 @@ export interface InstanceConfig {
   addr: string;
   /** Merged over the stored tables (e.g. the coupled baseline's per-instance NAT pool). */
   tablesOverride?: NfTables;
-}
-
-export interface DataplaneLike {
-  start(): void;
-  stop(): void;
-  configure(tables: NfTables): void;
-  counters(): EngineCounters & { io: IoCounters };
-}
-type DataplaneCtor = new (engine: EngineConfig, io: IoConfig) => DataplaneLike;
-
-// The Dataplane class is being written next to this file; loading it by a computed specifier
-// keeps this module compiling until it lands.
-async function loadDataplane(): Promise<DataplaneCtor> {
-  const spec = './dataplane.js';
-  const mod = (await import(spec)) as { Dataplane?: DataplaneCtor };
-  if (!mod.Dataplane) throw new Error('src/dataplane/dataplane.ts does not export Dataplane');
-  return mod.Dataplane;
 }
 
 export function parseInstanceConfig(text: string, source: string): InstanceConfig {
@@ -79,9 +63,8 @@ export async function runInstance(cfg: InstanceConfig, log: (s: string) => void 
   const snap = await readTablesSnapshot(redis, cfg.vnf);
   const m: InstanceMetrics = { vnf: cfg.vnf, instance: cfg.instanceId, heartbeats: 0, heartbeatFailures: 0, heartbeatMs: 0, tablesGeneration: snap.generation, startedAt };
 
-  let dp: DataplaneLike | undefined;
+  let dp: Dataplane | undefined;
   if (cfg.io.kind === 'afpacket') {
-    const Dataplane = await loadDataplane();
     const engine: EngineConfig = { vnf: cfg.vnf, instanceId: cfg.instanceId, chain: cfg.chain, store: cfg.store, ...withOverride(snap.tables, cfg.tablesOverride) };
     dp = new Dataplane(engine, cfg.io);
     dp.start();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { closeStore } from '../store/index.js';
 import { connectControl } from '../vim/local/store-client.js';
+import { alive } from '../vim/local/sh.js';
 import { loadState, statePath, steeringStatusPath, type DeploymentState } from '../vim/local/state.js';
 import { SteeringController, type SteeringEvent } from './controller.js';
 
@@ -28,7 +29,11 @@ export async function runDaemon(runDir: string): Promise<() => Promise<void>> {
     } catch {
       /* state.json being replaced or gone: keep the last one */
     }
-    return new Map(state.instances.filter((i) => i.steer).map((i) => [i.id, i.slot] as const));
+    // A process that is gone is dropped without waiting for its heartbeat to expire: on one
+    // machine the VIM sees the death itself (as Nova would report a VM down), and every ms
+    // saved is a ms of traffic not sent into a dead instance. Heartbeats still catch the rest:
+    // hung processes, a dead data plane thread, a partitioned store.
+    return new Map(state.instances.filter((i) => i.steer && alive(i.pid)).map((i) => [i.id, i.slot] as const));
   };
   const publish = (e: SteeringEvent) => {
     const tmp = `${steeringStatusPath(runDir)}.tmp`;

@@ -23,6 +23,8 @@ async function main(): Promise<void> {
   for (const { host, port } of endpoints(arg('--tcp'))) {
     const srv = createServer((s) => {
       sockets.add(s);
+      // Who connected to which address: shows the NAT's translation and the LB's backend choice.
+      console.log(JSON.stringify({ event: 'accepted', remote: s.remoteAddress, remotePort: s.remotePort, local: s.localAddress, localPort: s.localPort }));
       s.setNoDelay(true);
       s.on('data', (d) => s.write(d));
       s.on('error', () => undefined);

@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NfKind, NfTables, StoreConfig } from '../../dataplane/types.js';
 import type { InstanceConfig } from '../../dataplane/instance.js';
+import { parseMetrics, sumOf, type Sample } from '../../dataplane/metrics.js';
+import { get as httpGet } from 'node:http';
 import { closeStore, liveInstances, writeTables, purgeVnf, type StoreClient } from '../../store/index.js';
 import type { SteeringMode } from '../../steering/routes.js';
 import { pinnedPoolAddress } from '../../steering/routes.js';
@@ -324,6 +326,27 @@ export class LocalDeployment {
     this.save();
     await this.waitRegistered([rec]);
     await this.waitSteered((ids) => ids.has(id));
+  }
+
+  /** One instance's metrics as Prometheus would scrape them (over its UNIX socket). */
+  async scrape(id: string): Promise<Sample[]> {
+    const rec = this.instance(id);
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = httpGet({ socketPath: rec.metricsSocket, path: '/metrics', timeout: 2000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${id} metrics: HTTP ${res.statusCode}: ${body}`))));
+      });
+      req.on('timeout', () => req.destroy(new Error(`${id} metrics: timeout`)));
+      req.on('error', reject);
+    });
+    return parseMetrics(text);
+  }
+
+  /** Sum of one metric's samples for one instance. */
+  async metric(id: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+    return sumOf(await this.scrape(id), name, labels);
   }
 
   instance(id: string): InstanceRecord {

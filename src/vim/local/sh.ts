@@ -73,6 +73,10 @@ class Shell {
     }
   }
 
+  close(): void {
+    this.child.stdin?.end();
+  }
+
   exec(argv: string[], input?: string): Promise<{ code: number; out: string }> {
     if (this.dead) return Promise.resolve({ code: -1, out: this.dead.message });
     const id = `${process.pid}_${++this.seq}`;
@@ -98,6 +102,11 @@ let lane = 0;
 function shell(): Shell {
   if (shells.length < 2) shells.push(new Shell());
   return shells[lane++ % shells.length];
+}
+
+/** Ends the command shells (tests; a CLI process simply exits). */
+export function closeShells(): void {
+  for (const s of shells.splice(0)) s.close();
 }
 
 /** Runs argv[0] with the rest as arguments; resolves its output, rejects CommandError. */
