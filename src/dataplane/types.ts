@@ -21,8 +21,8 @@ export interface Timeouts {
   tcpTransitoryMs: number;
   /** ICMP query timeout (default 60 s). */
   icmpMs: number;
-  /** After RST or both FINs (TIME_WAIT) (default 10 s). */
-  tcpClosedMs?: number;
+  /** TCP after RST or both FINs (TIME_WAIT) (default 10 s). */
+  tcpClosedMs: number;
   /** A flow's TTL in the store is refreshed at most once per this interval (default 1 s). */
   refreshIntervalMs: number;
 }

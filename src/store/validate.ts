@@ -32,6 +32,7 @@ export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({
   tcpEstablishedMs: 7_200_000,
   tcpTransitoryMs: 240_000,
   icmpMs: 60_000,
+  tcpClosedMs: 10_000,
   refreshIntervalMs: 1_000,
 });
 export const DEFAULT_PORT_RANGE: Readonly<PortRange> = Object.freeze([1024, 65535]) as Readonly<PortRange>;
