@@ -49,6 +49,30 @@ if os.environ.get("SNF_HEAT_FAST") == "1":
 
     scheduler.TaskRunner._sleep = _short_sleep
 
+def _exit_with_parent():
+    """Dies when the test process that started us is gone (even if it was SIGKILLed).
+
+    The harness starts us detached, so our parent is the test process; when it dies we are
+    re-parented and getppid() changes. A real OS thread with the unpatched sleep, so it runs
+    whatever the eventlet hub is doing.
+    """
+    import eventlet.patcher
+
+    threading = eventlet.patcher.original("threading")
+    time = eventlet.patcher.original("time")
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(1)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 if __name__ == "__main__":
+    if os.environ.get("SNF_EXIT_WITH_PARENT") == "1":
+        _exit_with_parent()
     sys.argv[0] = "heat-all"
     sys.exit(heat_all.main())

@@ -187,6 +187,8 @@ async function startHeat(o: HeatProcOpts): Promise<{ apiPort: number; pid: numbe
   const logFile = join(dir, 'heat-all.stdout.log');
   const child = startDetached('/usr/bin/python3', [join(SCRIPTS, 'heat_launcher.py'), '--config-file', confFile], logFile, {
     SNF_HEAT_FAST: '1',
+    // the exit hook does not run when the test process is killed: the launcher watches us
+    SNF_EXIT_WITH_PARENT: '1',
   });
   await waitHttp(`http://127.0.0.1:${apiPort}/`, child, join(dir, 'heat-all.log'), 'heat-all');
   return { apiPort, pid: child.pid! };
@@ -257,7 +259,7 @@ async function startKeystoneBacked(): Promise<HeatSandbox> {
     '--bootstrap-region-id', 'RegionOne',
   ]);
   const ksLog = join(dir, 'keystone.stdout.log');
-  const ksChild = startDetached('keystone-wsgi-public', ['--host', '127.0.0.1', '--port', String(port)], ksLog, {
+  const ksChild = startDetached('/usr/bin/python3', [join(SCRIPTS, 'keystone_launcher.py'), '127.0.0.1', String(port)], ksLog, {
     OS_KEYSTONE_CONFIG_FILES: confFile,
   });
   const pids = [ksChild.pid!];
