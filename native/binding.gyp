@@ -29,6 +29,12 @@
           "sources": ["io/afxdp.cpp"],
           "defines": ["SNF_WITH_AFXDP"],
           "libraries": ["<!@(pkg-config --libs libxdp libbpf)"]
+        }],
+        ["'<!(pkg-config --exists libdpdk && echo yes || echo no)'=='yes'", {
+          "sources": ["io/dpdk.cpp"],
+          "defines": ["SNF_WITH_DPDK"],
+          "cflags_cc": ["<!@(pkg-config --cflags libdpdk)"],
+          "libraries": ["<!@(pkg-config --libs libdpdk)"]
         }]
       ]
     }
