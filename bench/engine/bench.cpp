@@ -12,7 +12,7 @@
 //
 // Usage: bench [--redis host:port] [--stores local,redis] [--scenarios established,mix]
 //              [--batches 1,8,32,64] [--seconds 1.5] [--flows 10000] [--chain nat|firewall,nat|lb]
-//              [--timeout-ms 100] [--scale 1,2,4]   (redis, batch 64, N engines in N threads)
+//              [--timeout-ms 100] [--refresh-ms N] [--scale 1,2,4]   (redis, batch 64, N engines in N threads)
 //              [--ref-get N --ref-evalsha N [--ref-update N] [--ref-get-c1 N --ref-evalsha-c1 N --ref-update-c1 N]]
 //              [--print-lua nat_alloc]
 #include <algorithm>
@@ -100,6 +100,7 @@ struct Opts {
   std::vector<int> batches{1, 8, 32, 64};
   double seconds = 1.5;
   int timeout_ms = 100;  // RedisStore batch deadline (the product default)
+  int64_t refresh_ms = -1;  // Timeouts::refresh_ms override (-1: the product default)
   int flows = 10000;
   int new_every = 10;  // mix: one packet in `new_every` starts a new flow
   std::vector<std::string> chain{"nat"};
@@ -183,6 +184,7 @@ EngineCfg make_cfg(const Opts& o, const std::string& vnf) {
   EngineCfg c;
   c.vnf = vnf;
   c.instance = "bench-0";
+  if (o.refresh_ms >= 0) c.t.refresh_ms = o.refresh_ms;
   for (const auto& n : o.chain) {
     if (n == "nat") c.chain.push_back(NfKind::Nat);
     else if (n == "firewall" || n == "fw") c.chain.push_back(NfKind::Firewall);
@@ -508,6 +510,7 @@ int main(int argc, char** argv) {
       o.scale.clear();
       for (const auto& b : split_list(val())) o.scale.push_back(std::atoi(b.c_str()));
     } else if (a == "--timeout-ms") o.timeout_ms = std::atoi(val().c_str());
+    else if (a == "--refresh-ms") o.refresh_ms = std::atoll(val().c_str());
     else if (a == "--flows") o.flows = std::atoi(val().c_str());
     else if (a == "--chain") o.chain = split_list(val());
     else if (a == "--ref-get") o.ref_get = std::atof(val().c_str());
