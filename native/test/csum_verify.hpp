@@ -42,7 +42,9 @@ inline void l4(std::vector<Sum>& out, const uint8_t* d, const snf::IpView& ip, u
   uint32_t at = frames::l4_csum_off(ip.proto);
   if (at == 0xffffffffu) return;
   uint32_t end = declared_end(d, ip);
-  if (end > limit || ip.l4 + at + 2 > end) return;
+  // The range must also cover the ports / query id a rewrite may change, or the datagram's own
+  // length disagrees with what the rewrite (rightly) keeps consistent.
+  if (end > limit || ip.l4 + at + 2 > end || ip.l4 + 8 > end) return;
   at += ip.l4;
   uint16_t field = snf::rd16(d + at);
   if (ip.proto == snf::PROTO_UDP && ip.ver == 4 && field == 0) return;  // "no checksum"

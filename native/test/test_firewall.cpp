@@ -80,6 +80,11 @@ TEST(fw_established_and_close) {
   CHECK_EQ(step("CL", I, ACK), std::string("CL"));
   CHECK_EQ(step("CL", R, ACK), std::string("CL"));
   CHECK_EQ(step("CL", I, FIN | ACK), std::string("CL"));
+  {
+    Packet data = seg(ACK | PSH, kIsnI + 10);
+    data.tcp_payload = 100;  // no new data once both sides closed
+    CHECK(!Firewall::tcp_step(conn("CL"), I, data).forward);
+  }
   CHECK_EQ(step("CL", I, SYN), std::string("REOPEN"));
   CHECK_EQ(step("CL", R, SYN), std::string("DROP"));
   CHECK_EQ(step("CL", R, SYN | ACK), std::string("DROP"));

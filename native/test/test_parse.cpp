@@ -332,6 +332,39 @@ TEST(parse_icmp_errors_v6) {
   CHECK_DROP(eth(ip(A("2001:db8::fe"), A("2001:db8::1"), 58, echo(135, 0))), "unsupported_proto");  // NS
 }
 
+TEST(parse_malformed_options) {
+  // IPv4 and TCP options share the TLV walk: a length under 2 or past the header is hostile.
+  auto v4 = [](Bytes opts) {
+    IpOpts o;
+    o.v4_options = std::move(opts);
+    return eth(ip(A("10.0.0.1"), A("192.0.2.7"), 17, udp(1, 2), o));
+  };
+  Packet p;
+  Bytes good = v4({0x94, 0x04, 0, 0});  // router alert
+  CHECK(t::parse(good, p) == Drop::None);
+  Bytes eol = v4({0, 0xff, 0xff, 0xff});  // anything after end-of-list is padding
+  CHECK(t::parse(eol, p) == Drop::None);
+  CHECK_DROP(v4({0x07, 0x01, 1, 1}), "bad_options");
+  CHECK_DROP(v4({0x07, 0x00, 1, 1}), "bad_options");
+  CHECK_DROP(v4({1, 1, 0x83, 0x07}), "bad_options");  // runs past the header
+  CHECK_DROP(v4({1, 1, 1, 0x83}), "bad_options");     // kind without a length byte
+  auto t4 = [](Bytes opts) {
+    Bytes seg = tcp(1, 2, snf::TCP_SYN, 1, 0, {}, static_cast<uint8_t>(5 + opts.size() / 4));
+    std::copy(opts.begin(), opts.end(), seg.begin() + 20);
+    return eth(ip(A("10.0.0.1"), A("192.0.2.7"), 6, seg));
+  };
+  Bytes mss = t4({0x02, 0x04, 0x05, 0xb4});
+  CHECK(t::parse(mss, p) == Drop::None);
+  CHECK_DROP(t4({0x02, 0x05, 0x05, 0xb4}), "bad_options");
+  CHECK_DROP(t4({0x08, 0x00, 0, 0}), "bad_options");
+  // A quoted header in an ICMP error is not judged on its options.
+  IpOpts o;
+  o.v4_options = {0x07, 0x01, 1, 1};
+  Bytes quoted = ip(A("10.0.0.1"), A("192.0.2.7"), 17, udp(1, 2), o);
+  Bytes e = error_frame("192.0.2.254", "10.0.0.1", quoted);
+  CHECK(t::parse(e, p) == Drop::None);
+}
+
 TEST(parse_every_reason_reachable) {
   // One frame per reason the parser may give, so a reason that became unreachable shows.
   std::set<std::string> seen;
@@ -343,13 +376,16 @@ TEST(parse_every_reason_reachable) {
   frag.frag = 8;
   Bytes doff = tcp4();
   doff[34 + 12] = 0x40;
+  IpOpts badopt;
+  badopt.v4_options = {7, 1, 0, 0};
   for (const Bytes& b : {Bytes(5, 0), eth(Bytes(28, 0), {}, 0x0806), eth(Bytes(40, 0x50)), ihl, len,
                          ipv6_with_exts(9), doff,
                          eth(ip(A("10.0.0.1"), A("10.0.0.2"), 17, udp(1, 2), frag)),
-                         eth(ip(A("10.0.0.1"), A("10.0.0.2"), 47, Bytes(8, 0))), tcp4()})
+                         eth(ip(A("10.0.0.1"), A("10.0.0.2"), 47, Bytes(8, 0))), tcp4(),
+                         eth(ip(A("10.0.0.1"), A("10.0.0.2"), 17, udp(1, 2), badopt))})
     seen.insert(t::parse_reason(b));
   std::set<std::string> want = {"none", "truncated", "bad_ethertype", "bad_ip_version", "bad_ihl",
-                                "bad_ip_length", "bad_ipv6_chain", "bad_l4_header", "fragment_no_state",
+                                "bad_ip_length", "bad_ipv6_chain", "bad_l4_header", "bad_options", "fragment_no_state",
                                 "unsupported_proto"};
   CHECK(seen == want);
 }
