@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fakeTacker, type FakeTacker } from '../../support/fakes/tacker.js';
 import { runUpload } from '../../../src/cli/commands/package-upload.js';
+import { execFile } from 'node:child_process';
 
 async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -75,5 +76,17 @@ describe('snf package upload --tacker', () => {
     const missing = await capture(() => runUpload([join(dir, 'nope.csar'), '--tacker', '--tacker-url', f.url]));
     expect(missing.code).to.equal(1);
     expect(missing.err).to.match(/nope\.csar: cannot read/);
+  });
+
+  it('is what `snf package upload` runs', async function () {
+    this.timeout(60_000); // a fresh node + tsx process
+    const r = await new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      execFile('node', ['bin/snf.js', 'package', 'upload', csar, '--tacker', '--tacker-url', f.url, '--poll', '0.05'], { timeout: 30_000 }, (e, out, err) =>
+        resolve({ code: e ? Number(e.code ?? 1) : 0, out, err }),
+      );
+    });
+    expect(r.code).to.equal(0);
+    expect(r.out.trim()).to.equal([...f.packages.keys()][0]);
+    expect(r.err).to.match(/ONBOARDED/);
   });
 });
