@@ -1,16 +1,18 @@
 // Runs OpenStack's tosca-parser (Debian python3-tosca-parser) on a CSAR or VNFD. Debian's
-// 2.6.0-2 package omits three definition files; they are copied in from the shared specs when
-// missing (idempotent: present files are left alone).
+// 2.6.0-2 package omits three definition files; they are copied in from test/fixtures/package
+// when missing (idempotent: present files are left alone).
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 // The system interpreter: Debian installs tosca-parser for /usr/bin/python3, not for a pyenv one.
 export const SYSTEM_PYTHON = '/usr/bin/python3';
-const DEFS_SRC = process.env.SNF_TOSCA_PARSER_DEFS ?? '/work/shared/specs/tosca-parser-2.6.0-defs';
-const MISSING = [
+// Vendored from openstack/tosca-parser tag 2.6.0 so a fresh clone needs nothing from outside.
+const DEFS_SRC = process.env.SNF_TOSCA_PARSER_DEFS ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'package', 'tosca-parser-2.6.0-defs');
+export const MISSING = [
   'elements/TOSCA_definition_1_0.yaml',
   'extensions/nfv/TOSCA_nfv_definition_1_0_0.yaml',
   'extensions/mec/TOSCA_mec_definition_1_0_0.yaml',
@@ -22,16 +24,23 @@ async function packageDir(): Promise<string> {
   return stdout.trim();
 }
 
-export async function ensureToscaParser(): Promise<void> {
-  const dir = await packageDir();
+/** Copies each missing definition file from `src` into the package dir `pkg`; returns what it copied. */
+export function completeDefinitions(pkg: string, src: string = DEFS_SRC): string[] {
+  const copied: string[] = [];
   for (const rel of MISSING) {
-    const target = join(dir, rel);
+    const target = join(pkg, rel);
     if (existsSync(target)) continue;
-    const src = join(DEFS_SRC, rel);
-    if (!existsSync(src)) throw new Error(`tosca-parser lacks ${rel} and ${src} is not there to copy`);
+    const from = join(src, rel);
+    if (!existsSync(from)) throw new Error(`tosca-parser lacks ${rel} and ${from} is not there to copy`);
     mkdirSync(dirname(target), { recursive: true });
-    copyFileSync(src, target);
+    copyFileSync(from, target);
+    copied.push(rel);
   }
+  return copied;
+}
+
+export async function ensureToscaParser(): Promise<void> {
+  completeDefinitions(await packageDir());
 }
 
 const LOADER = `
