@@ -41,6 +41,8 @@ export interface UpOptions {
   /** Run root (default /run/snf or $SNF_RUN_DIR). */
   runRoot?: string;
   tables?: NfTables;
+  /** Start the echo server (src/demo/traffic/server.ts) in the server namespace (the CLI does). */
+  echoServer?: boolean;
 }
 
 export type Progress = (msg: string) => void;
@@ -130,6 +132,10 @@ export class LocalDeployment {
       progress('starting the steering controller');
       await d.startController();
       await d.scaleOut(o.instances, progress);
+      if (o.echoServer) {
+        progress('starting the echo server in the server namespace');
+        d.startEchoServer();
+      }
       return d;
     } catch (e) {
       progress(`failed: ${(e as Error).message}; cleaning up`);
@@ -168,6 +174,20 @@ export class LocalDeployment {
       if (!alive(this.state.controllerPid)) throw new Error(`steering controller exited: ${tail(logFile)}`);
       if (Date.now() > end) throw new Error(`steering controller not ready within 15 s: ${tail(logFile)}`);
       await sleep(30);
+    }
+  }
+
+  /** TCP/UDP echo on the server address (7000/7001) and every LB backend (8080/5353). */
+  startEchoServer(): void {
+    const fd = openSync(join(this.state.runDir, 'echo-server.log'), 'a');
+    try {
+      const tcp = [`${NET.server.host}:7000`, ...NET.backends.map((b) => `${b}:8080`)].join(',');
+      const udp = [`${NET.server.host}:7001`, ...NET.backends.map((b) => `${b}:5353`)].join(',');
+      const { pid } = spawnInNs(names(this.state.name).server, [process.execPath, '--import', 'tsx', join(ROOT, 'src/demo/traffic/server.ts'), '--tcp', tcp, '--udp', udp], fd, ROOT);
+      this.state.echoServerPid = pid;
+      this.save();
+    } finally {
+      closeSync(fd);
     }
   }
 
@@ -355,14 +375,24 @@ export class LocalDeployment {
     return rec;
   }
 
+  /** Deletes the VNF's keys (flows, tables, registry) from the store. */
+  async purge(): Promise<void> {
+    await purgeVnf(await this.client(), this.state.vnf);
+  }
+
+  /** The control-plane connection (registry, tables, flow inspection). */
+  store(): Promise<StoreClient> {
+    return this.client();
+  }
+
   /** Everything by pid and by name: processes, namespaces (and so every veth), Redis, run dir. */
-  async down(progress: Progress = () => undefined, opts: { purge?: boolean } = {}): Promise<void> {
+  async down(progress: Progress = () => undefined): Promise<void> {
     const s = this.state;
-    if (opts.purge && this.redis) await purgeVnf(this.redis, s.vnf).catch(() => undefined);
     await this.close().catch(() => undefined);
     progress('stopping the steering controller');
     signal(s.controllerPid, 'SIGTERM');
     if (s.controllerPid && !(await waitExit(s.controllerPid, 2000))) signal(s.controllerPid, 'SIGKILL');
+    signal(s.echoServerPid, 'SIGKILL');
     progress(`stopping ${s.instances.length} instances`);
     for (const i of s.instances) signal(i.pid, 'SIGKILL');
     const all = new Set([...s.namespaces, ...(await listNamespaces(s.name))]);

@@ -1,6 +1,7 @@
 // Runs the iproute2 / nft / sysctl / ethtool commands that build the local deployment. Every
 // failure carries the command and its stderr, since "exit status 2" alone explains nothing.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export class CommandError extends Error {
   constructor(
@@ -154,13 +155,22 @@ export function spawnInNs(ns: string | undefined, argv: string[], logFd: number,
   return { pid: child.pid };
 }
 
-/** true while `pid` exists (and is not a zombie we could reap). */
+/**
+ * true while `pid` runs. A zombie counts as dead: processes outlive the CLI that started them,
+ * and an init that does not reap leaves them as zombies forever.
+ */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // state is the field after the parenthesised command name (which may contain spaces)
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
 

@@ -35,6 +35,7 @@ export interface DeploymentState {
   store: { seed: string; redisPid?: number };
   heartbeat: { periodMs: number; ttlMs: number };
   controllerPid?: number;
+  echoServerPid?: number;
   namespaces: string[];
   instances: InstanceRecord[];
   createdAt: number;
