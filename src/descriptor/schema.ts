@@ -135,15 +135,21 @@ const connectionPoint = {
   },
 };
 
+/** What every VDU is sized by: its Nova flavor and Glance image. */
+const compute = {
+  vcpu: { type: 'integer', minimum: 1, maximum: 128 },
+  memoryMb: { type: 'integer', minimum: 512, maximum: 1048576 },
+  diskGb: { type: 'integer', minimum: 1, maximum: 4096 },
+  image: ident,
+};
+const computeRequired = Object.keys(compute);
+
 const nfVdu = {
   type: 'object',
   additionalProperties: false,
-  required: ['vcpu', 'memoryMb', 'diskGb', 'image', 'dataplane', 'cpuPolicy', 'connectionPoints'],
+  required: [...computeRequired, 'dataplane', 'cpuPolicy', 'connectionPoints'],
   properties: {
-    vcpu: { type: 'integer', minimum: 1, maximum: 128 },
-    memoryMb: { type: 'integer', minimum: 512, maximum: 1048576 },
-    diskGb: { type: 'integer', minimum: 1, maximum: 4096 },
-    image: ident,
+    ...compute,
     dataplane: { enum: ['afpacket', 'dpdk'] },
     cpuPolicy: { enum: ['shared', 'dedicated'] },
     hugepages: { enum: ['2MB', '1GB'] },
@@ -159,12 +165,9 @@ const nfVdu = {
 const storeVdu = {
   type: 'object',
   additionalProperties: false,
-  required: ['vcpu', 'memoryMb', 'diskGb', 'image', 'instances', 'volumeGb', 'port'],
+  required: [...computeRequired, 'instances', 'volumeGb', 'port'],
   properties: {
-    vcpu: { type: 'integer', minimum: 1, maximum: 128 },
-    memoryMb: { type: 'integer', minimum: 512, maximum: 1048576 },
-    diskGb: { type: 'integer', minimum: 1, maximum: 4096 },
-    image: ident,
+    ...compute,
     instances: { type: 'integer', minimum: 1, maximum: 64 },
     volumeGb: { type: 'integer', minimum: 1, maximum: 16384 },
     port,

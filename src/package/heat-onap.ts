@@ -5,7 +5,7 @@
 // base module outputs ONAP passes to incremental modules by name.
 import yaml from 'js-yaml';
 import type { VnfDescriptor } from '../descriptor/types.js';
-import { HOT_VERSION, flavorExtraSpecs } from './heat-tacker.js';
+import { HOT_VERSION, nfFlavorResource } from './heat-tacker.js';
 import { STORE_NET_CIDR, flavourModel, stem, type CpModel, type FlavourModel } from './model.js';
 import { nfUserData, storeUserData } from './userdata.js';
 
@@ -29,6 +29,13 @@ interface Module {
 
 const p = (type: string, description: string) => ({ type, description });
 
+/** What ONAP tells every module about itself; servers carry them as metadata. */
+const onapIdentity = {
+  vnf_id: p('string', 'Unique ID for this VNF instance (ONAP supplied)'),
+  vf_module_id: p('string', 'Unique ID for this VF module instance (ONAP supplied)'),
+  vnf_name: p('string', 'Unique name for this VNF instance (ONAP supplied)'),
+};
+
 /** ONAP network role of an NF connection point: `oam` for management, else the side. */
 export function networkRole(cp: CpModel): string {
   if (cp.role === 'management') return 'oam';
@@ -41,20 +48,9 @@ function collectorScheme(d: VnfDescriptor): string {
 }
 
 function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
-  const v = m.flavour.vdus.nf;
   const parameters: Record<string, object> = {};
   const env: Record<string, unknown> = {};
-  const resources: Record<string, object> = {
-    [`${NF_VM}_flavor`]: {
-      type: 'OS::Nova::Flavor',
-      properties: {
-        vcpus: v.vcpu,
-        ram: v.memoryMb,
-        disk: v.diskGb,
-        ...(Object.keys(flavorExtraSpecs(m)).length ? { extra_specs: flavorExtraSpecs(m) } : {}),
-      },
-    },
-  };
+  const resources: Record<string, object> = { [`${NF_VM}_flavor`]: nfFlavorResource(m) };
   const outputs: Record<string, object> = {
     [`${NF_VM}_flavor_name`]: { description: 'Flavor of the NF instances (passed to incremental modules)', value: { get_resource: `${NF_VM}_flavor` } },
   };
@@ -63,9 +59,7 @@ function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
     const s = m.flavour.vdus.store!;
     const img = d.images[s.image];
     Object.assign(parameters, {
-      vnf_id: p('string', 'Unique ID for this VNF instance (ONAP supplied)'),
-      vf_module_id: p('string', 'Unique ID for this VF module instance (ONAP supplied)'),
-      vnf_name: p('string', 'Unique name for this VNF instance (ONAP supplied)'),
+      ...onapIdentity,
       [`${STORE_VM}_names`]: p('comma_delimited_list', 'Names of the Redis nodes'),
       [`${STORE_VM}_image_name`]: p('string', 'Glance image of the Redis nodes'),
       [`${INT_NET}_cidr`]: p('string', 'CIDR of the VNF-internal store network'),
@@ -139,9 +133,7 @@ function incrementalModule(d: VnfDescriptor, m: FlavourModel): Module {
   const img = d.images[f.vdus.nf.image];
   const collector = new URL(d.monitoring.ves.collectorUrl);
   const parameters: Record<string, object> = {
-    vnf_id: p('string', 'Unique ID for this VNF instance (ONAP supplied)'),
-    vf_module_id: p('string', 'Unique ID for this VF module instance (ONAP supplied)'),
-    vnf_name: p('string', 'Unique name for this VNF instance (ONAP supplied)'),
+    ...onapIdentity,
     vf_module_index: p('number', 'Index of this incremental VF module (ONAP supplied)'),
     [`${NF_VM}_names`]: p('comma_delimited_list', 'Names of the NF instances, indexed by vf_module_index'),
     [`${NF_VM}_image_name`]: p('string', 'Glance image of the NF instances'),

@@ -33,9 +33,18 @@ export function flavorExtraSpecs(m: FlavourModel): Record<string, string> {
   return specs;
 }
 
+/** The NF's Nova flavor, shared by Tacker BaseHOT and the ONAP base module. */
+export function nfFlavorResource(m: FlavourModel): object {
+  const v = m.flavour.vdus.nf;
+  const specs = flavorExtraSpecs(m);
+  return {
+    type: 'OS::Nova::Flavor',
+    properties: { vcpus: v.vcpu, ram: v.memoryMb, disk: v.diskGb, ...(Object.keys(specs).length ? { extra_specs: specs } : {}) },
+  };
+}
+
 function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
   const f = m.flavour;
-  const v = f.vdus.nf;
   const a = f.scaling.nf_instances;
   const nfCps = m.cps.filter((c) => c.vdu === NF_VDU);
   const parameters: Record<string, object> = {
@@ -68,15 +77,7 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
   }
 
   const resources: Record<string, object> = {
-    [`${NF_VDU}_flavor`]: {
-      type: 'OS::Nova::Flavor',
-      properties: {
-        vcpus: v.vcpu,
-        ram: v.memoryMb,
-        disk: v.diskGb,
-        ...(Object.keys(flavorExtraSpecs(m)).length ? { extra_specs: flavorExtraSpecs(m) } : {}),
-      },
-    },
+    [`${NF_VDU}_flavor`]: nfFlavorResource(m),
     [`${NF_VDU}_scale_group`]: {
       type: 'OS::Heat::AutoScalingGroup',
       ...(m.hasStoreVdu ? { depends_on: [`${STORE_VDU}_scale_group`] } : {}),

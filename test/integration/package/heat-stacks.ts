@@ -98,7 +98,12 @@ export async function waitFor(heatUrl: string, s: StackRef, want: string, timeou
       throw new Error(`${s.name}: stack disappeared while waiting for ${want}`);
     }
     if (st.stack_status === want) return st;
-    if (!st.stack_status.endsWith('_IN_PROGRESS')) throw new Error(`${s.name}: ${st.stack_status}: ${st.stack_status_reason ?? ''}`);
+    // Heat answers 202/204 before the action starts: the previous action's *_COMPLETE may still
+    // show for a moment. Only a failure, or the wanted action ending otherwise, is final.
+    const action = want.split('_')[0];
+    if (st.stack_status.endsWith('_FAILED') || (st.stack_status.startsWith(`${action}_`) && !st.stack_status.endsWith('_IN_PROGRESS'))) {
+      throw new Error(`${s.name}: ${st.stack_status}: ${st.stack_status_reason ?? ''}`);
+    }
     if (Date.now() > deadline) throw new Error(`${s.name}: still ${st.stack_status} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
