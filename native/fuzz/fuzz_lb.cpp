@@ -8,7 +8,11 @@ using Key = std::tuple<uint8_t, std::string, uint16_t, std::string>;  // proto, 
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1 || size > 16384) return 0;
-  snf::EngineCfg cfg = fixture::config({snf::NfKind::Lb}, data[0] & 1);
+  // flags bit 2: an allow-all firewall in front, so verdicts pass through two stages.
+  snf::EngineCfg cfg = fixture::config((data[0] & 4) ? std::vector<snf::NfKind>{snf::NfKind::Firewall, snf::NfKind::Lb}
+                                                     : std::vector<snf::NfKind>{snf::NfKind::Lb},
+                                       data[0] & 1);
+  cfg.fw.default_allow = true;
   if (data[0] & 2) cfg.lb.vips[0].backends[1].drained = true;
   fuzz::Driver drv(cfg);
   std::map<Key, std::string> assigned;

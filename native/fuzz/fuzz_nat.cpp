@@ -20,7 +20,11 @@ bool inside(const snf::EngineCfg& c, const snf::Addr& a) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1 || size > 16384) return 0;
-  snf::EngineCfg cfg = fixture::config({snf::NfKind::Nat});
+  // flags bit 2: a firewall (allow-all, so NAT still sees traffic) in front, to cover the
+  // chain order (outbound: firewall then NAT; inbound: NAT then firewall).
+  snf::EngineCfg cfg = fixture::config((data[0] & 4) ? std::vector<snf::NfKind>{snf::NfKind::Firewall, snf::NfKind::Nat}
+                                                     : std::vector<snf::NfKind>{snf::NfKind::Nat});
+  cfg.fw.default_allow = true;
   if (data[0] & 1) cfg.nat.shards = 1;
   if (data[0] & 2) {  // a tiny pool, to reach exhaustion
     cfg.nat.port_lo = 20000;

@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
             .built(true, desc(0x40 | 2, 0x85, 0, 3, 1, 0, 1, 0, {10, 0}))  // error quoting the UDP mapping
             .b);
   write(dir, "fuzz_nat", 2,
-        Conv(2)
+        Conv(2 | 4)
             .raw(false, tcp_frame("2001:db8:a::5", 40000, "2001:db8:c::9", 443, SYN, 1))
             .built(true, desc(1, 2, 10, 0x81, 0, SYNACK, 9, 2))
             .built(false, desc(5, 0, 5, 2, 10, 0, 3))
@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
             .built(false, desc(0, 0x80, 3, 0x81, 7, RST | ACK, 10, 3))
             .b);
   write(dir, "fuzz_lb", 1,
-        Conv(1)
+        Conv(1 | 4)
             .raw(true, udp_frame("2001:db8:c::9", 1000, "2001:db8:b::10", 53))
             .built(false, desc(3, 0x80, 4, 0x81, 7, 0))
             .built(true, desc(3, 2, 7, 3, 1, 0))

@@ -52,11 +52,14 @@ std::string show(const T& v) {
   return o.str();
 }
 
-// Runs every test whose name contains `filter` (all when null). Returns the process exit code.
+// Runs every test whose name contains `filter` (all but known_bug_* when null). Returns the
+// process exit code.
 inline int run_all(const char* filter) {
   int passed = 0, failed = 0;
   for (const Test& t : registry()) {
-    if (filter && !std::strstr(t.name, filter)) continue;
+    // known_bug_*: demonstrations of bugs in code this suite may not fix; run only when named.
+    bool known_bug = std::strncmp(t.name, "known_bug_", 10) == 0;
+    if (filter ? !std::strstr(t.name, filter) : known_bug) continue;
     state().failures = 0;
     state().current = t.name;
     try {
