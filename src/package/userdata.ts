@@ -1,10 +1,8 @@
 // Cloud-init user data for NF and store VDUs, from heat/cloud-init/*.yaml. Build-time values are
-// filled here; deploy-time values stay as tokens the HOT templates replace with str_replace.
+// filled here; deploy-time values (__VNF_NAME__, __STORE_NODES__, __VES_COLLECTOR__) stay as
+// tokens the HOT templates replace with str_replace.
 import type { Flavour, VnfDescriptor } from '../descriptor/types.js';
 import { assetText } from './assets.js';
-
-/** Tokens Heat must fill at deploy time. */
-export const DEPLOY_TOKENS = ['__VNF_NAME__', '__STORE_NODES__', '__VES_COLLECTOR__'] as const;
 
 function fill(text: string, values: Record<string, string>): string {
   return text.replace(/__[A-Z_]+__/g, (tok) => values[tok] ?? tok);
