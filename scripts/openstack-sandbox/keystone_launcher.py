@@ -34,6 +34,8 @@ class _QuietHandler(wss.WSGIRequestHandler):
 if __name__ == "__main__":
     _exit_with_parent()
     host, port = sys.argv[1], int(sys.argv[2])
+    # Keystone parses sys.argv with oslo.config: leave it only the program name.
+    sys.argv[1:] = []
     server = wss.make_server(host, port, initialize_public_application(), handler_class=_QuietHandler)
     sys.stdout.write("keystone listening on %s:%d\n" % (host, port))
     sys.stdout.flush()

@@ -6,7 +6,7 @@
 // in stop() and at process exit, so a failing test never leaves heat-all behind.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, openSync, readFileSync, writeFileSync, appendFileSync, rmSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, writeFileSync, appendFileSync, rmSync, mkdirSync, copyFileSync, renameSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
@@ -146,13 +146,51 @@ async function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Pr
   }
 }
 
+// Schema migrations are the slowest part of a start (Keystone's especially): a freshly migrated
+// database per package version is kept here and copied for each sandbox.
+const DB_CACHE = join(tmpdir(), 'snf-openstack-db-cache');
+
+function pkgVersion(pkg: string): string {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' }).replace(/[^A-Za-z0-9.+~-]/g, '_');
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Puts a migrated database at `target`: from the cache, or by `migrate` (then cached). */
+async function migratedDb(name: string, pkg: string, target: string, migrate: () => Promise<void>): Promise<void> {
+  const cached = join(DB_CACHE, `${name}-${pkgVersion(pkg)}.sqlite`);
+  if (existsSync(cached)) {
+    copyFileSync(cached, target);
+    return;
+  }
+  await migrate();
+  mkdirSync(DB_CACHE, { recursive: true });
+  // copy then rename: a concurrent sandbox never copies a half-written cache file
+  const tmp = `${cached}.${process.pid}.tmp`;
+  copyFileSync(target, tmp);
+  renameSync(tmp, cached);
+}
+
 interface HeatProcOpts {
   dir: string;
   keystone?: { url: string; heatPassword: string; domainAdminPassword: string };
 }
 
+interface PreparedHeat {
+  dir: string;
+  apiPort: number;
+  confFile: string;
+}
+
 /** Writes heat.conf + api-paste.ini, syncs and fixes the DB, starts heat-all; returns API port + pid. */
 async function startHeat(o: HeatProcOpts): Promise<{ apiPort: number; pid: number }> {
+  return launchHeat(await prepareHeat(o));
+}
+
+/** Config and database; needs no running Keystone, so it can run while Keystone is set up. */
+async function prepareHeat(o: HeatProcOpts): Promise<PreparedHeat> {
   const { dir } = o;
   mkdirSync(join(dir, 'lock'), { recursive: true });
   const [apiPort, cfnPort] = [await freePort(), await freePort()];
@@ -182,8 +220,14 @@ async function startHeat(o: HeatProcOpts): Promise<{ apiPort: number; pid: numbe
   });
   const confFile = join(dir, 'heat.conf');
   writeFileSync(confFile, conf);
-  await run('heat-manage', ['--config-file', confFile, 'db_sync']);
-  await run('/usr/bin/python3', [join(SCRIPTS, 'sqlite_autoincrement.py'), join(dir, 'heat.sqlite')]);
+  await migratedDb('heat', 'heat-common', join(dir, 'heat.sqlite'), async () => {
+    await run('heat-manage', ['--config-file', confFile, 'db_sync']);
+    await run('/usr/bin/python3', [join(SCRIPTS, 'sqlite_autoincrement.py'), join(dir, 'heat.sqlite')]);
+  });
+  return { dir, apiPort, confFile };
+}
+
+async function launchHeat({ dir, apiPort, confFile }: PreparedHeat): Promise<{ apiPort: number; pid: number }> {
   const logFile = join(dir, 'heat-all.stdout.log');
   const child = startDetached('/usr/bin/python3', [join(SCRIPTS, 'heat_launcher.py'), '--config-file', confFile], logFile, {
     SNF_HEAT_FAST: '1',
@@ -245,11 +289,21 @@ async function startKeystoneBacked(): Promise<HeatSandbox> {
   const user = userInfo().username;
   const group = execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
   const km = (args: string[]) => run('keystone-manage', ['--config-file', confFile, ...args]);
-  await km(['db_sync']);
-  // WAL: Keystone's threads otherwise fail with "database is locked" on SQLite.
-  await run('sqlite3', [join(dir, 'keystone.sqlite'), 'PRAGMA journal_mode=WAL;']);
-  await km(['fernet_setup', '--keystone-user', user, '--keystone-group', group]);
-  await km(['credential_setup', '--keystone-user', user, '--keystone-group', group]);
+  const heatPassword = 'snf-heat-secret';
+  const domainAdminPassword = 'snf-heat-domain-secret';
+  const heatDir = join(dir, 'heat');
+  mkdirSync(heatDir);
+  // Heat's config and database do not need Keystone running: prepare them meanwhile.
+  const heatPrep = prepareHeat({ dir: heatDir, keystone: { url: base, heatPassword, domainAdminPassword } });
+  heatPrep.catch(() => undefined);
+  await Promise.all([
+    // WAL: Keystone's threads otherwise fail with "database is locked" on SQLite.
+    migratedDb('keystone', 'python3-keystone', join(dir, 'keystone.sqlite'), () => km(['db_sync'])).then(() =>
+      run('sqlite3', [join(dir, 'keystone.sqlite'), 'PRAGMA journal_mode=WAL;']),
+    ),
+    km(['fernet_setup', '--keystone-user', user, '--keystone-group', group]),
+    km(['credential_setup', '--keystone-user', user, '--keystone-group', group]),
+  ]);
   await km([
     'bootstrap',
     '--bootstrap-password', ADMIN_PASSWORD,
@@ -281,8 +335,6 @@ async function startKeystoneBacked(): Promise<HeatSandbox> {
     if (!token) throw new Error(`Heat sandbox: Keystone admin token request failed (${tokRes.status})`);
     const adminProject = tokBody.token.project.id;
 
-    const heatPassword = 'snf-heat-secret';
-    const domainAdminPassword = 'snf-heat-domain-secret';
     type Id = { id: string };
     const roles = (await ks<{ roles: Array<Id & { name: string }> }>(base, token, 'GET', '/v3/roles')).roles;
     const roleId = async (name: string) =>
@@ -298,9 +350,7 @@ async function startKeystoneBacked(): Promise<HeatSandbox> {
     const domAdmin = (await ks<{ user: Id }>(base, token, 'POST', '/v3/users', { user: { name: 'heat_domain_admin', password: domainAdminPassword, domain_id: heatDomain } })).user.id;
     await ks(base, token, 'PUT', `/v3/domains/${heatDomain}/users/${domAdmin}/roles/${adminRole}`);
 
-    const heatDir = join(dir, 'heat');
-    mkdirSync(heatDir);
-    const { apiPort, pid } = await startHeat({ dir: heatDir, keystone: { url: base, heatPassword, domainAdminPassword } });
+    const { apiPort, pid } = await launchHeat(await heatPrep);
     pids.push(pid);
     const heatBase = `http://127.0.0.1:${apiPort}/v1/%(tenant_id)s`;
     const svc = (await ks<{ service: Id }>(base, token, 'POST', '/v3/services', { service: { name: 'heat', type: 'orchestration' } })).service.id;

@@ -15,11 +15,11 @@ describe('Keystone-backed Heat', function () {
   let dir: string;
 
   before(async function () {
-    this.timeout(180_000);
+    this.timeout(300_000); // Keystone + Heat start: ~20 s on a quiet machine, minutes on a loaded CI box
     sb = await heatSandbox({ keystone: true });
     dir = mkdtempSync(join(tmpdir(), 'snf-ks-'));
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
   function passwordCloud() {
     const a = sb.admin!;
