@@ -4,7 +4,8 @@
 // name unique to this run and removes it by name and pid, also when it fails.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { LocalDeployment, type UpOptions } from '../../../src/vim/local/deployment.js';
+import { LocalDeployment, defaultTables, type UpOptions } from '../../../src/vim/local/deployment.js';
+import { writeTables } from '../../../src/store/index.js';
 import { names, NET } from '../../../src/vim/local/topology.js';
 import { readSteeringStatus } from '../../../src/vim/local/state.js';
 import { closeShells } from '../../../src/vim/local/sh.js';
@@ -40,6 +41,7 @@ async function tearDown(s: Scenario | undefined): Promise<void> {
   if (!s) return;
   const pids = [s.d.state.controllerPid, s.d.state.store.redisPid, ...s.d.state.instances.map((i) => i.pid)].filter((p): p is number => !!p);
   s.server.stop();
+  await s.d.close().catch(() => undefined);
   await s.d.down().catch(() => undefined);
   forceCleanup(s.name);
   await sleep(100);
@@ -106,6 +108,30 @@ describe('local deployment: NF processes in network namespaces', function () {
       const closed = JSON.parse(runIn(cl, [process.execPath, '--import', 'tsx', 'src/demo/traffic/udp-probe.ts', '--target', `${NET.server.host}:7009`, '--count', '3']).out.trim().split('\n').pop()!);
       expect(closed.echoed).to.equal(0);
       expect(closed.refused, 'ICMP port unreachable translated back to the client').to.be.greaterThan(0);
+    });
+
+    it('applies control-table changes on every instance without a restart', async () => {
+      const { d } = s!;
+      const redis = await d.store();
+      const cl = names(s!.name).client;
+      const probe = () => JSON.parse(runIn(cl, [process.execPath, '--import', 'tsx', 'src/demo/traffic/udp-probe.ts', '--target', `${NET.server.host}:7001`, '--count', '3']).out.trim().split('\n').pop()!) as { echoed: number };
+      const base = defaultTables(['firewall', 'nat']);
+      const gen = await writeTables(redis, d.state.vnf, {
+        ...base,
+        firewall: { defaultAction: 'deny', rules: [{ id: 'no-udp-7001', action: 'deny', proto: 'udp', dstPorts: [[7001, 7001]] }, ...base.firewall!.rules] },
+      });
+      const applied = async (g: number) => {
+        for (let i = 0; i < 100; i++) {
+          const gens = await Promise.all(d.state.instances.map((x) => d.metric(x.id, 'snf_tables_generation')));
+          if (gens.every((x) => x === g)) return;
+          await sleep(50);
+        }
+        throw new Error(`generation ${g} not applied everywhere`);
+      };
+      await applied(gen);
+      expect(probe().echoed, 'UDP to 7001 denied by the new rule').to.equal(0);
+      await applied(await writeTables(redis, d.state.vnf, base));
+      expect(probe().echoed, 'allowed again').to.equal(3);
     });
 
     it(`${CONNS} connections survive kill -9, the instance's return, scale out 3->5 and scale in 5->2`, async () => {
