@@ -95,7 +95,7 @@ std::vector<std::string> split_list(const std::string& s) {
 
 struct Opts {
   std::string redis = "127.0.0.1:6379";
-  std::vector<std::string> stores{"local", "redis"};
+  std::vector<std::string> stores{"local", "redis", "redis-cache"};
   std::vector<std::string> scenarios{"established", "mix"};
   std::vector<int> batches{1, 8, 32, 64};
   double seconds = 1.5;
@@ -230,6 +230,7 @@ struct Cell {
   double pps = 0;
   double rt_per_pkt = 0, cmd_per_pkt = 0;
   double new_per_pkt = 0;  // flows created (NfStats::new_flows) per packet
+  double hit_ratio = -1;   // coherent cache hits / (hits + misses), redis-cache only
   double p50 = 0, p99 = 0;
   double engine_ns = 0;  // engine thread CPU per packet
   double redis_ns = -1;  // redis-server CPU per packet (redis store only)
@@ -254,6 +255,7 @@ class TapStore final : public StateStore {
   }
   const StoreStats& stats() const override { return s_->stats(); }
   int shards() const override { return s_->shards(); }
+  const CacheStats* cache_stats() const override { return s_->cache_stats(); }
   uint64_t failed = 0;
   std::string first_error;
 
@@ -266,6 +268,8 @@ std::unique_ptr<StateStore> make_store(const Opts& o, const std::string& kind) {
   RedisOptions ro;
   ro.seeds.push_back(o.redis);
   ro.timeout_ms = o.timeout_ms;
+  // "redis-cache": the coherent flow cache (CLIENT TRACKING), as the product runs by default.
+  ro.cache_bytes = kind == "redis-cache" ? size_t{64} << 20 : 0;
   ro.connect_timeout_ms = 1000;
   return std::make_unique<RedisStore>(ro);
 }
@@ -436,7 +440,8 @@ Cell run_cell(const Opts& o, const std::string& store, const std::string& scenar
 
   Clock::time_point last = t0;
   std::vector<double> lat;
-  uint64_t pkts = 0, fwd = 0, rt = 0, cmds = 0, created = 0;
+  uint64_t pkts = 0, fwd = 0, rt = 0, cmds = 0, created = 0, hits = 0, misses = 0;
+  bool has_cache = false;
   uint64_t drops[static_cast<int>(Drop::Count)] = {0};
   double cpu = 0;
   bool sane = true;
@@ -450,6 +455,11 @@ Cell run_cell(const Opts& o, const std::string& store, const std::string& scenar
     rt += w.after.store.round_trips - w.before.store.round_trips;
     cmds += w.after.store.commands - w.before.store.commands;
     for (int k = 0; k < kNfKinds; k++) created += w.after.nf[k].new_flows - w.before.nf[k].new_flows;
+    if (w.after.has_cache) {
+      has_cache = true;
+      hits += w.after.cache.hits - w.before.cache.hits;
+      misses += w.after.cache.misses - w.before.cache.misses;
+    }
     for (int d = 0; d < static_cast<int>(Drop::Count); d++) drops[d] += w.after.drops[d] - w.before.drops[d];
   }
   double rcpu1 = rcpu0 >= 0 ? redis_cpu(o.redis) : -1;
@@ -463,6 +473,7 @@ Cell run_cell(const Opts& o, const std::string& store, const std::string& scenar
   c.rt_per_pkt = static_cast<double>(rt) / np;
   c.cmd_per_pkt = static_cast<double>(cmds) / np;
   c.new_per_pkt = static_cast<double>(created) / np;
+  if (has_cache && hits + misses > 0) c.hit_ratio = static_cast<double>(hits) / static_cast<double>(hits + misses);
   c.p50 = pct(lat, 0.50);
   c.p99 = pct(lat, 0.99);
   c.ok = pkts > 0 && fwd == pkts && sane;
@@ -593,6 +604,25 @@ int main(int argc, char** argv) {
       if (l && r && l->pps > 0) std::printf(" %.3f |\n", r->pps / l->pps);
       else std::printf(" - |\n");
     }
+  if (has(o.stores, "redis-cache")) {
+    std::printf("\nredis with the coherent flow cache (RedisOptions::cache_bytes = 64 MiB, the product default):\n");
+    std::printf("| scenario | batch | pkt/s | rt/pkt | cmd/pkt | cache hit ratio | p50/p99 us | engine CPU ns/pkt "
+                "| redis-server CPU ns/pkt | cached/local | cached/uncached |\n");
+    std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (const auto& sc : o.scenarios)
+      for (int b : o.batches) {
+        const Cell* c = find("redis-cache", sc, b);
+        if (!c) continue;
+        const Cell* l = find("local", sc, b);
+        const Cell* r = find("redis", sc, b);
+        std::printf("| %s | %d | %s%s | %.3f | %.3f | %s | %.1f / %.1f | %.0f | %s |", sc.c_str(), b, fmt_rate(c->pps).c_str(),
+                    c->ok ? "" : " (!)", c->rt_per_pkt, c->cmd_per_pkt,
+                    c->hit_ratio >= 0 ? (std::to_string(static_cast<int>(100 * c->hit_ratio + 0.5)) + "%").c_str() : "-",
+                    c->p50, c->p99, c->engine_ns, c->redis_ns >= 0 ? std::to_string(static_cast<long>(c->redis_ns)).c_str() : "-");
+        std::printf(" %s | %s |\n", l && l->pps > 0 ? std::to_string(c->pps / l->pps).substr(0, 5).c_str() : "-",
+                    r && r->pps > 0 ? std::to_string(c->pps / r->pps).substr(0, 5).c_str() : "-");
+      }
+  }
   for (const Cell& c : cells)
     if (!c.note.empty()) std::printf("note: %s %s batch %d: %s\n", c.store.c_str(), c.scenario.c_str(), c.batch, c.note.c_str());
 

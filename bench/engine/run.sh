@@ -9,11 +9,20 @@
 #      and the comparison with redis-benchmark.
 # The redis-server is stopped by its pid on exit. Extra arguments go to the bench
 # (e.g. --seconds 1 --chain firewall,nat).
-# Environment: REDIS_CPU (default 0), BENCH_CPU (default 1), SKIP_BUILD=1.
+# Environment: REDIS_CPU (default 0), BENCH_CPU (default 1), PIN=0 to let the scheduler place
+# both (on a host crowded by other work, a pinned redis-server waits behind it; see RESULTS.md),
+# SKIP_BUILD=1.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 REDIS_CPU="${REDIS_CPU:-0}"
 BENCH_CPU="${BENCH_CPU:-1}"
+PIN="${PIN:-1}"
+pin_redis=(taskset -c "$REDIS_CPU")
+pin_bench=(taskset -c "$BENCH_CPU")
+if [ "$PIN" = 0 ]; then
+  pin_redis=()
+  pin_bench=()
+fi
 
 [ "${SKIP_BUILD:-0}" = 1 ] || "$here/build.sh" >&2
 
@@ -29,7 +38,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-taskset -c "$REDIS_CPU" redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
+"${pin_redis[@]}" redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
   --protected-mode yes --dir "$workdir" --logfile "$workdir/redis.log" --daemonize no &
 redis_pid=$!
 for _ in $(seq 1 100); do
@@ -42,13 +51,17 @@ redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null
 rcpu() { redis-cli -h 127.0.0.1 -p "$port" info cpu | tr -d '\r' | awk -F: '/^used_cpu_(user|sys):/ {s += $2} END {printf "%.6f", s}'; }
 # ns of redis-server CPU per request between two rcpu readings
 per() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN {printf "%.0f", 1e9 * (b - a) / n}'; }
-rb() { taskset -c "$BENCH_CPU" redis-benchmark -h 127.0.0.1 -p "$port" "$@"; }
+rb() { "${pin_bench[@]}" redis-benchmark -h 127.0.0.1 -p "$port" "$@"; }
 # "GET: 780000.00 requests per second, p50=..." -> 780000.00
 rate() { tr '\r' '\n' | grep 'requests per second' | tail -1 | sed -E 's/.*: ([0-9.]+) requests per second.*/\1/'; }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"
 echo "== $(redis-server --version)"
-echo "== redis-server pid $redis_pid on 127.0.0.1:$port pinned to cpu $REDIS_CPU; clients pinned to cpu $BENCH_CPU"
+if [ "$PIN" = 0 ]; then
+  echo "== redis-server pid $redis_pid on 127.0.0.1:$port; nothing pinned (PIN=0)"
+else
+  echo "== redis-server pid $redis_pid on 127.0.0.1:$port pinned to cpu $REDIS_CPU; clients pinned to cpu $BENCH_CPU"
+fi
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # GET over 100k existing keys with 32-byte values (a NAT mapping value is ~32 bytes).
@@ -96,7 +109,7 @@ redis-cli -h 127.0.0.1 -p "$port" flushall >/dev/null
 echo
 
 set +e
-taskset -c "$BENCH_CPU" "$here/bench" --redis "127.0.0.1:$port" \
+"${pin_bench[@]}" "$here/bench" --redis "127.0.0.1:$port" \
   --ref-get "$get50" --ref-evalsha "$eval50" --ref-update "$upd50" \
   --ref-get-c1 "$get1" --ref-evalsha-c1 "$eval1" --ref-update-c1 "$upd1" --scale 2,4,8 \
   --timeout-ms 1000 "$@"
