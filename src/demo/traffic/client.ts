@@ -2,7 +2,7 @@
 //   client.ts --target 203.0.113.10:7000 --connections 200 --interval 100 [--duration 30]
 // Each connection sends a 64-byte request, waits for its echo, sleeps `interval` ms, repeats.
 // Prints {"event":"connected",...} once all are open, then a progress line per second, and a
-// summary when it gets "stop" on stdin, SIGTERM, or the duration ends: per connection the
+// summary when it gets "stop" on stdin ("mark" forgets the stalls so far), SIGTERM, or the duration ends: per connection the
 // responses, whether it was reset or closed, and its longest stall (longest wait for a response).
 import { connect, type Socket } from 'node:net';
 
@@ -14,6 +14,8 @@ export interface ConnReport {
   error?: string;
   /** longest time a request waited for its complete response, ms (an unanswered one counts) */
   maxStallMs: number;
+  /** when the longest stall began, ms since the epoch (0: none) */
+  maxStallAt: number;
 }
 
 export interface ClientSummary {
@@ -41,12 +43,13 @@ class Conn {
   readonly r: ConnReport;
   private sock: Socket | undefined;
   private sentAt = 0;
+  private sentWall = 0;
   private pending = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
 
   constructor(id: number, private readonly host: string, private readonly port: number, private readonly intervalMs: number) {
-    this.r = { id, localPort: 0, responses: 0, reset: false, maxStallMs: 0 };
+    this.r = { id, localPort: 0, responses: 0, reset: false, maxStallMs: 0, maxStallAt: 0 };
   }
 
   open(): Promise<void> {
@@ -76,6 +79,7 @@ class Conn {
     const b = Buffer.alloc(REQ, 0x61);
     b.writeUInt32BE(this.r.responses, 0);
     this.sentAt = performance.now();
+    this.sentWall = Date.now();
     this.pending = REQ;
     this.sock.write(b);
   }
@@ -84,7 +88,10 @@ class Conn {
     this.pending -= n;
     if (this.pending > 0) return;
     const stall = performance.now() - this.sentAt;
-    if (stall > this.r.maxStallMs) this.r.maxStallMs = stall;
+    if (stall > this.r.maxStallMs) {
+      this.r.maxStallMs = stall;
+      this.r.maxStallAt = this.sentWall;
+    }
     this.r.responses++;
     this.timer = setTimeout(() => this.send(), this.intervalMs);
   }
@@ -93,10 +100,19 @@ class Conn {
   finish(): ConnReport {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.pending > 0) this.r.maxStallMs = Math.max(this.r.maxStallMs, performance.now() - this.sentAt);
+    if (this.pending > 0 && performance.now() - this.sentAt > this.r.maxStallMs) {
+      this.r.maxStallMs = performance.now() - this.sentAt;
+      this.r.maxStallAt = this.sentWall;
+    }
     this.r.maxStallMs = Math.round(this.r.maxStallMs);
     this.sock?.destroy();
     return this.r;
+  }
+
+  /** Forgets the stalls so far (the caller measures from a step on, not from the warm-up). */
+  resetStalls(): void {
+    this.r.maxStallMs = 0;
+    this.r.maxStallAt = 0;
   }
 
   connected(): boolean {
@@ -137,7 +153,12 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(s) + '\n', () => process.exit(0));
   };
   process.stdin.on('data', (d) => {
-    if (d.toString().includes('stop')) finish();
+    const text = d.toString();
+    if (text.includes('mark')) {
+      for (const c of conns) c.resetStalls();
+      console.log(JSON.stringify({ event: 'marked', at: Date.now() }));
+    }
+    if (text.includes('stop')) finish();
   });
   // stdin at EOF from the start (/dev/null) must not end a timed run
   if (duration <= 0) process.stdin.on('end', finish);

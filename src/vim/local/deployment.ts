@@ -41,6 +41,12 @@ export interface UpOptions {
   /** Run root (default /run/snf or $SNF_RUN_DIR). */
   runRoot?: string;
   tables?: NfTables;
+  /**
+   * The data plane's per-batch store deadline (default 250 ms): past it a batch's store-dependent
+   * packets are dropped. Production uses 100 ms on dedicated cores; a shared 2-core box running
+   * client, server, Redis and every instance needs more slack.
+   */
+  storeTimeoutMs?: number;
   /** Start the echo server (src/demo/traffic/server.ts) in the server namespace (the CLI does). */
   echoServer?: boolean;
 }
@@ -109,6 +115,7 @@ export class LocalDeployment {
       dataStore: o.dataStore ?? 'redis',
       store: { seed: o.store ?? '' },
       heartbeat: { periodMs: o.heartbeat?.periodMs ?? 50, ttlMs: o.heartbeat?.ttlMs ?? 150 },
+      storeTimeoutMs: o.storeTimeoutMs ?? 250,
       namespaces: [],
       instances: [],
       createdAt: Date.now(),
@@ -205,7 +212,7 @@ export class LocalDeployment {
     const lout = leg(s.chain, rec.slot, 'out');
     // The instance's inside port is whichever leg faces the NF's inside.
     const [inside, outside] = lin.instIf === 'inside' ? [lin, lout] : [lout, lin];
-    const store: StoreConfig = s.dataStore === 'local' ? { kind: 'local' } : { kind: 'redis', nodes: [s.store.seed], timeoutMs: 100 };
+    const store: StoreConfig = s.dataStore === 'local' ? { kind: 'local' } : { kind: 'redis', nodes: [s.store.seed], timeoutMs: s.storeTimeoutMs ?? 250 };
     return {
       vnf: s.vnf,
       instanceId: rec.id,

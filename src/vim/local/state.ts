@@ -34,6 +34,8 @@ export interface DeploymentState {
   dataStore: 'redis' | 'local';
   store: { seed: string; redisPid?: number };
   heartbeat: { periodMs: number; ttlMs: number };
+  /** the data plane's per-batch store deadline */
+  storeTimeoutMs?: number;
   controllerPid?: number;
   echoServerPid?: number;
   namespaces: string[];
