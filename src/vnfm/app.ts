@@ -1,0 +1,115 @@
+// Assembles the VNFM from its parts: state in Redis, notifier, LCM over the configured VIMs,
+// Tacker hooks on the StatelessNF store, the HTTP server. On start it recovers operations a
+// previous process left running (they become FAILED_TEMP).
+import { closeStore, connectStore, purgeVnf, type StoreClient } from '../store/index.js';
+import type { Vim } from '../vim/types.js';
+import type { AuthConfig } from './auth.js';
+import { HttpGrantClient, type GrantClient } from './grant.js';
+import { TackerHooks, type TackerHookOptions } from './hooks.js';
+import { Lcm } from './lcm.js';
+import { Notifier, type NotifierOptions } from './notify.js';
+import { VnfmRepo } from './repo.js';
+import { productSchemas } from './schema.js';
+import { VnfmServer } from './server.js';
+import type { VnfdInfo } from './types.js';
+
+export interface VnfmOptions {
+  /** Redis seeds of the VNFM's own state (may be the StatelessNF store) */
+  redis: string | StoreClient;
+  /** the StatelessNF state store for hooks and purge (default: the same Redis) */
+  store?: string | StoreClient;
+  stateName?: string;
+  host?: string;
+  port?: number;
+  publicUrl?: string;
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  auth?: AuthConfig;
+  catalog: VnfdInfo[];
+  vims: Record<string, Vim>;
+  defaultVim?: string;
+  grant?: GrantClient | { url: string; authorization?: string };
+  notifications?: Omit<NotifierOptions, 'schema'>;
+  hooks?: Omit<TackerHookOptions, 'store' | 'purge'>;
+  purgeOnTerminate?: boolean;
+  opTimeoutMs?: number;
+  responseValidation?: 'off' | 'log' | 'enforce';
+  testCallbacks?: boolean;
+  log?: (msg: string) => void;
+}
+
+export interface Vnfm {
+  url: string;
+  lcm: Lcm;
+  notifier: Notifier;
+  repo: VnfmRepo;
+  server: VnfmServer;
+  /** operations found running at start and turned FAILED_TEMP */
+  recovered: string[];
+  close(): Promise<void>;
+}
+
+export async function startVnfm(o: VnfmOptions): Promise<Vnfm> {
+  const log = o.log ?? ((m: string) => console.error(m));
+  const owned: StoreClient[] = [];
+  const connect = async (x: string | StoreClient, name: string): Promise<StoreClient> => {
+    if (typeof x !== 'string') return x;
+    const c = await connectStore(x, { connectionName: name });
+    c.on('error', () => {});
+    owned.push(c);
+    return c;
+  };
+  const redis = await connect(o.redis, 'snf-vnfm');
+  const store = o.store === undefined ? redis : await connect(o.store, 'snf-vnfm-store');
+  const schemas = productSchemas();
+  const repo = new VnfmRepo(redis, o.stateName);
+  let server: VnfmServer | undefined;
+  const base = () => server?.url ?? '';
+  const notifier = new Notifier(repo, base, { ...o.notifications, schema: schemas.lcn, log });
+  const purge = async (vnf: string) => {
+    await purgeVnf(store, vnf);
+  };
+  const grant = o.grant && 'grant' in o.grant ? o.grant : o.grant ? new HttpGrantClient({ ...o.grant, schema: schemas.grant }) : undefined;
+  const lcm = new Lcm({
+    repo,
+    notifier,
+    catalog: new Map(o.catalog.map((v) => [v.vnfdId, v])),
+    vims: o.vims,
+    defaultVim: o.defaultVim ?? Object.keys(o.vims)[0] ?? '',
+    grant,
+    purge,
+    purgeOnTerminate: o.purgeOnTerminate,
+    opTimeoutMs: o.opTimeoutMs,
+    apiBase: () => `${base()}/vnflcm/v2`,
+    log,
+  });
+  server = new VnfmServer({
+    lcm,
+    notifier,
+    hooks: new TackerHooks({ ...o.hooks, store, purge }),
+    auth: o.auth,
+    tls: o.tls,
+    host: o.host,
+    port: o.port,
+    publicUrl: o.publicUrl,
+    responseValidation: o.responseValidation,
+    testCallbacks: o.testCallbacks,
+    log,
+  });
+  const url = await server.listen();
+  const recovered = await lcm.recover();
+  const srv = server;
+  return {
+    url,
+    lcm,
+    notifier,
+    repo,
+    server: srv,
+    recovered,
+    async close() {
+      lcm.close();
+      notifier.close();
+      await srv.close();
+      for (const c of owned) await closeStore(c);
+    },
+  };
+}

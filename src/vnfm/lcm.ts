@@ -1,0 +1,606 @@
+// The LCM state machine and the lifecycle translation onto a Vim. An operation is taken (one at
+// a time per VNF instance: SET NX in the store), answered with 202 while STARTING, then granted
+// (when an NFVO is configured), PROCESSING, and COMPLETED or FAILED_TEMP. FAILED_TEMP keeps the
+// VNF taken until retry, rollback or fail. Every state change is written to Redis before it is
+// notified, so a restart resumes from what subscribers were told.
+import { randomUUID } from 'node:crypto';
+import type { Vim, VimInstance, VimProgress } from '../vim/types.js';
+import { ApiError, conflict, notFound, unprocessable } from './problem.js';
+import { GrantRejected, type GrantClient } from './grant.js';
+import type { Notifier } from './notify.js';
+import type { VnfmRepo } from './repo.js';
+import {
+  TERMINAL_STATES,
+  type AffectedVnfc,
+  type FlavourInfo,
+  type Json,
+  type LcmOperation,
+  type OpRecord,
+  type OpState,
+  type VimConnectionInfo,
+  type VnfdInfo,
+  type VnfInstance,
+  type VnfRecord,
+} from './types.js';
+
+export interface LcmOptions {
+  repo: VnfmRepo;
+  notifier: Notifier;
+  catalog: Map<string, VnfdInfo>;
+  /** VIMs by name; a VNF uses the one its vimConnectionInfo names (vimId or vimType), else `defaultVim` */
+  vims: Record<string, Vim>;
+  defaultVim: string;
+  grant?: GrantClient;
+  /** removes the VNF's state from the StatelessNF store (terminate with purge) */
+  purge?: (storeVnf: string) => Promise<void>;
+  purgeOnTerminate?: boolean;
+  /** bound on one VIM operation */
+  opTimeoutMs?: number;
+  /** API base for links, e.g. http://127.0.0.1:8080/vnflcm/v2 */
+  apiBase: () => string;
+  log?: (msg: string) => void;
+}
+
+type Undo = 'refuse' | 'ok';
+
+const VIM_TYPES: Record<string, string> = {
+  'ETSINFV.OPENSTACK_KEYSTONE.V_3': 'openstack',
+  'ETSINFV.OPENSTACK_KEYSTONE.V_2': 'openstack',
+  openstack: 'openstack',
+  OPENSTACK: 'openstack',
+  local: 'local',
+  'SNF.LOCAL': 'local',
+};
+
+/** SOL003 v3 keys vimConnectionInfo by id; ONAP SO (v1) sends an array. */
+export function normalizeVimConnections(v: unknown): Record<string, VimConnectionInfo> | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (Array.isArray(v)) {
+    const out: Record<string, VimConnectionInfo> = {};
+    v.forEach((c: Json, i) => {
+      const { id, ...rest } = c;
+      out[typeof id === 'string' ? id : `vim${i}`] = rest as unknown as VimConnectionInfo;
+    });
+    return out;
+  }
+  return v as Record<string, VimConnectionInfo>;
+}
+
+function sanitize(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 48);
+}
+
+export class Lcm {
+  private readonly running = new Set<Promise<void>>();
+  private readonly aborts = new Set<AbortController>();
+  private closed = false;
+  private readonly log: (m: string) => void;
+
+  constructor(readonly o: LcmOptions) {
+    this.log = o.log ?? (() => {});
+  }
+
+  // ---- VNF instance resources ----------------------------------------------------------------
+
+  async createVnf(req: { vnfdId: string; vnfInstanceName?: string; vnfInstanceDescription?: string; metadata?: Json }): Promise<VnfRecord> {
+    const vnfd = this.o.catalog.get(req.vnfdId);
+    if (!vnfd) throw unprocessable(`vnfdId "${req.vnfdId}" is not an onboarded VNFD (known: ${[...this.o.catalog.keys()].join(', ') || 'none'})`);
+    const id = randomUUID();
+    const vnf: VnfInstance = {
+      id,
+      ...(req.vnfInstanceName !== undefined ? { vnfInstanceName: req.vnfInstanceName } : {}),
+      ...(req.vnfInstanceDescription !== undefined ? { vnfInstanceDescription: req.vnfInstanceDescription } : {}),
+      vnfdId: vnfd.vnfdId,
+      vnfProvider: vnfd.vnfProvider,
+      vnfProductName: vnfd.vnfProductName,
+      vnfSoftwareVersion: vnfd.vnfSoftwareVersion,
+      vnfdVersion: vnfd.vnfdVersion,
+      vnfPkgId: vnfd.vnfPkgId ?? vnfd.vnfdId,
+      instantiationState: 'NOT_INSTANTIATED',
+      ...(req.metadata ? { metadata: req.metadata } : {}),
+    };
+    const storeVnf = sanitize(req.vnfInstanceName && /^[A-Za-z0-9]/.test(req.vnfInstanceName) ? req.vnfInstanceName : `vnf-${id.slice(0, 8)}`);
+    const rec: VnfRecord = { vnf, internal: { storeVnf } };
+    await this.o.repo.putVnf(rec, true);
+    void this.o.notifier.publish({ notificationType: 'VnfIdentifierCreationNotification', vnfInstanceId: id, vnfdId: vnf.vnfdId, vnfInstanceName: vnf.vnfInstanceName });
+    return rec;
+  }
+
+  async getVnf(id: string): Promise<VnfRecord> {
+    const r = await this.o.repo.getVnf(id);
+    if (!r) throw notFound(`no VNF instance ${id}`);
+    return r;
+  }
+
+  async deleteVnf(id: string): Promise<void> {
+    const r = await this.getVnf(id);
+    if (r.vnf.instantiationState !== 'NOT_INSTANTIATED') throw conflict(`VNF instance ${id} is ${r.vnf.instantiationState}: terminate it first`);
+    const holder = await this.o.repo.holder(id);
+    if (holder) throw conflict(`VNF instance ${id} is held by operation ${holder}`);
+    await this.o.repo.deleteVnf(id);
+    void this.o.notifier.publish({ notificationType: 'VnfIdentifierDeletionNotification', vnfInstanceId: id, vnfdId: r.vnf.vnfdId, vnfInstanceName: r.vnf.vnfInstanceName });
+  }
+
+  /** PATCH: JSON merge patch of the modifiable attributes, as a MODIFY_INFO operation. */
+  async modify(id: string, patch: Json): Promise<{ rec: VnfRecord; op: OpRecord }> {
+    const rec = await this.getVnf(id);
+    const op = await this.begin(rec, 'MODIFY_INFO', patch, {}, false);
+    const vnf = rec.vnf as unknown as Json;
+    for (const k of ['vnfInstanceName', 'vnfInstanceDescription', 'vnfPkgId']) if (k in patch) vnf[k] = patch[k];
+    for (const k of ['vnfConfigurableProperties', 'metadata', 'extensions']) if (k in patch) vnf[k] = mergePatch(vnf[k], patch[k]);
+    if ('vimConnectionInfo' in patch) rec.vnf.vimConnectionInfo = mergePatch(rec.vnf.vimConnectionInfo, normalizeVimConnections(patch.vimConnectionInfo)) as Record<string, VimConnectionInfo>;
+    await this.o.repo.putVnf(rec);
+    op.op.changedInfo = Object.fromEntries(
+      ['vnfInstanceName', 'vnfInstanceDescription', 'vnfConfigurableProperties', 'metadata', 'extensions', 'vimConnectionInfo', 'vnfPkgId'].filter((k) => k in patch).map((k) => [k, patch[k]]),
+    );
+    this.track(async () => {
+      await this.transition(op, 'PROCESSING');
+      await this.transition(op, 'COMPLETED');
+    });
+    return { rec, op };
+  }
+
+  // ---- LCM operations ------------------------------------------------------------------------
+
+  async instantiate(id: string, req: Json, auto = false): Promise<OpRecord> {
+    const rec = await this.getVnf(id);
+    if (rec.vnf.instantiationState !== 'NOT_INSTANTIATED') throw conflict(`VNF instance ${id} is already INSTANTIATED`);
+    const flavourId = String(req.flavourId);
+    const flavour = this.flavour(rec, flavourId);
+    const levelId = typeof req.instantiationLevelId === 'string' ? req.instantiationLevelId : flavour.defaultInstantiationLevelId;
+    const level = flavour.instantiationLevels[levelId];
+    if (!level) throw unprocessable(`flavour "${flavourId}" has no instantiation level "${levelId}" (known: ${Object.keys(flavour.instantiationLevels).join(', ')})`);
+    const conns = normalizeVimConnections(req.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo;
+    this.chooseVim(conns); // a VNF that names no known VIM is refused now, not after 202
+    const target = Object.fromEntries(Object.entries(flavour.aspects).map(([a, info]) => [a, sizeAt(info, level[a] ?? 0)]));
+    return this.begin(rec, 'INSTANTIATE', req, { target }, auto);
+  }
+
+  async scale(id: string, req: Json, auto = false): Promise<OpRecord> {
+    const rec = await this.instantiated(id);
+    const flavour = this.flavour(rec, rec.vnf.instantiatedVnfInfo!.flavourId);
+    const aspectId = String(req.aspectId);
+    const aspect = flavour.aspects[aspectId];
+    if (!aspect) throw unprocessable(`unknown aspect "${aspectId}" (known: ${Object.keys(flavour.aspects).join(', ')})`);
+    const steps = req.numberOfSteps === undefined ? 1 : Number(req.numberOfSteps);
+    if (!Number.isInteger(steps) || steps < 1) throw unprocessable('numberOfSteps must be a positive integer');
+    const level = levelOf(rec, aspectId) + (req.type === 'SCALE_IN' ? -steps : steps);
+    if (level < 0 || level > aspect.maxScaleLevel) throw unprocessable(`aspect "${aspectId}" to scale level ${level} is outside [0, ${aspect.maxScaleLevel}]`);
+    const before = { ...(rec.internal.aspectSizes ?? {}) };
+    return this.begin(rec, 'SCALE', req, { before, target: { [aspectId]: sizeAt(aspect, level) } }, auto);
+  }
+
+  async scaleToLevel(id: string, req: Json, auto = false): Promise<OpRecord> {
+    const rec = await this.instantiated(id);
+    const flavour = this.flavour(rec, rec.vnf.instantiatedVnfInfo!.flavourId);
+    let levels: Record<string, number>;
+    if (typeof req.instantiationLevelId === 'string') {
+      const l = flavour.instantiationLevels[req.instantiationLevelId];
+      if (!l) throw unprocessable(`no instantiation level "${req.instantiationLevelId}"`);
+      levels = l;
+    } else if (Array.isArray(req.scaleInfo)) {
+      levels = Object.fromEntries((req.scaleInfo as Array<{ aspectId: string; scaleLevel: number }>).map((s) => [s.aspectId, s.scaleLevel]));
+    } else {
+      throw unprocessable('give instantiationLevelId or scaleInfo');
+    }
+    const target: Record<string, number> = {};
+    for (const [a, l] of Object.entries(levels)) {
+      const info = flavour.aspects[a];
+      if (!info) throw unprocessable(`unknown aspect "${a}"`);
+      if (!Number.isInteger(l) || l < 0 || l > info.maxScaleLevel) throw unprocessable(`aspect "${a}" scale level ${l} is outside [0, ${info.maxScaleLevel}]`);
+      target[a] = sizeAt(info, l);
+    }
+    return this.begin(rec, 'SCALE_TO_LEVEL', req, { before: { ...(rec.internal.aspectSizes ?? {}) }, target }, auto);
+  }
+
+  async heal(id: string, req: Json, auto = false): Promise<OpRecord> {
+    const rec = await this.instantiated(id);
+    const params = (req.additionalParams ?? {}) as Json;
+    const raw = req.vnfcInstanceId ?? params.vnfcInstanceId ?? params.vnfcInstanceIds;
+    const wanted = raw === undefined ? [] : Array.isArray(raw) ? raw.map(String) : [String(raw)];
+    const vnfcs = rec.vnf.instantiatedVnfInfo?.vnfcResourceInfo ?? [];
+    for (const w of wanted) if (!vnfcs.some((v) => v.id === w)) throw unprocessable(`no VNFC "${w}" in VNF instance ${id}`);
+    return this.begin(rec, 'HEAL', req, { heal: wanted }, auto);
+  }
+
+  async terminate(id: string, req: Json): Promise<OpRecord> {
+    const rec = await this.instantiated(id);
+    return this.begin(rec, 'TERMINATE', req, { before: { ...(rec.internal.aspectSizes ?? {}) } }, false);
+  }
+
+  async retry(opId: string): Promise<OpRecord> {
+    const op = await this.failedTemp(opId, 'retry');
+    if (op.op.operation === 'MODIFY_INFO') throw conflict('MODIFY_INFO is not retried');
+    this.track(async () => {
+      await this.transition(op, 'PROCESSING');
+      await this.execute(op);
+    });
+    return op;
+  }
+
+  async rollback(opId: string): Promise<OpRecord> {
+    const op = await this.failedTemp(opId, 'rollback');
+    if (undoPolicy(op.op.operation) === 'refuse') throw conflict(`rollback of ${op.op.operation} is not supported: retry it or mark it failed`);
+    this.track(async () => {
+      await this.transition(op, 'ROLLING_BACK');
+      try {
+        await this.undo(op);
+        await this.transition(op, 'ROLLED_BACK');
+      } catch (err) {
+        await this.transition(op, 'FAILED_TEMP', err);
+      }
+    });
+    return op;
+  }
+
+  async fail(opId: string): Promise<OpRecord> {
+    const op = await this.failedTemp(opId, 'fail');
+    await this.transition(op, 'FAILED');
+    return op;
+  }
+
+  async getOp(id: string): Promise<OpRecord> {
+    const r = await this.o.repo.getOp(id);
+    if (!r) throw notFound(`no VNF LCM operation occurrence ${id}`);
+    return r;
+  }
+
+  /**
+   * After a restart: an operation that was STARTING, PROCESSING or ROLLING_BACK has no one
+   * running it any more, so it becomes FAILED_TEMP (it keeps the VNF; retry, rollback or fail
+   * decide). A lock left by an operation that has ended is released.
+   */
+  async recover(): Promise<string[]> {
+    const touched: string[] = [];
+    for (const op of await this.o.repo.listOps()) {
+      if (['STARTING', 'PROCESSING', 'ROLLING_BACK'].includes(op.op.operationState)) {
+        await this.transition(op, 'FAILED_TEMP', new Error(`the VNFM restarted while the operation was ${op.op.operationState}`));
+        touched.push(op.op.id);
+      }
+    }
+    for (const rec of await this.o.repo.listVnfs()) {
+      const holder = await this.o.repo.holder(rec.vnf.id);
+      if (!holder) continue;
+      const op = await this.o.repo.getOp(holder);
+      if (!op || TERMINAL_STATES.includes(op.op.operationState)) await this.o.repo.unlock(rec.vnf.id, holder);
+    }
+    return touched;
+  }
+
+  /** Resolves when no operation is running in this process. */
+  async idle(): Promise<void> {
+    while (this.running.size) await Promise.allSettled([...this.running]);
+  }
+
+  /** Stops writing: operations still running in this process are abandoned (recover() handles them). */
+  close(): void {
+    this.closed = true;
+    for (const a of this.aborts) a.abort(new Error('VNFM shutting down'));
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private flavour(rec: VnfRecord, flavourId: string): FlavourInfo {
+    const vnfd = this.o.catalog.get(rec.vnf.vnfdId);
+    const f = vnfd?.flavours[flavourId];
+    if (!vnfd || !f) throw unprocessable(`VNFD "${rec.vnf.vnfdId}" has no flavour "${flavourId}"`);
+    return f;
+  }
+
+  private async instantiated(id: string): Promise<VnfRecord> {
+    const rec = await this.getVnf(id);
+    if (rec.vnf.instantiationState !== 'INSTANTIATED' || !rec.vnf.instantiatedVnfInfo) throw conflict(`VNF instance ${id} is NOT_INSTANTIATED`);
+    return rec;
+  }
+
+  private async failedTemp(opId: string, what: string): Promise<OpRecord> {
+    const op = await this.getOp(opId);
+    if (op.op.operationState !== 'FAILED_TEMP') throw conflict(`${what}: operation ${opId} is ${op.op.operationState}, not FAILED_TEMP`);
+    return op;
+  }
+
+  chooseVim(conns: Record<string, VimConnectionInfo> | undefined): string {
+    for (const [id, c] of Object.entries(conns ?? {})) {
+      if (c.vimId && this.o.vims[c.vimId]) return c.vimId;
+      if (this.o.vims[id]) return id;
+      const kind = VIM_TYPES[c.vimType] ?? VIM_TYPES[c.vimType?.toUpperCase?.() ?? ''];
+      const byKind = Object.entries(this.o.vims).find(([, v]) => v.kind === kind);
+      if (byKind) return byKind[0];
+      throw unprocessable(`vimConnectionInfo "${id}" (vimType ${c.vimType}) names no VIM this VNFM drives (configured: ${Object.keys(this.o.vims).join(', ')})`);
+    }
+    if (!this.o.vims[this.o.defaultVim]) throw unprocessable('no VIM configured');
+    return this.o.defaultVim;
+  }
+
+  private vimOf(rec: VnfRecord): Vim {
+    const name = rec.internal.vim ?? this.chooseVim(rec.vnf.vimConnectionInfo);
+    const vim = this.o.vims[name];
+    if (!vim) throw new Error(`VIM "${name}" of VNF instance ${rec.vnf.id} is not configured`);
+    return vim;
+  }
+
+  private async begin(rec: VnfRecord, operation: LcmOperation, params: Json, internal: OpRecord['internal'], auto: boolean): Promise<OpRecord> {
+    const id = randomUUID();
+    const holder = await this.o.repo.lock(rec.vnf.id, id);
+    if (holder) throw new ApiError(409, `VNF instance ${rec.vnf.id} is busy with operation ${holder}`);
+    const now = new Date().toISOString();
+    const op: OpRecord = {
+      op: { id, operationState: 'STARTING', stateEnteredTime: now, startTime: now, vnfInstanceId: rec.vnf.id, operation, isAutomaticInvocation: auto, operationParams: params, isCancelPending: false },
+      internal,
+    };
+    try {
+      await this.o.repo.putOp(op, true);
+    } catch (err) {
+      await this.o.repo.unlock(rec.vnf.id, id);
+      throw err;
+    }
+    void this.notify(op, rec);
+    if (operation !== 'MODIFY_INFO') this.track(() => this.start(op));
+    return op;
+  }
+
+  private track(fn: () => Promise<void>): void {
+    const p = fn().catch((err: unknown) => this.log(`lcm: ${(err as Error).message}`));
+    this.running.add(p);
+    void p.finally(() => this.running.delete(p));
+  }
+
+  private async start(op: OpRecord): Promise<void> {
+    if (this.o.grant && ['INSTANTIATE', 'SCALE', 'SCALE_TO_LEVEL', 'HEAL'].includes(op.op.operation)) {
+      const rec = await this.getVnf(op.op.vnfInstanceId);
+      try {
+        op.op.grantId = await this.o.grant.grant({
+          vnfInstanceId: rec.vnf.id,
+          vnfLcmOpOccId: op.op.id,
+          vnfdId: rec.vnf.vnfdId,
+          flavourId: typeof op.op.operationParams?.flavourId === 'string' ? op.op.operationParams.flavourId : rec.vnf.instantiatedVnfInfo?.flavourId,
+          operation: op.op.operation,
+          isAutomaticInvocation: op.op.isAutomaticInvocation,
+          links: { vnfInstance: `${this.o.apiBase()}/vnf_instances/${rec.vnf.id}`, vnfLcmOpOcc: `${this.o.apiBase()}/vnf_lcm_op_occs/${op.op.id}` },
+        });
+      } catch (err) {
+        // SOL003: a rejected grant ends the operation in ROLLED_BACK; nothing was changed.
+        await this.transition(op, err instanceof GrantRejected ? 'ROLLED_BACK' : 'FAILED_TEMP', err);
+        return;
+      }
+    }
+    await this.transition(op, 'PROCESSING');
+    await this.execute(op);
+  }
+
+  private async execute(op: OpRecord): Promise<void> {
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    try {
+      await this.translate(op, abort.signal);
+      if (!this.closed) await this.transition(op, 'COMPLETED');
+    } catch (err) {
+      if (!this.closed) await this.transition(op, 'FAILED_TEMP', err);
+    } finally {
+      this.aborts.delete(abort);
+    }
+  }
+
+  /** The lifecycle translation: one SOL003 operation as VIM calls. */
+  private async translate(op: OpRecord, signal: AbortSignal): Promise<void> {
+    const rec = await this.getVnf(op.op.vnfInstanceId);
+    const p = op.op.operationParams ?? {};
+    const opts = {
+      timeoutMs: this.o.opTimeoutMs,
+      signal,
+      onProgress: (pr: VimProgress) => {
+        // Remember the deployment as soon as the VIM names it: a rollback needs it even if the create fails.
+        if (pr.deploymentId && !op.internal.deploymentId && op.op.operation === 'INSTANTIATE') {
+          op.internal.deploymentId = pr.deploymentId;
+          void this.o.repo.putOp(op).catch(() => {});
+        }
+      },
+    };
+    switch (op.op.operation) {
+      case 'INSTANTIATE': {
+        const vimName = this.chooseVim(normalizeVimConnections(p.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo);
+        const vim = this.o.vims[vimName];
+        if (op.internal.deploymentId) {
+          // A retry: the half-made deployment of the failed attempt goes first.
+          await vim.terminate(op.internal.deploymentId, opts).catch((e: unknown) => this.log(`lcm: cleanup before retry: ${(e as Error).message}`));
+          op.internal.deploymentId = undefined;
+        }
+        const vnfd = this.o.catalog.get(rec.vnf.vnfdId)!;
+        const flavourId = String(p.flavourId);
+        const links = Array.isArray(p.extVirtualLinks) ? (p.extVirtualLinks as Array<{ resourceId: string; extCps?: Array<{ cpdId: string }> }>) : [];
+        const res = await vim.instantiate(
+          {
+            name: `snf-${sanitize(rec.internal.storeVnf)}-${rec.vnf.id.slice(0, 8)}`,
+            flavourId,
+            aspectSizes: op.internal.target,
+            extVirtualLinks: links.map((l) => ({ resourceId: l.resourceId, cpdIds: (l.extCps ?? []).map((c) => c.cpdId) })),
+            additionalParams: (p.additionalParams ?? {}) as Json,
+            artifacts: vnfd.artifacts?.[flavourId] ?? {},
+          },
+          opts,
+        );
+        op.internal.deploymentId = res.deploymentId;
+        const conns = normalizeVimConnections(p.vimConnectionInfo);
+        if (conns) rec.vnf.vimConnectionInfo = { ...(rec.vnf.vimConnectionInfo ?? {}), ...conns };
+        if (p.vnfConfigurableProperties) rec.vnf.vnfConfigurableProperties = mergePatch(rec.vnf.vnfConfigurableProperties, p.vnfConfigurableProperties) as Json;
+        rec.internal = { ...rec.internal, vim: vimName, deploymentId: res.deploymentId, aspectSizes: { ...op.internal.target } };
+        rec.vnf.instantiationState = 'INSTANTIATED';
+        rec.vnf.instantiatedVnfInfo = { flavourId, vnfState: 'STARTED' };
+        this.refresh(rec, res.instances, op, []);
+        await this.o.repo.putVnf(rec);
+        return;
+      }
+      case 'SCALE':
+      case 'SCALE_TO_LEVEL': {
+        await this.resize(rec, op, op.internal.target ?? {}, opts);
+        return;
+      }
+      case 'HEAL': {
+        const vim = this.vimOf(rec);
+        const vnfcs = rec.vnf.instantiatedVnfInfo?.vnfcResourceInfo ?? [];
+        let names = op.internal.heal ?? [];
+        const current = await vim.instances(rec.internal.deploymentId!);
+        if (names.length === 0) {
+          // Heal of the whole VNF: replace what the VIM reports as not healthy.
+          names = vnfcs.filter((v) => current.find((i) => i.id === v.computeResource.resourceId)?.status !== 'ok').map((v) => v.id);
+        }
+        const before = current.map((i) => i.id);
+        for (const name of names) {
+          const vnfc = vnfcs.find((v) => v.id === name);
+          if (!vnfc) continue;
+          // Already replaced by an earlier attempt of this operation (a retry): nothing to do.
+          if (!before.includes(vnfc.computeResource.resourceId)) continue;
+          await vim.heal(rec.internal.deploymentId!, vnfc.computeResource.resourceId, opts);
+        }
+        this.refresh(rec, await vim.instances(rec.internal.deploymentId!), op, op.internal.instancesBefore ?? before);
+        await this.o.repo.putVnf(rec);
+        return;
+      }
+      case 'TERMINATE': {
+        const vim = this.vimOf(rec);
+        const before = rec.vnf.instantiatedVnfInfo?.vnfcResourceInfo ?? [];
+        if (rec.internal.deploymentId) await vim.terminate(rec.internal.deploymentId, opts);
+        const params = (p.additionalParams ?? {}) as Json;
+        if ((params.purgeState ?? params.snf_purge_state ?? this.o.purgeOnTerminate) === true && this.o.purge) await this.o.purge(rec.internal.storeVnf);
+        op.op.resourceChanges = { affectedVnfcs: before.map((v) => ({ id: v.id, vduId: v.vduId, changeType: 'REMOVED' as const, computeResource: v.computeResource })) };
+        rec.vnf.instantiationState = 'NOT_INSTANTIATED';
+        delete rec.vnf.instantiatedVnfInfo;
+        rec.internal = { storeVnf: rec.internal.storeVnf, vim: rec.internal.vim };
+        await this.o.repo.putVnf(rec);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private async resize(rec: VnfRecord, op: OpRecord, target: Record<string, number>, opts: { timeoutMs?: number; signal: AbortSignal }): Promise<void> {
+    const vim = this.vimOf(rec);
+    const dep = rec.internal.deploymentId!;
+    const start = await vim.instances(dep);
+    op.internal.instancesBefore ??= start.map((i) => i.id);
+    let last: VimInstance[] = start;
+    for (const [aspect, size] of Object.entries(target)) {
+      const now = last.filter((i) => i.aspect === aspect && i.status !== 'deleting').length;
+      if (now === size) continue; // retried after this aspect was done
+      last = (await vim.scale(dep, { aspect, target: size }, opts)).instances;
+    }
+    rec.internal.aspectSizes = { ...(rec.internal.aspectSizes ?? {}), ...target };
+    this.refresh(rec, await vim.instances(dep), op, op.internal.instancesBefore);
+    await this.o.repo.putVnf(rec);
+  }
+
+  private async undo(op: OpRecord): Promise<void> {
+    const rec = await this.getVnf(op.op.vnfInstanceId);
+    switch (op.op.operation) {
+      case 'INSTANTIATE': {
+        const dep = op.internal.deploymentId;
+        if (dep) await this.o.vims[this.chooseVim(normalizeVimConnections(op.op.operationParams?.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo)].terminate(dep, { timeoutMs: this.o.opTimeoutMs });
+        rec.vnf.instantiationState = 'NOT_INSTANTIATED';
+        delete rec.vnf.instantiatedVnfInfo;
+        rec.internal = { storeVnf: rec.internal.storeVnf };
+        await this.o.repo.putVnf(rec);
+        return;
+      }
+      case 'SCALE':
+      case 'SCALE_TO_LEVEL': {
+        const before = op.internal.before ?? {};
+        const back = Object.fromEntries(Object.keys(op.internal.target ?? {}).map((a) => [a, before[a] ?? 0]));
+        await this.resize(rec, op, back, { timeoutMs: this.o.opTimeoutMs, signal: new AbortController().signal });
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Updates the VNF's VNFC list (and scale status) from the VIM, and the op's resource changes. */
+  private refresh(rec: VnfRecord, instances: VimInstance[], op: OpRecord, before: string[]): void {
+    const info = rec.vnf.instantiatedVnfInfo!;
+    const flavour = this.o.catalog.get(rec.vnf.vnfdId)?.flavours[info.flavourId];
+    const old = info.vnfcResourceInfo ?? [];
+    // The connection the resources live on: the VNF's vimConnectionInfo entry, else the VIM's name.
+    const vimConnectionId = Object.keys(rec.vnf.vimConnectionInfo ?? {})[0] ?? rec.internal.vim ?? 'default';
+    const kind = this.o.vims[rec.internal.vim ?? '']?.kind;
+    info.vnfcResourceInfo = instances.map((i) => ({
+      id: i.id,
+      vduId: i.vdu ?? flavour?.aspects[i.aspect ?? '']?.vduId ?? 'VDU1',
+      computeResource: { vimConnectionId, resourceId: i.id, vimLevelResourceType: kind === 'openstack' ? 'OS::Nova::Server' : 'snf.instance' },
+      ...(Object.keys(i.addresses).length ? { metadata: { addresses: i.addresses, vimStatus: i.vimStatus } } : {}),
+    }));
+    if (flavour) {
+      info.scaleStatus = Object.entries(flavour.aspects).map(([a, x]) => ({ aspectId: a, scaleLevel: levelFromSize(x, rec.internal.aspectSizes?.[a] ?? x.minInstances) }));
+      info.maxScaleLevels = Object.entries(flavour.aspects).map(([a, x]) => ({ aspectId: a, scaleLevel: x.maxScaleLevel }));
+    }
+    const now = new Set(instances.map((i) => i.id));
+    const was = new Set(before);
+    const added: AffectedVnfc[] = info.vnfcResourceInfo.filter((v) => !was.has(v.id)).map((v) => ({ id: v.id, vduId: v.vduId, changeType: 'ADDED', computeResource: v.computeResource }));
+    const removed: AffectedVnfc[] = [...was]
+      .filter((id) => !now.has(id))
+      .map((id) => {
+        const v = old.find((x) => x.id === id);
+        return { id, vduId: v?.vduId ?? 'VDU1', changeType: 'REMOVED' as const, computeResource: v?.computeResource ?? { vimConnectionId, resourceId: id } };
+      });
+    op.op.resourceChanges = { affectedVnfcs: [...added, ...removed] };
+  }
+
+  private async transition(op: OpRecord, state: OpState, err?: unknown): Promise<void> {
+    if (this.closed) return;
+    op.op.operationState = state;
+    op.op.stateEnteredTime = new Date().toISOString();
+    if (err !== undefined) {
+      const status = err instanceof ApiError ? err.status : err instanceof GrantRejected ? 403 : 500;
+      op.op.error = { title: state === 'ROLLED_BACK' ? 'Grant rejected' : 'LCM operation failed', status, detail: err instanceof Error ? err.message : String(err) };
+    } else if (state === 'PROCESSING' || state === 'ROLLING_BACK') {
+      delete op.op.error;
+    }
+    await this.o.repo.putOp(op);
+    if (TERMINAL_STATES.includes(state)) await this.o.repo.unlock(op.op.vnfInstanceId, op.op.id);
+    const rec = await this.o.repo.getVnf(op.op.vnfInstanceId);
+    await this.notify(op, rec);
+  }
+
+  private async notify(op: OpRecord, rec: VnfRecord | undefined): Promise<void> {
+    await this.o.notifier.publish({
+      notificationType: 'VnfLcmOperationOccurrenceNotification',
+      vnfInstanceId: op.op.vnfInstanceId,
+      vnfdId: rec?.vnf.vnfdId ?? '',
+      vnfInstanceName: rec?.vnf.vnfInstanceName,
+      operation: op.op.operation,
+      operationState: op.op.operationState,
+      vnfLcmOpOccId: op.op.id,
+      isAutomaticInvocation: op.op.isAutomaticInvocation,
+      ...(op.op.resourceChanges?.affectedVnfcs && ['COMPLETED', 'FAILED_TEMP', 'ROLLED_BACK'].includes(op.op.operationState)
+        ? { affectedVnfcs: op.op.resourceChanges.affectedVnfcs as unknown as Json[] }
+        : {}),
+      ...(op.op.error && op.op.operationState !== 'COMPLETED' ? { error: op.op.error as unknown as Json } : {}),
+    });
+  }
+}
+
+function undoPolicy(op: LcmOperation): Undo {
+  return op === 'INSTANTIATE' || op === 'SCALE' || op === 'SCALE_TO_LEVEL' ? 'ok' : 'refuse';
+}
+
+function sizeAt(a: { minInstances: number; step?: number }, level: number): number {
+  return a.minInstances + level * (a.step ?? 1);
+}
+
+function levelFromSize(a: { minInstances: number; step?: number }, size: number): number {
+  return Math.max(0, Math.round((size - a.minInstances) / (a.step ?? 1)));
+}
+
+function levelOf(rec: VnfRecord, aspect: string): number {
+  return rec.vnf.instantiatedVnfInfo?.scaleStatus?.find((s) => s.aspectId === aspect)?.scaleLevel ?? 0;
+}
+
+/** RFC 7396 JSON merge patch. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Json = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Json) } : {};
+  for (const [k, v] of Object.entries(patch as Json)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}

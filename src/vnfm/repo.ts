@@ -1,0 +1,97 @@
+// The VNFM's state in Redis, so a restart loses nothing: VNF instances, LCM operation
+// occurrences, subscriptions, and the one-operation-per-VNF lock. Every key shares the hash tag
+// {<name>} (default "vnfm"): on a Redis Cluster the adapter's state lives in one slot and a
+// change to it can be one MULTI.
+//
+//   snf:{vnfm}:vnf:<id>    JSON VnfRecord         snf:{vnfm}:vnfs   ZSET id -> created ms
+//   snf:{vnfm}:op:<id>     JSON OpRecord          snf:{vnfm}:ops    ZSET id -> start ms
+//   snf:{vnfm}:sub:<id>    JSON Subscription      snf:{vnfm}:subs   ZSET id -> created ms
+//   snf:{vnfm}:busy:<vnf>  id of the operation holding the VNF (SET NX; gone when it ends)
+import type { StoreClient } from '../store/index.js';
+import type { OpRecord, Subscription, VnfRecord } from './types.js';
+
+export class VnfmRepo {
+  private readonly p: string;
+
+  constructor(
+    readonly redis: StoreClient,
+    name = 'vnfm',
+  ) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`vnfm state name must be [A-Za-z0-9_.-]+, got ${JSON.stringify(name)}`);
+    this.p = `snf:{${name}}`;
+  }
+
+  private async getJson<T>(key: string): Promise<T | undefined> {
+    const s = await this.redis.get(key);
+    return s === null ? undefined : (JSON.parse(s) as T);
+  }
+
+  private async list<T>(index: string, kind: string): Promise<T[]> {
+    const ids = await this.redis.zrange(index, 0, -1);
+    if (ids.length === 0) return [];
+    const vals = await this.redis.mget(...ids.map((id) => `${this.p}:${kind}:${id}`));
+    return vals.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as T);
+  }
+
+  async exec(m: ReturnType<StoreClient['multi']>, what: string): Promise<void> {
+    const res = await m.exec();
+    const err = res?.find(([e]) => e)?.[0];
+    if (!res || err) throw new Error(`vnfm store: ${what}: ${err?.message ?? 'transaction aborted'}`);
+  }
+
+  getVnf(id: string): Promise<VnfRecord | undefined> {
+    return this.getJson(`${this.p}:vnf:${id}`);
+  }
+  listVnfs(): Promise<VnfRecord[]> {
+    return this.list(`${this.p}:vnfs`, 'vnf');
+  }
+  async putVnf(r: VnfRecord, created = false): Promise<void> {
+    const m = this.redis.multi().set(`${this.p}:vnf:${r.vnf.id}`, JSON.stringify(r));
+    if (created) m.zadd(`${this.p}:vnfs`, Date.now(), r.vnf.id);
+    await this.exec(m, `put vnf ${r.vnf.id}`);
+  }
+  async deleteVnf(id: string): Promise<void> {
+    await this.exec(this.redis.multi().del(`${this.p}:vnf:${id}`).zrem(`${this.p}:vnfs`, id), `delete vnf ${id}`);
+  }
+
+  getOp(id: string): Promise<OpRecord | undefined> {
+    return this.getJson(`${this.p}:op:${id}`);
+  }
+  listOps(): Promise<OpRecord[]> {
+    return this.list(`${this.p}:ops`, 'op');
+  }
+  async putOp(r: OpRecord, created = false): Promise<void> {
+    const m = this.redis.multi().set(`${this.p}:op:${r.op.id}`, JSON.stringify(r));
+    if (created) m.zadd(`${this.p}:ops`, Date.parse(r.op.startTime), r.op.id);
+    await this.exec(m, `put op ${r.op.id}`);
+  }
+
+  getSub(id: string): Promise<Subscription | undefined> {
+    return this.getJson(`${this.p}:sub:${id}`);
+  }
+  listSubs(): Promise<Subscription[]> {
+    return this.list(`${this.p}:subs`, 'sub');
+  }
+  async putSub(s: Subscription): Promise<void> {
+    await this.exec(this.redis.multi().set(`${this.p}:sub:${s.id}`, JSON.stringify(s)).zadd(`${this.p}:subs`, Date.now(), s.id), `put subscription ${s.id}`);
+  }
+  async deleteSub(id: string): Promise<boolean> {
+    const n = await this.redis.del(`${this.p}:sub:${id}`);
+    await this.redis.zrem(`${this.p}:subs`, id);
+    return n > 0;
+  }
+
+  /** Takes the VNF for `opId`; returns the id of the operation already holding it, if any. */
+  async lock(vnfId: string, opId: string): Promise<string | undefined> {
+    const ok = await this.redis.set(`${this.p}:busy:${vnfId}`, opId, 'NX');
+    if (ok === 'OK') return undefined;
+    return (await this.redis.get(`${this.p}:busy:${vnfId}`)) ?? undefined;
+  }
+  async holder(vnfId: string): Promise<string | undefined> {
+    return (await this.redis.get(`${this.p}:busy:${vnfId}`)) ?? undefined;
+  }
+  /** Releases the VNF only if `opId` still holds it. */
+  async unlock(vnfId: string, opId: string): Promise<void> {
+    await this.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, `${this.p}:busy:${vnfId}`, opId);
+  }
+}

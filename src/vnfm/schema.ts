@@ -1,0 +1,160 @@
+// Request, response and notification validation against the standards' own schemas (copied into
+// ./schemas, see SOURCE.md): SOL003 v3.3.1 OpenAPI 3.0 for /vnflcm/v2, ONAP SO's Swagger 2.0 for
+// the /vnflcm/v1 calls SO makes, ONAP SO's LCN definitions for notifications. Schemas compile
+// lazily: the bundled document is large and most of it is never used by one process.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+// ajv-formats is CommonJS: its default export arrives wrapped under tsx/ESM.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
+
+export const SCHEMA_DIR = join(dirname(fileURLToPath(import.meta.url)), 'schemas');
+
+export type Dialect = 'v2' | 'v1';
+type Json = Record<string, unknown>;
+
+export function loadJson(path: string): Json {
+  return JSON.parse(readFileSync(path, 'utf8')) as Json;
+}
+
+function makeAjv(): Ajv {
+  const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+  addFormats(ajv);
+  // SOL003 writes its own format names; "URI" fields carry relative references too.
+  ajv.addFormat('URI', true);
+  ajv.addFormat('url', true);
+  ajv.addFormat('binary', true);
+  ajv.addFormat('IP', /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$/);
+  ajv.addFormat('MAC', /^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$/);
+  return ajv;
+}
+
+function fmt(errors: ErrorObject[] | null | undefined, where: string): string[] {
+  return (errors ?? []).slice(0, 10).map((e) => `${where}${e.instancePath || ''} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}${e.params && 'allowedValues' in e.params ? ` (${JSON.stringify(e.params.allowedValues)})` : ''}`);
+}
+
+const PROBLEM_SCHEMA = {
+  type: 'object',
+  required: ['status', 'detail'],
+  properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, instance: { type: 'string' } },
+};
+
+/** Validates bodies of one API document (OpenAPI 3.0 or Swagger 2.0, $refs local). */
+export class ApiSchemas {
+  private readonly ajv = makeAjv();
+  private readonly cache = new Map<string, ValidateFunction | null>();
+  private readonly swagger: boolean;
+  private readonly problem: ValidateFunction;
+
+  constructor(readonly doc: Json) {
+    this.swagger = typeof doc.swagger === 'string';
+    // Registered whole so "#/components/..." and "#/definitions/..." refs resolve.
+    const { openapi: _o, swagger: _s, ...rest } = doc;
+    this.ajv.addSchema({ ...rest, $id: 'api' } as Json);
+    this.problem = this.ajv.compile(PROBLEM_SCHEMA);
+  }
+
+  private op(method: string, path: string): Json | undefined {
+    const paths = this.doc.paths as Record<string, Json> | undefined;
+    return paths?.[path]?.[method.toLowerCase()] as Json | undefined;
+  }
+
+  private deref(x: Json | undefined): Json | undefined {
+    let cur = x;
+    for (let i = 0; cur && typeof cur.$ref === 'string' && i < 5; i++) {
+      const parts = (cur.$ref as string).replace(/^#\//, '').split('/');
+      let node: unknown = this.doc;
+      for (const p of parts) node = (node as Json | undefined)?.[p];
+      cur = node as Json | undefined;
+    }
+    return cur;
+  }
+
+  /** JSON pointer (inside the registered document) of a body schema, or undefined. */
+  private pointer(method: string, path: string, status?: number): string | undefined {
+    const op = this.op(method, path);
+    if (!op) return undefined;
+    const base = `#/paths/${path.replace(/~/g, '~0').replace(/\//g, '~1')}/${method.toLowerCase()}`;
+    if (status === undefined) {
+      if (this.swagger) {
+        const i = ((op.parameters as Json[] | undefined) ?? []).findIndex((p) => p.in === 'body');
+        return i >= 0 ? `${base}/parameters/${i}/schema` : undefined;
+      }
+      const rb = this.deref(op.requestBody as Json | undefined);
+      if (!rb) return undefined;
+      const ref = (op.requestBody as Json).$ref as string | undefined;
+      return ref ? `${ref}/content/application~1json/schema` : `${base}/requestBody/content/application~1json/schema`;
+    }
+    const responses = (op.responses ?? {}) as Json;
+    const code = String(status) in responses ? String(status) : 'default' in responses ? 'default' : undefined;
+    if (!code) return undefined;
+    const resp = responses[code] as Json;
+    if (this.swagger) return resp.schema ? `${base}/responses/${code}/schema` : undefined;
+    const r = this.deref(resp);
+    const content = r?.content as Json | undefined;
+    if (!content || !content['application/json']) return undefined;
+    const prefix = typeof resp.$ref === 'string' ? (resp.$ref as string) : `${base}/responses/${code}`;
+    return `${prefix}/content/application~1json/schema`;
+  }
+
+  private fn(ptr: string): ValidateFunction {
+    let f = this.cache.get(ptr);
+    if (f === undefined) {
+      f = this.ajv.getSchema(`api${ptr}`) ?? null;
+      this.cache.set(ptr, f);
+    }
+    if (!f) throw new Error(`schema ${ptr} not found`);
+    return f;
+  }
+
+  /** Errors of a request body, [] when valid or when the operation takes no body. */
+  request(method: string, path: string, body: unknown): string[] {
+    const ptr = this.pointer(method, path);
+    if (!ptr) return [];
+    const f = this.fn(ptr);
+    return f(body) ? [] : fmt(f.errors, 'body');
+  }
+
+  /** Errors of a response body. Statuses the document lists without a schema accept no body. */
+  response(method: string, path: string, status: number, body: unknown): string[] {
+    if (status >= 400) return this.problem(body) ? [] : fmt(this.problem.errors, 'problem');
+    const ptr = this.pointer(method, path, status);
+    if (!ptr) {
+      if (!this.op(method, path)) return [`no operation ${method} ${path} in the API document`];
+      const responses = (this.op(method, path)?.responses ?? {}) as Json;
+      if (!(String(status) in responses)) return [`status ${status} is not a response of ${method} ${path}`];
+      return body === undefined || body === '' ? [] : [`${method} ${path} ${status} has no body in the API document`];
+    }
+    const f = this.fn(ptr);
+    const schema = f.schema as Json;
+    if (Array.isArray(body) && schema.type === 'object') {
+      // The bundled SOL003 document describes GET /vnf_lcm_op_occs as one VnfLcmOpOcc; the
+      // standard (and every client) has an array of them: check each element.
+      return body.flatMap((x, i) => (f(x) ? [] : fmt(f.errors, `response/${i}`)));
+    }
+    return f(body) ? [] : fmt(f.errors, 'response');
+  }
+
+  /** Errors against a named definition (Swagger "definitions" / OpenAPI "components/schemas"). */
+  definition(name: string, body: unknown): string[] {
+    const ptr = this.swagger ? `#/definitions/${name}` : `#/components/schemas/${name}`;
+    const f = this.fn(ptr);
+    return f(body) ? [] : fmt(f.errors, name);
+  }
+}
+
+let cached: { v2: ApiSchemas; v1: ApiSchemas; lcn: ApiSchemas; grant: ApiSchemas } | undefined;
+
+/** The product's schemas (from ./schemas), loaded once per process. */
+export function productSchemas(): { v2: ApiSchemas; v1: ApiSchemas; lcn: ApiSchemas; grant: ApiSchemas } {
+  cached ??= {
+    v2: new ApiSchemas(loadJson(join(SCHEMA_DIR, 'sol003-vnflcm.json'))),
+    v1: new ApiSchemas(loadJson(join(SCHEMA_DIR, 'onap-so-vnflcm-v1.json'))),
+    lcn: new ApiSchemas(loadJson(join(SCHEMA_DIR, 'onap-so-lcn.json'))),
+    grant: new ApiSchemas(loadJson(join(SCHEMA_DIR, 'onap-so-grant.json'))),
+  };
+  return cached;
+}

@@ -1,0 +1,123 @@
+// A FAKE Vim for VNFM tests: deployments are records in memory, instances are ids. It exists so
+// the LCM state machine can be driven fast and deterministically (hold an operation half-way,
+// fail the next call); the real translation onto Heat is tested against the Heat sandbox.
+import { VimRequestError, type DeploymentId, type InstantiateRequest, type OperationOptions, type OperationResult, type ScaleRequest, type Vim, type VimInstance } from '../../src/vim/types.js';
+
+interface Deployment {
+  name: string;
+  instances: VimInstance[];
+}
+
+export class FakeVim implements Vim {
+  readonly kind: string;
+  readonly deployments = new Map<DeploymentId, Deployment>();
+  readonly calls: string[] = [];
+  private seq = 0;
+  private gate?: Promise<void>;
+  private failures: Array<{ op: string; message: string }> = [];
+  /** resolves when an operation reaches the gate */
+  private arrived?: () => void;
+
+  constructor(kind = 'openstack') {
+    this.kind = kind;
+  }
+
+  /** Holds every following operation (after its 'started' progress) until release() is called. */
+  hold(): { reached: Promise<void>; release: () => void } {
+    let release!: () => void;
+    this.gate = new Promise<void>((r) => (release = r));
+    const reached = new Promise<void>((r) => (this.arrived = r));
+    return {
+      reached,
+      release: () => {
+        this.gate = undefined;
+        release();
+      },
+    };
+  }
+
+  failNext(op: 'instantiate' | 'scale' | 'heal' | 'terminate', message = `fake ${op} failure`): void {
+    this.failures.push({ op, message });
+  }
+
+  private async step(op: 'instantiate' | 'scale' | 'heal' | 'terminate', id: DeploymentId, o: OperationOptions): Promise<void> {
+    this.calls.push(`${op} ${id}`);
+    o.onProgress?.({ operation: op, deploymentId: id, phase: 'started', status: 'IN_PROGRESS', message: op, elapsedMs: 0 });
+    if (this.gate) {
+      this.arrived?.();
+      const g = this.gate;
+      await new Promise<void>((resolve, reject) => {
+        void g.then(resolve);
+        o.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      });
+    }
+    const i = this.failures.findIndex((f) => f.op === op);
+    if (i >= 0) {
+      const [f] = this.failures.splice(i, 1);
+      throw new Error(f.message);
+    }
+  }
+
+  private make(aspect: string): VimInstance {
+    return { id: `inst-${++this.seq}`, aspect, vdu: 'VDU1', status: 'ok', vimStatus: 'ACTIVE', addresses: { mgmt: [`10.0.0.${this.seq}`] } };
+  }
+
+  private dep(id: DeploymentId): Deployment {
+    const d = this.deployments.get(id);
+    if (!d) throw new VimRequestError(`no deployment ${id}`);
+    return d;
+  }
+
+  private result(id: DeploymentId, status: string): OperationResult {
+    return { deploymentId: id, status, events: [], instances: this.deployments.get(id)?.instances.map((x) => ({ ...x })) ?? [] };
+  }
+
+  async instantiate(req: InstantiateRequest, o: OperationOptions = {}): Promise<OperationResult> {
+    const id = `${req.name}/dep-${++this.seq}`;
+    this.deployments.set(id, { name: req.name, instances: [] });
+    await this.step('instantiate', id, o);
+    const d = this.dep(id);
+    for (const [aspect, n] of Object.entries(req.aspectSizes ?? {})) for (let k = 0; k < n; k++) d.instances.push(this.make(aspect));
+    return this.result(id, 'CREATE_COMPLETE');
+  }
+
+  async scale(id: DeploymentId, req: ScaleRequest, o: OperationOptions = {}): Promise<OperationResult> {
+    const d = this.dep(id);
+    await this.step('scale', id, o);
+    const mine = d.instances.filter((x) => x.aspect === req.aspect);
+    const target = req.target ?? mine.length + (req.delta ?? 0);
+    if (target < 0) throw new VimRequestError('negative size');
+    while (d.instances.filter((x) => x.aspect === req.aspect).length < target) d.instances.push(this.make(req.aspect));
+    while (d.instances.filter((x) => x.aspect === req.aspect).length > target) {
+      const last = [...d.instances].reverse().find((x) => x.aspect === req.aspect)!;
+      d.instances.splice(d.instances.indexOf(last), 1);
+    }
+    return this.result(id, 'UPDATE_COMPLETE');
+  }
+
+  async heal(id: DeploymentId, instanceId: string, o: OperationOptions = {}): Promise<OperationResult> {
+    const d = this.dep(id);
+    await this.step('heal', id, o);
+    const i = d.instances.findIndex((x) => x.id === instanceId);
+    if (i < 0) throw new VimRequestError(`no instance ${instanceId}`);
+    d.instances[i] = this.make(d.instances[i].aspect ?? 'default');
+    return this.result(id, 'UPDATE_COMPLETE');
+  }
+
+  async terminate(id: DeploymentId, o: OperationOptions = {}): Promise<OperationResult> {
+    this.dep(id);
+    await this.step('terminate', id, o);
+    this.deployments.delete(id);
+    return { deploymentId: id, status: 'DELETE_COMPLETE', events: [], instances: [] };
+  }
+
+  async instances(id: DeploymentId): Promise<VimInstance[]> {
+    return this.dep(id).instances.map((x) => ({ ...x }));
+  }
+
+  /** Marks an instance failed, as a dead VM or process would show. */
+  breakInstance(id: DeploymentId, instanceId: string): void {
+    const x = this.dep(id).instances.find((i) => i.id === instanceId);
+    if (x) x.status = 'failed';
+  }
+}
