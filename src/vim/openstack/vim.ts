@@ -207,20 +207,27 @@ export class OpenStackVim implements Vim {
     };
     this.emit(o, { operation: 'scale', deploymentId: id, phase: 'started', status: 'SIGNAL', message: `${policy.resource} x${delta / policy.adjustment}`, elapsedMs: 0 });
     let size = current;
+    const signalEvents = async () =>
+      (await this.heat.events(ref, { resourceName: policy.resource })).filter((e) => e.resource_status.startsWith('SIGNAL_'));
     for (let i = 0; i < delta / policy.adjustment; i++) {
       const want = size + policy.adjustment;
+      const before = new Set((await signalEvents()).map((e) => e.id));
       await this.heat.signal(ref, policy.resource, { snf: 'scale', aspect: aspect.id });
-      // A signal resizes the group's nested stack, not the top stack: follow the group.
+      // Heat handles a signal asynchronously: the policy's SIGNAL_COMPLETE event is written only
+      // after the group's resize finished. Updating the stack earlier would cancel the resize.
       for (;;) {
         await sleep(this.pollMs, o.signal);
+        const done = (await signalEvents()).find((e) => !before.has(e.id));
         const [gs, members] = await Promise.all([this.heat.getStack(groupStack), this.groupMembers(ref, aspect.group)]);
         await progress(gs.stack_status, `${aspect.id}: ${members.length} instances`);
-        if (gs.stack_status.endsWith('FAILED')) {
-          const err = new StackOperationError(groupStack, gs.stack_status, gs.stack_status_reason ?? '', gs, []);
-          this.emit(o, { operation: 'scale', deploymentId: id, phase: 'failed', status: gs.stack_status, message: err.message, elapsedMs: Date.now() - start });
+        const failed = done?.resource_status === 'SIGNAL_FAILED' || gs.stack_status.endsWith('FAILED');
+        if (failed || (done && members.length !== want)) {
+          const reason = done?.resource_status_reason || gs.stack_status_reason || '';
+          const err = new StackOperationError(groupStack, failed ? (done?.resource_status ?? gs.stack_status) : 'SIGNAL_IGNORED', `${policy.resource}: ${reason} (${members.length} of ${want} instances)`, gs, []);
+          this.emit(o, { operation: 'scale', deploymentId: id, phase: 'failed', status: err.status, message: err.message, elapsedMs: Date.now() - start });
           throw err;
         }
-        if (members.length === want && !gs.stack_status.endsWith('IN_PROGRESS')) break;
+        if (done && !gs.stack_status.endsWith('IN_PROGRESS')) break;
         if (Date.now() - start > timeoutMs) {
           throw new StackOperationError(groupStack, 'TIMEOUT', `scale by signal not done after ${timeoutMs} ms (${members.length} of ${want})`, gs, []);
         }

@@ -149,7 +149,8 @@ describe('Heat client on a real Heat', function () {
       await heat.waitFor(ref, 'CREATE');
       const before = await heat.getStack(ref);
       await heat.patchStack(ref, { parameters: { v: 'b' } });
-      for (let i = 0; i < 50 && (await heat.getStack(ref)).stack_status !== 'UPDATE_IN_PROGRESS'; i++) await new Promise((r) => setTimeout(r, 50));
+      // Heat locks the resource itself while updating it: wait until that has begun
+      for (let i = 0; i < 100 && (await heat.resource(ref, 'slow')).resource_status !== 'UPDATE_IN_PROGRESS'; i++) await new Promise((r) => setTimeout(r, 50));
       const conflict = await heat.markUnhealthy(ref, 'slow', 'now').catch((e: unknown) => e);
       expect(conflict).to.be.instanceOf(OpenStackHttpError);
       expect(conflict).to.include({ status: 409, errorType: 'ActionInProgress' });
