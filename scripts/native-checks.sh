@@ -50,7 +50,7 @@ echo "unit tests passed ($((SECONDS - start))s so far)"
 
 step "fuzz targets (libFuzzer + ASan + UBSan), build in native/build-fuzz"
 mkdir -p "$FUZZ_DIR"
-configure "$FUZZ_DIR" -DSNF_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+configure "$FUZZ_DIR" -DSNF_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
 build "$FUZZ_DIR" "${TARGETS[@]}" gen_corpus
 rm -rf "$FUZZ_DIR/seeds"
 "$FUZZ_DIR/gen_corpus" "$FUZZ_DIR/seeds" >/dev/null || die "seed corpus generator"

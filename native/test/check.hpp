@@ -2,6 +2,7 @@
 // sanitizers see every line of it. TEST registers a function; CHECK records a failure and
 // goes on (so one run reports every broken expectation); REQUIRE stops the current test.
 #pragma once
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -62,19 +63,23 @@ inline int run_all(const char* filter) {
     if (filter ? !std::strstr(t.name, filter) : known_bug) continue;
     state().failures = 0;
     state().current = t.name;
+    auto t0 = std::chrono::steady_clock::now();
     try {
       t.fn();
     } catch (const Abort&) {
     } catch (const std::exception& e) {
       fail(__FILE__, __LINE__, std::string("uncaught exception: ") + e.what());
     }
+    long ms = static_cast<long>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
     if (state().failures == 0) {
       passed++;
-      std::printf("ok   %s\n", t.name);
+      std::printf("ok   %s (%ld ms)\n", t.name, ms);
     } else {
       failed++;
-      std::printf("FAIL %s (%d)\n", t.name, state().failures);
+      std::printf("FAIL %s (%d failures, %ld ms)\n", t.name, state().failures, ms);
     }
+    std::fflush(stdout);
   }
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 && passed > 0 ? 0 : 1;

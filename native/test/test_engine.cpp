@@ -322,3 +322,17 @@ TEST(engine_chain_firewall_then_nat) {
   CHECK_EQ(c.rx, c.tx + c.dropped);
   CHECK_EQ(c.drops[static_cast<int>(Drop::FwBadTcpState)], 1u);
 }
+
+TEST(known_bug_fw_tracked_tuple_on_the_wrong_side) {
+  // A connection opened from the inside; then the same tuple, initiator's direction, arrives
+  // from the outside (spoofed). Conntrack ignores the arrival side, so it is forwarded inward.
+  auto e = fixture::engine(fixture::config({NfKind::Firewall}));
+  Bytes syn = tcp_frame("10.0.0.5", 40000, "203.0.113.9", 80, snf::TCP_SYN, 1000);
+  REQUIRE(run1(*e, syn, IN).forward);
+  Bytes spoof = tcp_frame("10.0.0.5", 40000, "203.0.113.9", 80, snf::TCP_SYN, 1000);
+  CHECK(!run1(*e, spoof, OUT).forward);
+  Bytes udp_out = udp_frame("10.0.0.5", 5353, "203.0.113.53", 53);
+  REQUIRE(run1(*e, udp_out, IN).forward);
+  Bytes udp_spoof = udp_frame("10.0.0.5", 5353, "203.0.113.53", 53);
+  CHECK(!run1(*e, udp_spoof, OUT).forward);
+}
