@@ -67,11 +67,16 @@ export async function applySide(
     return;
   }
   // spray: per-slot tables first, then the marks that select them, then drop what is unused.
+  // Tables past the new count still get marks until nft changes `mod N`: in the same batch they
+  // are pointed at live instances, so one `ip -batch` per side already stops all traffic to a
+  // removed instance and the rest is housekeeping.
   const lines: string[] = [...main];
-  slots.forEach((s, i) => {
-    const l = leg(chain, s, side);
-    for (const p of ps) lines.push(`route replace ${p} via ${l.instIp} dev ${l.steerIf} table ${TABLE_BASE + i + 1}`);
-  });
+  const tableSlot = (m: number) => slots[(m - 1) % slots.length];
+  for (let m = 1; m <= Math.max(slots.length, previousCount); m++) {
+    if (!slots.length) break;
+    const l = leg(chain, tableSlot(m), side);
+    for (const p of ps) lines.push(`route replace ${p} via ${l.instIp} dev ${l.steerIf} table ${TABLE_BASE + m}`);
+  }
   await ipBatch(ns, lines);
   const rules = await ruleMarks(ns);
   const add = slots.map((_, i) => i + 1).filter((m) => !rules.has(m));
