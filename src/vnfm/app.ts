@@ -96,6 +96,7 @@ export async function startVnfm(o: VnfmOptions): Promise<Vnfm> {
     log,
   });
   const url = await server.listen();
+  await notifier.resume();
   const recovered = await lcm.recover();
   const srv = server;
   return {
@@ -107,8 +108,8 @@ export async function startVnfm(o: VnfmOptions): Promise<Vnfm> {
     recovered,
     async close() {
       lcm.close();
-      notifier.close();
       await srv.close();
+      await notifier.close();
       for (const c of owned) await closeStore(c);
     },
   };

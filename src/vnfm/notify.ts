@@ -1,6 +1,7 @@
-// LCM notifications to subscribers. Each subscription has its own ordered queue and delivery
-// loop, so one slow or dead subscriber neither reorders another's notifications nor blocks an
-// operation: the LCM only enqueues. A failed POST is retried with bounded exponential backoff;
+// LCM notifications to subscribers. Each subscription has its own ordered queue (an outbox list
+// in Redis, so a restart delivers what the previous process had not) and delivery loop, so one
+// slow or dead subscriber neither reorders another's notifications nor blocks an operation: the
+// LCM only enqueues. A failed POST is retried with bounded exponential backoff;
 // after the last attempt the notification is dropped and logged (SOL003 leaves it to the VNFM).
 import { randomUUID } from 'node:crypto';
 import type { VnfmRepo } from './repo.js';
@@ -99,7 +100,8 @@ export class CallbackAuth {
 }
 
 interface Queue {
-  items: Json[];
+  /** notifications pushed to the outbox and not yet popped by this process */
+  pending: number;
   running: boolean;
 }
 
@@ -145,10 +147,23 @@ export class Notifier {
         this.o.log(`notify: ${e.notificationType} not valid against the LCN schema, not sent: ${errors.join('; ')}`);
         continue;
       }
-      const q = this.queues.get(sub.id) ?? { items: [], running: false };
-      this.queues.set(sub.id, q);
-      q.items.push(body);
-      if (!q.running) void this.drain(sub.id, q);
+      await this.repo.outboxPush(sub.id, body);
+      this.kick(sub.id, 1);
+    }
+  }
+
+  private kick(subId: string, added: number): void {
+    const q = this.queues.get(subId) ?? { pending: 0, running: false };
+    this.queues.set(subId, q);
+    q.pending += added;
+    if (!q.running) void this.drain(subId, q);
+  }
+
+  /** Delivers what a previous process left in the outboxes. */
+  async resume(): Promise<void> {
+    for (const sub of await this.repo.listSubs()) {
+      const n = await this.repo.outboxLength(sub.id);
+      if (n > 0) this.kick(sub.id, n);
     }
   }
 
@@ -174,24 +189,29 @@ export class Notifier {
   private async drain(subId: string, q: Queue): Promise<void> {
     q.running = true;
     try {
-      while (q.items.length && !this.closed) {
-        const body = q.items[0];
+      while (!this.closed) {
+        const body = await this.repo.outboxHead<Json>(subId);
+        if (!body) break;
         // Re-read: a deleted subscription gets nothing more, a changed one its new auth.
         const sub = await this.repo.getSub(subId);
         if (!sub) {
-          q.items.length = 0;
+          await this.repo.outboxClear(subId);
           break;
         }
-        await this.deliver(sub, body);
-        q.items.shift();
+        // Undelivered at shutdown: it stays in the outbox for the next process (at least once).
+        if (!(await this.deliver(sub, body))) break;
+        await this.repo.outboxPop(subId);
       }
+    } catch (err) {
+      this.o.log(`notify: outbox of ${subId}: ${(err as Error).message}`);
     } finally {
       q.running = false;
-      if (![...this.queues.values()].some((x) => x.running || x.items.length)) this.idleWaiters.splice(0).forEach((f) => f());
+      q.pending = 0;
+      if (![...this.queues.values()].some((x) => x.running)) this.idleWaiters.splice(0).forEach((f) => f());
     }
   }
 
-  private async deliver(sub: Subscription, body: Json): Promise<void> {
+  private async deliver(sub: Subscription, body: Json): Promise<boolean> {
     const rec: DeliveryRecord = { subscriptionId: sub.id, notificationId: String(body.id), attempts: 0, delivered: false };
     for (let i = 0; i < this.o.attempts && !this.closed; i++) {
       rec.attempts = i + 1;
@@ -213,6 +233,8 @@ export class Notifier {
     if (!rec.delivered) this.o.log(`notify: ${String(body.notificationType)} ${rec.notificationId} to ${sub.callbackUri} dropped after ${rec.attempts} attempts: ${rec.error ?? ''}`);
     this.deliveries.push(rec);
     if (this.deliveries.length > 1000) this.deliveries.splice(0, this.deliveries.length - 1000);
+    // A notification given up on is gone; one interrupted by shutdown is not.
+    return rec.delivered || !this.closed;
   }
 
   /** SOL003: the VNFM tests the callback URI with a GET before it creates the subscription. */
@@ -226,12 +248,14 @@ export class Notifier {
   /** Resolves when every queue is empty (tests, graceful shutdown). */
   async idle(): Promise<void> {
     await this.chain;
-    if (![...this.queues.values()].some((x) => x.running || x.items.length)) return;
+    if (![...this.queues.values()].some((x) => x.running)) return;
     await new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
-  close(): void {
+  /** Stops retrying; waits (bounded) for deliveries in flight so their outbox entries are settled. */
+  async close(): Promise<void> {
     this.closed = true;
+    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, this.o.timeoutMs))]);
   }
 }
 

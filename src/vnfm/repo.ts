@@ -7,6 +7,7 @@
 //   snf:{vnfm}:op:<id>     JSON OpRecord          snf:{vnfm}:ops    ZSET id -> start ms
 //   snf:{vnfm}:sub:<id>    JSON Subscription      snf:{vnfm}:subs   ZSET id -> created ms
 //   snf:{vnfm}:busy:<vnf>  id of the operation holding the VNF (SET NX; gone when it ends)
+//   snf:{vnfm}:outbox:<sub> LIST of notifications not yet delivered to the subscription, oldest first
 import type { StoreClient } from '../store/index.js';
 import type { OpRecord, Subscription, VnfRecord } from './types.js';
 
@@ -77,8 +78,26 @@ export class VnfmRepo {
   }
   async deleteSub(id: string): Promise<boolean> {
     const n = await this.redis.del(`${this.p}:sub:${id}`);
+    await this.redis.del(`${this.p}:outbox:${id}`);
     await this.redis.zrem(`${this.p}:subs`, id);
     return n > 0;
+  }
+
+  async outboxPush(subId: string, body: unknown): Promise<void> {
+    await this.redis.rpush(`${this.p}:outbox:${subId}`, JSON.stringify(body));
+  }
+  async outboxHead<T>(subId: string): Promise<T | undefined> {
+    const s = await this.redis.lindex(`${this.p}:outbox:${subId}`, 0);
+    return s === null ? undefined : (JSON.parse(s) as T);
+  }
+  async outboxPop(subId: string): Promise<void> {
+    await this.redis.lpop(`${this.p}:outbox:${subId}`);
+  }
+  async outboxClear(subId: string): Promise<void> {
+    await this.redis.del(`${this.p}:outbox:${subId}`);
+  }
+  async outboxLength(subId: string): Promise<number> {
+    return this.redis.llen(`${this.p}:outbox:${subId}`);
   }
 
   /** Takes the VNF for `opId`; returns the id of the operation already holding it, if any. */
