@@ -248,7 +248,11 @@ export class VnfmServer {
     this.on('POST', '/vnf_instances/{vnfInstanceId}/scale', task((id, b) => lcm.scale(id, b)));
     this.on('POST', '/vnf_instances/{vnfInstanceId}/scale_to_level', task((id, b) => lcm.scaleToLevel(id, b)));
     this.on('POST', '/vnf_instances/{vnfInstanceId}/heal', task((id, b) => lcm.heal(id, b)));
-    this.on('POST', '/vnf_instances/{vnfInstanceId}/terminate', task((id, b) => lcm.terminate(id, b)));
+    this.on('POST', '/vnf_instances/{vnfInstanceId}/terminate', async (c) => {
+      const r = await task((id, b) => lcm.terminate(id, b))(c);
+      // ONAP SO's client definition has the VnfInstance in this 202; SOL003 has no body.
+      return c.dialect === 'v1' ? { ...r, body: renderVnf(await lcm.getVnf(c.params[0]), this.api('v1'), 'v1') } : r;
+    });
 
     this.on('GET', '/vnf_lcm_op_occs', async (c) => this.list(c, await lcm.o.repo.listOps(), (r) => renderOp(r, this.api(c.dialect))));
     this.on('GET', '/vnf_lcm_op_occs/{vnfLcmOpOccId}', async (c) => ({ status: 200, body: renderOp(await lcm.getOp(c.params[0]), this.api(c.dialect)) }));
