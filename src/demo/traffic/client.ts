@@ -155,8 +155,9 @@ async function main(): Promise<void> {
   process.stdin.on('data', (d) => {
     const text = d.toString();
     if (text.includes('mark')) {
+      const before = Math.round(Math.max(0, ...conns.map((c) => c.r.maxStallMs)));
       for (const c of conns) c.resetStalls();
-      console.log(JSON.stringify({ event: 'marked', at: Date.now() }));
+      console.log(JSON.stringify({ event: 'marked', at: Date.now(), maxStallBeforeMs: before }));
     }
     if (text.includes('stop')) finish();
   });

@@ -68,7 +68,8 @@ async function startClient(s: Scenario, target: string, n = CONNS): Promise<Proc
 async function markClient(c: Proc): Promise<void> {
   const n = c.lines.filter((l) => l.event === 'marked').length;
   c.child.stdin?.write('mark\n');
-  await c.waitFor((l) => l.event === 'marked' && c.lines.filter((x) => x.event === 'marked').length > n, 5000);
+  const m = await c.waitFor((l) => l.event === 'marked' && c.lines.filter((x) => x.event === 'marked').length > n, 5000);
+  console.log(`      warm-up (connect + 1.5 s): longest stall ${String(m.maxStallBeforeMs)} ms`);
 }
 
 async function stopClient(c: Proc): Promise<ClientSummary> {
