@@ -208,6 +208,17 @@ void Firewall::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, co
     Conn c = exists ? Conn::parse(*val) : Conn{};
     bool orig = exists ? ((c.init == 'A') == src_is_a) : true;
     pd.from_init = orig;
+    if (exists) {
+      // A connection opened from the inside has its initiator's packets arrive inside and its
+      // responder's outside (and the reverse for one opened from outside). A packet carrying a
+      // tracked tuple on the wrong side is spoofed: it belongs to no connection.
+      bool opened_inside = c.dir == 'o';
+      bool arrived_inside = s.in == Side::Inside;
+      if ((orig == opened_inside) != arrived_inside) {
+        s.kill(Drop::FwNoConnection);
+        continue;
+      }
+    }
 
     Step st;
     bool create = false;

@@ -63,12 +63,18 @@ LocalStore::Entry& LocalStore::zset(const std::string& key, int64_t now) {
 }
 
 // Expired keys nobody reads again would pile up: reclaim a few per batch, as Redis does.
+// Walks the table bucket by bucket from where the last sweep stopped, so every key is looked
+// at in turn (starting from begin() each time would never reach expired keys behind live ones).
 void LocalStore::sweep(int64_t now) {
-  int budget = 32;
-  for (auto it = table_.begin(); it != table_.end() && budget > 0; budget--) {
-    if (it->second.expire_ms && it->second.expire_ms <= now) it = table_.erase(it);
-    else ++it;
+  size_t buckets = table_.bucket_count();
+  if (buckets == 0) return;
+  std::vector<std::string> dead;
+  for (int budget = 16; budget > 0; budget--) {
+    size_t b = sweep_bucket_++ % buckets;
+    for (auto it = table_.begin(b); it != table_.end(b); ++it)
+      if (it->second.expire_ms && it->second.expire_ms <= now) dead.push_back(it->first);
   }
+  for (const auto& k : dead) table_.erase(k);
 }
 
 void LocalStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies) {

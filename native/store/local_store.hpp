@@ -39,6 +39,7 @@ class LocalStore final : public StateStore {
 
   std::unordered_map<std::string, Entry> table_;
   size_t max_keys_;
+  size_t sweep_bucket_ = 0;  // where the incremental sweep resumes
   StoreStats stats_;
 };
 
