@@ -78,6 +78,10 @@ class Shell {
     this.child.stdin?.end();
   }
 
+  get alive(): boolean {
+    return this.dead === undefined;
+  }
+
   exec(argv: string[], input?: string): Promise<{ code: number; out: string }> {
     if (this.dead) return Promise.resolve({ code: -1, out: this.dead.message });
     const id = `${process.pid}_${++this.seq}`;
@@ -101,6 +105,8 @@ function quote(a: string): string {
 const shells: Shell[] = [];
 let lane = 0;
 function shell(): Shell {
+  // a shell that died (OOM, someone's kill) is replaced rather than failing every later command
+  for (let i = shells.length - 1; i >= 0; i--) if (!shells[i].alive) shells.splice(i, 1);
   if (shells.length < 2) shells.push(new Shell());
   return shells[lane++ % shells.length];
 }
