@@ -4,6 +4,7 @@
 // VNF taken until retry, rollback or fail. Every state change is written to Redis before it is
 // notified, so a restart resumes from what subscribers were told.
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Vim, VimInstance, VimProgress } from '../vim/types.js';
 import { ApiError, conflict, notFound, unprocessable } from './problem.js';
 import { GrantRejected, type GrantClient } from './grant.js';
@@ -370,6 +371,8 @@ export class Lcm {
 
   private async execute(op: OpRecord): Promise<void> {
     const abort = new AbortController();
+    // VIM clients add an abort listener per poll for the whole operation; that is not a leak warning.
+    setMaxListeners(0, abort.signal);
     this.aborts.add(abort);
     try {
       await this.translate(op, abort.signal);
