@@ -56,31 +56,41 @@ rm -rf "$FUZZ_DIR/seeds"
 "$FUZZ_DIR/gen_corpus" "$FUZZ_DIR/seeds" >/dev/null || die "seed corpus generator"
 echo "built (${SECONDS}s); fuzzing each target for ${FUZZ_SECONDS}s"
 
-failed=()
-for t in "${TARGETS[@]}"; do
-  work="$FUZZ_DIR/corpus/$t"   # grows across runs: later runs start where earlier ones stopped
-  art="$FUZZ_DIR/artifacts/$t"
-  mkdir -p "$work" "$art"
-  dirs=("$work" "$FUZZ_DIR/seeds/$t")
+run_fuzzer() {  # target: runs it, leaves its log and exit code in native/build-fuzz/<target>.{log,rc}
+  local t=$1 work="$FUZZ_DIR/corpus/$1" art="$FUZZ_DIR/artifacts/$1"
+  mkdir -p "$work" "$art"   # the working corpus grows across runs: later runs start further on
+  local dirs=("$work" "$FUZZ_DIR/seeds/$t")
   [ -d "$NATIVE/fuzz/corpus/$t" ] && dirs+=("$NATIVE/fuzz/corpus/$t")
-  log="$FUZZ_DIR/$t.log"
-  printf -- '-- %-14s ' "$t"
-  set +e
+  local rc=0
   "$FUZZ_DIR/$t" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
-    -artifact_prefix="$art/" "${dirs[@]}" >"$log" 2>&1
-  rc=$?
-  set -e
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
-  cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
-  if [ "$rc" -ne 0 ] || grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|invariant broken|SUMMARY: ' "$log"; then
-    echo "FAILED (exit $rc)"
-    grep -E -m 20 -A 25 'ERROR:|runtime error:|invariant broken|==[0-9]+==' "$log" | head -n 80 || tail -n 40 "$log"
-    ls "$art" 2>/dev/null | sed 's/^/   artifact: /' || true
-    failed+=("$t")
-  else
-    echo "ok  ${execs:-?} execs, ${rate:-?}/s, ${cov:-?}"
-  fi
+    -artifact_prefix="$art/" "${dirs[@]}" >"$FUZZ_DIR/$t.log" 2>&1 || rc=$?
+  echo "$rc" >"$FUZZ_DIR/$t.rc"
+}
+
+# One fuzzer per core at a time; each still gets its full FUZZ_SECONDS.
+failed=()
+for ((i = 0; i < ${#TARGETS[@]}; i += JOBS)); do
+  group=("${TARGETS[@]:i:JOBS}")
+  echo "running: ${group[*]}"
+  pids=()
+  for t in "${group[@]}"; do run_fuzzer "$t" & pids+=($!); done
+  wait "${pids[@]}" || true
+  for t in "${group[@]}"; do
+    log="$FUZZ_DIR/$t.log"
+    rc=$(cat "$FUZZ_DIR/$t.rc" 2>/dev/null || echo 1)
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
+    cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1 || true)
+    printf -- '-- %-14s ' "$t"
+    if [ "$rc" -ne 0 ] || grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|invariant broken|SUMMARY: ' "$log"; then
+      echo "FAILED (exit $rc), log: $log"
+      grep -E -m 20 -A 25 'ERROR:|runtime error:|invariant broken' "$log" | head -n 80 || tail -n 40 "$log"
+      ls "$FUZZ_DIR/artifacts/$t" 2>/dev/null | sed 's/^/   artifact: /' || true
+      failed+=("$t")
+    else
+      echo "ok  ${execs:-?} execs, ${rate:-?}/s, ${cov:-?}"
+    fi
+  done
 done
 
 [ ${#failed[@]} -eq 0 ] || die "fuzz targets: ${failed[*]} (reproduce: native/build-fuzz/<target> <artifact>)"
