@@ -344,8 +344,14 @@ export class LocalDeployment {
   }
 
   /** Restarts a dead instance's process in its namespace; steering re-adds it once it heartbeats. */
-  async heal(id: string, progress: Progress = () => undefined): Promise<void> {
+  async heal(id: string, progress: Progress = () => undefined, opts: { replace?: boolean } = {}): Promise<void> {
     const rec = this.instance(id);
+    if (alive(rec.pid) && opts.replace) {
+      // a hung instance is replaced: killing it loses nothing
+      progress(`killing ${id} (pid ${rec.pid})`);
+      signal(rec.pid, 'SIGKILL');
+      if (!(await waitExit(rec.pid, 5000))) throw new Error(`instance ${id} (pid ${rec.pid}) did not exit after SIGKILL`);
+    }
     if (alive(rec.pid)) throw new Error(`instance ${id} is running (pid ${rec.pid})`);
     progress(`restarting ${id} in ${rec.ns}`);
     this.spawnInstance(rec);

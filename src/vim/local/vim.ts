@@ -95,9 +95,7 @@ export class LocalVim implements Vim {
     const rec = d.state.instances.find((i) => i.id === instanceId);
     if (!rec) throw new VimRequestError(`no instance '${instanceId}' in ${id}`);
     return this.op('heal', id, opts, async (progress) => {
-      if (alive(rec.pid)) d.kill(instanceId); // a hung instance: replace it, nothing is lost
-      await new Promise((r) => setTimeout(r, 50));
-      await d.heal(instanceId, progress);
+      await d.heal(instanceId, progress, { replace: true });
       return d;
     });
   }
