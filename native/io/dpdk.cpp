@@ -219,7 +219,10 @@ std::string setup_dev(const std::string& iface, int queues, Dev& d) {
   for (int q = 0; q < queues; q++) {
     r = rte_eth_rx_queue_setup(port, static_cast<uint16_t>(q), nrx, static_cast<unsigned>(sock), nullptr, d.pool);
     if (r < 0) return dpdk_err("rte_eth_rx_queue_setup " + iface, r);
-    r = rte_eth_tx_queue_setup(port, static_cast<uint16_t>(q), ntx, static_cast<unsigned>(sock), nullptr);
+    // No MBUF_FAST_FREE: zero-copy forwarding sends mbufs of the other port's pool, with refcnt 2.
+    rte_eth_txconf txc = info.default_txconf;
+    txc.offloads &= ~RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+    r = rte_eth_tx_queue_setup(port, static_cast<uint16_t>(q), ntx, static_cast<unsigned>(sock), &txc);
     if (r < 0) return dpdk_err("rte_eth_tx_queue_setup " + iface, r);
   }
   r = rte_eth_dev_start(port);
@@ -248,9 +251,10 @@ class DpdkPort final : public Port {
     const std::string& e = eal_init();
     if (!e.empty()) return e;
     if (queues < 1) queues = 1;
+    std::shared_ptr<Dev> d;  // declared before the lock: if it is the last reference, close_dev locks
     std::lock_guard<std::mutex> lk(g_mu);
     auto it = g_devs.find(iface);
-    std::shared_ptr<Dev> d = it == g_devs.end() ? nullptr : it->second.lock();
+    if (it != g_devs.end()) d = it->second.lock();
     if (!d) {
       Dev* raw = new Dev();
       g_live++;

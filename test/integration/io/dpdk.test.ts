@@ -237,4 +237,13 @@ describe('dpdk packet I/O (net_af_packet vdevs in namespaces)', function () {
     // ping, TCP, UDP: at least three flows were translated.
     expect(c.nf.nat.newFlows).to.be.at.least(3);
   });
+
+  it('forwards again after the Dataplane is replaced in the same process (EAL kept, vdevs re-plugged)', async function () {
+    nf!.stdin!.write('restart\n');
+    const r = JSON.parse(await nfLine('the NF process', 15_000));
+    expect(r.error, r.error).to.equal(undefined);
+    expect(r.restarted).to.equal(true);
+    const out = sh(`ip netns exec ${NS.c} ping -c 3 -i 0.2 -W 2 ${SERVER}`, 15_000);
+    expect(out).to.match(/3 packets transmitted, 3 received/);
+  });
 });
