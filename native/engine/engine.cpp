@@ -42,6 +42,10 @@ void Engine::exchange(CmdQueue& q, std::vector<Reply>& out) {
   store_->execute(q.data(), q.size(), out);
 }
 
+// The firewall never rewrites a packet, so the keys of the stage after it are known before
+// its verdict: their reads can ride in the same exchange.
+static bool rewrites(NfKind k) { return k != NfKind::Firewall; }
+
 void Engine::process(Frame* frames, size_t n) {
   if (slots_.size() < n) slots_.resize(n);
   c_.batches++;
@@ -51,23 +55,42 @@ void Engine::process(Frame* frames, size_t n) {
     s.drop = parse_frame(frames[i].data, frames[i].len, s.pkt);
     c_.rx++;
   }
+  bool prefetched = false;  // this stage's reads went out with the previous stage's exchange
   for (size_t stage = 0; stage < chain_.size(); stage++) {
     for (auto& v : idx_) v.clear();
     for (size_t i = 0; i < n; i++)
       if (slots_[i].alive()) idx_[static_cast<int>(nf_at(stage, slots_[i].in)->kind())].push_back(static_cast<uint32_t>(i));
 
-    // Reads. Refreshes deferred by the previous batch ride along (their replies are unused).
-    reads_.clear();
-    if (stage == 0) {
-      for (size_t d = 0; d < deferred_.size(); d++) {
-        Cmd& c = reads_.add(-1);
-        c = deferred_.data()[d];
+    bool next_prefetched = false;
+    if (!prefetched) {
+      // Reads. Refreshes deferred by the previous batch ride along (their replies are unused).
+      reads_.clear();
+      if (stage == 0) {
+        for (size_t d = 0; d < deferred_.size(); d++) {
+          Cmd& c = reads_.add(-1);
+          c = deferred_.data()[d];
+        }
+        deferred_.clear();
       }
-      deferred_.clear();
+      for (int k = 0; k < kNfKinds; k++)
+        if (!idx_[k].empty()) nfs_[k]->lookup(slots_, idx_[k], reads_);
+      // When no packet's NF at this stage rewrites it, queue the next stage's reads too.
+      if (stage + 1 < chain_.size()) {
+        bool can = true;
+        for (int k = 0; k < kNfKinds; k++)
+          if (!idx_[k].empty() && rewrites(static_cast<NfKind>(k))) can = false;
+        if (can) {
+          for (auto& v : next_idx_) v.clear();
+          for (size_t i = 0; i < n; i++)
+            if (slots_[i].alive())
+              next_idx_[static_cast<int>(nf_at(stage + 1, slots_[i].in)->kind())].push_back(static_cast<uint32_t>(i));
+          for (int k = 0; k < kNfKinds; k++)
+            if (!next_idx_[k].empty()) nfs_[k]->lookup(slots_, next_idx_[k], reads_);
+          next_prefetched = true;
+        }
+      }
+      exchange(reads_, read_replies_);
     }
-    for (int k = 0; k < kNfKinds; k++)
-      if (!idx_[k].empty()) nfs_[k]->lookup(slots_, idx_[k], reads_);
-    exchange(reads_, read_replies_);
 
     writes_.clear();
     for (int k = 0; k < kNfKinds; k++)
@@ -76,6 +99,7 @@ void Engine::process(Frame* frames, size_t n) {
     exchange(writes_, write_replies_);
     for (int k = 0; k < kNfKinds; k++)
       if (!idx_[k].empty()) nfs_[k]->commit(slots_, idx_[k], write_replies_);
+    prefetched = next_prefetched;
   }
   for (size_t i = 0; i < n; i++) {
     Frame& f = frames[i];

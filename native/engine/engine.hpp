@@ -51,7 +51,7 @@ class Engine {
   std::vector<Slot> slots_;
   CmdQueue reads_, writes_, deferred_;
   std::vector<Reply> read_replies_, write_replies_;
-  std::vector<uint32_t> idx_[kNfKinds];
+  std::vector<uint32_t> idx_[kNfKinds], next_idx_[kNfKinds];
   EngineCounters c_;
 };
 

@@ -26,6 +26,10 @@ struct Timeouts {
   int64_t tcp_closed_ms = 10000;  // after RST or both FINs (TIME_WAIT)
   int64_t icmp_ms = 60000;
   int64_t refresh_ms = 1000;
+  // A flow's TTL is refreshed when its value is older than this: at least `refresh_ms`, and at
+  // least a quarter of the TTL, so a flow gets several chances before it expires while a busy
+  // flow does not cost a script (and an invalidation in every cache) every second.
+  int64_t refresh_after(int64_t ttl) const { return refresh_ms > ttl / 4 ? refresh_ms : ttl / 4; }
 };
 
 struct NatCfg {

@@ -297,7 +297,7 @@ void Firewall::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, co
       w.args[2].clear();
       append_num(w.args[2], ttl(proto, n.state));
       overlay_[pd.key] = pd.wrote;
-    } else if (!p.icmp_error && now - c.stamp >= t_.refresh_ms && ov == overlay_.end()) {
+    } else if (!p.icmp_error && now - c.stamp >= t_.refresh_after(ttl(proto, c.state)) && ov == overlay_.end()) {
       Conn n = c;
       n.stamp = now;
       Cmd& w = deferred.add(-1);

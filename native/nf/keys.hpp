@@ -1,6 +1,7 @@
 // Building store keys and values without per-packet allocation once strings are warm, and the
 // stable hash every instance must agree on (pool address choice, shards, buckets, Maglev).
 #pragma once
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -37,11 +38,24 @@ inline uint64_t hash_endpoint(uint8_t proto, const Addr& a, uint16_t port) {
 
 inline void append_num(std::string& s, int64_t v) {
   char buf[24];
-  int n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
-  s.append(buf, static_cast<size_t>(n));
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  s.append(buf, static_cast<size_t>(r.ptr - buf));
 }
 
-inline void append_addr(std::string& s, const Addr& a) { s += a.str(); }
+// Same text as Addr::str() (dotted quad for IPv4), without inet_ntop's sprintf or a temporary.
+inline void append_addr(std::string& s, const Addr& a) {
+  if (!a.is_v4()) {
+    s += a.str();
+    return;
+  }
+  char buf[16];
+  char* p = buf;
+  for (int i = 12; i < 16; i++) {
+    if (i > 12) *p++ = '.';
+    p = std::to_chars(p, buf + sizeof buf, static_cast<unsigned>(a.b[i])).ptr;
+  }
+  s.append(buf, static_cast<size_t>(p - buf));
+}
 
 // Splits "f0|f1|f2..." into up to `max` fields (views into `v`). Returns the field count.
 struct Fields {
@@ -49,7 +63,11 @@ struct Fields {
   size_t n[8];
   int count = 0;
   std::string str(int i) const { return i < count ? std::string(p[i], n[i]) : std::string(); }
-  int64_t num(int i) const { return i < count ? std::strtoll(std::string(p[i], n[i]).c_str(), nullptr, 10) : 0; }
+  int64_t num(int i) const {
+    int64_t v = 0;
+    if (i < count) std::from_chars(p[i], p[i] + n[i], v);
+    return v;
+  }
   bool eq(int i, const char* s) const {
     size_t l = std::char_traits<char>::length(s);
     return i < count && n[i] == l && std::char_traits<char>::compare(p[i], s, l) == 0;

@@ -228,7 +228,7 @@ void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
       if (nx != cur) {
         pd.write = static_cast<int32_t>(writes.size());
         queue_update(writes.add(static_cast<int32_t>(i)), s, vip, bk, p.flow_src(), p.flow_sport(), nx, now);
-      } else if (now - stamp >= t_.refresh_ms) {
+      } else if (now - stamp >= t_.refresh_after(ttl(proto, cur))) {
         queue_update(deferred.add(-1), s, vip, bk, p.flow_src(), p.flow_sport(), cur, now);
       }
       continue;

@@ -260,7 +260,7 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
       // A state change alters the TTL other instances rely on: write before forward.
       pd.write = static_cast<int32_t>(writes.size());
       queue_update(writes.add(static_cast<int32_t>(i)), proto, ext_addr, ext_port, in_addr, in_port, nx, now);
-    } else if (now - stamp >= t_.refresh_ms) {
+    } else if (now - stamp >= t_.refresh_after(ttl(proto, cur))) {
       // Only the TTL moves: ride along with the next exchange, never wait for it.
       queue_update(deferred.add(-1), proto, ext_addr, ext_port, in_addr, in_port, cur, now);
     }

@@ -22,18 +22,20 @@ describe('racing first packets', function () {
     const store = { kind: 'redis' as const, nodes: [redis.node] };
     const a = new Engine(engineConfig(['nat'], store, { vnf, id: 'a' }));
     const b = new Engine(engineConfig(['nat'], store, { vnf, id: 'b' }));
-    const frames = Array.from({ length: 200 }, (_, i) => ({
-      side: 'inside' as const,
-      data: buildFrame({ ip: { v: 4, src: `10.9.${i >> 8}.${i & 255}`, dst: '203.0.113.9' }, l4: { proto: 'udp', sport: 4000 + i, dport: 53 } }),
-    }));
-    for (let round = 0; round < 3; round++) {
+    // Two worker threads usually overlap; on a loaded machine one may finish before the other
+    // starts. Try fresh flows until both engines demonstrably ran the allocation script for the
+    // same flows (more than 200 GETs + 200 scripts + 200 GETs), checking every attempt.
+    let raced = false;
+    let flows = 0;
+    for (let attempt = 0; attempt < 10 && !raced; attempt++) {
+      const frames = Array.from({ length: 200 }, (_, i) => ({
+        side: 'inside' as const,
+        data: buildFrame({ ip: { v: 4, src: `10.${9 + attempt}.${i >> 8}.${i & 255}`, dst: '203.0.113.9' }, l4: { proto: 'udp', sport: 4000 + i, dport: 53 } }),
+      }));
+      const before = a.counters().store.commands + b.counters().store.commands;
       const [ra, rb] = await Promise.all([a.process(frames), b.process(frames)]);
-      if (round === 0) {
-        // Both engines missed and both ran the allocation script for some flows: a real race
-        // (sequential batches would cost 200 GETs + 200 scripts + 200 GETs = 600 commands).
-        const cmds = a.counters().store.commands + b.counters().store.commands;
-        expect(cmds).to.be.greaterThan(600);
-      }
+      raced = a.counters().store.commands + b.counters().store.commands - before > 600;
+      flows += frames.length;
       for (let i = 0; i < frames.length; i++) {
         expect(ra[i].verdict).to.equal('forward');
         expect(rb[i].verdict).to.equal('forward');
@@ -41,10 +43,9 @@ describe('racing first packets', function () {
         expect(decodeFrame(ra[i].data).ip.src).to.equal(decodeFrame(rb[i].data).ip.src);
       }
     }
-    const fwd = await client.keys(`snf:${vnf}:nat:f:*`);
-    const rev = await client.keys(`snf:${vnf}:nat:r:*`);
-    expect(fwd.length).to.equal(200);
-    expect(rev.length).to.equal(200);
+    expect(raced, 'the two engines raced on first packets at least once').to.equal(true);
+    expect((await client.keys(`snf:${vnf}:nat:f:*`)).length).to.equal(flows);
+    expect((await client.keys(`snf:${vnf}:nat:r:*`)).length).to.equal(flows);
     a.close();
     b.close();
   });
