@@ -413,7 +413,7 @@ export class Lcm {
         const links = Array.isArray(p.extVirtualLinks) ? (p.extVirtualLinks as Array<{ resourceId: string; extCps?: Array<{ cpdId: string }> }>) : [];
         const res = await vim.instantiate(
           {
-            name: `snf-${sanitize(rec.internal.storeVnf)}-${rec.vnf.id.slice(0, 8)}`,
+            name: deploymentName(rec, vim, (p.additionalParams ?? {}) as Json),
             flavourId,
             aspectSizes: op.internal.target,
             extVirtualLinks: links.map((l) => ({ resourceId: l.resourceId, cpdIds: (l.extCps ?? []).map((c) => c.cpdId) })),
@@ -579,6 +579,14 @@ export class Lcm {
       ...(op.op.error && op.op.operationState !== 'COMPLETED' ? { error: op.op.error as unknown as Json } : {}),
     });
   }
+}
+
+/** The deployment's name on the VIM: the operator's choice, else one the VIM's naming rule accepts. */
+function deploymentName(rec: VnfRecord, vim: Vim, params: Json): string {
+  if (typeof params.snf_deployment_name === 'string') return params.snf_deployment_name;
+  // The local VIM prefixes namespace names with it: [a-z][a-z0-9]{0,11}.
+  if (vim.kind === 'local') return `n${rec.vnf.id.replace(/[^a-z0-9]/g, '').slice(0, 11)}`;
+  return `snf-${sanitize(rec.internal.storeVnf)}-${rec.vnf.id.slice(0, 8)}`;
 }
 
 function undoPolicy(op: LcmOperation): Undo {
