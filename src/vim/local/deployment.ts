@@ -138,7 +138,7 @@ export class LocalDeployment {
       await createBase(o.name, (s) => progress(`creating ${s}`));
       progress('starting the steering controller');
       await d.startController();
-      await d.scaleOut(o.instances, progress);
+      await d.doScaleOut(o.instances, progress);
       if (o.echoServer) {
         progress('starting the echo server in the server namespace');
         d.startEchoServer();
@@ -148,6 +148,40 @@ export class LocalDeployment {
       progress(`failed: ${(e as Error).message}; cleaning up`);
       await d.down(() => undefined).catch(() => undefined);
       throw e;
+    }
+  }
+
+  /**
+   * One mutating operation at a time per deployment, across processes (the CLI, a VNF manager,
+   * tests): a lock directory in the run dir, and the state re-read under it, so no operation
+   * works from (and then writes back) a stale copy. A lock whose holder died is taken over.
+   */
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    const dir = join(this.state.runDir, 'lock');
+    const end = Date.now() + 120_000;
+    for (;;) {
+      try {
+        mkdirSync(dir);
+        writeFileSync(join(dir, 'pid'), String(process.pid));
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        let holder = 0;
+        try {
+          holder = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+        } catch {
+          /* being written: wait */
+        }
+        if (holder && !alive(holder)) rmSync(dir, { recursive: true, force: true });
+        else if (Date.now() > end) throw new Error(`deployment '${this.state.name}' is busy (another operation holds ${dir})`);
+        else await sleep(50);
+      }
+    }
+    try {
+      if (existsSync(join(this.state.runDir, 'state.json'))) this.state = loadState(this.state.runDir);
+      return await fn();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 
@@ -269,6 +303,10 @@ export class LocalDeployment {
 
   /** create -> wait until registered -> steered. Returns the new instance ids. */
   async scaleOut(n: number, progress: Progress = () => undefined): Promise<string[]> {
+    return this.locked(() => this.doScaleOut(n, progress));
+  }
+
+  private async doScaleOut(n: number, progress: Progress): Promise<string[]> {
     if (!Number.isInteger(n) || n < 1) throw new Error(`scale out: count must be a positive integer, got ${n}`);
     const slots = this.freeSlots(n);
     const recs: InstanceRecord[] = [];
@@ -309,6 +347,10 @@ export class LocalDeployment {
    * instance is forwarded within the window, everything after it goes to the others.
    */
   async scaleIn(n: number, progress: Progress = () => undefined, inFlightMs = 100): Promise<string[]> {
+    return this.locked(() => this.doScaleIn(n, progress, inFlightMs));
+  }
+
+  private async doScaleIn(n: number, progress: Progress, inFlightMs: number): Promise<string[]> {
     const running = this.state.instances.filter((i) => i.steer);
     if (!Number.isInteger(n) || n < 1) throw new Error(`scale in: count must be a positive integer, got ${n}`);
     if (n >= running.length) throw new Error(`scale in: cannot remove ${n} of ${running.length} instances (at least one must stay)`);
@@ -345,6 +387,10 @@ export class LocalDeployment {
 
   /** Restarts a dead instance's process in its namespace; steering re-adds it once it heartbeats. */
   async heal(id: string, progress: Progress = () => undefined, opts: { replace?: boolean } = {}): Promise<void> {
+    return this.locked(() => this.doHeal(id, progress, opts));
+  }
+
+  private async doHeal(id: string, progress: Progress, opts: { replace?: boolean }): Promise<void> {
     const rec = this.instance(id);
     if (alive(rec.pid) && opts.replace) {
       // a hung instance is replaced: killing it loses nothing
