@@ -48,11 +48,19 @@ describe('VNFM SOL003 API (fake Vim, real Redis)', function () {
     return id;
   }
 
-  it('serves api_versions and its OpenAPI document', async () => {
+  it('serves api_versions, its OpenAPI document, and subscription resources', async () => {
     const v = await api.call('GET', '/api_versions');
     expect(v.status).to.equal(200);
     expect(v.body).to.deep.equal({ uriPrefix: '/vnflcm/v2', apiVersions: [{ version: '2.0.0' }] });
     expect(v.headers.get('version')).to.equal('2.0.0');
+    const subId = await subscribe({ filter: { operationStates: ['FAILED'] }, authentication: { authType: ['BASIC'], paramsBasic: { userName: 'u', password: 'p' } } });
+    const subs = await api.call('GET', '/subscriptions');
+    expect((subs.body as Json[]).map((s) => s.id)).to.deep.equal([subId]);
+    const one = await api.call('GET', `/subscriptions/${subId}`);
+    expect(one.body).to.deep.include({ id: subId, callbackUri: sub.url, verbosity: 'FULL', filter: { operationStates: ['FAILED'] } });
+    expect(one.body).to.not.have.property('authentication');
+    expect((await api.call('DELETE', `/subscriptions/${subId}`)).status).to.equal(204);
+    expect((await api.call('GET', `/subscriptions/${subId}`)).status).to.equal(404);
     const doc = await fetch(`${h.vnfm.url}/vnflcm/v2/api-docs`).then((r) => r.json() as Promise<Json>);
     expect(doc.openapi).to.equal('3.0.2');
     expect(Object.keys(doc.paths as Json)).to.include('/vnf_instances/{vnfInstanceId}/scale');

@@ -21,7 +21,18 @@ describe('snf vnfm serve', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('serves the API from a config file and stops on SIGTERM', async () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; err: string }>((res) => {
+      const c = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'vnfm', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      c.stderr.on('data', (x: Buffer) => (err += x.toString()));
+      c.once('exit', (code) => res({ code, err }));
+    });
+
+  it('serves the API from a config file and stops on SIGTERM; refuses a config without VNFDs and bad arguments', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ redis: redis.node, vnfds: [], vims: { local: { kind: 'local' } } }));
+    const refusals = Promise.all([run(['serve', '--config', bad]), run(['serve'])]);
     const cfg = join(dir, 'vnfm.json');
     writeFileSync(cfg, JSON.stringify({ redis: redis.node, stateName: 'cli-test', vnfds: [testVnfd()], vims: { local: { kind: 'local', runRoot: join(dir, 'run') } }, auth: { basic: { admin: 'pw' } } }));
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'vnfm', 'serve', '--config', cfg, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -42,25 +53,13 @@ describe('snf vnfm serve', function () {
       child.kill('SIGTERM');
       const code = await new Promise<number | null>((res) => child.once('exit', res));
       expect(code).to.equal(0);
+      const [a, b] = await refusals;
+      expect(a.code).to.equal(1);
+      expect(a.err).to.match(/"vnfds" must list at least one VNFD/);
+      expect(b.code).to.equal(2);
+      expect(b.err).to.match(/--config is required/);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-  });
-
-  it('refuses a config without VNFDs, and bad arguments', async () => {
-    const cfg = join(dir, 'bad.json');
-    writeFileSync(cfg, JSON.stringify({ redis: redis.node, vnfds: [], vims: { local: { kind: 'local' } } }));
-    const run = (args: string[]) =>
-      new Promise<{ code: number | null; err: string }>((res) => {
-        const c = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'vnfm', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-        let err = '';
-        c.stderr.on('data', (x: Buffer) => (err += x.toString()));
-        c.once('exit', (code) => res({ code, err }));
-      });
-    const [a, b] = await Promise.all([run(['serve', '--config', cfg]), run(['serve'])]);
-    expect(a.code).to.equal(1);
-    expect(a.err).to.match(/"vnfds" must list at least one VNFD/);
-    expect(b.code).to.equal(2);
-    expect(b.err).to.match(/--config is required/);
   });
 });
