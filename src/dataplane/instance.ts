@@ -43,7 +43,7 @@ export function parseInstanceConfig(text: string, source: string): InstanceConfi
   }
   if (!Array.isArray(c.chain) || c.chain.length === 0) throw new Error(`${source}: chain: must list at least one NF`);
   if (!c.store || (c.store.kind !== 'redis' && c.store.kind !== 'local')) throw new Error(`${source}: store.kind: must be redis or local`);
-  if (!c.io || (c.io.kind !== 'afpacket' && c.io.kind !== 'kernel')) throw new Error(`${source}: io.kind: must be afpacket or kernel`);
+  if (!c.io || !['afpacket', 'af_xdp', 'dpdk', 'kernel'].includes(c.io.kind)) throw new Error(`${source}: io.kind: must be afpacket, af_xdp, dpdk or kernel`);
   return c;
 }
 
@@ -64,7 +64,7 @@ export async function runInstance(cfg: InstanceConfig, log: (s: string) => void 
   const m: InstanceMetrics = { vnf: cfg.vnf, instance: cfg.instanceId, heartbeats: 0, heartbeatFailures: 0, heartbeatMs: 0, tablesGeneration: snap.generation, startedAt };
 
   let dp: Dataplane | undefined;
-  if (cfg.io.kind === 'afpacket') {
+  if (cfg.io.kind !== 'kernel') {
     const engine: EngineConfig = { vnf: cfg.vnf, instanceId: cfg.instanceId, chain: cfg.chain, store: cfg.store, ...withOverride(snap.tables, cfg.tablesOverride) };
     dp = new Dataplane(engine, cfg.io);
     dp.start();

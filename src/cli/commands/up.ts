@@ -7,7 +7,7 @@ import { deploymentName, int, parseArgs, progress, requireRoot, runCommand, str,
 import { closeShells } from '../../vim/local/sh.js';
 
 const USAGE = `usage: snf up [--nf nat|firewall|lb|firewall,nat] [--instances N] [--store unix:/path|host:port]
-              [--io afpacket] [--spray] [--baseline] [--name NAME]
+              [--io afpacket|af_xdp|dpdk] [--spray] [--baseline] [--name NAME]
 
 Builds one VNF on this machine: client, server and two steering network namespaces, N NF
 instance namespaces (each an NF process on two veth legs), kernel ECMP steering (or per-packet
@@ -47,12 +47,12 @@ export const command: Command = {
       const instances = int(p, 'instances', 3, 1, 64);
       const store = parseStore(str(p, 'store'));
       const io = str(p, 'io') ?? 'afpacket';
-      if (io !== 'afpacket') throw new UsageError(`--io: only afpacket is available locally, got '${io}'`);
+      if (io !== 'afpacket' && io !== 'af_xdp' && io !== 'dpdk') throw new UsageError(`--io: expected afpacket, af_xdp or dpdk, got '${io}'`);
       const name = deploymentName(p);
       requireRoot('up');
       const t0 = Date.now();
       const d = await LocalDeployment.up(
-        { name, chain, instances, ...(store ? { store } : {}), mode: p.flags.has('spray') ? 'spray' : 'hash', dataStore: p.flags.has('baseline') ? 'local' : 'redis', echoServer: true },
+        { name, chain, instances, io, ...(store ? { store } : {}), mode: p.flags.has('spray') ? 'spray' : 'hash', dataStore: p.flags.has('baseline') ? 'local' : 'redis', echoServer: true },
         progress,
       );
       await d.close();

@@ -35,7 +35,7 @@ export interface UpOptions {
   /** `unix:/path` or `host:port`; absent: start a Redis on a UNIX socket in the run directory. */
   store?: string;
   mode?: SteeringMode;
-  io?: 'afpacket' | 'kernel';
+  io?: 'afpacket' | 'af_xdp' | 'dpdk' | 'kernel';
   dataStore?: 'redis' | 'local';
   heartbeat?: { periodMs?: number; ttlMs?: number };
   /** Run root (default /run/snf or $SNF_RUN_DIR). */
@@ -256,7 +256,7 @@ export class LocalDeployment {
       io:
         s.io === 'kernel'
           ? { kind: 'kernel' }
-          : { kind: 'afpacket', inside: { iface: 'inside', peerMac: inside.steerMac }, outside: { iface: 'outside', peerMac: outside.steerMac } },
+          : { kind: s.io, inside: { iface: 'inside', peerMac: inside.steerMac }, outside: { iface: 'outside', peerMac: outside.steerMac } },
       heartbeat: s.heartbeat,
       metrics: { port: rec.metricsPort, socket: rec.metricsSocket },
       addr: rec.ns,

@@ -29,7 +29,7 @@ export interface DeploymentState {
   chain: NfKind[];
   mode: SteeringMode;
   /** `kernel`: the test-only stand-in where instance namespaces forward by kernel. */
-  io: 'afpacket' | 'kernel';
+  io: 'afpacket' | 'af_xdp' | 'dpdk' | 'kernel';
   /** `local`: the coupled baseline (flow state inside each instance). */
   dataStore: 'redis' | 'local';
   store: { seed: string; redisPid?: number };
