@@ -29,6 +29,8 @@ export interface VnfmConfigFile {
   purgeOnTerminate?: boolean;
   opTimeoutMs?: number;
   hooks?: { inFlightMs?: number; registerTimeoutMs?: number; requireTables?: boolean };
+  /** check responses against the schema too: 'log' (default) reports a mismatch, 'enforce' answers 500 */
+  responseValidation?: 'off' | 'log' | 'enforce';
 }
 
 function inline(v: unknown, base: string): unknown {
@@ -66,5 +68,6 @@ export function loadConfig(path: string): VnfmOptions {
     purgeOnTerminate: cfg.purgeOnTerminate,
     opTimeoutMs: cfg.opTimeoutMs,
     hooks: cfg.hooks,
+    responseValidation: cfg.responseValidation ?? 'log',
   };
 }

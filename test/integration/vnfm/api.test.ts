@@ -187,6 +187,7 @@ describe('VNFM SOL003 API (fake Vim, real Redis)', function () {
 
   it('takes a failed operation to FAILED_TEMP, then retry completes it, rollback undoes it, fail ends it', async () => {
     const id = await instantiated();
+    await subscribe({ filter: { notificationTypes: ['VnfLcmOperationOccurrenceNotification'], vnfInstanceSubscriptionFilter: { vnfInstanceIds: [id] } } });
     // retry
     h.vim.failNext('scale', 'Heat said no');
     const a = opIdOf(await api.call('POST', `/vnf_instances/${id}/scale`, { type: 'SCALE_OUT', aspectId: 'worker' }));
@@ -218,6 +219,16 @@ describe('VNFM SOL003 API (fake Vim, real Redis)', function () {
     // the VNF is free again
     const t = await api.call('POST', `/vnf_instances/${id}/terminate`, { terminationType: 'FORCEFUL' });
     await api.waitOp(opIdOf(t), ['COMPLETED']);
+    const want = [
+      'SCALE:STARTING', 'SCALE:PROCESSING', 'SCALE:FAILED_TEMP', 'SCALE:PROCESSING', 'SCALE:COMPLETED',
+      'SCALE:STARTING', 'SCALE:PROCESSING', 'SCALE:FAILED_TEMP', 'SCALE:ROLLING_BACK', 'SCALE:ROLLED_BACK',
+      'HEAL:STARTING', 'HEAL:PROCESSING', 'HEAL:FAILED_TEMP', 'HEAL:FAILED',
+      'TERMINATE:STARTING', 'TERMINATE:PROCESSING', 'TERMINATE:COMPLETED',
+    ];
+    await sub.until((r) => r.length === want.length);
+    expect(sub.states()).to.deep.equal(want);
+    const failedTemp = sub.received.find((r) => r.body.operationState === 'FAILED_TEMP')!.body;
+    expect(failedTemp).to.deep.include({ notificationStatus: 'RESULT', error: { title: 'LCM operation failed', status: 500, detail: 'Heat said no' } });
   });
 
   it('rolls back a failed instantiate by deleting what the VIM had created', async () => {

@@ -2,6 +2,7 @@
 // definitions), Tacker hooks doing the StatelessNF store actions on a real Redis, and
 // Alertmanager webhooks in Tacker's Prometheus-plugin format. FAKE Vim throughout.
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { heartbeat, liveInstances, connectStore, closeStore, type StoreClient } from '../../../src/store/index.js';
 import { startHarness, type Harness } from '../../support/vnfm-harness.js';
 import { Sol003Client, TestSubscriber, opIdOf, specSchemas } from '../../support/vnfm.js';
@@ -108,6 +109,24 @@ describe('VNFM: ONAP SO sequence, Tacker hooks, Prometheus alerts (fake Vim, rea
     expect(await store.exists('snf:{tk-fw}:flow:x')).to.equal(0);
 
     expect((await hook('make_coffee', { vnfInstance })).status).to.equal(404);
+  });
+
+  it('answers the CSAR\'s Python hook shim run as Tacker runs it (JSON on stdin, result on stdout)', async () => {
+    const payload = { operation: 'terminate_start', vnf_instance: { id: 'bbbbbbbb-2222', vnfInstanceName: 'shim-fw' }, request: { terminationType: 'GRACEFUL' } };
+    await heartbeat(store, 'shim-fw', { id: 'n1', pid: 1, addr: 'n1', startedAt: Date.now() }, 30_000);
+    // Asynchronous: the adapter answering the shim runs in this very process.
+    const out = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const c = spawn('python3', ['tosca/scripts/snf_lcm_hook.py'], { env: { ...process.env, SNF_ADAPTER_URL: h.vnfm.url, SNF_HOOK_ATTEMPTS: '1' } });
+      let stdout = '';
+      let stderr = '';
+      c.stdout.on('data', (x: Buffer) => (stdout += x.toString()));
+      c.stderr.on('data', (x: Buffer) => (stderr += x.toString()));
+      c.once('exit', (status) => resolve({ status, stdout, stderr }));
+      c.stdin.end(JSON.stringify(payload));
+    });
+    expect(out.status, out.stderr).to.equal(0);
+    expect(JSON.parse(out.stdout)).to.deep.include({ hook: 'terminate_start', vnf: 'shim-fw', unsteered: ['n1'] });
+    expect(await liveInstances(store, 'shim-fw')).to.deep.equal([]);
   });
 
   it('turns Alertmanager auto_scale / auto_heal alerts into SCALE and HEAL operations when the VNF enables them', async () => {
