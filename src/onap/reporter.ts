@@ -47,7 +47,8 @@ export class VesReporter {
       const live = (await liveInstances(this.o.store, this.o.vnf)).map((i) => i.id);
       for (const id of this.known) if (!live.includes(id)) events.push(faultEvent(this.src(id), 'instanceLost', false, { instanceId: id, vnf: this.o.vnf }, now));
       this.known = new Set(live);
-      const samples = this.o.sample ? await this.o.sample(live) : Object.fromEntries(live.map((id) => [id, { rxPacketsDelta: 0, txPacketsDelta: 0, flows: 0 }]));
+      // Without a sampler the instances are reported, not made-up counters.
+      const samples: Record<string, InstanceSample | undefined> = this.o.sample ? await this.o.sample(live) : Object.fromEntries(live.map((id) => [id, undefined]));
       events.push(measurementEvent(this.src(this.o.vnf), (this.o.intervalMs ?? 10_000) / 1000, samples, latency, now));
     }
     await this.o.client.send(events);

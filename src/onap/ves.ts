@@ -58,12 +58,15 @@ export interface InstanceSample {
   flows: number;
 }
 
-export function measurementEvent(s: Source, intervalS: number, perInstance: Record<string, InstanceSample>, storeLatencyMs: number | undefined, nowMs = Date.now()): VesEvent {
+/** `perInstance` values undefined: instances known but no counters sampled (no packets/flows reported). */
+export function measurementEvent(s: Source, intervalS: number, perInstance: Record<string, InstanceSample | undefined>, storeLatencyMs: number | undefined, nowMs = Date.now()): VesEvent {
   const endUs = nowMs * 1000;
-  const ids = Object.keys(perInstance).sort();
+  const all = Object.keys(perInstance).sort();
+  const ids = all.filter((id) => perInstance[id] !== undefined);
+  const sample = (id: string) => perInstance[id] as InstanceSample;
   const additionalMeasurements = [
-    { name: 'snf-flows', hashMap: Object.fromEntries(ids.map((id) => [id, String(perInstance[id].flows)])) },
-    { name: 'snf-instances', hashMap: { live: String(ids.length) } },
+    ...(ids.length ? [{ name: 'snf-flows', hashMap: Object.fromEntries(ids.map((id) => [id, String(sample(id).flows)])) }] : []),
+    { name: 'snf-instances', hashMap: { live: String(all.length), ids: all.join(',') } },
     ...(storeLatencyMs !== undefined ? [{ name: 'snf-store', hashMap: { latencyMs: storeLatencyMs.toFixed(3) } }] : []),
   ];
   return {
@@ -72,12 +75,16 @@ export function measurementEvent(s: Source, intervalS: number, perInstance: Reco
       measurementFieldsVersion: '4.0',
       measurementInterval: intervalS,
       // DCAE TCA reads receivedTotalPacketsDelta here, as in the vFW closed loop.
-      nicPerformanceArray: ids.map((id) => ({
-        nicIdentifier: id,
-        valuesAreSuspect: 'false',
-        receivedTotalPacketsDelta: perInstance[id].rxPacketsDelta,
-        transmittedTotalPacketsDelta: perInstance[id].txPacketsDelta,
-      })),
+      ...(ids.length
+        ? {
+            nicPerformanceArray: ids.map((id) => ({
+              nicIdentifier: id,
+              valuesAreSuspect: 'false',
+              receivedTotalPacketsDelta: sample(id).rxPacketsDelta,
+              transmittedTotalPacketsDelta: sample(id).txPacketsDelta,
+            })),
+          }
+        : {}),
       additionalMeasurements,
     },
   };

@@ -11,6 +11,8 @@ import { Notifier, type NotifierOptions } from './notify.js';
 import { VnfmRepo } from './repo.js';
 import { productSchemas } from './schema.js';
 import { VnfmServer } from './server.js';
+import { VesClient, type VesClientOptions } from '../onap/collector.js';
+import { VesReporter } from '../onap/reporter.js';
 import type { VnfdInfo } from './types.js';
 
 export interface VnfmOptions {
@@ -30,6 +32,8 @@ export interface VnfmOptions {
   grant?: GrantClient | { url: string; authorization?: string };
   notifications?: Omit<NotifierOptions, 'schema'>;
   hooks?: Omit<TackerHookOptions, 'store' | 'purge'>;
+  /** report VES events of every INSTANTIATED VNF (faults, store latency, live instances) to this collector */
+  ves?: VesClientOptions & { intervalMs?: number };
   purgeOnTerminate?: boolean;
   opTimeoutMs?: number;
   responseValidation?: 'off' | 'log' | 'enforce';
@@ -99,6 +103,23 @@ export async function startVnfm(o: VnfmOptions): Promise<Vnfm> {
   await notifier.resume();
   const recovered = await lcm.recover();
   const srv = server;
+  let vesTimer: NodeJS.Timeout | undefined;
+  if (o.ves) {
+    const client = new VesClient(o.ves);
+    const reporters = new Map<string, VesReporter>();
+    const intervalMs = o.ves.intervalMs ?? 10_000;
+    vesTimer = setInterval(() => {
+      void (async () => {
+        for (const rec of await repo.listVnfs()) {
+          if (rec.vnf.instantiationState !== 'INSTANTIATED') continue;
+          const vnf = rec.internal.storeVnf;
+          let r = reporters.get(vnf);
+          if (!r) reporters.set(vnf, (r = new VesReporter({ vnf, store, client, intervalMs })));
+          await r.tick();
+        }
+      })().catch((e: unknown) => log(`ves: ${(e as Error).message}`));
+    }, intervalMs);
+  }
   return {
     url,
     lcm,
@@ -107,6 +128,7 @@ export async function startVnfm(o: VnfmOptions): Promise<Vnfm> {
     server: srv,
     recovered,
     async close() {
+      clearInterval(vesTimer);
       lcm.close();
       await srv.close();
       await notifier.close();

@@ -31,6 +31,7 @@ export interface VnfmConfigFile {
   hooks?: { inFlightMs?: number; registerTimeoutMs?: number; requireTables?: boolean };
   /** check responses against the schema too: 'log' (default) reports a mismatch, 'enforce' answers 500 */
   responseValidation?: 'off' | 'log' | 'enforce';
+  ves?: { url: string; username?: string; password?: string; intervalMs?: number };
 }
 
 function inline(v: unknown, base: string): unknown {
@@ -69,5 +70,6 @@ export function loadConfig(path: string): VnfmOptions {
     opTimeoutMs: cfg.opTimeoutMs,
     hooks: cfg.hooks,
     responseValidation: cfg.responseValidation ?? 'log',
+    ves: cfg.ves,
   };
 }

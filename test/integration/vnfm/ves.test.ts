@@ -10,6 +10,8 @@ import { VesClient } from '../../../src/onap/collector.js';
 import { VesReporter } from '../../../src/onap/reporter.js';
 import { vesValidator, VES_SCHEMA_FILE } from '../../../src/onap/ves.js';
 import { startRedis, type RedisServer } from '../../support/redis.js';
+import { startHarness } from '../../support/vnfm-harness.js';
+import { Sol003Client, opIdOf } from '../../support/vnfm.js';
 
 type Json = Record<string, unknown>;
 const SHARED = '/work/shared/specs/onap-ves/ves-CommonEventFormat_30.2.1_ONAP.json';
@@ -90,6 +92,25 @@ describe('VES events to a collector stand-in', function () {
     expect((up[0].faultFields as Json)).to.include({ alarmCondition: 'storeUnreachable', eventSeverity: 'NORMAL' });
 
     for (const p of posts) expect(validate(p.body), JSON.stringify(p.body)).to.deep.equal([]);
+  });
+
+  it('is reported by the VNFM for every instantiated VNF when a collector is configured', async () => {
+    const h = await startHarness({ ves: { url, intervalMs: 200 } });
+    try {
+      const api = new Sol003Client(h.vnfm.url);
+      const id = ((await api.call('POST', '/vnf_instances', { vnfdId: 'snf-firewall-vnfd', vnfInstanceName: 'ves-fw' })).body as Json).id as string;
+      await api.waitOp(opIdOf(await api.call('POST', `/vnf_instances/${id}/instantiate`, { flavourId: 'simple' })), ['COMPLETED']);
+      const deadline = Date.now() + 10_000;
+      const mine = () => posts.filter((p) => ((p.body.event as Json | undefined)?.commonEventHeader as Json | undefined)?.reportingEntityName === 'ves-fw');
+      while (mine().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const ev = mine()[0].body.event as Json;
+      expect((ev.commonEventHeader as Json).domain).to.equal('measurement');
+      expect(ev.measurementFields).to.not.have.property('nicPerformanceArray'); // no sampler: no made-up counters
+      expect(validate(mine()[0].body)).to.deep.equal([]);
+    } finally {
+      await h.vnfm.lcm.idle();
+      await h.stop();
+    }
   });
 
   it('refuses to send an event the schema rejects', async () => {
