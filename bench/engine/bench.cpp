@@ -6,6 +6,8 @@
 //   established  every packet belongs to a flow created in a warm-up pass
 //   mix          every 10th packet starts a new flow (a fresh inside endpoint), the rest are
 //                established flows
+//   enterprise   mostly short flows plus a few heavy ones: 70% of packets belong to 64 heavy
+//                flows, 30% to short flows of 4 packets each (a new flow every 13th packet)
 // For each store x scenario x batch size: packets/s (wall clock over the measuring loop,
 // frame reset included), store round trips and commands per packet (deltas of
 // Engine::counters().store), and the latency of one Engine::process call (p50 / p99, us).
@@ -96,7 +98,7 @@ std::vector<std::string> split_list(const std::string& s) {
 struct Opts {
   std::string redis = "127.0.0.1:6379";
   std::vector<std::string> stores{"local", "redis", "redis-cache"};
-  std::vector<std::string> scenarios{"established", "mix"};
+  std::vector<std::string> scenarios{"established", "mix", "enterprise"};
   std::vector<int> batches{1, 8, 32, 64};
   double seconds = 1.5;
   int timeout_ms = 100;  // RedisStore batch deadline (the product default)
@@ -302,6 +304,9 @@ struct Worker {
   std::vector<Frame> frames;
   std::vector<double> lat;
   uint64_t next_est = 0, next_new = 0, pkt_no = 0, pkts = 0, fwd = 0;
+  int short_left = 0;  // enterprise: packets left of the current short flow
+  uint32_t short_src = 0;
+  uint16_t short_sport = 0;
   double cpu = 0;
   bool sane = true;
   Clock::time_point end;
@@ -318,6 +323,7 @@ Cell run_cell(const Opts& o, const std::string& store, const std::string& scenar
   bool lb = has(o.chain, "lb");
   bool nat = has(o.chain, "nat");
   bool mix = scenario == "mix";
+  bool ent = scenario == "enterprise";
   // A fresh key namespace per cell: no cell sees another's flows (and no FLUSHALL needed).
   char vnf[64];
   std::snprintf(vnf, sizeof vnf, "b%d-%ld", seq, static_cast<long>(std::time(nullptr) % 100000));
@@ -378,7 +384,19 @@ Cell run_cell(const Opts& o, const std::string& store, const std::string& scenar
   auto fill = [&](Worker& w, size_t t) {
     for (int k = 0; k < batch; k++) {
       uint8_t* f = &w.buf[static_cast<size_t>(k) * kFrameLen];
-      if (mix && w.pkt_no++ % static_cast<uint64_t>(o.new_every) == 0) {
+      if (ent) {
+        if (w.pkt_no++ % 10 < 7) {
+          uint64_t i = (w.next_est++ + t * 64) % std::min<uint64_t>(64, static_cast<uint64_t>(o.flows));
+          std::memcpy(f, &tmpl[i * kFrameLen], kFrameLen);
+        } else {
+          if (w.short_left == 0) {
+            new_endpoint((static_cast<uint64_t>(t) << 23) + w.next_new++, w.short_src, w.short_sport);
+            w.short_left = 4;
+          }
+          w.short_left--;
+          mk(f, w.short_src, w.short_sport);
+        }
+      } else if (mix && w.pkt_no++ % static_cast<uint64_t>(o.new_every) == 0) {
         uint32_t src;
         uint16_t sp;
         new_endpoint((static_cast<uint64_t>(t) << 23) + w.next_new++, src, sp);

@@ -1,10 +1,7 @@
 // Firewall alone: it never edits a frame, and with default deny the only connection the outside
 // may open is TCP to 10.0.0.22:22 (the fixture's one inbound rule).
-//
-// Known bug (reported, not fixed here): conntrack ignores the side a packet arrives on, so an
-// outside packet carrying a tracked inside-initiated tuple in the initiator's direction passes
-// (e.g. a "retransmitted" SYN from 10.0.0.5 arriving outside). The invariant skips pure SYNs with
-// an inside source unless SNF_FUZZ_STRICT is set (this target first found it after ~15k execs).
+// This target found conntrack ignoring the arrival side (a tracked inside tuple arriving from
+// outside passed); since the fix the invariant holds for every pure SYN from outside.
 #include "harness.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -17,9 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::require(before == after, "the firewall does not edit frames");
     bool pure_syn = p0.flow_proto() == snf::PROTO_TCP && !p0.icmp_error &&
                     (p0.tcp_flags & (snf::TCP_SYN | snf::TCP_ACK | snf::TCP_RST | snf::TCP_FIN)) == snf::TCP_SYN;
-    static const bool strict = std::getenv("SNF_FUZZ_STRICT") != nullptr;
-    bool spoofed_inside = cfg.nat.inside[0].contains(p0.flow_src()) || cfg.nat.inside[1].contains(p0.flow_src());
-    if (!cfg.fw.default_allow && f.in == snf::Side::Outside && pure_syn && (strict || !spoofed_inside)) {
+    if (!cfg.fw.default_allow && f.in == snf::Side::Outside && pure_syn) {
       fuzz::require(p0.flow_dst() == frames::A("10.0.0.22") && p0.flow_dport() == 22,
                     "an inbound connection only where a rule allows it");
     }

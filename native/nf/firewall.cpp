@@ -137,7 +137,7 @@ Firewall::Step Firewall::tcp_step(const Conn& c, bool orig, const Packet& p) {
     return s;
   }
   if (st == "SR") {
-    if (!orig && syn && ack) s.forward = true;  // retransmitted SYN-ACK
+    if (!orig && syn && ack) s.forward = p.ack == c.isn_i + 1;  // retransmitted SYN-ACK
     else if (orig && pure_syn) s.forward = true;
     else if (orig && ack && !syn && p.ack == c.isn_r + 1) {
       s.forward = true;

@@ -59,8 +59,8 @@ inline void append_addr(std::string& s, const Addr& a) {
 
 // Splits "f0|f1|f2..." into up to `max` fields (views into `v`). Returns the field count.
 struct Fields {
-  const char* p[8];
-  size_t n[8];
+  const char* p[8] = {};
+  size_t n[8] = {};
   int count = 0;
   std::string str(int i) const { return i < count ? std::string(p[i], n[i]) : std::string(); }
   int64_t num(int i) const {

@@ -3,6 +3,7 @@
 // backend moves few flows. Ids, not positions, seed the permutations: the same backend set
 // yields the same table on every instance.
 #pragma once
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,8 @@ inline std::vector<int32_t> maglev_table(const std::vector<LbBackend>& backends,
   std::vector<int> active;
   for (size_t i = 0; i < backends.size(); i++)
     if (!backends[i].drained && backends[i].weight > 0) active.push_back(static_cast<int>(i));
+  // Fill in id order: the table must not depend on the order the configuration lists them in.
+  std::sort(active.begin(), active.end(), [&](int a, int b) { return backends[a].id < backends[b].id; });
   if (active.empty() || size < 2) return table;
   std::vector<uint64_t> offset(active.size()), skip(active.size()), next(active.size(), 0);
   for (size_t j = 0; j < active.size(); j++) {

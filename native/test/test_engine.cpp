@@ -323,7 +323,7 @@ TEST(engine_chain_firewall_then_nat) {
   CHECK_EQ(c.drops[static_cast<int>(Drop::FwBadTcpState)], 1u);
 }
 
-TEST(known_bug_fw_tracked_tuple_on_the_wrong_side) {
+TEST(fw_tracked_tuple_on_the_wrong_side_is_dropped) {
   // A connection opened from the inside; then the same tuple, initiator's direction, arrives
   // from the outside (spoofed). Conntrack ignores the arrival side, so it is forwarded inward.
   auto e = fixture::engine(fixture::config({NfKind::Firewall}));

@@ -55,7 +55,7 @@ TEST(store_expiry_on_read) {
   CHECK_EQ(one(s, get("short")).type, Reply::Nil);
 }
 
-TEST(known_bug_store_sweep_reclaims_expired_keys) {
+TEST(store_sweep_reclaims_expired_keys) {
   // Expired keys nobody reads again must go eventually. sweep() restarts at begin() on every
   // batch with a budget of 32, so once the first 32 entries in iteration order are live ones,
   // no expired key behind them is ever reclaimed (see the report for a patch).
