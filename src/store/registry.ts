@@ -12,6 +12,11 @@ export interface InstanceInfo {
   addr: string;
   /** ms since the epoch. */
   startedAt: number;
+  /**
+   * Where its Prometheus metrics can be read: `unix:/path/to/metrics.sock` or `http://host:port`
+   * (optional). The VNF manager's VES reporter samples per-instance counters there.
+   */
+  metrics?: string;
 }
 
 export interface LiveInstance extends InstanceInfo {
@@ -24,6 +29,7 @@ function checkInfo(info: InstanceInfo): void {
   if (!Number.isInteger(info.pid) || info.pid < 0) throw new Error(`instance.pid: must be a non-negative integer, got ${info.pid}`);
   if (typeof info.addr !== 'string' || info.addr.length === 0 || info.addr.length > 256) throw new Error('instance.addr: must be a non-empty string of at most 256 characters');
   if (!Number.isFinite(info.startedAt)) throw new Error(`instance.startedAt: must be ms since the epoch, got ${info.startedAt}`);
+  if (info.metrics !== undefined && !/^(unix:\/.+|https?:\/\/[^\s]+)$/.test(info.metrics)) throw new Error(`instance.metrics: must be unix:/path or http(s)://host:port, got ${info.metrics}`);
 }
 
 /** Records (or refreshes) `info` for `ttlMs`; the record and the index entry change in one MULTI. */
@@ -31,7 +37,7 @@ export async function heartbeat(redis: StoreClient, vnf: string, info: InstanceI
   checkInfo(info);
   if (!Number.isInteger(ttlMs) || ttlMs < 1) throw new Error(`ttlMs: must be a positive integer, got ${ttlMs}`);
   const k = regKeys(vnf);
-  const rec: InstanceInfo = { id: info.id, pid: info.pid, addr: info.addr, startedAt: info.startedAt };
+  const rec: InstanceInfo = { id: info.id, pid: info.pid, addr: info.addr, startedAt: info.startedAt, ...(info.metrics ? { metrics: info.metrics } : {}) };
   const res = await redis.multi().set(k.inst(info.id), JSON.stringify(rec), 'PX', ttlMs).zadd(k.instances, now, info.id).exec();
   const err = res?.find(([e]) => e)?.[0];
   if (!res || err) throw new Error(`store: heartbeat(${vnf}, ${info.id}): ${err?.message ?? 'transaction aborted'}`);
@@ -72,7 +78,7 @@ export async function liveInstances(redis: StoreClient, vnf: string): Promise<Li
     }
     try {
       const rec = JSON.parse(r) as InstanceInfo;
-      live.push({ id: ids[i], pid: rec.pid, addr: rec.addr, startedAt: rec.startedAt, lastHeartbeat: beats[i] });
+      live.push({ id: ids[i], pid: rec.pid, addr: rec.addr, startedAt: rec.startedAt, ...(typeof rec.metrics === 'string' ? { metrics: rec.metrics } : {}), lastHeartbeat: beats[i] });
     } catch {
       gone.push(ids[i]); // unreadable record: treat as dead; it expires on its own
     }

@@ -13,6 +13,7 @@ import { productSchemas } from './schema.js';
 import { VnfmServer } from './server.js';
 import { VesClient, type VesClientOptions } from '../onap/collector.js';
 import { VesReporter } from '../onap/reporter.js';
+import { metricsSampler } from '../onap/sampler.js';
 import type { VnfdInfo } from './types.js';
 
 export interface VnfmOptions {
@@ -114,7 +115,7 @@ export async function startVnfm(o: VnfmOptions): Promise<Vnfm> {
           if (rec.vnf.instantiationState !== 'INSTANTIATED') continue;
           const vnf = rec.internal.storeVnf;
           let r = reporters.get(vnf);
-          if (!r) reporters.set(vnf, (r = new VesReporter({ vnf, store, client, intervalMs })));
+          if (!r) reporters.set(vnf, (r = new VesReporter({ vnf, store, client, intervalMs, sample: metricsSampler(store, vnf) })));
           await r.tick();
         }
       })().catch((e: unknown) => log(`ves: ${(e as Error).message}`));
