@@ -29,7 +29,8 @@ describe('VNFM lifecycle on the local VIM under traffic', function () {
   const procs: Proc[] = [];
 
   before(async function () {
-    if (canRun()) this.skip();
+    const why = canRun();
+    if (why) throw new Error(`cannot run the local LCM: ${why} (run the suite as root after scripts/setup.sh)`);
     redis = await startRedis();
     const vnfd = testVnfd({ artifacts: { simple: { local: { chain: ['firewall', 'nat'] } } } });
     vnfd.flavours.simple = { aspects: { nf: { vduId: 'VDU1', minInstances: 1, maxScaleLevel: 4 } }, instantiationLevels: { two: { nf: 1 } }, defaultInstantiationLevelId: 'two' };
