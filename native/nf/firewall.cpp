@@ -318,10 +318,9 @@ void Firewall::commit(std::vector<Slot>& b, const std::vector<uint32_t>& idx, co
     Pending& pd = pend_[i];
     if (s.alive() && pd.write >= 0) {
       const Reply& r = writes[pd.write];
-      if (r.type == Reply::Unavailable || r.type == Reply::Err) {
-        s.kill(Drop::StoreUnavailable);
-      } else if (r.type != Reply::Str) {
-        s.kill(Drop::FwNoConnection);
+      Drop d = write_outcome(r, nullptr, Drop::StoreUnavailable, Drop::FwNoConnection);
+      if (d != Drop::None) {
+        s.kill(d);
       } else if (r.s != pd.wrote) {
         // Another instance moved the connection first: judge the packet against what the
         // store holds now, without writing again.

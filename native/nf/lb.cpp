@@ -300,12 +300,9 @@ void Lb::commit(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
     Pending& pd = pend_[i];
     if (s.alive() && pd.write >= 0) {
       const Reply& r = writes[pd.write];
-      if (r.type == Reply::Unavailable) {
-        s.kill(Drop::StoreUnavailable);
-      } else if (r.type == Reply::Err) {
-        s.kill(r.s.compare(0, 9, "nobackend") == 0 ? Drop::LbNoBackend : Drop::StoreUnavailable);
-      } else if (r.type != Reply::Str) {
-        s.kill(Drop::LbNoBackend);
+      Drop d = write_outcome(r, "nobackend", Drop::LbNoBackend, Drop::LbNoBackend);
+      if (d != Drop::None) {
+        s.kill(d);
       } else if (pd.assign) {
         const LbVip& vip = cfg_.vips[pd.vip];
         int be = find_backend(vip, split(r.s).str(0));

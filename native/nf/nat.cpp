@@ -273,12 +273,9 @@ void Nat::commit(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
     Pending& pd = pend_[i];
     if (s.alive() && pd.write >= 0) {
       const Reply& r = writes[pd.write];
-      if (r.type == Reply::Unavailable) {
-        s.kill(Drop::StoreUnavailable);
-      } else if (r.type == Reply::Err) {
-        s.kill(r.s.compare(0, 9, "exhausted") == 0 ? Drop::NatPoolExhausted : Drop::StoreUnavailable);
-      } else if (r.type != Reply::Str) {
-        s.kill(Drop::NatNoMapping);
+      Drop d = write_outcome(r, "exhausted", Drop::NatPoolExhausted, Drop::NatNoMapping);
+      if (d != Drop::None) {
+        s.kill(d);
       } else if (pd.alloc) {
         Fields f = split(r.s);
         Addr ext;

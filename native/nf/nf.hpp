@@ -46,6 +46,18 @@ class CmdQueue {
   size_t n_ = 0;
 };
 
+// What a write's reply means for the packet waiting on it: Drop::None when the store holds the
+// write; `on_script` when the script refused with an error starting with `script_err`;
+// `on_missing` when it answered nil (the state it was to change is gone); else the store failed.
+inline Drop write_outcome(const Reply& r, const char* script_err, Drop on_script, Drop on_missing) {
+  if (r.type == Reply::Unavailable) return Drop::StoreUnavailable;
+  if (r.type == Reply::Err)
+    return script_err && r.s.compare(0, std::char_traits<char>::length(script_err), script_err) == 0 ? on_script
+                                                                                                      : Drop::StoreUnavailable;
+  if (r.type != Reply::Str) return on_missing;
+  return Drop::None;
+}
+
 struct NfStats {
   uint64_t packets = 0, forwarded = 0, dropped = 0, new_flows = 0;
 };
