@@ -412,3 +412,31 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle
   }
   return { nodes: servers.map((s) => s.node), servers, stop };
 }
+
+/**
+ * A redis-server and an ioredis client to it for the enclosing mocha `describe`: started in
+ * `before`, stopped (by pid) in `after`. Read `server` / `client` inside tests.
+ */
+export function useRedis(): { readonly server: RedisServer; readonly client: import('ioredis').Redis } {
+  let server: RedisServer | undefined;
+  let client: import('ioredis').Redis | undefined;
+  before(async () => {
+    const { Redis } = await import('ioredis');
+    server = await startRedis();
+    client = new Redis(server.port, '127.0.0.1');
+  });
+  after(async () => {
+    client?.disconnect();
+    await server?.stop();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('useRedis: server not started (use it inside a test)');
+      return server;
+    },
+    get client() {
+      if (!client) throw new Error('useRedis: client not started (use it inside a test)');
+      return client;
+    },
+  };
+}

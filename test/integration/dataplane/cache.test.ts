@@ -2,26 +2,16 @@
 // through another instance (or directly in the store) is never ignored once its invalidation
 // has arrived.
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { Engine, TABLES, engineConfig, send, uniqueVnf } from '../../support/engine.js';
 import { buildFrame, decodeFrame } from '../../support/packets.js';
-import { startRedis, type RedisServer } from '../../support/redis.js';
+import { useRedis } from '../../support/redis.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('coherent flow cache', function () {
   this.timeout(30000);
-  let redis: RedisServer;
-  let client: Redis;
-  before(async () => {
-    redis = await startRedis();
-    client = new Redis(redis.port, '127.0.0.1');
-  });
-  after(async () => {
-    client?.disconnect();
-    await redis?.stop();
-  });
-  const store = () => ({ kind: 'redis' as const, nodes: [redis.node] });
+  const r = useRedis();
+  const store = () => ({ kind: 'redis' as const, nodes: [r.server.node] });
 
   function udpOut(i: number) {
     return { side: 'inside' as const, data: buildFrame({ ip: { v: 4, src: `10.0.2.${i + 1}`, dst: '203.0.113.9' }, l4: { proto: 'udp', sport: 7000, dport: 53 } }) };
@@ -59,9 +49,9 @@ describe('coherent flow cache', function () {
     expect((await b.process(replies)).every((o) => o.verdict === 'forward')).to.equal(true);
     expect(b.counters().cache!.hits - warm).to.equal(100);
     // The mappings go away in the store (an operator, an expiry, another instance).
-    const keys = [...(await client.keys(`snf:${vnf}:nat:r:*`)), ...(await client.keys(`snf:${vnf}:nat:f:*`))];
+    const keys = [...(await r.client.keys(`snf:${vnf}:nat:r:*`)), ...(await r.client.keys(`snf:${vnf}:nat:f:*`))];
     expect(keys.length).to.equal(200);
-    await client.del(...keys);
+    await r.client.del(...keys);
     await sleep(20); // invalidations travel over loopback in microseconds
     const after = await b.process(replies);
     expect(after.map((o) => o.reason)).to.deep.equal(replies.map(() => 'nat_no_mapping'));
@@ -123,7 +113,7 @@ describe('coherent flow cache', function () {
     await e.process(frames);
     const before = e.counters().cache!;
     expect(before.entries).to.equal(32);
-    const killed = Number(await client.client('KILL', 'TYPE', 'pubsub'));
+    const killed = Number(await r.client.client('KILL', 'TYPE', 'pubsub'));
     expect(killed).to.be.at.least(1);
     await sleep(20);
     for (let i = 0; i < 5; i++) {

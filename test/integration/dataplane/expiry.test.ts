@@ -1,28 +1,18 @@
 // Flow timeouts are key TTLs in the store; FIN / RST shorten them; refreshes are rate-limited.
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { Engine, TABLES, engineConfig, send, uniqueVnf } from '../../support/engine.js';
-import { startRedis, type RedisServer } from '../../support/redis.js';
+import { useRedis } from '../../support/redis.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('expiry by TTL', function () {
-  let redis: RedisServer;
-  let client: Redis;
-  before(async () => {
-    redis = await startRedis();
-    client = new Redis(redis.port, '127.0.0.1');
-  });
-  after(async () => {
-    client?.disconnect();
-    await redis?.stop();
-  });
+  const r = useRedis();
 
   const timeouts = { udpMs: 300, icmpMs: 300, tcpTransitoryMs: 20000, tcpEstablishedMs: 60000, tcpClosedMs: 2000, refreshIntervalMs: 100 };
 
   for (const kind of ['local', 'redis'] as const) {
     it(`${kind}: an idle UDP mapping expires and its reply is dropped; traffic refreshes it`, async () => {
-      const store = kind === 'local' ? { kind } : { kind, nodes: [redis.node] };
+      const store = kind === 'local' ? { kind } : { kind, nodes: [r.server.node] };
       const e = new Engine(engineConfig(['nat'], store, { tables: { ...TABLES, timeouts } }));
       const out = await send(e, 'inside', { ip: { v: 4, src: '10.0.0.5', dst: '203.0.113.9' }, l4: { proto: 'udp', sport: 5000, dport: 53 } });
       const ext = out.pkt!.ip.src;
@@ -44,12 +34,12 @@ describe('expiry by TTL', function () {
 
   it('FIN and RST shorten a connection TTL in the store', async () => {
     const vnf = uniqueVnf();
-    const e = new Engine(engineConfig(['firewall'], { kind: 'redis', nodes: [redis.node] }, { vnf, tables: { ...TABLES, timeouts } }));
+    const e = new Engine(engineConfig(['firewall'], { kind: 'redis', nodes: [r.server.node] }, { vnf, tables: { ...TABLES, timeouts } }));
     const c = { v: 4 as const, src: '10.0.0.5', dst: '203.0.113.9' };
     const s = { v: 4 as const, src: '203.0.113.9', dst: '10.0.0.5' };
     const pttl = async () => {
-      const [key] = await client.keys(`snf:${vnf}:fw:*`);
-      return client.pttl(key);
+      const [key] = await r.client.keys(`snf:${vnf}:fw:*`);
+      return r.client.pttl(key);
     };
     await send(e, 'inside', { ip: c, l4: { proto: 'tcp', sport: 40000, dport: 80, flags: 'S', seq: 1 } });
     expect(await pttl()).to.be.within(15000, 20000);
@@ -66,7 +56,7 @@ describe('expiry by TTL', function () {
   it('established flows cost one read per packet: refreshes ride along at most once per interval', async () => {
     const vnf = uniqueVnf();
     // Without the cache: what the store path itself costs (the cache test covers the rest).
-    const e = new Engine(engineConfig(['nat'], { kind: 'redis', nodes: [redis.node], cacheBytes: 0 }, { vnf, tables: { ...TABLES, timeouts: { ...timeouts, udpMs: 30000, refreshIntervalMs: 1000 } } }));
+    const e = new Engine(engineConfig(['nat'], { kind: 'redis', nodes: [r.server.node], cacheBytes: 0 }, { vnf, tables: { ...TABLES, timeouts: { ...timeouts, udpMs: 30000, refreshIntervalMs: 1000 } } }));
     const { buildFrame } = await import('../../support/packets.js');
     const frames = Array.from({ length: 32 }, (_, i) => ({
       side: 'inside' as const,

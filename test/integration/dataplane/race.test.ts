@@ -1,25 +1,15 @@
 // Two engines see the first packet of the same flows at the same time, on two threads.
 import { expect } from 'chai';
-import { Redis } from 'ioredis';
 import { Engine, engineConfig, uniqueVnf } from '../../support/engine.js';
 import { buildFrame, decodeFrame } from '../../support/packets.js';
-import { startRedis, type RedisServer } from '../../support/redis.js';
+import { useRedis } from '../../support/redis.js';
 
 describe('racing first packets', function () {
-  let redis: RedisServer;
-  let client: Redis;
-  before(async () => {
-    redis = await startRedis();
-    client = new Redis(redis.port, '127.0.0.1');
-  });
-  after(async () => {
-    client?.disconnect();
-    await redis?.stop();
-  });
+  const r = useRedis();
 
   it('NAT: exactly one mapping per flow, and both engines use it', async () => {
     const vnf = uniqueVnf();
-    const store = { kind: 'redis' as const, nodes: [redis.node] };
+    const store = { kind: 'redis' as const, nodes: [r.server.node] };
     const a = new Engine(engineConfig(['nat'], store, { vnf, id: 'a' }));
     const b = new Engine(engineConfig(['nat'], store, { vnf, id: 'b' }));
     // Two worker threads usually overlap; on a loaded machine one may finish before the other
@@ -44,15 +34,15 @@ describe('racing first packets', function () {
       }
     }
     expect(raced, 'the two engines raced on first packets at least once').to.equal(true);
-    expect((await client.keys(`snf:${vnf}:nat:f:*`)).length).to.equal(flows);
-    expect((await client.keys(`snf:${vnf}:nat:r:*`)).length).to.equal(flows);
+    expect((await r.client.keys(`snf:${vnf}:nat:f:*`)).length).to.equal(flows);
+    expect((await r.client.keys(`snf:${vnf}:nat:r:*`)).length).to.equal(flows);
     a.close();
     b.close();
   });
 
   it('LB: both engines agree on the backend of every raced flow', async () => {
     const vnf = uniqueVnf();
-    const store = { kind: 'redis' as const, nodes: [redis.node] };
+    const store = { kind: 'redis' as const, nodes: [r.server.node] };
     const a = new Engine(engineConfig(['lb'], store, { vnf, id: 'a' }));
     const b = new Engine(engineConfig(['lb'], store, { vnf, id: 'b' }));
     const frames = Array.from({ length: 100 }, (_, i) => ({
@@ -63,7 +53,7 @@ describe('racing first packets', function () {
     for (let i = 0; i < frames.length; i++) expect(decodeFrame(ra[i].data).ip.dst).to.equal(decodeFrame(rb[i].data).ip.dst);
     // Each flow counted once in the load sets.
     let members = 0;
-    for (const k of await client.keys(`snf:${vnf}:lb:l:*`)) members += await client.zcard(k);
+    for (const k of await r.client.keys(`snf:${vnf}:lb:l:*`)) members += await r.client.zcard(k);
     expect(members).to.equal(100);
     a.close();
     b.close();
