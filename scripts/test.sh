@@ -14,11 +14,22 @@ step() {
 
 [ -f native/build/Release/snf.node ] || npx node-gyp rebuild --directory=native -j 2 --loglevel=warn
 step "typecheck" npx tsc --noEmit -p tsconfig.json
-step "mocha" npx mocha --reporter dot 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts'
+# mocha's log is kept so that its failures can be repeated last: CI shows only the tail of the output.
+mocha_log=$(mktemp /tmp/snf-mocha.XXXXXX)
+trap 'rm -f "$mocha_log"' EXIT
+run_mocha() {
+  npx mocha --reporter dot 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 2>&1 | tee "$mocha_log"
+  return "${PIPESTATUS[0]}"
+}
+step "mocha" run_mocha
 if [ -f scripts/native-checks.sh ]; then step "native checks" bash scripts/native-checks.sh; fi
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then
+  if grep -q ' failing' "$mocha_log"; then
+    echo "=== mocha failures (repeated from above)"
+    sed -n '/ passing (/,$p' "$mocha_log" | cut -c1-400 | head -150
+  fi
   echo "FAILED: ${failed[*]}"
   exit 1
 fi

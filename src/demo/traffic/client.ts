@@ -129,7 +129,10 @@ async function main(): Promise<void> {
   // Open in small groups: a burst of 200 SYNs is a test of something else.
   for (let i = 0; i < conns.length; i += 20) await Promise.all(conns.slice(i, i + 20).map((c) => c.open()));
   const connected = conns.filter((c) => c.connected()).length;
-  console.log(JSON.stringify({ event: 'connected', connected, connections: n }));
+  // Why the others failed, counted by message: a test that sees fewer connections says why.
+  const errors: Record<string, number> = {};
+  for (const c of conns) if (!c.connected()) errors[c.r.error ?? 'closed before connecting'] = (errors[c.r.error ?? 'closed before connecting'] ?? 0) + 1;
+  console.log(JSON.stringify({ event: 'connected', connected, connections: n, errors }));
   const progress = setInterval(() => {
     const responses = conns.reduce((a, c) => a + c.r.responses, 0);
     console.log(JSON.stringify({ event: 'progress', responses, resets: conns.filter((c) => c.r.reset).length }));

@@ -24,7 +24,7 @@ for (const io of ['af_xdp', 'dpdk'] as const) {
         expect(d.state.io).to.equal(io);
         const c = startTool(names(name).client, 'client', ['--target', `${NET.server.host}:7000`, '--connections', '60', '--interval', '100']);
         const ready = await c.waitFor((l) => l.event === 'connected', 60_000);
-        expect(ready.connected).to.equal(60);
+        expect(ready.connected, `connections opened: ${JSON.stringify(ready.errors)}`).to.equal(60);
         await sleep(1500);
         c.child.stdin?.write('mark\n');
         await c.waitFor((l) => l.event === 'marked', 5000);

@@ -60,7 +60,7 @@ async function tearDown(s: Scenario | undefined): Promise<void> {
 async function startClient(s: Scenario, target: string, n = CONNS): Promise<Proc> {
   const c = startTool(names(s.name).client, 'client', ['--target', target, '--connections', String(n), '--interval', '100']);
   const ready = await c.waitFor((l) => l.event === 'connected', 60_000);
-  expect(ready.connected, 'connections opened').to.equal(n);
+  expect(ready.connected, `connections opened: ${JSON.stringify(ready.errors)}`).to.equal(n);
   return c;
 }
 

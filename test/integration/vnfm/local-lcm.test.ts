@@ -67,7 +67,7 @@ describe('VNFM lifecycle on the local VIM under traffic', function () {
     const client = startTool(names(name).client, 'client', ['--target', `${NET.server.host}:7000`, '--connections', String(CONNS), '--interval', '100']);
     procs.push(client);
     const ready = await client.waitFor((l) => l.event === 'connected', 60_000);
-    expect(ready.connected).to.equal(CONNS);
+    expect(ready.connected, `connections opened: ${JSON.stringify(ready.errors)}`).to.equal(CONNS);
 
     expect((await run('scale', { type: 'SCALE_OUT', aspectId: 'nf', numberOfSteps: 2 })).operationState).to.equal('COMPLETED');
     expect(await vnfcs()).to.have.length(4);
