@@ -141,7 +141,7 @@ export class LocalDeployment {
       await d.doScaleOut(o.instances, progress);
       if (o.echoServer) {
         progress('starting the echo server in the server namespace');
-        d.startEchoServer();
+        await d.startEchoServer();
       }
       return d;
     } catch (e) {
@@ -218,9 +218,15 @@ export class LocalDeployment {
     }
   }
 
-  /** TCP/UDP echo on the server address (7000/7001) and every LB backend (8080/5353). */
-  startEchoServer(): void {
-    const fd = openSync(join(this.state.runDir, 'echo-server.log'), 'a');
+  /**
+   * TCP/UDP echo on the server address (7000/7001) and every LB backend (8080/5353). Resolves
+   * once it listens: on a loaded machine Node takes seconds to start, and a client started
+   * earlier would see its connections refused.
+   */
+  async startEchoServer(): Promise<void> {
+    const logFile = join(this.state.runDir, 'echo-server.log');
+    const before = existsSync(logFile) ? readFileSync(logFile, 'utf8').length : 0;
+    const fd = openSync(logFile, 'a');
     try {
       const tcp = [`${NET.server.host}:7000`, ...NET.backends.map((b) => `${b}:8080`)].join(',');
       const udp = [`${NET.server.host}:7001`, ...NET.backends.map((b) => `${b}:5353`)].join(',');
@@ -229,6 +235,12 @@ export class LocalDeployment {
       this.save();
     } finally {
       closeSync(fd);
+    }
+    const end = Date.now() + 30_000;
+    while (!readFileSync(logFile, 'utf8').slice(before).includes('"event":"listening"')) {
+      if (!alive(this.state.echoServerPid)) throw new Error(`echo server exited: ${tail(logFile)}`);
+      if (Date.now() > end) throw new Error(`echo server not listening within 30 s: ${tail(logFile)}`);
+      await sleep(30);
     }
   }
 
