@@ -296,6 +296,9 @@ std::string engine_cfg_from_js(const Napi::Object& o, EngineCfg& cfg, StoreSpec*
     int64_t cache = 64LL << 20;
     if (!get_int(c, so, "cacheBytes", "store.", cache, 0, 1LL << 40)) return c.err;
     ro.cache_bytes = static_cast<size_t>(cache);
+    int64_t recheck = ro.cache_recheck_us;
+    if (!get_int(c, so, "cacheRecheckUs", "store.", recheck, 0, 1000000)) return c.err;
+    ro.cache_recheck_us = static_cast<int>(recheck);
     if (store) {
       store->redis = true;
       store->redis_opts = ro;

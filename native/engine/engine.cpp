@@ -63,15 +63,7 @@ void Engine::process(Frame* frames, size_t n) {
 
     bool next_prefetched = false;
     if (!prefetched) {
-      // Reads. Refreshes deferred by the previous batch ride along (their replies are unused).
       reads_.clear();
-      if (stage == 0) {
-        for (size_t d = 0; d < deferred_.size(); d++) {
-          Cmd& c = reads_.add(-1);
-          c = deferred_.data()[d];
-        }
-        deferred_.clear();
-      }
       for (int k = 0; k < kNfKinds; k++)
         if (!idx_[k].empty()) nfs_[k]->lookup(slots_, idx_[k], reads_);
       // When no packet's NF at this stage rewrites it, queue the next stage's reads too.
@@ -101,6 +93,10 @@ void Engine::process(Frame* frames, size_t n) {
       if (!idx_[k].empty()) nfs_[k]->commit(slots_, idx_[k], write_replies_);
     prefetched = next_prefetched;
   }
+  // TTL refreshes go out now and nothing waits for them (no verdict depends on a TTL): a batch
+  // whose reads all hit the cache pays no round trip, and the refreshed values are back in the
+  // cache, most often, before the flows' next packets.
+  flush();
   for (size_t i = 0; i < n; i++) {
     Frame& f = frames[i];
     Slot& s = slots_[i];
@@ -118,7 +114,7 @@ void Engine::process(Frame* frames, size_t n) {
 
 void Engine::flush() {
   if (deferred_.size() == 0) return;
-  exchange(deferred_, read_replies_);
+  store_->post(deferred_.data(), deferred_.size());
   deferred_.clear();
 }
 

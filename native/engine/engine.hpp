@@ -35,7 +35,7 @@ class Engine {
   // Replaces the NF tables (pools, rules, VIPs, timeouts) between batches.
   void configure(const EngineCfg& cfg);
   void process(Frame* frames, size_t n);
-  // Sends refreshes still waiting to ride along with a batch (call when idle).
+  // Posts TTL refreshes still queued (process() posts its own at the end of each batch).
   void flush();
   EngineCounters counters() const;
   const EngineCfg& config() const { return cfg_; }

@@ -80,7 +80,9 @@ struct RedisStore::Node {
   int64_t retry_at_us = 0;
   int64_t backoff_us = 0;
   bool ever_connected = false;
-  std::vector<Want> want;  // replies expected, in order
+  std::vector<Want> want;  // replies expected, in order; those before `head` are read
+  size_t head = 0;
+  size_t fills = 0;  // posted cache refills among the wants not yet read
   // The connection Redis pushes invalidations to (CLIENT TRACKING ... REDIRECT), when caching.
   redisContext* inval = nullptr;
 };
@@ -131,6 +133,7 @@ int RedisStore::node_for(const std::string& host, int port) {
 }
 
 void RedisStore::disconnect(Node& n, bool count_failure) {
+  fail_pending(n, n.head);
   if (n.c) {
     redisFree(n.c);
     n.c = nullptr;
@@ -214,7 +217,7 @@ bool RedisStore::sync_call(Node& n, const std::vector<std::string>& argv, Reply&
   append_raw(n, argv);
   out = Reply{};
   out.type = Reply::Unavailable;
-  n.want.push_back({&out, 0});
+  n.want.push_back({&out, 0, {}, false});
   int idx = 0;
   for (size_t i = 0; i < nodes_.size(); i++)
     if (nodes_[i].get() == &n) idx = static_cast<int>(i);
@@ -279,24 +282,46 @@ void RedisStore::append(Node& n, const Cmd& c, bool eval) {
   redisAppendCommandArgv(n.c, static_cast<int>(argv_.size()), argv_.data(), argvlen_.data());
 }
 
+// The replies still expected from n, from `from` on, will never come: whoever waits for one
+// gets Unavailable, and the list is emptied.
+void RedisStore::fail_pending(Node& n, size_t from) {
+  for (size_t k = from; k < n.want.size(); k++)
+    if (n.want[k].target) n.want[k].target->type = Reply::Unavailable;
+  n.want.clear();
+  n.head = 0;
+  n.fills = 0;
+}
+
+// One reply read off node's connection, for the want it answers.
+void RedisStore::consume(int node, const Want& w, const redisReply* r) {
+  if (w.target) {
+    convert(r, *w.target);
+    return;
+  }
+  if (!w.fill.empty()) nodes_[node]->fills--;
+  if (r->type == REDIS_REPLY_ERROR) {
+    // A posted refresh that failed is redone at the flow's next refresh interval; MOVED
+    // means the slot map is out of date.
+    stats_.errors++;
+    if (r->len >= 6 && std::memcmp(r->str, "MOVED ", 6) == 0) slots_stale_ = true;
+    return;
+  }
+  if (!w.fill.empty() && !w.poisoned && r->type == REDIS_REPLY_STRING && nodes_[node]->inval)
+    cache_.put(w.fill, std::string(r->str, r->len), node);
+}
+
 // Writes every node's pipeline and reads every expected reply, all nodes at once, until done
 // or the deadline. A node that fails or times out is disconnected (its reply stream can no
-// longer be trusted) and its outstanding replies become Unavailable.
+// longer be trusted) and its outstanding replies become Unavailable. Replies to posted
+// commands come first on a connection: they are read (and used) on the way.
 void RedisStore::exchange(const std::vector<int>& active, int64_t deadline_us) {
   std::vector<int> live;
   for (int i : active) {
     Node& n = *nodes_[i];
-    if (n.c && !n.want.empty()) live.push_back(i);
+    if (n.c && n.want.size() > n.head) live.push_back(i);
   }
-  std::vector<size_t> got(nodes_.size(), 0);
   std::vector<pollfd> pfds;
-  auto fail = [&](int i) {
-    Node& n = *nodes_[i];
-    for (size_t k = got[i]; k < n.want.size(); k++)
-      if (n.want[k].target) n.want[k].target->type = Reply::Unavailable;
-    n.want.clear();
-    disconnect(n, true);
-  };
+  auto fail = [&](int i) { disconnect(*nodes_[i], true); };
   // Write eagerly: on loopback the whole pipeline usually fits the socket buffer at once.
   for (int i : live) {
     int done = 0;
@@ -307,7 +332,7 @@ void RedisStore::exchange(const std::vector<int>& active, int64_t deadline_us) {
     std::vector<int> idx;
     for (int i : live) {
       Node& n = *nodes_[i];
-      if (!n.c || got[i] >= n.want.size()) continue;
+      if (!n.c || n.head >= n.want.size()) continue;
       short ev = POLLIN;
       if (sdslen(n.c->obuf) > 0) ev |= POLLOUT;
       pfds.push_back({n.c->fd, ev, 0});
@@ -339,9 +364,8 @@ void RedisStore::exchange(const std::vector<int>& active, int64_t deadline_us) {
           continue;
         }
         void* raw = nullptr;
-        while (got[i] < n.want.size() && redisGetReplyFromReader(n.c, &raw) == REDIS_OK && raw) {
-          Want& w = n.want[got[i]++];
-          if (w.target) convert(static_cast<redisReply*>(raw), *w.target);
+        while (n.head < n.want.size() && redisGetReplyFromReader(n.c, &raw) == REDIS_OK && raw) {
+          consume(i, n.want[n.head++], static_cast<redisReply*>(raw));
           freeReplyObject(raw);
           raw = nullptr;
         }
@@ -349,7 +373,65 @@ void RedisStore::exchange(const std::vector<int>& active, int64_t deadline_us) {
       }
     }
   }
-  for (int i : live) nodes_[i]->want.clear();
+  for (int i : live) {
+    Node& n = *nodes_[i];
+    if (n.head >= n.want.size()) {
+      n.want.clear();
+      n.head = 0;
+      n.fills = 0;
+    }
+  }
+}
+
+void RedisStore::append_get(Node& n, const std::string& key) {
+  const char* argv[2] = {"GET", key.data()};
+  size_t len[2] = {3, key.size()};
+  redisAppendCommandArgv(n.c, 2, argv, len);
+}
+
+void RedisStore::post(const Cmd* cmds, size_t count) {
+  posted_.clear();
+  bool caching = cache_.enabled();
+  for (size_t i = 0; i < count; i++) {
+    const Cmd& c = cmds[i];
+    int node = route(c);
+    if (node < 0) continue;
+    Node& n = *nodes_[node];
+    if (!n.c) {
+      // No connection now, and nothing waits for this: the flow refreshes at its next interval.
+      stats_.errors++;
+      continue;
+    }
+    refill_.clear();
+    if (caching && c.op == Cmd::Script) {
+      for (const auto& k : c.keys)
+        if (cache_.erase(k)) refill_.push_back(&k);
+      uncache_writes(c);
+    }
+    append(n, c, false);
+    n.want.push_back({nullptr, i, {}, false});
+    stats_.commands++;
+    for (const std::string* k : refill_) {
+      append_get(n, *k);
+      n.want.push_back({nullptr, i, *k, false});
+      n.fills++;
+      stats_.commands++;
+    }
+    if (std::find(posted_.begin(), posted_.end(), node) == posted_.end()) posted_.push_back(node);
+  }
+  for (int node : posted_) {
+    int done = 0;
+    Node& n = *nodes_[node];
+    if (n.c && redisBufferWrite(n.c, &done) != REDIS_OK) disconnect(n, true);
+  }
+}
+
+// An invalidation for `key` (all keys when null) arrived: refills of it still on their way
+// may carry the value from before the change.
+void RedisStore::poison_fills(Node& n, const std::string* key) {
+  if (n.fills == 0) return;
+  for (size_t k = n.head; k < n.want.size(); k++)
+    if (!n.want[k].fill.empty() && (!key || n.want[k].fill == *key)) n.want[k].poisoned = true;
 }
 
 // Opens the node's invalidation connection, subscribes it to __redis__:invalidate and points
@@ -400,45 +482,95 @@ bool RedisStore::open_invalidation(Node& n) {
     return false;
   }
   n.inval = c;
+  // NOLOOP: keys this connection writes leave the cache when the write is sent
+  // (uncache_writes), so Redis need not send their invalidations back. That also keeps a
+  // refill queued behind our own refresh from being poisoned by our own write.
   Reply t;
-  if (!sync_call(n, {"CLIENT", "TRACKING", "on", "REDIRECT", id}, t) || t.type == Reply::Err) return false;
+  if (!sync_call(n, {"CLIENT", "TRACKING", "on", "REDIRECT", id, "NOLOOP"}, t) || t.type == Reply::Err) return false;
   return true;
 }
 
-// Applies every invalidation that has arrived. Called before a batch trusts the cache, so a
-// change another instance made is never ignored once its invalidation is here.
+// Applies every invalidation that has arrived, and reads the replies to posted commands that
+// have. Called before a batch trusts the cache, so a change another instance made is never
+// ignored once its invalidation is here. One poll() covers both sockets of every node.
 void RedisStore::drain_invalidations() {
+  pfds_.clear();
   for (size_t i = 0; i < nodes_.size(); i++) {
     Node& n = *nodes_[i];
     if (!n.inval) continue;
-    pollfd pfd{n.inval->fd, POLLIN, 0};
-    if (poll(&pfd, 1, 0) <= 0) continue;
-    bool lost = (pfd.revents & (POLLERR | POLLHUP)) != 0;
-    if (!lost && redisBufferRead(n.inval) != REDIS_OK) lost = true;
-    void* raw = nullptr;
-    while (!lost && redisGetReplyFromReader(n.inval, &raw) == REDIS_OK && raw) {
-      auto* r = static_cast<redisReply*>(raw);
-      // ["message", "__redis__:invalidate", [keys...] | nil (the whole keyspace went)]
-      if (r->type == REDIS_REPLY_ARRAY && r->elements == 3) {
-        redisReply* keys = r->element[2];
-        if (keys->type == REDIS_REPLY_ARRAY) {
-          for (size_t k = 0; k < keys->elements; k++) {
-            cache_.stats().invalidations++;
-            cache_.erase(std::string(keys->element[k]->str, keys->element[k]->len));
+    pfds_.push_back({n.inval->fd, POLLIN, 0});
+    short ev = 0;
+    if (n.c && n.want.size() > n.head) ev |= POLLIN;
+    if (n.c && sdslen(n.c->obuf) > 0) ev |= POLLOUT;
+    pfds_.push_back({ev ? n.c->fd : -1, ev, 0});
+  }
+  if (pfds_.empty() || poll(pfds_.data(), pfds_.size(), 0) <= 0) return;
+  size_t p = 0;
+  for (size_t i = 0; i < nodes_.size(); i++) {
+    Node& n = *nodes_[i];
+    if (!n.inval) continue;
+    const pollfd inv = pfds_[p], data = pfds_[p + 1];
+    p += 2;
+    if (inv.revents) {
+      bool lost = (inv.revents & (POLLERR | POLLHUP)) != 0;
+      if (!lost && redisBufferRead(n.inval) != REDIS_OK) lost = true;
+      void* raw = nullptr;
+      while (!lost && redisGetReplyFromReader(n.inval, &raw) == REDIS_OK && raw) {
+        auto* r = static_cast<redisReply*>(raw);
+        // ["message", "__redis__:invalidate", [keys...] | nil (the whole keyspace went)]
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 3) {
+          redisReply* keys = r->element[2];
+          if (keys->type == REDIS_REPLY_ARRAY) {
+            for (size_t k = 0; k < keys->elements; k++) {
+              cache_.stats().invalidations++;
+              std::string key(keys->element[k]->str, keys->element[k]->len);
+              cache_.erase(key);
+              poison_fills(n, &key);
+            }
+          } else {
+            cache_.flush(static_cast<int>(i));
+            poison_fills(n, nullptr);
           }
-        } else {
-          cache_.flush(static_cast<int>(i));
         }
+        freeReplyObject(raw);
+        raw = nullptr;
       }
-      freeReplyObject(raw);
-      raw = nullptr;
+      if (lost || n.inval->err) {
+        // No more invalidations from this node: its entries may go stale, so drop them, and
+        // reconnect both connections so tracking is set up again. The node may be fine (only
+        // the subscriber was killed): reconnect at once; a dead node backs off on that attempt.
+        disconnect(n, false);
+        stats_.errors++;
+        continue;
+      }
     }
-    if (lost || n.inval->err) {
-      // No more invalidations from this node: its entries may go stale, so drop them, and
-      // reconnect both connections so tracking is set up again. The node may be fine (only
-      // the subscriber was killed): reconnect at once; a dead node backs off on that attempt.
-      disconnect(n, false);
-      stats_.errors++;
+    // Replies to posted commands (after the invalidations, which may have poisoned a refill).
+    if (!n.c || !data.revents) continue;
+    int done = 0;
+    if ((data.revents & POLLOUT) && redisBufferWrite(n.c, &done) != REDIS_OK) {
+      disconnect(n, true);
+      continue;
+    }
+    if (data.revents & (POLLIN | POLLERR | POLLHUP)) {
+      if (redisBufferRead(n.c) != REDIS_OK) {
+        disconnect(n, true);
+        continue;
+      }
+      void* raw = nullptr;
+      while (n.head < n.want.size() && redisGetReplyFromReader(n.c, &raw) == REDIS_OK && raw) {
+        consume(static_cast<int>(i), n.want[n.head++], static_cast<redisReply*>(raw));
+        freeReplyObject(raw);
+        raw = nullptr;
+      }
+      if (n.c->err) {
+        disconnect(n, true);
+        continue;
+      }
+      if (n.head >= n.want.size()) {
+        n.want.clear();
+        n.head = 0;
+        n.fills = 0;
+      }
     }
   }
 }
@@ -461,7 +593,13 @@ void RedisStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies)
     if (refresh_slots() && cache_.enabled()) cache_.flush();  // slots may have changed owner
   }
   bool caching = cache_.enabled();
-  if (caching) drain_invalidations();
+  if (caching) {
+    int64_t now = mono_us();
+    if (now - drained_us_ >= opts_.cache_recheck_us) {
+      drain_invalidations();
+      drained_us_ = now;
+    }
+  }
 
   std::vector<Retry> todo;
   todo.reserve(n);
@@ -495,10 +633,10 @@ void RedisStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies)
       if (!ensure_connected(n)) continue;
       if (t.asking) {
         append_raw(n, {"ASKING"});
-        n.want.push_back({nullptr, t.cmd});
+        n.want.push_back({nullptr, t.cmd, {}, false});
       }
       append(n, cmds[t.cmd], t.eval);
-      n.want.push_back({&replies[t.cmd], t.cmd});
+      n.want.push_back({&replies[t.cmd], t.cmd, {}, false});
       if (std::find(active.begin(), active.end(), t.node) == active.end()) active.push_back(t.node);
     }
     if (active.empty()) break;

@@ -2,6 +2,8 @@
 // a batch of commands is appended per node and the nodes are exchanged with in parallel, so a
 // batch costs one round trip per shard however many packets it holds.
 #pragma once
+#include <poll.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +24,10 @@ struct RedisOptions {
   std::string password;
   // Bytes of the coherent flow cache; 0 turns it off (every read goes to Redis).
   size_t cache_bytes = 0;
+  // How often (µs) the invalidation sockets are checked before a batch trusts the cache: at
+  // most this much is added to the window in which a changed value can still be used. 0
+  // checks before every batch (a poll() each, which dominates a batch of one packet).
+  int cache_recheck_us = 50;
 };
 
 class RedisStore final : public StateStore {
@@ -32,6 +38,10 @@ class RedisStore final : public StateStore {
   RedisStore& operator=(const RedisStore&) = delete;
 
   void execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies) override;
+  // Appends the commands to their nodes' pipelines and writes what the sockets take, without
+  // waiting. With the cache, each key a posted script rewrites that was cached is fetched
+  // again right behind it (a tracked GET), so a refreshed flow stays warm.
+  void post(const Cmd* cmds, size_t n) override;
   const StoreStats& stats() const override { return stats_; }
   int shards() const override;
   const CacheStats* cache_stats() const override { return cache_.enabled() ? &cache_.stats() : nullptr; }
@@ -42,8 +52,12 @@ class RedisStore final : public StateStore {
  private:
   struct Node;
   struct Want {
-    Reply* target;  // nullptr: reply to discard (ASKING, SCRIPT LOAD)
+    Reply* target;  // nullptr: reply nobody waits for (ASKING, posted commands)
     size_t cmd;     // index of the command, for retries
+    // A posted GET that refills the cache: its key, and whether an invalidation of that key
+    // arrived while it was on its way (its value may then predate the change: not cached).
+    std::string fill;
+    bool poisoned = false;
   };
   struct Retry {
     size_t cmd;
@@ -65,6 +79,10 @@ class RedisStore final : public StateStore {
   bool open_invalidation(Node& n);
   void drain_invalidations();
   void uncache_writes(const Cmd& c);
+  void consume(int node, const Want& w, const redisReply* r);
+  void fail_pending(Node& n, size_t from);
+  void append_get(Node& n, const std::string& key);
+  void poison_fills(Node& n, const std::string* key);
 
   RedisOptions opts_;
   std::vector<std::unique_ptr<Node>> nodes_;
@@ -77,6 +95,10 @@ class RedisStore final : public StateStore {
   // Reused across batches so the packet path does not allocate argv arrays.
   std::vector<const char*> argv_;
   std::vector<size_t> argvlen_;
+  std::vector<int> posted_;                  // nodes written to by post()
+  std::vector<pollfd> pfds_;
+  int64_t drained_us_ = 0;  // when drain_invalidations last ran                 // drain_invalidations, reused
+  std::vector<const std::string*> refill_;  // keys of one posted script that were cached
 };
 
 }  // namespace snf

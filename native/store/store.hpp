@@ -61,6 +61,13 @@ class StateStore {
   // Executes cmds[0..n) (pipelined per shard) and fills replies[0..n) in the same order.
   // A command that could not reach the store gets Reply::Unavailable.
   virtual void execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies) = 0;
+  // Sends commands whose replies nobody waits for (TTL refreshes: no verdict depends on them).
+  // A store with a connection sends them now and reads their replies whenever it next uses the
+  // connection; the default executes them at once.
+  virtual void post(const Cmd* cmds, size_t n) {
+    std::vector<Reply> discard;
+    execute(cmds, n, discard);
+  }
   virtual const StoreStats& stats() const = 0;
   // Shards the keys spread over (1 for a single node), for choosing hash-tag fan-out.
   virtual int shards() const = 0;

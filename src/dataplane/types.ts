@@ -107,6 +107,12 @@ export type StoreConfig =
        * flows cost no round trip. See native/store/README.md.
        */
       cacheBytes?: number;
+      /**
+       * How often, in microseconds, the cache checks for invalidations before trusting itself
+       * (default 50; 0 = before every batch). It bounds how long a value changed elsewhere can
+       * still be used here, on top of the invalidation's trip from Redis.
+       */
+      cacheRecheckUs?: number;
     };
 
 export interface EngineConfig {

@@ -105,6 +105,63 @@ describe('coherent flow cache', function () {
     b.close();
   });
 
+  // Short timeouts so that refreshes come due within the test: refresh after 100 ms, TTL 400 ms.
+  const shortTtl = { ...TABLES, timeouts: { udpMs: 400, icmpMs: 400, tcpTransitoryMs: 20000, tcpEstablishedMs: 60000, tcpClosedMs: 2000, refreshIntervalMs: 100 } };
+
+  it('a TTL refresh costs no waiting and the flow stays cached (refilled behind the refresh)', async () => {
+    const vnf = uniqueVnf();
+    const e = new Engine(engineConfig(['nat'], store(), { vnf, tables: shortTtl }));
+    const frames = Array.from({ length: 32 }, (_, i) => udpOut(i));
+    const ref = (await e.process(frames)).map((o) => o.data.toString('hex'));
+    await e.process(frames); // tracked read: cached
+    await sleep(150); // every flow is now due for a refresh
+    const c0 = e.counters();
+    await e.process(frames); // all hits; 32 refreshes (and refills) posted, nothing waited for
+    const c1 = e.counters();
+    expect(c1.store.roundTrips - c0.store.roundTrips, 'round trips of the refreshing batch').to.equal(0);
+    expect(c1.store.commands - c0.store.commands, 'refreshes and refills sent').to.equal(64);
+    await sleep(30); // the refills land
+    const outs = await e.process(frames);
+    const c2 = e.counters();
+    expect(c2.store.roundTrips - c1.store.roundTrips, 'round trips after the refills').to.equal(0);
+    expect(c2.store.commands - c1.store.commands, 'the cache holds the new stamps: no second refresh').to.equal(0);
+    expect(c2.cache!.hits - c1.cache!.hits).to.equal(32);
+    expect(outs.map((o) => o.data.toString('hex'))).to.deep.equal(ref);
+    // The refresh reached the store: 400 ms TTLs set ~180 ms after creation are well above 220 ms.
+    const keys = await r.client.keys(`snf:${vnf}:nat:f:*`);
+    expect(keys.length).to.equal(32);
+    for (const k of keys) expect(await r.client.pttl(k)).to.be.greaterThan(250);
+    e.close();
+  });
+
+  it('a refill that an invalidation overtook is not cached (the value may predate the change)', async () => {
+    const vnf = uniqueVnf();
+    const a = new Engine(engineConfig(['nat'], store(), { vnf, id: 'a', tables: shortTtl }));
+    const b = new Engine(engineConfig(['nat'], store(), { vnf, id: 'b', tables: shortTtl }));
+    const outs = await a.process(Array.from({ length: 16 }, (_, i) => udpOut(i)));
+    const replies = outs.map((o) => {
+      const d = decodeFrame(o.data);
+      const l4 = d.l4 as { sport: number };
+      return { side: 'outside' as const, data: buildFrame({ ip: { v: 4, src: '203.0.113.9', dst: d.ip.src }, l4: { proto: 'udp', sport: 53, dport: l4.sport } }) };
+    });
+    await b.process(replies);
+    await b.process(replies); // B caches the reverse mappings
+    await sleep(150);
+    const c0 = b.counters();
+    expect((await b.process(replies)).every((o) => o.verdict === 'forward')).to.equal(true); // posts refreshes + refills
+    expect(b.counters().store.commands - c0.store.commands).to.equal(32);
+    // Behind the refills, the mappings are deleted: the invalidations reach B with (or before)
+    // the refills' replies, which carry the values from before the deletion.
+    const keys = [...(await r.client.keys(`snf:${vnf}:nat:r:*`)), ...(await r.client.keys(`snf:${vnf}:nat:f:*`))];
+    expect(keys.length).to.equal(32);
+    await r.client.del(...keys);
+    await sleep(20);
+    const after = await b.process(replies);
+    expect(after.map((o) => o.reason)).to.deep.equal(replies.map(() => 'nat_no_mapping'));
+    a.close();
+    b.close();
+  });
+
   it('the invalidation connection killed mid-run: the cache flushes and forwarding stays right', async () => {
     const vnf = uniqueVnf();
     const e = new Engine(engineConfig(['nat'], store(), { vnf }));
