@@ -64,7 +64,10 @@ describe('Redis Cluster store', function () {
 
   it('follows MOVED when a slot changes owner under it', async () => {
     const vnf = uniqueVnf();
-    const e = new Engine(engineConfig(['firewall'], store(), { vnf }));
+    // The redirect opens a connection to the new owner (connect, script loads, tracking) and
+    // retries: give the batch a deadline that a loaded CI machine cannot miss (the deadline
+    // itself is the outage test's subject, not this one's).
+    const e = new Engine(engineConfig(['firewall'], { ...store(), timeoutMs: 1000 }, { vnf }));
     const spec = { ip: { v: 4 as const, src: '10.4.0.1', dst: '203.0.113.9' }, l4: { proto: 'udp' as const, sport: 1111, dport: 53 } };
     expect((await send(e, 'inside', spec)).out.verdict).to.equal('forward');
     const [key] = await Promise.all(client.nodes('master').map((n) => n.keys(`snf:${vnf}:fw:*`))).then((l) => l.flat());
