@@ -162,6 +162,27 @@ describe('coherent flow cache', function () {
     b.close();
   });
 
+  it('cacheRecheckUs bounds how long an invalidation that has arrived can wait', async () => {
+    const vnf = uniqueVnf();
+    const a = new Engine(engineConfig(['nat'], store(), { vnf, id: 'a' }));
+    // A deliberately long interval (1 s, the most allowed) makes the bound visible.
+    const b = new Engine(engineConfig(['nat'], { ...store(), cacheRecheckUs: 1_000_000 }, { vnf, id: 'b' }));
+    const outs = await a.process([udpOut(0)]);
+    const d = decodeFrame(outs[0].data);
+    const reply = [{ side: 'outside' as const, data: buildFrame({ ip: { v: 4, src: '203.0.113.9', dst: d.ip.src }, l4: { proto: 'udp', sport: 53, dport: (d.l4 as { sport: number }).sport } }) }];
+    await b.process(reply);
+    expect((await b.process(reply))[0].verdict, 'cached').to.equal('forward');
+    await r.client.del(...(await r.client.keys(`snf:${vnf}:nat:*:*`)));
+    await sleep(20);
+    // Within the interval B has not looked at its invalidation socket yet...
+    expect((await b.process(reply))[0].verdict, 'inside the interval').to.equal('forward');
+    await sleep(1000);
+    // ...and the first batch after it applies the invalidation before trusting the cache.
+    expect((await b.process(reply))[0].reason, 'after the interval').to.equal('nat_no_mapping');
+    a.close();
+    b.close();
+  });
+
   it('the invalidation connection killed mid-run: the cache flushes and forwarding stays right', async () => {
     const vnf = uniqueVnf();
     const e = new Engine(engineConfig(['nat'], store(), { vnf }));

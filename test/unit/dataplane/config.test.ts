@@ -18,6 +18,7 @@ describe('engine configuration', () => {
     rejects({ ...base, chain: ['nat', 'nat'] }, 'chain[1]: appears twice');
     rejects({ ...base, store: { kind: 'redis', nodes: ['nohost'] } }, 'store.nodes[0]:');
     rejects({ ...base, store: { kind: 'memcached' } }, 'store.kind:');
+    rejects({ ...base, store: { kind: 'redis', nodes: ['127.0.0.1:6379'], cacheRecheckUs: -1 } }, 'store.cacheRecheckUs:');
     rejects({ ...base, nat: { ...TABLES.nat, pool: ['198.51.100.1', 'x'] } }, 'nat.pool[1]:');
     rejects({ ...base, nat: { ...TABLES.nat, insidePrefixes: ['10.0.0.0/33'] } }, 'nat.insidePrefixes[0]:');
     rejects({ ...base, nat: { ...TABLES.nat, portRange: [2000, 1000] } }, 'nat.portRange');
