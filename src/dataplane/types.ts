@@ -109,7 +109,7 @@ export type StoreConfig =
       cacheBytes?: number;
       /**
        * How often, in microseconds, the cache checks for invalidations before trusting itself
-       * (default 50; 0 = before every batch). It bounds how long a value changed elsewhere can
+       * (default 50; 0 = before every batch; at most 1,000,000). It bounds how long a value changed elsewhere can
        * still be used here, on top of the invalidation's trip from Redis.
        */
       cacheRecheckUs?: number;
