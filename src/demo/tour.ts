@@ -60,12 +60,11 @@ function verdict(s: ClientSummary): string {
   return `${s.connections - s.resets - s.stalledOver1s}/${s.connections} connections intact (resets ${s.resets}, stalled > 1 s ${s.stalledOver1s}, longest stall ${s.maxStallMs} ms, ${s.responses} responses)`;
 }
 
-async function scenario(label: string, baseline: boolean, connections: number, log: (s: string) => void): Promise<ClientSummary> {
-  const name = baseline ? 'snftourb' : 'snftour';
+async function scenario(label: string, name: string, runRoot: string | undefined, baseline: boolean, connections: number, log: (s: string) => void): Promise<ClientSummary> {
   log(`\n== ${label}`);
   const t0 = Date.now();
   const d = await LocalDeployment.up(
-    { name, chain: ['firewall', 'nat'], instances: 3, dataStore: baseline ? 'local' : 'redis', echoServer: true },
+    { name, chain: ['firewall', 'nat'], instances: 3, dataStore: baseline ? 'local' : 'redis', echoServer: true, ...(runRoot ? { runRoot } : {}) },
     (m) => log(`   up: ${m}`),
   );
   let client: Client | undefined;
@@ -101,10 +100,21 @@ async function scenario(label: string, baseline: boolean, connections: number, l
   }
 }
 
-export async function runTour(log: (s: string) => void, connections = 100): Promise<{ stateless: ClientSummary; baseline: ClientSummary }> {
+/** Deployment names of the two scenarios (they prefix namespace names) and where their state goes; tests pass their own. */
+export interface TourNames {
+  stateless: string;
+  baseline: string;
+  runRoot?: string;
+}
+
+export async function runTour(
+  log: (s: string) => void,
+  connections = 100,
+  names: TourNames = { stateless: 'snftour', baseline: 'snftourb' },
+): Promise<{ stateless: ClientSummary; baseline: ClientSummary }> {
   try {
-    const stateless = await scenario('stateless: flow state in Redis, shared by every instance', false, connections, log);
-    const baseline = await scenario('coupled baseline: flow state inside each instance', true, connections, log);
+    const stateless = await scenario('stateless: flow state in Redis, shared by every instance', names.stateless, names.runRoot, false, connections, log);
+    const baseline = await scenario('coupled baseline: flow state inside each instance', names.baseline, names.runRoot, true, connections, log);
     log(`\nstateless: ${verdict(stateless)}\nbaseline:  ${verdict(baseline)}`);
     return { stateless, baseline };
   } finally {
