@@ -3,45 +3,27 @@
 // and not one connection breaks. Then the same kill against the coupled baseline, which breaks
 // the connections the killed instance carried.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalDeployment } from '../vim/local/deployment.js';
 import { names, NET } from '../vim/local/topology.js';
 import { closeShells } from '../vim/local/sh.js';
 import type { ClientSummary } from './traffic/client.js';
+import { jsonLines, type JsonLine } from './traffic/json-lines.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Client {
   child: ChildProcess;
-  next(pred: (l: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown>>;
+  next(pred: (l: JsonLine) => boolean, timeoutMs: number): Promise<JsonLine>;
 }
 
 function startClient(ns: string, connections: number): Client {
   const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', join(ROOT, 'src/demo/traffic/client.ts'),
     '--target', `${NET.server.host}:7000`, '--connections', String(connections), '--interval', '100'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines: Record<string, unknown>[] = [];
-  const waiters: { pred: (l: Record<string, unknown>) => boolean; done: (l: Record<string, unknown>) => void }[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    let o: Record<string, unknown>;
-    try {
-      o = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    lines.push(o);
-    for (const w of [...waiters]) if (w.pred(o)) (waiters.splice(waiters.indexOf(w), 1), w.done(o));
-  });
-  return {
-    child,
-    next: (pred, timeoutMs) =>
-      new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('traffic client: no answer in time')), timeoutMs);
-        waiters.push({ pred, done: (l) => (clearTimeout(t), resolve(l)) });
-      }),
-  };
+  const out = jsonLines('traffic client', child.stdout!);
+  return { child, next: (pred, timeoutMs) => out.waitFor(pred, timeoutMs) };
 }
 
 async function summary(c: Client): Promise<ClientSummary> {

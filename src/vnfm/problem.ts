@@ -1,13 +1,10 @@
 // Every error the VNFM returns is a ProblemDetails (RFC 7807 as SOL013 mandates it: status and
 // detail always present), so handlers throw ApiError and the server renders it in one place.
 
-export interface ProblemDetails {
-  type?: string;
-  title?: string;
-  status: number;
-  detail: string;
-  instance?: string;
-}
+// The same SOL013 type the Tacker client reads from Tacker's errors.
+import type { ProblemDetails } from '../openstack/tacker.js';
+
+export type { ProblemDetails };
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',

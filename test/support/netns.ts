@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
+import { jsonLines } from '../../src/demo/traffic/json-lines.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RUN_ROOT = `/tmp/snf-test-${process.pid}`;
@@ -84,44 +84,19 @@ export function startTool(ns: string, tool: string, args: string[]): Proc {
   if (child.pid === undefined) throw new Error(`cannot start ${tool}`);
   const pid = child.pid;
   pids.add(pid);
-  const lines: Record<string, unknown>[] = [];
-  const waiters: { pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
   let err = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    let o: Record<string, unknown>;
-    try {
-      o = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    lines.push(o);
-    for (const w of [...waiters]) if (w.pred(o)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(o);
-    }
-  });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => {
     pids.delete(pid);
     r(code);
   }));
+  const out = jsonLines(tool, child.stdout!, exited);
   return {
     pid,
     child,
-    lines,
+    lines: out.lines,
     stderr: () => err,
-    waitFor(pred, timeoutMs = 30_000) {
-      const found = lines.find(pred);
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`${tool}: no matching output within ${timeoutMs} ms; stderr: ${err.slice(-500)}`)), timeoutMs);
-        waiters.push({ pred, resolve: (l) => (clearTimeout(t), resolve(l)) });
-        void exited.then((code) => {
-          clearTimeout(t);
-          reject(new Error(`${tool} exited (${code}) before the expected output; stderr: ${err.slice(-500)}`));
-        });
-      });
-    },
+    waitFor: (pred, timeoutMs = 30_000) => out.waitFor(pred, timeoutMs, () => `; stderr: ${err.slice(-500)}`),
     stop() {
       kill(pid);
     },
