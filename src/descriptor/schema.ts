@@ -143,6 +143,8 @@ const compute = {
   image: ident,
 };
 const computeRequired = Object.keys(compute);
+/** Nova flavor names follow Nova's own rule (printable, no leading/trailing space, <= 255). */
+const flavorName = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]*$', maxLength: 255 };
 
 const nfVdu = {
   type: 'object',
@@ -150,6 +152,7 @@ const nfVdu = {
   required: [...computeRequired, 'dataplane', 'cpuPolicy', 'connectionPoints'],
   properties: {
     ...compute,
+    flavorName,
     dataplane: { enum: ['afpacket', 'dpdk'] },
     cpuPolicy: { enum: ['shared', 'dedicated'] },
     hugepages: { enum: ['2MB', '1GB'] },
@@ -168,6 +171,7 @@ const storeVdu = {
   required: [...computeRequired, 'instances', 'volumeGb', 'port'],
   properties: {
     ...compute,
+    flavorName,
     instances: { type: 'integer', minimum: 1, maximum: 64 },
     volumeGb: { type: 'integer', minimum: 1, maximum: 16384 },
     port,

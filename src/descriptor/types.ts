@@ -23,7 +23,15 @@ export interface ConnectionPoint {
   order: number;
 }
 
-export interface NfVdu {
+/**
+ * The Nova flavor a VDU runs on is taken by name (the operator or a grant provides it); the
+ * templates create it only when asked to. Defaults to `<name>-<flavour>-<vdu>` (model.ts).
+ */
+interface FlavorByName {
+  flavorName?: string;
+}
+
+export interface NfVdu extends FlavorByName {
   vcpu: number;
   memoryMb: number;
   diskGb: number;
@@ -34,7 +42,7 @@ export interface NfVdu {
   connectionPoints: Record<string, ConnectionPoint>;
 }
 
-export interface StoreVdu {
+export interface StoreVdu extends FlavorByName {
   vcpu: number;
   memoryMb: number;
   diskGb: number;

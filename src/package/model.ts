@@ -83,3 +83,15 @@ export function scaleLevel(f: Flavour, instances: number): number {
   const a = f.scaling.nf_instances;
   return (instances - a.min) / a.delta;
 }
+
+/**
+ * Nova flavor names the templates take (by name: a grant's computeResourceFlavours or the
+ * operator's flavor, no admin rights needed to instantiate). The descriptor may name them.
+ */
+export function nfFlavorName(d: VnfDescriptor, flavourId: string): string {
+  return d.flavours[flavourId]?.vdus.nf.flavorName ?? `${stem(d)}-${flavourId}-${NF_VDU}`;
+}
+
+export function storeFlavorName(d: VnfDescriptor, flavourId: string): string {
+  return d.flavours[flavourId]?.vdus.store?.flavorName ?? `${stem(d)}-${flavourId}-${STORE_VDU}`;
+}
