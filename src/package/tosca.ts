@@ -11,6 +11,12 @@ export const SOL001_FILES = ['etsi_nfv_sol001_common_types.yaml', 'etsi_nfv_sol0
 export const COMMON_TYPES_FILE = 'statelessnf_types.yaml';
 const TOSCA_VERSION = 'tosca_simple_yaml_1_2';
 
+/** The only parent Tacker's loader accepts for the VNF node type (see typesTemplate). */
+export const VNF_BASE_TYPE = 'tosca.nodes.nfv.VNF';
+const CONFIGURABLE_PROPERTIES_TYPE = 'statelessnf.datatypes.nfv.VnfConfigurableProperties';
+/** The VNF's external virtual links, named by what the CP does rather than what it is called. */
+export const EXTERNAL_REQUIREMENTS = ['virtual_link_mgmt', 'virtual_link_inside', 'virtual_link_outside'] as const;
+
 export function vnfNodeType(d: VnfDescriptor): string {
   return `statelessnf.nodes.${d.nf}.VNF`;
 }
@@ -27,16 +33,24 @@ function dump(header: string, doc: object): string {
 
 const pinned = (value: unknown) => ({ constraints: [{ valid_values: [value] }], default: value });
 
-/** Product node type: the VNF properties pinned to the descriptor, as Tacker checks them. */
+/**
+ * Product node type, derived DIRECTLY from tosca.nodes.nfv.VNF: Tacker's package loader
+ * (csar_utils._check_type, v1 and v2 alike since 2019) recognises the VNF node only one
+ * derived_from level deep and otherwise refuses the CSAR ("VNF properties are mandatory").
+ * So what the StatelessNF VNFs share (configurable properties, the three external virtual
+ * links, the Vnflcm interface) is written into each product type instead of a common parent.
+ * The identity properties are pinned to the descriptor, as Tacker checks them.
+ */
 export function typesTemplate(d: VnfDescriptor): string {
   const ids = flavourIds(d);
+  const linkable = { capability: 'tosca.capabilities.nfv.VirtualLinkable' };
   return dump(`${d.productName} node types`, {
     tosca_definitions_version: TOSCA_VERSION,
     description: `${d.productName} VNF type definition`,
     imports: [...SOL001_FILES, COMMON_TYPES_FILE],
     node_types: {
       [vnfNodeType(d)]: {
-        derived_from: 'statelessnf.nodes.VNF',
+        derived_from: VNF_BASE_TYPE,
         description: `${d.productName}: stateless ${d.nf} instances with per-flow state in Redis`,
         properties: {
           descriptor_id: { type: 'string', ...pinned(d.descriptorId) },
@@ -51,7 +65,10 @@ export function typesTemplate(d: VnfDescriptor): string {
           },
           flavour_id: { type: 'string', constraints: [{ valid_values: ids }], default: ids[0] },
           flavour_description: { type: 'string', default: '' },
+          configurable_properties: { type: CONFIGURABLE_PROPERTIES_TYPE, required: false },
         },
+        requirements: EXTERNAL_REQUIREMENTS.map((r) => ({ [r]: linkable })),
+        interfaces: { Vnflcm: { type: 'tosca.interfaces.nfv.Vnflcm' } },
       },
     },
   });
@@ -168,7 +185,7 @@ function vduCp(cp: CpModel): object {
   return { type: 'tosca.nodes.nfv.VduCp', properties: props, requirements: reqs };
 }
 
-/** Requirement names of statelessnf.nodes.VNF, by what the CP does rather than what it is called. */
+/** Which of EXTERNAL_REQUIREMENTS a CP is substituted for. */
 function externalRequirement(cp: CpModel): string {
   return cp.role === 'management' ? 'virtual_link_mgmt' : `virtual_link_${cp.side}`;
 }

@@ -1,6 +1,7 @@
 // What the TOSCA and BaseHOT generators say about a flavour: the VDU sizing, hugepages and CPU
 // pinning, SR-IOV ports, the scaling aspect and instantiation levels, and cloud-init user data
 // that starts the NF with its store endpoints.
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import yaml from 'js-yaml';
 import { baseHot, hotFileNames } from '../../../src/package/heat-tacker.js';
@@ -62,7 +63,18 @@ describe('TOSCA flavour templates', () => {
     const props = t.node_types['statelessnf.nodes.nat.VNF'].properties;
     expect(props.descriptor_id.constraints).to.deep.equal([{ valid_values: ['1e4be19d-5f38-5398-8c42-22361f1cbc8d'] }]);
     expect(props.flavour_id.constraints).to.deep.equal([{ valid_values: ['small', 'dpdk-sriov'] }]);
-    expect(t.node_types['statelessnf.nodes.nat.VNF'].derived_from).to.equal('statelessnf.nodes.VNF');
+  });
+
+  it('the product node type derives directly from tosca.nodes.nfv.VNF and carries the shared parts itself', async () => {
+    // Tacker's loader (csar_utils._check_type) looks one derived_from level deep only.
+    const t = load(typesTemplate(await descriptor('nat')));
+    const type = t.node_types['statelessnf.nodes.nat.VNF'];
+    expect(type.derived_from).to.equal('tosca.nodes.nfv.VNF');
+    expect(type.properties.configurable_properties.type).to.equal('statelessnf.datatypes.nfv.VnfConfigurableProperties');
+    expect(type.requirements.map((r: object) => Object.keys(r)[0])).to.deep.equal(['virtual_link_mgmt', 'virtual_link_inside', 'virtual_link_outside']);
+    expect(type.interfaces.Vnflcm.type).to.equal('tosca.interfaces.nfv.Vnflcm');
+    const common = load(readFileSync(new URL('../../../tosca/statelessnf_types.yaml', import.meta.url), 'utf8'));
+    expect(common).to.not.have.property('node_types');
   });
 });
 
