@@ -99,10 +99,11 @@ const timeouts = {
   },
 };
 
+// No checksum or size: those are facts of the built image file, never typed in (image-facts.ts).
 const swImage = {
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'version', 'diskFormat', 'containerFormat', 'minDiskGb', 'minRamMb', 'sizeGb', 'checksum'],
+  required: ['name', 'version', 'diskFormat', 'containerFormat', 'minDiskGb', 'minRamMb'],
   properties: {
     name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', maxLength: 128 },
     version: { type: 'string', minLength: 1 },
@@ -110,16 +111,6 @@ const swImage = {
     containerFormat: { enum: ['bare'] },
     minDiskGb: { type: 'integer', minimum: 0 },
     minRamMb: { type: 'integer', minimum: 0 },
-    sizeGb: posInt,
-    checksum: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['algorithm', 'hash'],
-      properties: {
-        algorithm: { enum: ['sha-256', 'sha-512'] },
-        hash: { type: 'string', pattern: '^[0-9a-f]{64}([0-9a-f]{64})?$' },
-      },
-    },
   },
 };
 

@@ -3,6 +3,10 @@
 // the data plane loads.
 import type { FirewallConfig, LbConfig, NatConfig, NfKind, Side, Timeouts } from '../dataplane/types.js';
 
+/**
+ * A software image as the descriptor names it. Its checksum and size are not here: they are read
+ * off the built image file when a package is made (src/package/image-facts.ts).
+ */
 export interface SwImage {
   name: string;
   version: string;
@@ -10,8 +14,6 @@ export interface SwImage {
   containerFormat: 'bare';
   minDiskGb: number;
   minRamMb: number;
-  sizeGb: number;
-  checksum: { algorithm: 'sha-256' | 'sha-512'; hash: string };
 }
 
 export interface ConnectionPoint {

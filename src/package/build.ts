@@ -4,6 +4,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VnfDescriptor } from '../descriptor/types.js';
 import { buildCsar, type SigningInput } from './csar.js';
+import type { ImageSet } from './tosca.js';
 import { PackageError } from './errors.js';
 import { stem } from './model.js';
 import { buildOnapZip } from './onap-package.js';
@@ -16,6 +17,8 @@ export interface BuildOptions {
   /** ONAP Heat packages deploy one flavour; defaults to the descriptor's first. */
   flavour?: string;
   signing?: SigningInput;
+  /** CSARs only: the real image file behind each descriptor image key. */
+  images?: ImageSet;
 }
 
 export function packageFileName(d: VnfDescriptor, format: PackageFormat, flavour: string): string {
@@ -26,7 +29,13 @@ export async function buildPackage(d: VnfDescriptor, opts: BuildOptions): Promis
   const flavour = opts.flavour ?? Object.keys(d.flavours)[0];
   if (!d.flavours[flavour]) throw new PackageError(`--flavour: unknown flavour '${flavour}' (known: ${Object.keys(d.flavours).join(', ')})`);
   if (opts.format === 'onap-heat' && opts.signing) throw new PackageError('signing applies to SOL004 CSARs only');
-  const bytes = opts.format === 'csar' ? await buildCsar(d, opts.signing) : await buildOnapZip(d, flavour);
+  let bytes: Buffer;
+  if (opts.format === 'csar') {
+    if (!opts.images) throw new PackageError('a CSAR carries the VM image\'s real checksum and size: give the image with --image FILE (or build it with `snf image build`)');
+    bytes = await buildCsar(d, { images: opts.images, ...(opts.signing ? { signing: opts.signing } : {}) });
+  } else {
+    bytes = await buildOnapZip(d, flavour);
+  }
   await mkdir(opts.outDir, { recursive: true });
   const target = join(opts.outDir, packageFileName(d, opts.format, flavour));
   const tmp = `${target}.partial-${process.pid}`;

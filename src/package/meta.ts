@@ -5,6 +5,14 @@ export const TOSCA_META_PATH = 'TOSCA-Metadata/TOSCA.meta';
 export const REQUIRED_META_KEYS = [
   'TOSCA-Meta-File-Version', 'CSAR-Version', 'Created-by', 'Entry-Definitions', 'ETSI-Entry-Manifest', 'ETSI-Entry-Change-Log',
 ] as const;
+/**
+ * Keys naming a folder that must hold at least one file. SOL004 lets a package omit them; ONAP's
+ * VNF SDK validator does not (it stops at a missing ETSI-Entry-Licenses, and R-04298 wants tests).
+ */
+export const DIR_META_KEYS: Record<string, string> = {
+  'ETSI-Entry-Licenses': 'ONAP VNF SDK: SOL004 licence folder',
+  'ETSI-Entry-Tests': 'ONAP VNF SDK R-04298: the VNF provider MUST provide their testing scripts',
+};
 /** Keys whose value names a file that must exist in the package. */
 export const FILE_META_KEYS = ['Entry-Definitions', 'ETSI-Entry-Manifest', 'ETSI-Entry-Change-Log', 'ETSI-Entry-Certificate'];
 

@@ -4,8 +4,11 @@ import yaml from 'js-yaml';
 import type { Flavour, SwImage, VnfDescriptor } from '../descriptor/types.js';
 import {
   ASPECT, HOOK_ARTIFACT, HOOK_SCRIPT, LCM_HOOKS, NF_VDU, STORE_NET_CIDR, STORE_VDU, STORE_VL,
-  flavourIds, flavourModel, scaleLevel, stem, type CpModel, type FlavourModel,
+  flavourIds, flavourModel, nfFlavorName, scaleLevel, stem, storeFlavorName, type CpModel, type FlavourModel,
 } from './model.js';
+import { PackageError } from './errors.js';
+import { flavorExtraSpecs } from './heat-tacker.js';
+import { minDiskGb, type ImageFacts } from './image-facts.js';
 
 export const SOL001_FILES = ['etsi_nfv_sol001_common_types.yaml', 'etsi_nfv_sol001_vnfd_types.yaml'];
 export const COMMON_TYPES_FILE = 'statelessnf_types.yaml';
@@ -101,20 +104,49 @@ export function topTemplate(d: VnfDescriptor): string {
   });
 }
 
-function swImageData(img: SwImage): object {
+/** The real image file behind each descriptor image key (see image-facts.ts). */
+export type ImageSet = Readonly<Record<string, ImageFacts>>;
+
+export function imageFacts(d: VnfDescriptor, images: ImageSet, key: string): ImageFacts {
+  const f = images[key];
+  if (!f) throw new PackageError(`images.${key}: no image file given: a VNFD carries the real image's checksum and size (snf package build --image FILE, or snf image build)`);
+  const want = d.images[key].diskFormat;
+  if (f.diskFormat !== want) throw new PackageError(`images.${key}.diskFormat: the descriptor says ${want}, ${f.path} is ${f.diskFormat}`);
+  return f;
+}
+
+function swImageData(img: SwImage, f: ImageFacts): object {
   return {
     name: img.name,
     version: img.version,
-    checksum: { algorithm: img.checksum.algorithm, hash: img.checksum.hash },
+    checksum: { algorithm: 'sha-256', hash: f.sha256 },
     container_format: img.containerFormat,
     disk_format: img.diskFormat,
-    min_disk: `${img.minDiskGb} GB`,
+    min_disk: `${minDiskGb(f, img.minDiskGb)} GB`,
     min_ram: `${img.minRamMb} MB`,
-    size: `${img.sizeGb} GB`,
+    size: `${f.sizeBytes} B`,
   };
 }
 
-function nfCompute(d: VnfDescriptor, f: Flavour): object {
+/**
+ * The Nova flavor by name, where Tacker v2 reads it when no grant names one
+ * (vnfd_utils.get_compute_flavor); the extra specs the flavor must carry ride along as its
+ * target performance parameters, so an operator sees what to create.
+ */
+function flavorCapability(name: string, extraSpecs: Record<string, string>): object {
+  return {
+    requested_additional_capabilities: {
+      properties: {
+        requested_additional_capability_name: name,
+        support_mandatory: true,
+        target_performance_parameters: Object.keys(extraSpecs).length ? extraSpecs : { 'snf:flavor': name },
+      },
+    },
+  };
+}
+
+function nfCompute(d: VnfDescriptor, m: FlavourModel, images: ImageSet): object {
+  const f = m.flavour;
   const v = f.vdus.nf;
   const a = f.scaling.nf_instances;
   const memReq: Record<string, string> = {};
@@ -127,11 +159,12 @@ function nfCompute(d: VnfDescriptor, f: Flavour): object {
       name: NF_VDU,
       description: `${d.productName} instance (${v.dataplane} data plane)`,
       vdu_profile: { min_number_of_instances: a.min, max_number_of_instances: a.max },
-      sw_image_data: swImageData(d.images[v.image]),
+      sw_image_data: swImageData(d.images[v.image], imageFacts(d, images, v.image)),
     },
     capabilities: {
       virtual_compute: {
         properties: {
+          ...flavorCapability(nfFlavorName(d, m.id), flavorExtraSpecs(m)),
           virtual_memory: {
             virtual_mem_size: `${v.memoryMb} MB`,
             ...(Object.keys(memReq).length ? { vdu_mem_requirements: memReq } : {}),
@@ -144,19 +177,21 @@ function nfCompute(d: VnfDescriptor, f: Flavour): object {
   };
 }
 
-function storeCompute(d: VnfDescriptor, f: Flavour): object {
-  const s = f.vdus.store!;
+function storeCompute(d: VnfDescriptor, m: FlavourModel, images: ImageSet): object {
+  const s = m.flavour.vdus.store!;
+  const f = m.flavour;
   return {
     type: 'tosca.nodes.nfv.Vdu.Compute',
     properties: {
       name: STORE_VDU,
       description: `Redis${f.store.cluster ? ' Cluster' : ''} node holding the VNF's per-flow state`,
       vdu_profile: { min_number_of_instances: s.instances, max_number_of_instances: s.instances },
-      sw_image_data: swImageData(d.images[s.image]),
+      sw_image_data: swImageData(d.images[s.image], imageFacts(d, images, s.image)),
     },
     capabilities: {
       virtual_compute: {
         properties: {
+          ...flavorCapability(storeFlavorName(d, m.id), {}),
           virtual_memory: { virtual_mem_size: `${s.memoryMb} MB` },
           virtual_cpu: { num_virtual_cpu: s.vcpu },
           virtual_local_storage: [{ size_of_storage: `${s.diskGb} GB` }],
@@ -284,7 +319,7 @@ function policies(m: FlavourModel): object[] {
   return out;
 }
 
-export function flavourTemplate(d: VnfDescriptor, flavourId: string): string {
+export function flavourTemplate(d: VnfDescriptor, flavourId: string, images: ImageSet): string {
   const m = flavourModel(d, flavourId);
   const f = m.flavour;
   const nodes: Record<string, object> = {
@@ -300,11 +335,11 @@ export function flavourTemplate(d: VnfDescriptor, flavourId: string): string {
         },
       },
     },
-    [NF_VDU]: nfCompute(d, f),
+    [NF_VDU]: nfCompute(d, m, images),
   };
   if (m.hasStoreVdu) {
     const s = f.vdus.store!;
-    nodes[STORE_VDU] = storeCompute(d, f);
+    nodes[STORE_VDU] = storeCompute(d, m, images);
     nodes[`${STORE_VDU}_volume`] = {
       type: 'tosca.nodes.nfv.Vdu.VirtualBlockStorage',
       properties: { virtual_block_storage_data: { size_of_storage: `${s.volumeGb} GB`, rdma_enabled: false } },

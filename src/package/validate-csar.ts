@@ -4,9 +4,10 @@
 import { posix } from 'node:path';
 import { PackageError } from './errors.js';
 import { parseManifest, sha256Hex, MANIFEST_METADATA_KEYS, type Manifest } from './manifest.js';
-import { FILE_META_KEYS, REQUIRED_META_KEYS, TOSCA_META_PATH, parseToscaMeta } from './meta.js';
+import { DIR_META_KEYS, FILE_META_KEYS, REQUIRED_META_KEYS, TOSCA_META_PATH, parseToscaMeta } from './meta.js';
 import { cmsVerify } from './sign.js';
 import { asRecord, isRecord, parseYamlFile, type YamlDoc } from './yaml-util.js';
+import { checkInstantiationLevels, checkVnfNodeType } from './validate-tacker.js';
 import type { FileMap } from './zip.js';
 
 export interface ValidationReport {
@@ -47,6 +48,11 @@ export async function validateCsar(files: FileMap, opts: CsarValidateOptions = {
   for (const k of FILE_META_KEYS) {
     if (meta[k] && !files.has(meta[k])) errors.push(`${TOSCA_META_PATH}: ${k} names '${meta[k]}', which is not in the package`);
   }
+  for (const [k, rule] of Object.entries(DIR_META_KEYS)) {
+    const dir = meta[k]?.replace(/\/+$/, '');
+    if (!dir) errors.push(`${TOSCA_META_PATH}: required key ${k} is missing (${rule})`);
+    else if (![...files.keys()].some((f) => f.startsWith(`${dir}/`))) errors.push(`${TOSCA_META_PATH}: ${k} names '${dir}', which holds no file in the package (${rule})`);
+  }
   if (meta['TOSCA-Meta-File-Version'] && meta['TOSCA-Meta-File-Version'] !== '1.0') {
     errors.push(`${TOSCA_META_PATH}: TOSCA-Meta-File-Version must be 1.0`);
   }
@@ -81,6 +87,11 @@ async function checkManifest(
     return;
   }
   for (const k of MANIFEST_METADATA_KEYS) if (!mf.metadata[k]) errors.push(`${name}: metadata ${k} is missing`);
+  for (const k of Object.keys(mf.metadata)) {
+    if (!(MANIFEST_METADATA_KEYS as readonly string[]).includes(k)) {
+      errors.push(`${name}: metadata ${k} is not a SOL004 v2.6.1 VNF manifest key (ONAP's VNF SDK refuses it; allowed: ${MANIFEST_METADATA_KEYS.join(', ')})`);
+    }
+  }
   if (mf.metadata.vnf_release_date_time && Number.isNaN(Date.parse(mf.metadata.vnf_release_date_time))) {
     errors.push(`${name}: vnf_release_date_time is not an RFC 3339 date-time`);
   }
@@ -155,9 +166,11 @@ function checkDefinitions(files: FileMap, docs: Map<string, YamlDoc>, entry: str
       if (flavours.has(fid)) errors.push(`${f}: flavour '${fid}' is defined twice`);
       flavours.set(fid, doc!);
       checkArtifacts(files, f, doc!, errors);
+      checkInstantiationLevels(f, doc!, errors);
     }
   }
   if (flavours.size === 0) errors.push(`${entry}: no deployment flavour (substitution_mappings with flavour_id) is imported`);
+  checkVnfNodeType(new Map([...seen].filter((f) => docs.has(f)).map((f) => [f, docs.get(f)!])), entry, errors);
   facts.push(`flavours: ${[...flavours.keys()].join(', ') || 'none'}`);
 
   const hotDirs = new Set<string>();

@@ -9,36 +9,46 @@ import { DescriptorError, loadDescriptor } from '../../descriptor/validate.js';
 import { buildPackage, type PackageFormat } from '../../package/build.js';
 import { PackageError } from '../../package/errors.js';
 import { validatePackageFile } from '../../package/validate.js';
+import { describeImage, readImageFacts, type ImageFacts } from '../../package/image-facts.js';
+import type { ImageSet } from '../../package/tosca.js';
+import type { VnfDescriptor } from '../../descriptor/types.js';
 
 const usage = `usage:
   snf package build DESCRIPTOR [-o DIR] [--format csar|onap-heat] [--flavour ID]
-                    [--sign-key KEY.pem --sign-cert CERT.pem]
+                    [--image [KEY=]FILE ...] [--sign-key KEY.pem --sign-cert CERT.pem]
+      --image  the VM image file (qcow2 or raw) whose SHA-256, size and virtual size the VNFD
+               declares; FILE alone serves every image of the descriptor, KEY=FILE one of them.
+               CSARs need it; ONAP Heat packages name the image only.
   snf package validate PACKAGE [--ca CA.pem] [--require-signature]
   snf package upload ...            (Tacker upload; see snf package upload --help)`;
 
 interface Parsed {
   positional: string[];
   flags: Map<string, string | true>;
+  /** --image may repeat. */
+  images: string[];
 }
 
 /** Flags that take a value; everything else starting with -- is a boolean switch. */
-const VALUED = new Set(['-o', '--out', '--format', '--flavour', '--sign-key', '--sign-cert', '--ca']);
+const VALUED = new Set(['-o', '--out', '--format', '--flavour', '--sign-key', '--sign-cert', '--ca', '--image']);
 const SWITCHES = new Set(['--require-signature']);
 
 function parseArgs(args: string[]): Parsed {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
+  const images: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (VALUED.has(a)) {
       const v = args[++i];
       if (v === undefined) throw new PackageError(`${a} needs a value`);
-      flags.set(a === '-o' ? '--out' : a, v);
+      if (a === '--image') images.push(v);
+      else flags.set(a === '-o' ? '--out' : a, v);
     } else if (SWITCHES.has(a)) flags.set(a, true);
     else if (a.startsWith('-')) throw new PackageError(`unknown option ${a}`);
     else positional.push(a);
   }
-  return { positional, flags };
+  return { positional, flags, images };
 }
 
 const str = (p: Parsed, k: string): string | undefined => {
@@ -60,9 +70,37 @@ async function build(args: string[]): Promise<number> {
   const d = await loadDescriptor(p.positional[0]);
   const signing = key && cert ? { keyPem: await readFile(key, 'utf8'), certPem: await readFile(cert, 'utf8') } : undefined;
   const flavour = str(p, '--flavour');
-  const out = await buildPackage(d, { format, outDir: str(p, '--out') ?? 'dist', ...(flavour ? { flavour } : {}), ...(signing ? { signing } : {}) });
+  const images = format === 'csar' ? await imageSet(d, p.images) : undefined;
+  const out = await buildPackage(d, {
+    format, outDir: str(p, '--out') ?? 'dist', ...(flavour ? { flavour } : {}), ...(signing ? { signing } : {}), ...(images ? { images } : {}),
+  });
   console.log(out);
   return 0;
+}
+
+/** `--image FILE` for every image key, or `--image KEY=FILE` per key; facts read off each file once. */
+async function imageSet(d: VnfDescriptor, specs: string[]): Promise<ImageSet> {
+  const keys = Object.keys(d.images);
+  const byKey = new Map<string, string>();
+  for (const spec of specs) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(spec);
+    if (m && !keys.includes(m[1])) throw new PackageError(`--image ${spec}: the descriptor has no image '${m[1]}' (images: ${keys.join(', ')})`);
+    for (const k of m ? [m[1]] : keys) byKey.set(k, m ? m[2] : spec);
+  }
+  const missing = keys.filter((k) => !byKey.has(k));
+  if (missing.length) {
+    throw new PackageError(`a CSAR carries the VM image's real checksum and size: no image file for ${missing.map((k) => `images.${k}`).join(', ')} (--image FILE, or build it with \`snf image build\`)`);
+  }
+  const facts = new Map<string, ImageFacts>();
+  const out: Record<string, ImageFacts> = {};
+  for (const [k, file] of byKey) {
+    if (!facts.has(file)) {
+      facts.set(file, await readImageFacts(file));
+      console.error(`image ${describeImage(facts.get(file)!)}`);
+    }
+    out[k] = facts.get(file)!;
+  }
+  return out;
 }
 
 async function validate(args: string[]): Promise<number> {

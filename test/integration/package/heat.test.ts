@@ -9,12 +9,12 @@ import yaml from 'js-yaml';
 import { facadeFiles, heatSandbox } from '../../support/openstack-sandbox.js';
 import { loadDescriptor } from '../../../src/descriptor/validate.js';
 import type { VnfDescriptor } from '../../../src/descriptor/types.js';
-import { buildCsar } from '../../../src/package/csar.js';
 import { hotFileNames } from '../../../src/package/heat-tacker.js';
 import { ONAP_SUPPLIED, onapFileNames } from '../../../src/package/heat-onap.js';
 import { flavourModel, NF_VDU, STORE_VDU } from '../../../src/package/model.js';
 import { buildOnapZip } from '../../../src/package/onap-package.js';
 import { readZipSafe } from '../../../src/package/zip.js';
+import { csarOf } from '../../unit/package/helpers.js';
 import { createStack, deleteStack, foreignTypes, output, signalResource, updateStackParameters, waitFor, waitForOutput, type StackRef } from './heat-stacks.js';
 
 const NAMES = ['nat', 'firewall', 'lb'];
@@ -35,7 +35,7 @@ describe('generated HOT templates in a real Heat', function () {
         const d = descriptors.get(n)!;
         const m = flavourModel(d, flavour);
         const a = m.flavour.scaling.nf_instances;
-        const files = await readZipSafe(await buildCsar(d));
+        const files = await readZipSafe(await csarOf(d));
         const top = files.get(hotFileNames.top(d, flavour))!.toString('utf8');
         const nested: Record<string, string> = {};
         for (const [path, body] of files) {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { loadDescriptor } from '../../../src/descriptor/validate.js';
-import { buildCsar } from '../../../src/package/csar.js';
+import { csarOf } from '../../unit/package/helpers.js';
 import { readZipSafe, writeZip } from '../../../src/package/zip.js';
 import { MISSING, completeDefinitions, ensureToscaParser, parseWithToscaParser, SYSTEM_PYTHON } from './tosca-parser.js';
 
@@ -36,7 +36,7 @@ describe('generated VNFDs in tosca-parser', function () {
       it(`${name} CSAR loads with flavour ${flavour} selected`, async () => {
         const d = await loadDescriptor(`vnf-descriptors/${name}.yaml`);
         const file = join(dir, `${name}.csar`);
-        writeFileSync(file, await buildCsar(d));
+        writeFileSync(file, await csarOf(d));
         const parsed = await parseWithToscaParser(file, flavour);
         expect(parsed.nodes).to.deep.equal(['VNF']);
         expect(Object.keys(parsed.flavours).sort()).to.deep.equal(['dpdk-sriov', 'small']);
@@ -62,7 +62,7 @@ describe('generated VNFDs in tosca-parser', function () {
 
   it('tosca-parser rejects a VNFD that breaks a SOL001 constraint (the check is real)', async () => {
     const d = await loadDescriptor('vnf-descriptors/nat.yaml');
-    const files = await readZipSafe(await buildCsar(d));
+    const files = await readZipSafe(await csarOf(d));
     const df = 'Definitions/snf_nat_df_small.yaml';
     files.set(df, Buffer.from(files.get(df)!.toString().replace('vnic_type: normal', 'vnic_type: warp-drive')));
     const file = join(dir, 'broken.csar');

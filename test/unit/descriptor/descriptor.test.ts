@@ -67,7 +67,9 @@ describe('VNF descriptors', () => {
     { what: 'an instantiation level off the delta grid', mutate: (d) => (d.flavours['dpdk-sriov'].instantiationLevels.levels.large.nf_instances = 7), path: 'flavours.dpdk-sriov.instantiationLevels.levels.large.nf_instances', message: /not reachable/ },
     { what: 'an unknown default instantiation level', mutate: (d) => (d.flavours.small.instantiationLevels.default = 'huge'), path: 'flavours.small.instantiationLevels.default', message: /unknown instantiation level 'huge'/ },
     { what: 'an unknown image', mutate: (d) => (d.flavours.small.vdus.nf.image = 'missing_image'), path: 'flavours.small.vdus.nf.image', message: /unknown image/ },
-    { what: 'a checksum of the wrong length', mutate: (d) => (d.images.nf_image.checksum.algorithm = 'sha-512'), path: 'images.nf_image.checksum.hash', message: /128 hex digits/ },
+    // A checksum is a fact of the built image file, never typed in (issue: it was the SHA-256 of the name).
+    { what: 'a hand-written image checksum', mutate: (d) => (d.images.nf_image.checksum = { algorithm: 'sha-256', hash: 'a'.repeat(64) }), path: 'images.nf_image.checksum', message: /not an allowed field/ },
+    { what: 'a hand-written image size', mutate: (d) => (d.images.nf_image.sizeGb = 2), path: 'images.nf_image.sizeGb', message: /not an allowed field/ },
     { what: 'dpdk without hugepages', mutate: (d) => delete d.flavours['dpdk-sriov'].vdus.nf.hugepages, path: 'flavours.dpdk-sriov.vdus.nf.hugepages', message: /required by the dpdk/ },
     { what: 'dpdk on shared CPUs', mutate: (d) => (d.flavours['dpdk-sriov'].vdus.nf.cpuPolicy = 'shared'), path: 'flavours.dpdk-sriov.vdus.nf.cpuPolicy', message: /dedicated/ },
     { what: 'a store VDU missing for store.kind vdu', mutate: (d) => delete d.flavours['dpdk-sriov'].vdus.store, path: 'flavours.dpdk-sriov.vdus.store', message: /required when store.kind is vdu/ },

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { readZipSafe, writeZip } from '../../../src/package/zip.js';
+import { testImageFacts } from './helpers.js';
 
 interface Result {
   code: number;
@@ -24,13 +25,18 @@ function snf(...args: string[]): Promise<Result> {
 describe('snf package', function () {
   this.timeout(120_000);
   let out: string;
-  before(() => (out = mkdtempSync(join(tmpdir(), 'snf-cli-pkg-'))));
+  let image: string;
+  before(async () => {
+    out = mkdtempSync(join(tmpdir(), 'snf-cli-pkg-'));
+    image = (await testImageFacts()).path;
+  });
   after(() => rmSync(out, { recursive: true, force: true }));
 
   it('builds a CSAR into -o DIR and validates it', async () => {
-    const b = await snf('package', 'build', 'vnf-descriptors/nat.yaml', '-o', out);
+    const b = await snf('package', 'build', 'vnf-descriptors/nat.yaml', '--image', image, '-o', out);
     expect(b.code, b.stderr).to.equal(0);
     expect(b.stdout.trim()).to.equal(join(out, 'snf_nat-0.1.0.csar'));
+    expect(b.stderr).to.match(/image statelessnf-test\.qcow2 \(qcow2, \d+ bytes, sha256 [0-9a-f]{12}/);
     const v = await snf('package', 'validate', join(out, 'snf_nat-0.1.0.csar'));
     expect(v.code, v.stderr).to.equal(0);
     expect(v.stdout).to.match(/valid csar package .*manifest digests checked.*flavours: small, dpdk-sriov/);
@@ -62,12 +68,21 @@ describe('snf package', function () {
     const fmt = await snf('package', 'build', 'vnf-descriptors/nat.yaml', '--format', 'zipx', '-o', out);
     expect(fmt.code).to.equal(1);
     expect(fmt.stderr).to.match(/--format must be csar or onap-heat/);
-    const flav = await snf('package', 'build', 'vnf-descriptors/nat.yaml', '--flavour', 'huge', '-o', out);
+    const flav = await snf('package', 'build', 'vnf-descriptors/nat.yaml', '--image', image, '--flavour', 'huge', '-o', out);
     expect(flav.code).to.equal(1);
     expect(flav.stderr).to.match(/unknown flavour 'huge'/);
     const sign = await snf('package', 'build', 'vnf-descriptors/nat.yaml', '--sign-key', 'k.pem', '-o', out);
     expect(sign.code).to.equal(1);
     expect(sign.stderr).to.match(/--sign-key and --sign-cert go together/);
+    const noImage = await snf('package', 'build', 'vnf-descriptors/nat.yaml', '-o', out);
+    expect(noImage.code).to.equal(1);
+    expect(noImage.stderr).to.match(/real checksum and size: no image file for images\.nf_image \(--image FILE/);
+    const missing = await snf('package', 'build', 'vnf-descriptors/nat.yaml', '--image', join(out, 'nope.qcow2'), '-o', out);
+    expect(missing.code).to.equal(1);
+    expect(missing.stderr).to.match(/--image .*nope\.qcow2: no such file/);
+    const badKey = await snf('package', 'build', 'vnf-descriptors/nat.yaml', '--image', `redis_image=${image}`, '-o', out);
+    expect(badKey.code).to.equal(1);
+    expect(badKey.stderr).to.match(/no image 'redis_image' \(images: nf_image\)/);
     expect(readdirSync(out).sort()).to.deep.equal(before);
   });
 

@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import yaml from 'js-yaml';
 import yauzl from 'yauzl';
-import { buildCsar, csarArtifacts } from '../../../src/package/csar.js';
+import { csarArtifacts } from '../../../src/package/csar.js';
 import { TOSCA_META_PATH } from '../../../src/package/meta.js';
 import { validatePackageBuffer } from '../../../src/package/validate.js';
 import { readZipSafe, writeZip, type FileMap } from '../../../src/package/zip.js';
-import { NAMES, descriptor, makeSigner } from './helpers.js';
+import { NAMES, csarOf, descriptor, makeSigner, testImages } from './helpers.js';
 
 function unzipToDir(buf: Buffer): { dir: string; files: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'snf-csar-test-'));
@@ -45,7 +45,7 @@ describe('SOL004 CSAR', function () {
   for (const name of NAMES) {
     describe(name, () => {
       let csar: Buffer;
-      before(async () => (csar = await buildCsar(await descriptor(name))));
+      before(async () => (csar = await csarOf(await descriptor(name))));
 
       it('has the SOL004 layout and TOSCA.meta entries, every one pointing at a file', async () => {
         const files = await readZipSafe(csar);
@@ -123,12 +123,12 @@ describe('SOL004 CSAR', function () {
 
   it('is reproducible: same bytes on rebuild and in another time zone, sorted entries, fixed mtimes', async () => {
     const d = await descriptor('nat');
-    const a = await buildCsar(d);
+    const a = await csarOf(d);
     const saved = process.env.TZ;
     process.env.TZ = 'Pacific/Kiritimati';
     let b: Buffer;
     try {
-      b = await buildCsar(d);
+      b = await csarOf(d);
     } finally {
       if (saved === undefined) delete process.env.TZ;
       else process.env.TZ = saved;
@@ -153,7 +153,7 @@ describe('SOL004 CSAR', function () {
 
   describe('validation catches', () => {
     let files: FileMap;
-    before(async () => (files = await readZipSafe(await buildCsar(await descriptor('firewall')))));
+    before(async () => (files = await readZipSafe(await csarOf(await descriptor('firewall')))));
 
     const cases: Array<[string, (f: FileMap) => void, RegExp]> = [
       ['a tampered artifact', (f) => f.set('BaseHOT/small/nested/nf.yaml', Buffer.concat([f.get('BaseHOT/small/nested/nf.yaml')!, Buffer.from('# evil\n')])), /BaseHOT\/small\/nested\/nf\.yaml: SHA-256 digest mismatch/],
@@ -183,7 +183,7 @@ describe('SOL004 CSAR', function () {
     const signer = makeSigner('snf-packager');
     const other = makeSigner('someone-else');
     let signed: Buffer;
-    before(async () => (signed = await buildCsar(await descriptor('lb'), signer)));
+    before(async () => (signed = await csarOf(await descriptor('lb'), signer)));
 
     it('embeds a CMS signature, names the certificate in TOSCA.meta, and verifies against the CA', async () => {
       const files = await readZipSafe(signed);
@@ -207,7 +207,7 @@ describe('SOL004 CSAR', function () {
     });
 
     it('reports an unsigned package when a signature is required', async () => {
-      const r = await validatePackageBuffer(await buildCsar(await descriptor('lb')), { requireSignature: true });
+      const r = await validatePackageBuffer(await csarOf(await descriptor('lb')), { requireSignature: true });
       expect(r.errors.join('\n')).to.match(/the manifest is not signed/);
     });
 
@@ -220,7 +220,8 @@ describe('SOL004 CSAR', function () {
   });
 
   it('csarArtifacts contains no TOSCA.meta and no manifest (they are derived last)', async () => {
-    const files = csarArtifacts(await descriptor('nat'));
+    const d = await descriptor('nat');
+    const files = csarArtifacts(d, await testImages(d));
     expect(files.has(TOSCA_META_PATH)).to.equal(false);
     expect([...files.keys()].some((f) => f.endsWith('.mf'))).to.equal(false);
   });

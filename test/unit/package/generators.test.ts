@@ -7,9 +7,14 @@ import yaml from 'js-yaml';
 import { baseHot, hotFileNames } from '../../../src/package/heat-tacker.js';
 import { flavourTemplate, typesTemplate } from '../../../src/package/tosca.js';
 import { nfUserData } from '../../../src/package/userdata.js';
-import { descriptor } from './helpers.js';
+import { descriptor, testImages } from './helpers.js';
 
 type Doc = Record<string, any>;
+
+async function flavourOf(name: string, flavour: string): Promise<string> {
+  const d = await descriptor(name);
+  return flavourTemplate(d, flavour, await testImages(d));
+}
 const load = (s: string): Doc => yaml.load(s, { schema: yaml.JSON_SCHEMA }) as Doc;
 
 function policy(df: Doc, name: string): Doc {
@@ -20,7 +25,7 @@ function policy(df: Doc, name: string): Doc {
 
 describe('TOSCA flavour templates', () => {
   it('dpdk-sriov: hugepages, pinned CPUs, SR-IOV data CPs, Redis Cluster VDU with block storage on an internal VL', async () => {
-    const df = load(flavourTemplate(await descriptor('nat'), 'dpdk-sriov'));
+    const df = load(await flavourOf('nat', 'dpdk-sriov'));
     const nodes = df.topology_template.node_templates;
     const vc = nodes.nf.capabilities.virtual_compute.properties;
     expect(vc.virtual_cpu).to.deep.equal({ num_virtual_cpu: 8, virtual_cpu_pinning: { virtual_cpu_pinning_policy: 'static' } });
@@ -40,7 +45,7 @@ describe('TOSCA flavour templates', () => {
   });
 
   it('scaling aspect nf_instances and instantiation levels follow min, max and delta', async () => {
-    const df = load(flavourTemplate(await descriptor('lb'), 'dpdk-sriov'));
+    const df = load(await flavourOf('lb', 'dpdk-sriov'));
     expect(policy(df, 'scaling_aspects').properties.aspects.nf_instances.max_scale_level).to.equal(7); // (16 - 2) / 2
     expect(policy(df, 'nf_initial_delta').properties.initial_delta.number_of_instances).to.equal(2);
     expect(policy(df, 'nf_scaling_aspect_deltas').properties.deltas.delta_1.number_of_instances).to.equal(2);
@@ -52,7 +57,7 @@ describe('TOSCA flavour templates', () => {
   });
 
   it('small: no store VDU, virtio data CPs, no pinning', async () => {
-    const nodes = load(flavourTemplate(await descriptor('firewall'), 'small')).topology_template.node_templates;
+    const nodes = load(await flavourOf('firewall', 'small')).topology_template.node_templates;
     expect(nodes).to.not.have.property('store');
     expect(nodes.nf_inside_cp.properties.vnic_type).to.equal('normal');
     expect(nodes.nf.capabilities.virtual_compute.properties.virtual_cpu).to.deep.equal({ num_virtual_cpu: 2 });

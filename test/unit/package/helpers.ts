@@ -8,6 +8,9 @@ import { Readable } from 'node:stream';
 import yazl from 'yazl';
 import { loadDescriptor } from '../../../src/descriptor/validate.js';
 import type { VnfDescriptor } from '../../../src/descriptor/types.js';
+import { buildCsar } from '../../../src/package/csar.js';
+import { readImageFacts, type ImageFacts } from '../../../src/package/image-facts.js';
+import type { ImageSet } from '../../../src/package/tosca.js';
 
 export const NAMES = ['nat', 'firewall', 'lb'] as const;
 
@@ -60,4 +63,33 @@ export function patchName(zip: Buffer, from: string, to: string): Buffer {
   }
   if (n < 2) throw new Error(`patchName: '${from}' found ${n} times, expected local + central`);
   return out;
+}
+
+let imageFile: Promise<ImageFacts> | undefined;
+
+/**
+ * A real qcow2 image made with qemu-img, once per test process: the VNFD's checksum and size
+ * are read off a real file (the product's image is built by `snf image build`; a package test
+ * does not need its contents, only a genuine artifact to describe).
+ */
+export function testImageFacts(): Promise<ImageFacts> {
+  imageFile ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'snf-test-image-'));
+    const file = join(dir, 'statelessnf-test.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', file, '2G']);
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return readImageFacts(file);
+  })();
+  return imageFile;
+}
+
+/** The test image for every image key of a descriptor. */
+export async function testImages(d: VnfDescriptor): Promise<ImageSet> {
+  const f = await testImageFacts();
+  return Object.fromEntries(Object.keys(d.images).map((k) => [k, f]));
+}
+
+/** A CSAR of a descriptor with the test image (and optionally signed). */
+export async function csarOf(d: VnfDescriptor, signing?: Signer): Promise<Buffer> {
+  return buildCsar(d, { images: await testImages(d), ...(signing ? { signing } : {}) });
 }

@@ -7,9 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCsar } from '../../../src/package/csar.js';
 import { readZipSafe } from '../../../src/package/zip.js';
-import { descriptor } from './helpers.js';
+import { csarOf, descriptor } from './helpers.js';
 
 interface Seen {
   url: string;
@@ -47,7 +46,7 @@ describe('LCM hook shim (Scripts/snf_lcm_hook.py)', function () {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'snf-hook-'));
-    const files = await readZipSafe(await buildCsar(await descriptor('nat')));
+    const files = await readZipSafe(await csarOf(await descriptor('nat')));
     script = join(dir, 'snf_lcm_hook.py');
     writeFileSync(script, files.get('Scripts/snf_lcm_hook.py')!);
     server = createServer((req: IncomingMessage, res) => {
