@@ -1,18 +1,25 @@
 // ONAP Heat modules (VNFRQTS chapter 5): a base module with what all NF instances share and an
 // incremental module holding exactly one NF instance, so ONAP SO scales out by creating another
-// incremental VF module. Templates carry no parameter defaults: values live in the env files,
-// except the ones ONAP supplies itself (vnf_id, vf_module_id, vnf_name, vf_module_index) and the
-// base module outputs ONAP passes to incremental modules by name.
+// incremental VF module. Templates carry no parameter defaults. Where a value comes from follows
+// the VNFRQTS split that VVP checks (ENV_PARAMETER_SPEC of its test_environment_file_parameters):
+//  - env file: what is the same for every instance: image and flavor names (R-91125, R-69431),
+//    internal fixed IPs, the store and DCAE endpoints;
+//  - ONAP at instantiation (SDNC preload / SO user params), never the env file: server names
+//    (R-22838), availability zones (R-59568), port networks (R-29872), and what ONAP supplies
+//    itself (vnf_id, vf_module_id, vnf_name, vf_module_index);
+//  - base module outputs, which ONAP passes to incremental modules by name.
+// Flavors are taken by name (the operator creates them, see docs/packaging.md); the VNFD's
+// AntiAffinityRule (scope nfvi_node) per VDU becomes an OS::Nova::ServerGroup in the base module.
 import yaml from 'js-yaml';
 import type { VnfDescriptor } from '../descriptor/types.js';
-import { HOT_VERSION, nfFlavorResource } from './heat-tacker.js';
-import { STORE_NET_CIDR, flavourModel, stem, type CpModel, type FlavourModel } from './model.js';
+import { HOT_VERSION } from './heat-tacker.js';
+import { STORE_NET_CIDR, flavourModel, nfFlavorName, stem, storeFlavorName, type CpModel, type FlavourModel } from './model.js';
 import { nfUserData, storeUserData } from './userdata.js';
 
 /** Parameters ONAP fills in at instantiation; they must never appear in an env file. */
 export const ONAP_SUPPLIED = ['vnf_id', 'vf_module_id', 'vnf_name', 'vf_module_index', 'vf_module_name', 'workload_context', 'environment_context'];
-const NF_VM = 'nf';
-const STORE_VM = 'redis';
+export const NF_VM = 'nf';
+export const STORE_VM = 'redis';
 const INT_NET = 'int_store';
 
 export const onapFileNames = {
@@ -22,9 +29,23 @@ export const onapFileNames = {
   incrEnv: (d: VnfDescriptor) => `${stem(d)}_nf.env`,
 };
 
+/** Resource id of the anti-affinity group of a VM type (VNFRQTS R-15189 `{vm-type}_RSG`). */
+export const serverGroupId = (vmType: string) => `${vmType}_RSG`;
+/** Base module output (and incremental module parameter) carrying a server group's id. */
+export const serverGroupOutput = (vmType: string) => `${vmType}_server_group_id`;
+
 interface Module {
   template: object;
   env: Record<string, unknown>;
+  /** Values ONAP gives at instantiation (SDNC preload / SO user params): examples for operators and tests. */
+  preload: Record<string, unknown>;
+}
+
+/** What a deployment of the modules is given besides the env files, per module. */
+export interface OnapPreload {
+  base: Record<string, unknown>;
+  /** Incremental module values for the VF module with this index. */
+  incremental: (vfModuleIndex: number) => Record<string, unknown>;
 }
 
 const p = (type: string, description: string) => ({ type, description });
@@ -47,12 +68,25 @@ function collectorScheme(d: VnfDescriptor): string {
   return new URL(d.monitoring.ves.collectorUrl).protocol.replace(':', '');
 }
 
+/** A name unique per VNF instance: R-85734 wants str_replace over the ONAP-supplied vnf_name. */
+function vnfScopedName(suffix: string): object {
+  return { str_replace: { template: `VNF_NAME_${suffix}`, params: { VNF_NAME: { get_param: 'vnf_name' } } } };
+}
+
+/** The AntiAffinityRule (scope nfvi_node) of one VDU: instances of that VM type on distinct hosts. */
+function antiAffinityGroup(vmType: string): object {
+  return { type: 'OS::Nova::ServerGroup', properties: { name: vnfScopedName(`${vmType}_anti_affinity`), policies: ['anti-affinity'] } };
+}
+
 function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
-  const parameters: Record<string, object> = {};
+  const parameters: Record<string, object> = { vnf_name: onapIdentity.vnf_name };
   const env: Record<string, unknown> = {};
-  const resources: Record<string, object> = { [`${NF_VM}_flavor`]: nfFlavorResource(m) };
+  const preload: Record<string, unknown> = {};
+  // The NF servers live in incremental modules, one per module: the group they share is created
+  // once here and handed over as a base output (VNFRQTS: base outputs are incremental inputs).
+  const resources: Record<string, object> = { [serverGroupId(NF_VM)]: antiAffinityGroup(NF_VM) };
   const outputs: Record<string, object> = {
-    [`${NF_VM}_flavor_name`]: { description: 'Flavor of the NF instances (passed to incremental modules)', value: { get_resource: `${NF_VM}_flavor` } },
+    [serverGroupOutput(NF_VM)]: { description: 'Anti-affinity server group of the NF instances (passed to incremental modules)', value: { get_resource: serverGroupId(NF_VM) } },
   };
 
   if (m.hasStoreVdu) {
@@ -60,26 +94,30 @@ function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
     const img = d.images[s.image];
     Object.assign(parameters, {
       ...onapIdentity,
-      [`${STORE_VM}_names`]: p('comma_delimited_list', 'Names of the Redis nodes'),
+      [`${STORE_VM}_names`]: p('comma_delimited_list', 'Names of the Redis nodes (ONAP preload)'),
       [`${STORE_VM}_image_name`]: p('string', 'Glance image of the Redis nodes'),
+      [`${STORE_VM}_flavor_name`]: p('string', 'Nova flavor of the Redis nodes (created by the operator)'),
       [`${INT_NET}_cidr`]: p('string', 'CIDR of the VNF-internal store network'),
       [`${STORE_VM}_${INT_NET}_ips`]: p('comma_delimited_list', 'Fixed IPs of the Redis nodes on the store network'),
-      availability_zone_0: p('string', 'Availability zone of the Redis nodes'),
+      availability_zone_0: p('string', 'Availability zone of the Redis nodes (ONAP preload)'),
     });
     const hostBits = STORE_NET_CIDR.replace(/\.0\/24$/, '');
     Object.assign(env, {
-      [`${STORE_VM}_names`]: Array.from({ length: s.instances }, (_, i) => `${stem(d)}-redis-${i}`).join(','),
       [`${STORE_VM}_image_name`]: img.name,
+      [`${STORE_VM}_flavor_name`]: storeFlavorName(d, m.id),
       [`${INT_NET}_cidr`]: STORE_NET_CIDR,
       [`${STORE_VM}_${INT_NET}_ips`]: Array.from({ length: s.instances }, (_, i) => `${hostBits}.${10 + i}`).join(','),
+    });
+    Object.assign(preload, {
+      [`${STORE_VM}_names`]: Array.from({ length: s.instances }, (_, i) => `${stem(d)}-redis-${i}`).join(','),
       availability_zone_0: 'nova',
     });
-    resources[`${INT_NET}_network`] = { type: 'OS::Neutron::Net', properties: { name: { list_join: ['_', [{ get_param: 'vnf_name' }, INT_NET]] } } };
+    resources[`${INT_NET}_network`] = { type: 'OS::Neutron::Net', properties: { name: vnfScopedName(`${INT_NET}_net`) } };
     resources[`${INT_NET}_subnet`] = {
       type: 'OS::Neutron::Subnet',
       properties: { network: { get_resource: `${INT_NET}_network` }, cidr: { get_param: `${INT_NET}_cidr` }, ip_version: 4 },
     };
-    resources[`${STORE_VM}_flavor`] = { type: 'OS::Nova::Flavor', properties: { vcpus: s.vcpu, ram: s.memoryMb, disk: s.diskGb } };
+    resources[serverGroupId(STORE_VM)] = antiAffinityGroup(STORE_VM);
     const endpoints: object[] = [];
     for (let i = 0; i < s.instances; i++) {
       const port = `${STORE_VM}_${i}_${INT_NET}_port_0`;
@@ -96,14 +134,17 @@ function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
         properties: {
           name: { get_param: [`${STORE_VM}_names`, i] },
           image: { get_param: `${STORE_VM}_image_name` },
-          flavor: { get_resource: `${STORE_VM}_flavor` },
+          flavor: { get_param: `${STORE_VM}_flavor_name` },
           availability_zone: { get_param: 'availability_zone_0' },
+          scheduler_hints: { group: { get_resource: serverGroupId(STORE_VM) } },
           networks: [{ port: { get_resource: port } }],
           metadata: { vnf_id: { get_param: 'vnf_id' }, vf_module_id: { get_param: 'vf_module_id' }, vnf_name: { get_param: 'vnf_name' } },
           user_data_format: 'RAW',
           user_data: storeUserData(m.flavour),
         },
       };
+      // Cinder volumes in the base module next to their server: VNFRQTS allows volumes in any
+      // module (a volume module is a MAY); VVP accepts them here.
       resources[`${STORE_VM}_volume_${i}`] = { type: 'OS::Cinder::Volume', properties: { size: s.volumeGb } };
       resources[`${STORE_VM}_volume_attachment_${i}`] = {
         type: 'OS::Cinder::VolumeAttachment',
@@ -118,12 +159,13 @@ function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
   return {
     template: {
       heat_template_version: HOT_VERSION,
-      description: `${d.productName} ${d.softwareVersion} base module: shared flavor${m.hasStoreVdu ? ', store network and Redis Cluster' : ''}`,
+      description: `${d.productName} ${d.softwareVersion} base module: NF anti-affinity group${m.hasStoreVdu ? ', store network and Redis Cluster' : ''}`,
       parameters,
       resources,
       outputs,
     },
     env,
+    preload,
   };
 }
 
@@ -135,23 +177,25 @@ function incrementalModule(d: VnfDescriptor, m: FlavourModel): Module {
   const parameters: Record<string, object> = {
     ...onapIdentity,
     vf_module_index: p('number', 'Index of this incremental VF module (ONAP supplied)'),
-    [`${NF_VM}_names`]: p('comma_delimited_list', 'Names of the NF instances, indexed by vf_module_index'),
+    // One server per module: its name is a plain string ONAP gives per VF module (preload or
+    // naming policy). Indexing a name list with vf_module_index is refused (VNFRQTS R-55307).
+    [`${NF_VM}_name_0`]: p('string', 'Name of the NF instance of this VF module (ONAP preload)'),
     [`${NF_VM}_image_name`]: p('string', 'Glance image of the NF instances'),
-    [`${NF_VM}_flavor_name`]: p('string', 'Flavor of the NF instances (base module output)'),
+    [`${NF_VM}_flavor_name`]: p('string', 'Nova flavor of the NF instances (created by the operator)'),
+    [serverGroupOutput(NF_VM)]: p('string', 'Anti-affinity server group of the NF instances (base module output)'),
     store_nodes: p('string', 'Comma-separated host:port Redis endpoints'),
     dcae_collector_ip: p('string', 'DCAE VES collector address'),
     dcae_collector_port: p('number', 'DCAE VES collector port'),
-    availability_zone_0: p('string', 'Availability zone of the NF instance'),
+    availability_zone_0: p('string', 'Availability zone of the NF instance (ONAP preload)'),
   };
-  const a = f.scaling.nf_instances;
   const env: Record<string, unknown> = {
-    [`${NF_VM}_names`]: Array.from({ length: a.max }, (_, i) => `${stem(d)}-nf-${i}`).join(','),
     [`${NF_VM}_image_name`]: img.name,
+    [`${NF_VM}_flavor_name`]: nfFlavorName(d, m.id),
     dcae_collector_ip: collector.hostname,
     dcae_collector_port: Number(collector.port || (collector.protocol === 'https:' ? 443 : 80)),
-    availability_zone_0: 'nova',
   };
   if (f.store.kind === 'external') env.store_nodes = f.store.nodes.join(',');
+  const preload: Record<string, unknown> = { availability_zone_0: 'nova' };
 
   const resources: Record<string, object> = {};
   const ports: string[] = [];
@@ -161,8 +205,8 @@ function incrementalModule(d: VnfDescriptor, m: FlavourModel): Module {
     ports.push(port);
     const props: Record<string, unknown> = {};
     if (cp.external) {
-      parameters[`${role}_net_id`] = p('string', `Neutron network of the ${role} network role`);
-      env[`${role}_net_id`] = `${role}_net`;
+      parameters[`${role}_net_id`] = p('string', `Neutron network of the ${role} network role (ONAP preload)`);
+      preload[`${role}_net_id`] = `${role}_net`;
       props.network = { get_param: `${role}_net_id` };
     } else {
       parameters[`${INT_NET}_net_id`] = p('string', 'Store network (base module output)');
@@ -181,10 +225,11 @@ function incrementalModule(d: VnfDescriptor, m: FlavourModel): Module {
   resources[`${NF_VM}_server_0`] = {
     type: 'OS::Nova::Server',
     properties: {
-      name: { get_param: [`${NF_VM}_names`, { get_param: 'vf_module_index' }] },
+      name: { get_param: `${NF_VM}_name_0` },
       image: { get_param: `${NF_VM}_image_name` },
       flavor: { get_param: `${NF_VM}_flavor_name` },
       availability_zone: { get_param: 'availability_zone_0' },
+      scheduler_hints: { group: { get_param: serverGroupOutput(NF_VM) } },
       networks: ports.map((port) => ({ port: { get_resource: port } })),
       metadata: {
         vnf_id: { get_param: 'vnf_id' },
@@ -214,6 +259,7 @@ function incrementalModule(d: VnfDescriptor, m: FlavourModel): Module {
       outputs: { [`${NF_VM}_0_name`]: { description: 'Name of this NF instance', value: { get_attr: [`${NF_VM}_server_0`, 'name'] } } },
     },
     env,
+    preload,
   };
 }
 
@@ -221,7 +267,7 @@ function dumpEnv(env: Record<string, unknown>): string {
   return yaml.dump({ parameters: env }, { lineWidth: -1, noRefs: true });
 }
 
-/** The ONAP modules for one flavour, file name -> text, plus MANIFEST.json entries. */
+/** The ONAP modules for one flavour, file name -> text. */
 export function onapModules(d: VnfDescriptor, flavourId: string): Map<string, string> {
   const m = flavourModel(d, flavourId);
   const base = baseModule(d, m);
@@ -233,4 +279,16 @@ export function onapModules(d: VnfDescriptor, flavourId: string): Map<string, st
     [onapFileNames.incr(d), dump(incr.template)],
     [onapFileNames.incrEnv(d), dumpEnv(incr.env)],
   ]);
+}
+
+/**
+ * Example values for what ONAP supplies at instantiation besides vnf_id / vnf_name / ...:
+ * server names, availability zones, networks (an SDNC preload would carry them). The
+ * incremental module's NF name follows the VF module index, `<stem>-nf-<index>`.
+ */
+export function onapPreload(d: VnfDescriptor, flavourId: string): OnapPreload {
+  const m = flavourModel(d, flavourId);
+  const base = baseModule(d, m).preload;
+  const incr = incrementalModule(d, m).preload;
+  return { base, incremental: (index) => ({ ...incr, [`${NF_VM}_name_0`]: `${stem(d)}-nf-${index}` }) };
 }

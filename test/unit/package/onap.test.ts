@@ -3,7 +3,7 @@
 // validator catching each rule broken.
 import { expect } from 'chai';
 import yaml from 'js-yaml';
-import { ONAP_SUPPLIED, onapFileNames } from '../../../src/package/heat-onap.js';
+import { ONAP_SUPPLIED, onapFileNames, onapPreload } from '../../../src/package/heat-onap.js';
 import { buildOnapZip } from '../../../src/package/onap-package.js';
 import { validatePackageBuffer } from '../../../src/package/validate.js';
 import { readZipSafe, writeZip, type FileMap } from '../../../src/package/zip.js';
@@ -49,15 +49,16 @@ describe('ONAP Heat package', () => {
           for (const h of heat) expect(h.data).to.deep.equal([{ file: h.file.replace('.yaml', '.env'), type: 'HEAT_ENV' }]);
         });
 
-        it('has no parameter defaults, and env values exactly for what ONAP does not supply', () => {
-          for (const [tpl, env] of [[base, base.replace('.yaml', '.env')], [incr, incr.replace('.yaml', '.env')]]) {
+        it('has no parameter defaults, and env values exactly for what ONAP does not supply at instantiation', async () => {
+          const pre = onapPreload(await descriptor(name), flavour);
+          for (const [tpl, env, preload] of [[base, base.replace('.yaml', '.env'), pre.base], [incr, incr.replace('.yaml', '.env'), pre.incremental(0)]] as const) {
             const t = parse(files.get(tpl));
             const e = parse(files.get(env)).parameters ?? {};
             const baseOutputs = tpl === incr ? Object.keys(parse(files.get(base)).outputs) : [];
             for (const [p, def] of Object.entries(t.parameters ?? {}) as Array<[string, Doc]>) {
               expect(def, `${tpl} ${p}`).to.not.have.property('default');
               expect(def.description, `${tpl} ${p}`).to.be.a('string');
-              const supplied = ONAP_SUPPLIED.includes(p) || baseOutputs.includes(p);
+              const supplied = ONAP_SUPPLIED.includes(p) || baseOutputs.includes(p) || p in preload;
               expect(p in e, `${tpl} ${p} in env`).to.equal(!supplied);
             }
           }
@@ -69,24 +70,21 @@ describe('ONAP Heat package', () => {
           expect(servers.map(([id]) => id)).to.deep.equal(['nf_server_0']);
           const props = (servers[0][1] as Doc).properties;
           for (const k of ['vnf_id', 'vf_module_id', 'vnf_name']) expect(props.metadata[k]).to.deep.equal({ get_param: k });
-          expect(props.name).to.deep.equal({ get_param: ['nf_names', { get_param: 'vf_module_index' }] });
+          expect(props.name).to.deep.equal({ get_param: 'nf_name_0' });
           const ports = Object.keys(t.resources).filter((id) => t.resources[id].type === 'OS::Neutron::Port');
           expect(ports).to.include.members(['nf_0_oam_port_0', 'nf_0_inside_port_0', 'nf_0_outside_port_0']);
           expect(t.parameters).to.include.keys('dcae_collector_ip', 'dcae_collector_port', 'oam_net_id', 'inside_net_id', 'outside_net_id', 'nf_image_name', 'nf_flavor_name');
         });
 
-        it(flavour === 'dpdk-sriov' ? 'puts data ports on SR-IOV and the flavor on hugepages and dedicated CPUs' : 'keeps virtio ports and a plain flavor', () => {
+        it(flavour === 'dpdk-sriov' ? 'puts data ports on SR-IOV and deploys the Redis Cluster in the base module' : 'keeps virtio ports', () => {
           const t = parse(files.get(incr));
           const b = parse(files.get(base));
-          const specs = b.resources.nf_flavor.properties.extra_specs;
           if (flavour === 'dpdk-sriov') {
             for (const p of ['nf_0_inside_port_0', 'nf_0_outside_port_0']) expect(t.resources[p].properties['binding:vnic_type']).to.equal('direct');
-            expect(specs).to.deep.equal({ 'hw:cpu_policy': 'dedicated', 'hw:cpu_thread_policy': 'isolate', 'hw:mem_page_size': '1GB' });
             expect(Object.keys(b.resources).filter((r) => /^redis_server_\d+$/.test(r))).to.have.length(6);
             expect(t.resources).to.have.property('nf_0_int_store_port_0');
           } else {
             expect(t.resources.nf_0_inside_port_0.properties).to.not.have.property('binding:vnic_type');
-            expect(specs).to.equal(undefined);
           }
           expect(t.resources.nf_0_oam_port_0.properties).to.not.have.property('binding:vnic_type');
         });
@@ -106,7 +104,7 @@ describe('ONAP Heat package', () => {
     const cases: Array<[string, (f: FileMap) => void, RegExp]> = [
       ['a parameter default', (f) => edit(f, 'snf_nat_nf.yaml', (d) => (d.parameters.nf_image_name.default = 'x')), /parameters\.nf_image_name has a default/],
       ['an ONAP-supplied value in an env file', (f) => edit(f, 'snf_nat_nf.env', (d) => (d.parameters.vnf_id = 'x')), /vnf_id is supplied by ONAP and must not be set/],
-      ['a parameter without a value', (f) => edit(f, 'snf_nat_nf.env', (d) => delete d.parameters.oam_net_id), /parameters\.oam_net_id has no value in the env file/],
+      ['a parameter without a value', (f) => edit(f, 'snf_nat_nf.env', (d) => delete d.parameters.dcae_collector_ip), /parameters\.dcae_collector_ip has no value in the env file/],
       ['an env value for no parameter', (f) => edit(f, 'snf_nat_nf.env', (d) => (d.parameters.bogus = 1)), /bogus is not a parameter/],
       ['a server named against the convention', (f) => edit(f, 'snf_nat_nf.yaml', (d) => { d.resources.nf_vm = d.resources.nf_server_0; delete d.resources.nf_server_0; }), /server resource nf_vm must be named/],
       ['a server without vnf_id metadata', (f) => edit(f, 'snf_nat_nf.yaml', (d) => delete d.resources.nf_server_0.properties.metadata.vnf_id), /nf_server_0\.metadata\.vnf_id must be/],
