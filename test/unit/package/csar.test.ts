@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import yaml from 'js-yaml';
 import yauzl from 'yauzl';
-import { csarArtifacts } from '../../../src/package/csar.js';
+import { buildCsar, csarArtifacts } from '../../../src/package/csar.js';
 import { TOSCA_META_PATH } from '../../../src/package/meta.js';
 import { validatePackageBuffer } from '../../../src/package/validate.js';
 import { readZipSafe, writeZip, type FileMap } from '../../../src/package/zip.js';
@@ -151,6 +151,36 @@ describe('SOL004 CSAR', function () {
     expect(dates.size).to.equal(1);
   });
 
+  it('ships licences and the VNF\'s own tests as SOL004 entries, each listed in the manifest', async () => {
+    const files = await readZipSafe(await csarOf(await descriptor('nat')));
+    const meta = files.get(TOSCA_META_PATH)!.toString();
+    expect(meta).to.include('ETSI-Entry-Licenses: Files/Licenses\n').and.include('ETSI-Entry-Tests: Files/Tests\n');
+    expect(files.get('Files/Licenses/LICENSE-Apache-2.0.txt')!.toString()).to.include('Apache License').and.include('Version 2.0');
+    expect(files.get('Files/Tests/snf_instance_check.py')!.toString()).to.match(/^#!\/usr\/bin\/env python3/);
+    const mf = files.get('snf_nat.mf')!.toString();
+    for (const f of ['Files/Licenses/LICENSE-Apache-2.0.txt', 'Files/Licenses/NOTICE.txt', 'Files/Tests/snf_instance_check.py', 'Files/Tests/README.txt']) expect(mf).to.include(`Source: ${f}\n`);
+    expect(mf).to.not.include('compatible_specification_versions');
+  });
+
+  it('gives each build its own VNFD id: the same inputs the same id, another image another id', async () => {
+    const d = await descriptor('nat');
+    const idOf = async (buf: Buffer) => {
+      const files = await readZipSafe(buf);
+      const top = yaml.load(files.get('Definitions/snf_nat_top.vnfd.yaml')!.toString()) as Record<string, any>;
+      const types = yaml.load(files.get('Definitions/snf_nat_types.yaml')!.toString()) as Record<string, any>;
+      const id = top.topology_template.node_templates.VNF.properties.descriptor_id as string;
+      expect(types.node_types['statelessnf.nodes.nat.VNF'].properties.descriptor_id.default).to.equal(id);
+      expect(files.get('Files/ChangeLog.txt')!.toString()).to.include(`(${id}, built from descriptor ${d.descriptorId})`);
+      return id;
+    };
+    const images = await testImages(d);
+    const a = await idOf(await buildCsar(d, { images }));
+    expect(a).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/).and.not.equal(d.descriptorId);
+    expect(await idOf(await buildCsar(d, { images }))).to.equal(a);
+    const other = { ...images.nf_image, sha256: createHash('sha256').update('another image').digest('hex') };
+    expect(await idOf(await buildCsar(d, { images: { nf_image: other } }))).to.not.equal(a);
+  });
+
   describe('validation catches', () => {
     let files: FileMap;
     before(async () => (files = await readZipSafe(await csarOf(await descriptor('firewall')))));
@@ -170,6 +200,23 @@ describe('SOL004 CSAR', function () {
         f.set(p, Buffer.from(f.get(p)!.toString().replace('max_size: 16', 'max_size: 99')));
       }, /nf_scale_group min\/max 2\/99 disagree with VDU nf vdu_profile 2\/16/],
       ['a missing import', (f) => f.delete('Definitions/statelessnf_types.yaml'), /import 'statelessnf_types\.yaml' is not in the package/],
+      // What Tacker's loader refuses (checked against the real loader in test/integration/package/tacker-loader.test.ts).
+      ['a VNF node type two levels below tosca.nodes.nfv.VNF', (f) => {
+        const t = 'Definitions/snf_firewall_types.yaml';
+        f.set(t, Buffer.from(f.get(t)!.toString().replace('derived_from: tosca.nodes.nfv.VNF', 'derived_from: statelessnf.nodes.VNF')));
+        const c = 'Definitions/statelessnf_types.yaml';
+        f.set(c, Buffer.from(`${f.get(c)!.toString()}node_types:\n  statelessnf.nodes.VNF:\n    derived_from: tosca.nodes.nfv.VNF\n`));
+      }, /Tacker loader \(csar_utils\._check_type\): node type statelessnf\.nodes\.firewall\.VNF of node VNF derives from statelessnf\.nodes\.VNF, not directly from tosca\.nodes\.nfv\.VNF/],
+      ['a default instantiation level that is not defined', (f) => {
+        const p = 'Definitions/snf_firewall_df_small.yaml';
+        f.set(p, Buffer.from(f.get(p)!.toString().replace('default_level: minimal', 'default_level: huge')));
+      }, /Tacker loader: default_level huge is not one of the levels \(minimal, redundant\)/],
+      // What ONAP's VNF SDK validator refuses.
+      ['a TOSCA.meta without ETSI-Entry-Licenses', (f) => f.set(TOSCA_META_PATH, Buffer.from(f.get(TOSCA_META_PATH)!.toString().replace(/^ETSI-Entry-Licenses:.*\n/m, ''))), /required key ETSI-Entry-Licenses is missing \(ONAP VNF SDK/],
+      ['a tests folder without tests', (f) => {
+        for (const k of [...f.keys()]) if (k.startsWith('Files/Tests/')) f.delete(k);
+      }, /ETSI-Entry-Tests names 'Files\/Tests', which holds no file in the package \(ONAP VNF SDK R-04298/],
+      ['a manifest metadata key SOL004 v2.6.1 does not have', (f) => f.set('snf_firewall.mf', Buffer.from(f.get('snf_firewall.mf')!.toString().replace('metadata:\n', 'metadata:\ncompatible_specification_versions: 2.6.1\n'))), /metadata compatible_specification_versions is not a SOL004 v2\.6\.1 VNF manifest key/],
     ];
     for (const [what, change, expected] of cases) {
       it(what, async () => {
