@@ -82,25 +82,70 @@ export function vesEventsYaml(d: VnfDescriptor): string {
   return docs.map((doc) => `---\n${yaml.dump(doc, { lineWidth: -1 })}`).join('') + '...\n';
 }
 
+/**
+ * PM dictionary in the VES Event Registration 3.2 format (VNFRQTS chapter 8 "PM Dictionary"):
+ * the first YAML document is the PM Dictionary Schema (pmMetaData keywords with presence and
+ * allowed values), each following document one measurement (pmMetaData: pmHeader + pmFields)
+ * that SDC's PM dictionary validator checks against that schema.
+ */
 export function pmDictionaryYaml(d: VnfDescriptor): string {
+  const req = (comment: string, value?: unknown[]) => ({ presence: 'required', ...(value ? { value } : {}), comment });
+  const schema = {
+    pmMetaData: {
+      presence: 'required',
+      structure: {
+        pmHeader: {
+          presence: 'required',
+          structure: {
+            nfType: req('NF type these measurements apply to'),
+            pmDefSchemaVsn: req('PM Dictionary Schema version (VES Event Registration 3.2)', ['2.0']),
+            pmDefVsn: req('vendor-defined PM Dictionary version: the NF software version'),
+          },
+        },
+        pmFields: {
+          presence: 'required',
+          structure: {
+            iMeasInfoId: req('integer identifier of the measurement group'),
+            iMeasType: req('integer identifier of the measurement within its group'),
+            measChangeType: req('type of change at measLastChange', ['added', 'modified', 'deleted']),
+            measCollectionMethod: req('collection method', ['CC', 'SI', 'DER', 'Gauge', 'Average']),
+            measCondition: req('condition causing the measurement to be updated'),
+            measDescription: req('what the measurement tells'),
+            measFamily: req('abbreviation of the measurement family'),
+            measInfoId: req('name of the measurement group'),
+            measLastChange: req('PM Dictionary version when the measurement last changed'),
+            measObjClass: req('measured object class', ['NFINSTANCE']),
+            measResultRange: { presence: 'optional', comment: 'range of the result' },
+            measResultType: req('data type of the result', ['uint64']),
+            measResultUnits: req('unit of the result', ['ethernetFrames', 'number']),
+            measType: req('measurement name, vendor specific names start with VS.'),
+          },
+        },
+      },
+    },
+  };
+  const header = { nfType: nfType(d), pmDefSchemaVsn: '2.0', pmDefVsn: d.softwareVersion };
   const docs = [
-    { pmDictionary: { pmDictionaryHeader: { pmDefSchemaVsn: '2.0', pmDefVsn: d.softwareVersion, nfType: nfType(d), vendor: d.provider } } },
-    ...MEASUREMENTS.map(([name, desc, unit]) => ({
-      pmDictionaryMeasurements: {
-        iMeasInfoId: 1,
-        iMeasType: MEASUREMENTS.findIndex(([n]) => n === name) + 1,
-        measType: name,
-        measDescription: desc,
-        measCondition: 'Incremented by the engine per batch',
-        measResultType: 'integer',
-        measResultRange: '0-18446744073709551615',
-        measResultUnits: unit,
-        measObjClass: 'NF instance',
-        measCollectionMethod: 'CC',
-        measLastChange: d.softwareVersion,
-        measChangeType: 'added',
-        measInfoId: 'StatelessNF engine counters',
-        measFamily: 'Engine',
+    schema,
+    ...MEASUREMENTS.map(([name, desc, unit], i) => ({
+      pmMetaData: {
+        pmHeader: header,
+        pmFields: {
+          iMeasInfoId: 1,
+          iMeasType: i + 1,
+          measChangeType: 'added',
+          measCollectionMethod: 'CC',
+          measCondition: 'Incremented by the engine per batch',
+          measDescription: desc,
+          measFamily: 'Engine',
+          measInfoId: 'StatelessNF engine counters',
+          measLastChange: d.softwareVersion,
+          measObjClass: 'NFINSTANCE',
+          measResultRange: '0-18446744073709551615',
+          measResultType: 'uint64',
+          measResultUnits: unit === 'frames' ? 'ethernetFrames' : 'number',
+          measType: `VS.Engine.${name}`,
+        },
       },
     })),
   ];

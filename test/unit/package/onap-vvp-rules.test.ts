@@ -50,6 +50,23 @@ describe('ONAP Heat package: VNFRQTS rules VVP checks', () => {
           }
         });
 
+        it('the PM dictionary follows VES Event Registration 3.2: a schema document, then measurements that meet it', async () => {
+          const content = await readZipSafe(files.get(onapArtifactNames.pm(d))!);
+          const [schema, ...measurements] = docsIn(content.get(onapArtifactNames.pmYaml(d))!) as Doc[];
+          expect(measurements.length).to.be.greaterThan(0);
+          for (const part of ['pmHeader', 'pmFields']) {
+            const spec = schema.pmMetaData.structure[part].structure as Record<string, Doc>;
+            for (const m of measurements) {
+              const got = m.pmMetaData[part] as Doc;
+              for (const [k, rule] of Object.entries(spec)) {
+                if (rule.presence === 'required') expect(got, `${part}.${k}`).to.have.property(k);
+                if (rule.value && k in got) expect(rule.value.map(String), `${part}.${k}`).to.include(String(got[k]));
+              }
+              for (const k of Object.keys(got)) expect(spec, `${part}.${k} in the schema`).to.have.property(k);
+            }
+          }
+        });
+
         it('R-55307 / R-663631: the NF server name is its own get_param, without vf_module_index', () => {
           const name0 = incr.resources.nf_server_0.properties.name;
           expect(name0).to.deep.equal({ get_param: 'nf_name_0' });
