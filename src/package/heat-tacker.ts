@@ -1,10 +1,12 @@
 // Tacker BaseHOT per deployment flavour: BaseHOT/<flavour>/<stem>_<flavour>.yaml plus nested/
 // templates. Each VDU is an OS::Heat::AutoScalingGroup over a nested template whose server
 // resource is named after the VDU, which is how Tacker finds and scales it; `nfv` carries what
-// Tacker's grant decided (images, networks, desired capacity).
+// Tacker's grant decided (images, flavors, networks, desired capacity). The group members take
+// `flavor` and `image-<VDU>` because Tacker v2 rewrites exactly those two properties on
+// change-current-package and reads them back into each VNFC's metadata.
 import yaml from 'js-yaml';
 import type { VnfDescriptor } from '../descriptor/types.js';
-import { ASPECT, NF_VDU, STORE_NET_CIDR, STORE_VDU, STORE_VL, flavourModel, stem, type FlavourModel } from './model.js';
+import { ASPECT, NF_VDU, STORE_NET_CIDR, STORE_VDU, STORE_VL, flavourModel, nfFlavorName, stem, storeFlavorName, type FlavourModel } from './model.js';
 import { nfUserData, storeUserData } from './userdata.js';
 
 export const HOT_VERSION = '2018-08-31';
@@ -33,13 +35,36 @@ export function flavorExtraSpecs(m: FlavourModel): Record<string, string> {
   return specs;
 }
 
-/** The NF's Nova flavor, shared by Tacker BaseHOT and the ONAP base module. */
-export function nfFlavorResource(m: FlavourModel): object {
+/** The NF's Nova flavor, created only when the stack is asked to (CREATE_FLAVORS). */
+export function nfFlavorResource(d: VnfDescriptor, m: FlavourModel): object {
   const v = m.flavour.vdus.nf;
   const specs = flavorExtraSpecs(m);
   return {
     type: 'OS::Nova::Flavor',
-    properties: { vcpus: v.vcpu, ram: v.memoryMb, disk: v.diskGb, ...(Object.keys(specs).length ? { extra_specs: specs } : {}) },
+    condition: CREATE_FLAVORS,
+    properties: {
+      name: nfFlavorName(d, m.id), vcpus: v.vcpu, ram: v.memoryMb, disk: v.diskGb, ...(Object.keys(specs).length ? { extra_specs: specs } : {}),
+    },
+  };
+}
+
+/**
+ * Flavors are taken by name: the grant's computeResourceFlavours, else the VNFD's
+ * requested_additional_capability_name, both of which Tacker puts in nfv.VDU.<vdu>.computeFlavourId;
+ * no tenant needs the admin right to create flavors. `create_flavors: true` makes the stack
+ * create them itself, under the same names (a lab without an operator-managed catalogue).
+ */
+export const CREATE_FLAVORS = 'create_flavors';
+
+function flavorOf(vdu: string): object {
+  return { if: [CREATE_FLAVORS, { get_resource: `${vdu}_flavor` }, nfv('VDU', vdu, 'computeFlavourId')] };
+}
+
+/** One OS::Nova::ServerGroup per AntiAffinityRule of the VNFD (scope nfvi_node: never two members on one host). */
+export function antiAffinityGroup(vdu: string): object {
+  return {
+    type: 'OS::Nova::ServerGroup',
+    properties: { name: { list_join: ['-', [{ get_param: 'OS::stack_name' }, `${vdu}_anti_affinity`]] }, policies: ['anti-affinity'] },
   };
 }
 
@@ -49,6 +74,11 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
   const nfCps = m.cps.filter((c) => c.vdu === NF_VDU);
   const parameters: Record<string, object> = {
     nfv: { type: 'json', description: 'Tacker-supplied VDU / CP / VL parameters' },
+    [CREATE_FLAVORS]: {
+      type: 'boolean',
+      default: false,
+      description: 'Create the Nova flavors in this stack (needs the admin right); default: take the flavors named in nfv.VDU.<vdu>.computeFlavourId',
+    },
     ves_collector_url: {
       type: 'string',
       description: 'ONAP VES collector the NF instances report events to',
@@ -64,8 +94,9 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
   }
 
   const nfProps: Record<string, unknown> = {
-    flavor: { get_resource: `${NF_VDU}_flavor` },
-    image: nfv('VDU', NF_VDU, 'vcImageId'),
+    flavor: flavorOf(NF_VDU),
+    [`image-${NF_VDU}`]: nfv('VDU', NF_VDU, 'vcImageId'),
+    server_group: { get_resource: `${NF_VDU}_anti_affinity` },
     vnf_name: { get_param: 'OS::stack_name' },
     ves_collector_url: { get_param: 'ves_collector_url' },
     store_nodes: f.store.kind === 'external'
@@ -77,7 +108,8 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
   }
 
   const resources: Record<string, object> = {
-    [`${NF_VDU}_flavor`]: nfFlavorResource(m),
+    [`${NF_VDU}_flavor`]: nfFlavorResource(d, m),
+    [`${NF_VDU}_anti_affinity`]: antiAffinityGroup(NF_VDU),
     [`${NF_VDU}_scale_group`]: {
       type: 'OS::Heat::AutoScalingGroup',
       ...(m.hasStoreVdu ? { depends_on: [`${STORE_VDU}_scale_group`] } : {}),
@@ -107,7 +139,12 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
       type: 'OS::Neutron::Subnet',
       properties: { ip_version: 4, network: { get_resource: STORE_VL }, cidr: STORE_NET_CIDR },
     };
-    resources[`${STORE_VDU}_flavor`] = { type: 'OS::Nova::Flavor', properties: { vcpus: s.vcpu, ram: s.memoryMb, disk: s.diskGb } };
+    resources[`${STORE_VDU}_flavor`] = {
+      type: 'OS::Nova::Flavor',
+      condition: CREATE_FLAVORS,
+      properties: { name: storeFlavorName(d, m.id), vcpus: s.vcpu, ram: s.memoryMb, disk: s.diskGb },
+    };
+    resources[`${STORE_VDU}_anti_affinity`] = antiAffinityGroup(STORE_VDU);
     resources[`${STORE_VDU}_scale_group`] = {
       type: 'OS::Heat::AutoScalingGroup',
       depends_on: [`${STORE_VL}_subnet`],
@@ -118,8 +155,9 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
         resource: {
           type: `${STORE_VDU}.yaml`,
           properties: {
-            flavor: { get_resource: `${STORE_VDU}_flavor` },
-            image: nfv('VDU', STORE_VDU, 'vcImageId'),
+            flavor: flavorOf(STORE_VDU),
+            [`image-${STORE_VDU}`]: nfv('VDU', STORE_VDU, 'vcImageId'),
+            server_group: { get_resource: `${STORE_VDU}_anti_affinity` },
             net_store: { get_resource: STORE_VL },
             volume_size: s.volumeGb,
           },
@@ -137,6 +175,7 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
     heat_template_version: HOT_VERSION,
     description: `${d.productName} ${d.softwareVersion} BaseHOT for deployment flavour ${m.id}`,
     parameters,
+    conditions: { [CREATE_FLAVORS]: { get_param: CREATE_FLAVORS } },
     resources,
     outputs,
   };
@@ -146,7 +185,8 @@ function nfNested(d: VnfDescriptor, m: FlavourModel): object {
   const nfCps = m.cps.filter((c) => c.vdu === NF_VDU);
   const parameters: Record<string, object> = {
     flavor: { type: 'string', description: 'Nova flavor of the NF instance' },
-    image: { type: 'string', description: 'Glance image of the NF instance' },
+    [`image-${NF_VDU}`]: { type: 'string', description: 'Glance image of the NF instance (Tacker v2 rewrites it on change-current-package)' },
+    server_group: { type: 'string', description: 'Anti-affinity server group of the NF instances' },
     vnf_name: { type: 'string', description: 'VNF name: namespaces the instance state in the store' },
     store_nodes: { type: 'string', description: 'Comma-separated host:port store endpoints' },
     ves_collector_url: { type: 'string', description: 'VES collector URL' },
@@ -165,7 +205,8 @@ function nfNested(d: VnfDescriptor, m: FlavourModel): object {
     properties: {
       name: { list_join: ['-', [{ get_param: 'vnf_name' }, NF_VDU, { get_param: 'OS::stack_id' }]] },
       flavor: { get_param: 'flavor' },
-      image: { get_param: 'image' },
+      image: { get_param: `image-${NF_VDU}` },
+      scheduler_hints: { group: { get_param: 'server_group' } },
       networks: nfCps.map((cp) => ({ port: { get_resource: cp.id } })),
       metadata: { snf_vnf: { get_param: 'vnf_name' }, snf_nf: d.nf, snf_role: NF_VDU },
       user_data_format: 'RAW',
@@ -197,7 +238,8 @@ function storeNested(d: VnfDescriptor, m: FlavourModel): object {
     description: `${d.productName} Redis node (VDU ${STORE_VDU}) with its data volume`,
     parameters: {
       flavor: { type: 'string', description: 'Nova flavor of the Redis node' },
-      image: { type: 'string', description: 'Glance image of the Redis node' },
+      [`image-${STORE_VDU}`]: { type: 'string', description: 'Glance image of the Redis node (Tacker v2 rewrites it on change-current-package)' },
+      server_group: { type: 'string', description: 'Anti-affinity server group of the Redis nodes' },
       net_store: { type: 'string', description: 'VNF-internal store network' },
       volume_size: { type: 'number', description: 'Data volume size in GB' },
     },
@@ -208,15 +250,15 @@ function storeNested(d: VnfDescriptor, m: FlavourModel): object {
         type: 'OS::Nova::Server',
         properties: {
           flavor: { get_param: 'flavor' },
-          image: { get_param: 'image' },
+          image: { get_param: `image-${STORE_VDU}` },
+          scheduler_hints: { group: { get_param: 'server_group' } },
           networks: [{ port: { get_resource: `${STORE_VDU}_cp` } }],
+          // Attached through the server (not an OS::Cinder::VolumeAttachment) so that the volume is
+          // required_by the server: that is how Tacker links it into the VNFC's storageResourceIds.
+          block_device_mapping_v2: [{ volume_id: { get_resource: `${STORE_VDU}_volume` }, boot_index: -1, delete_on_termination: false }],
           user_data_format: 'RAW',
           user_data: storeUserData(m.flavour),
         },
-      },
-      [`${STORE_VDU}_volume_attachment`]: {
-        type: 'OS::Cinder::VolumeAttachment',
-        properties: { instance_uuid: { get_resource: STORE_VDU }, volume_id: { get_resource: `${STORE_VDU}_volume` } },
       },
     },
     outputs: {

@@ -19,6 +19,9 @@ export const LCM_HOOKS = [
   'heal_start', 'heal_end',
   'change_external_connectivity_start', 'change_external_connectivity_end',
   'modify_information_start', 'modify_information_end',
+  // Change Current VNF Package (rolling image update): the SOL001 name and Tacker 8.0.0's name.
+  'change_current_package_start', 'change_current_package_end',
+  'change_vnfpkg_start', 'change_vnfpkg_end',
 ] as const;
 
 export interface CpModel {

@@ -17,6 +17,21 @@ const TOSCA_VERSION = 'tosca_simple_yaml_1_2';
 /** The only parent Tacker's loader accepts for the VNF node type (see typesTemplate). */
 export const VNF_BASE_TYPE = 'tosca.nodes.nfv.VNF';
 const CONFIGURABLE_PROPERTIES_TYPE = 'statelessnf.datatypes.nfv.VnfConfigurableProperties';
+/**
+ * SOL001 v2.6.1's Vnflcm has no operation for Change Current VNF Package; later SOL001 versions
+ * add change_current_package(_start|_end), and Tacker v2 before 2023.1 (8.0.0, Debian 12's) runs
+ * change_vnfpkg_start / _end for the same step. The node type declares them on its Vnflcm
+ * interface (tosca-parser takes operations from the node type's interface definition and the
+ * interface type itself, not from a derived interface type's parents), so that a rolling image
+ * update runs the StatelessNF hooks on either Tacker.
+ */
+const CHANGE_PACKAGE_OPERATIONS = {
+  change_current_package: { description: 'Invoked upon receipt of a Change Current VNF Package request' },
+  change_current_package_start: { description: 'Invoked before change_current_package' },
+  change_current_package_end: { description: 'Invoked after change_current_package' },
+  change_vnfpkg_start: { description: 'Invoked before change_current_package (Tacker v2 up to 2023.1 names it so)' },
+  change_vnfpkg_end: { description: 'Invoked after change_current_package (Tacker v2 up to 2023.1 names it so)' },
+};
 /** The VNF's external virtual links, named by what the CP does rather than what it is called. */
 export const EXTERNAL_REQUIREMENTS = ['virtual_link_mgmt', 'virtual_link_inside', 'virtual_link_outside'] as const;
 
@@ -71,7 +86,7 @@ export function typesTemplate(d: VnfDescriptor): string {
           configurable_properties: { type: CONFIGURABLE_PROPERTIES_TYPE, required: false },
         },
         requirements: EXTERNAL_REQUIREMENTS.map((r) => ({ [r]: linkable })),
-        interfaces: { Vnflcm: { type: 'tosca.interfaces.nfv.Vnflcm' } },
+        interfaces: { Vnflcm: { type: 'tosca.interfaces.nfv.Vnflcm', ...CHANGE_PACKAGE_OPERATIONS } },
       },
     },
   });

@@ -10,8 +10,8 @@ import { facadeFiles, heatSandbox } from '../../support/openstack-sandbox.js';
 import { loadDescriptor } from '../../../src/descriptor/validate.js';
 import type { VnfDescriptor } from '../../../src/descriptor/types.js';
 import { hotFileNames } from '../../../src/package/heat-tacker.js';
-import { ONAP_SUPPLIED, onapFileNames } from '../../../src/package/heat-onap.js';
-import { flavourModel, NF_VDU, STORE_VDU } from '../../../src/package/model.js';
+import { ONAP_SUPPLIED, onapFileNames, onapPreload, serverGroupOutput } from '../../../src/package/heat-onap.js';
+import { flavourModel, nfFlavorName, NF_VDU, STORE_VDU, storeFlavorName } from '../../../src/package/model.js';
 import { buildOnapZip } from '../../../src/package/onap-package.js';
 import { readZipSafe } from '../../../src/package/zip.js';
 import { csarOf } from '../../unit/package/helpers.js';
@@ -45,8 +45,9 @@ describe('generated HOT templates in a real Heat', function () {
         const facade = await facadeFiles(foreignTypes([top, ...Object.values(nested)]));
         const nfv = (capacity: number) => ({
           VDU: {
-            [NF_VDU]: { vcImageId: d.images[m.flavour.vdus.nf.image].name, desired_capacity: capacity },
-            ...(m.hasStoreVdu ? { [STORE_VDU]: { vcImageId: 'redis-image' } } : {}),
+            // Flavors by name, as Tacker fills them from the VNFD's requested_additional_capability_name.
+            [NF_VDU]: { vcImageId: d.images[m.flavour.vdus.nf.image].name, computeFlavourId: nfFlavorName(d, flavour), desired_capacity: capacity },
+            ...(m.hasStoreVdu ? { [STORE_VDU]: { vcImageId: d.images[m.flavour.vdus.store!.image].name, computeFlavourId: storeFlavorName(d, flavour) } } : {}),
           },
           CP: Object.fromEntries(m.cps.filter((c) => c.external).map((c) => [c.id, { network: `net-${c.name}` }])),
         });
@@ -93,23 +94,27 @@ describe('generated HOT templates in a real Heat', function () {
         const incr = text(onapFileNames.incr(d));
         const facade = await facadeFiles(foreignTypes([base, incr]));
         const onap = (extra: Record<string, unknown>) => ({ vnf_id: `vnf-${n}`, vnf_name: `snf-${n}-${flavour}`, vf_module_id: 'vfm-base', ...extra });
-        const baseParams = asParams(base, { ...env(onapFileNames.baseEnv(d)), ...onap({}) });
+        // What an SDNC preload gives per module besides the env files: server names, AZ, networks.
+        // Flavors and images are taken by name; the sandbox's Nova facade resolves no names, a
+        // real cloud needs the flavors the env files name (docs/packaging.md).
+        const preload = onapPreload(d, flavour);
+        const baseParams = asParams(base, { ...env(onapFileNames.baseEnv(d)), ...preload.base, ...onap({}) });
         const baseStack = await createStack(heatUrl, {
           name: `onap-${n}-${flavour}-base`, template: base, files: facade.files, resourceRegistry: facade.resource_registry, parameters: baseParams,
         });
         const baseSt = await waitFor(heatUrl, baseStack, 'CREATE_COMPLETE');
         // ONAP passes base outputs to incremental modules as same-named parameters.
         const baseOut = Object.fromEntries((baseSt!.outputs ?? []).map((o) => [o.output_key, o.output_value]));
+        expect(output(baseSt, serverGroupOutput(NF_VDU))).to.be.a('string').and.not.equal('');
 
-        const names = String(env(onapFileNames.incrEnv(d)).nf_names).split(',');
         const modules: StackRef[] = [];
         for (const index of [0, 1]) {
-          const params = asParams(incr, { ...env(onapFileNames.incrEnv(d)), ...baseOut, ...onap({ vf_module_id: `vfm-${index}`, vf_module_index: index }) });
+          const params = asParams(incr, { ...env(onapFileNames.incrEnv(d)), ...baseOut, ...preload.incremental(index), ...onap({ vf_module_id: `vfm-${index}`, vf_module_index: index }) });
           const s = await createStack(heatUrl, {
             name: `onap-${n}-${flavour}-nf-${index}`, template: incr, files: facade.files, resourceRegistry: facade.resource_registry, parameters: params,
           });
           const st = await waitFor(heatUrl, s, 'CREATE_COMPLETE');
-          expect(output(st, 'nf_0_name')).to.equal(names[index]);
+          expect(output(st, 'nf_0_name')).to.equal(preload.incremental(index).nf_name_0);
           modules.push(s);
         }
         for (const s of [...modules.reverse(), baseStack]) {

@@ -1,7 +1,8 @@
 // What the TOSCA and BaseHOT generators say about a flavour: the VDU sizing, hugepages and CPU
 // pinning, SR-IOV ports, the scaling aspect and instantiation levels, and cloud-init user data
 // that starts the NF with its store endpoints.
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { expect } from 'chai';
 import yaml from 'js-yaml';
 import { baseHot, hotFileNames } from '../../../src/package/heat-tacker.js';
@@ -63,6 +64,22 @@ describe('TOSCA flavour templates', () => {
     expect(nodes.nf.capabilities.virtual_compute.properties.virtual_cpu).to.deep.equal({ num_virtual_cpu: 2 });
   });
 
+  it('sw_image_data is read off the real image file: its SHA-256, its size, its virtual size as min_disk', async () => {
+    const d = await descriptor('nat');
+    const images = await testImages(d);
+    const img = images.nf_image;
+    const sha = createHash('sha256').update(readFileSync(img.path)).digest('hex');
+    const nodes = load(flavourTemplate(d, 'dpdk-sriov', images)).topology_template.node_templates;
+    for (const vdu of ['nf', 'store']) {
+      const sw = nodes[vdu].properties.sw_image_data;
+      expect(sw.checksum, vdu).to.deep.equal({ algorithm: 'sha-256', hash: sha });
+      expect(sw.size).to.equal(`${statSync(img.path).size} B`);
+      expect(sw.min_disk).to.equal('4 GB'); // the 2 GiB test image is below the descriptor's 4 GB floor
+    }
+    expect(() => flavourTemplate(d, 'small', {})).to.throw(/images\.nf_image: no image file given/);
+    expect(() => flavourTemplate(d, 'small', { nf_image: { ...img, diskFormat: 'raw' } })).to.throw(/images\.nf_image\.diskFormat: the descriptor says qcow2/);
+  });
+
   it('the product node type pins the descriptor identity and lists the flavours', async () => {
     const t = load(typesTemplate(await descriptor('nat')));
     const props = t.node_types['statelessnf.nodes.nat.VNF'].properties;
@@ -78,6 +95,7 @@ describe('TOSCA flavour templates', () => {
     expect(type.properties.configurable_properties.type).to.equal('statelessnf.datatypes.nfv.VnfConfigurableProperties');
     expect(type.requirements.map((r: object) => Object.keys(r)[0])).to.deep.equal(['virtual_link_mgmt', 'virtual_link_inside', 'virtual_link_outside']);
     expect(type.interfaces.Vnflcm.type).to.equal('tosca.interfaces.nfv.Vnflcm');
+    expect(type.interfaces.Vnflcm).to.include.keys('change_current_package_start', 'change_vnfpkg_start');
     const common = load(readFileSync(new URL('../../../tosca/statelessnf_types.yaml', import.meta.url), 'utf8'));
     expect(common).to.not.have.property('node_types');
   });
@@ -89,7 +107,7 @@ describe('Tacker BaseHOT', () => {
     const files = baseHot(d, 'dpdk-sriov');
     const top = load(files.get(hotFileNames.top(d, 'dpdk-sriov'))!);
     expect(top.resources.nf_flavor.properties).to.deep.equal({
-      vcpus: 8, ram: 16384, disk: 20,
+      name: 'snf_nat-dpdk-sriov-nf', vcpus: 8, ram: 16384, disk: 20,
       extra_specs: { 'hw:cpu_policy': 'dedicated', 'hw:cpu_thread_policy': 'isolate', 'hw:mem_page_size': '1GB' },
     });
     const group = top.resources.nf_scale_group;
@@ -105,6 +123,69 @@ describe('Tacker BaseHOT', () => {
     expect(nested.resources.nf_inside_cp.properties).to.include({ 'binding:vnic_type': 'direct', port_security_enabled: false });
     expect(nested.resources.nf_mgmt_cp.properties).to.not.have.property('binding:vnic_type');
     expect(files.has(hotFileNames.storeNested('dpdk-sriov'))).to.equal(true);
+  });
+
+  it('flavors are taken by name (nfv computeFlavourId) and created only on request', async () => {
+    const d = await descriptor('nat');
+    const top = load(baseHot(d, 'dpdk-sriov').get(hotFileNames.top(d, 'dpdk-sriov'))!);
+    expect(top.parameters.create_flavors).to.include({ type: 'boolean', default: false });
+    expect(top.conditions).to.deep.equal({ create_flavors: { get_param: 'create_flavors' } });
+    for (const vdu of ['nf', 'store']) {
+      expect(top.resources[`${vdu}_flavor`].condition, vdu).to.equal('create_flavors');
+      expect(top.resources[`${vdu}_scale_group`].properties.resource.properties.flavor, vdu).to.deep.equal({
+        if: ['create_flavors', { get_resource: `${vdu}_flavor` }, { get_param: ['nfv', 'VDU', vdu, 'computeFlavourId'] }],
+      });
+    }
+    // The VNFD names the same flavor where Tacker v2 reads it when no grant names one.
+    const df = load(await flavourOf('nat', 'dpdk-sriov'));
+    const cap = df.topology_template.node_templates.nf.capabilities.virtual_compute.properties.requested_additional_capabilities.properties;
+    expect(cap.requested_additional_capability_name).to.equal('snf_nat-dpdk-sriov-nf');
+    expect(cap.target_performance_parameters).to.deep.equal({ 'hw:cpu_policy': 'dedicated', 'hw:cpu_thread_policy': 'isolate', 'hw:mem_page_size': '1GB' });
+    expect(df.topology_template.node_templates.store.capabilities.virtual_compute.properties.requested_additional_capabilities.properties.requested_additional_capability_name)
+      .to.equal('snf_nat-dpdk-sriov-store');
+  });
+
+  it('a descriptor may name the flavors', async () => {
+    const d = await descriptor('nat');
+    d.flavours.small.vdus.nf.flavorName = 'm1.nf';
+    const df = load(flavourTemplate(d, 'small', await testImages(d)));
+    expect(df.topology_template.node_templates.nf.capabilities.virtual_compute.properties.requested_additional_capabilities.properties.requested_additional_capability_name).to.equal('m1.nf');
+    const top = load(baseHot(d, 'small').get(hotFileNames.top(d, 'small'))!);
+    expect(top.resources.nf_flavor.properties.name).to.equal('m1.nf');
+  });
+
+  it('one anti-affinity server group per AntiAffinityRule, given to every member as a scheduler hint', async () => {
+    const d = await descriptor('firewall');
+    const files = baseHot(d, 'dpdk-sriov');
+    const top = load(files.get(hotFileNames.top(d, 'dpdk-sriov'))!);
+    const df = load(await flavourOf('firewall', 'dpdk-sriov'));
+    const rules = df.topology_template.policies.flatMap((p: Doc) => Object.entries(p)).filter(([, v]: [string, Doc]) => v.type === 'tosca.policies.nfv.AntiAffinityRule');
+    expect(rules.map(([k]: [string]) => k).sort()).to.deep.equal(['nf_anti_affinity', 'store_anti_affinity']);
+    for (const [rule, def] of rules as [string, Doc][]) {
+      const vdu = def.targets[0];
+      expect(top.resources[rule].type).to.equal('OS::Nova::ServerGroup');
+      expect(top.resources[rule].properties.policies).to.deep.equal(['anti-affinity']);
+      expect(top.resources[`${vdu}_scale_group`].properties.resource.properties.server_group).to.deep.equal({ get_resource: rule });
+      const nested = load(files.get(vdu === 'nf' ? hotFileNames.nfNested('dpdk-sriov') : hotFileNames.storeNested('dpdk-sriov'))!);
+      expect(nested.resources[vdu].properties.scheduler_hints).to.deep.equal({ group: { get_param: 'server_group' } });
+    }
+  });
+
+  it('members take image-<VDU> (Tacker v2 change-current-package) and store volumes hang off the server', async () => {
+    const d = await descriptor('lb');
+    const files = baseHot(d, 'dpdk-sriov');
+    const top = load(files.get(hotFileNames.top(d, 'dpdk-sriov'))!);
+    for (const vdu of ['nf', 'store']) {
+      const props = top.resources[`${vdu}_scale_group`].properties.resource.properties;
+      expect(props[`image-${vdu}`]).to.deep.equal({ get_param: ['nfv', 'VDU', vdu, 'vcImageId'] });
+      expect(props).to.not.have.property('image');
+    }
+    const store = load(files.get(hotFileNames.storeNested('dpdk-sriov'))!);
+    expect(store.parameters).to.have.property('image-store');
+    expect(store.resources.store.properties.image).to.deep.equal({ get_param: 'image-store' });
+    // Tacker links storageResourceIds from the volume's required_by: the server must reference it.
+    expect(store.resources.store.properties.block_device_mapping_v2).to.deep.equal([{ volume_id: { get_resource: 'store_volume' }, boot_index: -1, delete_on_termination: false }]);
+    expect(Object.values(store.resources).map((r) => (r as Doc).type)).to.not.include('OS::Cinder::VolumeAttachment');
   });
 
   it('small: the external store endpoints are a parameter defaulting to the descriptor', async () => {
