@@ -1,0 +1,81 @@
+// What goes into /opt/statelessnf in the image, staged from the checkout:
+//   bin/node          this machine's Node 20 (NodeSource's Debian package: a dynamically linked
+//                     binary needing only glibc and libstdc++, both in Debian 12; Debian 12's own
+//                     nodejs is 18, older than the product's engines field)
+//   snf.node          the built native data plane (links hiredis, libxdp, DPDK: in packages.txt)
+//   snf-instance.mjs  src/dataplane/vm-env.ts and everything it imports (ioredis included),
+//                     bundled by esbuild (tsx's own dependency) into one ES module: no
+//                     node_modules tree and no TypeScript compiler in the guest, and a start-up
+//                     that reads one file (seconds count under emulation)
+//   start.mjs         the entry point statelessnf-nf.service runs
+//   package.json      marks the directory as ES modules, and is the root native.ts looks for
+import { copyFileSync, existsSync, mkdirSync, writeFileSync, chmodSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from './paths.js';
+import { ImageError } from './errors.js';
+
+export interface StageResult {
+  dir: string;
+  nodeVersion: string;
+}
+
+interface EsbuildApi {
+  build(o: Record<string, unknown>): Promise<{ errors: unknown[] }>;
+}
+
+export function nodeBinary(): string {
+  return process.env.SNF_IMAGE_NODE ?? process.execPath;
+}
+
+export async function stageApp(dir: string): Promise<StageResult> {
+  const addon = process.env.SNF_ADDON ?? join(ROOT, 'native', 'build', 'Release', 'snf.node');
+  if (!existsSync(addon)) throw new ImageError(`native data plane not built (${addon} missing): run 'npm run build:native' first`);
+  const node = nodeBinary();
+  const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  if (!/^v(2[0-9]|[3-9][0-9])\./.test(nodeVersion)) throw new ImageError(`${node} is Node ${nodeVersion}; the image needs Node 20 or later`);
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  copyFileSync(node, join(dir, 'bin', 'node'));
+  chmodSync(join(dir, 'bin', 'node'), 0o755);
+  copyFileSync(addon, join(dir, 'snf.node'));
+  let esbuild: EsbuildApi;
+  try {
+    esbuild = (await import('esbuild')) as unknown as EsbuildApi;
+  } catch (e) {
+    throw new ImageError(`esbuild (installed with tsx) cannot be loaded: ${(e as Error).message}; run 'npm ci'`);
+  }
+  const r = await esbuild.build({
+    entryPoints: [join(ROOT, 'src', 'dataplane', 'vm-env.ts')],
+    outfile: join(dir, 'snf-instance.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'error',
+    // Deterministic output (the image's input hash covers it): no source maps with paths, no
+    // absolute paths of this checkout in the bundle.
+    sourcemap: false,
+    legalComments: 'none',
+    // CommonJS dependencies (ioredis) require() Node's built-ins; an ES module has no require.
+    banner: { js: "import { createRequire as __snfCreateRequire } from 'node:module'; const require = __snfCreateRequire(import.meta.url);" },
+  });
+  if (r.errors.length) throw new ImageError(`esbuild: ${r.errors.length} errors bundling src/dataplane/vm-env.ts`);
+  // A separate entry module: vm-env.ts and instance.ts each run main() when they are the script
+  // node was started with, and inside one bundle both would think they are.
+  writeFileSync(
+    join(dir, 'start.mjs'),
+    "import { vmMain } from './snf-instance.mjs';\n" +
+      "vmMain(process.argv[2] ?? '/etc/statelessnf/nf.env').catch((e) => {\n" +
+      "  console.error(`snf-instance: ${e instanceof Error ? e.message : String(e)}`);\n" +
+      '  process.exit(1);\n});\n',
+  );
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module' }, null, 2) + '\n');
+  writeFileSync(
+    join(dir, 'README'),
+    `StatelessNF ${pkg.version} NF instance (${nodeVersion}).\n` +
+      'statelessnf-nf.service runs bin/node start.mjs /etc/statelessnf/nf.env once the HOT user data wrote it.\n' +
+      'statelessnf-redis.service (store VDU) runs /usr/lib/statelessnf/snf-redis from /etc/statelessnf/redis.env.\n',
+  );
+  return { dir, nodeVersion };
+}

@@ -1,0 +1,174 @@
+// VMs of the StatelessNF image under QEMU (TCG: there is no /dev/kvm here) inside the local
+// deployment's topology (src/vim/local/topology.ts): instance slot k's namespace holds the VM's
+// QEMU, and bridges join its taps to the namespace's `inside` / `outside` legs, so steering sees
+// the VM exactly where the local VIM would put an NF process. A management namespace `<p>-mg`
+// holds a bridge (10.10.0.1/24) every VM's first NIC joins and the Redis the instances register
+// in. Everything is created under the test's prefix and deleted by name and pid
+// (test/support/netns.ts forceCleanup covers the namespaces and every process inside them).
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import type { NfKind } from '../../../src/dataplane/types.js';
+import { createInstanceNet, leg, names } from '../../../src/vim/local/topology.js';
+import { ipBatch, run } from '../../../src/vim/local/sh.js';
+
+export const MGMT = { ns: (p: string) => `${p}-mg`, gw: '10.10.0.1', redisPort: 6379 };
+
+export function mgmtIp(slot: number): string {
+  return `10.10.0.${10 + slot}`;
+}
+
+const hex = (n: number) => n.toString(16).padStart(2, '0');
+
+export interface Vm {
+  name: string;
+  slot: number;
+  ns: string;
+  pid: number;
+  dir: string;
+  serial: string;
+  startedAt: number;
+}
+
+/** Management namespace with its bridge and a Redis on 10.10.0.1 (TCP for the VMs, UNIX socket for the test). */
+export async function createMgmt(prefix: string, dir: string): Promise<{ pid: number; socket: string }> {
+  const ns = MGMT.ns(prefix);
+  await run(['ip', 'netns', 'add', ns]);
+  await ipBatch(ns, ['link set lo up', 'link add br type bridge', 'link set br up', `addr add ${MGMT.gw}/24 dev br`]);
+  const socket = join(dir, 'redis.sock');
+  const fd = openSync(join(dir, 'redis.log'), 'a');
+  const child = spawn(
+    'ip',
+    ['netns', 'exec', ns, 'redis-server', '--bind', MGMT.gw, '--port', String(MGMT.redisPort), '--unixsocket', socket, '--unixsocketperm', '700',
+      '--protected-mode', 'no', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: ['ignore', fd, fd], detached: true },
+  );
+  closeSync(fd);
+  child.unref();
+  const end = Date.now() + 10_000;
+  while (!existsSync(socket)) {
+    if (Date.now() > end) throw new Error(`redis-server did not start: ${readFileSync(join(dir, 'redis.log'), 'utf8').slice(-500)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { pid: child.pid!, socket };
+}
+
+/** Joins namespace `ns`'s interface `mgmt` (a veth into the mgmt bridge) to a tap through a bridge. */
+async function mgmtLink(prefix: string, ns: string, slot: number): Promise<void> {
+  const mg = MGMT.ns(prefix);
+  await run(['ip', 'link', 'add', 'mgmt', 'netns', ns, 'type', 'veth', 'peer', 'name', `v${slot}`, 'netns', mg]);
+  await ipBatch(mg, [`link set v${slot} master br`, `link set v${slot} up`]);
+}
+
+export interface NicPlan {
+  mac: string;
+  /** cloud-init network-config address (CIDR) */
+  addr: string;
+}
+
+export interface VmNet {
+  ns: string;
+  nics: NicPlan[];
+}
+
+/**
+ * An NF VM's network: the local deployment's instance namespace and legs, the legs' MACs moved
+ * to the guest's NICs (steering has permanent neighbour entries for those MACs), the veths
+ * bridged to taps. NIC order = the HOT's port order for the descriptor: management, inside, outside.
+ */
+export async function nfVmNet(prefix: string, chain: NfKind[], slot: number): Promise<VmNet> {
+  const net = await createInstanceNet(prefix, chain, slot, false);
+  const lin = leg(chain, slot, 'in');
+  const lout = leg(chain, slot, 'out');
+  const [inside, outside] = lin.instIf === 'inside' ? [lin, lout] : [lout, lin];
+  await mgmtLink(prefix, net.ns, slot);
+  await ipBatch(net.ns, [
+    // the veth ends give their MACs to the guest's NICs
+    `link set inside address 02:55:11:00:00:${hex(slot)}`,
+    `link set outside address 02:55:21:00:00:${hex(slot)}`,
+    ...['m', 'i', 'o'].flatMap((x) => [`tuntap add t${x} mode tap`, `link add b${x} type bridge`, `link set b${x} up`, `link set t${x} master b${x}`, `link set t${x} up`]),
+    'link set mgmt master bm', 'link set mgmt up',
+    'link set inside master bi', 'link set outside master bo',
+  ]);
+  // Tap offloads off like every veth of the local deployment: the NF reads frames as on a wire.
+  for (const t of ['ti', 'to']) spawnSync('ip', ['netns', 'exec', net.ns, 'ethtool', '-K', t, 'tso', 'off', 'gso', 'off', 'gro', 'off', 'tx', 'off'], { stdio: 'ignore' });
+  return {
+    ns: net.ns,
+    nics: [
+      { mac: `52:54:00:5e:00:${hex(slot)}`, addr: `${mgmtIp(slot)}/24` },
+      { mac: inside.instMac, addr: `${inside.instIp}/24` },
+      { mac: outside.instMac, addr: `${outside.instIp}/24` },
+    ],
+  };
+}
+
+/** The store VM's network: one NIC on the management bridge. */
+export async function storeVmNet(prefix: string, slot: number): Promise<VmNet> {
+  const ns = `${prefix}-st${slot}`;
+  await run(['ip', 'netns', 'add', ns]);
+  await mgmtLink(prefix, ns, slot);
+  await ipBatch(ns, ['link set lo up', 'tuntap add tm mode tap', 'link add bm type bridge', 'link set bm up', 'link set tm master bm', 'link set tm up', 'link set mgmt master bm', 'link set mgmt up']);
+  return { ns, nics: [{ mac: `52:54:00:5e:00:${hex(slot)}`, addr: `${mgmtIp(slot)}/24` }] };
+}
+
+/** NoCloud seed (cidata ISO): the user data as given, meta-data, and a v2 network-config (what Neutron's metadata would give). */
+export function seedIso(dir: string, name: string, userData: string, nics: NicPlan[]): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'user-data'), userData);
+  writeFileSync(join(dir, 'meta-data'), `instance-id: ${name}\nlocal-hostname: ${name}\n`);
+  const ethernets: Record<string, object> = {};
+  nics.forEach((n, i) => (ethernets[`nic${i}`] = { match: { macaddress: n.mac }, 'set-name': `nic${i}`, addresses: [n.addr] }));
+  writeFileSync(join(dir, 'network-config'), yaml.dump({ version: 2, ethernets }));
+  const iso = join(dir, 'seed.iso');
+  const r = spawnSync('cloud-localds', ['-N', join(dir, 'network-config'), iso, join(dir, 'user-data'), join(dir, 'meta-data')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cloud-localds: ${r.stderr}`);
+  return iso;
+}
+
+/**
+ * Boots `image` (through SeaBIOS and SYSLINUX, as Nova would) on a thin overlay, with the seed
+ * and optional extra disks, NICs on the namespace's taps tm, ti, to in that order.
+ */
+export function startVm(o: { name: string; slot: number; ns: string; dir: string; image: string; seed: string; nics: NicPlan[]; extraDisks?: string[]; memMb?: number }): Vm {
+  mkdirSync(o.dir, { recursive: true });
+  const overlay = join(o.dir, 'disk.qcow2');
+  const r = spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', o.image, overlay], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`qemu-img create: ${r.stderr}`);
+  const taps = ['tm', 'ti', 'to'];
+  const serial = join(o.dir, 'serial.log');
+  const args = [
+    'netns', 'exec', o.ns, 'qemu-system-x86_64', '-accel', 'tcg', '-machine', 'q35', '-cpu', 'max', '-smp', '1', '-m', String(o.memMb ?? 1024),
+    '-display', 'none',
+    '-drive', `file=${overlay},if=virtio,format=qcow2`,
+    ...(o.extraDisks ?? []).flatMap((d) => ['-drive', `file=${d},if=virtio,format=qcow2`]),
+    '-drive', `file=${o.seed},if=virtio,format=raw,readonly=on`,
+    ...o.nics.flatMap((n, i) => ['-netdev', `tap,id=n${i},ifname=${taps[i]},script=no,downscript=no`, '-device', `virtio-net-pci,netdev=n${i},mac=${n.mac}`]),
+    '-serial', `file:${serial}`,
+    '-monitor', `unix:${join(o.dir, 'mon.sock')},server,nowait`,
+  ];
+  const fd = openSync(join(o.dir, 'qemu.out'), 'a');
+  const child = spawn('ip', args, { stdio: ['ignore', fd, fd], detached: true });
+  closeSync(fd);
+  child.unref();
+  return { name: o.name, slot: o.slot, ns: o.ns, pid: child.pid!, dir: o.dir, serial, startedAt: Date.now() };
+}
+
+export function serialTail(vm: Vm, lines = 15): string {
+  try {
+    return readFileSync(vm.serial, 'utf8').replace(/\r/g, '').split('\n').filter((l) => l.trim()).slice(-lines).join('\n');
+  } catch {
+    return '(no serial log)';
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export { names };

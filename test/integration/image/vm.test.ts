@@ -1,0 +1,251 @@
+// The StatelessNF VM image as MANO would boot it: built (or taken from the cache), booted under
+// QEMU with a NoCloud seed whose user data is the HOT's own (the str_replace template of the
+// Tacker BaseHOT's NF server with its params substituted as Heat does), forwarding real TCP
+// connections behind the product's steering, and surviving kill -9 of a VM's QEMU.
+//
+// Budget (2 cores, TCG, no KVM): a cold image build ~7 min, 3 VMs booting at once ~3-4 min, the
+// scale-out VM ~2 min. Run as root (namespaces, taps, mmdebstrap).
+//
+// Its own step of scripts/test.sh ("vm image"): it registers only when named on mocha's command
+// line or with SNF_IMAGE_VM=1, and registers nothing inside the general mocha step, which would
+// otherwise run it a second time.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { buildImage, findBuiltImage, type BuiltImage } from '../../../src/image/index.js';
+import { baseHot } from '../../../src/package/heat-tacker.js';
+import { storeUserData } from '../../../src/package/userdata.js';
+import { loadDescriptor } from '../../../src/descriptor/validate.js';
+import type { VnfDescriptor } from '../../../src/descriptor/types.js';
+import { closeStore, liveInstances, regKeys, writeTables, type StoreClient } from '../../../src/store/index.js';
+import { connectControl } from '../../../src/vim/local/store-client.js';
+import { createBase, names } from '../../../src/vim/local/topology.js';
+import { defaultTables } from '../../../src/vim/local/deployment.js';
+import { SteeringController } from '../../../src/steering/controller.js';
+import { closeShells } from '../../../src/vim/local/sh.js';
+import type { ClientSummary } from '../../../src/demo/traffic/client.js';
+import { forceCleanup, namespacesOf, RUN_ROOT, startTool, uniqueName, type Proc } from '../../support/netns.js';
+import { ROOT } from '../../support/netns.js';
+import { alive, createMgmt, MGMT, mgmtIp, nfVmNet, seedIso, serialTail, startVm, storeVmNet, type Vm } from './vm-harness.js';
+
+const CONNS = 50;
+const STORE_SLOT = 50;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function missing(): string | undefined {
+  if (process.getuid?.() !== 0) return 'must run as root (namespaces, taps, image build)';
+  for (const t of ['qemu-system-x86_64', 'qemu-img', 'cloud-localds', 'redis-server', 'redis-cli', 'ip', 'ethtool']) {
+    if (spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0) return `${t} missing: install scripts/deps/image.txt (bash scripts/setup.sh)`;
+  }
+  return undefined;
+}
+
+type Doc = Record<string, unknown>;
+
+/** Heat's str_replace: every param key replaced by its value, longest keys first. */
+function strReplace(template: string, params: Record<string, string>): string {
+  let out = template;
+  for (const k of Object.keys(params).sort((a, b) => b.length - a.length)) out = out.split(k).join(params[k]);
+  return out;
+}
+
+/** The NF server's user data exactly as the generated Tacker BaseHOT embeds it, params filled as Heat would. */
+function hotNfUserData(d: VnfDescriptor, flavour: string, values: Record<string, string>): string {
+  for (const [file, text] of baseHot(d, flavour)) {
+    const doc = yaml.load(text) as { resources?: Record<string, { type: string; properties?: Doc }> };
+    for (const r of Object.values(doc.resources ?? {})) {
+      const ud = r.type === 'OS::Nova::Server' ? (r.properties?.user_data as { str_replace?: { template: string; params: Record<string, { get_param: string }> } } | undefined) : undefined;
+      if (!ud?.str_replace) continue;
+      const params: Record<string, string> = {};
+      for (const [k, v] of Object.entries(ud.str_replace.params)) {
+        const p = v.get_param;
+        if (!(p in values)) throw new Error(`${file}: user data param ${k} takes get_param ${p}, which the test does not provide`);
+        params[k] = values[p];
+      }
+      return strReplace(ud.str_replace.template, params);
+    }
+  }
+  throw new Error(`no OS::Nova::Server with str_replace user data in the ${flavour} BaseHOT`);
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>, diag: () => string): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`${what}: not within ${Math.round(timeoutMs / 1000)} s\n${diag()}`);
+    await sleep(1000);
+  }
+}
+
+const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.includes('integration/image'));
+
+(selected ? describe : () => undefined)('VM image: boots from the HOT user data, registers, forwards, survives kill -9 of a VM', function () {
+  this.timeout(40 * 60_000);
+  const why = missing();
+  let image: BuiltImage;
+  let d: VnfDescriptor;
+  let prefix = '';
+  let dir = '';
+  let redis: StoreClient | undefined;
+  let ctl: SteeringController | undefined;
+  let server: Proc | undefined;
+  let client: Proc | undefined;
+  const vms = new Map<string, Vm>();
+  const steer = new Set<string>();
+  const vnf = 'vmnat';
+  const chain = ['nat'] as const;
+
+  const diag = (names: string[]) => () => names.map((n) => { const v = vms.get(n); return v ? `--- ${n} (pid ${v.pid}, ${alive(v.pid) ? 'running' : 'exited'}) serial:\n${serialTail(v)}` : ''; }).join('\n');
+
+  async function bootNf(slot: number): Promise<Vm> {
+    const name = `vm${slot}`;
+    const net = await nfVmNet(prefix, [...chain], slot);
+    const ud = hotNfUserData(d, 'small', { vnf_name: vnf, store_nodes: `${MGMT.gw}:${MGMT.redisPort}`, ves_collector_url: `http://${MGMT.gw}:30417/eventListener/v7` });
+    const seed = seedIso(join(dir, name, 'seed'), name, ud, net.nics);
+    const vm = startVm({ name, slot, ns: net.ns, dir: join(dir, name), image: image.path, seed, nics: net.nics });
+    vms.set(name, vm);
+    return vm;
+  }
+
+  async function waitRegistered(ids: string[], timeoutMs: number): Promise<void> {
+    const t0 = Date.now();
+    await waitFor(`${ids.join(', ')} registered`, timeoutMs, async () => {
+      const live = new Set((await liveInstances(redis!, vnf)).map((i) => i.id));
+      for (const id of ids) if (!alive(vms.get(id)!.pid)) throw new Error(`${id}'s QEMU exited`);
+      return ids.every((i) => live.has(i)) ? true : undefined;
+    }, diag(ids));
+    for (const id of ids) console.log(`      ${id}: registered ${Math.round((Date.now() - vms.get(id)!.startedAt) / 1000)} s after QEMU started (waited ${Math.round((Date.now() - t0) / 1000)} s)`);
+  }
+
+  async function waitSteered(pred: (ids: string[]) => boolean, what: string, timeoutMs = 20_000): Promise<number> {
+    const t0 = Date.now();
+    await waitFor(`steering: ${what}`, timeoutMs, async () => (pred(ctl!.current().ids) ? true : undefined), () => `steered: ${ctl!.current().ids.join(', ')}`);
+    return Date.now() - t0;
+  }
+
+  before(async function () {
+    if (why) throw new Error(why);
+    d = await loadDescriptor(join(ROOT, 'vnf-descriptors', 'nat.yaml'));
+    const found = await findBuiltImage();
+    if (found) {
+      image = found;
+      console.log(`      image cached: ${found.path} (${(found.facts.sizeBytes / 2 ** 20).toFixed(0)} MiB, built in ${found.facts.buildSeconds} s)`);
+    } else {
+      const t0 = Date.now();
+      let last = 0;
+      image = await buildImage({ progress: (l) => { if (l.includes('image: [') || Date.now() - last > 60_000) { last = Date.now(); console.log(`      ${l}`); } } });
+      console.log(`      image built in ${Math.round((Date.now() - t0) / 1000)} s: ${image.path} (${(image.facts.sizeBytes / 2 ** 20).toFixed(0)} MiB)`);
+    }
+    prefix = uniqueName();
+    dir = join(RUN_ROOT, prefix);
+    mkdirSync(dir, { recursive: true });
+    await createBase(prefix);
+    const mg = await createMgmt(prefix, dir);
+    redis = await connectControl(`unix:${mg.socket}`, 'vm-test');
+    await writeTables(redis, vnf, defaultTables([...chain]));
+    server = startTool(names(prefix).server, 'server', ['--tcp', '203.0.113.10:7000']);
+    await server.waitFor((l) => l.event === 'listening');
+    // Three VMs boot at once: the two NF instances and the store VDU.
+    await bootNf(1);
+    await bootNf(2);
+    const sn = await storeVmNet(prefix, STORE_SLOT);
+    const f = d.flavours['dpdk-sriov'];
+    const vol = join(dir, 'store', 'volume.qcow2');
+    mkdirSync(join(dir, 'store'), { recursive: true });
+    spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', vol, '1G']);
+    const seed = seedIso(join(dir, 'store', 'seed'), 'store', storeUserData(f), sn.nics);
+    vms.set('store', startVm({ name: 'store', slot: STORE_SLOT, ns: sn.ns, dir: join(dir, 'store'), image: image.path, seed, nics: sn.nics, extraDisks: [vol] }));
+  });
+
+  after(async function () {
+    ctl?.stop();
+    client?.stop();
+    server?.stop();
+    if (redis) await closeStore(redis).catch(() => undefined);
+    closeShells();
+    const pids = [...vms.values()].map((v) => v.pid);
+    if (prefix) {
+      forceCleanup(prefix);
+      await sleep(300);
+      expect(namespacesOf(prefix), 'namespaces left behind').to.deep.equal([]);
+      expect(pids.filter(alive), 'QEMU processes left behind').to.deep.equal([]);
+    }
+  });
+
+  it('registers each NF VM in the store from the HOT user data (nf.env -> statelessnf-nf.service)', async function () {
+    await waitRegistered(['vm1', 'vm2'], 12 * 60_000);
+    const live = await liveInstances(redis!, vnf);
+    for (const id of ['vm1', 'vm2']) {
+      const rec = live.find((i) => i.id === id);
+      expect(rec?.addr, `${id}'s registry record (${regKeys(vnf).inst(id)})`).to.equal(mgmtIp(Number(id.slice(2))));
+      expect(await redis!.pttl(regKeys(vnf).inst(id)), 'heartbeat TTL (SNF_HEARTBEAT_TTL_MS)').to.be.within(1, 1000);
+    }
+  });
+
+  it("brings up Redis in the store VDU as the store user data says (append-only, cluster mode, data volume)", async function () {
+    const store = vms.get('store')!;
+    const cli = (...a: string[]) => spawnSync('ip', ['netns', 'exec', MGMT.ns(prefix), 'redis-cli', '-h', mgmtIp(STORE_SLOT), '-p', '6379', ...a], { encoding: 'utf8', timeout: 10_000 }).stdout?.trim();
+    await waitFor('store VM Redis answers PING', 10 * 60_000, async () => (cli('ping') === 'PONG' ? true : undefined), diag(['store']));
+    console.log(`      store: Redis answered ${Math.round((Date.now() - store.startedAt) / 1000)} s after QEMU started`);
+    expect(cli('config', 'get', 'appendonly')).to.match(/appendonly\s+yes/);
+    expect(cli('config', 'get', 'dir')).to.include('/var/lib/statelessnf/redis');
+    expect(cli('info', 'cluster')).to.include('cluster_enabled:1');
+    expect(cli('set', 'k', 'v')).to.match(/OK|CLUSTERDOWN/); // a lone cluster node has no slots until the VNFM forms the cluster
+    expect(serialTail(store, 400)).to.include('formatting blank data volume /dev/vdb');
+    // Its CPU is needed by the NF VMs now.
+    process.kill(store.pid, 'SIGKILL');
+  });
+
+  it(`carries ${CONNS} TCP connections through the VMs; kill -9 of a VM's QEMU breaks none; a fresh VM scaled out takes over`, async function () {
+    steer.add('vm1').add('vm2');
+    ctl = new SteeringController({
+      store: redis!,
+      vnf,
+      prefix,
+      chain: [...chain],
+      mode: 'hash',
+      // As the local VIM's daemon does: a VM whose QEMU is gone is dropped at once (Nova would report it), heartbeats catch the rest.
+      candidates: () => new Map([...vms.values()].filter((v) => steer.has(v.name) && alive(v.pid)).map((v) => [v.name, v.slot] as const)),
+      onError: (e) => console.log(`      steering: ${e.message}`),
+    });
+    await ctl.start();
+    await waitSteered((ids) => ids.includes('vm1') && ids.includes('vm2'), 'vm1 and vm2');
+    client = startTool(names(prefix).client, 'client', ['--target', '203.0.113.10:7000', '--connections', String(CONNS), '--interval', '200']);
+    const ready = await client.waitFor((l) => l.event === 'connected', 120_000);
+    expect(ready.connected, `connections opened through the VMs: ${JSON.stringify(ready.errors)}`).to.equal(CONNS);
+    await sleep(5000);
+
+    const t1 = Date.now();
+    process.kill(vms.get('vm1')!.pid, 'SIGKILL');
+    const gone1 = await waitSteered((ids) => !ids.includes('vm1') && ids.includes('vm2'), 'vm1 unsteered');
+    console.log(`      kill -9 vm1's QEMU -> unsteered in ${gone1} ms`);
+    await sleep(5000);
+
+    // Scale out: a fresh VM boots from the image while the connections run on vm2.
+    const vm3 = await bootNf(3);
+    await waitRegistered(['vm3'], 10 * 60_000);
+    steer.add('vm3');
+    await waitSteered((ids) => ids.includes('vm3'), 'vm3 steered');
+    console.log(`      scale out: vm3 booted, registered and steered ${Math.round((Date.now() - vm3.startedAt) / 1000)} s after QEMU started`);
+    await sleep(5000);
+
+    // vm3 alone from here on: every connection still answering proves the fresh VM carries them.
+    const marked = client.lines.filter((l) => l.event === 'marked').length;
+    client.child.stdin?.write('mark\n');
+    await client.waitFor((l) => l.event === 'marked' && client!.lines.filter((x) => x.event === 'marked').length > marked, 10_000);
+    process.kill(vms.get('vm2')!.pid, 'SIGKILL');
+    const gone2 = await waitSteered((ids) => ids.length === 1 && ids[0] === 'vm3', 'only vm3 steered');
+    console.log(`      kill -9 vm2's QEMU -> unsteered in ${gone2} ms; vm3 carries everything`);
+    await sleep(15_000);
+
+    client.child.stdin?.write('stop\n');
+    const sum = (await client.waitFor((l) => l.event === 'summary', 30_000)) as unknown as ClientSummary;
+    const broken = sum.perConnection.filter((c) => c.reset || c.error || c.maxStallMs > 8000);
+    console.log(`      ${sum.connections} connections, ${sum.responses} responses over ${Math.round((Date.now() - t1) / 1000)} s, ${sum.resets} resets, longest stall after the last kill ${Math.round(sum.maxStallMs)} ms`);
+    expect(sum.resets, 'connections reset').to.equal(0);
+    expect(broken.map((c) => ({ id: c.id, reset: c.reset, error: c.error, stall: Math.round(c.maxStallMs) })), 'connections broken (reset, error, or no answer for 8 s after vm2 died: only vm3 could carry them)').to.deep.equal([]);
+  });
+});
