@@ -15,6 +15,24 @@ function hugepages(f: Flavour): { count: number; kb: number } {
   return { count: Math.max(1, Math.floor((v.memoryMb * 1024) / 2 / kb)), kb };
 }
 
+/**
+ * Role of each NIC in the order Nova attaches them: the HOT lists the NF VDU's connection points
+ * by `order` (src/package/model.ts), then the store link when the store is a VDU of the VNF.
+ * Data NICs are named by side, so the instance in the VM knows which NIC is inside and outside.
+ */
+function nicRoles(f: Flavour): string {
+  const roles = Object.values(f.vdus.nf.connectionPoints)
+    .sort((a, b) => a.order - b.order)
+    .map((cp): string => (cp.role === 'data' ? (cp.side ?? 'data') : cp.role));
+  if (f.store.kind === 'vdu' && f.vdus.store !== undefined) roles.push('store');
+  return roles.join(',');
+}
+
+/** SR-IOV VFs (vnicType direct) go to vfio-pci; virtio ports stay with the kernel under DPDK's AF_XDP driver. */
+function dpdkDriver(f: Flavour): string {
+  return Object.values(f.vdus.nf.connectionPoints).some((cp) => cp.role === 'data' && cp.vnicType === 'direct') ? 'vfio-pci' : 'af_xdp';
+}
+
 export function nfUserData(d: VnfDescriptor, f: Flavour): string {
   const hp = hugepages(f);
   return fill(assetText('heat/cloud-init/nf-user-data.yaml'), {
@@ -26,6 +44,8 @@ export function nfUserData(d: VnfDescriptor, f: Flavour): string {
     __VES_INTERVAL_S__: String(d.monitoring.ves.reportingIntervalS),
     __HUGEPAGES_COUNT__: String(hp.count),
     __HUGEPAGES_KB__: String(hp.kb),
+    __NICS__: nicRoles(f),
+    __DPDK_DRIVER__: dpdkDriver(f),
   });
 }
 
