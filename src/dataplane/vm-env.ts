@@ -76,7 +76,7 @@ export function nfEnv(env: Record<string, string>, host = hostname()): NfEnv {
   const nics = (env.SNF_NICS || 'management,inside,outside').split(',').map((s) => s.trim());
   for (const side of ['inside', 'outside'] as const) if (!nics.includes(side)) throw new Error(`SNF_NICS: no '${side}' NIC in '${nics.join(',')}'`);
   const instanceId = (env.SNF_INSTANCE_ID || host).replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 128);
-  const ttl = int(env, 'SNF_HEARTBEAT_TTL_MS', 500, 50, 60_000);
+  const ttl = int(env, 'SNF_HEARTBEAT_TTL_MS', 1000, 50, 60_000);
   const period = int(env, 'SNF_HEARTBEAT_PERIOD_MS', 100, 10, 60_000);
   if (period >= ttl) throw new Error(`SNF_HEARTBEAT_PERIOD_MS (${period}) must be below SNF_HEARTBEAT_TTL_MS (${ttl})`);
   const peers: Partial<Record<Side, string>> = {};
