@@ -90,7 +90,7 @@ export async function startVnfm(o: VnfmOptions): Promise<Vnfm> {
   server = new VnfmServer({
     lcm,
     notifier,
-    hooks: new TackerHooks({ ...o.hooks, store, purge }),
+    hooks: new TackerHooks({ log, ...o.hooks, store, purge }),
     auth: o.auth,
     tls: o.tls,
     host: o.host,

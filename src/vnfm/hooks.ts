@@ -22,6 +22,8 @@ export interface TackerHookOptions {
   /** refuse instantiate_start while the VNF has no control tables */
   requireTables?: boolean;
   purge?: (vnf: string) => Promise<void>;
+  /** one line per hook handled (and per hook refused): the operator's record of what Tacker asked */
+  log?: (msg: string) => void;
 }
 
 export const TACKER_HOOKS = new Set([
@@ -56,6 +58,18 @@ export class TackerHooks {
   }
 
   async handle(hook: string, body: Json): Promise<Json> {
+    const inst = typeof body.vnfInstanceId === 'string' ? body.vnfInstanceId : '?';
+    try {
+      const out = await this.run(hook, body);
+      this.o.log?.(`vnfm: tacker hook ${hook} vnf=${String(out.vnf)} instance=${inst}: ${(out.actions as string[]).join('; ') || 'nothing to do'}`);
+      return out;
+    } catch (err) {
+      this.o.log?.(`vnfm: tacker hook ${hook} instance=${inst} refused: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+
+  private async run(hook: string, body: Json): Promise<Json> {
     if (!TACKER_HOOKS.has(hook)) throw notFound(`unknown hook "${hook}" (known: ${[...TACKER_HOOKS].join(', ')})`);
     const vnf = storeVnfName(body);
     const req = obj(body.request);
@@ -76,7 +90,10 @@ export class TackerHooks {
       case 'heal_end':
       case 'scale_to_level_end':
       case 'scale_end': {
-        if (hook === 'scale_end' && req.type === 'SCALE_IN') break;
+        if (hook === 'scale_end' && req.type === 'SCALE_IN') {
+          actions.push('scale in: nothing to wait for');
+          break;
+        }
         const expected = this.expected(body);
         const live = await this.waitRegistered(vnf, expected);
         out.registered = live;

@@ -10,11 +10,21 @@ adapter, POST {adapter}/hooks/tacker/{hook_name}, and fails the LCM operation
 when the adapter does not accept it.
 
 Adapter URL, first found wins:
-  1. request.additionalParams.snf_adapter_url (per VNF instance)
-  2. vnf_instance.vnfConfigurableProperties.adapter_url
-  3. environment SNF_ADAPTER_URL
-  4. the default baked in when the package was built
+  1. request.additionalParams.snf_adapter_url (this operation's request)
+  2. vnf_instance.metadata.snf_adapter_url (remembered from an earlier request, see below)
+  3. vnf_instance.vnfConfigurableProperties.adapter_url
+  4. environment SNF_ADAPTER_URL (of Tacker's conductor)
+  5. the default baked in when the package was built
+A URL taken from a request is remembered in the VNF instance: the shim returns
+{"vnf_instance": <the instance with metadata.snf_adapter_url set>} and Tacker
+v2 (sol_refactored vnflcm_driver_v2._exec_mgmt_driver_script) loads that into
+the instance it saves at the end of the operation. So the URL given once with
+instantiate also serves scale, heal and terminate, whose requests do not
+carry it. (Only a successful operation is saved: a failed instantiate
+remembers nothing, its retry carries the request again.)
 Optional bearer token: additionalParams.snf_adapter_token or SNF_ADAPTER_TOKEN.
+The token is never remembered: instance metadata is readable by every user of
+Tacker's API; a later operation needs it in its request or in the environment.
 A JSON document on stdin is accepted too (for manual runs and tests); the hook
 name may then be given as the first argument.
 """
@@ -28,6 +38,8 @@ import urllib.parse
 import urllib.request
 
 DEFAULT_ADAPTER_URL = "__SNF_DEFAULT_ADAPTER_URL__"
+# where the adapter URL of a VNF instance is remembered: vnf_instance.metadata[META_KEY]
+META_KEY = "snf_adapter_url"
 HOOK_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz_")
 
 
@@ -49,20 +61,41 @@ def first(*values):
     return None
 
 
+def as_dict(v):
+    return v if isinstance(v, dict) else {}
+
+
 def adapter_url(payload):
-    request = payload.get("request") or {}
-    params = request.get("additionalParams") or {}
-    inst = payload.get("vnf_instance") or {}
-    conf = inst.get("vnfConfigurableProperties") or {}
+    """Returns (url, token, from_request)."""
+    params = as_dict(as_dict(payload.get("request")).get("additionalParams"))
+    inst = as_dict(payload.get("vnf_instance"))
+    remembered = as_dict(inst.get("metadata")).get(META_KEY)
+    conf = as_dict(inst.get("vnfConfigurableProperties"))
     baked = DEFAULT_ADAPTER_URL if not DEFAULT_ADAPTER_URL.startswith("__") else None
-    url = first(params.get("snf_adapter_url"), conf.get("adapter_url"),
+    requested = first(params.get("snf_adapter_url"))
+    url = first(requested, remembered, conf.get("adapter_url"),
                 os.environ.get("SNF_ADAPTER_URL"), baked)
     if not url:
         raise SystemExit("snf_lcm_hook: no adapter URL (additionalParams.snf_adapter_url or SNF_ADAPTER_URL)")
     parsed = urllib.parse.urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise SystemExit("snf_lcm_hook: adapter URL must be http(s)://host[:port][/path], got %r" % url)
-    return url.rstrip("/"), first(params.get("snf_adapter_token"), os.environ.get("SNF_ADAPTER_TOKEN"))
+    url = url.rstrip("/")
+    token = first(params.get("snf_adapter_token"), os.environ.get("SNF_ADAPTER_TOKEN"))
+    return url, token, requested is not None
+
+
+def remember(inst, url):
+    """The instance as Tacker gave it, with the adapter URL in its metadata; None when it is
+    there already (nothing to change) or there is no instance to update."""
+    if not inst or not inst.get("id"):
+        return None
+    meta = as_dict(inst.get("metadata"))
+    if meta.get(META_KEY) == url:
+        return None
+    updated = dict(inst)
+    updated["metadata"] = dict(meta, **{META_KEY: url})
+    return updated
 
 
 def post(url, token, body, timeout, attempts):
@@ -96,8 +129,8 @@ def main(argv):
     hook = payload.get("operation") or (argv[1] if len(argv) > 1 else "")
     if not hook or not set(hook) <= HOOK_NAME_CHARS:
         raise SystemExit("snf_lcm_hook: missing or invalid hook name %r" % hook)
-    base, token = adapter_url(payload)
-    inst = payload.get("vnf_instance") or {}
+    base, token, from_request = adapter_url(payload)
+    inst = as_dict(payload.get("vnf_instance"))
     body = {
         "hook": hook,
         "vnfInstanceId": inst.get("id"),
@@ -109,6 +142,12 @@ def main(argv):
     timeout = float(os.environ.get("SNF_HOOK_TIMEOUT_S", "300"))
     attempts = int(os.environ.get("SNF_HOOK_ATTEMPTS", "3"))
     result = post("%s/hooks/tacker/%s" % (base, hook), token, body, timeout, attempts)
+    # Tacker replaces the VNF instance with result["vnf_instance"] when present: that key is the
+    # shim's, never the adapter's.
+    result.pop("vnf_instance", None)
+    updated = remember(inst, base) if from_request else None
+    if updated is not None:
+        result["vnf_instance"] = updated
     if pickled:
         sys.stdout.buffer.write(pickle.dumps(result))
     else:

@@ -55,7 +55,8 @@ describe('LCM hook shim (Scripts/snf_lcm_hook.py)', function () {
       req.on('end', () => {
         seen.push({ url: req.url ?? '', ...(req.headers.authorization ? { auth: req.headers.authorization } : {}), body: JSON.parse(body) as Record<string, any> });
         res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(status === 200 ? JSON.stringify({ accepted: true, hook: (JSON.parse(body) as { hook: string }).hook }) : JSON.stringify({ detail: 'store not reachable' }));
+        const answer = { accepted: true, hook: (JSON.parse(body) as { hook: string }).hook, ...(req.url?.includes('/spoof/') ? { vnf_instance: { id: 'evil' } } : {}) };
+        res.end(status === 200 ? JSON.stringify(answer) : JSON.stringify({ detail: 'store not reachable' }));
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -84,7 +85,7 @@ describe('LCM hook shim (Scripts/snf_lcm_hook.py)', function () {
   it('forwards the hook as JSON to POST {adapter}/hooks/tacker/{hook} and returns the answer pickled', async () => {
     const r = await runShim(script, payload());
     expect(r.code, r.stderr).to.equal(0);
-    expect(JSON.parse(r.stdout)).to.deep.equal({ accepted: true, hook: 'instantiate_start' });
+    expect(JSON.parse(r.stdout)).to.deep.include({ accepted: true, hook: 'instantiate_start' });
     expect(seen).to.have.length(1);
     expect(seen[0].url).to.equal('/adapter/hooks/tacker/instantiate_start');
     expect(seen[0].auth).to.equal('Bearer s3cret');
@@ -98,6 +99,46 @@ describe('LCM hook shim (Scripts/snf_lcm_hook.py)', function () {
     expect(seen[0].url).to.equal('/adapter/hooks/tacker/scale_end');
     expect(seen[0].auth).to.equal(undefined);
     expect(seen[0].body.request).to.deep.equal({ type: 'SCALE_OUT', aspectId: 'nf_instances' });
+    // a URL from the environment is not the instance's own choice: nothing to remember
+    expect(JSON.parse(r.stdout)).to.not.have.property('vnf_instance');
+  });
+
+  // Tacker v2 (vnflcm_driver_v2._exec_mgmt_driver_script) loads output['vnf_instance'] into the
+  // instance it saves after the operation: that is where the shim keeps the adapter URL.
+  it('remembers the adapter URL from the request in vnf_instance.metadata, changing nothing else', async () => {
+    const inst = { id: 'inst-1', vnfdId: 'vnfd-1', vnfInstanceName: 'nat-1', instantiationState: 'NOT_INSTANTIATED', metadata: { owner: 'ops' } };
+    const r = await runShim(script, payload({ vnf_instance: inst, request: { flavourId: 'small', additionalParams: { snf_adapter_url: `${base}/`, snf_adapter_token: 's3cret' } } }));
+    expect(r.code, r.stderr).to.equal(0);
+    const out = JSON.parse(r.stdout) as { vnf_instance: Record<string, unknown> };
+    expect(out.vnf_instance).to.deep.equal({ ...inst, metadata: { owner: 'ops', snf_adapter_url: base } });
+    // the bearer token is never written where every Tacker API user can read it
+    expect(JSON.stringify(out.vnf_instance)).to.not.include('s3cret');
+  });
+
+  it('finds the VNF manager of a later operation in the instance metadata, before SNF_ADAPTER_URL and the default', async () => {
+    const r = await runShim(
+      script,
+      payload({ operation: 'terminate_start', request: { terminationType: 'FORCEFUL' }, vnf_instance: { id: 'inst-1', metadata: { snf_adapter_url: base } } }),
+      { SNF_ADAPTER_URL: 'http://127.0.0.1:9/elsewhere', SNF_HOOK_ATTEMPTS: '1', SNF_HOOK_TIMEOUT_S: '2' },
+    );
+    expect(r.code, r.stderr).to.equal(0);
+    expect(seen.map((x) => x.url)).to.deep.equal(['/adapter/hooks/tacker/terminate_start']);
+    // already remembered: the instance is left alone
+    expect(JSON.parse(r.stdout)).to.not.have.property('vnf_instance');
+  });
+
+  it('lets a request move the VNF manager and remembers the new URL', async () => {
+    const r = await runShim(script, payload({ operation: 'scale_start', request: { type: 'SCALE_IN', aspectId: 'a', additionalParams: { snf_adapter_url: base } }, vnf_instance: { id: 'inst-1', metadata: { snf_adapter_url: 'http://127.0.0.1:9/old' } } }));
+    expect(r.code, r.stderr).to.equal(0);
+    expect(seen).to.have.length(1);
+    expect((JSON.parse(r.stdout) as { vnf_instance: { metadata: unknown } }).vnf_instance.metadata).to.deep.equal({ snf_adapter_url: base });
+  });
+
+  it('never passes on a vnf_instance the adapter answers with (Tacker would overwrite the instance with it)', async () => {
+    // the stand-in adapter answers with a vnf_instance of its own under /spoof
+    const spoof = await runShim(script, payload({ operation: 'heal_end', request: {}, vnf_instance: { id: 'inst-1', metadata: { snf_adapter_url: `${base}/spoof` } } }));
+    expect(spoof.code, spoof.stderr).to.equal(0);
+    expect(JSON.parse(spoof.stdout)).to.not.have.property('vnf_instance');
   });
 
   it('carries the descriptor adapter URL as its built-in default', () => {
