@@ -19,6 +19,8 @@ export interface BuildOptions {
   signing?: SigningInput;
   /** CSARs only: the real image file behind each descriptor image key. */
   images?: ImageSet;
+  /** CSARs only: ship the image files in the package (SOL004 software image artifacts). */
+  withImage?: boolean;
 }
 
 export function packageFileName(d: VnfDescriptor, format: PackageFormat, flavour: string): string {
@@ -29,10 +31,11 @@ export async function buildPackage(d: VnfDescriptor, opts: BuildOptions): Promis
   const flavour = opts.flavour ?? Object.keys(d.flavours)[0];
   if (!d.flavours[flavour]) throw new PackageError(`--flavour: unknown flavour '${flavour}' (known: ${Object.keys(d.flavours).join(', ')})`);
   if (opts.format === 'onap-heat' && opts.signing) throw new PackageError('signing applies to SOL004 CSARs only');
+  if (opts.format === 'onap-heat' && opts.withImage) throw new PackageError('--with-image applies to SOL004 CSARs only (an ONAP Heat package names its image in the env files)');
   let bytes: Buffer;
   if (opts.format === 'csar') {
     if (!opts.images) throw new PackageError('a CSAR carries the VM image\'s real checksum and size: give the image with --image FILE (or build it with `snf image build`)');
-    bytes = await buildCsar(d, { images: opts.images, ...(opts.signing ? { signing: opts.signing } : {}) });
+    bytes = await buildCsar(d, { images: opts.images, embedImages: opts.withImage ?? false, ...(opts.signing ? { signing: opts.signing } : {}) });
   } else {
     bytes = await buildOnapZip(d, flavour);
   }

@@ -3,6 +3,7 @@
 // the VNF's own tests, NF config, ONAP non-MANO artifacts), and a manifest with a SHA-256 digest
 // of every other file.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import type { VnfDescriptor } from '../descriptor/types.js';
 import { asset, assetText } from './assets.js';
@@ -13,7 +14,8 @@ import { HOOK_SCRIPT, flavourIds, stem } from './model.js';
 import { pmDictionaryYaml, vesEventsYaml } from './onap-artifacts.js';
 import { cmsSign } from './sign.js';
 import { COMMON_TYPES_FILE, SOL001_FILES, flavourTemplate, toscaFileNames, topTemplate, typesTemplate, type ImageSet } from './tosca.js';
-import { writeZip, type FileMap } from './zip.js';
+import { PackageError } from './errors.js';
+import { IMAGE_DIR, writeZip, type FileMap } from './zip.js';
 
 export interface SigningInput {
   keyPem: string;
@@ -23,6 +25,8 @@ export interface SigningInput {
 export interface CsarInputs {
   /** The real image file behind each descriptor image key: the VNFD carries its checksum and size. */
   images: ImageSet;
+  /** Ship the image files in the CSAR (SOL004 software image artifacts; Tacker registers them in Glance). */
+  embedImages?: boolean;
   signing?: SigningInput;
 }
 
@@ -57,14 +61,20 @@ function text(s: string): Buffer {
 }
 
 /** Every file of the CSAR except TOSCA.meta and the manifest. */
-export function csarArtifacts(d: VnfDescriptor, images: ImageSet): FileMap {
+/** Where an embedded image lives in the CSAR, one file per image however many VDUs use it. */
+export function imagePath(d: VnfDescriptor, key: string): string {
+  const img = d.images[key];
+  return `${IMAGE_DIR}${img.name}.${img.diskFormat}`;
+}
+
+export function csarArtifacts(d: VnfDescriptor, images: ImageSet, embedImages = false): FileMap {
   const files: FileMap = new Map();
   for (const f of SOL001_FILES) files.set(`Definitions/${f}`, asset(`tosca/sol001/${f}`));
   files.set(`Definitions/${COMMON_TYPES_FILE}`, asset(`tosca/${COMMON_TYPES_FILE}`));
   files.set(`Definitions/${toscaFileNames.types(d)}`, text(typesTemplate(d)));
   files.set(`Definitions/${toscaFileNames.top(d)}`, text(topTemplate(d)));
   for (const id of flavourIds(d)) {
-    files.set(`Definitions/${toscaFileNames.flavour(d, id)}`, text(flavourTemplate(d, id, images)));
+    files.set(`Definitions/${toscaFileNames.flavour(d, id)}`, text(flavourTemplate(d, id, images, embedImages ? (k) => `../${imagePath(d, k)}` : undefined)));
     for (const [path, body] of baseHot(d, id)) files.set(path, text(body));
   }
   files.set(HOOK_SCRIPT, text(assetText('tosca/scripts/snf_lcm_hook.py').replace('__SNF_DEFAULT_ADAPTER_URL__', d.lcm.adapterUrl)));
@@ -74,6 +84,13 @@ export function csarArtifacts(d: VnfDescriptor, images: ImageSet): FileMap {
   files.set(`Files/snf/${stem(d)}_nf_config.json`, text(`${JSON.stringify(d.config, null, 2)}\n`));
   files.set(csarPaths.vesEvents(d), text(vesEventsYaml(d)));
   files.set(csarPaths.pmDictionary(d), text(pmDictionaryYaml(d)));
+  if (embedImages) {
+    for (const key of Object.keys(d.images)) {
+      const f = images[key];
+      if (!f) throw new PackageError(`images.${key}: no image file given to embed`);
+      files.set(imagePath(d, key), readFileSync(f.path));
+    }
+  }
   return files;
 }
 
@@ -93,11 +110,13 @@ function changeLog(d: VnfDescriptor, source = d): string {
  * second upload with VnfPackageVnfdIdDuplicate), so a changed build (new image, new template)
  * gets a new id, while the same inputs give the same id and the same bytes.
  */
-export function buildVnfdId(d: VnfDescriptor, images: ImageSet): string {
+export function buildVnfdId(d: VnfDescriptor, images: ImageSet, embedImages = false): string {
   const h = createHash('sha256');
+  // An embedded image is covered by its SHA-256 in the VNFD: no need to hash its bytes again.
   for (const [path, body] of [...csarArtifacts(d, images)].sort(([a], [b]) => (a < b ? -1 : 1))) {
     h.update(`${path}\0${body.length}\0`).update(body);
   }
+  if (embedImages) h.update('embedded images');
   return uuidV5(d.descriptorId, h.digest('hex'));
 }
 
@@ -111,9 +130,9 @@ function uuidV5(namespace: string, name: string): string {
 }
 
 export async function buildCsar(source: VnfDescriptor, inputs: CsarInputs): Promise<Buffer> {
-  const { images, signing } = inputs;
-  const d: VnfDescriptor = { ...source, descriptorId: buildVnfdId(source, images) };
-  const files = csarArtifacts(d, images);
+  const { images, signing, embedImages = false } = inputs;
+  const d: VnfDescriptor = { ...source, descriptorId: buildVnfdId(source, images, embedImages) };
+  const files = csarArtifacts(d, images, embedImages);
   files.set(csarPaths.changeLog, text(changeLog(d, source)));
   const meta: Record<string, string> = {
     'TOSCA-Meta-File-Version': '1.0',

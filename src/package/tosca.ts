@@ -160,7 +160,15 @@ function flavorCapability(name: string, extraSpecs: Record<string, string>): obj
   };
 }
 
-function nfCompute(d: VnfDescriptor, m: FlavourModel, images: ImageSet): object {
+/** Where the VNFD points a VDU's sw_image artifact (embedded image), by image key; none: not shipped. */
+export type ImageArtifactPath = (imageKey: string) => string;
+
+/** SOL001 software image artifact: Tacker registers the file in Glance when it onboards the package. */
+function swImageArtifact(key: string, artifactPath?: ImageArtifactPath): object {
+  return artifactPath ? { artifacts: { sw_image: { type: 'tosca.artifacts.nfv.SwImage', file: artifactPath(key) } } } : {};
+}
+
+function nfCompute(d: VnfDescriptor, m: FlavourModel, images: ImageSet, artifactPath?: ImageArtifactPath): object {
   const f = m.flavour;
   const v = f.vdus.nf;
   const a = f.scaling.nf_instances;
@@ -189,10 +197,11 @@ function nfCompute(d: VnfDescriptor, m: FlavourModel, images: ImageSet): object 
         },
       },
     },
+    ...swImageArtifact(v.image, artifactPath),
   };
 }
 
-function storeCompute(d: VnfDescriptor, m: FlavourModel, images: ImageSet): object {
+function storeCompute(d: VnfDescriptor, m: FlavourModel, images: ImageSet, artifactPath?: ImageArtifactPath): object {
   const s = m.flavour.vdus.store!;
   const f = m.flavour;
   return {
@@ -214,6 +223,7 @@ function storeCompute(d: VnfDescriptor, m: FlavourModel, images: ImageSet): obje
       },
     },
     requirements: [{ virtual_storage: `${STORE_VDU}_volume` }],
+    ...swImageArtifact(s.image, artifactPath),
   };
 }
 
@@ -334,7 +344,7 @@ function policies(m: FlavourModel): object[] {
   return out;
 }
 
-export function flavourTemplate(d: VnfDescriptor, flavourId: string, images: ImageSet): string {
+export function flavourTemplate(d: VnfDescriptor, flavourId: string, images: ImageSet, artifactPath?: ImageArtifactPath): string {
   const m = flavourModel(d, flavourId);
   const f = m.flavour;
   const nodes: Record<string, object> = {
@@ -350,11 +360,11 @@ export function flavourTemplate(d: VnfDescriptor, flavourId: string, images: Ima
         },
       },
     },
-    [NF_VDU]: nfCompute(d, m, images),
+    [NF_VDU]: nfCompute(d, m, images, artifactPath),
   };
   if (m.hasStoreVdu) {
     const s = f.vdus.store!;
-    nodes[STORE_VDU] = storeCompute(d, m, images);
+    nodes[STORE_VDU] = storeCompute(d, m, images, artifactPath);
     nodes[`${STORE_VDU}_volume`] = {
       type: 'tosca.nodes.nfv.Vdu.VirtualBlockStorage',
       properties: { virtual_block_storage_data: { size_of_storage: `${s.volumeGb} GB`, rdma_enabled: false } },

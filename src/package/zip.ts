@@ -12,16 +12,22 @@ export type FileMap = Map<string, Buffer>;
 export interface ZipLimits {
   maxEntries: number;
   maxEntryBytes: number;
+  /** Software images (SOL004 Files/images/) are far larger than any other artifact. */
+  maxImageEntryBytes: number;
   maxTotalBytes: number;
   /** Largest uncompressed/compressed ratio accepted for entries above ratioFloorBytes. */
   maxRatio: number;
   ratioFloorBytes: number;
 }
 
+/** Where a CSAR carries its software images (SOL004 `snf package build --with-image`). */
+export const IMAGE_DIR = 'Files/images/';
+
 export const DEFAULT_LIMITS: ZipLimits = {
   maxEntries: 4096,
   maxEntryBytes: 64 * 1024 * 1024,
-  maxTotalBytes: 256 * 1024 * 1024,
+  maxImageEntryBytes: 2 * 1024 * 1024 * 1024,
+  maxTotalBytes: 2304 * 1024 * 1024,
   maxRatio: 100,
   ratioFloorBytes: 1024 * 1024,
 };
@@ -37,8 +43,10 @@ export async function writeZip(files: FileMap, mtime: Date): Promise<Buffer> {
   for (const name of [...files.keys()].sort()) {
     checkEntryName(name);
     const executable = name.endsWith('.py') || name.endsWith('.sh');
+    // Images are compressed already (qcow2 -c): deflating hundreds of MiB again gains nothing.
+    const compress = !name.startsWith(IMAGE_DIR);
     // DOS timestamps only: yazl's Unix-time extra field would encode the build machine's zone.
-    zip.addBuffer(files.get(name)!, name, { mtime: when, mode: executable ? 0o100755 : 0o100644, compress: true, forceDosTimestamp: true });
+    zip.addBuffer(files.get(name)!, name, { mtime: when, mode: executable ? 0o100755 : 0o100644, compress, forceDosTimestamp: true });
   }
   zip.end();
   const chunks: Buffer[] = [];
@@ -129,8 +137,9 @@ export async function readZipSafe(buf: Buffer, limits: ZipLimits = DEFAULT_LIMIT
             zf.readEntry();
             return;
           }
-          if (entry.uncompressedSize > limits.maxEntryBytes) {
-            throw new PackageError(`hostile archive: entry '${name}' is ${entry.uncompressedSize} bytes, over the ${limits.maxEntryBytes}-byte limit`);
+          const entryLimit = name.startsWith(IMAGE_DIR) ? limits.maxImageEntryBytes : limits.maxEntryBytes;
+          if (entry.uncompressedSize > entryLimit) {
+            throw new PackageError(`hostile archive: entry '${name}' is ${entry.uncompressedSize} bytes, over the ${entryLimit}-byte limit`);
           }
           total += entry.uncompressedSize;
           if (total > limits.maxTotalBytes) throw new PackageError(`hostile archive: total uncompressed size over ${limits.maxTotalBytes} bytes`);
@@ -139,7 +148,7 @@ export async function readZipSafe(buf: Buffer, limits: ZipLimits = DEFAULT_LIMIT
               `hostile archive: entry '${name}' compression ratio ${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))}:1 exceeds ${limits.maxRatio}:1 (zip bomb?)`,
             );
           }
-          files.set(name, await readEntry(zf, entry, name, Math.min(limits.maxEntryBytes, entry.uncompressedSize)));
+          files.set(name, await readEntry(zf, entry, name, Math.min(entryLimit, entry.uncompressedSize)));
           zf.readEntry();
         })().catch(fail);
       });

@@ -15,10 +15,12 @@ import type { VnfDescriptor } from '../../descriptor/types.js';
 
 const usage = `usage:
   snf package build DESCRIPTOR [-o DIR] [--format csar|onap-heat] [--flavour ID]
-                    [--image [KEY=]FILE ...] [--sign-key KEY.pem --sign-cert CERT.pem]
+                    [--image [KEY=]FILE ...] [--with-image] [--sign-key KEY.pem --sign-cert CERT.pem]
       --image  the VM image file (qcow2 or raw) whose SHA-256, size and virtual size the VNFD
                declares; FILE alone serves every image of the descriptor, KEY=FILE one of them.
                CSARs need it; ONAP Heat packages name the image only.
+      --with-image  ship the image file in the CSAR (Files/images/, a SOL004 software image
+               artifact of each VDU): Tacker then registers it in Glance at onboarding.
   snf package validate PACKAGE [--ca CA.pem] [--require-signature]
   snf package upload ...            (Tacker upload; see snf package upload --help)`;
 
@@ -31,7 +33,7 @@ interface Parsed {
 
 /** Flags that take a value; everything else starting with -- is a boolean switch. */
 const VALUED = new Set(['-o', '--out', '--format', '--flavour', '--sign-key', '--sign-cert', '--ca', '--image']);
-const SWITCHES = new Set(['--require-signature']);
+const SWITCHES = new Set(['--require-signature', '--with-image']);
 
 function parseArgs(args: string[]): Parsed {
   const positional: string[] = [];
@@ -73,6 +75,7 @@ async function build(args: string[]): Promise<number> {
   const images = format === 'csar' ? await imageSet(d, p.images) : undefined;
   const out = await buildPackage(d, {
     format, outDir: str(p, '--out') ?? 'dist', ...(flavour ? { flavour } : {}), ...(signing ? { signing } : {}), ...(images ? { images } : {}),
+    withImage: p.flags.has('--with-image'),
   });
   console.log(out);
   return 0;

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { validatePackageBuffer } from '../../../src/package/validate.js';
 import { readZipSafe, writeZip } from '../../../src/package/zip.js';
-import { NAMES, csarOf, descriptor } from '../../unit/package/helpers.js';
+import { buildCsar } from '../../../src/package/csar.js';
+import { NAMES, csarOf, descriptor, testImages } from '../../unit/package/helpers.js';
 
 const LOADER = resolve('../shared/peers/tacker-csar/run.sh');
 
@@ -42,6 +43,22 @@ describe("Tacker's package loader (real, csar_utils.load_csar_data)", function (
       expect(r.out).to.match(/flavour: small/).and.match(/flavour: dpdk-sriov/);
     });
   }
+
+  it('loads a CSAR that ships its image (--with-image): one SwImage artifact per VDU, digest in the manifest', async () => {
+    const d = await descriptor('lb');
+    const images = await testImages(d);
+    const buf = await buildCsar(d, { images, embedImages: true });
+    const file = join(dir, 'with-image.csar');
+    writeFileSync(file, buf);
+    const r = await tackerLoad(file);
+    expect(result(r.out)).to.match(/^RESULT: OK/);
+    const files = await readZipSafe(buf);
+    const img = files.get('Files/images/statelessnf-0.1.0.qcow2')!;
+    expect(createHash('sha256').update(img).digest('hex')).to.equal(images.nf_image.sha256);
+    expect(files.get('snf_lb.mf')!.toString()).to.include(`Source: Files/images/statelessnf-0.1.0.qcow2\nAlgorithm: SHA-256\nHash: ${images.nf_image.sha256}`);
+    expect(files.get('Definitions/snf_lb_df_dpdk-sriov.yaml')!.toString()).to.include('file: ../Files/images/statelessnf-0.1.0.qcow2');
+    expect((await validatePackageBuffer(buf)).errors).to.deep.equal([]);
+  });
 
   it('refuses a VNF type two levels deep, and so does snf package validate', async () => {
     const files = await readZipSafe(await csarOf(await descriptor('nat')));

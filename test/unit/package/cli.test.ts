@@ -83,6 +83,9 @@ describe('snf package', function () {
     const badKey = await snf('package', 'build', 'vnf-descriptors/nat.yaml', '--image', `redis_image=${image}`, '-o', out);
     expect(badKey.code).to.equal(1);
     expect(badKey.stderr).to.match(/no image 'redis_image' \(images: nf_image\)/);
+    const onapImage = await snf('package', 'build', 'vnf-descriptors/nat.yaml', '--format', 'onap-heat', '--with-image', '-o', out);
+    expect(onapImage.code).to.equal(1);
+    expect(onapImage.stderr).to.match(/--with-image applies to SOL004 CSARs only/);
     expect(readdirSync(out).sort()).to.deep.equal(before);
   });
 
