@@ -24,6 +24,7 @@ run_mocha() {
 step "mocha" run_mocha
 if [ -f scripts/native-checks.sh ]; then step "native checks" bash scripts/native-checks.sh; fi
 step "vm image" npx mocha --timeout 2400000 'test/integration/image/*.test.ts'
+step "tacker (real)" npm run -s test:tacker-real
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then
