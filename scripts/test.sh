@@ -18,7 +18,9 @@ step "typecheck" npx tsc --noEmit -p tsconfig.json
 mocha_log=$(mktemp /tmp/snf-mocha.XXXXXX)
 trap 'rm -f "$mocha_log"' EXIT
 run_mocha() {
-  npx mocha --reporter dot 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' 2>&1 | tee "$mocha_log"
+  # The real Tacker and the VM image run as steps of their own below (each brings up a lab).
+  npx mocha --reporter dot 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' \
+    --ignore 'test/integration/tacker-real/**' --ignore 'test/integration/image/**' 2>&1 | tee "$mocha_log"
   return "${PIPESTATUS[0]}"
 }
 step "mocha" run_mocha

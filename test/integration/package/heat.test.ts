@@ -70,8 +70,18 @@ describe('generated HOT templates in a real Heat', function () {
         // Tacker v1 scales by signalling the aspect's ScalingPolicy: only the NF group changes.
         await signalResource(heatUrl, stack, 'nf_instances_scale_out');
         await waitForOutput(heatUrl, stack, 'nf_instances', a.min + a.delta);
-        await signalResource(heatUrl, stack, 'nf_instances_scale_in');
-        await waitForOutput(heatUrl, stack, 'nf_instances', a.min);
+        // current_size counts members still being created, and Heat ignores a policy signal while
+        // the group is still scaling (on a loaded 2-core machine, seen once in six): signal again
+        // until the group shrinks. Safe to repeat: min_size bounds a scale in.
+        for (let attempt = 1; ; attempt++) {
+          await signalResource(heatUrl, stack, 'nf_instances_scale_in');
+          try {
+            await waitForOutput(heatUrl, stack, 'nf_instances', a.min, attempt < 5 ? 60_000 : 300_000);
+            break;
+          } catch (err) {
+            if (attempt >= 5) throw err;
+          }
+        }
 
         if (!m.hasStoreVdu) {
           // Tacker v2 scales by updating nfv.VDU.nf.desired_capacity. With a store VDU this walks

@@ -8,9 +8,8 @@
 // SNF_ADAPTER_URL and the package's default is a documentation address: the later hooks reach
 // the VNF manager only because the shim remembered the URL in the VNF instance.
 //
-// Runs as its own step of `npm test` (scripts/test.sh, `npm run test:tacker-real`): it is selected
-// when named on mocha's command line or with SNF_TACKER_REAL=1, and registers nothing inside the
-// general `test/integration/**` run, which would otherwise start a second Tacker.
+// Runs as its own step of `npm test` (scripts/test.sh, `npm run test:tacker-real`); the general
+// mocha step leaves test/integration/tacker-real/ out.
 // Setup/start: scripts/tacker-real/ (cached under $SNF_TACKER_REAL_DIR, /var/tmp/snf-tacker-real).
 import { expect } from 'chai';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -22,7 +21,6 @@ import { freePort, startRedis, type RedisServer } from '../../support/redis.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const SCRIPTS = join(ROOT, 'scripts/tacker-real');
-const selected = process.env.SNF_TACKER_REAL === '1' || process.argv.some((a) => a.includes('tacker-real'));
 
 interface LabEnv {
   authUrl: string;
@@ -70,7 +68,7 @@ const osEnv = (lab: LabEnv): NodeJS.ProcessEnv => {
   };
 };
 
-if (selected) describe('real Tacker 8.0.0: onboard and run the NAT VNF through vnflcm v2', function () {
+describe('real Tacker 8.0.0: onboard and run the NAT VNF through vnflcm v2', function () {
   this.timeout(15 * 60_000);
   const t0 = Date.now();
   const timings: string[] = [];
