@@ -30,6 +30,8 @@ export const TACKER_HOOKS = new Set([
   'instantiate_start', 'instantiate_end', 'terminate_start', 'terminate_end', 'scale_start', 'scale_end',
   'scale_to_level_start', 'scale_to_level_end', 'heal_start', 'heal_end', 'change_external_connectivity_start',
   'change_external_connectivity_end', 'modify_information_start', 'modify_information_end',
+  // Change Current VNF Package (a rolling image update): SOL001's names and Tacker 8.0.0's.
+  'change_current_package_start', 'change_current_package_end', 'change_vnfpkg_start', 'change_vnfpkg_end',
 ]);
 
 function obj(v: unknown): Json {
@@ -87,6 +89,8 @@ export class TackerHooks {
         break;
       }
       case 'instantiate_end':
+      case 'change_current_package_end':
+      case 'change_vnfpkg_end':
       case 'heal_end':
       case 'scale_to_level_end':
       case 'scale_end': {
@@ -102,6 +106,8 @@ export class TackerHooks {
       }
       case 'scale_start':
       case 'heal_start':
+      case 'change_current_package_start':
+      case 'change_vnfpkg_start':
       case 'scale_to_level_start': {
         if (hook === 'scale_start' && req.type !== 'SCALE_IN') break;
         const ids = this.leaving(body);
@@ -109,7 +115,8 @@ export class TackerHooks {
         out.unsteered = removed;
         actions.push(`unsteered ${removed.length} instance(s)`);
         if (removed.length && hook !== 'heal_start') {
-          // A failed instance carries nothing; one scaled in may still have packets in flight.
+          // A failed instance carries nothing; one scaled in (or about to be rebuilt on the new
+          // image by a package change) may still have packets in flight.
           await sleep(this.o.inFlightMs ?? 1000);
           actions.push(`waited ${this.o.inFlightMs ?? 1000} ms in-flight window`);
         }

@@ -3,7 +3,7 @@
 // Alertmanager webhooks in Tacker's Prometheus-plugin format. FAKE Vim throughout.
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { heartbeat, liveInstances, connectStore, closeStore, type StoreClient } from '../../../src/store/index.js';
+import { deregister, heartbeat, liveInstances, connectStore, closeStore, type StoreClient } from '../../../src/store/index.js';
 import { startHarness, type Harness } from '../../support/vnfm-harness.js';
 import { Sol003Client, TestSubscriber, opIdOf, specSchemas } from '../../support/vnfm.js';
 
@@ -98,6 +98,20 @@ describe('VNFM: ONAP SO sequence, Tacker hooks, Prometheus alerts (fake Vim, rea
     const scaleIn = await hook('scale_start', { vnfInstanceId: 'aaaaaaaa-1111', vnfInstance, request: { type: 'SCALE_IN', aspectId: 'worker' }, grantRequest: { removeResources: [{ id: 'x', resource: { resourceId: 'srv-1' } }] } });
     expect(scaleIn.body.unsteered).to.deep.equal(['srv-1']);
     expect((scaleIn.body.actions as string[]).join()).to.match(/in-flight window/);
+
+    // A package change rebuilds the VNFCs the grant names on the new image: each leaves steering
+    // first (healthy, so after the in-flight window), and the end waits for them to register again.
+    await heartbeat(store, 'tk-fw', { id: 'srv-2', pid: 2, addr: 'srv-2', startedAt: Date.now() }, 30_000);
+    for (const [start, end] of [['change_vnfpkg_start', 'change_vnfpkg_end'], ['change_current_package_start', 'change_current_package_end']]) {
+      const roll = await hook(start, { vnfInstanceId: 'aaaaaaaa-1111', vnfInstance, request: { vnfdId: 'new' }, grantRequest: { removeResources: [{ id: 'y', resource: { resourceId: 'srv-2' } }] } });
+      expect(roll.body.unsteered, start).to.deep.equal(['srv-2']);
+      expect((roll.body.actions as string[]).join(), start).to.match(/in-flight window/);
+      setTimeout(() => void heartbeat(store, 'tk-fw', { id: 'srv-2', pid: 3, addr: 'srv-2', startedAt: Date.now() }, 30_000), 200);
+      const done = await hook(end, { vnfInstanceId: 'aaaaaaaa-1111', vnfInstance, request: { additionalParams: { snf_expected_instances: 1 } } });
+      expect(done.status, end).to.equal(200);
+      expect(done.body.registered, end).to.deep.equal(['srv-2']);
+    }
+    await deregister(store, 'tk-fw', 'srv-2');
 
     const timeout = await hook('scale_end', { vnfInstanceId: 'aaaaaaaa-1111', vnfInstance, request: { type: 'SCALE_OUT', additionalParams: { snf_expected_instances: 1 } } });
     expect(timeout.status).to.equal(503);
