@@ -29,7 +29,8 @@ done
 [ -f /usr/lib/SYSLINUX/mbr.bin ] || { echo "image: /usr/lib/SYSLINUX/mbr.bin not found: apt-get install syslinux-common" >&2; exit 3; }
 [ "$(id -u)" = 0 ] || { echo "image: mmdebstrap --mode=root needs root" >&2; exit 3; }
 
-PKGS=$(sed 's/#.*//' "$HERE/packages.txt" | tr -s ' \t\n' '\n' | grep -v '^$' | paste -sd, -)
+# packages.txt plus the packages of the libraries node and snf.node link (staged as debs.txt)
+PKGS=$(cat "$HERE/packages.txt" "$APP/debs.txt" | sed 's/#.*//' | tr -s ' \t\n' '\n' | grep -v '^$' | sort -u | paste -sd, -)
 SOURCES=${SNF_IMAGE_SOURCES:-}
 if [ -z "$SOURCES" ]; then
   if [ -f /etc/apt/sources.list.d/debian.sources ]; then SOURCES=/etc/apt/sources.list.d/debian.sources
@@ -53,6 +54,7 @@ nice -n 10 mmdebstrap --mode=root --variant=minbase --include="$PKGS" \
   --customize-hook="mkdir -p \"\$1/opt/statelessnf\" && cp -a \"$APP/.\" \"\$1/opt/statelessnf/\"" \
   --customize-hook='chroot "$1" systemctl enable systemd-networkd' \
   --customize-hook='chroot "$1" systemctl disable redis-server' \
+  --customize-hook='chroot "$1" systemctl disable dpdk' \
   --customize-hook='chroot "$1" /opt/statelessnf/bin/node --version' \
   bookworm "$W/rootfs" "${SRC[@]}" 2>&1 | sed -un '/^[IEW]:\|rror/s/^/image:   /p'
 [ -x "$W/rootfs/opt/statelessnf/bin/node" ] || { echo "image: root filesystem incomplete" >&2; exit 1; }

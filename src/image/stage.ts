@@ -9,6 +9,9 @@
 //                     that reads one file (seconds count under emulation)
 //   start.mjs         the entry point statelessnf-nf.service runs
 //   package.json      marks the directory as ES modules, and is the root native.ts looks for
+//   debs.txt          the Debian packages of the shared libraries node and snf.node link (ldd +
+//                     dpkg -S on this machine), installed into the image by build.sh, so a data
+//                     plane built against another library set cannot ship without its libraries
 import { copyFileSync, existsSync, mkdirSync, writeFileSync, chmodSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -26,6 +29,32 @@ interface EsbuildApi {
 
 export function nodeBinary(): string {
   return process.env.SNF_IMAGE_NODE ?? process.execPath;
+}
+
+/** Debian packages (without :arch) owning the shared libraries the binaries link. */
+export function debianPackagesOf(binaries: string[]): string[] {
+  const libs = new Set<string>();
+  for (const b of binaries) {
+    const out = execFileSync('ldd', [b], { encoding: 'utf8' });
+    for (const m of out.matchAll(/=>\s+(\/\S+)/g)) libs.add(m[1]);
+  }
+  const pkgs = new Set<string>();
+  for (const lib of libs) {
+    // usrmerge: dpkg may know the file under /usr/lib or under /lib
+    const candidates = lib.startsWith('/usr/') ? [lib, lib.slice(4)] : [`/usr${lib}`, lib];
+    let owner: string | undefined;
+    for (const c of candidates) {
+      try {
+        owner = execFileSync('dpkg', ['-S', c], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split(':')[0].trim();
+        break;
+      } catch {
+        /* not under this path */
+      }
+    }
+    if (!owner) throw new ImageError(`${lib} (linked by ${binaries.join(' or ')}) belongs to no Debian package: the image cannot install it`);
+    pkgs.add(owner);
+  }
+  return [...pkgs].sort();
 }
 
 export async function stageApp(dir: string): Promise<StageResult> {
@@ -69,6 +98,7 @@ export async function stageApp(dir: string): Promise<StageResult> {
       "  console.error(`snf-instance: ${e instanceof Error ? e.message : String(e)}`);\n" +
       '  process.exit(1);\n});\n',
   );
+  writeFileSync(join(dir, 'debs.txt'), debianPackagesOf([join(dir, 'bin', 'node'), join(dir, 'snf.node')]).join('\n') + '\n');
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module' }, null, 2) + '\n');
   writeFileSync(
