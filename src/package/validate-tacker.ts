@@ -1,7 +1,9 @@
 // The rules Tacker's package loader (tacker/common/csar_utils.py, run on every package upload)
 // applies beyond TOSCA itself, so that `snf package validate` refuses what Tacker refuses and
 // says which rule. The loader itself runs in the tests (../shared/peers/tacker-csar).
-import { asRecord, isRecord, type YamlDoc } from './yaml-util.js';
+import { TOSCA_META_PATH, parseToscaMeta } from './meta.js';
+import { asRecord, isRecord, parseYamlFile, type YamlDoc } from './yaml-util.js';
+import type { FileMap } from './zip.js';
 
 export const TACKER_VNF_BASE = 'tosca.nodes.nfv.VNF';
 
@@ -76,4 +78,22 @@ export function checkInstantiationLevels(file: string, doc: YamlDoc, errors: str
       if (unknown.length) errors.push(`${file}: policy ${name}: Tacker loader: level(s) ${unknown.join(', ')} not found in the defined levels`);
     }
   }
+}
+
+/**
+ * The VNFD id Tacker will record for a CSAR: descriptor_id of the VNF node in the entry
+ * definitions (what `vnflcm create` takes, and what Tacker keeps unique across packages).
+ */
+export function vnfdIdOf(files: FileMap): string | undefined {
+  const meta = files.get(TOSCA_META_PATH);
+  if (!meta) return undefined;
+  const entry = parseToscaMeta(meta.toString('utf8'))['Entry-Definitions'];
+  const top = entry ? files.get(entry) : undefined;
+  if (!top) return undefined;
+  const doc = parseYamlFile(entry, top).doc;
+  for (const n of Object.values(asRecord(asRecord(doc?.topology_template).node_templates))) {
+    const id = asRecord(asRecord(n).properties).descriptor_id;
+    if (typeof id === 'string') return id;
+  }
+  return undefined;
 }

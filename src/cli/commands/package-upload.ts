@@ -5,6 +5,10 @@
 // again, so a failed upload leaves nothing behind.
 import { readFileSync, statSync } from 'node:fs';
 import { Session, TackerClient, OpenStackConfigError, type VnfPkgInfo } from '../../openstack/index.js';
+import { PackageError } from '../../package/errors.js';
+import { validatePackageBuffer } from '../../package/validate.js';
+import { vnfdIdOf } from '../../package/validate-tacker.js';
+import { readZipSafe } from '../../package/zip.js';
 
 const USAGE = `usage: snf package upload FILE --tacker [options]
   --os-cloud NAME        cloud from clouds.yaml (default: $OS_CLOUD or OS_* variables)
@@ -89,6 +93,26 @@ export async function runUpload(args: string[]): Promise<number> {
     return 1;
   }
 
+  // Tacker reports why it refused a package only in its conductor's log, and leaves it CREATED:
+  // check what we can here first, so that the operator reads the reason and Tacker keeps nothing.
+  let vnfdId: string | undefined;
+  try {
+    const report = await validatePackageBuffer(csar);
+    if (report.format !== 'csar') {
+      log(`${parsed.file}: an ONAP Heat package, not a SOL004 CSAR (onboard it in ONAP SDC)`);
+      return 1;
+    }
+    if (report.errors.length) {
+      log(`${parsed.file}: not uploaded, the package is invalid (${report.errors.length} error(s)):\n${report.errors.map((e) => `  ${e}`).join('\n')}`);
+      return 1;
+    }
+    vnfdId = vnfdIdOf(await readZipSafe(csar));
+  } catch (err) {
+    if (!(err instanceof PackageError)) throw err;
+    log(`${parsed.file}: not uploaded: ${err.message}`);
+    return 1;
+  }
+
   let tacker: TackerClient;
   try {
     const session = parsed.tackerUrl ? Session.noauth({ nfv_orchestration: parsed.tackerUrl }) : Session.fromEnvironment({ cloud: parsed.cloud });
@@ -101,6 +125,13 @@ export async function runUpload(args: string[]): Promise<number> {
   let pkg: VnfPkgInfo | undefined;
   const started = Date.now();
   try {
+    // Tacker keeps one package per VNFD id and refuses a second silently (VnfPackageVnfdIdDuplicate
+    // in its log). Each build has its own id, so a match is this very build.
+    const same = vnfdId ? (await tacker.listPackages()).find((p) => p.vnfdId === vnfdId) : undefined;
+    if (same) {
+      log(`${parsed.file} is already onboarded as package ${same.id} (VNFD ${vnfdId}, ${same.onboardingState}): Tacker keeps one package per VNFD id. Use that package, delete it first, or rebuild (another image or template gives another VNFD id)`);
+      return 1;
+    }
     pkg = await tacker.createPackage(parsed.userData);
     log(`package ${pkg.id}: ${pkg.onboardingState}`);
     log(`uploading ${parsed.file} (${mib(csar.length)})`);

@@ -205,6 +205,13 @@ describe('real Tacker 8.0.0: onboard and run the NAT VNF through vnflcm v2', fun
     expect(pkg).to.include({ onboardingState: 'ONBOARDED', operationalState: 'ENABLED', vnfProductName: 'StatelessNF NAT' });
     expect(pkg.vnfdId).to.match(/^[0-9a-f-]{36}$/);
     vnfdId = pkg.vnfdId!;
+    // Each build has its own VNFD id: the same file again is named as the package it already is,
+    // before Tacker is asked (it would refuse it silently: VnfPackageVnfdIdDuplicate in its log).
+    const before = (await tacker.listPackages()).length;
+    const again = await run(process.execPath, ['bin/snf.js', 'package', 'upload', csar, '--tacker'], { env: osEnv(lab), timeoutMs: 60_000 });
+    expect(again.code).to.equal(1);
+    expect(again.stderr).to.include(`already onboarded as package ${pkgId} (VNFD ${vnfdId}, ONBOARDED)`);
+    expect((await tacker.listPackages()).length).to.equal(before);
   });
 
   it('v2 create + instantiate (vimConnectionInfo map, ipOverEthernet): COMPLETED, Heat stack with one NF server, hooks answered', async () => {
