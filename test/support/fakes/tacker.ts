@@ -23,7 +23,7 @@ const problem = (status: number, title: string, detail: string): FakeReply => ({
 });
 
 export interface FakeTacker extends FakeServer {
-  packages: Map<string, Rec & { polls: number; bad: boolean }>;
+  packages: Map<string, Rec & { polls: number; bad: boolean; refused?: string }>;
   instances: Map<string, Rec>;
   ops: Map<string, Rec & { polls: number; fail: boolean }>;
 }
@@ -31,14 +31,21 @@ export interface FakeTacker extends FakeServer {
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const ZIP_EOCD = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 
-export async function fakeTacker(opts: { auth?: (t: string | undefined, r: FakeRequest) => FakeReply | undefined; noLocation?: boolean } = {}): Promise<FakeTacker> {
+export interface FakeTackerOptions {
+  auth?: (t: string | undefined, r: FakeRequest) => FakeReply | undefined;
+  noLocation?: boolean;
+  /** Processing refuses a (well-formed) package with this reason, as Tacker's loader does: back to CREATED. */
+  refuseContent?: (csar: Buffer) => string | undefined;
+}
+
+export async function fakeTacker(opts: FakeTackerOptions = {}): Promise<FakeTacker> {
   const packages: FakeTacker['packages'] = new Map();
   const instances = new Map<string, Rec>();
   const ops: FakeTacker['ops'] = new Map();
   let base = '';
 
   const pkgView = (p: FakeTacker['packages'] extends Map<string, infer V> ? V : never) => {
-    const { polls: _p, bad: _b, ...rest } = p;
+    const { polls: _p, bad: _b, refused: _r, ...rest } = p;
     return rest;
   };
 
@@ -47,9 +54,9 @@ export async function fakeTacker(opts: { auth?: (t: string | undefined, r: FakeR
     p.polls++;
     if (p.onboardingState === 'UPLOADING' && p.polls >= 1) p.onboardingState = 'PROCESSING';
     else if (p.onboardingState === 'PROCESSING' && p.polls >= 2) {
-      if (p.bad) {
+      if (p.bad || p.refused) {
         p.onboardingState = 'CREATED';
-        p.onboardingFailureDetails = { status: 422, title: 'Unprocessable Entity', detail: 'CSAR file is corrupt: File is not a zip file' };
+        p.onboardingFailureDetails = { status: 422, title: 'Unprocessable Entity', detail: p.refused ?? 'CSAR file is corrupt: File is not a zip file' };
       } else {
         Object.assign(p, { onboardingState: 'ONBOARDED', operationalState: 'ENABLED', vnfdId: 'b1bb0ce7-ebca-4fa7-95ed-4840d7000000', vnfProvider: 'StatelessNF', vnfProductName: 'snf-nat', vnfSoftwareVersion: '1.0', vnfdVersion: '1.0' });
       }
@@ -119,6 +126,8 @@ export async function fakeTacker(opts: { auth?: (t: string | undefined, r: FakeR
           if (p.onboardingState !== 'CREATED') return problem(409, 'Conflict', `VNF Package ${p.id} onboarding state is not CREATED`);
           // Tacker opens the CSAR as a zip: no local header or no end-of-central-directory -> corrupt
           p.bad = !r.raw.subarray(0, 4).equals(ZIP_MAGIC) || !r.raw.includes(ZIP_EOCD);
+          const refused = p.bad ? undefined : opts.refuseContent?.(r.raw);
+          if (refused) p.refused = refused;
           p.onboardingState = 'UPLOADING';
           delete p.onboardingFailureDetails;
           p.polls = 0;

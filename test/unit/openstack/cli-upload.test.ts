@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { fakeTacker, type FakeTacker } from '../../support/fakes/tacker.js';
 import { runUpload } from '../../../src/cli/commands/package-upload.js';
 import { execFile } from 'node:child_process';
+import { buildOnapZip } from '../../../src/package/onap-package.js';
+import { readZipSafe, writeZip } from '../../../src/package/zip.js';
+import { csarOf, descriptor } from '../package/helpers.js';
 
 async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -31,7 +34,7 @@ describe('snf package upload --tacker', () => {
     f = await fakeTacker();
     dir = mkdtempSync(join(tmpdir(), 'snf-upload-'));
     csar = join(dir, 'snf-nat.csar');
-    writeFileSync(csar, Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(1024), Buffer.from([0x50, 0x4b, 0x05, 0x06]), Buffer.alloc(18)]));
+    writeFileSync(csar, await csarOf(await descriptor('nat')));
   });
   afterEach(async () => {
     await f.close();
@@ -43,7 +46,7 @@ describe('snf package upload --tacker', () => {
     expect(r.code).to.equal(0);
     const [id] = [...f.packages.keys()];
     expect(r.out.trim()).to.equal(id);
-    expect(r.err).to.match(/CREATED[\s\S]*uploading .*snf-nat\.csar \(0\.00 MiB\)[\s\S]*PROCESSING[\s\S]*ONBOARDED[\s\S]*onboarded: vnfd b1bb0ce7/);
+    expect(r.err).to.match(/CREATED[\s\S]*uploading .*snf-nat\.csar \(0\.\d\d MiB\)[\s\S]*PROCESSING[\s\S]*ONBOARDED[\s\S]*onboarded: vnfd b1bb0ce7/);
     expect(f.packages.get(id)?.userDefinedData).to.deep.equal({ vnf: 'nat' });
   });
 
@@ -56,12 +59,30 @@ describe('snf package upload --tacker', () => {
   });
 
   it('deletes the package again when Tacker fails to process it', async () => {
-    // a zip local header followed by garbage: Tacker cannot open it
-    writeFileSync(csar, Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from('truncated')]));
+    await f.close();
+    f = await fakeTacker({ refuseContent: () => 'Vnf package with vnfd_id already exists' });
     const r = await capture(() => runUpload([csar, '--tacker', '--tacker-url', f.url, '--poll', '0.01']));
     expect(r.code).to.equal(1);
-    expect(r.err).to.match(/ONBOARDING_FAILED: CSAR file is corrupt[\s\S]*deleted the half-onboarded package/);
+    expect(r.err).to.match(/ONBOARDING_FAILED: Vnf package with vnfd_id already exists[\s\S]*deleted the half-onboarded package/);
     expect(f.packages.size).to.equal(0);
+  });
+
+  it('uploads nothing that fails validation: a truncated zip, a tampered artifact, an ONAP package', async () => {
+    writeFileSync(csar, Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from('truncated')]));
+    const trunc = await capture(() => runUpload([csar, '--tacker', '--tacker-url', f.url]));
+    expect(trunc.code).to.equal(1);
+    expect(trunc.err).to.match(/snf-nat\.csar: not uploaded: not a readable zip archive/);
+    const files = await readZipSafe(await csarOf(await descriptor('nat')));
+    files.set('Scripts/snf_lcm_hook.py', Buffer.from('import os\n'));
+    writeFileSync(csar, await writeZip(files, new Date('2026-01-01T00:00:00Z')));
+    const tampered = await capture(() => runUpload([csar, '--tacker', '--tacker-url', f.url]));
+    expect(tampered.code).to.equal(1);
+    expect(tampered.err).to.match(/not uploaded, the package is invalid \(1 error\(s\)\):\n  snf_nat\.mf: Scripts\/snf_lcm_hook\.py: SHA-256 digest mismatch/);
+    writeFileSync(csar, await buildOnapZip(await descriptor('nat'), 'small'));
+    const onap = await capture(() => runUpload([csar, '--tacker', '--tacker-url', f.url]));
+    expect(onap.code).to.equal(1);
+    expect(onap.err).to.match(/an ONAP Heat package, not a SOL004 CSAR/);
+    expect(f.requests).to.have.length(0);
   });
 
   it('fails fast and clearly when Tacker is unreachable or options are wrong', async () => {
