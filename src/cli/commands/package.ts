@@ -12,13 +12,15 @@ import { validatePackageFile } from '../../package/validate.js';
 import { describeImage, readImageFacts, type ImageFacts } from '../../package/image-facts.js';
 import type { ImageSet } from '../../package/tosca.js';
 import type { VnfDescriptor } from '../../descriptor/types.js';
+import { findBuiltImage } from '../../image/index.js';
 
 const usage = `usage:
   snf package build DESCRIPTOR [-o DIR] [--format csar|onap-heat] [--flavour ID]
                     [--image [KEY=]FILE ...] [--with-image] [--sign-key KEY.pem --sign-cert CERT.pem]
       --image  the VM image file (qcow2 or raw) whose SHA-256, size and virtual size the VNFD
                declares; FILE alone serves every image of the descriptor, KEY=FILE one of them.
-               CSARs need it; ONAP Heat packages name the image only.
+               Default: the image \`snf image build\` made from this checkout, if there is one.
+               CSARs need an image; ONAP Heat packages name the image only.
       --with-image  ship the image file in the CSAR (Files/images/, a SOL004 software image
                artifact of each VDU): Tacker then registers it in Glance at onboarding.
   snf package validate PACKAGE [--ca CA.pem] [--require-signature]
@@ -89,6 +91,19 @@ async function imageSet(d: VnfDescriptor, specs: string[]): Promise<ImageSet> {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(spec);
     if (m && !keys.includes(m[1])) throw new PackageError(`--image ${spec}: the descriptor has no image '${m[1]}' (images: ${keys.join(', ')})`);
     for (const k of m ? [m[1]] : keys) byKey.set(k, m ? m[2] : spec);
+  }
+  if (specs.length === 0) {
+    // The default: the image `snf image build` made from this very checkout (cached by input hash).
+    console.error('image: no --image given, looking for the image built from this checkout (snf image build)');
+    const built = await findBuiltImage();
+    if (built) {
+      for (const k of keys) {
+        if (d.images[k].name !== built.facts.name) {
+          throw new PackageError(`images.${k}.name is '${d.images[k].name}', but the image snf image build made is '${built.facts.name}': give the image with --image ${k}=FILE`);
+        }
+        byKey.set(k, built.path);
+      }
+    }
   }
   const missing = keys.filter((k) => !byKey.has(k));
   if (missing.length) {

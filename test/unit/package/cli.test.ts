@@ -15,8 +15,12 @@ interface Result {
 }
 
 function snf(...args: string[]): Promise<Result> {
+  return snfWith({}, ...args);
+}
+
+function snfWith(env: Record<string, string>, ...args: string[]): Promise<Result> {
   return new Promise((resolve) => {
-    execFile('node', ['bin/snf.js', ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile('node', ['bin/snf.js', ...args], { timeout: 60_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -74,8 +78,10 @@ describe('snf package', function () {
     const sign = await snf('package', 'build', 'vnf-descriptors/nat.yaml', '--sign-key', 'k.pem', '-o', out);
     expect(sign.code).to.equal(1);
     expect(sign.stderr).to.match(/--sign-key and --sign-cert go together/);
-    const noImage = await snf('package', 'build', 'vnf-descriptors/nat.yaml', '-o', out);
+    // No --image and no image built for this checkout (an empty image cache).
+    const noImage = await snfWith({ SNF_IMAGE_CACHE: join(out, 'no-image-cache') }, 'package', 'build', 'vnf-descriptors/nat.yaml', '-o', out);
     expect(noImage.code).to.equal(1);
+    expect(noImage.stderr).to.include('looking for the image built from this checkout');
     expect(noImage.stderr).to.match(/real checksum and size: no image file for images\.nf_image \(--image FILE/);
     const missing = await snf('package', 'build', 'vnf-descriptors/nat.yaml', '--image', join(out, 'nope.qcow2'), '-o', out);
     expect(missing.code).to.equal(1);
