@@ -35,7 +35,7 @@ export interface Vm {
 export async function createMgmt(prefix: string, dir: string): Promise<{ pid: number; socket: string }> {
   const ns = MGMT.ns(prefix);
   await run(['ip', 'netns', 'add', ns]);
-  await ipBatch(ns, ['link set lo up', 'link add br type bridge', 'link set br up', `addr add ${MGMT.gw}/24 dev br`]);
+  await ipBatch(ns, ['link set lo up', 'link add name br0 type bridge', 'link set br0 up', `addr add ${MGMT.gw}/24 dev br0`]);
   const socket = join(dir, 'redis.sock');
   const fd = openSync(join(dir, 'redis.log'), 'a');
   const child = spawn(
@@ -58,7 +58,7 @@ export async function createMgmt(prefix: string, dir: string): Promise<{ pid: nu
 async function mgmtLink(prefix: string, ns: string, slot: number): Promise<void> {
   const mg = MGMT.ns(prefix);
   await run(['ip', 'link', 'add', 'mgmt', 'netns', ns, 'type', 'veth', 'peer', 'name', `v${slot}`, 'netns', mg]);
-  await ipBatch(mg, [`link set v${slot} master br`, `link set v${slot} up`]);
+  await ipBatch(mg, [`link set v${slot} master br0`, `link set v${slot} up`]);
 }
 
 export interface NicPlan {
@@ -87,7 +87,7 @@ export async function nfVmNet(prefix: string, chain: NfKind[], slot: number): Pr
     // the veth ends give their MACs to the guest's NICs
     `link set inside address 02:55:11:00:00:${hex(slot)}`,
     `link set outside address 02:55:21:00:00:${hex(slot)}`,
-    ...['m', 'i', 'o'].flatMap((x) => [`tuntap add t${x} mode tap`, `link add b${x} type bridge`, `link set b${x} up`, `link set t${x} master b${x}`, `link set t${x} up`]),
+    ...['m', 'i', 'o'].flatMap((x) => [`tuntap add dev t${x} mode tap`, `link add name b${x} type bridge`, `link set b${x} up`, `link set t${x} master b${x}`, `link set t${x} up`]),
     'link set mgmt master bm', 'link set mgmt up',
     'link set inside master bi', 'link set outside master bo',
   ]);
@@ -108,7 +108,7 @@ export async function storeVmNet(prefix: string, slot: number): Promise<VmNet> {
   const ns = `${prefix}-st${slot}`;
   await run(['ip', 'netns', 'add', ns]);
   await mgmtLink(prefix, ns, slot);
-  await ipBatch(ns, ['link set lo up', 'tuntap add tm mode tap', 'link add bm type bridge', 'link set bm up', 'link set tm master bm', 'link set tm up', 'link set mgmt master bm', 'link set mgmt up']);
+  await ipBatch(ns, ['link set lo up', 'tuntap add dev tm mode tap', 'link add name bm type bridge', 'link set bm up', 'link set tm master bm', 'link set tm up', 'link set mgmt master bm', 'link set mgmt up']);
   return { ns, nics: [{ mac: `52:54:00:5e:00:${hex(slot)}`, addr: `${mgmtIp(slot)}/24` }] };
 }
 
