@@ -59,7 +59,9 @@ export async function runInstance(cfg: InstanceConfig, log: (s: string) => void 
   const startedAt = Date.now();
   const periodMs = cfg.heartbeat?.periodMs ?? 50;
   const ttlMs = cfg.heartbeat?.ttlMs ?? 150;
-  const redis: StoreClient = await connectControl(cfg.control, `snf-instance-${cfg.instanceId}`);
+  // The control plane lives in the data plane's store when that is a Redis Cluster (a VM's store VDU).
+  const controlCluster = cfg.store.kind === 'redis' && cfg.store.cluster === true;
+  const redis: StoreClient = await connectControl(cfg.control, `snf-instance-${cfg.instanceId}`, 3000, controlCluster);
   const snap = await readTablesSnapshot(redis, cfg.vnf);
   const m: InstanceMetrics = { vnf: cfg.vnf, instance: cfg.instanceId, heartbeats: 0, heartbeatFailures: 0, heartbeatMs: 0, tablesGeneration: snap.generation, startedAt };
 

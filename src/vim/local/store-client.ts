@@ -14,8 +14,12 @@ export function unixPath(seed: string): string {
   return p;
 }
 
-export async function connectControl(seed: string, connectionName?: string, timeoutMs = 3000): Promise<StoreClient> {
-  if (!isUnixSeed(seed)) return connectStore(seed, { cluster: false, connectTimeoutMs: timeoutMs, ...(connectionName ? { connectionName } : {}) });
+/**
+ * `cluster`: the seed is a Redis Cluster node (the registry and tables then follow the slot map,
+ * as a VM instance's do on the dpdk-sriov flavour's store VDU); default a single node.
+ */
+export async function connectControl(seed: string, connectionName?: string, timeoutMs = 3000, cluster = false): Promise<StoreClient> {
+  if (!isUnixSeed(seed)) return connectStore(seed, { cluster, connectTimeoutMs: timeoutMs, ...(connectionName ? { connectionName } : {}) });
   const client = new Redis({
     path: unixPath(seed),
     lazyConnect: true,
