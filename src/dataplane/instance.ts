@@ -164,7 +164,11 @@ async function main(): Promise<void> {
   }
   const cfg = parseInstanceConfig(readFileSync(file, 'utf8'), file);
   const log = (s: string) => console.log(`${new Date().toISOString()} ${cfg.instanceId}: ${s}`);
-  const inst = await runInstance(cfg, log);
+  stopOnSignals(await runInstance(cfg, log), log);
+}
+
+/** SIGTERM / SIGINT deregister the instance and stop it: its flows go on elsewhere at once. */
+export function stopOnSignals(inst: { stop(): Promise<void> }, log: (s: string) => void): void {
   const shutdown = (sig: string) => {
     log(`${sig}: deregistering and stopping`);
     inst.stop().then(

@@ -17,7 +17,7 @@ import { hostname } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { InstanceConfig } from './instance.js';
-import { runInstance } from './instance.js';
+import { runInstance, stopOnSignals } from './instance.js';
 import type { NfKind, Side } from './types.js';
 
 const run = promisify(execFile);
@@ -223,16 +223,7 @@ export async function vmMain(file: string): Promise<void> {
   const e = nfEnv(parseEnvFile(readFileSync(file, 'utf8')));
   const log = (s: string) => console.log(`${e.instanceId}: ${s}`);
   const cfg = await vmInstanceConfig(e, log);
-  const inst = await runInstance(cfg, log);
-  const shutdown = (sig: string) => {
-    log(`${sig}: deregistering and stopping`);
-    inst.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  stopOnSignals(await runInstance(cfg, log), log);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,17 +1,9 @@
 // Where the image build reads from and writes to.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../package/assets.js';
 
-export const ROOT = (() => {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) {
-    const up = dirname(d);
-    if (up === d) throw new Error('cannot find the project root');
-    d = up;
-  }
-  return d;
-})();
+export const ROOT = repoRoot;
 
 /**
  * Built images live outside the checkout, one directory per input hash, so a fresh clone (CI's)
