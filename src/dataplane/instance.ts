@@ -63,7 +63,7 @@ export async function runInstance(cfg: InstanceConfig, log: (s: string) => void 
   const controlCluster = cfg.store.kind === 'redis' && cfg.store.cluster === true;
   const redis: StoreClient = await connectControl(cfg.control, `snf-instance-${cfg.instanceId}`, 3000, controlCluster);
   const snap = await readTablesSnapshot(redis, cfg.vnf);
-  const m: InstanceMetrics = { vnf: cfg.vnf, instance: cfg.instanceId, heartbeats: 0, heartbeatFailures: 0, heartbeatMs: 0, tablesGeneration: snap.generation, startedAt };
+  const m: InstanceMetrics = { vnf: cfg.vnf, instance: cfg.instanceId, heartbeats: 0, heartbeatFailures: 0, heartbeatMs: 0, tablesGeneration: snap.generation, startedAt, ioKind: cfg.io.kind };
 
   let dp: Dataplane | undefined;
   if (cfg.io.kind !== 'kernel') {

@@ -13,6 +13,11 @@ export interface InstanceMetrics {
   heartbeatMs: number;
   tablesGeneration: number;
   startedAt: number;
+  /**
+   * The packet I/O backend actually running (afpacket, af_xdp, dpdk, or kernel for the stand-in),
+   * so a scrape tells which path a VM's flavour brought up without reading its console.
+   */
+  ioKind?: string;
 }
 
 function esc(v: string): string {
@@ -52,6 +57,10 @@ export function renderMetrics(m: InstanceMetrics): string {
   w.sample('snf_registry_heartbeat_seconds', m.heartbeatMs / 1000);
   w.family('snf_tables_generation', 'gauge', 'Generation of the control tables in use.');
   w.sample('snf_tables_generation', m.tablesGeneration);
+  if (m.ioKind !== undefined) {
+    w.family('snf_io_info', 'gauge', 'Packet I/O backend of the data plane (label kind), always 1.');
+    w.sample('snf_io_info', 1, { kind: m.ioKind });
+  }
   const c = m.counters;
   if (!c) return w.text();
   w.family('snf_rx_packets_total', 'counter', 'Frames the engine received.');
