@@ -101,6 +101,13 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
 
   const diag = (names: string[]) => () => names.map((n) => { const v = vms.get(n); return v ? `--- ${n} (pid ${v.pid}, ${alive(v.pid) ? 'running' : 'exited'}) serial:\n${serialTail(v)}` : ''; }).join('\n');
 
+  /** The NF VM's packet and drop counters, scraped from its metrics endpoint over the management network. */
+  function counters(slot: number): string {
+    const js = `fetch('http://${mgmtIp(slot)}:9100/metrics',{signal:AbortSignal.timeout(3000)}).then(r=>r.text()).then(t=>process.stdout.write(t)).catch(e=>process.stdout.write(String(e)))`;
+    const out = spawnSync('ip', ['netns', 'exec', MGMT.ns(prefix), process.execPath, '-e', js], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
+    return out.split('\n').filter((l) => /^snf_(rx|tx|dropped|io_packets|registry_heartbeat)/.test(l)).join('\n') || out.slice(0, 500);
+  }
+
   async function bootNf(slot: number): Promise<Vm> {
     const name = `vm${slot}`;
     const net = await nfVmNet(prefix, [...chain], slot);
@@ -249,7 +256,9 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
     const broken = sum.perConnection.filter((c) => c.reset || c.error || c.maxStallMs > 8000);
     console.log(`      ${sum.connections} connections, ${sum.responses} responses over ${Math.round((Date.now() - t1) / 1000)} s, ${sum.resets} resets, longest stall after the last kill ${Math.round(sum.maxStallMs)} ms`);
     expect(sum.resets, 'connections reset').to.equal(0);
-    expect(broken.map((c) => ({ id: c.id, reset: c.reset, error: c.error, stall: Math.round(c.maxStallMs) })), 'connections broken (reset, error, or no answer for 8 s after vm2 died: only vm3 could carry them)').to.deep.equal([]);
+    // On failure: what vm3 says about itself (console and packet counters), for the one reading the CI log.
+    const why = broken.length ? `\n${diag(['vm3'])()}\n--- vm3 counters:\n${counters(3)}` : '';
+    expect(broken.map((c) => ({ id: c.id, reset: c.reset, error: c.error, stall: Math.round(c.maxStallMs) })), `connections broken (reset, error, or no answer for 8 s after vm2 died: only vm3 could carry them)${why}`).to.deep.equal([]);
   });
 });
 
