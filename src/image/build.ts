@@ -13,6 +13,7 @@ import { join, relative } from 'node:path';
 import { cacheRoot, productVersion, ROOT } from './paths.js';
 import { stageApp } from './stage.js';
 import { ImageError } from './errors.js';
+import { minDiskGb, readImageFacts } from '../package/image-facts.js';
 
 /** The facts file written next to the qcow2 (`<name>.facts.json`), read off the real artifact. */
 export interface ImageFacts {
@@ -41,7 +42,6 @@ export interface BuiltImage {
 }
 
 export const MIN_RAM_MB = 1024;
-const GiB = 1024 ** 3;
 
 function filesUnder(dir: string): string[] {
   const out: string[] = [];
@@ -93,33 +93,21 @@ function readFacts(dir: string, name: string): ImageFacts | undefined {
   }
 }
 
-async function sha256(path: string): Promise<string> {
-  const h = createHash('sha256');
-  await hashFile(h, path);
-  return h.digest('hex');
-}
-
-/** Format and virtual size as qemu-img reads them. */
-function qcow2VirtualSize(path: string): number {
-  const out = execFileSync('qemu-img', ['info', '--output=json', path], { encoding: 'utf8' });
-  const info = JSON.parse(out) as { format: string; 'virtual-size': number };
-  if (info.format !== 'qcow2') throw new ImageError(`${path}: qemu-img says ${info.format}, not qcow2`);
-  return info['virtual-size'];
-}
-
+/** The same reading of the file the packages use for the VNFD (src/package/image-facts.ts). */
 export async function computeFacts(file: string, extra: { buildSeconds: number; inputHash: string; nodeVersion: string }): Promise<ImageFacts> {
   const { name, version } = productVersion();
-  const virtualSizeBytes = qcow2VirtualSize(file);
+  const f = await readImageFacts(file);
+  if (f.diskFormat !== 'qcow2') throw new ImageError(`${file}: not a qcow2 image (${f.diskFormat})`);
   return {
     name,
     version,
     file,
-    sha256: await sha256(file),
-    sizeBytes: statSync(file).size,
-    virtualSizeBytes,
+    sha256: f.sha256,
+    sizeBytes: f.sizeBytes,
+    virtualSizeBytes: f.virtualSizeBytes,
     diskFormat: 'qcow2',
     containerFormat: 'bare',
-    minDiskGb: Math.ceil(virtualSizeBytes / GiB),
+    minDiskGb: minDiskGb(f, 0),
     minRamMb: MIN_RAM_MB,
     buildSeconds: extra.buildSeconds,
     inputHash: extra.inputHash,

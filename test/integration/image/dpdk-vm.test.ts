@@ -19,10 +19,10 @@
 // (built here if the cache lacks it). Run as root. Its own registration rule is vm.test.ts's:
 // only when named on mocha's command line (scripts/test.sh's "vm image" step) or SNF_IMAGE_VM=1.
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildImage, findBuiltImage, type BuiltImage } from '../../../src/image/index.js';
+import type { BuiltImage } from '../../../src/image/index.js';
+import { parseMetrics, sumOf, type Sample } from '../../../src/dataplane/metrics.js';
 import { nfUserData } from '../../../src/package/userdata.js';
 import { loadDescriptor } from '../../../src/descriptor/validate.js';
 import type { ConnectionPoint, Flavour, VnfDescriptor } from '../../../src/descriptor/types.js';
@@ -34,28 +34,12 @@ import { SteeringController } from '../../../src/steering/controller.js';
 import { closeShells } from '../../../src/vim/local/sh.js';
 import type { ClientSummary } from '../../../src/demo/traffic/client.js';
 import { forceCleanup, namespacesOf, ROOT, RUN_ROOT, startTool, uniqueName, type Proc } from '../../support/netns.js';
-import { alive, createMgmt, MGMT, mgmtIp, nfVmNet, seedIso, serialTail, startVm, type Vm } from './vm-harness.js';
+import { alive, createMgmt, MGMT, mgmtIp, missingTools, nfVmNet, seedIso, serialTail, sleep, startVm, strReplace, theImage, vmMetrics, waitFor, type Vm } from './vm-harness.js';
 
 const CONNS = 8;
 const SLOT = 1;
 /** The VM's memory, and the flavour's memoryMb the hugepage count is computed from (half of it). */
 const VM_MEM_MB = 1536;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function missing(): string | undefined {
-  if (process.getuid?.() !== 0) return 'must run as root (namespaces, taps, image build)';
-  for (const t of ['qemu-system-x86_64', 'qemu-img', 'cloud-localds', 'redis-server', 'ip', 'ethtool', 'curl']) {
-    if (spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0) return `${t} missing: install scripts/deps/image.txt (bash scripts/setup.sh)`;
-  }
-  return undefined;
-}
-
-/** Heat's str_replace: every param key replaced by its value, longest keys first. */
-function strReplace(template: string, params: Record<string, string>): string {
-  let out = template;
-  for (const k of Object.keys(params).sort((a, b) => b.length - a.length)) out = out.split(k).join(params[k]);
-  return out;
-}
 
 /** The dpdk-sriov flavour as this machine can host it (see the header): virtio ports, 2 MB pages, the host's Redis. */
 function dpdkOnVirtio(d: VnfDescriptor): Flavour {
@@ -70,34 +54,11 @@ function dpdkOnVirtio(d: VnfDescriptor): Flavour {
   };
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>, diag: () => string, pollMs = 1000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch((e: unknown) => {
-      if (e instanceof Error && e.message.startsWith('fatal:')) throw e;
-      return undefined;
-    });
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`${what}: not within ${Math.round(timeoutMs / 1000)} s\n${diag()}`);
-    await sleep(pollMs);
-  }
-}
-
-/** Value of one Prometheus sample whose name and labels match (labels as `k="v"` substrings). */
-function sample(text: string, name: string, ...labels: string[]): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const lab = line.slice(name.length, line.lastIndexOf('}') + 1);
-    if (labels.every((l) => lab.includes(l))) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return undefined;
-}
-
 const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.includes('integration/image'));
 
 (selected ? describe : () => undefined)('VM image, DPDK flavour: hugepages and DPDK (AF_XDP vdev on virtio) from the dpdk-sriov user data, registers, forwards', function () {
   this.timeout(20 * 60_000);
-  const why = missing();
+  const why = missingTools();
   let image: BuiltImage;
   let d: VnfDescriptor;
   let prefix = '';
@@ -114,23 +75,12 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
 
   const diag = () => (vm ? `--- vm1 (pid ${vm.pid}, ${alive(vm.pid) ? 'running' : 'exited'}) serial:\n${serialTail(vm, 40)}` : '(no VM)');
   const serial = () => (vm ? readFileSync(vm.serial, 'utf8').replace(/\r/g, '') : '');
-  const metrics = (): string => {
-    const m = d.monitoring.prometheus;
-    const r = spawnSync('ip', ['netns', 'exec', MGMT.ns(prefix), 'curl', '-sS', '--max-time', '10', `http://${mgmtIp(SLOT)}:${m.port}${m.path}`], { encoding: 'utf8', timeout: 15_000 });
-    if (r.status !== 0) throw new Error(`metrics of vm1: curl: ${r.stderr}`);
-    return r.stdout;
-  };
+  const metrics = (): Sample[] => parseMetrics(vmMetrics(prefix, SLOT, d.monitoring.prometheus.port, d.monitoring.prometheus.path));
 
   before(async function () {
     if (why) throw new Error(why);
     d = await loadDescriptor(join(ROOT, 'vnf-descriptors', 'nat.yaml'));
-    const found = await findBuiltImage();
-    if (found) image = found;
-    else {
-      let last = 0;
-      image = await buildImage({ progress: (l) => { if (l.includes('image: [') || Date.now() - last > 60_000) { last = Date.now(); console.log(`      ${l}`); } } });
-      console.log(`      image built in ${Math.round((Date.now() - t0) / 1000)} s`);
-    }
+    image = await theImage();
     // The product's own NF user data for the flavour, then the three deploy-time tokens as the
     // BaseHOT's str_replace fills them (vnf_name, store_nodes, ves_collector_url).
     userData = strReplace(nfUserData(d, dpdkOnVirtio(d)), {
@@ -188,7 +138,7 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
     const rec = (await liveInstances(redis!, vnf)).find((i) => i.id === 'vm1');
     expect(rec?.addr, 'registry address (management IP)').to.equal(mgmtIp(SLOT));
     const text = await waitFor('vm1 metrics', 60_000, async () => metrics(), diag);
-    expect(sample(text, 'snf_io_info', 'kind="dpdk"'), `snf_io_info of vm1:\n${text.split('\n').filter((l) => l.startsWith('snf_io')).join('\n')}`).to.equal(1);
+    expect(sumOf(text, 'snf_io_info', { kind: 'dpdk' }), `snf_io_info of vm1: ${JSON.stringify(text.filter((x) => x.name.startsWith('snf_io')))}`).to.equal(1);
     // cloud-init 22.4 warns on the console when the merged config (image + user data) fails its schema.
     expect(serial(), 'cloud-init schema warning on the console').to.not.include('Invalid cloud-config');
     // Registered means the data plane runs: the first heartbeat follows it. The EAL runs without
@@ -221,10 +171,10 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
     expect(sum.perConnection.filter((c) => c.responses < 5 || c.error).map((c) => ({ id: c.id, responses: c.responses, error: c.error })), 'connections without answers').to.deep.equal([]);
     // The frames went through DPDK's ports: the io counters (rte_eth rx/tx) of both sides grew.
     const after = metrics();
-    const grew = (port: string, dir: string) => (sample(after, 'snf_io_packets_total', `port="${port}"`, `dir="${dir}"`) ?? 0) - (sample(before, 'snf_io_packets_total', `port="${port}"`, `dir="${dir}"`) ?? 0);
+    const grew = (port: string, dir: string) => sumOf(after, 'snf_io_packets_total', { port, dir }) - sumOf(before, 'snf_io_packets_total', { port, dir });
     for (const [port, dir] of [['inside', 'rx'], ['outside', 'tx'], ['outside', 'rx'], ['inside', 'tx']]) {
       expect(grew(port, dir), `snf_io_packets_total{port="${port}",dir="${dir}"} grew`).to.be.at.least(sum.responses);
     }
-    expect(sample(after, 'snf_io_info', 'kind="dpdk"')).to.equal(1);
+    expect(sumOf(after, 'snf_io_info', { kind: 'dpdk' })).to.equal(1);
   });
 });

@@ -10,6 +10,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { NfKind } from '../../../src/dataplane/types.js';
+import { buildImage, findBuiltImage, type BuiltImage } from '../../../src/image/index.js';
 import { createInstanceNet, leg, names } from '../../../src/vim/local/topology.js';
 import { ipBatch, run } from '../../../src/vim/local/sh.js';
 
@@ -172,3 +173,63 @@ export function alive(pid: number): boolean {
 }
 
 export { names };
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Why the VM tests cannot run here, or undefined: they fail (never skip) with this reason. */
+export function missingTools(): string | undefined {
+  if (process.getuid?.() !== 0) return 'must run as root (namespaces, taps, image build)';
+  for (const t of ['qemu-system-x86_64', 'qemu-img', 'cloud-localds', 'redis-server', 'redis-cli', 'ip', 'ethtool']) {
+    if (spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0) return `${t} missing: install scripts/deps/image.txt (bash scripts/setup.sh)`;
+  }
+  return undefined;
+}
+
+/** Heat's str_replace: every param key replaced by its value, longest keys first. */
+export function strReplace(template: string, params: Record<string, string>): string {
+  let out = template;
+  for (const k of Object.keys(params).sort((a, b) => b.length - a.length)) out = out.split(k).join(params[k]);
+  return out;
+}
+
+/**
+ * Polls `fn` until it returns a value. Its errors count as "not yet" (a VM is still booting),
+ * except those starting with `fatal:`, which end the wait at once.
+ */
+export async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>, diag: () => string, pollMs = 1000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch((e: unknown) => {
+      if (e instanceof Error && e.message.startsWith('fatal:')) throw e;
+      return undefined;
+    });
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`${what}: not within ${Math.round(timeoutMs / 1000)} s\n${diag()}`);
+    await sleep(pollMs);
+  }
+}
+
+/** The image for this checkout: the cached build, or a build now (progress every minute). */
+export async function theImage(): Promise<BuiltImage> {
+  const found = await findBuiltImage();
+  if (found) {
+    console.log(`      image cached: ${found.path} (${(found.facts.sizeBytes / 2 ** 20).toFixed(0)} MiB, built in ${found.facts.buildSeconds} s)`);
+    return found;
+  }
+  const t0 = Date.now();
+  let last = 0;
+  const image = await buildImage({ progress: (l) => { if (l.includes('image: [') || Date.now() - last > 60_000) { last = Date.now(); console.log(`      ${l}`); } } });
+  console.log(`      image built in ${Math.round((Date.now() - t0) / 1000)} s: ${image.path} (${(image.facts.sizeBytes / 2 ** 20).toFixed(0)} MiB)`);
+  return image;
+}
+
+/**
+ * A VM instance's Prometheus text, fetched from inside the management namespace (the test host
+ * has no route to it) with this Node, so no HTTP client package is needed. Throws when unreachable.
+ */
+export function vmMetrics(prefix: string, slot: number, port = 9100, path = '/metrics'): string {
+  const js = `fetch('http://${mgmtIp(slot)}:${port}${path}',{signal:AbortSignal.timeout(10000)}).then(r=>r.text()).then(t=>process.stdout.write(t)).catch(e=>{process.stderr.write(String(e));process.exit(1)})`;
+  const r = spawnSync('ip', ['netns', 'exec', MGMT.ns(prefix), process.execPath, '-e', js], { encoding: 'utf8', timeout: 15_000 });
+  if (r.status !== 0) throw new Error(`metrics of the VM in slot ${slot}: ${r.stderr || r.error?.message || `exit ${r.status}`}`);
+  return r.stdout;
+}

@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { buildImage, findBuiltImage, type BuiltImage } from '../../../src/image/index.js';
+import { buildImage, type BuiltImage } from '../../../src/image/index.js';
 import { baseHot } from '../../../src/package/heat-tacker.js';
 import { storeUserData } from '../../../src/package/userdata.js';
 import { loadDescriptor } from '../../../src/descriptor/validate.js';
@@ -29,28 +29,12 @@ import { closeShells } from '../../../src/vim/local/sh.js';
 import type { ClientSummary } from '../../../src/demo/traffic/client.js';
 import { forceCleanup, namespacesOf, RUN_ROOT, startTool, uniqueName, type Proc } from '../../support/netns.js';
 import { ROOT } from '../../support/netns.js';
-import { alive, createMgmt, MGMT, mgmtIp, nfVmNet, seedIso, serialTail, startVm, storeVmNet, type Vm } from './vm-harness.js';
+import { alive, createMgmt, MGMT, mgmtIp, missingTools, nfVmNet, seedIso, serialTail, sleep, startVm, storeVmNet, strReplace, theImage, vmMetrics, waitFor, type Vm } from './vm-harness.js';
 
 const CONNS = 50;
 const STORE_SLOT = 50;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function missing(): string | undefined {
-  if (process.getuid?.() !== 0) return 'must run as root (namespaces, taps, image build)';
-  for (const t of ['qemu-system-x86_64', 'qemu-img', 'cloud-localds', 'redis-server', 'redis-cli', 'ip', 'ethtool']) {
-    if (spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0) return `${t} missing: install scripts/deps/image.txt (bash scripts/setup.sh)`;
-  }
-  return undefined;
-}
 
 type Doc = Record<string, unknown>;
-
-/** Heat's str_replace: every param key replaced by its value, longest keys first. */
-function strReplace(template: string, params: Record<string, string>): string {
-  let out = template;
-  for (const k of Object.keys(params).sort((a, b) => b.length - a.length)) out = out.split(k).join(params[k]);
-  return out;
-}
 
 /** The NF server's user data exactly as the generated Tacker BaseHOT embeds it, params filled as Heat would. */
 function hotNfUserData(d: VnfDescriptor, flavour: string, values: Record<string, string>): string {
@@ -71,21 +55,11 @@ function hotNfUserData(d: VnfDescriptor, flavour: string, values: Record<string,
   throw new Error(`no OS::Nova::Server with str_replace user data in the ${flavour} BaseHOT`);
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>, diag: () => string, pollMs = 1000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`${what}: not within ${Math.round(timeoutMs / 1000)} s\n${diag()}`);
-    await sleep(pollMs);
-  }
-}
-
 const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.includes('integration/image'));
 
 (selected ? describe : () => undefined)('VM image: boots from the HOT user data, registers, forwards, survives kill -9 of a VM', function () {
   this.timeout(40 * 60_000);
-  const why = missing();
+  const why = missingTools();
   let image: BuiltImage;
   let d: VnfDescriptor;
   let prefix = '';
@@ -101,11 +75,13 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
 
   const diag = (names: string[]) => () => names.map((n) => { const v = vms.get(n); return v ? `--- ${n} (pid ${v.pid}, ${alive(v.pid) ? 'running' : 'exited'}) serial:\n${serialTail(v)}` : ''; }).join('\n');
 
-  /** The NF VM's packet and drop counters, scraped from its metrics endpoint over the management network. */
+  /** The NF VM's packet and drop counters, for a failure message. */
   function counters(slot: number): string {
-    const js = `fetch('http://${mgmtIp(slot)}:9100/metrics',{signal:AbortSignal.timeout(3000)}).then(r=>r.text()).then(t=>process.stdout.write(t)).catch(e=>process.stdout.write(String(e)))`;
-    const out = spawnSync('ip', ['netns', 'exec', MGMT.ns(prefix), process.execPath, '-e', js], { encoding: 'utf8', timeout: 10_000 }).stdout ?? '';
-    return out.split('\n').filter((l) => /^snf_(rx|tx|dropped|io_packets|registry_heartbeat)/.test(l)).join('\n') || out.slice(0, 500);
+    try {
+      return vmMetrics(prefix, slot).split('\n').filter((l) => /^snf_(rx|tx|dropped|io_packets|registry_heartbeat)/.test(l)).join('\n');
+    } catch (err) {
+      return (err as Error).message;
+    }
   }
 
   async function bootNf(slot: number): Promise<Vm> {
@@ -137,16 +113,7 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
   before(async function () {
     if (why) throw new Error(why);
     d = await loadDescriptor(join(ROOT, 'vnf-descriptors', 'nat.yaml'));
-    const found = await findBuiltImage();
-    if (found) {
-      image = found;
-      console.log(`      image cached: ${found.path} (${(found.facts.sizeBytes / 2 ** 20).toFixed(0)} MiB, built in ${found.facts.buildSeconds} s)`);
-    } else {
-      const t0 = Date.now();
-      let last = 0;
-      image = await buildImage({ progress: (l) => { if (l.includes('image: [') || Date.now() - last > 60_000) { last = Date.now(); console.log(`      ${l}`); } } });
-      console.log(`      image built in ${Math.round((Date.now() - t0) / 1000)} s: ${image.path} (${(image.facts.sizeBytes / 2 ** 20).toFixed(0)} MiB)`);
-    }
+    image = await theImage();
     prefix = uniqueName();
     dir = join(RUN_ROOT, prefix);
     // Interrupted (Ctrl-C, a CI timeout): the QEMUs, Redis and namespaces still go, by name.
