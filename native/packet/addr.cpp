@@ -28,8 +28,9 @@ bool Addr::parse(const std::string& s, Addr& out) {
 }
 
 bool Prefix::contains(const Addr& a) const {
-  // An IPv6 prefix never covers IPv4 traffic (IPv4 is held IPv4-mapped, so ::/0 would).
-  if (net.is_v4() != a.is_v4() && len < 96) return false;
+  // Compared bytewise in the mapped form, ::/0 and ::ffff:0:0/96 would cover IPv4 and 10.0.0.0/8
+  // an IPv6 packet from ::ffff:10.0.0.1.
+  if (net.is_v4() != a.is_v4()) return false;
   int full = len / 8, rest = len % 8;
   if (std::memcmp(a.b, net.b, full) != 0) return false;
   if (rest == 0) return true;

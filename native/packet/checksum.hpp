@@ -27,7 +27,10 @@ inline uint16_t csum_full(const uint8_t* p, uint32_t n, uint32_t seed = 0) {
 // A checksum field to keep right while a covered word changes.
 struct CsumRef {
   uint8_t* field = nullptr;
-  bool udp4 = false;  // UDP over IPv4: 0 means "no checksum" and stays 0; never emit 0
+  // UDP never sends a computed 0: it means "no checksum" on IPv4 and is invalid on IPv6
+  // (RFC 768, RFC 8200 8.1), so it goes out as 0xffff, the same one's complement zero.
+  bool udp = false;
+  bool udp4 = false;  // UDP over IPv4: a received 0 means "no checksum" and stays 0
 };
 
 inline void csum_adjust(const CsumRef& c, uint16_t old_w, uint16_t new_w) {
@@ -36,7 +39,7 @@ inline void csum_adjust(const CsumRef& c, uint16_t old_w, uint16_t new_w) {
   if (c.udp4 && hc == 0) return;
   uint32_t s = static_cast<uint16_t>(~hc) + static_cast<uint16_t>(~old_w) + new_w;
   uint16_t out = static_cast<uint16_t>(~csum_fold(s));
-  if (c.udp4 && out == 0) out = 0xffff;
+  if (c.udp && out == 0) out = 0xffff;
   wr16(c.field, out);
 }
 

@@ -29,6 +29,9 @@ struct Packet {
   uint32_t len = 0;
   IpView ip;
   bool later_fragment = false;  // IPv4 offset > 0 or IPv6 fragment offset > 0: no L4 header
+  // Offset 0 with more fragments to come: the L4 header is here, but the UDP length and the L4
+  // checksum cover the whole datagram, most of which is not.
+  bool first_fragment = false;
   // TCP
   uint8_t tcp_flags = 0;
   uint32_t seq = 0, ack = 0;

@@ -35,11 +35,12 @@ bool is_icmp6_error(uint8_t t) { return t >= 1 && t <= 4; }
 // `embedded`: inside an ICMP error the datagram is cut short, so lengths are checked against
 // the bytes present, not the header's total length.
 Drop parse_ip(const uint8_t* d, uint32_t len, uint32_t off, bool embedded, IpView& ip,
-              bool& later_fragment) {
+              bool& later_fragment, bool& first_fragment) {
   if (off + 1 > len) return Drop::Truncated;
   uint8_t ver = d[off] >> 4;
   ip.l3 = off;
   later_fragment = false;
+  first_fragment = false;
   if (ver == 4) {
     if (off + 20 > len) return Drop::Truncated;
     uint32_t ihl = (d[off] & 0x0f) * 4u;
@@ -58,6 +59,7 @@ Drop parse_ip(const uint8_t* d, uint32_t len, uint32_t off, bool embedded, IpVie
     ip.end = embedded ? len : off + total;
     uint16_t frag = rd16(d + off + 6);
     later_fragment = (frag & 0x1fff) != 0;
+    first_fragment = !later_fragment && (frag & 0x2000) != 0;  // MF
     return Drop::None;
   }
   if (ver == 6) {
@@ -91,6 +93,7 @@ Drop parse_ip(const uint8_t* d, uint32_t len, uint32_t off, bool embedded, IpVie
           if (p + 8 > ip.end) return embedded ? Drop::Truncated : Drop::BadIpv6Chain;
           uint16_t fo = rd16(d + p + 2);
           if ((fo & 0xfff8) != 0) later_fragment = true;
+          else if ((fo & 0x0001) != 0) first_fragment = true;  // M
           nh = d[p];
           p += 8;
           continue;
@@ -147,7 +150,7 @@ Drop parse_frame(uint8_t* data, uint32_t len, Packet& out) {
   off += 2;
   if (et != 0x0800 && et != 0x86dd) return Drop::BadEthertype;
 
-  Drop d = parse_ip(data, len, off, false, out.ip, out.later_fragment);
+  Drop d = parse_ip(data, len, off, false, out.ip, out.later_fragment, out.first_fragment);
   if (d != Drop::None) return d;
   if (out.ip.ver == 4 && et != 0x0800) return Drop::BadIpVersion;
   if (out.ip.ver == 6 && et != 0x86dd) return Drop::BadIpVersion;
@@ -176,7 +179,9 @@ Drop parse_frame(uint8_t* data, uint32_t len, Packet& out) {
     case PROTO_UDP: {
       if (l4len < 8) return Drop::BadL4Header;
       uint32_t ulen = rd16(l4 + 4);
-      if (ulen < 8 || ulen > l4len) return Drop::BadL4Header;
+      // A first fragment's UDP length counts the fragments still to come (real DNS answers
+      // over 1,500 bytes); only an unfragmented datagram must fit in the bytes present.
+      if (ulen < 8 || (ulen > l4len && !out.first_fragment)) return Drop::BadL4Header;
       out.ip.sport = rd16(l4);
       out.ip.dport = rd16(l4 + 2);
       out.ip.has_ports = true;
@@ -197,8 +202,8 @@ Drop parse_frame(uint8_t* data, uint32_t len, Packet& out) {
         return Drop::None;
       }
       if (v6 ? is_icmp6_error(l4[0]) : is_icmp4_error(l4[0])) {
-        bool lf = false;
-        Drop e = parse_ip(data, out.ip.end, out.ip.l4 + 8, true, out.inner, lf);
+        bool lf = false, ff = false;
+        Drop e = parse_ip(data, out.ip.end, out.ip.l4 + 8, true, out.inner, lf, ff);
         if (e != Drop::None) return e == Drop::Truncated ? Drop::BadL4Header : e;
         if (out.inner.ver != out.ip.ver) return Drop::BadL4Header;
         embedded_ports(data, out.inner);

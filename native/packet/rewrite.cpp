@@ -33,7 +33,11 @@ CsumRef l4_csum(uint8_t* d, const IpView& ip) {
   uint32_t at = 0;
   switch (ip.proto) {
     case PROTO_TCP: at = ip.l4 + 16; break;
-    case PROTO_UDP: at = ip.l4 + 6; r.udp4 = ip.ver == 4; break;
+    case PROTO_UDP:
+      at = ip.l4 + 6;
+      r.udp = true;
+      r.udp4 = ip.ver == 4;
+      break;
     case PROTO_ICMP:
     case PROTO_ICMPV6: at = ip.l4 + 2; break;
     default: return r;

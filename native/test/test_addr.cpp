@@ -25,9 +25,18 @@ TEST(addr_parse_and_format) {
   REQUIRE(Addr::parse("2001:DB8:0:0:0:0:0:1", a));
   CHECK(!a.is_v4());
   CHECK_EQ(a.str(), std::string("2001:db8::1"));  // RFC 5952
+  // Issue 12, defect 5: an IPv4-mapped IPv6 address is IPv6, in comparisons and in key text.
   REQUIRE(Addr::parse("::ffff:10.1.2.3", a));
-  CHECK(a.is_v4());  // mapped form is the v4 form
-  CHECK(a == frames::A("10.1.2.3"));
+  CHECK(!a.is_v4());
+  CHECK(a != frames::A("10.1.2.3"));
+  CHECK(frames::A("10.1.2.3") < a || a < frames::A("10.1.2.3"));
+  CHECK_EQ(a.str(), std::string("::ffff:10.1.2.3"));
+  Addr back;
+  REQUIRE(Addr::parse(a.str(), back));
+  CHECK(back == a);
+  uint8_t raw[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3};
+  CHECK(Addr::v6(raw) == a);
+  CHECK(Addr::v4(raw + 12) == frames::A("10.1.2.3"));
   REQUIRE(Addr::parse("::", a));
   CHECK_EQ(a.str(), std::string("::"));
   for (const char* bad : {"", "1.2.3", "256.1.1.1", "1.2.3.4.5", "::g", "1:2:3:4:5:6:7:8:9", " 1.2.3.4",
@@ -66,6 +75,13 @@ TEST(prefix_contains) {
   Prefix host = P("10.0.0.5/32");
   CHECK(host.contains(frames::A("10.0.0.5")));
   CHECK(!host.contains(frames::A("10.0.0.4")));
+  // Never across families, whatever the bytes (issue 12, defect 5).
+  CHECK(!P("10.0.0.0/8").contains(frames::A("::ffff:10.0.0.5")));
+  CHECK(!P("::/0").contains(frames::A("10.0.0.5")));
+  CHECK(!P("::ffff:0:0/96").contains(frames::A("10.0.0.5")));
+  CHECK(P("::ffff:0:0/96").contains(frames::A("::ffff:10.0.0.5")));
+  CHECK(P("::ffff:10.0.0.0/104").contains(frames::A("::ffff:10.9.9.9")));
+  CHECK(!P("::ffff:10.0.0.0/104").contains(frames::A("::ffff:11.0.0.1")));
   Prefix odd = P("2001:db8::/127");
   CHECK(odd.contains(frames::A("2001:db8::1")));
   CHECK(!odd.contains(frames::A("2001:db8::2")));

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "frames.hpp"
+#include "issue_frames.hpp"
 #include "util.hpp"
 
 using namespace frames;
@@ -229,6 +230,58 @@ TEST(parse_ipv6_extension_chains) {
   Bytes e = tcp6();
   put16(e, 18, static_cast<uint16_t>(e.size()));
   CHECK_DROP(e, "bad_ip_length");
+}
+
+// Issue 12, defect 1: a DNS answer's first fragment was dropped as bad_l4_header, because its
+// UDP length (the whole datagram) is larger than the bytes this fragment holds.
+TEST(parse_udp_first_fragment_from_issue12) {
+  Bytes b = issue12::udp_first_fragment();
+  Packet p;
+  REQUIRE(t::parse(b, p) == Drop::None);
+  CHECK(p.first_fragment);
+  CHECK(!p.later_fragment);
+  CHECK_EQ(p.ip.proto, snf::PROTO_UDP);
+  CHECK(p.ip.src == A("10.0.0.5"));
+  CHECK(p.ip.dst == A("192.0.2.53"));
+  CHECK_EQ(p.ip.sport, 40000);
+  CHECK_EQ(p.ip.dport, 53);
+  CHECK_EQ(p.ip.end, static_cast<uint32_t>(b.size()));
+
+  // The same bytes unfragmented (MF cleared): a UDP length past the datagram is still malformed.
+  Bytes whole = b;
+  put16(whole, 14 + 6, 0);
+  CHECK_DROP(whole, "bad_l4_header");
+  // A UDP length under 8 is malformed in a first fragment too.
+  Bytes tiny = b;
+  put16(tiny, 34 + 4, 7);
+  CHECK_DROP(tiny, "bad_l4_header");
+
+  // IPv6: fragment header with offset 0 and M set, UDP length past the bytes present.
+  IpOpts f6;
+  f6.ext = {{44, 8, 0x0001}};
+  Bytes u6 = udp(40000, 53, Bytes(64, 0xab));
+  put16(u6, 4, 1608);
+  Bytes b6 = eth(ip(A("2001:db8:a::5"), A("2001:db8:1::53"), 17, u6, f6));
+  REQUIRE(t::parse(b6, p) == Drop::None);
+  CHECK(p.first_fragment);
+  CHECK_EQ(p.ip.dport, 53);
+  IpOpts plain6;
+  CHECK_DROP(eth(ip(A("2001:db8:a::5"), A("2001:db8:1::53"), 17, u6, plain6)), "bad_l4_header");
+}
+
+// Issue 12, defect 5: an IPv6 header carrying IPv4-mapped addresses is an IPv6 packet with
+// IPv6 endpoints, never equal to the IPv4 endpoints with the same low 32 bits.
+TEST(parse_ipv6_with_v4_mapped_addresses_from_issue12) {
+  Bytes b = issue12::udp6_v4_mapped();
+  Packet p;
+  REQUIRE(t::parse(b, p) == Drop::None);
+  CHECK_EQ(p.ip.ver, 6);
+  CHECK(!p.ip.src.is_v4());
+  CHECK(!p.ip.dst.is_v4());
+  CHECK(p.ip.src != A("10.0.0.5"));
+  CHECK(p.ip.dst != A("192.0.2.53"));
+  CHECK(p.ip.src == A("::ffff:10.0.0.5"));
+  CHECK_EQ(p.ip.src.str(), std::string("::ffff:10.0.0.5"));
 }
 
 TEST(parse_tcp_and_udp_headers) {

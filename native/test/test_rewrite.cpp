@@ -5,6 +5,7 @@
 
 #include "csum_verify.hpp"
 #include "frames.hpp"
+#include "issue_frames.hpp"
 #include "packet/rewrite.hpp"
 #include "util.hpp"
 
@@ -181,6 +182,36 @@ TEST(rewrite_udp_checksum_never_becomes_zero) {
     }
   }
   CHECK(hits > 0);
+}
+
+// Issue 12, defect 4: NAT66 to [2001:db8:ff::1]:1130 makes this datagram's UDP checksum
+// arithmetic come out 0x0000, which IPv6 receivers drop (RFC 8200 8.1): it must go out 0xffff.
+TEST(rewrite_udp6_checksum_never_zero_from_issue12) {
+  Bytes b = issue12::udp6_csum_to_zero();
+  Packet p;
+  REQUIRE(t::parse(b, p) == Drop::None);
+  REQUIRE(check_sums(p, "as filed") == 1);
+  snf::rewrite_flow_src(p, A("2001:db8:ff::1"), 1130);
+  CHECK_EQ(snf::rd16(b.data() + p.ip.l4 + 6), 0xffff);
+  Packet q;
+  REQUIRE(t::parse(b, q) == Drop::None);
+  CHECK(q.ip.src == A("2001:db8:ff::1"));
+  CHECK_EQ(q.ip.sport, 1130);
+  check_sums(q, "after NAT66");
+  // And back: the reverse rewrite restores the frame as filed, checksum included.
+  snf::rewrite_flow_src(q, A("fd00::5"), 40000);
+  CHECK(b == issue12::udp6_csum_to_zero());
+
+  // The same datagram quoted in an ICMPv6 error: the embedded UDP checksum follows the rule too.
+  Bytes filed = issue12::udp6_csum_to_zero();
+  Bytes inner(filed.begin() + 14, filed.end());
+  Bytes e = error_frame("2001:db8:1::fe", "fd00::5", inner);
+  REQUIRE(t::parse(e, p) == Drop::None);
+  REQUIRE(p.icmp_error);
+  snf::rewrite_flow_dst(p, A("2001:db8:ff::1"), 1130);  // flow dst = the quoted source
+  CHECK_EQ(snf::rd16(e.data() + p.inner.l4 + 6), 0xffff);
+  REQUIRE(t::parse(e, q) == Drop::None);
+  check_sums(q, "quoted after NAT66");
 }
 
 TEST(rewrite_random_property) {

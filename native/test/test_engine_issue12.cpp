@@ -1,0 +1,129 @@
+// The packet defects issue 12 found on real traffic, through the Engine over a LocalStore, from
+// the frames as filed: each test fails with its fix removed.
+#include "csum_verify.hpp"
+#include "engine_fixture.hpp"
+#include "issue_frames.hpp"
+#include "util.hpp"
+
+using namespace frames;
+using snf::Drop;
+using snf::NfKind;
+using snf::Packet;
+using snf::Side;
+
+namespace {
+
+struct Out {
+  bool forward = false;
+  Side out = Side::Inside;
+  std::string reason;
+  Packet p;  // the frame as it leaves, parsed again (points into the caller's bytes)
+};
+
+// One frame through the engine; a forwarded frame must parse again with exact checksums.
+Out run1(snf::Engine& e, Bytes& b, Side in) {
+  snf::Frame f;
+  f.data = b.data();
+  f.len = static_cast<uint32_t>(b.size());
+  f.in = in;
+  e.process(&f, 1);
+  Out o;
+  o.forward = f.forward;
+  o.out = f.out;
+  o.reason = snf::drop_name(f.reason);
+  if (o.forward) {
+    CHECK(o.out != in);
+    REQUIRE(t::parse(b, o.p) == Drop::None);
+    for (const auto& s : verify::sums(o.p)) CHECK_MSG(s.exact(), "checksum " + s.name + " after engine");
+  }
+  return o;
+}
+
+const Side IN = Side::Inside, OUT = Side::Outside;
+
+}  // namespace
+
+// Defect 1: the first fragment of a large DNS datagram crosses firewall + NAT both ways.
+TEST(engine_udp_first_fragment_from_issue12) {
+  auto e = fixture::engine(fixture::config({NfKind::Firewall, NfKind::Nat}));
+  Bytes q = issue12::udp_first_fragment();
+  Out o = run1(*e, q, IN);
+  REQUIRE(o.forward);
+  CHECK(o.out == OUT);
+  CHECK(o.p.first_fragment);
+  CHECK(o.p.ip.src == A("198.51.100.1") || o.p.ip.src == A("198.51.100.2"));
+  CHECK(o.p.ip.sport >= 20000 && o.p.ip.sport <= 29999);
+  CHECK(o.p.ip.dst == A("192.0.2.53"));
+  CHECK_EQ(snf::rd16(q.data() + 14 + 6), 0x2000);  // still a first fragment, payload untouched
+  CHECK_EQ(q[q.size() - 1], 0xab);
+
+  // The answer's first fragment comes back to the inside host.
+  Bytes a = issue12::reply_to(q, false);
+  o = run1(*e, a, OUT);
+  REQUIRE(o.forward);
+  CHECK(o.out == IN);
+  CHECK(o.p.ip.dst == A("10.0.0.5"));
+  CHECK_EQ(o.p.ip.dport, 40000);
+  CHECK(o.p.ip.src == A("192.0.2.53"));
+}
+
+// Defect 4: NAT66 whose only free port is 1130 turns the filed datagram's checksum into 0.
+TEST(engine_nat66_udp_checksum_never_zero_from_issue12) {
+  snf::EngineCfg c = fixture::config({NfKind::Nat});
+  c.nat.inside.push_back(fixture::prefix("fd00::/8"));
+  c.nat.pool6 = {A("2001:db8:ff::1")};
+  c.nat.port_lo = c.nat.port_hi = 1130;
+  c.nat.shards = 1;
+  auto e = fixture::engine(c);
+  Bytes b = issue12::udp6_csum_to_zero();
+  Out o = run1(*e, b, IN);
+  REQUIRE(o.forward);
+  CHECK(o.p.ip.src == A("2001:db8:ff::1"));
+  CHECK_EQ(o.p.ip.sport, 1130);
+  CHECK_EQ(snf::rd16(b.data() + o.p.ip.l4 + 6), 0xffff);
+}
+
+// Defect 5, NAT: an IPv6 packet from ::ffff:10.0.0.5 is not from the IPv4 inside 10.0.0.0/8,
+// so it never gets an IPv4 pool address (written into an IPv6 header as ::ffff:198.51.100.x).
+TEST(engine_nat_v4_mapped_ipv6_from_issue12) {
+  auto e = fixture::engine(fixture::config({NfKind::Nat}));
+  Bytes b = issue12::udp6_v4_mapped();
+  CHECK_EQ(run1(*e, b, IN).reason, std::string("nat_not_inside"));
+  CHECK(b == issue12::udp6_v4_mapped());
+
+  // Declared inside as IPv6, it is translated with the IPv6 pool, like any IPv6 host.
+  snf::EngineCfg c = fixture::config({NfKind::Nat});
+  c.nat.inside.push_back(fixture::prefix("::ffff:10.0.0.0/104"));
+  auto e6 = fixture::engine(c);
+  Out o = run1(*e6, b, IN);
+  REQUIRE(o.forward);
+  CHECK_EQ(o.p.ip.ver, 6);
+  CHECK(o.p.ip.src == A("2001:db8:ff::1"));
+  CHECK(o.p.ip.dst == A("::ffff:192.0.2.53"));
+  // An IPv4 packet from 10.0.0.5:40000 gets its own, IPv4 mapping.
+  Bytes v4 = udp_frame("10.0.0.5", 40000, "192.0.2.53", 53);
+  Out o4 = run1(*e6, v4, IN);
+  REQUIRE(o4.forward);
+  CHECK(o4.p.ip.src == A("198.51.100.1") || o4.p.ip.src == A("198.51.100.2"));
+}
+
+// Defect 5, firewall: an IPv4 connection's state never admits an IPv6 packet whose mapped
+// addresses spell the same tuple.
+TEST(engine_firewall_v4_state_not_for_mapped_ipv6_from_issue12) {
+  auto e = fixture::engine(fixture::config({NfKind::Firewall}));
+  Bytes open4 = udp_frame("10.0.0.5", 40000, "192.0.2.53", 53);
+  REQUIRE(run1(*e, open4, IN).forward);
+  Bytes reply6 = issue12::reply_to(issue12::udp6_v4_mapped(), true);
+  CHECK_EQ(run1(*e, reply6, OUT).reason, std::string("fw_rule_deny"));
+  // The IPv4 reply itself rides the connection (so the state was there to be misused).
+  Bytes reply4 = udp_frame("192.0.2.53", 53, "10.0.0.5", 40000);
+  CHECK(run1(*e, reply4, OUT).forward);
+  // And the other way round: IPv6 state from the filed frame admits no IPv4 reply.
+  auto e2 = fixture::engine(fixture::config({NfKind::Firewall}));
+  Bytes open6 = issue12::udp6_v4_mapped();
+  REQUIRE(run1(*e2, open6, IN).forward);
+  Bytes r4 = udp_frame("192.0.2.53", 53, "10.0.0.5", 40000);
+  CHECK(!run1(*e2, r4, OUT).forward);
+  Bytes r6 = issue12::reply_to(issue12::udp6_v4_mapped(), true);
+  CHECK(run1(*e2, r6, OUT).forward);
+}
