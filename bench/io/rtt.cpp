@@ -1,6 +1,8 @@
 // UDP round-trip probe for the latency benchmark.
 //   rtt echo <bind ip> <port>                     answer every datagram (server side)
-//   rtt probe <dst ip> <port> <count> [bind ip]   sequential probes; prints p50 p99 lost (µs)
+//   rtt probe <dst ip> <port> <count> [pps]       sequential probes, one every 1/pps s (default
+//                                                 1000/s: the low rate where batching timers
+//                                                 show); prints p50 p99 lost (µs)
 #include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -11,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 int main(int argc, char** argv) {
@@ -31,9 +34,14 @@ int main(int argc, char** argv) {
     }
   }
   int count = argc > 4 ? std::atoi(argv[4]) : 1000;
+  double pps = argc > 5 ? std::atof(argv[5]) : 1000;
+  if (count < 1 || !(pps > 0)) return std::fprintf(stderr, "rtt probe: count and pps must be positive\n"), 2;
+  auto period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(1.0 / pps));
   std::vector<double> us;
   int lost = 0;
+  auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < count; i++) {
+    std::this_thread::sleep_until(start + i * period);
     std::memcpy(buf, &i, sizeof i);
     auto t0 = std::chrono::steady_clock::now();
     sendto(fd, buf, 32, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
@@ -50,7 +58,6 @@ int main(int argc, char** argv) {
     auto t1 = std::chrono::steady_clock::now();
     if (got) us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
     else lost++;
-    usleep(500);
   }
   std::sort(us.begin(), us.end());
   auto pct = [&](double q) { return us.empty() ? -1.0 : us[std::min(us.size() - 1, static_cast<size_t>(q * us.size()))]; };

@@ -3,6 +3,9 @@
 # the coupled baseline (state in the process), stateless without and with the coherent cache,
 # and the Linux kernel's NAT (nftables + conntrack) on the same namespaces and veths.
 #   bash bench/io/run.sh [seconds per cell, default 3]
+# SIZES="64" and FLOWS=N override the frame sizes and flow count; VARIANTS="direct,coupled,..."
+# runs only the variants whose key is listed (keys in the VARIANT table below); RTT_PROBES=N
+# probes (default 2000, at 1000 pps) per RTT cell.
 # Needs root (namespaces), redis-server, g++, nftables, ethtool. Traffic stays in namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -78,9 +81,9 @@ kernel_off() {
   ip netns exec "${P}n" sysctl -qw net.ipv4.ip_forward=0
   ip -n "${P}n" addr flush dev in0; ip -n "${P}n" addr flush dev out0
 }
-nf_on() {  # store io
+nf_on() {  # store io [afpacket ring]
   redis-cli -s "$W/redis.sock" flushall >/dev/null
-  SNF_REDIS_SOCK="$W/redis.sock" ip netns exec "${P}n" taskset -c 1 node --import tsx bench/io/nf.ts "$1" "$2" $GMAC $SMAC >"$W/nf.out" 2>"$W/nf.err" &
+  SNF_AFPACKET_RING="${3:-}" SNF_REDIS_SOCK="$W/redis.sock" ip netns exec "${P}n" taskset -c 1 node --import tsx bench/io/nf.ts "$1" "$2" $GMAC $SMAC >"$W/nf.out" 2>"$W/nf.err" &
   NFPID=$!
   for _ in $(seq 100); do grep -q "nf ready" "$W/nf.err" 2>/dev/null && break; sleep 0.1; done
   grep -q "nf ready" "$W/nf.err" || { cat "$W/nf.err" >&2; exit 1; }
@@ -102,27 +105,43 @@ measure() {  # label
     PPS[$label,$size]=$(( (b - a) / SECS ))
     printf '  %-28s %5s B  offered %8d pps  forwarded %8d pps\n' "$label" "$size" $((sent / SECS)) "${PPS[$label,$size]}" >&2
   done
-  LAT[$label]=$(ip netns exec "${P}g" "$W/rtt" probe 203.0.113.10 7 2000)
-  printf '  %-28s rtt p50/p99 %s us (lost %s)\n' "$label" $(echo "${LAT[$label]}" | awk '{print $1"/"$2, $3}') >&2
+  LAT[$label]=$(ip netns exec "${P}g" "$W/rtt" probe 203.0.113.10 7 "${RTT_PROBES:-2000}" 1000)
+  printf '  %-28s rtt p50/p99 at 1000 pps %s us (lost %s)\n' "$label" $(echo "${LAT[$label]}" | awk '{print $1"/"$2, $3}') >&2
 }
 
+# key|label|how: "kernel plain|nat" or "nf <store> <io> [afpacket ring]". The default AF_PACKET
+# ring is TPACKET_V2; the v3 rows keep the block ring it replaced side by side.
+VARIANT=(
+  "direct|direct (kernel routing)|kernel plain"
+  "kernelnat|linux nftables NAT|kernel nat"
+  "coupled|coupled baseline|nf local afpacket"
+  "coupled-v3|coupled baseline (afpacket v3)|nf local afpacket v3"
+  "nocache|stateless, no cache|nf redis afpacket"
+  "cache|stateless + cache|nf redis-cache afpacket"
+  "cache-v3|stateless + cache (afpacket v3)|nf redis-cache afpacket v3"
+  "xdp-coupled|coupled baseline (af_xdp)|nf local af_xdp"
+  "xdp-cache|stateless + cache (af_xdp)|nf redis-cache af_xdp"
+)
+RAN=()
 echo "I/O benchmark: $FLOWS flows, ${SECS}s per cell, sizes $SIZES" >&2
-kernel_on plain; measure "direct (kernel routing)"; kernel_off
-kernel_on nat; measure "linux nftables NAT"; kernel_off
-nf_on local afpacket; measure "coupled baseline"; nf_off
-nf_on redis afpacket; measure "stateless, no cache"; nf_off
-nf_on redis-cache afpacket; measure "stateless + cache"; nf_off
-nf_on local af_xdp; measure "coupled baseline (af_xdp)"; nf_off
-nf_on redis-cache af_xdp; measure "stateless + cache (af_xdp)"; nf_off
+for v in "${VARIANT[@]}"; do
+  IFS='|' read -r key label how <<<"$v"
+  [ -n "${VARIANTS:-}" ] && [[ ",$VARIANTS," != *",$key,"* ]] && continue
+  set -- $how
+  if [ "$1" = kernel ]; then kernel_on "$2"; measure "$label"; kernel_off
+  else nf_on "$2" "$3" "${4:-}"; measure "$label"; nf_off; fi
+  RAN+=("$label")
+done
 
+ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}' || printf -- '-'; }
 echo
-echo "| variant | $(for s in $SIZES; do printf '%s B pps | ' "$s"; done)vs coupled (64 B) | vs kernel NAT (64 B) | RTT p50 / p99 µs |"
+echo "| variant | $(for s in $SIZES; do printf '%s B pps | ' "$s"; done)vs coupled (64 B) | vs kernel NAT (64 B) | RTT p50 / p99 µs at 1000 pps |"
 echo "|---|$(for s in $SIZES; do printf -- '---|'; done)---|---|---|"
-for label in "direct (kernel routing)" "linux nftables NAT" "coupled baseline" "stateless, no cache" "stateless + cache" "coupled baseline (af_xdp)" "stateless + cache (af_xdp)"; do
+for label in "${RAN[@]}"; do
   row="| $label |"
   for s in $SIZES; do row="$row ${PPS[$label,$s]} |"; done
-  base=${PPS["coupled baseline",64]}; kern=${PPS["linux nftables NAT",64]}
-  [[ $label == *af_xdp* ]] && base=${PPS["coupled baseline (af_xdp)",64]}
-  row="$row $(awk -v a="${PPS[$label,64]}" -v b="$base" 'BEGIN{printf "%.2f", a/b}') | $(awk -v a="${PPS[$label,64]}" -v b="$kern" 'BEGIN{printf "%.2f", a/b}') | $(echo "${LAT[$label]}" | awk '{print $1" / "$2}') |"
+  base=${PPS["coupled baseline",64]:-}; kern=${PPS["linux nftables NAT",64]:-}
+  [[ $label == *af_xdp* ]] && base=${PPS["coupled baseline (af_xdp)",64]:-}
+  row="$row $(ratio "${PPS[$label,64]:-}" "$base") | $(ratio "${PPS[$label,64]:-}" "$kern") | $(echo "${LAT[$label]}" | awk '{print $1" / "$2}') |"
   echo "$row"
 done

@@ -3,7 +3,11 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
+
+#include "afpacket.hpp"
 
 namespace snf {
 
@@ -42,6 +46,18 @@ Dataplane::~Dataplane() { stop(); }
 
 std::string Dataplane::open() {
   int n = io_.queues < 1 ? 1 : io_.queues;
+  if (io_.kind == IoKind::AfPacket) {
+    AfPacketRing ring;
+    std::string e = afpacket_ring_from_env(ring);
+    if (!e.empty()) return e;
+  }
+  if (const char* v = std::getenv("SNF_IO_SPIN_US")) {
+    char* end = nullptr;
+    long us = std::strtol(v, &end, 10);
+    if (!*v || *end || us < 0 || us > 10000)
+      return std::string("SNF_IO_SPIN_US: must be an integer from 0 to 10000 (µs), got '") + v + "'";
+    io_.idle_spin_us = static_cast<int>(us);
+  }
   for (int i = 0; i < n; i++) {
     auto q = std::make_unique<Queue>();
     q->engine = std::make_unique<Engine>(cfg_, stores_());
@@ -112,6 +128,8 @@ void Dataplane::run(Queue& q) {
   tx_out.reserve(2 * burst);
   frames.reserve(2 * burst);
   pollfd pfd[2] = {{q.in->fd(), POLLIN, 0}, {q.out->fd(), POLLIN, 0}};
+  const auto spin = std::chrono::microseconds(io_.idle_spin_us);
+  auto last_busy = std::chrono::steady_clock::now();
   while (running_.load(std::memory_order_relaxed)) {
     rx.clear();
     size_t nin = q.in->rx_burst(rx, burst);
@@ -123,10 +141,15 @@ void Dataplane::run(Queue& q) {
       }
       q.in->release();
       q.out->release();
+      // Right after a burst the next frame (often the reply to what just left) is likely
+      // microseconds away: polling the rings for it skips a sleep and a wake-up, which on a
+      // busy host cost tens of µs each (bench/RESULTS.md). Idle, the thread sleeps in poll().
+      if (spin.count() > 0 && std::chrono::steady_clock::now() - last_busy < spin) continue;
       if (pfd[0].fd < 0 || pfd[1].fd < 0) usleep(20);  // a polled-mode backend (DPDK): short nap
       else poll(pfd, 2, 10);
       continue;
     }
+    last_busy = std::chrono::steady_clock::now();
     frames.resize(rx.size());
     for (size_t i = 0; i < rx.size(); i++) {
       frames[i] = Frame{};

@@ -26,6 +26,10 @@ struct IoCfg {
   IoPortCfg in, out;
   int queues = 1;
   int burst = 32;
+  // After a burst, keep polling the rings this long before sleeping in poll(): catches the
+  // next frame without a wake-up. Costs at most this much CPU per burst at low rates.
+  // SNF_IO_SPIN_US overrides it (0: always sleep at once).
+  int idle_spin_us = 50;
 };
 
 struct DataplaneCounters {

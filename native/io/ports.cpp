@@ -13,7 +13,11 @@ std::unique_ptr<Port> make_dpdk_port();
 
 std::unique_ptr<Port> make_port(IoKind kind) {
   switch (kind) {
-    case IoKind::AfPacket: return std::make_unique<AfPacketPort>();
+    case IoKind::AfPacket: {
+      AfPacketRing ring;
+      if (!afpacket_ring_from_env(ring).empty()) return nullptr;  // Dataplane::open says why
+      return std::make_unique<AfPacketPort>(ring);
+    }
 #ifdef SNF_WITH_AFXDP
     case IoKind::AfXdp: return make_afxdp_port();
 #endif
