@@ -81,14 +81,22 @@ kernel_off() {
   ip netns exec "${P}n" sysctl -qw net.ipv4.ip_forward=0
   ip -n "${P}n" addr flush dev in0; ip -n "${P}n" addr flush dev out0
 }
-nf_on() {  # store io [afpacket ring]
+nf_on() {  # store io [afpacket ring] [idle spin µs]
   redis-cli -s "$W/redis.sock" flushall >/dev/null
-  SNF_AFPACKET_RING="${3:-}" SNF_REDIS_SOCK="$W/redis.sock" ip netns exec "${P}n" taskset -c 1 node --import tsx bench/io/nf.ts "$1" "$2" $GMAC $SMAC >"$W/nf.out" 2>"$W/nf.err" &
+  local spin=()
+  [ -n "${4:-}" ] && spin=(SNF_IO_SPIN_US="$4")
+  env "${spin[@]}" SNF_AFPACKET_RING="${3:-}" SNF_REDIS_SOCK="$W/redis.sock" ip netns exec "${P}n" taskset -c 1 node --import tsx bench/io/nf.ts "$1" "$2" $GMAC $SMAC >"$W/nf.out" 2>"$W/nf.err" &
   NFPID=$!
   for _ in $(seq 100); do grep -q "nf ready" "$W/nf.err" 2>/dev/null && break; sleep 0.1; done
   grep -q "nf ready" "$W/nf.err" || { cat "$W/nf.err" >&2; exit 1; }
 }
-nf_off() { kill -TERM "$NFPID"; wait "$NFPID" || true; NFPID=; }
+nf_off() {  # the NF prints its counters on SIGTERM: where the frames that did not arrive went
+  kill -TERM "$NFPID"; wait "$NFPID" || true; NFPID=
+  printf '  %-28s ring drops (rx_dropped) %s, tx errors %s, bursts %s\n' "" \
+    "$(grep -o '"rxDropped":[0-9]*' "$W/nf.out" | awk -F: '{s+=$2} END {print s+0}')" \
+    "$(grep -o '"txErrors":[0-9]*' "$W/nf.out" | awk -F: '{s+=$2} END {print s+0}')" \
+    "$(grep -o '"bursts":[0-9]*' "$W/nf.out" | cut -d: -f2)" >&2
+}
 
 declare -A PPS LAT
 measure() {  # label
@@ -109,12 +117,14 @@ measure() {  # label
   printf '  %-28s rtt p50/p99 at 1000 pps %s us (lost %s)\n' "$label" $(echo "${LAT[$label]}" | awk '{print $1"/"$2, $3}') >&2
 }
 
-# key|label|how: "kernel plain|nat" or "nf <store> <io> [afpacket ring]". The default AF_PACKET
-# ring is TPACKET_V2; the v3 rows keep the block ring it replaced side by side.
+# key|label|how: "kernel plain|nat" or "nf <store> <io> [afpacket ring] [idle spin µs]". The
+# default AF_PACKET ring is TPACKET_V2 with a 50 µs idle spin; the v3 rows keep the block ring it
+# replaced side by side, the "no spin" row shows what the spin adds.
 VARIANT=(
   "direct|direct (kernel routing)|kernel plain"
   "kernelnat|linux nftables NAT|kernel nat"
   "coupled|coupled baseline|nf local afpacket"
+  "coupled-nospin|coupled baseline (v2, no spin)|nf local afpacket v2 0"
   "coupled-v3|coupled baseline (afpacket v3)|nf local afpacket v3"
   "nocache|stateless, no cache|nf redis afpacket"
   "cache|stateless + cache|nf redis-cache afpacket"
@@ -129,7 +139,7 @@ for v in "${VARIANT[@]}"; do
   [ -n "${VARIANTS:-}" ] && [[ ",$VARIANTS," != *",$key,"* ]] && continue
   set -- $how
   if [ "$1" = kernel ]; then kernel_on "$2"; measure "$label"; kernel_off
-  else nf_on "$2" "$3" "${4:-}"; measure "$label"; nf_off; fi
+  else nf_on "$2" "$3" "${4:-}" "${5:-}"; measure "$label"; nf_off; fi
   RAN+=("$label")
 done
 
