@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import * as ajvFormats from 'ajv-formats';
-import yaml from 'js-yaml';
+import { loadYaml, YamlAliasLimitError, yamlErrorReason } from '../util/safe-yaml.js';
 import { descriptorSchema } from './schema.js';
 import { semanticIssues } from './semantic.js';
 import type { DescriptorIssue, VnfDescriptor } from './types.js';
@@ -109,11 +109,9 @@ export function parseDescriptorText(text: string): DescriptorResult {
   let doc: unknown;
   try {
     // JSON_SCHEMA keeps timestamps as strings, so date-time formats are checked as written.
-    doc = yaml.load(text, { schema: yaml.JSON_SCHEMA });
+    doc = loadYaml(text, { source: 'descriptor' });
   } catch (err) {
-    const e = err as { reason?: string; mark?: { line: number; column: number }; message: string };
-    const where = e.mark ? ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : '';
-    return { ok: false, issues: [{ path: '', message: `YAML syntax: ${e.reason ?? e.message.split('\n')[0]}${where}` }] };
+    return { ok: false, issues: [{ path: '', message: err instanceof YamlAliasLimitError ? err.message : `YAML syntax: ${yamlErrorReason(err)}` }] };
   }
   return validateDescriptor(doc);
 }
