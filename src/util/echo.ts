@@ -33,3 +33,17 @@ export function hexBytes(raw: Uint8Array, max = ECHO_MAX_BYTES): string {
   const hex = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('hex');
   return hex.length <= max ? hex : `${hex.slice(0, max)}... (${raw.byteLength} bytes)`;
 }
+
+/** Longest message (UTF-8 bytes) an error that quotes client input may carry as a whole. */
+export const MESSAGE_MAX_BYTES = 2048;
+
+/**
+ * A whole message built elsewhere from client input (a parser's or a schema validator's wording,
+ * a URL path) when its echoed parts cannot be tagged one by one: every run without whitespace
+ * longer than ECHO_MAX_BYTES is clipped like an echo, then the message as a whole.
+ */
+export function clipMessage(message: string, max = MESSAGE_MAX_BYTES): string {
+  if (message.length <= ECHO_MAX_BYTES) return message;
+  const runs = message.replace(new RegExp(`\\S{${ECHO_MAX_BYTES + 1},}`, 'g'), (run) => clip(run));
+  return clip(runs, max);
+}

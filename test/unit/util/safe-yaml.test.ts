@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDescriptorText } from '../../../src/descriptor/validate.js';
 import { loadCloudsFile } from '../../../src/openstack/config.js';
-import { clip, echo, hexBytes } from '../../../src/util/echo.js';
+import { clip, clipMessage, echo, hexBytes, MESSAGE_MAX_BYTES } from '../../../src/util/echo.js';
 import { checkAliasExpansion, loadYaml, loadYamlAll, MAX_ALIAS_NODES, YAML_SCHEMAS, YamlAliasLimitError } from '../../../src/util/safe-yaml.js';
 import { parseHot } from '../../../src/vim/openstack/template.js';
 import { aliasBomb } from './yaml-bombs.js';
@@ -77,5 +77,13 @@ describe('echo helper', () => {
     expect(echo`key ${'k'.repeat(1000)} and ${42}`).to.match(/^key k{256}\.\.\. \(1000 bytes\) and 42$/);
     expect(hexBytes(Buffer.from([0x61, 0xff]))).to.equal('61ff');
     expect(hexBytes(Buffer.alloc(1000, 0xab), 8)).to.equal('abababab... (1000 bytes)');
+  });
+
+  it('clips whitespace-free runs inside a message, then the message as a whole', () => {
+    expect(clipMessage('short one')).to.equal('short one');
+    expect(clipMessage(`bad key ${'k'.repeat(5000)} here`)).to.match(/^bad key k{256}\.\.\. \(5000 bytes\) here$/);
+    const many = clipMessage(Array(100).fill('w'.repeat(200)).join(' '));
+    expect(Buffer.byteLength(many)).to.be.below(MESSAGE_MAX_BYTES + 32);
+    expect(many).to.match(/\.\.\. \(20099 bytes\)$/);
   });
 });
