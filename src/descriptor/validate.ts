@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import * as ajvFormats from 'ajv-formats';
+import { clip, clipMessage } from '../util/echo.js';
 import { loadYaml, YamlAliasLimitError, yamlErrorReason } from '../util/safe-yaml.js';
 import { descriptorSchema } from './schema.js';
 import { semanticIssues } from './semantic.js';
@@ -67,6 +68,16 @@ function toIssue(e: ErrorObject): DescriptorIssue {
 
 /** Validates parsed YAML/JSON. Never throws on bad input. */
 export function validateDescriptor(doc: unknown): DescriptorResult {
+  const r = check(doc);
+  return r.ok ? r : { ok: false, issues: r.issues.map(bounded) };
+}
+
+/** Paths hold the document's keys and messages its values: a hostile key must not be echoed whole. */
+function bounded(i: DescriptorIssue): DescriptorIssue {
+  return { ...i, path: clip(i.path), message: clipMessage(i.message) };
+}
+
+function check(doc: unknown): DescriptorResult {
   if (!validateSchema(doc)) {
     const issues = (validateSchema.errors ?? [])
       // propertyNames also reports the nested pattern error with an empty path: keep the clear one.

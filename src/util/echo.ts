@@ -43,7 +43,11 @@ export const MESSAGE_MAX_BYTES = 2048;
  * longer than ECHO_MAX_BYTES is clipped like an echo, then the message as a whole.
  */
 export function clipMessage(message: string, max = MESSAGE_MAX_BYTES): string {
+  return clip(clipRuns(message), max);
+}
+
+/** Only the whitespace-free runs clipped: for messages that carry long text of our own (usage). */
+export function clipRuns(message: string): string {
   if (message.length <= ECHO_MAX_BYTES) return message;
-  const runs = message.replace(new RegExp(`\\S{${ECHO_MAX_BYTES + 1},}`, 'g'), (run) => clip(run));
-  return clip(runs, max);
+  return message.replace(new RegExp(`\\S{${ECHO_MAX_BYTES + 1},}`, 'g'), (run) => clip(run));
 }
