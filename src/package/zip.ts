@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import yazl from 'yazl';
 import yauzl from 'yauzl';
-import { echo, hexBytes } from '../util/echo.js';
+import { clip, echo, hexBytes } from '../util/echo.js';
 import { PackageError } from './errors.js';
 
 export type FileMap = Map<string, Buffer>;
@@ -69,6 +69,7 @@ export function checkEntryName(name: string): void {
 /** Zip general-purpose flag bit 11: the name is UTF-8 (APPNOTE 4.4.4); without it, CP437. */
 const UTF8_FLAG = 0x800;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const UNICODE_PATH_FIELD = 0x7075;
 
 /**
  * The entry's name, decoded strictly. A lenient decode turns every invalid byte into U+FFFD, so
@@ -80,13 +81,27 @@ function entryName(entry: yauzl.Entry): string {
   const raw = entry.fileName as unknown as Buffer;
   const ascii = raw.every((b) => b < 0x80);
   if (!ascii && (entry.generalPurposeBitFlag & UTF8_FLAG) === 0) {
-    throw new PackageError(echo`hostile archive: entry name (hex ${hexBytes(raw)}) is not ASCII and the zip UTF-8 flag is not set (readers would decode it as CP437)`);
+    throw new PackageError(`hostile archive: entry name (hex ${hexBytes(raw)}) is not ASCII and the zip UTF-8 flag is not set (readers would decode it as CP437)`);
   }
+  let name: string;
   try {
-    return strictUtf8.decode(raw);
+    name = strictUtf8.decode(raw);
   } catch {
-    throw new PackageError(echo`hostile archive: entry name (hex ${hexBytes(raw)}) is not valid UTF-8`);
+    throw new PackageError(`hostile archive: entry name (hex ${hexBytes(raw)}) is not valid UTF-8`);
   }
+  // Info-ZIP's Unicode Path field (APPNOTE 4.6.9) renames the entry for the readers that honour it
+  // (yauzl's default, commons-compress) but not for Python's zipfile or java.util.zip: one archive,
+  // two file lists. Accepted only when it names the entry as its header does.
+  for (const f of entry.extraFields) {
+    if (f.id !== UNICODE_PATH_FIELD) continue;
+    const other = f.data.subarray(5);
+    if (f.data.length < 5 || !Buffer.from(name, 'utf8').equals(other)) {
+      throw new PackageError(
+        `hostile archive: entry '${clip(name)}' carries a Unicode Path extra field naming it differently (hex ${hexBytes(other)}); zip readers would disagree on its name`,
+      );
+    }
+  }
+  return name;
 }
 
 const S_IFMT = 0o170000;

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { promisify } from 'node:util';
 import { PackageError } from '../../../src/package/errors.js';
 import { sha256Hex } from '../../../src/package/manifest.js';
@@ -55,6 +56,67 @@ function clearUtf8Flag(zip: Buffer): Buffer {
     else if (sig === 0x02014b50) out.writeUInt16LE(out.readUInt16LE(i + 8) & ~0x800, i + 8);
   }
   return out;
+}
+
+/**
+ * A stored (uncompressed) zip written byte by byte (APPNOTE 4.3), for what yazl cannot write:
+ * extra fields of our choosing.
+ */
+function handZip(entries: Array<{ name: string; data: Buffer; extra?: Buffer }>): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const name = Buffer.from(e.name, 'utf8');
+    const extra = e.extra ?? Buffer.alloc(0);
+    const crc = crc32(e.data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x800, 6);
+    local.writeUInt16LE(0x21, 12); // 1980-01-01
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(e.data.length, 18);
+    local.writeUInt32LE(e.data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    local.writeUInt16LE(extra.length, 28);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(0x031e, 4); // made by Unix
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x800, 8);
+    central.writeUInt16LE(0x21, 14);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(e.data.length, 20);
+    central.writeUInt32LE(e.data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt16LE(extra.length, 30);
+    central.writeUInt32LE((0o100644 << 16) >>> 0, 38);
+    central.writeUInt32LE(offset, 42);
+    const l = Buffer.concat([local, name, extra, e.data]);
+    locals.push(l);
+    centrals.push(Buffer.concat([central, name, extra]));
+    offset += l.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(entries.length, 8);
+  eocd.writeUInt16LE(entries.length, 10);
+  eocd.writeUInt32LE(cd.length, 12);
+  eocd.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, eocd]);
+}
+
+/** Info-ZIP Unicode Path extra field (0x7075) giving `unicode` as the name of an entry named `raw`. */
+function unicodePath(raw: string, unicode: string): Buffer {
+  const name = Buffer.from(unicode, 'utf8');
+  const f = Buffer.alloc(9);
+  f.writeUInt16LE(0x7075, 0);
+  f.writeUInt16LE(5 + name.length, 2);
+  f.writeUInt8(1, 4);
+  f.writeUInt32LE(crc32(Buffer.from(raw, 'utf8')), 5);
+  return Buffer.concat([f, name]);
 }
 
 describe('hostile package content', function () {
@@ -115,6 +177,16 @@ describe('hostile package content', function () {
     expect((await readZipSafe(named)).has('Files/café.txt')).to.equal(true);
     const msg = await rejection(clearUtf8Flag(named));
     expect(msg).to.equal(`hostile archive: entry name (hex ${Buffer.from('Files/café.txt').toString('hex')}) is not ASCII and the zip UTF-8 flag is not set (readers would decode it as CP437)`);
+  });
+
+  it('refuses an entry whose Unicode Path extra field names it differently from its header', async () => {
+    const meta = { name: 'TOSCA-Metadata/TOSCA.meta', data: Buffer.from('TOSCA-Meta-File-Version: 1.0\n') };
+    const agreeing = handZip([meta, { name: 'Files/a.txt', data: Buffer.from('x'), extra: unicodePath('Files/a.txt', 'Files/a.txt') }]);
+    expect((await readZipSafe(agreeing)).get('Files/a.txt')?.toString()).to.equal('x');
+    const lying = handZip([meta, { name: 'Files/a.txt', data: Buffer.from('x'), extra: unicodePath('Files/a.txt', 'Files/b.txt') }]);
+    expect(await rejection(lying)).to.equal(
+      `hostile archive: entry 'Files/a.txt' carries a Unicode Path extra field naming it differently (hex ${Buffer.from('Files/b.txt').toString('hex')}); zip readers would disagree on its name`,
+    );
   });
 
   it('echoes a 2 MB manifest key clipped to its start and size, and snf package validate prints a short report', async () => {
