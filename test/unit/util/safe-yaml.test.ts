@@ -2,7 +2,7 @@
 // HOT templates, clouds.yaml; packages in test/unit/package/hostile-content.test.ts), and the
 // echo helper bounds what errors quote. Bombs are generated here, loaded by the real parser.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDescriptorText } from '../../../src/descriptor/validate.js';
@@ -41,6 +41,16 @@ describe('safe YAML loader', () => {
     let v: unknown = 'leaf';
     for (let i = 0; i < 200_000; i++) v = [v];
     expect(() => checkAliasExpansion([v], 'deep')).to.not.throw();
+  });
+
+  it('is the only place in src/ that hands text to js-yaml', () => {
+    const bypasses: string[] = [];
+    for (const f of readdirSync('src', { recursive: true, encoding: 'utf8' })) {
+      if (!f.endsWith('.ts') || f === join('util', 'safe-yaml.ts')) continue;
+      const text = readFileSync(join('src', f), 'utf8');
+      if (/\byaml\.(load|loadAll)\s*\(/.test(text)) bypasses.push(f);
+    }
+    expect(bypasses).to.deep.equal([]);
   });
 
   it('bounds the descriptor loader, the HOT template parser and clouds.yaml', () => {
