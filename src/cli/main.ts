@@ -4,6 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { clipRuns, echo } from '../util/echo.js';
 
 export interface Command {
   summary: string;
@@ -42,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   if (!/^[a-z]+$/.test(name) || !available().includes(name)) {
-    console.error(`snf: unknown command '${name}'\n\n${await usage()}`);
+    console.error(echo`snf: unknown command '${name}'` + `\n\n${await usage()}`);
     return 2;
   }
   return (await load(name)).run(rest);
@@ -51,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(`snf: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`snf: ${clipRuns(err instanceof Error ? err.message : String(err))}`);
     process.exit(1);
   },
 );

@@ -3,7 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import * as ajvFormats from 'ajv-formats';
-import yaml from 'js-yaml';
+import { clip, clipMessage } from '../util/echo.js';
+import { loadYaml, YamlAliasLimitError, yamlErrorReason } from '../util/safe-yaml.js';
 import { descriptorSchema } from './schema.js';
 import { semanticIssues } from './semantic.js';
 import type { DescriptorIssue, VnfDescriptor } from './types.js';
@@ -67,6 +68,16 @@ function toIssue(e: ErrorObject): DescriptorIssue {
 
 /** Validates parsed YAML/JSON. Never throws on bad input. */
 export function validateDescriptor(doc: unknown): DescriptorResult {
+  const r = check(doc);
+  return r.ok ? r : { ok: false, issues: r.issues.map(bounded) };
+}
+
+/** Paths hold the document's keys and messages its values: a hostile key must not be echoed whole. */
+function bounded(i: DescriptorIssue): DescriptorIssue {
+  return { ...i, path: clip(i.path), message: clipMessage(i.message) };
+}
+
+function check(doc: unknown): DescriptorResult {
   if (!validateSchema(doc)) {
     const issues = (validateSchema.errors ?? [])
       // propertyNames also reports the nested pattern error with an empty path: keep the clear one.
@@ -109,11 +120,9 @@ export function parseDescriptorText(text: string): DescriptorResult {
   let doc: unknown;
   try {
     // JSON_SCHEMA keeps timestamps as strings, so date-time formats are checked as written.
-    doc = yaml.load(text, { schema: yaml.JSON_SCHEMA });
+    doc = loadYaml(text, { source: 'descriptor' });
   } catch (err) {
-    const e = err as { reason?: string; mark?: { line: number; column: number }; message: string };
-    const where = e.mark ? ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : '';
-    return { ok: false, issues: [{ path: '', message: `YAML syntax: ${e.reason ?? e.message.split('\n')[0]}${where}` }] };
+    return { ok: false, issues: [{ path: '', message: err instanceof YamlAliasLimitError ? err.message : `YAML syntax: ${yamlErrorReason(err)}` }] };
   }
   return validateDescriptor(doc);
 }

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import yaml from 'js-yaml';
+import { loadYaml, YAML_SCHEMAS, yamlErrorReason } from '../util/safe-yaml.js';
 import { OpenStackConfigError } from './errors.js';
 
 export type AuthType = 'password' | 'token' | 'v3applicationcredential' | 'none';
@@ -78,9 +78,10 @@ function firstExisting(paths: Array<string | undefined>): string | undefined {
 function readYaml(path: string): Raw {
   let doc: unknown;
   try {
-    doc = yaml.load(readFileSync(path, 'utf8'));
+    // clouds.yaml is written for openstacksdk (PyYAML safe_load): the default schema, merge keys included.
+    doc = loadYaml(readFileSync(path, 'utf8'), { schema: YAML_SCHEMAS.default, source: path });
   } catch (err) {
-    throw new OpenStackConfigError(`${path}: not valid YAML: ${(err as Error).message}`);
+    throw new OpenStackConfigError(`${path}: not valid YAML: ${yamlErrorReason(err)}`);
   }
   if (doc === undefined || doc === null) return {};
   if (!isRecord(doc)) throw new OpenStackConfigError(`${path}: expected a mapping with a "clouds" key`);

@@ -1,5 +1,6 @@
 // `snf package build`: descriptor in, package file out. The file appears complete or not at all
 // (written to a temporary name in the output directory, then renamed).
+import { echo } from '../util/echo.js';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VnfDescriptor } from '../descriptor/types.js';
@@ -29,7 +30,7 @@ export function packageFileName(d: VnfDescriptor, format: PackageFormat, flavour
 
 export async function buildPackage(d: VnfDescriptor, opts: BuildOptions): Promise<string> {
   const flavour = opts.flavour ?? Object.keys(d.flavours)[0];
-  if (!d.flavours[flavour]) throw new PackageError(`--flavour: unknown flavour '${flavour}' (known: ${Object.keys(d.flavours).join(', ')})`);
+  if (!d.flavours[flavour]) throw new PackageError(echo`--flavour: unknown flavour '${flavour}' (known: ${Object.keys(d.flavours).join(', ')})`);
   if (opts.format === 'onap-heat' && opts.signing) throw new PackageError('signing applies to SOL004 CSARs only');
   if (opts.format === 'onap-heat' && opts.withImage) throw new PackageError('--with-image applies to SOL004 CSARs only (an ONAP Heat package names its image in the env files)');
   let bytes: Buffer;

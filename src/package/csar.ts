@@ -2,6 +2,7 @@
 // the SOL001 types, BaseHOT/<flavour>/, Scripts/ (LCM hook shim), Files/ (ChangeLog, licences,
 // the VNF's own tests, NF config, ONAP non-MANO artifacts), and a manifest with a SHA-256 digest
 // of every other file.
+import { echo } from '../util/echo.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
@@ -87,7 +88,7 @@ export function csarArtifacts(d: VnfDescriptor, images: ImageSet, embedImages = 
   if (embedImages) {
     for (const key of Object.keys(d.images)) {
       const f = images[key];
-      if (!f) throw new PackageError(`images.${key}: no image file given to embed`);
+      if (!f) throw new PackageError(echo`images.${key}: no image file given to embed`);
       files.set(imagePath(d, key), readFileSync(f.path));
     }
   }

@@ -1,6 +1,7 @@
 // What a VNFD says about a software image (SOL001 SwImageData: checksum, size, disk format,
 // min disk) is read off the image file itself, never typed into a descriptor: a checksum of
 // anything but the real image makes Glance (and Tacker's image registration) refuse it.
+import { echo } from '../util/echo.js';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
@@ -29,7 +30,7 @@ async function readHeader(path: string, fileBytes: number): Promise<Pick<ImageFa
     const { bytesRead } = await fh.read(head, 0, 32, 0);
     if (bytesRead >= 32 && head.readUInt32BE(0) === QCOW2_MAGIC) {
       const virtual = head.readBigUInt64BE(24);
-      if (virtual === 0n || virtual > BigInt(Number.MAX_SAFE_INTEGER)) throw new PackageError(`${path}: qcow2 header gives a virtual size of ${virtual} bytes`);
+      if (virtual === 0n || virtual > BigInt(Number.MAX_SAFE_INTEGER)) throw new PackageError(echo`${path}: qcow2 header gives a virtual size of ${virtual} bytes`);
       return { diskFormat: 'qcow2', virtualSizeBytes: Number(virtual) };
     }
     return { diskFormat: 'raw', virtualSizeBytes: fileBytes };
@@ -49,10 +50,10 @@ export async function readImageFacts(path: string): Promise<ImageFacts> {
   try {
     st = await stat(path);
   } catch (err) {
-    throw new PackageError(`--image ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new PackageError(echo`--image ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
-  if (!st.isFile()) throw new PackageError(`--image ${path}: not a regular file`);
-  if (st.size === 0) throw new PackageError(`--image ${path}: empty file`);
+  if (!st.isFile()) throw new PackageError(echo`--image ${path}: not a regular file`);
+  if (st.size === 0) throw new PackageError(echo`--image ${path}: empty file`);
   const header = await readHeader(path, st.size);
   return { path, sha256: await sha256File(path), sizeBytes: st.size, ...header };
 }

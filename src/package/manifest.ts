@@ -1,5 +1,6 @@
 // SOL004 manifest (.mf): the metadata block, one Source/Algorithm/Hash block per artifact, the
 // ONAP non-MANO artifact sets, and optionally a CMS signature appended in PEM form.
+import { echo } from '../util/echo.js';
 import { createHash } from 'node:crypto';
 import { PackageError } from './errors.js';
 
@@ -66,7 +67,7 @@ export function parseManifest(text: string, where = 'manifest'): Manifest {
   const flush = (lineNo: number) => {
     if (!current) return;
     if (!current.algorithm || !current.hash) {
-      throw new PackageError(`${where}: line ${lineNo}: Source '${current.source}' lacks Algorithm or Hash`);
+      throw new PackageError(echo`${where}: line ${lineNo}: Source '${current.source}' lacks Algorithm or Hash`);
     }
     entries.push(current as ManifestEntry);
     current = undefined;
@@ -75,7 +76,7 @@ export function parseManifest(text: string, where = 'manifest'): Manifest {
     const n = i + 1;
     if (line.trim() === '' || line.trim().startsWith('#')) return;
     const m = /^(\s*)([A-Za-z_][A-Za-z0-9_-]*):\s*(.*)$/.exec(line);
-    if (!m) throw new PackageError(`${where}: line ${n}: expected 'key: value', got ${JSON.stringify(line)}`);
+    if (!m) throw new PackageError(echo`${where}: line ${n}: expected 'key: value', got ${JSON.stringify(line)}`);
     const [, indent, key, value] = m;
     if (key === 'metadata' && value === '' && section === 'start') {
       section = 'metadata';
@@ -91,7 +92,7 @@ export function parseManifest(text: string, where = 'manifest'): Manifest {
       else if (value === '' && indent.length > 0) {
         currentSet = key;
         nonManoSets[key] = [];
-      } else throw new PackageError(`${where}: line ${n}: unexpected ${JSON.stringify(line)} in non_mano_artifact_sets`);
+      } else throw new PackageError(echo`${where}: line ${n}: unexpected ${JSON.stringify(line)} in non_mano_artifact_sets`);
       return;
     }
     if (key === 'Source') {
@@ -109,7 +110,7 @@ export function parseManifest(text: string, where = 'manifest'): Manifest {
       else current.hash = value.trim();
       return;
     }
-    throw new PackageError(`${where}: line ${n}: unexpected ${JSON.stringify(line)}`);
+    throw new PackageError(echo`${where}: line ${n}: unexpected ${JSON.stringify(line)}`);
   });
   flush(lines.length);
   return { metadata, entries, nonManoSets, signedText, ...(signature ? { signature } : {}) };

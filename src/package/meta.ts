@@ -1,4 +1,5 @@
 // TOSCA-Metadata/TOSCA.meta (TOSCA CSAR block 0 with the SOL004 ETSI-Entry-* keys).
+import { echo } from '../util/echo.js';
 import { PackageError } from './errors.js';
 
 export const TOSCA_META_PATH = 'TOSCA-Metadata/TOSCA.meta';
@@ -26,8 +27,8 @@ export function parseToscaMeta(text: string): Record<string, string> {
   for (const [i, line] of text.split(/\r?\n/).entries()) {
     if (line.trim() === '') break;
     const m = /^([A-Za-z][A-Za-z0-9-]*):\s*(.*)$/.exec(line);
-    if (!m) throw new PackageError(`${TOSCA_META_PATH}: line ${i + 1}: expected 'Key: value', got ${JSON.stringify(line)}`);
-    if (m[1] in out) throw new PackageError(`${TOSCA_META_PATH}: line ${i + 1}: duplicate key ${m[1]}`);
+    if (!m) throw new PackageError(echo`${TOSCA_META_PATH}: line ${i + 1}: expected 'Key: value', got ${JSON.stringify(line)}`);
+    if (m[1] in out) throw new PackageError(echo`${TOSCA_META_PATH}: line ${i + 1}: duplicate key ${m[1]}`);
     out[m[1]] = m[2].trim();
   }
   return out;

@@ -1,5 +1,6 @@
 // ETSI SOL001 v2.6.1 VNFD generation: the product node type, a top-level VNFD and one
 // deployment-flavour template per flavour, laid out as Tacker's sample packages are.
+import { echo } from '../util/echo.js';
 import yaml from 'js-yaml';
 import type { Flavour, SwImage, VnfDescriptor } from '../descriptor/types.js';
 import {
@@ -124,9 +125,9 @@ export type ImageSet = Readonly<Record<string, ImageFacts>>;
 
 export function imageFacts(d: VnfDescriptor, images: ImageSet, key: string): ImageFacts {
   const f = images[key];
-  if (!f) throw new PackageError(`images.${key}: no image file given: a VNFD carries the real image's checksum and size (snf package build --image FILE, or snf image build)`);
+  if (!f) throw new PackageError(echo`images.${key}: no image file given: a VNFD carries the real image's checksum and size (snf package build --image FILE, or snf image build)`);
   const want = d.images[key].diskFormat;
-  if (f.diskFormat !== want) throw new PackageError(`images.${key}.diskFormat: the descriptor says ${want}, ${f.path} is ${f.diskFormat}`);
+  if (f.diskFormat !== want) throw new PackageError(echo`images.${key}.diskFormat: the descriptor says ${want}, ${f.path} is ${f.diskFormat}`);
   return f;
 }
 

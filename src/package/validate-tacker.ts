@@ -1,6 +1,7 @@
 // The rules Tacker's package loader (tacker/common/csar_utils.py, run on every package upload)
 // applies beyond TOSCA itself, so that `snf package validate` refuses what Tacker refuses and
 // says which rule. The loader itself runs in the tests (../shared/peers/tacker-csar).
+import { echo } from '../util/echo.js';
 import { TOSCA_META_PATH, parseToscaMeta } from './meta.js';
 import { asRecord, isRecord, parseYamlFile, type YamlDoc } from './yaml-util.js';
 import type { FileMap } from './zip.js';
@@ -37,7 +38,7 @@ export function checkVnfNodeType(definitions: Map<string, YamlDoc>, entry: strin
       return false;
     });
   if (vnfNodes.length === 0) {
-    errors.push(`${entry}: Tacker loader: no node template of a type derived from ${TACKER_VNF_BASE} ("VNF properties are mandatory")`);
+    errors.push(echo`${entry}: Tacker loader: no node template of a type derived from ${TACKER_VNF_BASE} ("VNF properties are mandatory")`);
     return;
   }
   for (const [name, n] of vnfNodes) {
@@ -45,7 +46,7 @@ export function checkVnfNodeType(definitions: Map<string, YamlDoc>, entry: strin
     if (t === TACKER_VNF_BASE) continue;
     const parent = types.get(t)?.def.derived_from;
     if (parent !== TACKER_VNF_BASE) {
-      errors.push(`${types.get(t)?.file ?? entry}: Tacker loader (csar_utils._check_type): node type ${t} of node ${name} derives from ${String(parent)}, not directly from ${TACKER_VNF_BASE}; Tacker refuses the package with "VNF properties are mandatory"`);
+      errors.push(echo`${types.get(t)?.file ?? entry}: Tacker loader (csar_utils._check_type): node type ${t} of node ${name} derives from ${String(parent)}, not directly from ${TACKER_VNF_BASE}; Tacker refuses the package with "VNF properties are mandatory"`);
     }
   }
 }
@@ -62,7 +63,7 @@ export function checkInstantiationLevels(file: string, doc: YamlDoc, errors: str
       const props = asRecord(d.properties);
       levels = Object.keys(asRecord(props.levels));
       if (typeof props.default_level === 'string' && !levels.includes(props.default_level)) {
-        errors.push(`${file}: policy ${name}: Tacker loader: default_level ${props.default_level} is not one of the levels (${levels.join(', ')})`);
+        errors.push(echo`${file}: policy ${name}: Tacker loader: default_level ${props.default_level} is not one of the levels (${levels.join(', ')})`);
       }
     }
   }
@@ -71,11 +72,11 @@ export function checkInstantiationLevels(file: string, doc: YamlDoc, errors: str
       const d = asRecord(def);
       if (d.type !== 'tosca.policies.nfv.VduInstantiationLevels' && d.type !== 'tosca.policies.nfv.VirtualLinkInstantiationLevels') continue;
       if (!levels) {
-        errors.push(`${file}: policy ${name}: Tacker loader: no tosca.policies.nfv.InstantiationLevels policy is defined`);
+        errors.push(echo`${file}: policy ${name}: Tacker loader: no tosca.policies.nfv.InstantiationLevels policy is defined`);
         continue;
       }
       const unknown = Object.keys(asRecord(asRecord(d.properties).levels)).filter((l) => !levels!.includes(l));
-      if (unknown.length) errors.push(`${file}: policy ${name}: Tacker loader: level(s) ${unknown.join(', ')} not found in the defined levels`);
+      if (unknown.length) errors.push(echo`${file}: policy ${name}: Tacker loader: level(s) ${unknown.join(', ')} not found in the defined levels`);
     }
   }
 }

@@ -1,5 +1,6 @@
 // `snf package validate`: reads the archive safely, recognises CSAR vs ONAP Heat package, and
 // runs the matching checks. Hostile archives throw PackageError before any content check.
+import { echo } from '../util/echo.js';
 import { readFile, stat } from 'node:fs/promises';
 import { PackageError } from './errors.js';
 import { TOSCA_META_PATH } from './meta.js';
@@ -17,13 +18,13 @@ export async function validatePackageBuffer(buf: Buffer, opts: ValidateOptions =
   const files = await readZipSafe(buf, opts.limits ?? DEFAULT_LIMITS);
   if (files.has(TOSCA_META_PATH)) return validateCsar(files, opts);
   if (files.has('MANIFEST.json')) return validateOnap(files);
-  throw new PackageError(`neither a SOL004 CSAR (${TOSCA_META_PATH}) nor an ONAP Heat package (MANIFEST.json)`);
+  throw new PackageError(echo`neither a SOL004 CSAR (${TOSCA_META_PATH}) nor an ONAP Heat package (MANIFEST.json)`);
 }
 
 export async function validatePackageFile(path: string, opts: ValidateOptions = {}): Promise<ValidationReport> {
   const limits = opts.limits ?? DEFAULT_LIMITS;
   const st = await stat(path);
-  if (!st.isFile()) throw new PackageError(`${path} is not a regular file`);
-  if (st.size > limits.maxTotalBytes) throw new PackageError(`${path} is ${st.size} bytes, over the ${limits.maxTotalBytes}-byte limit`);
+  if (!st.isFile()) throw new PackageError(echo`${path} is not a regular file`);
+  if (st.size > limits.maxTotalBytes) throw new PackageError(echo`${path} is ${st.size} bytes, over the ${limits.maxTotalBytes}-byte limit`);
   return validatePackageBuffer(await readFile(path), opts);
 }

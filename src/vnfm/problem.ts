@@ -3,6 +3,7 @@
 
 // The same SOL013 type the Tacker client reads from Tacker's errors.
 import type { ProblemDetails } from '../openstack/tacker.js';
+import { clipMessage } from '../util/echo.js';
 
 export type { ProblemDetails };
 
@@ -32,7 +33,9 @@ export class ApiError extends Error {
   }
 
   problem(instance?: string): ProblemDetails {
-    return { title: TITLES[this.status] ?? 'Error', status: this.status, detail: this.message, ...(instance ? { instance } : {}) };
+    // Details quote the request (paths, keys, parser wording): bounded, so a hostile request cannot
+    // make the answer megabytes long. `instance` stays a URI (SOL013): Node bounds it (16 KiB of headers).
+    return { title: TITLES[this.status] ?? 'Error', status: this.status, detail: clipMessage(this.message), ...(instance ? { instance } : {}) };
   }
 }
 
@@ -43,5 +46,5 @@ export const unprocessable = (detail: string) => new ApiError(422, detail);
 
 export function toProblem(err: unknown, instance?: string): ProblemDetails {
   if (err instanceof ApiError) return err.problem(instance);
-  return { title: TITLES[500], status: 500, detail: err instanceof Error ? err.message : String(err), ...(instance ? { instance } : {}) };
+  return { title: TITLES[500], status: 500, detail: clipMessage(err instanceof Error ? err.message : String(err)), ...(instance ? { instance } : {}) };
 }

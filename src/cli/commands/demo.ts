@@ -1,4 +1,5 @@
 // `snf demo`: the in-process demonstration of the product's promise, stateless vs coupled.
+import { echo } from '../../util/echo.js';
 import type { Command } from '../main.js';
 import { runFailoverDemo, type DemoResult } from '../../demo/failover.js';
 import { startLocalRedis, type LocalRedis } from '../../vim/local/redis-server.js';
@@ -23,7 +24,7 @@ function parse(args: string[]): { store?: string; connections: number } | string
     } else if (a === '-h' || a === '--help') {
       return '';
     } else {
-      return `unknown argument '${a}'`;
+      return echo`unknown argument '${a}'`;
     }
   }
   return { store, connections };

@@ -1,4 +1,5 @@
 // `snf descriptor validate FILE...`: schema + semantic check of vnf-descriptors/*.yaml.
+import { echo } from '../../util/echo.js';
 import { readFile } from 'node:fs/promises';
 import type { Command } from '../main.js';
 import { formatIssues, parseDescriptorText } from '../../descriptor/validate.js';
@@ -16,7 +17,7 @@ async function validate(files: string[]): Promise<number> {
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      console.error(`${file}: cannot read: ${(err as Error).message}`);
+      console.error(echo`${file}: cannot read: ${(err as Error).message}`);
       failed++;
       continue;
     }
@@ -24,7 +25,7 @@ async function validate(files: string[]): Promise<number> {
     if (r.ok) {
       console.log(`${file}: valid (${r.descriptor.nf}, flavours: ${Object.keys(r.descriptor.flavours).join(', ')})`);
     } else {
-      console.error(`${file}: ${r.issues.length} error(s)\n${formatIssues(r.issues)}`);
+      console.error(echo`${file}: ${r.issues.length} error(s)` + `\n${formatIssues(r.issues)}`);
       failed++;
     }
   }

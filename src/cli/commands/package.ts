@@ -1,5 +1,6 @@
 // `snf package build|validate|upload`: SOL004 CSARs for Tacker and ONAP Heat packages for SDC,
 // generated from vnf-descriptors/*.yaml.
+import { echo } from '../../util/echo.js';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -67,7 +68,7 @@ async function build(args: string[]): Promise<number> {
     return 2;
   }
   const format = (str(p, '--format') ?? 'csar') as PackageFormat;
-  if (format !== 'csar' && format !== 'onap-heat') throw new PackageError(`--format must be csar or onap-heat, not '${format}'`);
+  if (format !== 'csar' && format !== 'onap-heat') throw new PackageError(echo`--format must be csar or onap-heat, not '${format}'`);
   const key = str(p, '--sign-key');
   const cert = str(p, '--sign-cert');
   if (Boolean(key) !== Boolean(cert)) throw new PackageError('--sign-key and --sign-cert go together');
@@ -131,7 +132,7 @@ async function validate(args: string[]): Promise<number> {
   const file = p.positional[0];
   const r = await validatePackageFile(file, { ...(ca ? { caPem: await readFile(ca, 'utf8') } : {}), requireSignature: p.flags.has('--require-signature') });
   if (r.errors.length) {
-    console.error(`${file}: invalid ${r.format} package, ${r.errors.length} error(s)\n${r.errors.map((e) => `  ${e}`).join('\n')}`);
+    console.error(echo`${file}: invalid ${r.format} package, ${r.errors.length} error(s)` + `\n${r.errors.map((e) => `  ${e}`).join('\n')}`);
     return 1;
   }
   console.log(`${file}: valid ${r.format} package (${r.facts.join('; ')})`);

@@ -1,6 +1,7 @@
 // `snf stack list|show|events|delete`: the Heat views an operator needs while a VNF deploys,
 // scales or heals, without the openstack CLI. Credentials from clouds.yaml / OS_* (--os-cloud),
 // or --heat-url for a Heat without Keystone.
+import { echo } from '../../util/echo.js';
 import type { Command } from '../main.js';
 import { HeatClient, OpenStackConfigError, OpenStackError, OpenStackOperationError, Session, type HeatEvent, type Stack } from '../../openstack/index.js';
 
@@ -150,7 +151,7 @@ async function run(args: string[]): Promise<number> {
         return 0;
       }
       default:
-        console.error(`snf stack: unknown subcommand "${sub}"\n${USAGE}`);
+        console.error(echo`snf stack: unknown subcommand "${sub}"` + `\n${USAGE}`);
         return 2;
     }
   } catch (err) {

@@ -1,4 +1,5 @@
 // `snf tour`: the local deployment's promise in about a minute (needs root).
+import { echo } from '../../util/echo.js';
 import type { Command } from '../main.js';
 import { runTour } from '../../demo/tour.js';
 
@@ -14,7 +15,7 @@ export const command: Command = {
           return 2;
         }
       } else {
-        console.error(`snf tour: unknown argument '${args[i]}'\nusage: snf tour [--connections N]`);
+        console.error(echo`snf tour: unknown argument '${args[i]}'` + '\nusage: snf tour [--connections N]');
         return 2;
       }
     }

@@ -3,12 +3,16 @@
 import type { Command } from '../main.js';
 import { loadConfig } from '../../vnfm/config.js';
 import { startVnfm } from '../../vnfm/app.js';
+import { Authenticator } from '../../vnfm/auth.js';
+import { checkExposure } from '../../vnfm/exposure.js';
+import { echo } from '../../util/echo.js';
 import { productSchemas } from '../../vnfm/schema.js';
 
-const USAGE = `usage: snf vnfm serve --config FILE [--port N] [--host ADDR] [--redis HOST:PORT]
+const USAGE = `usage: snf vnfm serve --config FILE [--port N] [--host ADDR] [--redis HOST:PORT] [--insecure]
        snf vnfm openapi [v2|v1]
   serve    run the VNFM: /vnflcm/v2 (SOL003 v3.3.1), /vnflcm/v1 (ONAP SO), /oauth2/token,
-           /hooks/tacker/{hook}, /alerts; state in Redis; Ctrl-C stops it
+           /hooks/tacker/{hook}, /alerts; state in Redis; Ctrl-C stops it. A non-loopback
+           --host needs "auth" in the config, or --insecure to serve it unauthenticated
   openapi  print the OpenAPI document of the API`;
 
 function opt(args: string[], name: string): string | undefined {
@@ -43,10 +47,25 @@ export const command: Command = {
       }
       cfg.port = Number(port);
     }
-    cfg.host = opt(rest, '--host') ?? cfg.host;
+    const host = opt(rest, '--host');
+    if (host !== undefined && (host === '' || host.startsWith('-'))) {
+      console.error(echo`snf vnfm serve: --host: expected an address or host name, got '${host}'`);
+      return 2;
+    }
+    cfg.host = host ?? cfg.host;
     cfg.redis = opt(rest, '--redis') ?? cfg.redis;
-    const vnfm = await startVnfm({ ...cfg, log: (m) => console.error(m) });
-    console.log(`snf vnfm: listening on ${vnfm.url} (SOL003 at ${vnfm.url}/vnflcm/v2, ONAP SO at ${vnfm.url}/vnflcm/v1)`);
+    const insecure = rest.includes('--insecure');
+    // Decided before anything starts: a refused exposure connects to nothing and listens nowhere.
+    const exposure = await checkExposure({ host: cfg.host, authEnabled: new Authenticator(cfg.auth).enabled, tls: !!cfg.tls, insecure });
+    if (!exposure.allowed) {
+      console.error(`snf vnfm serve: ${exposure.reason}`);
+      return 1;
+    }
+    const log = (m: string) => console.error(m);
+    for (const w of exposure.warnings) log(`snf vnfm: ${w}`);
+    const vnfm = await startVnfm({ ...cfg, log });
+    const open = exposure.unauthenticated ? ' WITHOUT AUTHENTICATION (--insecure)' : '';
+    console.log(`snf vnfm: listening on ${vnfm.url}${open} (SOL003 at ${vnfm.url}/vnflcm/v2, ONAP SO at ${vnfm.url}/vnflcm/v1)`);
     if (vnfm.recovered.length) console.log(`snf vnfm: ${vnfm.recovered.length} operation(s) found running at start are now FAILED_TEMP: ${vnfm.recovered.join(', ')}`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

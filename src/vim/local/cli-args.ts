@@ -1,11 +1,13 @@
 // Argument handling shared by the local deployment's CLI commands (src/cli/commands/{up,status,
 // scale,kill,flows,down}.ts): one flag grammar, one way to report bad input (exit 2, nothing done).
+import { clipRuns } from '../../util/echo.js';
 import { LocalDeployment } from './deployment.js';
 import { NAME_RE } from './state.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
-    super(message);
+    // Usage errors quote the argument they refuse; an argument can be 128 KiB.
+    super(clipRuns(message));
     this.name = 'UsageError';
   }
 }

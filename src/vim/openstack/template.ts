@@ -3,7 +3,7 @@
 // builds the stack parameters for an instantiation request. Works for the Tacker BaseHOT shapes:
 // v2 (`desired_capacity: {get_param: [nfv, VDU, VDU1, desired_capacity]}`) and v1/flat
 // (`desired_capacity: {get_param: vdu_count}`, policies named <aspect>_scale_out / _scale_in).
-import yaml from 'js-yaml';
+import { loadYaml, YAML_SCHEMAS, yamlErrorReason } from '../../util/safe-yaml.js';
 import { VimRequestError, type InstantiateRequest } from '../types.js';
 
 export interface ScalingPolicyInfo {
@@ -42,9 +42,9 @@ export function parseHot(template: string | Record<string, unknown>): Hot {
   let doc: unknown;
   try {
     // CORE schema: no timestamps, so heat_template_version: 2018-08-31 stays a string.
-    doc = yaml.load(template, { schema: yaml.CORE_SCHEMA });
+    doc = loadYaml(template, { schema: YAML_SCHEMAS.core, source: 'HOT template' });
   } catch (err) {
-    throw new VimRequestError(`HOT template is not valid YAML: ${(err as Error).message}`);
+    throw new VimRequestError(`HOT template is not valid YAML: ${yamlErrorReason(err)}`);
   }
   if (!isRecord(doc) || !('heat_template_version' in doc)) throw new VimRequestError('HOT template: heat_template_version missing');
   return doc as Hot;
