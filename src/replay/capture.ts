@@ -13,6 +13,8 @@ export interface CapturedFrame {
   origLen: number;
   /** Capture time in nanoseconds since the epoch (pcapng: per the interface's if_tsresol). */
   tsNs: bigint;
+  /** pcapng: the interface's index in its section; pcap: 0. */
+  iface: number;
 }
 
 export interface Capture {
@@ -86,6 +88,7 @@ function parsePcap(buf: Buffer, source: string, le: boolean, nanos: boolean): Ca
       data: buf.subarray(off + 16, off + 16 + incl),
       origLen: orig,
       tsNs: BigInt(sec) * 1_000_000_000n + BigInt(frac) * (nanos ? 1n : 1000n),
+      iface: 0,
     });
     off += 16 + incl;
     index++;
@@ -150,7 +153,7 @@ function parsePcapng(buf: Buffer, source: string): CapturedFrame[] {
         const incl = u32(body + 12);
         const orig = u32(body + 16);
         if (body + 20 + incl > bodyEnd) throw new CaptureError(source, `enhanced packet block ${frames.length}.captured_len`, body + 12, `${incl} runs past the block's end`);
-        frames.push({ linkType: iface.linkType, data: buf.subarray(body + 20, body + 20 + incl), origLen: orig, tsNs: (ts * 1_000_000_000n) / iface.unitsPerSec });
+        frames.push({ linkType: iface.linkType, data: buf.subarray(body + 20, body + 20 + incl), origLen: orig, tsNs: (ts * 1_000_000_000n) / iface.unitsPerSec, iface: ifId });
         break;
       }
       case 3: {
@@ -160,7 +163,7 @@ function parsePcapng(buf: Buffer, source: string): CapturedFrame[] {
         const orig = u32(body);
         const room = bodyEnd - body - 4;
         const incl = Math.min(orig, iface.snaplen > 0 ? iface.snaplen : orig, room);
-        frames.push({ linkType: iface.linkType, data: buf.subarray(body + 4, body + 4 + incl), origLen: orig, tsNs: 0n });
+        frames.push({ linkType: iface.linkType, data: buf.subarray(body + 4, body + 4 + incl), origLen: orig, tsNs: 0n, iface: 0 });
         break;
       }
       default:
