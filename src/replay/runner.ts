@@ -28,8 +28,10 @@ export interface ChecksumFailure {
 export interface StoreResult {
   store: StoreName;
   packets: number;
-  /** Seconds inside Engine.processSync. */
+  /** Seconds inside Engine.processSync (wall clock). */
   seconds: number;
+  /** This process's CPU (user + system) during those calls, µs: the engine's own cost, which a busy host does not inflate. */
+  engineCpuUs: number;
   pps: number;
   forwarded: number;
   drops: Record<string, number>;
@@ -53,6 +55,8 @@ export interface StoreResult {
   mismatches: Mismatch[];
   repliesRewritten: number;
   repliesUnmapped: number;
+  /** Per packet `forward <side>` / `drop <reason>`, with ReplayOptions.keepVerdicts. */
+  verdicts?: string[];
 }
 
 export interface ChainResult {
@@ -88,7 +92,7 @@ interface Reference {
 
 let runSeq = 0;
 
-async function runStore(nf: string, store: StoreName, corpus: Corpus, batches: Batch[], redis: Redis | undefined, redisNode: string | undefined, ref: Reference | undefined): Promise<{ result: StoreResult; ref: Reference }> {
+async function runStore(nf: string, store: StoreName, corpus: Corpus, batches: Batch[], redis: Redis | undefined, redisNode: string | undefined, ref: Reference | undefined, keepVerdicts: boolean): Promise<{ result: StoreResult; ref: Reference }> {
   const { chain, mode } = CHAINS[nf];
   const vnf = `replay${process.pid}n${++runSeq}`;
   const config: EngineConfig = { vnf, instanceId: 'replay', chain, store: storeConfig(store, redisNode), ...REPLAY_TABLES };
@@ -97,7 +101,7 @@ async function runStore(nf: string, store: StoreName, corpus: Corpus, batches: B
   const verdicts: string[] = new Array<string>(corpus.packets.length);
   const digests: string[] = new Array<string>(corpus.packets.length);
   const r: StoreResult = {
-    store, packets: corpus.packets.length, seconds: 0, pps: 0, forwarded: 0, drops: {}, roundTrips: 0, commands: 0,
+    store, packets: corpus.packets.length, seconds: 0, engineCpuUs: 0, pps: 0, forwarded: 0, drops: {}, roundTrips: 0, commands: 0,
     checksumsOk: 0, checksumsPartial: 0, checksumsInherited: 0, checksumFailures: [], checksumsBroken: 0,
     verdictMismatches: 0, outputMismatches: 0, mismatches: [], repliesRewritten: 0, repliesUnmapped: 0,
   };
@@ -107,9 +111,12 @@ async function runStore(nf: string, store: StoreName, corpus: Corpus, batches: B
     for (const [start, end] of batches) {
       const frames = [];
       for (let i = start; i < end; i++) frames.push(mapper.input(i));
+      const cpu0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       const outs = engine.processSync(frames);
       ns += process.hrtime.bigint() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      r.engineCpuUs += cpu.user + cpu.system;
       for (let k = 0; k < outs.length; k++) {
         const i = start + k;
         const o = outs[k];
@@ -159,6 +166,7 @@ async function runStore(nf: string, store: StoreName, corpus: Corpus, batches: B
   r.pps = r.seconds > 0 ? r.packets / r.seconds : 0;
   r.repliesRewritten = mapper.stats.rewritten;
   r.repliesUnmapped = mapper.stats.unmapped;
+  if (keepVerdicts) r.verdicts = verdicts;
   return { result: r, ref: ref ?? { verdicts, digests } };
 }
 
@@ -168,6 +176,8 @@ export interface ReplayOptions {
   batches: Batch[];
   /** host:port of the Redis the redis stores use. */
   redisNode?: string;
+  /** Keep every packet's verdict in the results (tests). */
+  keepVerdicts?: boolean;
 }
 
 /** Runs every chain on every store, stores in the given order; the first store is the reference. */
@@ -185,7 +195,7 @@ export async function replay(corpus: Corpus, opts: ReplayOptions): Promise<Chain
       const stores: StoreResult[] = [];
       let ref: Reference | undefined;
       for (const s of opts.stores) {
-        const run = await runStore(nf, s, corpus, opts.batches, redis, opts.redisNode, ref);
+        const run = await runStore(nf, s, corpus, opts.batches, redis, opts.redisNode, ref, opts.keepVerdicts ?? false);
         ref = run.ref;
         stores.push(run.result);
       }
