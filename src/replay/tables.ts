@@ -22,6 +22,11 @@ export const REPLAY_TABLES: NfTables = {
       { id: 'udp6', address: '2001:db8:f::10', port: 53, protocol: 'udp', backends: [1, 2].map((n) => ({ id: `u6-${n}`, address: `fd00:1:1::${n}` })) },
     ],
   },
+  // Capture time is not replayed, wall time passes at each store's own pace: with the product's
+  // timeouts a closed TCP flow (10 s) would expire during a slow store's run and not during a
+  // fast one's, and least-connections (which counts unexpired flows) would then pick other
+  // backends. An hour outlasts any replay, so every store sees the same live flows.
+  timeouts: { udpMs: 3_600_000, tcpEstablishedMs: 3_600_000, tcpTransitoryMs: 3_600_000, icmpMs: 3_600_000, tcpClosedMs: 3_600_000 },
 };
 
 /** The chains `snf replay --nf` knows, by the names the issue and the table use. */
