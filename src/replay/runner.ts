@@ -1,0 +1,213 @@
+// Replays a corpus through one chain on each store in turn, same process, same batches, and
+// compares: per packet the verdict (with its drop reason) and the output bytes must be the same
+// on every store, and every forwarded frame must carry correct checksums. Only the engine call
+// is timed; building reply frames and checking outputs happen outside the clock.
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { Engine } from '../dataplane/engine.js';
+import type { EngineConfig, FrameOut } from '../dataplane/types.js';
+import type { Batch } from './batches.js';
+import { verifyChecksums } from './checksum.js';
+import type { Corpus } from './corpus.js';
+import { SideMapper } from './sides.js';
+import { CHAINS, REPLAY_TABLES, REPLAY_VIPS, storeConfig, type StoreName } from './tables.js';
+
+export interface Mismatch {
+  packet: number;
+  expected: string;
+  got: string;
+}
+
+export interface ChecksumFailure {
+  packet: number;
+  field: string;
+  /** First bytes of the output frame, hex. */
+  head: string;
+}
+
+export interface StoreResult {
+  store: StoreName;
+  packets: number;
+  /** Seconds inside Engine.processSync (wall clock). */
+  seconds: number;
+  /** This process's CPU (user + system) during those calls, µs: the engine's own cost, which a busy host does not inflate. */
+  engineCpuUs: number;
+  pps: number;
+  forwarded: number;
+  drops: Record<string, number>;
+  roundTrips: number;
+  commands: number;
+  cacheHits?: number;
+  cacheMisses?: number;
+  /** redis-server user + system CPU over the run, µs (absent for local). */
+  redisCpuUs?: number;
+  /** Forwarded frames: every checksum checked and correct / IP header only (fragment, snap length). */
+  checksumsOk: number;
+  checksumsPartial: number;
+  /** Wrong in the output, and already wrong in what was sent (capture made with checksum offload). */
+  checksumsInherited: number;
+  /** Wrong in the output though right in the input: the NF broke them. */
+  checksumFailures: ChecksumFailure[];
+  checksumsBroken: number;
+  /** Differences from the first store's run. */
+  verdictMismatches: number;
+  outputMismatches: number;
+  mismatches: Mismatch[];
+  repliesRewritten: number;
+  repliesUnmapped: number;
+  /** Per packet `forward <side>` / `drop <reason>`, with ReplayOptions.keepVerdicts. */
+  verdicts?: string[];
+}
+
+export interface ChainResult {
+  nf: string;
+  stores: StoreResult[];
+}
+
+const KEEP_EXAMPLES = 5;
+
+function verdictOf(o: FrameOut): string {
+  return o.verdict === 'forward' ? `forward ${o.side}` : `drop ${o.reason ?? '?'}`;
+}
+
+async function redisCpuUs(client: Redis): Promise<number> {
+  const info = await client.info('cpu');
+  const get = (k: string) => Number(new RegExp(`^${k}:([0-9.]+)`, 'm').exec(info)?.[1] ?? 'NaN');
+  return (get('used_cpu_user') + get('used_cpu_sys')) * 1e6;
+}
+
+async function deleteKeys(client: Redis, vnf: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `snf:${vnf}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await client.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+interface Reference {
+  verdicts: string[];
+  digests: string[];
+}
+
+let runSeq = 0;
+
+async function runStore(nf: string, store: StoreName, corpus: Corpus, batches: Batch[], redis: Redis | undefined, redisNode: string | undefined, ref: Reference | undefined, keepVerdicts: boolean): Promise<{ result: StoreResult; ref: Reference }> {
+  const { chain, mode } = CHAINS[nf];
+  const vnf = `replay${process.pid}n${++runSeq}`;
+  const config: EngineConfig = { vnf, instanceId: 'replay', chain, store: storeConfig(store, redisNode), ...REPLAY_TABLES };
+  const engine = new Engine(config);
+  const mapper = new SideMapper(mode, corpus, REPLAY_VIPS);
+  const verdicts: string[] = new Array<string>(corpus.packets.length);
+  const digests: string[] = new Array<string>(corpus.packets.length);
+  const r: StoreResult = {
+    store, packets: corpus.packets.length, seconds: 0, engineCpuUs: 0, pps: 0, forwarded: 0, drops: {}, roundTrips: 0, commands: 0,
+    checksumsOk: 0, checksumsPartial: 0, checksumsInherited: 0, checksumFailures: [], checksumsBroken: 0,
+    verdictMismatches: 0, outputMismatches: 0, mismatches: [], repliesRewritten: 0, repliesUnmapped: 0,
+  };
+  const cpuBefore = redis && store !== 'local' ? await redisCpuUs(redis) : 0;
+  let ns = 0n;
+  try {
+    for (const [start, end] of batches) {
+      const frames = [];
+      for (let i = start; i < end; i++) frames.push(mapper.input(i));
+      const cpu0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      const outs = engine.processSync(frames);
+      ns += process.hrtime.bigint() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      r.engineCpuUs += cpu.user + cpu.system;
+      for (let k = 0; k < outs.length; k++) {
+        const i = start + k;
+        const o = outs[k];
+        mapper.learn(i, o);
+        const v = verdictOf(o);
+        verdicts[i] = v;
+        digests[i] = o.verdict === 'forward' ? createHash('sha1').update(o.data).digest('base64') : '';
+        if (o.verdict === 'forward') {
+          r.forwarded++;
+          const c = verifyChecksums(o.data);
+          if (c.status === 'ok') r.checksumsOk++;
+          else if (c.status === 'partial' || c.status === 'none') r.checksumsPartial++;
+          else if (verifyChecksums(frames[k].data).status === 'bad') r.checksumsInherited++;
+          else {
+            r.checksumsBroken++;
+            if (r.checksumFailures.length < KEEP_EXAMPLES) r.checksumFailures.push({ packet: i, field: c.field, head: o.data.toString('hex', 0, 80) });
+          }
+        } else {
+          const reason = o.reason ?? '?';
+          r.drops[reason] = (r.drops[reason] ?? 0) + 1;
+        }
+        if (ref) {
+          const verdictDiffers = ref.verdicts[i] !== v;
+          if (verdictDiffers) r.verdictMismatches++;
+          else if (ref.digests[i] !== digests[i]) r.outputMismatches++;
+          if ((verdictDiffers || ref.digests[i] !== digests[i]) && r.mismatches.length < KEEP_EXAMPLES) {
+            r.mismatches.push({ packet: i, expected: ref.verdicts[i], got: `${v}${verdictDiffers ? '' : ' (other bytes)'} in: ${frames[k].data.toString('hex', 0, 80)}` });
+          }
+        }
+      }
+    }
+    const c = engine.counters();
+    r.roundTrips = c.store.roundTrips;
+    r.commands = c.store.commands;
+    if (c.cache) {
+      r.cacheHits = c.cache.hits;
+      r.cacheMisses = c.cache.misses;
+    }
+  } finally {
+    engine.close();
+  }
+  if (redis && store !== 'local') {
+    r.redisCpuUs = (await redisCpuUs(redis)) - cpuBefore;
+    await deleteKeys(redis, vnf);
+  }
+  r.seconds = Number(ns) / 1e9;
+  r.pps = r.seconds > 0 ? r.packets / r.seconds : 0;
+  r.repliesRewritten = mapper.stats.rewritten;
+  r.repliesUnmapped = mapper.stats.unmapped;
+  if (keepVerdicts) r.verdicts = verdicts;
+  return { result: r, ref: ref ?? { verdicts, digests } };
+}
+
+export interface ReplayOptions {
+  nfs: string[];
+  stores: StoreName[];
+  batches: Batch[];
+  /** host:port of the Redis the redis stores use. */
+  redisNode?: string;
+  /** Keep every packet's verdict in the results (tests). */
+  keepVerdicts?: boolean;
+}
+
+/** Runs every chain on every store, stores in the given order; the first store is the reference. */
+export async function replay(corpus: Corpus, opts: ReplayOptions): Promise<ChainResult[]> {
+  let redis: Redis | undefined;
+  if (opts.redisNode && opts.stores.some((s) => s !== 'local')) {
+    const [host, port] = [opts.redisNode.slice(0, opts.redisNode.lastIndexOf(':')), Number(opts.redisNode.slice(opts.redisNode.lastIndexOf(':') + 1))];
+    redis = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    await redis.connect();
+  }
+  try {
+    const out: ChainResult[] = [];
+    for (const nf of opts.nfs) {
+      const stores: StoreResult[] = [];
+      let ref: Reference | undefined;
+      for (const s of opts.stores) {
+        const run = await runStore(nf, s, corpus, opts.batches, redis, opts.redisNode, ref, opts.keepVerdicts ?? false);
+        ref = run.ref;
+        stores.push(run.result);
+      }
+      out.push({ nf, stores });
+    }
+    return out;
+  } finally {
+    redis?.disconnect();
+  }
+}
+
+/** True when every store agreed with the first and no NF broke a checksum. */
+export function allGood(results: ChainResult[]): boolean {
+  return results.every((c) => c.stores.every((s) => s.verdictMismatches === 0 && s.outputMismatches === 0 && s.checksumsBroken === 0));
+}

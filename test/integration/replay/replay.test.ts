@@ -1,0 +1,86 @@
+// Real captures through the engine on the local store, Redis and Redis with the coherent cache
+// (a real redis-server from test/support): every packet must get the same verdict and the same
+// bytes on every store, and every forwarded frame correct checksums. A correctness test: nothing
+// here is timed. The last two tests state what is correct on this traffic where the engine is
+// known not to be yet (see the messages).
+import { expect } from 'chai';
+import { join } from 'node:path';
+import { startRedis, type RedisServer } from '../../support/redis.js';
+import { planBatches } from '../../../src/replay/batches.js';
+import { loadCorpus, type Corpus } from '../../../src/replay/corpus.js';
+import { PROTO } from '../../../src/replay/packet.js';
+import { replay, type ChainResult } from '../../../src/replay/runner.js';
+
+const DIR = join(import.meta.dirname, '../../../bench/trace/captures');
+// IPv4 + IPv6 and fragments (DNS), ICMPv6 errors, Q-in-Q VLANs, a whole TCP session, and UDP
+// fragments with ICMP errors (AFS).
+const FILES = ['zeek/dns-edns-ecs.pcap', 'zeek/communityid/icmp6.pcap', 'zeek/http-qinq-0.pcap', 'zeek/smtp.pcap', 'tcpdump/afs.pcap'].map((f) => join(DIR, f));
+
+describe('snf replay: real captures on local, redis and redis+cache', function () {
+  this.timeout(120_000);
+  let redis: RedisServer;
+  let corpus: Corpus;
+  let results: ChainResult[];
+
+  before(async () => {
+    redis = await startRedis();
+    corpus = loadCorpus(FILES);
+    results = await replay(corpus, { nfs: ['nat', 'firewall', 'fw+nat', 'lb'], stores: ['local', 'redis', 'redis+cache'], batches: planBatches(corpus, 15), redisNode: redis.node, keepVerdicts: true });
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+
+  it('the corpus has what it was chosen for', () => {
+    const s = corpus.stats;
+    expect(s.ipv6).to.be.greaterThan(0);
+    expect(s.vlanTagged).to.be.greaterThan(0);
+    expect(s.fragments).to.be.greaterThan(0);
+    expect(s.icmpErrors).to.be.greaterThan(0);
+    expect(s.flows).to.be.greaterThan(20);
+  });
+
+  for (const nf of ['nat', 'firewall', 'fw+nat', 'lb']) {
+    it(`${nf}: same verdicts and bytes on every store, every checksum right`, () => {
+      const c = results.find((r) => r.nf === nf);
+      expect(c?.stores.map((s) => s.store)).to.deep.equal(['local', 'redis', 'redis+cache']);
+      for (const s of c?.stores ?? []) {
+        expect(s.mismatches, `${nf}/${s.store} differs from local`).to.deep.equal([]);
+        expect(s.verdictMismatches + s.outputMismatches).to.equal(0);
+        expect(s.checksumFailures, `${nf}/${s.store} broke checksums`).to.deep.equal([]);
+        expect(s.checksumsOk, 'frames whose checksums were all checked').to.be.greaterThan(s.forwarded / 2);
+        expect(s.forwarded).to.be.greaterThan(s.packets / 2);
+        if (s.store !== 'local') expect(s.roundTrips).to.be.greaterThan(0);
+        if (s.store === 'redis+cache') expect(s.cacheHits).to.be.greaterThan(0);
+        // Replies reached the flow the NF set up: they came back through it.
+        if (nf !== 'firewall') expect(s.repliesRewritten).to.be.greaterThan(s.repliesUnmapped);
+        const back = (s.verdicts ?? []).filter((v, i) => corpus.packets[i].from === 'responder' && v.startsWith('forward')).length;
+        // fw+nat: most replies wait for the stage-order fix (last test below); some still pass.
+        const share = nf === 'fw+nat' ? 0.1 : 0.5;
+        expect(back, 'replies forwarded').to.be.greaterThan(corpus.packets.filter((p) => p.from === 'responder').length * share);
+      }
+    });
+  }
+
+  // Fails until helper "pkt" fixes issue 12's defect 1 (parse.cpp rejects a first fragment's UDP
+  // length, which covers the whole datagram): AFS and DNS responses over UDP fragments.
+  it('UDP first fragments are not dropped as bad L4 headers (issue 12, defect 1)', () => {
+    const nat = results.find((r) => r.nf === 'nat')?.stores[0];
+    const firsts = corpus.packets.map((p, i) => ({ p, i })).filter(({ p }) => p.view.frag?.first && p.view.proto === PROTO.UDP);
+    expect(firsts.length).to.be.greaterThan(0);
+    const dropped = firsts.filter(({ i }) => nat?.verdicts?.[i] === 'drop bad_l4_header').map(({ i }) => i);
+    expect(dropped.length, `UDP first fragments (of ${firsts.length}) dropped as bad_l4_header, first: ${dropped.slice(0, 5).join(', ')}`).to.equal(0);
+  });
+
+  // Fails until the engine keeps per-flow order across NF stages within a batch: in fw+nat an
+  // outbound packet meets the firewall in the batch's first stage, an inbound one in its last,
+  // so a handshake's ACK is judged before the SYN-ACK that precedes it in the same batch
+  // (fw_bad_tcp_state). The firewall alone forwards those packets; NAT does not change TCP state.
+  it('fw+nat judges TCP state like the firewall alone', () => {
+    const fw = results.find((r) => r.nf === 'firewall')?.stores[0].verdicts ?? [];
+    const fwNat = results.find((r) => r.nf === 'fw+nat')?.stores[0].verdicts ?? [];
+    expect(fw.length).to.equal(corpus.packets.length);
+    const worse = fwNat.map((v, i) => (v === 'drop fw_bad_tcp_state' && fw[i].startsWith('forward') ? i : -1)).filter((i) => i >= 0);
+    expect(worse.length, `packets the firewall forwards but fw+nat drops as fw_bad_tcp_state (first: ${worse.slice(0, 5).join(', ')})`).to.equal(0);
+  });
+});
