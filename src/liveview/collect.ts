@@ -16,7 +16,7 @@ export interface VnfInputs {
    * The instances the VIM knows and whether their process runs (the local VIM sees pids).
    * Absent: only the registry and the metrics endpoints tell.
    */
-  processes?: Array<{ id: string; alive: boolean; metrics?: string }>;
+  processes?: Array<{ id: string; pid: number; alive: boolean; metrics?: string }>;
   /** What steering programmed; absent: the live registry set, which the steering controller reconciles to. */
   steering?: string[];
 }
@@ -47,6 +47,8 @@ export class VnfCollector {
   /** registry-only instances that disappeared: id -> when */
   private vanished = new Map<string, number>();
   private seen = new Set<string>();
+  /** instance id -> the pid it last registered with, to tell a hung instance from a starting one */
+  private registeredPid = new Map<string, number>();
 
   constructor(private readonly o: CollectorOptions = {}) {}
 
@@ -89,10 +91,13 @@ export class VnfCollector {
         let c: Counters | undefined;
         if (at && (p ? p.alive : true)) c = await scrapeCounters(at, this.o.scrapeTimeoutMs ?? 1500).catch(() => undefined);
         let state: InstanceState;
-        if (p && !p.alive) state = 'dead';
+        // pid 0: the VIM recorded the instance and is creating its process
+        if (p && p.pid > 0 && !p.alive) state = 'dead';
         else if (r) state = steered.has(id) ? 'steered' : 'registered';
-        else if (!store.up) state = p?.alive ? (steered.has(id) ? 'steered' : 'registered') : 'dead';
-        else state = p?.alive || c ? 'suspected' : 'dead';
+        else if (!store.up) state = steered.has(id) ? 'steered' : p ? 'registered' : 'dead';
+        else if (p) state = p.pid > 0 && this.registeredPid.get(id) === p.pid ? 'suspected' : 'starting';
+        else state = c ? 'suspected' : 'dead';
+        if (r && p) this.registeredPid.set(id, p.pid);
         const v: InstanceView = { id, state, dropsPerS: {}, drops: {} };
         if (r) v.heartbeatAgeMs = Math.max(0, now - r.lastHeartbeat);
         if (!c) {
@@ -127,6 +132,7 @@ export class VnfCollector {
       }),
     );
     for (const id of [...this.prev.keys()]) if (!ids.has(id)) this.prev.delete(id);
+    for (const id of [...this.registeredPid.keys()]) if (!ids.has(id)) this.registeredPid.delete(id);
     return {
       vnf: x.vnf,
       ...(x.vnfInstanceId ? { vnfInstanceId: x.vnfInstanceId } : {}),

@@ -22,7 +22,7 @@ export async function localVnfView(d: LocalDeployment, c: VnfCollector, now: num
       chain: s.chain,
       store: await d.store(),
       ...(vnfInstanceId ? { vnfInstanceId } : {}),
-      processes: s.instances.map((i) => ({ id: i.id, alive: alive(i.pid), metrics: `unix:${i.metricsSocket}` })),
+      processes: s.instances.map((i) => ({ id: i.id, pid: i.pid, alive: i.pid > 0 && alive(i.pid), metrics: `unix:${i.metricsSocket}` })),
       steering: readSteeringStatus(s.runDir)?.ids ?? [],
     },
     now,

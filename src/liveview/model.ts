@@ -3,12 +3,14 @@
 // manager) fill it; nothing here knows where it came from.
 
 /**
+ * starting: its process runs (or is being created) and has not registered yet;
  * registered: heartbeating, not (yet) steered; steered: heartbeating and receiving traffic;
- * suspected: its process is there but its heartbeat is missing, so steering dropped it;
- * dead: the process is gone (or, where processes cannot be seen, neither heartbeat nor metrics answer).
+ * suspected: it registered before, its process is still there, but its heartbeat is missing, so
+ * steering dropped it; dead: the process is gone (or, where processes cannot be seen, neither
+ * heartbeat nor metrics answer).
  */
-export type InstanceState = 'registered' | 'steered' | 'suspected' | 'dead';
-export const INSTANCE_STATES: readonly InstanceState[] = ['registered', 'steered', 'suspected', 'dead'];
+export type InstanceState = 'starting' | 'registered' | 'steered' | 'suspected' | 'dead';
+export const INSTANCE_STATES: readonly InstanceState[] = ['starting', 'registered', 'steered', 'suspected', 'dead'];
 
 export interface InstanceView {
   id: string;
