@@ -4,6 +4,7 @@ import type { Command } from '../main.js';
 import { loadConfig } from '../../vnfm/config.js';
 import { startVnfm } from '../../vnfm/app.js';
 import { productSchemas } from '../../vnfm/schema.js';
+import { mountLiveView } from '../../liveview/vnfm-mount.js';
 
 const USAGE = `usage: snf vnfm serve --config FILE [--port N] [--host ADDR] [--redis HOST:PORT]
        snf vnfm openapi [v2|v1]
@@ -47,11 +48,14 @@ export const command: Command = {
     cfg.redis = opt(rest, '--redis') ?? cfg.redis;
     const vnfm = await startVnfm({ ...cfg, log: (m) => console.error(m) });
     console.log(`snf vnfm: listening on ${vnfm.url} (SOL003 at ${vnfm.url}/vnflcm/v2, ONAP SO at ${vnfm.url}/vnflcm/v1)`);
+    const view = await mountLiveView(vnfm, { store: cfg.store ?? cfg.redis, log: (m) => console.error(m) }).catch((e: Error) => void console.error(`snf vnfm: live view not served: ${e.message}`));
+    if (view) console.log(`snf vnfm: live view at ${vnfm.url}/view/ (same credentials as the API)`);
     if (vnfm.recovered.length) console.log(`snf vnfm: ${vnfm.recovered.length} operation(s) found running at start are now FAILED_TEMP: ${vnfm.recovered.join(', ')}`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
+    await view?.close();
     await vnfm.close();
     return 0;
   },
