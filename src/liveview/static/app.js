@@ -52,7 +52,7 @@ $('signin').addEventListener('submit', (ev) => {
   connect();
 });
 
-function renderInstance(i) {
+function renderInstance(i, storeUp) {
   const drops = Object.entries(i.dropsPerS).sort((a, b) => b[1] - a[1]);
   const total = Object.values(i.drops).reduce((a, b) => a + b, 0);
   return h(
@@ -60,7 +60,7 @@ function renderInstance(i) {
     { 'data-instance': i.id, 'data-state': i.state },
     h('td', {}, i.id),
     h('td', {}, h('span', { class: `state ${i.state}` }, i.state)),
-    h('td', {}, age(i.heartbeatAgeMs)),
+    h('td', {}, storeUp ? age(i.heartbeatAgeMs) : 'unknown (store down)'),
     h('td', { class: 'num' }, num(i.rxPps)),
     h('td', { class: 'num' }, num(i.txPps)),
     h('td', { class: 'drops' }, drops.length ? drops.map(([r, n]) => `${r} ${num(n, 1)}/s`).join(', ') : total ? `none now (${num(total)} since start)` : '-'),
@@ -83,7 +83,7 @@ function renderVnf(v, snap) {
     'table',
     { class: 'instances' },
     h('thead', {}, h('tr', {}, ...['Instance', 'State', 'Heartbeat', 'RX pkt/s', 'TX pkt/s', 'Drops by reason', 'Cache hit', 'Store RTT p50 / p99'].map((t) => h('th', {}, t)))),
-    h('tbody', {}, ...v.instances.map(renderInstance)),
+    h('tbody', {}, ...v.instances.map((i) => renderInstance(i, v.store.up))),
   );
   const events = snap.timeline.filter((e) => e.vnf === v.vnf || e.vnf === v.vnfInstanceId);
   return h(

@@ -159,4 +159,21 @@ describe('live view in headless Chromium against a local deployment', function (
     await page.waitFor(`${rowState(id)} === 'steered'`, 15_000, `${id} steered again`);
     await page.waitFor(`[...document.querySelectorAll('#events li')].some((l) => l.textContent.includes('${id}: suspected -> '))`, 5000, `${id} recovering in the timeline`);
   });
+
+  it('shows the store going down and coming back (Redis stopped with SIGSTOP, then resumed)', async () => {
+    const redisPid = d!.state.store.redisPid!;
+    process.kill(redisPid, 'SIGSTOP');
+    try {
+      const down = await page.waitFor<string>(`(() => { const e = document.querySelector('[data-store]'); return e.dataset.store === 'down' && e.textContent; })()`, 10_000, 'store down');
+      expect(down.value).to.match(/DOWN: .*timed out/);
+      await page.waitFor(`[...document.querySelectorAll('#events li')].some((l) => /store unreachable/.test(l.textContent))`, 5000, 'the outage in the timeline');
+      const metrics = await (await fetch(`${view!.url.replace(/\/view\/$/, '')}/view/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+      expect(metrics).to.match(/^snf_store_up\{vnf="[^"]+"\} 0$/m);
+      await shot('liveview-store-down.png');
+    } finally {
+      process.kill(redisPid, 'SIGCONT');
+    }
+    await page.waitFor(`document.querySelector('[data-store]').dataset.store === 'up'`, 15_000, 'store up again');
+    await page.waitFor(`[...document.querySelectorAll('#events li')].some((l) => /store answers again/.test(l.textContent))`, 5000, 'the recovery in the timeline');
+  });
 });
