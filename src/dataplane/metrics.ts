@@ -102,6 +102,23 @@ export function renderMetrics(m: InstanceMetrics): string {
   // The engine keeps bucket counts only; the sum is estimated from the upper bounds.
   w.sample('snf_store_round_trip_seconds_sum', sumApprox / 1e6);
   w.sample('snf_store_round_trip_seconds_count', cum);
+  if (c.cache) {
+    // The coherent flow cache: its hit ratio is what makes established flows cost no round trip.
+    const k = c.cache;
+    w.family('snf_cache_lookups_total', 'counter', 'Flow-cache lookups, by result (hit, miss).');
+    w.sample('snf_cache_lookups_total', k.hits, { result: 'hit' });
+    w.sample('snf_cache_lookups_total', k.misses, { result: 'miss' });
+    w.family('snf_cache_invalidations_total', 'counter', 'Cache entries the store invalidated (CLIENT TRACKING).');
+    w.sample('snf_cache_invalidations_total', k.invalidations);
+    w.family('snf_cache_flushes_total', 'counter', 'Whole-cache flushes (tracking connection lost or reset).');
+    w.sample('snf_cache_flushes_total', k.flushes);
+    w.family('snf_cache_evictions_total', 'counter', 'Entries evicted for space.');
+    w.sample('snf_cache_evictions_total', k.evictions);
+    w.family('snf_cache_entries', 'gauge', 'Entries in the flow cache.');
+    w.sample('snf_cache_entries', k.entries);
+    w.family('snf_cache_bytes', 'gauge', 'Bytes the flow cache holds.');
+    w.sample('snf_cache_bytes', k.bytes);
+  }
   if (c.io) {
     w.family('snf_io_packets_total', 'counter', 'Packet I/O per port and direction.');
     for (const port of ['inside', 'outside'] as const) {

@@ -79,6 +79,7 @@ export class VnfmServer {
   private readonly schemas = productSchemas();
   private readonly log: (m: string) => void;
   private base = '';
+  private readonly mounts: Array<(req: IncomingMessage, res: ServerResponse) => boolean> = [];
 
   constructor(private readonly o: VnfmServerOptions) {
     this.auth = new Authenticator(o.auth);
@@ -108,6 +109,11 @@ export class VnfmServer {
     await new Promise<void>((r) => this.server.close(() => r()));
   }
 
+  /** Pages beside the API (the live view, src/liveview): a mount claims its requests (returns true) and authenticates them with this.auth itself. */
+  mount(h: (req: IncomingMessage, res: ServerResponse) => boolean): void {
+    this.mounts.push(h);
+  }
+
   private api(d: Dialect): string {
     return `${this.base}/vnflcm/${d}`;
   }
@@ -124,6 +130,7 @@ export class VnfmServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.mounts.some((m) => m(req, res))) return;
     const url = new URL(req.url ?? '/', 'http://x');
     let reply: Reply;
     let ctx: Ctx | undefined;

@@ -5,17 +5,52 @@ import { LocalDeployment } from '../../vim/local/deployment.js';
 import { names, NET } from '../../vim/local/topology.js';
 import { deploymentName, int, parseArgs, progress, requireRoot, runCommand, str, UsageError } from '../../vim/local/cli-args.js';
 import { closeShells } from '../../vim/local/sh.js';
+import { readFileSync } from 'node:fs';
+import { checkAuthConfig, isLoopback, parseListen, startViewServer, ViewConfigError } from '../../liveview/server.js';
+import { LocalSource } from '../../liveview/local-source.js';
+import type { AuthConfig } from '../../vnfm/auth.js';
 
 const USAGE = `usage: snf up [--nf nat|firewall|lb|firewall,nat] [--instances N] [--store unix:/path|host:port]
               [--io afpacket|af_xdp|dpdk] [--spray] [--baseline] [--name NAME]
+              [--view [HOST:]PORT [--view-auth FILE]]
 
 Builds one VNF on this machine: client, server and two steering network namespaces, N NF
 instance namespaces (each an NF process on two veth legs), kernel ECMP steering (or per-packet
 spraying with --spray), and a Redis on a UNIX socket unless --store names one. State lives in
 /run/snf/<name>/ (default name: snf). --baseline keeps flow state inside each instance (the
-coupled baseline, for comparison). Then: snf status | scale | kill | flows | down.`;
+coupled baseline, for comparison). Then: snf status | scale | kill | flows | down.
+--view serves the live view (a web page, server-sent events and Prometheus metrics at
+/view/) on HOST:PORT (host 127.0.0.1 unless given) and stays in the foreground until Ctrl-C; the
+deployment keeps running after it. Beyond loopback it needs --view-auth FILE: JSON like the
+VNF manager's "auth" section (basic, oauth2Clients, staticTokens). See docs/liveview.md.`;
 
-const SPEC = { nf: true, instances: true, store: true, io: true, spray: false, baseline: false, name: true };
+const SPEC = { nf: true, instances: true, store: true, io: true, spray: false, baseline: false, name: true, view: true, 'view-auth': true };
+
+/** --view and --view-auth, checked before anything is built. */
+export function parseView(viewArg: string | undefined, authFile: string | undefined): { host: string; port: number; auth?: AuthConfig } | undefined {
+  if (viewArg === undefined) {
+    if (authFile !== undefined) throw new UsageError('--view-auth: only meaningful with --view');
+    return undefined;
+  }
+  try {
+    const at = parseListen(viewArg, '--view');
+    let auth: AuthConfig | undefined;
+    if (authFile !== undefined) {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(readFileSync(authFile, 'utf8'));
+      } catch (e) {
+        throw new ViewConfigError(`--view-auth: cannot read ${authFile} as JSON: ${(e as Error).message}`);
+      }
+      auth = checkAuthConfig(raw, `--view-auth ${authFile}`);
+    }
+    if (!isLoopback(at.host) && !auth) throw new ViewConfigError(`--view: ${at.host} is not a loopback address; serving the live view beyond loopback needs --view-auth FILE`);
+    return { ...at, ...(auth ? { auth } : {}) };
+  } catch (e) {
+    if (e instanceof ViewConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+}
 const KINDS: NfKind[] = ['nat', 'firewall', 'lb'];
 
 export function parseChain(v: string | undefined): NfKind[] {
@@ -49,6 +84,7 @@ export const command: Command = {
       const io = str(p, 'io') ?? 'afpacket';
       if (io !== 'afpacket' && io !== 'af_xdp' && io !== 'dpdk') throw new UsageError(`--io: expected afpacket, af_xdp or dpdk, got '${io}'`);
       const name = deploymentName(p);
+      const view = parseView(str(p, 'view'), str(p, 'view-auth'));
       requireRoot('up');
       const t0 = Date.now();
       const d = await LocalDeployment.up(
@@ -66,6 +102,15 @@ ${name}: ${chain.join(' -> ')} on ${instances} instances, ${d.state.mode === 'sp
   echo server       ${chain.includes('lb') ? `VIP ${NET.vip.address}:8080 -> backends ${NET.backends.join(', ')}` : `${NET.server.host} tcp 7000, udp 7001`}
   try               ip netns exec ${n.client} node --import tsx src/demo/traffic/client.ts --target ${target} --connections 50 --duration 30
   then              snf status --watch | snf kill i1 | snf scale out 2 | snf flows | snf down`);
+      if (!view) return 0;
+      const server = await startViewServer({ source: new LocalSource(d), ...view, log: (m) => console.error(m) });
+      console.log(`  live view         ${server.url}${view.auth ? ' (credentials required)' : ''}  (Ctrl-C stops the view; the deployment stays)`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await server.close();
+      closeShells();
       return 0;
     }),
 };

@@ -7,6 +7,7 @@ import { Authenticator } from '../../vnfm/auth.js';
 import { checkExposure } from '../../vnfm/exposure.js';
 import { echo } from '../../util/echo.js';
 import { productSchemas } from '../../vnfm/schema.js';
+import { mountLiveView } from '../../liveview/vnfm-mount.js';
 
 const USAGE = `usage: snf vnfm serve --config FILE [--port N] [--host ADDR] [--redis HOST:PORT] [--insecure]
        snf vnfm openapi [v2|v1]
@@ -66,11 +67,14 @@ export const command: Command = {
     const vnfm = await startVnfm({ ...cfg, log });
     const open = exposure.unauthenticated ? ' WITHOUT AUTHENTICATION (--insecure)' : '';
     console.log(`snf vnfm: listening on ${vnfm.url}${open} (SOL003 at ${vnfm.url}/vnflcm/v2, ONAP SO at ${vnfm.url}/vnflcm/v1)`);
+    const view = await mountLiveView(vnfm, { store: cfg.store ?? cfg.redis, log }).catch((e: Error) => void log(`snf vnfm: live view not served: ${e.message}`));
+    if (view) console.log(`snf vnfm: live view at ${vnfm.url}/view/ (same credentials as the API)`);
     if (vnfm.recovered.length) console.log(`snf vnfm: ${vnfm.recovered.length} operation(s) found running at start are now FAILED_TEMP: ${vnfm.recovered.join(', ')}`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
+    await view?.close();
     await vnfm.close();
     return 0;
   },
