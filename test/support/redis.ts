@@ -440,3 +440,45 @@ export function useRedis(): { readonly server: RedisServer; readonly client: imp
     },
   };
 }
+
+// ---- TLS ------------------------------------------------------------------------------------
+
+export interface TlsRedis {
+  server: RedisServer;
+  /** Loopback port speaking only TLS (the plain `server.port` stays for the harness's own checks). */
+  tlsPort: number;
+  caFile: string;
+  /** `rediss://127.0.0.1:<tlsPort>?ca=<caFile>` */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A redis-server with a TLS listener and certificates made for this test by the product's own
+ * generator (src/store/tls-certs.ts, the openssl CLI), removed on stop.
+ */
+export async function startTlsRedis(opts: { args?: string[] } = {}): Promise<TlsRedis> {
+  const { makeStoreCerts, redisTlsArgs } = await import('../../src/store/tls-certs.js');
+  const dir = mkdtempSync(join(tmpdir(), 'snf-redis-tls-'));
+  liveDirs.add(dir);
+  try {
+    const certs = makeStoreCerts(dir, ['127.0.0.1', 'localhost']);
+    const tlsPort = await freePort();
+    const server = await startRedis({ args: [...redisTlsArgs(certs, tlsPort), ...(opts.args ?? [])] });
+    return {
+      server,
+      tlsPort,
+      caFile: certs.caFile,
+      url: `rediss://127.0.0.1:${tlsPort}?ca=${certs.caFile}`,
+      async stop() {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+        liveDirs.delete(dir);
+      },
+    };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    liveDirs.delete(dir);
+    throw e;
+  }
+}
