@@ -9,7 +9,7 @@ import type { NfKind, NfTables, StoreConfig } from '../../dataplane/types.js';
 import type { InstanceConfig } from '../../dataplane/instance.js';
 import { parseMetrics, sumOf, type Sample } from '../../dataplane/metrics.js';
 import { get as httpGet } from 'node:http';
-import { closeStore, liveInstances, writeTables, purgeVnf, type StoreClient } from '../../store/index.js';
+import { closeStore, isCluster, liveInstances, writeTables, purgeVnf, type StoreClient } from '../../store/index.js';
 import type { SteeringMode } from '../../steering/routes.js';
 import { pinnedPoolAddress } from '../../steering/routes.js';
 import { connectControl } from './store-client.js';
@@ -130,6 +130,9 @@ export class LocalDeployment {
         saveState(state);
       }
       const redis = await d.client();
+      // An operator's Redis Cluster: the engines must be told, or every flow key hits MOVED.
+      state.store.cluster = isCluster(redis);
+      saveState(state);
       progress('writing control tables');
       await writeTables(redis, state.vnf, o.tables ?? defaultTables(o.chain));
       const n = names(o.name);
@@ -258,7 +261,7 @@ export class LocalDeployment {
     const lout = leg(s.chain, rec.slot, 'out');
     // The instance's inside port is whichever leg faces the NF's inside.
     const [inside, outside] = lin.instIf === 'inside' ? [lin, lout] : [lout, lin];
-    const store: StoreConfig = s.dataStore === 'local' ? { kind: 'local' } : { kind: 'redis', nodes: [s.store.seed], timeoutMs: s.storeTimeoutMs ?? 250 };
+    const store: StoreConfig = s.dataStore === 'local' ? { kind: 'local' } : { kind: 'redis', nodes: [s.store.seed], timeoutMs: s.storeTimeoutMs ?? 250, ...(s.store.cluster ? { cluster: true } : {}) };
     return {
       vnf: s.vnf,
       instanceId: rec.id,
