@@ -170,7 +170,6 @@ export async function connectStore(seeds: string | string[], opts: ConnectOption
       sentinelRetryStrategy: (times) => Math.min(50 * 2 ** times, 1000),
       // A primary demoted to replica answers READONLY: reconnect, which asks the Sentinels.
       reconnectOnError: (e) => e.message.startsWith('READONLY'),
-      failoverDetector: true,
     });
     await ready(client, what, timeoutMs);
     return client;
