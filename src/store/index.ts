@@ -16,5 +16,5 @@ export { heartbeat, liveInstances, deregister, type InstanceInfo, type LiveInsta
 export { purgeVnf, type PurgeOptions, type PurgeProgress } from './purge.js';
 export { parseStoreUrl, parseStoreSeeds, redact, StoreUrlError, type StoreTarget, type StoreTls, type StoreMode } from './url.js';
 export { aclRules, aclUser, aclFileLine, applyAclUser, type StoreRole } from './acl.js';
-export { resolvePrimary, watchPrimary, type PrimaryWatch } from './sentinel.js';
+export { resolvePrimary, watchPrimary, engineStoreConfig, type PrimaryWatch } from './sentinel.js';
 export { makeStoreCerts, redisTlsArgs, type StoreCerts } from './tls-certs.js';

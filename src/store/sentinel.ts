@@ -3,7 +3,8 @@
 // This module is the seam: it asks the Sentinels for the current primary and reports every
 // change (+switch-master on any Sentinel, plus a poll for messages lost while disconnected).
 import { Redis } from 'ioredis';
-import type { Seed, StoreTarget } from './url.js';
+import type { StoreConfig } from '../dataplane/types.js';
+import { parseStoreUrl, type Seed, type StoreTarget } from './url.js';
 
 export interface PrimaryWatch {
   /** The primary as last reported. */
@@ -86,5 +87,23 @@ export async function watchPrimary(target: StoreTarget, onChange: (primary: Seed
       clearInterval(poll);
       for (const c of subs) c.disconnect();
     },
+  };
+}
+
+/**
+ * The engine's store settings with a `redis+sentinel://` node replaced by the primary's current
+ * host:port (and the URL's password carried over): the native store takes host:port only. Other
+ * settings pass through unchanged. The instance host calls this at start and again, with a new
+ * engine, whenever watchPrimary reports a change.
+ */
+export async function engineStoreConfig(store: Extract<StoreConfig, { kind: 'redis' }>): Promise<{ config: Extract<StoreConfig, { kind: 'redis' }>; sentinel?: StoreTarget }> {
+  if (store.nodes.length !== 1 || !/^rediss?\+sentinel:\/\//i.test(store.nodes[0])) return { config: store };
+  const target = parseStoreUrl(store.nodes[0]);
+  if (target.tls) throw new Error('store.nodes[0]: the native data plane has no TLS yet (rediss+sentinel://); use redis+sentinel://');
+  const p = await resolvePrimary(target);
+  const password = store.password ?? target.password;
+  return {
+    config: { ...store, nodes: [p.host.includes(':') ? `[${p.host}]:${p.port}` : `${p.host}:${p.port}`], cluster: false, ...(password !== undefined ? { password } : {}) },
+    sentinel: target,
   };
 }

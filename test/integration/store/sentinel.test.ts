@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { closeStore, connectStore, type StoreClient } from '../../../src/store/index.js';
 import { parseStoreUrl } from '../../../src/store/url.js';
-import { resolvePrimary, watchPrimary, type PrimaryWatch } from '../../../src/store/sentinel.js';
+import { engineStoreConfig, resolvePrimary, watchPrimary, type PrimaryWatch } from '../../../src/store/sentinel.js';
 import { startSentinelGroup, type SentinelGroup } from '../../support/redis.js';
 
 describe('store: Sentinel failover', function () {
@@ -29,6 +29,17 @@ describe('store: Sentinel failover', function () {
     let err: Error | undefined;
     await resolvePrimary(bad).catch((e: Error) => (err = e));
     expect(err?.message).to.match(/no Sentinel named the primary "nobody": .*does not know a primary named "nobody"/);
+  });
+
+  it("gives the native engine the primary's host:port in place of a Sentinel URL", async () => {
+    const { config, sentinel } = await engineStoreConfig({ kind: 'redis', nodes: [g.url.replace('redis+sentinel://', 'redis+sentinel://:pw@')], timeoutMs: 100 });
+    expect(config).to.deep.equal({ kind: 'redis', nodes: [`127.0.0.1:${g.primary.port}`], timeoutMs: 100, cluster: false, password: 'pw' });
+    expect(sentinel?.sentinel?.name).to.equal(g.name);
+    const plain = { kind: 'redis' as const, nodes: ['10.0.0.1:6379'] };
+    expect((await engineStoreConfig(plain)).config).to.equal(plain);
+    let err: Error | undefined;
+    await engineStoreConfig({ kind: 'redis', nodes: [g.url.replace('redis+', 'rediss+')] }).catch((e: Error) => (err = e));
+    expect(err?.message).to.match(/store\.nodes\[0\]: the native data plane has no TLS yet/);
   });
 
   it('kill -9 of the primary: the replica is promoted, both clients follow it, no acknowledged flow is lost', async () => {
