@@ -49,9 +49,26 @@ export function nfUserData(d: VnfDescriptor, f: Flavour): string {
   });
 }
 
+/**
+ * Replicas per master of the store VDU's cluster: as many as leave at least 3 masters (redis-cli
+ * --cluster create refuses fewer), so 6 nodes are 3 masters + 3 replicas.
+ */
+export function storeReplicas(instances: number): number {
+  return Math.max(0, Math.floor(instances / 3) - 1);
+}
+
 export function storeUserData(f: Flavour): string {
+  const instances = f.vdus.store?.instances ?? 1;
+  // The script goes into a YAML block scalar: every line indented under `content: |`.
+  const script = assetText('heat/scripts/snf-redis-cluster-form.sh')
+    .trimEnd()
+    .split('\n')
+    .map((l) => (l === '' ? '' : `      ${l}`))
+    .join('\n');
   return fill(assetText('heat/cloud-init/store-user-data.yaml'), {
     __STORE_PORT__: String(f.vdus.store?.port ?? 6379),
     __STORE_CLUSTER__: String(f.store.cluster),
-  });
+    __STORE_INSTANCES__: String(instances),
+    __STORE_REPLICAS__: String(storeReplicas(instances)),
+  }).replace('__CLUSTER_FORM_SCRIPT__', () => script);
 }

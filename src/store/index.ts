@@ -14,3 +14,7 @@ export {
 export { normalizeTables, TableValidationError, DEFAULT_TIMEOUTS, type NormalizedTables } from './validate.js';
 export { heartbeat, liveInstances, deregister, type InstanceInfo, type LiveInstance } from './registry.js';
 export { purgeVnf, type PurgeOptions, type PurgeProgress } from './purge.js';
+export { parseStoreUrl, parseStoreSeeds, redact, StoreUrlError, type StoreTarget, type StoreTls, type StoreMode } from './url.js';
+export { aclRules, aclUser, aclFileLine, applyAclUser, type StoreRole } from './acl.js';
+export { resolvePrimary, watchPrimary, engineStoreConfig, type PrimaryWatch } from './sentinel.js';
+export { makeStoreCerts, redisTlsArgs, type StoreCerts } from './tls-certs.js';

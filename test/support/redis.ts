@@ -5,7 +5,7 @@
 // The harness speaks RESP itself (no ioredis) so that it tests nothing with the code under test.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, existsSync, writeFileSync } from 'node:fs';
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -220,7 +220,11 @@ interface Spawned {
 }
 
 function spawnRedis(port: number, dir: string, extra: string[]): Spawned {
+  // A config file (Sentinel needs one it can rewrite) must be redis-server's first argument.
+  const conf = extra.length > 0 && extra[0].endsWith('.conf') && !extra[0].startsWith('--') ? [extra[0]] : [];
+  if (conf.length) extra = extra.slice(1);
   const args = [
+    ...conf,
     '--port', String(port),
     '--bind', HOST,
     '--dir', dir,
@@ -439,4 +443,112 @@ export function useRedis(): { readonly server: RedisServer; readonly client: imp
       return client;
     },
   };
+}
+
+// ---- TLS ------------------------------------------------------------------------------------
+
+export interface TlsRedis {
+  server: RedisServer;
+  /** Loopback port speaking only TLS (the plain `server.port` stays for the harness's own checks). */
+  tlsPort: number;
+  caFile: string;
+  /** `rediss://127.0.0.1:<tlsPort>?ca=<caFile>` */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A redis-server with a TLS listener and certificates made for this test by the product's own
+ * generator (src/store/tls-certs.ts, the openssl CLI), removed on stop.
+ */
+export async function startTlsRedis(opts: { args?: string[] } = {}): Promise<TlsRedis> {
+  const { makeStoreCerts, redisTlsArgs } = await import('../../src/store/tls-certs.js');
+  const dir = mkdtempSync(join(tmpdir(), 'snf-redis-tls-'));
+  liveDirs.add(dir);
+  try {
+    const certs = makeStoreCerts(dir, ['127.0.0.1', 'localhost']);
+    const tlsPort = await freePort();
+    const server = await startRedis({ args: [...redisTlsArgs(certs, tlsPort), ...(opts.args ?? [])] });
+    return {
+      server,
+      tlsPort,
+      caFile: certs.caFile,
+      url: `rediss://127.0.0.1:${tlsPort}?ca=${certs.caFile}`,
+      async stop() {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+        liveDirs.delete(dir);
+      },
+    };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    liveDirs.delete(dir);
+    throw e;
+  }
+}
+
+// ---- Sentinel -------------------------------------------------------------------------------
+
+export interface SentinelGroup {
+  primary: RedisServer;
+  replica: RedisServer;
+  /** Sentinels (redis-server --sentinel), quorum 2 of 3. */
+  sentinels: RedisServer[];
+  name: string;
+  /** `redis+sentinel://127.0.0.1:a,127.0.0.1:b,127.0.0.1:c/<name>` */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A production-shaped store on loopback: a primary with append-only persistence, one replica,
+ * and three Sentinels watching them (down after `downAfterMs`, default 500). Sentinel needs a
+ * writable config file; each gets one in its own directory.
+ */
+export async function startSentinelGroup(opts: { name?: string; downAfterMs?: number } = {}): Promise<SentinelGroup> {
+  const name = opts.name ?? 'snf-primary';
+  const down = opts.downAfterMs ?? 500;
+  const persist = ['--appendonly', 'yes', '--appendfsync', 'everysec'];
+  const started: RedisServer[] = [];
+  const stop = async () => {
+    await Promise.all(started.map((s) => s.stop()));
+  };
+  try {
+    const primary = await startRedis({ args: persist });
+    started.push(primary);
+    const replica = await startRedis({ args: [...persist, '--replicaof', HOST, String(primary.port)] });
+    started.push(replica);
+    await waitFor('the replica to sync', 10_000, async () => /master_link_status:up/.test(String(await rawCommand(replica.port, ['INFO', 'replication']))));
+    const sentinels: RedisServer[] = [];
+    for (let i = 0; i < 3; i++) {
+      const dir = mkdtempSync(join(tmpdir(), 'snf-sentinel-'));
+      liveDirs.add(dir);
+      const conf = join(dir, 'sentinel.conf');
+      writeFileSync(
+        conf,
+        [
+          `sentinel monitor ${name} ${HOST} ${primary.port} 2`,
+          `sentinel down-after-milliseconds ${name} ${down}`,
+          `sentinel failover-timeout ${name} 5000`,
+          `sentinel parallel-syncs ${name} 1`,
+          '',
+        ].join('\n'),
+      );
+      // The config file goes first (spawnRedis puts a leading *.conf before its own options).
+      const s = await startRedis({ args: [conf, '--sentinel'] });
+      sentinels.push(s);
+      started.push(s);
+    }
+    return {
+      primary,
+      replica,
+      sentinels,
+      name,
+      url: `redis+sentinel://${sentinels.map((s) => s.node).join(',')}/${name}`,
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
 }

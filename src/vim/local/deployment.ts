@@ -9,7 +9,7 @@ import type { NfKind, NfTables, StoreConfig } from '../../dataplane/types.js';
 import type { InstanceConfig } from '../../dataplane/instance.js';
 import { parseMetrics, sumOf, type Sample } from '../../dataplane/metrics.js';
 import { get as httpGet } from 'node:http';
-import { closeStore, liveInstances, writeTables, purgeVnf, type StoreClient } from '../../store/index.js';
+import { closeStore, isCluster, liveInstances, parseStoreUrl, redact, writeTables, purgeVnf, type StoreClient } from '../../store/index.js';
 import type { SteeringMode } from '../../steering/routes.js';
 import { pinnedPoolAddress } from '../../steering/routes.js';
 import { connectControl } from './store-client.js';
@@ -99,6 +99,7 @@ export class LocalDeployment {
 
   static async up(o: UpOptions, progress: Progress = () => undefined): Promise<LocalDeployment> {
     if (!Number.isInteger(o.instances) || o.instances < 1 || o.instances > MAX_SLOT) throw new Error(`instances must be 1..${MAX_SLOT}, got ${o.instances}`);
+    if (o.store) assertReachableFromNamespaces(o.store);
     const runDir = runDirFor(o.name, o.runRoot);
     if (existsSync(join(runDir, 'state.json'))) throw new Error(`deployment '${o.name}' already exists (${runDir}); 'snf down --name ${o.name}' first`);
     const existing = await listNamespaces(o.name);
@@ -130,6 +131,9 @@ export class LocalDeployment {
         saveState(state);
       }
       const redis = await d.client();
+      // An operator's Redis Cluster: the engines must be told, or every flow key hits MOVED.
+      state.store.cluster = isCluster(redis);
+      saveState(state);
       progress('writing control tables');
       await writeTables(redis, state.vnf, o.tables ?? defaultTables(o.chain));
       const n = names(o.name);
@@ -258,7 +262,7 @@ export class LocalDeployment {
     const lout = leg(s.chain, rec.slot, 'out');
     // The instance's inside port is whichever leg faces the NF's inside.
     const [inside, outside] = lin.instIf === 'inside' ? [lin, lout] : [lout, lin];
-    const store: StoreConfig = s.dataStore === 'local' ? { kind: 'local' } : { kind: 'redis', nodes: [s.store.seed], timeoutMs: s.storeTimeoutMs ?? 250 };
+    const store: StoreConfig = s.dataStore === 'local' ? { kind: 'local' } : { kind: 'redis', nodes: [s.store.seed], timeoutMs: s.storeTimeoutMs ?? 250, ...(s.store.cluster ? { cluster: true } : {}) };
     return {
       vnf: s.vnf,
       instanceId: rec.id,
@@ -480,10 +484,27 @@ export class LocalDeployment {
   }
 }
 
+/**
+ * Instances run in their own network namespaces, each with its own loopback: a store on the
+ * host's 127.0.0.1 answers the controller (root namespace) but never an instance, which used to
+ * surface as a timeout far from its cause. Refused up front, before anything is created.
+ */
+function assertReachableFromNamespaces(store: string): void {
+  const t = parseStoreUrl(store);
+  const loopback = t.seeds.filter((s) => /^127\./.test(s.host) || s.host === '::1' || s.host === 'localhost');
+  if (loopback.length > 0)
+    throw new Error(
+      `--store ${JSON.stringify(redact(store))}: ${loopback[0].host} is the loopback of each network namespace, so the instances cannot reach it; ` +
+        'give an address routed to the instance namespaces, a unix:/path socket, or no --store (a Redis on a UNIX socket is started)',
+    );
+}
+
 function tail(file: string, lines = 5): string {
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join(' | ');
+    const text = readFileSync(file, 'utf8').trim();
+    // An empty reason ("not ready within 15 s:") told the operator nothing.
+    return text === '' ? `(${file} is empty: the process wrote nothing yet; is the store reachable?)` : text.split('\n').slice(-lines).join(' | ');
   } catch {
-    return '(no log)';
+    return `(no log at ${file})`;
   }
 }

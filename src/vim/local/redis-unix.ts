@@ -1,6 +1,6 @@
 // The deployment's own Redis when the user names none: listens only on a UNIX socket in the run
 // directory (no TCP port at all), so every namespace reaches it through the shared filesystem and
-// nothing is exposed on a network. Detached, so it outlives `snf up`; stopped by pid.
+// nothing is exposed on a network. Persistence is on (append-only file in the run directory). Detached, so it outlives `snf up`; stopped by pid.
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, existsSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -31,7 +31,10 @@ export async function startUnixRedis(runDir: string): Promise<UnixRedis> {
   const log = openSync(join(runDir, 'redis.log'), 'a');
   const child = spawn(
     'redis-server',
-    ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', runDir, '--notify-keyspace-events', ''],
+    // Append-only, fsync every second: a killed and restarted store comes back with its flows and
+    // tables (without it every connection is lost); everysec costs little over no persistence,
+    // `always` much more (bench/RESULTS.md, "store persistence").
+    ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--appendfilename', 'redis.aof', '--dir', runDir, '--notify-keyspace-events', ''],
     { detached: true, stdio: ['ignore', log, log] },
   );
   closeSync(log);

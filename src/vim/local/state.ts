@@ -32,7 +32,8 @@ export interface DeploymentState {
   io: 'afpacket' | 'af_xdp' | 'dpdk' | 'kernel';
   /** `local`: the coupled baseline (flow state inside each instance). */
   dataStore: 'redis' | 'local';
-  store: { seed: string; redisPid?: number };
+  /** `cluster`: the seed answered as a Redis Cluster node at `up` (the instances' engines then follow the slot map). */
+  store: { seed: string; redisPid?: number; cluster?: boolean };
   heartbeat: { periodMs: number; ttlMs: number };
   /** the data plane's per-batch store deadline */
   storeTimeoutMs?: number;

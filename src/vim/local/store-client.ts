@@ -1,7 +1,7 @@
-// Control-plane connection for the local deployment. Its Redis listens on a UNIX socket in the
-// run directory, reachable from every namespace without a management network; seeds written
-// `unix:/path` go to ioredis' `{ path }`, everything else to src/store's connectStore.
-import { Redis } from 'ioredis';
+// Control-plane connection for the local deployment and its instances. The deployment's own Redis
+// listens on a UNIX socket in the run directory (reachable from every namespace without a
+// management network); an operator's store is any URL src/store/url.ts accepts. Both go through
+// connectStore, the one way to reach the store.
 import { connectStore, type StoreClient } from '../../store/index.js';
 
 export function isUnixSeed(seed: string): boolean {
@@ -16,39 +16,11 @@ export function unixPath(seed: string): string {
 
 /**
  * `cluster`: the seed is a Redis Cluster node (the registry and tables then follow the slot map,
- * as a VM instance's do on the dpdk-sriov flavour's store VDU); default a single node.
+ * as a VM instance's do on the dpdk-sriov flavour's store VDU); default: what the URL says, a
+ * single node when it says nothing.
  */
-export async function connectControl(seed: string, connectionName?: string, timeoutMs = 3000, cluster = false): Promise<StoreClient> {
-  if (!isUnixSeed(seed)) return connectStore(seed, { cluster, connectTimeoutMs: timeoutMs, ...(connectionName ? { connectionName } : {}) });
-  const client = new Redis({
-    path: unixPath(seed),
-    lazyConnect: true,
-    connectionName,
-    maxRetriesPerRequest: 2,
-    retryStrategy: (times) => Math.min(20 * 2 ** times, 1000),
-  });
-  let last: Error | undefined;
-  const onError = (e: Error) => {
-    last = e;
-  };
-  client.on('error', onError);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`store: cannot connect to ${seed} within ${timeoutMs} ms${last ? `: ${last.message}` : ''}`)), timeoutMs);
-      client.once('ready', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      client.connect().catch((e: unknown) => {
-        if (e instanceof Error) last = e;
-      });
-    });
-  } catch (e) {
-    client.disconnect();
-    throw e;
-  } finally {
-    client.off('error', onError);
-  }
+export async function connectControl(seed: string, connectionName?: string, timeoutMs = 3000, cluster?: boolean): Promise<StoreClient> {
+  const client = await connectStore(seed, { connectTimeoutMs: timeoutMs, ...(cluster !== undefined ? { cluster } : {}), ...(connectionName ? { connectionName } : {}) });
   client.on('error', () => undefined); // reconnects on its own; callers see failed commands
   return client;
 }

@@ -19,9 +19,10 @@ describe('store connect', function () {
     expect(parseSeed('[::1]:7000')).to.deep.equal({ host: '::1', port: 7000 });
     expect(parseSeed('redis://:s3cret@localhost:7001')).to.deep.equal({ host: 'localhost', port: 7001, password: 's3cret' });
     expect(parseSeed('redis://db')).to.deep.equal({ host: 'db', port: 6379 });
-    expect(() => parseSeed('localhost')).to.throw(/expected host:port/);
+    expect(() => parseSeed('localhost')).to.throw(/a port is required/);
     expect(() => parseSeed('h:70000')).to.throw(/port must be 1\.\.65535/);
-    expect(() => parseSeed('rediss://h:1')).to.throw(/TLS/);
+    expect(parseSeed('rediss://u:pw@h:1')).to.deep.equal({ host: 'h', port: 1, password: 'pw' });
+    expect(() => parseSeed('unix:/x')).to.throw(/expected one host:port/);
   });
 
   it('fails clearly and in bounded time when nothing listens', async () => {

@@ -1,0 +1,261 @@
+#include "store/tls_transport.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+extern "C" {
+#include <hiredis/hiredis.h>
+}
+
+namespace snf::store {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int remaining_ms(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return left > 0 ? static_cast<int>(left) : 0;
+}
+
+// The OpenSSL error queue's oldest entry, and the queue cleared so the next call starts clean.
+std::string ssl_error(const char* what) {
+  unsigned long e = ERR_get_error();
+  std::string out = what;
+  if (e != 0) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    out += ": ";
+    out += buf;
+  }
+  ERR_clear_error();
+  return out;
+}
+
+bool wait_fd(int fd, short events, int timeout_ms) {
+  pollfd p{fd, events, 0};
+  for (;;) {
+    int r = ::poll(&p, 1, timeout_ms);
+    if (r < 0 && errno == EINTR) continue;
+    return r > 0;
+  }
+}
+
+// A socket closed on every early return until it is handed over.
+struct FdGuard {
+  int fd = -1;
+  ~FdGuard() {
+    if (fd >= 0) ::close(fd);
+  }
+  int release() {
+    int f = fd;
+    fd = -1;
+    return f;
+  }
+};
+
+int tcp_connect(const std::string& host, uint16_t port, Clock::time_point deadline, std::string* err) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  std::string service = std::to_string(port);
+  int gai = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
+  if (gai != 0) {
+    *err = "resolve " + host + ": " + gai_strerror(gai);
+    return -1;
+  }
+  std::unique_ptr<addrinfo, void (*)(addrinfo*)> list(res, ::freeaddrinfo);
+  std::string last = "no address";
+  for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
+    FdGuard s{::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol)};
+    if (s.fd < 0) {
+      last = std::strerror(errno);
+      continue;
+    }
+    int one = 1;
+    ::setsockopt(s.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (::connect(s.fd, a->ai_addr, a->ai_addrlen) == 0) return s.release();
+    if (errno != EINPROGRESS) {
+      last = std::strerror(errno);
+      continue;
+    }
+    if (!wait_fd(s.fd, POLLOUT, remaining_ms(deadline))) {
+      last = "connect timed out";
+      continue;
+    }
+    int so = 0;
+    socklen_t len = sizeof so;
+    ::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &so, &len);
+    if (so == 0) return s.release();
+    last = std::strerror(so);
+  }
+  *err = "connect " + host + ":" + service + ": " + last;
+  return -1;
+}
+
+bool is_ip_literal(const std::string& s) {
+  in6_addr a6;
+  in_addr a4;
+  return ::inet_pton(AF_INET, s.c_str(), &a4) == 1 || ::inet_pton(AF_INET6, s.c_str(), &a6) == 1;
+}
+
+}  // namespace
+
+void TlsTransport::CtxFree::operator()(ssl_ctx_st* c) const { SSL_CTX_free(c); }
+void TlsTransport::SslFree::operator()(ssl_st* s) const { SSL_free(s); }
+
+TlsTransport::~TlsTransport() {
+  // A close_notify when the peer is still there; never wait for its answer.
+  if (ssl_ && fd_ >= 0) {
+    SSL_shutdown(ssl_.get());
+    ERR_clear_error();
+  }
+  ssl_.reset();
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::unique_ptr<TlsTransport> TlsTransport::connect(const std::string& host, uint16_t port, const TlsOptions& options,
+                                                    std::string* err) {
+  std::string scratch;
+  if (err == nullptr) err = &scratch;
+  if (options.ca_file.empty()) {
+    *err = "tls: ca_file is required (the store's certificate is verified against the deployment CA)";
+    return nullptr;
+  }
+  const auto deadline = Clock::now() + std::chrono::milliseconds(options.connect_timeout_ms);
+  std::unique_ptr<TlsTransport> t(new TlsTransport());
+
+  t->ctx_.reset(SSL_CTX_new(TLS_client_method()));
+  if (!t->ctx_) {
+    *err = ssl_error("tls: SSL_CTX_new");
+    return nullptr;
+  }
+  SSL_CTX_set_min_proto_version(t->ctx_.get(), TLS1_2_VERSION);
+  SSL_CTX_set_verify(t->ctx_.get(), SSL_VERIFY_PEER, nullptr);
+  // Partial writes and a moving buffer: the caller's buffer may be reallocated between retries.
+  SSL_CTX_set_mode(t->ctx_.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  if (SSL_CTX_load_verify_locations(t->ctx_.get(), options.ca_file.c_str(), nullptr) != 1) {
+    *err = ssl_error(("tls: CA file " + options.ca_file).c_str());
+    return nullptr;
+  }
+
+  t->fd_ = tcp_connect(host, port, deadline, err);
+  if (t->fd_ < 0) return nullptr;
+
+  t->ssl_.reset(SSL_new(t->ctx_.get()));
+  if (!t->ssl_ || SSL_set_fd(t->ssl_.get(), t->fd_) != 1) {
+    *err = ssl_error("tls: SSL_new");
+    return nullptr;
+  }
+  const std::string& name = options.server_name.empty() ? host : options.server_name;
+  if (is_ip_literal(name)) {
+    if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl_.get()), name.c_str()) != 1) {
+      *err = ssl_error("tls: server address");
+      return nullptr;
+    }
+  } else {
+    SSL_set_tlsext_host_name(t->ssl_.get(), name.c_str());
+    if (SSL_set1_host(t->ssl_.get(), name.c_str()) != 1) {
+      *err = ssl_error("tls: server name");
+      return nullptr;
+    }
+  }
+
+  for (;;) {
+    int r = SSL_connect(t->ssl_.get());
+    if (r == 1) break;
+    int e = SSL_get_error(t->ssl_.get(), r);
+    short ev = e == SSL_ERROR_WANT_READ ? POLLIN : e == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
+    if (ev == 0) {
+      long v = SSL_get_verify_result(t->ssl_.get());
+      if (v != X509_V_OK) {
+        *err = std::string("tls: certificate of ") + host + ":" + std::to_string(port) + " not trusted: " +
+               X509_verify_cert_error_string(v);
+        ERR_clear_error();
+      } else {
+        *err = ssl_error(("tls: handshake with " + host + ":" + std::to_string(port)).c_str());
+      }
+      return nullptr;
+    }
+    if (!wait_fd(t->fd_, ev, remaining_ms(deadline))) {
+      *err = "tls: handshake with " + host + ":" + std::to_string(port) + " timed out after " +
+             std::to_string(options.connect_timeout_ms) + " ms";
+      return nullptr;
+    }
+  }
+  return t;
+}
+
+bool TlsTransport::write_all(const char* buf, size_t len, int timeout_ms, std::string* err) {
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  size_t done = 0;
+  while (done < len) {
+    size_t n = 0;
+    int r = SSL_write_ex(ssl_.get(), buf + done, len - done, &n);
+    if (r == 1) {
+      done += n;
+      continue;
+    }
+    int e = SSL_get_error(ssl_.get(), r);
+    short ev = e == SSL_ERROR_WANT_READ ? POLLIN : e == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
+    if (ev == 0) {
+      if (err) *err = e == SSL_ERROR_SYSCALL && errno != 0 ? std::string("tls write: ") + std::strerror(errno) : ssl_error("tls write");
+      ERR_clear_error();
+      return false;
+    }
+    if (!wait_fd(fd_, ev, remaining_ms(deadline))) {
+      if (err) *err = "tls write: timed out after " + std::to_string(timeout_ms) + " ms";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool TlsTransport::has_pending() const { return SSL_pending(ssl_.get()) > 0; }
+
+long TlsTransport::read_into(redisReader* reader, int timeout_ms, std::string* err) {
+  char buf[16384];
+  long fed = 0;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    size_t n = 0;
+    int r = SSL_read_ex(ssl_.get(), buf, sizeof buf, &n);
+    if (r == 1) {
+      if (redisReaderFeed(reader, buf, n) != REDIS_OK) {
+        if (err) *err = "tls read: reply parser refused the data";
+        return -1;
+      }
+      fed += static_cast<long>(n);
+      continue;  // drain what is already here; stop at the first WANT_READ
+    }
+    int e = SSL_get_error(ssl_.get(), r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+      if (fed > 0) return fed;
+      if (!wait_fd(fd_, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, remaining_ms(deadline))) return 0;
+      continue;
+    }
+    if (err) {
+      if (e == SSL_ERROR_ZERO_RETURN) *err = "tls read: the server closed the connection";
+      else if (e == SSL_ERROR_SYSCALL) *err = errno != 0 ? std::string("tls read: ") + std::strerror(errno) : "tls read: connection lost";
+      else *err = ssl_error("tls read");
+    }
+    ERR_clear_error();
+    return fed > 0 ? fed : -1;
+  }
+}
+
+}  // namespace snf::store

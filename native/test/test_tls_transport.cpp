@@ -1,0 +1,236 @@
+// TlsTransport against a real TLS redis-server (Debian's redis-server is built with TLS), with
+// certificates made by the openssl CLI for this run: commands and pipelines round-trip, a server
+// whose certificate chains to another CA or names another host is refused, and a plain client
+// on the TLS port gets no reply.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "check.hpp"
+#include "store/tls_transport.hpp"
+
+extern "C" {
+#include <hiredis/hiredis.h>
+}
+
+using snf::store::TlsOptions;
+using snf::store::TlsTransport;
+
+namespace {
+
+bool sh(const std::string& cmd) { return std::system(("(" + cmd + ") >/dev/null 2>&1").c_str()) == 0; }
+
+uint16_t free_port() {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(s);
+  return ntohs(a.sin_port);
+}
+
+// A CA and a server certificate for 127.0.0.1 / localhost, plus an unrelated CA, in a temp dir;
+// the redis-server on a TLS-only port. Everything is killed and removed by the destructor.
+struct TlsRedis {
+  std::string dir;
+  uint16_t port = 0;
+  pid_t pid = -1;
+  std::string error;
+
+  TlsRedis() {
+    char tmpl[] = "/tmp/snf-tls-test-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) {
+      error = "mkdtemp";
+      return;
+    }
+    dir = tmpl;
+    const std::string d = "cd " + dir + " && ";
+    const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes ";
+    if (!sh(d + "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\nbasicConstraints=CA:FALSE\\n' > ext") ||
+        !sh(d + "openssl req -x509 -new" + ec + "-keyout ca.key -out ca.crt -days 2 -subj /CN=test-ca") ||
+        !sh(d + "openssl req -x509 -new" + ec + "-keyout other.key -out other.crt -days 2 -subj /CN=other-ca") ||
+        !sh(d + "openssl req -new" + ec + "-keyout server.key -out server.csr -subj /CN=127.0.0.1") ||
+        !sh(d + "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile ext")) {
+      error = "openssl could not make the test certificates (is openssl installed?)";
+      return;
+    }
+    port = free_port();
+    pid = ::fork();
+    if (pid == 0) {
+      std::string p = std::to_string(port);
+      std::string crt = dir + "/server.crt", key = dir + "/server.key", ca = dir + "/ca.crt";
+      ::execlp("redis-server", "redis-server", "--port", "0", "--bind", "127.0.0.1", "--tls-port", p.c_str(),
+               "--tls-cert-file", crt.c_str(), "--tls-key-file", key.c_str(), "--tls-ca-cert-file", ca.c_str(),
+               "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", dir.c_str(), "--logfile",
+               (dir + "/redis.log").c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    // Ready when a TLS connection completes.
+    std::string err;
+    for (int i = 0; i < 200; i++) {
+      int status = 0;
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        pid = -1;
+        error = "redis-server exited at start (is redis-server with TLS installed?)";
+        return;
+      }
+      if (TlsTransport::connect("127.0.0.1", port, ca_opts(), &err)) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    error = "redis-server did not accept TLS within 5 s: " + err;
+  }
+  ~TlsRedis() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+    if (!dir.empty()) sh("rm -rf " + dir);
+  }
+  TlsOptions ca_opts() const {
+    TlsOptions o;
+    o.ca_file = dir + "/ca.crt";
+    return o;
+  }
+};
+
+TlsRedis& server() {
+  static TlsRedis r;
+  return r;
+}
+
+// Sends one formatted command and reads one reply.
+redisReply* round_trip(TlsTransport& t, const std::vector<std::string>& args, std::string* err) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  char* cmd = nullptr;
+  int n = redisFormatCommandArgv(&cmd, static_cast<int>(args.size()), argv.data(), lens.data());
+  if (n < 0) return nullptr;
+  bool ok = t.write_all(cmd, static_cast<size_t>(n), 1000, err);
+  redisFreeCommand(cmd);
+  if (!ok) return nullptr;
+  std::unique_ptr<redisReader, void (*)(redisReader*)> reader(redisReaderCreate(), redisReaderFree);
+  void* reply = nullptr;
+  while (reply == nullptr) {
+    if (t.read_into(reader.get(), 1000, err) <= 0) return nullptr;
+    if (redisReaderGetReply(reader.get(), &reply) != REDIS_OK) return nullptr;
+  }
+  return static_cast<redisReply*>(reply);
+}
+
+}  // namespace
+
+TEST(tls_transport_round_trips_commands_and_a_pipeline) {
+  ::signal(SIGPIPE, SIG_IGN);  // as in node, which ignores it: a dead peer is an error return
+  TlsRedis& r = server();
+  if (!r.error.empty()) std::fprintf(stderr, "  %s\n", r.error.c_str());
+  REQUIRE(r.error.empty());
+  std::string err;
+  auto t = TlsTransport::connect("127.0.0.1", r.port, r.ca_opts(), &err);
+  if (!t) std::fprintf(stderr, "  connect: %s\n", err.c_str());
+  REQUIRE(t != nullptr);
+  redisReply* pong = round_trip(*t, {"PING"}, &err);
+  REQUIRE(pong != nullptr);
+  CHECK_EQ(std::string(pong->str, pong->len), std::string("PONG"));
+  freeReplyObject(pong);
+
+  // 2000 SETs in one write, then the replies as they arrive: more than one TLS record each way.
+  std::string batch;
+  const int N = 2000;
+  for (int i = 0; i < N; i++) {
+    std::string k = "k" + std::to_string(i), v = std::string(64, static_cast<char>('a' + i % 26));
+    const char* argv[] = {"SET", k.c_str(), v.c_str()};
+    size_t lens[] = {3, k.size(), v.size()};
+    char* cmd = nullptr;
+    int n = redisFormatCommandArgv(&cmd, 3, argv, lens);
+    batch.append(cmd, static_cast<size_t>(n));
+    redisFreeCommand(cmd);
+  }
+  REQUIRE(t->write_all(batch.data(), batch.size(), 2000, &err));
+  std::unique_ptr<redisReader, void (*)(redisReader*)> reader(redisReaderCreate(), redisReaderFree);
+  int got = 0, ok = 0;
+  while (got < N) {
+    void* reply = nullptr;
+    if (redisReaderGetReply(reader.get(), &reply) != REDIS_OK) break;
+    if (reply == nullptr) {
+      if (t->read_into(reader.get(), 2000, &err) <= 0) break;
+      continue;
+    }
+    auto* rp = static_cast<redisReply*>(reply);
+    if (rp->type == REDIS_REPLY_STATUS && std::string(rp->str, rp->len) == "OK") ok++;
+    freeReplyObject(rp);
+    got++;
+  }
+  CHECK_EQ(got, N);
+  CHECK_EQ(ok, N);
+  redisReply* v = round_trip(*t, {"GET", "k1999"}, &err);
+  REQUIRE(v != nullptr);
+  CHECK_EQ(std::string(v->str, v->len), std::string(64, static_cast<char>('a' + 1999 % 26)));
+  freeReplyObject(v);
+}
+
+TEST(tls_transport_refuses_an_untrusted_or_misnamed_server) {
+  TlsRedis& r = server();
+  REQUIRE(r.error.empty());
+  std::string err;
+  TlsOptions other;
+  other.ca_file = r.dir + "/other.crt";
+  CHECK(TlsTransport::connect("127.0.0.1", r.port, other, &err) == nullptr);
+  CHECK_MSG(err.find("not trusted") != std::string::npos, err);
+
+  TlsOptions misnamed = r.ca_opts();
+  misnamed.server_name = "store.example";
+  err.clear();
+  CHECK(TlsTransport::connect("127.0.0.1", r.port, misnamed, &err) == nullptr);
+  CHECK_MSG(err.find("not trusted") != std::string::npos && err.find("hostname") != std::string::npos, err);
+
+  TlsOptions byName = r.ca_opts();
+  byName.server_name = "localhost";  // in the certificate's SANs
+  err.clear();
+  CHECK_MSG(TlsTransport::connect("127.0.0.1", r.port, byName, &err) != nullptr, err);
+
+  TlsOptions noCa;
+  err.clear();
+  CHECK(TlsTransport::connect("127.0.0.1", r.port, noCa, &err) == nullptr);
+  CHECK_MSG(err.find("ca_file is required") != std::string::npos, err);
+
+  TlsOptions missing;
+  missing.ca_file = r.dir + "/absent.crt";
+  err.clear();
+  CHECK(TlsTransport::connect("127.0.0.1", r.port, missing, &err) == nullptr);
+  CHECK_MSG(err.find("CA file") != std::string::npos, err);
+
+  err.clear();
+  CHECK(TlsTransport::connect("127.0.0.1", free_port(), r.ca_opts(), &err) == nullptr);
+  CHECK_MSG(err.find("Connection refused") != std::string::npos, err);
+}
+
+TEST(tls_port_gives_a_plain_client_no_reply) {
+  TlsRedis& r = server();
+  REQUIRE(r.error.empty());
+  redisContext* c = redisConnect("127.0.0.1", r.port);
+  REQUIRE(c != nullptr);
+  std::unique_ptr<redisContext, void (*)(redisContext*)> guard(c, redisFree);
+  timeval tv{1, 0};
+  redisSetTimeout(c, tv);
+  auto* reply = static_cast<redisReply*>(redisCommand(c, "PING"));
+  bool pong = reply != nullptr && reply->type == REDIS_REPLY_STATUS && std::string(reply->str) == "PONG";
+  if (reply) freeReplyObject(reply);
+  CHECK(!pong);
+  CHECK(c->err != 0);
+}

@@ -1,0 +1,109 @@
+// Following a Sentinel-watched primary from the data plane's host. The native engine connects to
+// one host:port; when Sentinel promotes a replica, the host must hand the engine the new address.
+// This module is the seam: it asks the Sentinels for the current primary and reports every
+// change (+switch-master on any Sentinel, plus a poll for messages lost while disconnected).
+import { Redis } from 'ioredis';
+import type { StoreConfig } from '../dataplane/types.js';
+import { parseStoreUrl, type Seed, type StoreTarget } from './url.js';
+
+export interface PrimaryWatch {
+  /** The primary as last reported. */
+  readonly current: Seed;
+  stop(): Promise<void>;
+}
+
+function sentinelClient(s: Seed, target: StoreTarget): Redis {
+  const c = new Redis({
+    host: s.host,
+    port: s.port,
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(50 * 2 ** times, 1000),
+    ...(target.sentinel?.password !== undefined ? { password: target.sentinel.password } : {}),
+    ...(target.sentinel?.username !== undefined ? { username: target.sentinel.username } : {}),
+  });
+  c.on('error', () => undefined); // the next Sentinel is asked; the poll retries
+  return c;
+}
+
+/** Asks each Sentinel in turn for the primary's address; throws naming every Sentinel's failure. */
+export async function resolvePrimary(target: StoreTarget, timeoutMs = 2000): Promise<Seed> {
+  if (target.mode !== 'sentinel' || !target.sentinel) throw new Error('resolvePrimary: not a redis+sentinel:// target');
+  const errors: string[] = [];
+  for (const s of target.seeds) {
+    const c = sentinelClient(s, target);
+    try {
+      const reply = (await Promise.race([
+        c.connect().then(() => c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', target.sentinel!.name)),
+        new Promise((_, rej) => setTimeout(() => rej(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)),
+      ])) as unknown;
+      if (Array.isArray(reply) && reply.length === 2) return { host: String(reply[0]), port: Number(reply[1]) };
+      errors.push(`${s.host}:${s.port}: does not know a primary named ${JSON.stringify(target.sentinel.name)}`);
+    } catch (e) {
+      errors.push(`${s.host}:${s.port}: ${(e as Error).message}`);
+    } finally {
+      c.disconnect();
+    }
+  }
+  throw new Error(`store: no Sentinel named the primary ${JSON.stringify(target.sentinel.name)}: ${errors.join('; ')}`);
+}
+
+/**
+ * Calls `onChange(primary)` whenever the primary's address changes. Subscribes to
+ * +switch-master on every Sentinel (the first to announce wins) and re-asks every pollMs.
+ */
+export async function watchPrimary(target: StoreTarget, onChange: (primary: Seed) => void, pollMs = 1000): Promise<PrimaryWatch> {
+  let current = await resolvePrimary(target);
+  let stopped = false;
+  const name = target.sentinel!.name;
+  const update = (p: Seed) => {
+    if (stopped || (p.host === current.host && p.port === current.port)) return;
+    current = p;
+    onChange(p);
+  };
+  const subs = target.seeds.map((s) => {
+    const c = sentinelClient(s, target);
+    c.on('message', (_channel: string, msg: string) => {
+      // "<name> <old-ip> <old-port> <new-ip> <new-port>"
+      const f = msg.split(' ');
+      if (f.length === 5 && f[0] === name) update({ host: f[3], port: Number(f[4]) });
+    });
+    c.connect()
+      .then(() => c.subscribe('+switch-master'))
+      .catch(() => undefined);
+    return c;
+  });
+  const poll = setInterval(() => {
+    resolvePrimary(target, Math.min(pollMs, 2000)).then(update, () => undefined);
+  }, pollMs);
+  poll.unref();
+  return {
+    get current() {
+      return current;
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(poll);
+      for (const c of subs) c.disconnect();
+    },
+  };
+}
+
+/**
+ * The engine's store settings with a `redis+sentinel://` node replaced by the primary's current
+ * host:port (and the URL's password carried over): the native store takes host:port only. Other
+ * settings pass through unchanged. The instance host calls this at start and again, with a new
+ * engine, whenever watchPrimary reports a change.
+ */
+export async function engineStoreConfig(store: Extract<StoreConfig, { kind: 'redis' }>): Promise<{ config: Extract<StoreConfig, { kind: 'redis' }>; sentinel?: StoreTarget }> {
+  if (store.nodes.length !== 1 || !/^rediss?\+sentinel:\/\//i.test(store.nodes[0])) return { config: store };
+  const target = parseStoreUrl(store.nodes[0]);
+  if (target.tls) throw new Error('store.nodes[0]: the native data plane has no TLS yet (rediss+sentinel://); use redis+sentinel://');
+  const p = await resolvePrimary(target);
+  const password = store.password ?? target.password;
+  return {
+    config: { ...store, nodes: [p.host.includes(':') ? `[${p.host}]:${p.port}` : `${p.host}:${p.port}`], cluster: false, ...(password !== undefined ? { password } : {}) },
+    sentinel: target,
+  };
+}
