@@ -120,6 +120,37 @@ void Nat::queue_update(Cmd& c, uint8_t proto, const Addr& ext, uint16_t ext_port
   append_num(c.args[3], ttl(proto, state));
 }
 
+// The state-dependent arguments of a NAT_ALLOC call (see scripts.cpp): the forward value's
+// "|state|stamp" suffix, the reverse value and the TTL.
+void Nat::alloc_state(Cmd& c, uint8_t proto, char st, const Addr& in, uint16_t in_port, int64_t now) const {
+  c.args[0].assign("|");
+  c.args[0] += st;
+  c.args[0] += '|';
+  append_num(c.args[0], now);
+  c.args[2].clear();
+  append_addr(c.args[2], in);
+  c.args[2] += '|';
+  append_num(c.args[2], in_port);
+  c.args[2] += '|';
+  c.args[2] += st;
+  c.args[2] += '|';
+  append_num(c.args[2], now);
+  c.args[7].clear();
+  append_num(c.args[7], ttl(proto, st));
+}
+
+// The slot whose queued allocation covers this outbound packet's flow (same protocol, inside
+// address and port: the mapping is endpoint-independent), or -1.
+int32_t Nat::leader_of(const std::vector<Slot>& b, const Slot& s) const {
+  const Packet& p = s.pkt;
+  for (uint32_t j : allocs_) {
+    const Packet& q = b[j].pkt;
+    if (q.flow_proto() == p.flow_proto() && q.flow_sport() == p.flow_sport() && q.flow_src() == p.flow_src())
+      return static_cast<int32_t>(j);
+  }
+  return -1;
+}
+
 void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) {
   if (pend_.size() < b.size()) pend_.resize(b.size());
   for (uint32_t i : idx) {
@@ -169,6 +200,7 @@ void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueu
 void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& reads,
                  CmdQueue& writes, CmdQueue& deferred) {
   int64_t now = now_ms();
+  allocs_.clear();
   for (uint32_t i : idx) {
     Slot& s = b[i];
     Pending& pd = pend_[i];
@@ -186,6 +218,22 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
         s.kill(Drop::NatNoMapping);
         continue;
       }
+      // A later packet of a flow whose first packet in this batch already queued the
+      // allocation: one write per flow, not per packet (a second script would only find the
+      // first one's mapping). Its state change (e.g. a RST right behind the SYN) is folded
+      // into that write, so the store ends as if the packets had gone one by one, and the
+      // packet leaves with the allocated mapping once the store holds it.
+      int32_t lead = leader_of(b, s);
+      if (lead >= 0) {
+        Pending& ld = pend_[lead];
+        pd.follow = lead;
+        char nx = next_state(s, ld.st, true);
+        if (nx != ld.st) {
+          ld.st = nx;
+          alloc_state(writes.at(static_cast<size_t>(ld.write)), proto, nx, p.flow_src(), p.flow_sport(), now);
+        }
+        continue;
+      }
       // New flow: one atomic script finds or allocates the mapping (a racing instance gets
       // the same answer), so the packet is forwarded only with a mapping the store holds.
       char st = proto == PROTO_TCP ? 'S' : (proto == PROTO_UDP ? 'U' : 'I');
@@ -199,25 +247,15 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
       int64_t count = first > hi ? 0 : (hi - first) / shards + 1;
       pd.write = static_cast<int32_t>(writes.size());
       pd.alloc = true;
+      pd.st = st;
+      allocs_.push_back(i);
       Cmd& c = writes.add(static_cast<int32_t>(i));
       c.call(ScriptId::NatAlloc);
       c.keys.resize(2);
       fwd_key(c.keys[0], proto, pd.ext, pd.shard, p.flow_src(), p.flow_sport());
       cursor_key(c.keys[1], proto, pd.ext, pd.shard);
       c.args.resize(9);
-      c.args[0].assign("|");
-      c.args[0] += st;
-      c.args[0] += '|';
-      append_num(c.args[0], now);
       rev_prefix(c.args[1], proto, pd.ext, pd.shard);
-      c.args[2].clear();
-      append_addr(c.args[2], p.flow_src());
-      c.args[2] += '|';
-      append_num(c.args[2], p.flow_sport());
-      c.args[2] += '|';
-      c.args[2] += st;
-      c.args[2] += '|';
-      append_num(c.args[2], now);
       c.args[3].clear();
       append_addr(c.args[3], pd.ext);
       c.args[4].clear();
@@ -226,9 +264,8 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
       append_num(c.args[5], count);
       c.args[6].clear();
       append_num(c.args[6], shards);
-      c.args[7].clear();
-      append_num(c.args[7], ttl(proto, st));
       c.args[8].assign("64");
+      alloc_state(c, proto, st, p.flow_src(), p.flow_sport(), now);
       continue;
     }
     Fields f = split(r.s);
@@ -271,19 +308,22 @@ void Nat::commit(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
   for (uint32_t i : idx) {
     Slot& s = b[i];
     Pending& pd = pend_[i];
-    if (s.alive() && pd.write >= 0) {
-      const Reply& r = writes[pd.write];
+    // A follower rides on its leader's allocation: the same store answer decides both.
+    int32_t w = pd.follow >= 0 ? pend_[pd.follow].write : pd.write;
+    bool alloc = pd.alloc || pd.follow >= 0;
+    if (s.alive() && w >= 0) {
+      const Reply& r = writes[w];
       Drop d = write_outcome(r, "exhausted", Drop::NatPoolExhausted, Drop::NatNoMapping);
       if (d != Drop::None) {
         s.kill(d);
-      } else if (pd.alloc) {
+      } else if (alloc) {
         Fields f = split(r.s);
         Addr ext;
         if (!Addr::parse(f.str(0), ext)) {
           s.kill(Drop::NatNoMapping);
         } else {
           rewrite_flow_src(s.pkt, ext, static_cast<uint16_t>(f.num(1)));
-          stats.new_flows++;
+          if (pd.alloc) stats.new_flows++;  // flows, not packets
         }
       }
     }

@@ -20,6 +20,10 @@ class Nat final : public Nf {
     int32_t read = -1;   // index of the GET in the read exchange
     int32_t write = -1;  // index of the script in the write exchange
     bool alloc = false;  // the write is an allocation (else a state update)
+    // A later packet of a flow whose allocation an earlier packet of this batch queued: it
+    // waits for that write and takes its mapping (index of the leader's slot).
+    int32_t follow = -1;
+    char st = 0;  // state the allocation writes (the flow's state after all its packets here)
     Addr ext;            // pool address chosen for an outbound flow
     int shard = 0;
   };
@@ -31,6 +35,8 @@ class Nat final : public Nf {
   void rev_prefix(std::string& k, uint8_t proto, const Addr& ext, int shard) const;
   void cursor_key(std::string& k, uint8_t proto, const Addr& ext, int shard) const;
   void tag(std::string& k, const Addr& ext, int shard) const;
+  void alloc_state(Cmd& c, uint8_t proto, char st, const Addr& in, uint16_t in_port, int64_t now) const;
+  int32_t leader_of(const std::vector<Slot>& b, const Slot& s) const;
   void queue_update(Cmd& c, uint8_t proto, const Addr& ext, uint16_t ext_port, const Addr& in,
                     uint16_t in_port, char state, int64_t now) const;
 
@@ -38,6 +44,7 @@ class Nat final : public Nf {
   NatCfg cfg_;
   Timeouts t_;
   std::vector<Pending> pend_;
+  std::vector<uint32_t> allocs_;  // slots whose allocation this batch queued, in order
 };
 
 }  // namespace snf

@@ -38,6 +38,9 @@ class CmdQueue {
   // The vector keeps its capacity (and its strings theirs) across batches: no per-packet
   // allocation once warm.
   const Cmd* data() const { return cmds_.data(); }
+  // A queued command not yet sent may still be amended (a later packet of the same new flow
+  // folds its state change into the flow's one creating write).
+  Cmd& at(size_t i) { return cmds_[i]; }
   int32_t owner(size_t i) const { return owners_[i]; }
 
  private:
