@@ -1,5 +1,7 @@
 #include "nat.hpp"
 
+#include <algorithm>
+
 #include "../packet/rewrite.hpp"
 #include "keys.hpp"
 
@@ -139,6 +141,49 @@ void Nat::alloc_state(Cmd& c, uint8_t proto, char st, const Addr& in, uint16_t i
   append_num(c.args[7], ttl(proto, st));
 }
 
+// A NAT_ALLOC call (see scripts.cpp) for the inside endpoint, in the (address, shard) `pd` chose,
+// creating the mapping in state pd.st.
+void Nat::queue_alloc(Cmd& c, uint8_t proto, const Pending& pd, const Addr& in, uint16_t in_port, int64_t now) const {
+  int shards = cfg_.shards;
+  int64_t lo = cfg_.port_lo, hi = cfg_.port_hi;
+  int64_t first = lo + ((pd.shard - lo % shards) % shards + shards) % shards;
+  int64_t count = first > hi ? 0 : (hi - first) / shards + 1;
+  c.call(ScriptId::NatAlloc);
+  c.keys.resize(2);
+  fwd_key(c.keys[0], proto, pd.ext, pd.shard, in, in_port);
+  cursor_key(c.keys[1], proto, pd.ext, pd.shard);
+  c.args.resize(9);
+  rev_prefix(c.args[1], proto, pd.ext, pd.shard);
+  c.args[3].clear();
+  append_addr(c.args[3], pd.ext);
+  c.args[4].clear();
+  append_num(c.args[4], first);
+  c.args[5].clear();
+  append_num(c.args[5], count);
+  c.args[6].clear();
+  append_num(c.args[6], shards);
+  c.args[8].assign("64");
+  alloc_state(c, proto, pd.st, in, in_port, now);
+}
+
+// Whether this instance sent a create-on-read allocation for the key lately (and remembers
+// doing so from now on). Forgetting is harmless: the flow then costs one script for a read.
+// A collision only sends a new flow the two-round-trip way (GET, then the script).
+bool Nat::created_here(const std::string& key) {
+  constexpr size_t kBits = size_t{1} << 20;  // 128 KiB
+  if (created_bits_.empty()) created_bits_.assign(kBits / 64, 0);
+  uint64_t h = hash_bytes(key.data(), key.size()) & (kBits - 1);
+  uint64_t& word = created_bits_[h / 64];
+  uint64_t bit = uint64_t{1} << (h % 64);
+  if (word & bit) return true;
+  if (++created_count_ > kBits / 4) {  // a quarter full: start over rather than answer yes to all
+    std::fill(created_bits_.begin(), created_bits_.end(), 0);
+    created_count_ = 1;
+  }
+  created_bits_[h / 64] |= bit;
+  return false;
+}
+
 // The slot whose queued allocation covers this outbound packet's flow (same protocol, inside
 // address and port: the mapping is endpoint-independent), or -1.
 int32_t Nat::leader_of(const std::vector<Slot>& b, const Slot& s) const {
@@ -153,6 +198,7 @@ int32_t Nat::leader_of(const std::vector<Slot>& b, const Slot& s) const {
 
 void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) {
   if (pend_.size() < b.size()) pend_.resize(b.size());
+  int64_t now = 0;  // read once, when a create-on-read allocation needs a stamp
   for (uint32_t i : idx) {
     Slot& s = b[i];
     Pending& pd = pend_[i];
@@ -177,6 +223,20 @@ void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueu
       Cmd& c = reads.add(static_cast<int32_t>(i));
       c.get("");
       fwd_key(c.keys[0], proto, pd.ext, pd.shard, src, p.flow_sport());
+      // Create on read: a flow the coherent cache does not hold and this instance has not
+      // created lately is most likely new, and a new flow costs a read that misses and then
+      // the allocation, two round trips in a row. The find-or-create script in place of the
+      // read costs one: it returns the mapping whether it found or made it. Later packets of
+      // the flow (in this batch too: same node, same pipeline, after it) read it with GETs.
+      bool rst = proto == PROTO_TCP && (p.tcp_flags & TCP_RST);
+      if (create_on_read && !rst && !p.icmp_error && create_on_read->cache_miss(c.keys[0]) &&
+          !created_here(c.keys[0])) {
+        if (now == 0) now = now_ms();
+        pd.early = true;
+        pd.st = proto == PROTO_TCP ? 'S' : (proto == PROTO_UDP ? 'U' : 'I');
+        pd.stamp = now;
+        queue_alloc(c, proto, pd, src, p.flow_sport(), now);
+      }
     } else {
       const Addr& dst = p.flow_dst();
       const auto& pool = dst.is_v4() ? cfg_.pool4 : cfg_.pool6;
@@ -208,7 +268,14 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
     const Reply& r = reads[pd.read];
     Packet& p = s.pkt;
     uint8_t proto = p.flow_proto();
-    if (r.type == Reply::Unavailable || r.type == Reply::Err) {
+    if (pd.early) {
+      // The allocation went out as this packet's read: its reply is the mapping, or why not.
+      Drop d = write_outcome(r, "exhausted", Drop::NatPoolExhausted, Drop::NatNoMapping);
+      if (d != Drop::None) {
+        s.kill(d);
+        continue;
+      }
+    } else if (r.type == Reply::Unavailable || r.type == Reply::Err) {
       s.kill(Drop::StoreUnavailable);
       continue;
     }
@@ -241,36 +308,17 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
         s.kill(Drop::NatNoMapping);
         continue;
       }
-      int shards = cfg_.shards;
-      int64_t lo = cfg_.port_lo, hi = cfg_.port_hi;
-      int64_t first = lo + ((pd.shard - lo % shards) % shards + shards) % shards;
-      int64_t count = first > hi ? 0 : (hi - first) / shards + 1;
       pd.write = static_cast<int32_t>(writes.size());
       pd.alloc = true;
       pd.st = st;
       allocs_.push_back(i);
-      Cmd& c = writes.add(static_cast<int32_t>(i));
-      c.call(ScriptId::NatAlloc);
-      c.keys.resize(2);
-      fwd_key(c.keys[0], proto, pd.ext, pd.shard, p.flow_src(), p.flow_sport());
-      cursor_key(c.keys[1], proto, pd.ext, pd.shard);
-      c.args.resize(9);
-      rev_prefix(c.args[1], proto, pd.ext, pd.shard);
-      c.args[3].clear();
-      append_addr(c.args[3], pd.ext);
-      c.args[4].clear();
-      append_num(c.args[4], first);
-      c.args[5].clear();
-      append_num(c.args[5], count);
-      c.args[6].clear();
-      append_num(c.args[6], shards);
-      c.args[8].assign("64");
-      alloc_state(c, proto, st, p.flow_src(), p.flow_sport(), now);
+      queue_alloc(writes.add(static_cast<int32_t>(i)), proto, pd, p.flow_src(), p.flow_sport(), now);
       continue;
     }
     Fields f = split(r.s);
     char cur = f.n[2] ? f.p[2][0] : 'U';
     int64_t stamp = f.num(3);
+    if (pd.early && stamp == pd.stamp && cur == pd.st) stats.new_flows++;  // made, not found
     Addr in_addr, ext_addr;
     uint16_t in_port, ext_port;
     if (outbound) {

@@ -76,6 +76,11 @@ class Nf {
   virtual void commit(std::vector<Slot>& b, const std::vector<uint32_t>& idx,
                       const std::vector<Reply>& writes) = 0;
   NfStats stats;
+  // Set by the engine for each lookup: the store, when this lookup's reads go out in the NF's
+  // own exchange (every earlier stage has decided), so a flow's creating script may ride in
+  // place of a read that would miss; null when the reads are prefetched with an earlier
+  // stage's, whose verdict may still drop the packet.
+  const StateStore* create_on_read = nullptr;
 };
 
 }  // namespace snf
