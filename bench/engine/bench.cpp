@@ -261,6 +261,7 @@ class TapStore final : public StateStore {
   const StoreStats& stats() const override { return s_->stats(); }
   int shards() const override { return s_->shards(); }
   const CacheStats* cache_stats() const override { return s_->cache_stats(); }
+  bool cache_miss(const std::string& key) const override { return s_->cache_miss(key); }
   uint64_t failed = 0;
   std::string first_error;
 

@@ -11,7 +11,9 @@
 # (e.g. --seconds 1 --chain firewall,nat).
 # Environment: REDIS_CPU (default 0), BENCH_CPU (default 1), PIN=0 to let the scheduler place
 # both (on a host crowded by other work, a pinned redis-server waits behind it; see RESULTS.md),
-# SKIP_BUILD=1.
+# SKIP_BUILD=1, BEFORE=<bench binary> to run a second build (e.g. one from before a change, built
+# with `NATIVE=<old native/> OUT=<file> build.sh`) on the same Redis in the same run, first, so
+# the two tables compare side by side under the same load.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 REDIS_CPU="${REDIS_CPU:-0}"
@@ -108,11 +110,19 @@ printf '| EVALSHA nat_update (refresh of an existing mapping) | %.0f (%s ns) | %
 redis-cli -h 127.0.0.1 -p "$port" flushall >/dev/null
 echo
 
+bench_args=(--redis "127.0.0.1:$port"
+  --ref-get "$get50" --ref-evalsha "$eval50" --ref-update "$upd50"
+  --ref-get-c1 "$get1" --ref-evalsha-c1 "$eval1" --ref-update-c1 "$upd1" --scale 2,4,8
+  --timeout-ms 1000)
 set +e
-"${pin_bench[@]}" "$here/bench" --redis "127.0.0.1:$port" \
-  --ref-get "$get50" --ref-evalsha "$eval50" --ref-update "$upd50" \
-  --ref-get-c1 "$get1" --ref-evalsha-c1 "$eval1" --ref-update-c1 "$upd1" --scale 2,4,8 \
-  --timeout-ms 1000 "$@"
+if [ -n "${BEFORE:-}" ]; then
+  echo "== BEFORE: $BEFORE (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  "${pin_bench[@]}" "$BEFORE" "${bench_args[@]}" "$@"
+  redis-cli -h 127.0.0.1 -p "$port" flushall >/dev/null
+  echo
+  echo "== AFTER: $here/bench (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+fi
+"${pin_bench[@]}" "$here/bench" "${bench_args[@]}" "$@"
 rc=$?
 set -e
 echo

@@ -65,7 +65,10 @@ void Engine::process(Frame* frames, size_t n) {
     if (!prefetched) {
       reads_.clear();
       for (int k = 0; k < kNfKinds; k++)
-        if (!idx_[k].empty()) nfs_[k]->lookup(slots_, idx_[k], reads_);
+        if (!idx_[k].empty()) {
+          nfs_[k]->create_on_read = store_.get();
+          nfs_[k]->lookup(slots_, idx_[k], reads_);
+        }
       // When no packet's NF at this stage rewrites it, queue the next stage's reads too.
       if (stage + 1 < chain_.size()) {
         bool can = true;
@@ -77,7 +80,10 @@ void Engine::process(Frame* frames, size_t n) {
             if (slots_[i].alive())
               next_idx_[static_cast<int>(nf_at(stage + 1, slots_[i].in)->kind())].push_back(static_cast<uint32_t>(i));
           for (int k = 0; k < kNfKinds; k++)
-            if (!next_idx_[k].empty()) nfs_[k]->lookup(slots_, next_idx_[k], reads_);
+            if (!next_idx_[k].empty()) {
+              nfs_[k]->create_on_read = nullptr;
+              nfs_[k]->lookup(slots_, next_idx_[k], reads_);
+            }
           next_prefetched = true;
         }
       }

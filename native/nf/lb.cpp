@@ -118,6 +118,30 @@ void Lb::queue_update(Cmd& c, const Slot& s, const LbVip& v, const LbBackend& be
   append_num(c.args[5], now);
 }
 
+// The state-dependent arguments of an LB_ASSIGN call (see scripts.cpp): the TTL and the
+// forward value's "|state|stamp" suffix.
+void Lb::assign_state(Cmd& c, uint8_t proto, char st, int64_t now) const {
+  c.args[3].clear();
+  append_num(c.args[3], ttl(proto, st));
+  c.args[4] = "|";
+  c.args[4] += st;
+  c.args[4] += '|';
+  append_num(c.args[4], now);
+}
+
+// The slot whose queued assignment covers this client packet's flow (same VIP, protocol,
+// client address and port), or -1.
+int32_t Lb::leader_of(const std::vector<Slot>& b, const Slot& s, int vip) const {
+  const Packet& p = s.pkt;
+  for (uint32_t j : assigns_) {
+    const Packet& q = b[j].pkt;
+    if (pend_[j].vip == vip && q.flow_proto() == p.flow_proto() && q.flow_sport() == p.flow_sport() &&
+        q.flow_src() == p.flow_src())
+      return static_cast<int32_t>(j);
+  }
+  return -1;
+}
+
 void Lb::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) {
   if (pend_.size() < b.size()) pend_.resize(b.size());
   for (uint32_t i : idx) {
@@ -174,6 +198,7 @@ void Lb::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue
 void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& reads,
                 CmdQueue& writes, CmdQueue& deferred) {
   int64_t now = now_ms();
+  assigns_.clear();
   for (uint32_t i : idx) {
     Slot& s = b[i];
     Pending& pd = pend_[i];
@@ -233,6 +258,20 @@ void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
       }
       continue;
     }
+    // A later packet of a flow whose first packet in this batch already queued the
+    // assignment: one write per flow, its state change (a RST behind the SYN) folded into it,
+    // and the packet leaves with that backend once the store holds it.
+    int32_t lead = leader_of(b, s, pd.vip);
+    if (lead >= 0) {
+      Pending& ld = pend_[lead];
+      pd.follow = lead;
+      char nx = closing && ld.st != 'R' ? closing : ld.st;
+      if (nx != ld.st) {
+        ld.st = nx;
+        assign_state(writes.at(static_cast<size_t>(ld.write)), proto, nx, now);
+      }
+      continue;
+    }
     if (p.icmp_error || (tcp && (p.tcp_flags & TCP_RST))) {
       s.kill(Drop::LbNoBackend);
       continue;
@@ -263,6 +302,8 @@ void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
     int bkt = bucket(proto, client, cport);
     char st = tcp ? 'S' : 'U';
     pd.assign = true;
+    pd.st = st;
+    assigns_.push_back(i);
     pd.write = static_cast<int32_t>(writes.size());
     Cmd& c = writes.add(static_cast<int32_t>(i));
     c.call(ScriptId::LbAssign);
@@ -275,12 +316,7 @@ void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
     flow_id(c.args[1], proto, client, cport, vip);
     c.args[2].clear();
     append_num(c.args[2], now);
-    c.args[3].clear();
-    append_num(c.args[3], ttl(proto, st));
-    c.args[4] = "|";
-    c.args[4] += st;
-    c.args[4] += '|';
-    append_num(c.args[4], now);
+    assign_state(c, proto, st, now);
     c.args[5] = vip.id;
     c.args[5] += '|';
     c.args[6] = r.type == Reply::Str ? "1" : "0";
@@ -298,12 +334,14 @@ void Lb::commit(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
   for (uint32_t i : idx) {
     Slot& s = b[i];
     Pending& pd = pend_[i];
-    if (s.alive() && pd.write >= 0) {
-      const Reply& r = writes[pd.write];
+    // A follower rides on its leader's assignment: the same store answer decides both.
+    int32_t w = pd.follow >= 0 ? pend_[pd.follow].write : pd.write;
+    if (s.alive() && w >= 0) {
+      const Reply& r = writes[w];
       Drop d = write_outcome(r, "nobackend", Drop::LbNoBackend, Drop::LbNoBackend);
       if (d != Drop::None) {
         s.kill(d);
-      } else if (pd.assign) {
+      } else if (pd.assign || pd.follow >= 0) {
         const LbVip& vip = cfg_.vips[pd.vip];
         int be = find_backend(vip, split(r.s).str(0));
         if (be < 0) {
@@ -311,7 +349,7 @@ void Lb::commit(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
         } else {
           const LbBackend& bk = vip.backends[be];
           rewrite_flow_dst(s.pkt, bk.addr, bk.port ? bk.port : vip.port);
-          stats.new_flows++;
+          if (pd.assign) stats.new_flows++;  // flows, not packets
         }
       }
     }

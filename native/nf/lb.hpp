@@ -22,6 +22,10 @@ class Lb final : public Nf {
     int vip = -1;
     int backend = -1;  // reverse direction: the backend the packet came from
     bool assign = false;
+    // A later client packet of a flow whose assignment an earlier packet of this batch queued:
+    // it waits for that write and takes its backend (index of the leader's slot).
+    int32_t follow = -1;
+    char st = 0;  // state the assignment writes (the flow's state after all its packets here)
   };
   int bucket(uint8_t proto, const Addr& client, uint16_t port) const;
   void tag(std::string& k, int bucket) const;
@@ -37,7 +41,11 @@ class Lb final : public Nf {
   std::string vnf_;
   LbCfg cfg_;
   Timeouts t_;
+  int32_t leader_of(const std::vector<Slot>& b, const Slot& s, int vip) const;
+  void assign_state(Cmd& c, uint8_t proto, char st, int64_t now) const;
+
   std::vector<Pending> pend_;
+  std::vector<uint32_t> assigns_;  // slots whose assignment this batch queued, in order
 };
 
 }  // namespace snf

@@ -1,5 +1,7 @@
 #include "nat.hpp"
 
+#include <algorithm>
+
 #include "../packet/rewrite.hpp"
 #include "keys.hpp"
 
@@ -120,8 +122,83 @@ void Nat::queue_update(Cmd& c, uint8_t proto, const Addr& ext, uint16_t ext_port
   append_num(c.args[3], ttl(proto, state));
 }
 
+// The state-dependent arguments of a NAT_ALLOC call (see scripts.cpp): the forward value's
+// "|state|stamp" suffix, the reverse value and the TTL.
+void Nat::alloc_state(Cmd& c, uint8_t proto, char st, const Addr& in, uint16_t in_port, int64_t now) const {
+  c.args[0].assign("|");
+  c.args[0] += st;
+  c.args[0] += '|';
+  append_num(c.args[0], now);
+  c.args[2].clear();
+  append_addr(c.args[2], in);
+  c.args[2] += '|';
+  append_num(c.args[2], in_port);
+  c.args[2] += '|';
+  c.args[2] += st;
+  c.args[2] += '|';
+  append_num(c.args[2], now);
+  c.args[7].clear();
+  append_num(c.args[7], ttl(proto, st));
+}
+
+// A NAT_ALLOC call (see scripts.cpp) for the inside endpoint, in the (address, shard) `pd` chose,
+// creating the mapping in state pd.st.
+void Nat::queue_alloc(Cmd& c, uint8_t proto, const Pending& pd, const Addr& in, uint16_t in_port, int64_t now) const {
+  int shards = cfg_.shards;
+  int64_t lo = cfg_.port_lo, hi = cfg_.port_hi;
+  int64_t first = lo + ((pd.shard - lo % shards) % shards + shards) % shards;
+  int64_t count = first > hi ? 0 : (hi - first) / shards + 1;
+  c.call(ScriptId::NatAlloc);
+  c.keys.resize(2);
+  fwd_key(c.keys[0], proto, pd.ext, pd.shard, in, in_port);
+  cursor_key(c.keys[1], proto, pd.ext, pd.shard);
+  c.args.resize(9);
+  rev_prefix(c.args[1], proto, pd.ext, pd.shard);
+  c.args[3].clear();
+  append_addr(c.args[3], pd.ext);
+  c.args[4].clear();
+  append_num(c.args[4], first);
+  c.args[5].clear();
+  append_num(c.args[5], count);
+  c.args[6].clear();
+  append_num(c.args[6], shards);
+  c.args[8].assign("64");
+  alloc_state(c, proto, pd.st, in, in_port, now);
+}
+
+// Whether this instance sent a create-on-read allocation for the key lately (and remembers
+// doing so from now on). Forgetting is harmless: the flow then costs one script for a read.
+// A collision only sends a new flow the two-round-trip way (GET, then the script).
+bool Nat::created_here(const std::string& key) {
+  constexpr size_t kBits = size_t{1} << 20;  // 128 KiB
+  if (created_bits_.empty()) created_bits_.assign(kBits / 64, 0);
+  uint64_t h = hash_bytes(key.data(), key.size()) & (kBits - 1);
+  uint64_t& word = created_bits_[h / 64];
+  uint64_t bit = uint64_t{1} << (h % 64);
+  if (word & bit) return true;
+  if (++created_count_ > kBits / 4) {  // a quarter full: start over rather than answer yes to all
+    std::fill(created_bits_.begin(), created_bits_.end(), 0);
+    created_count_ = 1;
+  }
+  created_bits_[h / 64] |= bit;
+  return false;
+}
+
+// The slot whose queued allocation covers this outbound packet's flow (same protocol, inside
+// address and port: the mapping is endpoint-independent), or -1.
+int32_t Nat::leader_of(const std::vector<Slot>& b, const Slot& s) const {
+  const Packet& p = s.pkt;
+  for (uint32_t j : allocs_) {
+    const Packet& q = b[j].pkt;
+    if (q.flow_proto() == p.flow_proto() && q.flow_sport() == p.flow_sport() && q.flow_src() == p.flow_src())
+      return static_cast<int32_t>(j);
+  }
+  return -1;
+}
+
 void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) {
   if (pend_.size() < b.size()) pend_.resize(b.size());
+  int64_t now = 0;  // read once, when a create-on-read allocation needs a stamp
   for (uint32_t i : idx) {
     Slot& s = b[i];
     Pending& pd = pend_[i];
@@ -146,6 +223,20 @@ void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueu
       Cmd& c = reads.add(static_cast<int32_t>(i));
       c.get("");
       fwd_key(c.keys[0], proto, pd.ext, pd.shard, src, p.flow_sport());
+      // Create on read: a flow the coherent cache does not hold and this instance has not
+      // created lately is most likely new, and a new flow costs a read that misses and then
+      // the allocation, two round trips in a row. The find-or-create script in place of the
+      // read costs one: it returns the mapping whether it found or made it. Later packets of
+      // the flow (in this batch too: same node, same pipeline, after it) read it with GETs.
+      bool rst = proto == PROTO_TCP && (p.tcp_flags & TCP_RST);
+      if (create_on_read && !rst && !p.icmp_error && create_on_read->cache_miss(c.keys[0]) &&
+          !created_here(c.keys[0])) {
+        if (now == 0) now = now_ms();
+        pd.early = true;
+        pd.st = proto == PROTO_TCP ? 'S' : (proto == PROTO_UDP ? 'U' : 'I');
+        pd.stamp = now;
+        queue_alloc(c, proto, pd, src, p.flow_sport(), now);
+      }
     } else {
       const Addr& dst = p.flow_dst();
       const auto& pool = dst.is_v4() ? cfg_.pool4 : cfg_.pool6;
@@ -169,6 +260,7 @@ void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueu
 void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& reads,
                  CmdQueue& writes, CmdQueue& deferred) {
   int64_t now = now_ms();
+  allocs_.clear();
   for (uint32_t i : idx) {
     Slot& s = b[i];
     Pending& pd = pend_[i];
@@ -176,7 +268,14 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
     const Reply& r = reads[pd.read];
     Packet& p = s.pkt;
     uint8_t proto = p.flow_proto();
-    if (r.type == Reply::Unavailable || r.type == Reply::Err) {
+    if (pd.early) {
+      // The allocation went out as this packet's read: its reply is the mapping, or why not.
+      Drop d = write_outcome(r, "exhausted", Drop::NatPoolExhausted, Drop::NatNoMapping);
+      if (d != Drop::None) {
+        s.kill(d);
+        continue;
+      }
+    } else if (r.type == Reply::Unavailable || r.type == Reply::Err) {
       s.kill(Drop::StoreUnavailable);
       continue;
     }
@@ -186,6 +285,22 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
         s.kill(Drop::NatNoMapping);
         continue;
       }
+      // A later packet of a flow whose first packet in this batch already queued the
+      // allocation: one write per flow, not per packet (a second script would only find the
+      // first one's mapping). Its state change (e.g. a RST right behind the SYN) is folded
+      // into that write, so the store ends as if the packets had gone one by one, and the
+      // packet leaves with the allocated mapping once the store holds it.
+      int32_t lead = leader_of(b, s);
+      if (lead >= 0) {
+        Pending& ld = pend_[lead];
+        pd.follow = lead;
+        char nx = next_state(s, ld.st, true);
+        if (nx != ld.st) {
+          ld.st = nx;
+          alloc_state(writes.at(static_cast<size_t>(ld.write)), proto, nx, p.flow_src(), p.flow_sport(), now);
+        }
+        continue;
+      }
       // New flow: one atomic script finds or allocates the mapping (a racing instance gets
       // the same answer), so the packet is forwarded only with a mapping the store holds.
       char st = proto == PROTO_TCP ? 'S' : (proto == PROTO_UDP ? 'U' : 'I');
@@ -193,47 +308,17 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
         s.kill(Drop::NatNoMapping);
         continue;
       }
-      int shards = cfg_.shards;
-      int64_t lo = cfg_.port_lo, hi = cfg_.port_hi;
-      int64_t first = lo + ((pd.shard - lo % shards) % shards + shards) % shards;
-      int64_t count = first > hi ? 0 : (hi - first) / shards + 1;
       pd.write = static_cast<int32_t>(writes.size());
       pd.alloc = true;
-      Cmd& c = writes.add(static_cast<int32_t>(i));
-      c.call(ScriptId::NatAlloc);
-      c.keys.resize(2);
-      fwd_key(c.keys[0], proto, pd.ext, pd.shard, p.flow_src(), p.flow_sport());
-      cursor_key(c.keys[1], proto, pd.ext, pd.shard);
-      c.args.resize(9);
-      c.args[0].assign("|");
-      c.args[0] += st;
-      c.args[0] += '|';
-      append_num(c.args[0], now);
-      rev_prefix(c.args[1], proto, pd.ext, pd.shard);
-      c.args[2].clear();
-      append_addr(c.args[2], p.flow_src());
-      c.args[2] += '|';
-      append_num(c.args[2], p.flow_sport());
-      c.args[2] += '|';
-      c.args[2] += st;
-      c.args[2] += '|';
-      append_num(c.args[2], now);
-      c.args[3].clear();
-      append_addr(c.args[3], pd.ext);
-      c.args[4].clear();
-      append_num(c.args[4], first);
-      c.args[5].clear();
-      append_num(c.args[5], count);
-      c.args[6].clear();
-      append_num(c.args[6], shards);
-      c.args[7].clear();
-      append_num(c.args[7], ttl(proto, st));
-      c.args[8].assign("64");
+      pd.st = st;
+      allocs_.push_back(i);
+      queue_alloc(writes.add(static_cast<int32_t>(i)), proto, pd, p.flow_src(), p.flow_sport(), now);
       continue;
     }
     Fields f = split(r.s);
     char cur = f.n[2] ? f.p[2][0] : 'U';
     int64_t stamp = f.num(3);
+    if (pd.early && stamp == pd.stamp && cur == pd.st) stats.new_flows++;  // made, not found
     Addr in_addr, ext_addr;
     uint16_t in_port, ext_port;
     if (outbound) {
@@ -271,19 +356,22 @@ void Nat::commit(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
   for (uint32_t i : idx) {
     Slot& s = b[i];
     Pending& pd = pend_[i];
-    if (s.alive() && pd.write >= 0) {
-      const Reply& r = writes[pd.write];
+    // A follower rides on its leader's allocation: the same store answer decides both.
+    int32_t w = pd.follow >= 0 ? pend_[pd.follow].write : pd.write;
+    bool alloc = pd.alloc || pd.follow >= 0;
+    if (s.alive() && w >= 0) {
+      const Reply& r = writes[w];
       Drop d = write_outcome(r, "exhausted", Drop::NatPoolExhausted, Drop::NatNoMapping);
       if (d != Drop::None) {
         s.kill(d);
-      } else if (pd.alloc) {
+      } else if (alloc) {
         Fields f = split(r.s);
         Addr ext;
         if (!Addr::parse(f.str(0), ext)) {
           s.kill(Drop::NatNoMapping);
         } else {
           rewrite_flow_src(s.pkt, ext, static_cast<uint16_t>(f.num(1)));
-          stats.new_flows++;
+          if (pd.alloc) stats.new_flows++;  // flows, not packets
         }
       }
     }

@@ -20,6 +20,13 @@ class Nat final : public Nf {
     int32_t read = -1;   // index of the GET in the read exchange
     int32_t write = -1;  // index of the script in the write exchange
     bool alloc = false;  // the write is an allocation (else a state update)
+    // A later packet of a flow whose allocation an earlier packet of this batch queued: it
+    // waits for that write and takes its mapping (index of the leader's slot).
+    int32_t follow = -1;
+    char st = 0;  // state the allocation writes (the flow's state after all its packets here)
+    // The allocation went out in place of the read (create on read): its reply is the mapping.
+    bool early = false;
+    int64_t stamp = 0;  // the stamp that allocation wrote, to tell a created mapping from a found one
     Addr ext;            // pool address chosen for an outbound flow
     int shard = 0;
   };
@@ -31,6 +38,10 @@ class Nat final : public Nf {
   void rev_prefix(std::string& k, uint8_t proto, const Addr& ext, int shard) const;
   void cursor_key(std::string& k, uint8_t proto, const Addr& ext, int shard) const;
   void tag(std::string& k, const Addr& ext, int shard) const;
+  void queue_alloc(Cmd& c, uint8_t proto, const Pending& pd, const Addr& in, uint16_t in_port, int64_t now) const;
+  bool created_here(const std::string& fwd_key);
+  void alloc_state(Cmd& c, uint8_t proto, char st, const Addr& in, uint16_t in_port, int64_t now) const;
+  int32_t leader_of(const std::vector<Slot>& b, const Slot& s) const;
   void queue_update(Cmd& c, uint8_t proto, const Addr& ext, uint16_t ext_port, const Addr& in,
                     uint16_t in_port, char state, int64_t now) const;
 
@@ -38,6 +49,13 @@ class Nat final : public Nf {
   NatCfg cfg_;
   Timeouts t_;
   std::vector<Pending> pend_;
+  std::vector<uint32_t> allocs_;  // slots whose allocation this batch queued, in order
+  // Forward keys this instance sent a create-on-read allocation for, as bits of a hash set
+  // that is only ever cleared whole: a flow's later reads are plain GETs, which the cache then
+  // keeps. (A set that forgot single keys on collision let a flow that keeps colliding send a
+  // script for every packet and never be cached.)
+  std::vector<uint64_t> created_bits_;
+  size_t created_count_ = 0;
 };
 
 }  // namespace snf

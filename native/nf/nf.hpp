@@ -38,6 +38,9 @@ class CmdQueue {
   // The vector keeps its capacity (and its strings theirs) across batches: no per-packet
   // allocation once warm.
   const Cmd* data() const { return cmds_.data(); }
+  // A queued command not yet sent may still be amended (a later packet of the same new flow
+  // folds its state change into the flow's one creating write).
+  Cmd& at(size_t i) { return cmds_[i]; }
   int32_t owner(size_t i) const { return owners_[i]; }
 
  private:
@@ -73,6 +76,11 @@ class Nf {
   virtual void commit(std::vector<Slot>& b, const std::vector<uint32_t>& idx,
                       const std::vector<Reply>& writes) = 0;
   NfStats stats;
+  // Set by the engine for each lookup: the store, when this lookup's reads go out in the NF's
+  // own exchange (every earlier stage has decided), so a flow's creating script may ride in
+  // place of a read that would miss; null when the reads are prefetched with an earlier
+  // stage's, whose verdict may still drop the packet.
+  const StateStore* create_on_read = nullptr;
 };
 
 }  // namespace snf

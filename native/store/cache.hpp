@@ -17,6 +17,7 @@ class FlowCache {
  public:
   explicit FlowCache(size_t max_bytes) : max_bytes_(max_bytes) {}
   bool enabled() const { return max_bytes_ > 0; }
+  bool has(const std::string& key) const { return index_.count(key) != 0; }
 
   const std::string* get(const std::string& key) {
     auto it = index_.find(key);

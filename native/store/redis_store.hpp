@@ -45,6 +45,7 @@ class RedisStore final : public StateStore {
   const StoreStats& stats() const override { return stats_; }
   int shards() const override;
   const CacheStats* cache_stats() const override { return cache_.enabled() ? &cache_.stats() : nullptr; }
+  bool cache_miss(const std::string& key) const override { return cache_.enabled() && !cache_.has(key); }
 
   // Redis Cluster hash slot of a key (CRC16 of its hash tag, mod 16384).
   static int key_slot(const std::string& key);

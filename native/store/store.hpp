@@ -73,6 +73,10 @@ class StateStore {
   virtual int shards() const = 0;
   // The coherent cache's counters, where the store has one.
   virtual const CacheStats* cache_stats() const { return nullptr; }
+  // True when the store has a coherent cache that does not hold `key`: a GET of it would cost a
+  // round trip anyway. A hint only (the cache may change before the batch is sent), with which
+  // an NF sends a flow's creating script in place of a read that would most likely miss.
+  virtual bool cache_miss(const std::string& key) const { return false; }
 };
 
 // Milliseconds since the epoch: flow values carry refresh stamps that every instance reads.

@@ -9,7 +9,10 @@ describe('racing first packets', function () {
 
   it('NAT: exactly one mapping per flow, and both engines use it', async () => {
     const vnf = uniqueVnf();
-    const store = { kind: 'redis' as const, nodes: [r.server.node] };
+    // Without the cache: the read-then-allocate path, whose race this test detects by counting
+    // commands. (With the cache a new flow's script goes out in place of the read, so both
+    // engines always run it: create-on-read.test.ts races that path.)
+    const store = { kind: 'redis' as const, nodes: [r.server.node], cacheBytes: 0 };
     const a = new Engine(engineConfig(['nat'], store, { vnf, id: 'a' }));
     const b = new Engine(engineConfig(['nat'], store, { vnf, id: 'b' }));
     // Two worker threads usually overlap; on a loaded machine one may finish before the other

@@ -1,0 +1,97 @@
+// Create on read (issue 12): with the coherent cache, a NAT flow the cache does not hold goes to
+// Redis as its find-or-create script instead of a GET that would miss, so a batch of new flows
+// costs one round trip instead of a read exchange and then a write exchange. Real Redis.
+import { expect } from 'chai';
+import { Engine, engineConfig, uniqueVnf, verdicts } from '../../support/engine.js';
+import { buildFrame, decodeFrame, type FrameSpec } from '../../support/packets.js';
+import { useRedis } from '../../support/redis.js';
+import type { Side } from '../../../src/dataplane/types.js';
+
+describe('create on read (NAT, coherent cache)', function () {
+  this.timeout(30000);
+  const r = useRedis();
+  // A generous deadline: on a crowded machine hundreds of scripts can take tens of ms.
+  const store = () => ({ kind: 'redis' as const, nodes: [r.server.node], timeoutMs: 5000 });
+  const frame = (side: Side, spec: FrameSpec) => ({ side, data: buildFrame(spec) });
+  const udp = (i: number) => frame('inside', { ip: { v: 4, src: `10.7.0.${i + 1}`, dst: '203.0.113.9' }, l4: { proto: 'udp', sport: 5000 + i, dport: 53 } });
+
+  it('a batch of new flows costs one round trip; their later reads are cached', async () => {
+    const vnf = uniqueVnf();
+    const e = new Engine(engineConfig(['nat'], store(), { vnf }));
+    // 20 new flows, 5 of them with a second packet in the same batch.
+    const batch = [...Array.from({ length: 20 }, (_, i) => udp(i)), ...Array.from({ length: 5 }, (_, i) => udp(i))];
+    const c0 = e.counters();
+    const outs = await e.process(batch);
+    const c1 = e.counters();
+    expect(verdicts(outs)).to.deep.equal(batch.map(() => 'forward'));
+    expect(c1.store.roundTrips - c0.store.roundTrips, 'one exchange: scripts and GETs pipelined').to.equal(1);
+    expect(c1.nf.nat!.newFlows - c0.nf.nat!.newFlows).to.equal(20);
+    for (let i = 0; i < 5; i++) expect(decodeFrame(outs[20 + i].data).l4).to.deep.equal(decodeFrame(outs[i].data).l4);
+    expect((await r.client.keys(`snf:${vnf}:nat:f:*`)).length).to.equal(20);
+
+    // The flows created by a script are read with GETs from now on (and so get cached); the
+    // five read in the batch above already are.
+    const again = await e.process(batch);
+    const c2 = e.counters();
+    expect(again.map((o) => o.data.toString('hex'))).to.deep.equal(outs.map((o) => o.data.toString('hex')));
+    expect(c2.store.roundTrips - c1.store.roundTrips).to.equal(1);
+    expect(c2.store.commands - c1.store.commands, 'GETs of the 15 flows not cached yet').to.equal(15);
+    await e.process(batch);
+    const c3 = e.counters();
+    expect(c3.store.roundTrips - c2.store.roundTrips, 'all cached now').to.equal(0);
+    expect(c3.nf.nat!.newFlows - c0.nf.nat!.newFlows).to.equal(20);
+    e.close();
+  });
+
+  it('two engines creating the same flows at once: one mapping per flow, both use it', async () => {
+    const vnf = uniqueVnf();
+    const a = new Engine(engineConfig(['nat'], store(), { vnf, id: 'a' }));
+    const b = new Engine(engineConfig(['nat'], store(), { vnf, id: 'b' }));
+    const frames = Array.from({ length: 200 }, (_, i) => frame('inside', { ip: { v: 4, src: `10.8.${i >> 8}.${i & 255}`, dst: '203.0.113.9' }, l4: { proto: 'udp', sport: 6000 + i, dport: 53 } }));
+    const [ra, rb] = await Promise.all([a.process(frames), b.process(frames)]);
+    // Each engine sent the find-or-create script for every flow (200 commands, one round trip):
+    // the script's atomicity alone decides who made each mapping.
+    for (const e of [a, b]) {
+      expect(e.counters().store.commands).to.equal(200);
+      expect(e.counters().store.roundTrips).to.equal(1);
+    }
+    expect(verdicts(ra)).to.deep.equal(frames.map(() => 'forward'));
+    expect(ra.map((o) => o.data.toString('hex'))).to.deep.equal(rb.map((o) => o.data.toString('hex')));
+    expect((await r.client.keys(`snf:${vnf}:nat:f:*`)).length).to.equal(200);
+    expect((await r.client.keys(`snf:${vnf}:nat:r:*`)).length).to.equal(200);
+    a.close();
+    b.close();
+  });
+
+  it('a RST right behind the first packet: forwarded, the mapping ends in state R', async () => {
+    const vnf = uniqueVnf();
+    const e = new Engine(engineConfig(['nat'], store(), { vnf }));
+    const ip = { v: 4 as const, src: '10.7.1.1', dst: '192.0.2.80' };
+    const outs = await e.process([
+      frame('inside', { ip, l4: { proto: 'tcp', sport: 40000, dport: 443, flags: 'PA', seq: 1000 }, payload: Buffer.from('hello') }),
+      frame('inside', { ip, l4: { proto: 'tcp', sport: 40000, dport: 443, flags: 'R', seq: 1005 } }),
+    ]);
+    expect(verdicts(outs)).to.deep.equal(['forward', 'forward']);
+    const keys = await r.client.keys(`snf:${vnf}:nat:f:*`);
+    expect(keys.length).to.equal(1);
+    expect((await r.client.get(keys[0])) ?? '').to.match(/^198\.51\.100\.\d\|\d+\|R\|/);
+    expect(e.counters().nf.nat!.newFlows).to.equal(1);
+    e.close();
+  });
+
+  it('no mapping for a packet an earlier stage drops (firewall before NAT: reads prefetched)', async () => {
+    const vnf = uniqueVnf();
+    const e = new Engine(engineConfig(['firewall', 'nat'], store(), { vnf }));
+    // The firewall denies telnet outbound; the web packet passes both stages.
+    const ip = { v: 4 as const, src: '10.7.2.1', dst: '203.0.113.9' };
+    const outs = await e.process([
+      frame('inside', { ip, l4: { proto: 'tcp', sport: 40001, dport: 23, flags: 'S', seq: 1 } }),
+      frame('inside', { ip, l4: { proto: 'tcp', sport: 40002, dport: 80, flags: 'S', seq: 1 } }),
+    ]);
+    expect(verdicts(outs)[0]).to.match(/^drop:fw_/);
+    expect(verdicts(outs)[1]).to.equal('forward');
+    const keys = await r.client.keys(`snf:${vnf}:nat:f:*`);
+    expect(keys.map((k) => k.split(':').pop())).to.deep.equal(['40002']);
+    e.close();
+  });
+});
