@@ -114,11 +114,21 @@ export class Lcm {
   }
 
   async deleteVnf(id: string): Promise<void> {
-    const r = await this.getVnf(id);
-    if (r.vnf.instantiationState !== 'NOT_INSTANTIATED') throw conflict(`VNF instance ${id} is ${r.vnf.instantiationState}: terminate it first`);
-    const holder = await this.o.repo.holder(id);
+    await this.getVnf(id);
+    // Taken like an operation: an instantiate racing this delete either holds the VNF (409 here)
+    // or finds it gone when it takes the lock.
+    const lockId = `delete-${randomUUID()}`;
+    const holder = await this.o.repo.lock(id, lockId);
     if (holder) throw conflict(`VNF instance ${id} is held by operation ${holder}`);
-    await this.o.repo.deleteVnf(id);
+    let r: VnfRecord;
+    try {
+      r = await this.getVnf(id);
+      if (r.vnf.instantiationState !== 'NOT_INSTANTIATED') throw conflict(`VNF instance ${id} is ${r.vnf.instantiationState}: terminate it first`);
+      await this.o.repo.deleteVnf(id);
+      await this.o.repo.releaseNames(id);
+    } finally {
+      await this.o.repo.unlock(id, lockId);
+    }
     void this.o.notifier.publish({ notificationType: 'VnfIdentifierDeletionNotification', vnfInstanceId: id, vnfdId: r.vnf.vnfdId, vnfInstanceName: r.vnf.vnfInstanceName });
   }
 
@@ -152,9 +162,20 @@ export class Lcm {
     const level = flavour.instantiationLevels[levelId];
     if (!level) throw unprocessable(`flavour "${flavourId}" has no instantiation level "${levelId}" (known: ${Object.keys(flavour.instantiationLevels).join(', ')})`);
     const conns = normalizeVimConnections(req.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo;
-    this.chooseVim(conns); // a VNF that names no known VIM is refused now, not after 202
+    const vimName = this.chooseVim(conns); // a VNF that names no known VIM is refused now, not after 202
     const target = Object.fromEntries(Object.entries(flavour.aspects).map(([a, info]) => [a, sizeAt(info, level[a] ?? 0)]));
-    return this.begin(rec, 'INSTANTIATE', req, { target }, auto);
+    const name = deploymentName(rec, this.o.vims[vimName], (req.additionalParams ?? {}) as Json);
+    // Refused now: a VIM that finds the name taken fails the create, and nothing may then delete
+    // the other VNF's deployment in its place.
+    const owner = await this.o.repo.reserveName(vimName, name, rec.vnf.id);
+    if (owner) throw conflict(`additionalParams.snf_deployment_name: deployment "${name}" on VIM "${vimName}" belongs to VNF instance ${owner}`);
+    try {
+      return await this.begin(rec, 'INSTANTIATE', req, { target, vim: vimName, deploymentName: name }, auto);
+    } catch (err) {
+      // The VNF went away meanwhile: its delete released its names before this reservation.
+      if (err instanceof ApiError && err.status === 404) await this.o.repo.releaseName(vimName, name, rec.vnf.id);
+      throw err;
+    }
   }
 
   async scale(id: string, req: Json, auto = false): Promise<OpRecord> {
@@ -324,6 +345,16 @@ export class Lcm {
     const id = randomUUID();
     const holder = await this.o.repo.lock(rec.vnf.id, id);
     if (holder) throw new ApiError(409, `VNF instance ${rec.vnf.id} is busy with operation ${holder}`);
+    // What was checked before the lock may have changed (a DELETE or another operation finished in between).
+    const fresh = await this.o.repo.getVnf(rec.vnf.id).catch(async (err: unknown) => {
+      await this.o.repo.unlock(rec.vnf.id, id);
+      throw err;
+    });
+    if (!fresh || fresh.vnf.instantiationState !== rec.vnf.instantiationState) {
+      await this.o.repo.unlock(rec.vnf.id, id);
+      if (!fresh) throw notFound(`no VNF instance ${rec.vnf.id}`);
+      throw conflict(`VNF instance ${rec.vnf.id} became ${fresh.vnf.instantiationState}`);
+    }
     const now = new Date().toISOString();
     const op: OpRecord = {
       op: { id, operationState: 'STARTING', stateEnteredTime: now, startTime: now, vnfInstanceId: rec.vnf.id, operation, isAutomaticInvocation: auto, operationParams: params, isCancelPending: false },
@@ -361,7 +392,9 @@ export class Lcm {
         });
       } catch (err) {
         // SOL003: a rejected grant ends the operation in ROLLED_BACK; nothing was changed.
-        await this.transition(op, err instanceof GrantRejected ? 'ROLLED_BACK' : 'FAILED_TEMP', err);
+        const rejected = err instanceof GrantRejected;
+        if (rejected && op.internal.vim && op.internal.deploymentName) await this.o.repo.releaseName(op.internal.vim, op.internal.deploymentName, rec.vnf.id);
+        await this.transition(op, rejected ? 'ROLLED_BACK' : 'FAILED_TEMP', err);
         return;
       }
     }
@@ -388,32 +421,50 @@ export class Lcm {
   private async translate(op: OpRecord, signal: AbortSignal): Promise<void> {
     const rec = await this.getVnf(op.op.vnfInstanceId);
     const p = op.op.operationParams ?? {};
+    // The save of a created deployment, awaited before the operation ends: a rollback that does
+    // not know what was created leaves it behind, so a failed save fails the operation.
+    let recording: Promise<void> = Promise.resolve();
+    let unsaved: Error | undefined;
     const opts = {
       timeoutMs: this.o.opTimeoutMs,
       signal,
       onProgress: (pr: VimProgress) => {
-        // Remember the deployment as soon as the VIM names it: a rollback needs it even if the create fails.
-        if (pr.deploymentId && !op.internal.deploymentId && op.op.operation === 'INSTANTIATE') {
+        // 'started' comes before the VIM has checked anything (a name already taken fails after
+        // it): only later progress shows that this operation created the deployment.
+        if (pr.phase === 'progress' && pr.deploymentId && !op.internal.deploymentId && op.op.operation === 'INSTANTIATE') {
           op.internal.deploymentId = pr.deploymentId;
-          void this.o.repo.putOp(op).catch(() => {});
+          const dep = pr.deploymentId;
+          recording = recording
+            .then(() => this.o.repo.putOp(op))
+            .catch((err: unknown) => {
+              unsaved = new Error(`could not record deployment ${dep} for a later rollback: ${(err as Error).message}`);
+              this.log(`lcm: ${op.op.id}: ${unsaved.message}`);
+            });
         }
       },
     };
+    // The operation does not complete on a deployment it could not record: it ends FAILED_TEMP,
+    // whose write carries the deployment, so rollback can still find it.
+    const recorded = async (): Promise<void> => {
+      await recording;
+      if (unsaved) throw unsaved;
+    };
     switch (op.op.operation) {
       case 'INSTANTIATE': {
-        const vimName = this.chooseVim(normalizeVimConnections(p.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo);
+        const vimName = op.internal.vim ?? this.chooseVim(normalizeVimConnections(p.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo);
         const vim = this.o.vims[vimName];
         if (op.internal.deploymentId) {
-          // A retry: the half-made deployment of the failed attempt goes first.
-          await vim.terminate(op.internal.deploymentId, opts).catch((e: unknown) => this.log(`lcm: cleanup before retry: ${(e as Error).message}`));
-          op.internal.deploymentId = undefined;
+          // A retry: the half-made deployment of the failed attempt (this operation's own) goes first.
+          await this.deleteOwn(vim, op, opts).catch((e: unknown) => this.log(`lcm: cleanup before retry: ${(e as Error).message}`));
         }
         const vnfd = this.o.catalog.get(rec.vnf.vnfdId)!;
         const flavourId = String(p.flavourId);
         const links = Array.isArray(p.extVirtualLinks) ? (p.extVirtualLinks as Array<{ resourceId: string; extCps?: Array<{ cpdId: string }> }>) : [];
-        const res = await vim.instantiate(
+        let res: Awaited<ReturnType<Vim['instantiate']>>;
+        try {
+          res = await vim.instantiate(
           {
-            name: deploymentName(rec, vim, (p.additionalParams ?? {}) as Json),
+            name: op.internal.deploymentName ?? deploymentName(rec, vim, (p.additionalParams ?? {}) as Json),
             flavourId,
             aspectSizes: op.internal.target,
             extVirtualLinks: links.map((l) => ({ resourceId: l.resourceId, cpdIds: (l.extCps ?? []).map((c) => c.cpdId) })),
@@ -421,12 +472,22 @@ export class Lcm {
             artifacts: vnfd.artifacts?.[flavourId] ?? {},
           },
           opts,
-        );
+          );
+        } catch (err) {
+          await recorded().catch((e: unknown) => {
+            throw new Error(`${(err as Error).message}; ${(e as Error).message}`);
+          });
+          throw err;
+        }
+        await recorded();
         op.internal.deploymentId = res.deploymentId;
+        await this.o.repo.putOp(op).catch((e: unknown) => {
+          throw new Error(`could not record deployment ${res.deploymentId} for a later rollback: ${(e as Error).message}`);
+        });
         const conns = normalizeVimConnections(p.vimConnectionInfo);
         if (conns) rec.vnf.vimConnectionInfo = { ...(rec.vnf.vimConnectionInfo ?? {}), ...conns };
         if (p.vnfConfigurableProperties) rec.vnf.vnfConfigurableProperties = mergePatch(rec.vnf.vnfConfigurableProperties, p.vnfConfigurableProperties) as Json;
-        rec.internal = { ...rec.internal, vim: vimName, deploymentId: res.deploymentId, aspectSizes: { ...op.internal.target } };
+        rec.internal = { ...rec.internal, vim: vimName, deploymentId: res.deploymentId, ...(op.internal.deploymentName ? { deploymentName: op.internal.deploymentName } : {}), aspectSizes: { ...op.internal.target } };
         rec.vnf.instantiationState = 'INSTANTIATED';
         rec.vnf.instantiatedVnfInfo = { flavourId, vnfState: 'STARTED' };
         this.refresh(rec, res.instances, op, []);
@@ -468,8 +529,10 @@ export class Lcm {
         op.op.resourceChanges = { affectedVnfcs: before.map((v) => ({ id: v.id, vduId: v.vduId, changeType: 'REMOVED' as const, computeResource: v.computeResource })) };
         rec.vnf.instantiationState = 'NOT_INSTANTIATED';
         delete rec.vnf.instantiatedVnfInfo;
+        const { vim: vimName, deploymentName: name } = rec.internal;
         rec.internal = { storeVnf: rec.internal.storeVnf, vim: rec.internal.vim };
         await this.o.repo.putVnf(rec);
+        if (vimName && name) await this.o.repo.releaseName(vimName, name, rec.vnf.id);
         return;
       }
       default:
@@ -497,12 +560,13 @@ export class Lcm {
     const rec = await this.getVnf(op.op.vnfInstanceId);
     switch (op.op.operation) {
       case 'INSTANTIATE': {
-        const dep = op.internal.deploymentId;
-        if (dep) await this.o.vims[this.chooseVim(normalizeVimConnections(op.op.operationParams?.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo)].terminate(dep, { timeoutMs: this.o.opTimeoutMs });
+        const vimName = op.internal.vim ?? this.chooseVim(normalizeVimConnections(op.op.operationParams?.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo);
+        if (op.internal.deploymentId) await this.deleteOwn(this.o.vims[vimName], op, { timeoutMs: this.o.opTimeoutMs });
         rec.vnf.instantiationState = 'NOT_INSTANTIATED';
         delete rec.vnf.instantiatedVnfInfo;
         rec.internal = { storeVnf: rec.internal.storeVnf };
         await this.o.repo.putVnf(rec);
+        if (op.internal.deploymentName) await this.o.repo.releaseName(vimName, op.internal.deploymentName, rec.vnf.id);
         return;
       }
       case 'SCALE':
@@ -515,6 +579,20 @@ export class Lcm {
       default:
         return;
     }
+  }
+
+  /**
+   * Deletes the deployment this operation created, and forgets it. A deployment another VNF
+   * instance records as its own is never touched: a second guard behind the name reservation.
+   */
+  private async deleteOwn(vim: Vim, op: OpRecord, opts: { timeoutMs?: number; signal?: AbortSignal }): Promise<void> {
+    const dep = op.internal.deploymentId;
+    if (!dep) return;
+    const other = (await this.o.repo.listVnfs()).find((r) => r.vnf.id !== op.op.vnfInstanceId && r.internal.deploymentId === dep);
+    if (other) throw new Error(`deployment ${dep} belongs to VNF instance ${other.vnf.id}: not deleted`);
+    await vim.terminate(dep, opts);
+    op.internal.deploymentId = undefined;
+    await this.o.repo.putOp(op);
   }
 
   /** Updates the VNF's VNFC list (and scale status) from the VIM, and the op's resource changes. */
