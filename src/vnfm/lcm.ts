@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Vim, VimInstance, VimProgress } from '../vim/types.js';
-import { ApiError, conflict, notFound, unprocessable } from './problem.js';
+import { ApiError, badRequest, conflict, notFound, unprocessable } from './problem.js';
+import { own, setOwn } from './own.js';
 import { GrantRejected, type GrantClient } from './grant.js';
 import type { Notifier } from './notify.js';
 import type { VnfmRepo } from './repo.js';
@@ -85,7 +86,7 @@ export class Lcm {
 
   async createVnf(req: { vnfdId: string; vnfInstanceName?: string; vnfInstanceDescription?: string; metadata?: Json }): Promise<VnfRecord> {
     const vnfd = this.o.catalog.get(req.vnfdId);
-    if (!vnfd) throw unprocessable(`vnfdId "${req.vnfdId}" is not an onboarded VNFD (known: ${[...this.o.catalog.keys()].join(', ') || 'none'})`);
+    if (!vnfd) throw unprocessable(`vnfdId: "${req.vnfdId}" is not an onboarded VNFD (known: ${[...this.o.catalog.keys()].join(', ') || 'none'})`);
     const id = randomUUID();
     const vnf: VnfInstance = {
       id,
@@ -137,12 +138,12 @@ export class Lcm {
     const rec = await this.getVnf(id);
     const op = await this.begin(rec, 'MODIFY_INFO', patch, {}, false);
     const vnf = rec.vnf as unknown as Json;
-    for (const k of ['vnfInstanceName', 'vnfInstanceDescription', 'vnfPkgId']) if (k in patch) vnf[k] = patch[k];
-    for (const k of ['vnfConfigurableProperties', 'metadata', 'extensions']) if (k in patch) vnf[k] = mergePatch(vnf[k], patch[k]);
-    if ('vimConnectionInfo' in patch) rec.vnf.vimConnectionInfo = mergePatch(rec.vnf.vimConnectionInfo, normalizeVimConnections(patch.vimConnectionInfo)) as Record<string, VimConnectionInfo>;
+    for (const k of ['vnfInstanceName', 'vnfInstanceDescription', 'vnfPkgId']) if (Object.hasOwn(patch, k)) vnf[k] = patch[k];
+    for (const k of ['vnfConfigurableProperties', 'metadata', 'extensions']) if (Object.hasOwn(patch, k)) vnf[k] = mergePatch(vnf[k], patch[k]);
+    if (Object.hasOwn(patch, 'vimConnectionInfo')) rec.vnf.vimConnectionInfo = mergePatch(rec.vnf.vimConnectionInfo, normalizeVimConnections(patch.vimConnectionInfo)) as Record<string, VimConnectionInfo>;
     await this.o.repo.putVnf(rec);
     op.op.changedInfo = Object.fromEntries(
-      ['vnfInstanceName', 'vnfInstanceDescription', 'vnfConfigurableProperties', 'metadata', 'extensions', 'vimConnectionInfo', 'vnfPkgId'].filter((k) => k in patch).map((k) => [k, patch[k]]),
+      ['vnfInstanceName', 'vnfInstanceDescription', 'vnfConfigurableProperties', 'metadata', 'extensions', 'vimConnectionInfo', 'vnfPkgId'].filter((k) => Object.hasOwn(patch, k)).map((k) => [k, patch[k]]),
     );
     this.track(async () => {
       await this.transition(op, 'PROCESSING');
@@ -159,11 +160,11 @@ export class Lcm {
     const flavourId = String(req.flavourId);
     const flavour = this.flavour(rec, flavourId);
     const levelId = typeof req.instantiationLevelId === 'string' ? req.instantiationLevelId : flavour.defaultInstantiationLevelId;
-    const level = flavour.instantiationLevels[levelId];
-    if (!level) throw unprocessable(`flavour "${flavourId}" has no instantiation level "${levelId}" (known: ${Object.keys(flavour.instantiationLevels).join(', ')})`);
+    const level = own(flavour.instantiationLevels, levelId);
+    if (!level) throw badRequest(`instantiationLevelId: flavour "${flavourId}" has no instantiation level "${levelId}" (known: ${Object.keys(flavour.instantiationLevels).join(', ')})`);
     const conns = normalizeVimConnections(req.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo;
     const vimName = this.chooseVim(conns); // a VNF that names no known VIM is refused now, not after 202
-    const target = Object.fromEntries(Object.entries(flavour.aspects).map(([a, info]) => [a, sizeAt(info, level[a] ?? 0)]));
+    const target = Object.fromEntries(Object.entries(flavour.aspects).map(([a, info]) => [a, sizeAt(info, own(level, a) ?? 0)]));
     const name = deploymentName(rec, this.o.vims[vimName], (req.additionalParams ?? {}) as Json);
     // Refused now: a VIM that finds the name taken fails the create, and nothing may then delete
     // the other VNF's deployment in its place.
@@ -182,12 +183,13 @@ export class Lcm {
     const rec = await this.instantiated(id);
     const flavour = this.flavour(rec, rec.vnf.instantiatedVnfInfo!.flavourId);
     const aspectId = String(req.aspectId);
-    const aspect = flavour.aspects[aspectId];
-    if (!aspect) throw unprocessable(`unknown aspect "${aspectId}" (known: ${Object.keys(flavour.aspects).join(', ')})`);
+    const aspect = own(flavour.aspects, aspectId);
+    if (!aspect) throw badRequest(`aspectId: unknown aspect "${aspectId}" (known: ${Object.keys(flavour.aspects).join(', ')})`);
     const steps = req.numberOfSteps === undefined ? 1 : Number(req.numberOfSteps);
-    if (!Number.isInteger(steps) || steps < 1) throw unprocessable('numberOfSteps must be a positive integer');
-    const level = levelOf(rec, aspectId) + (req.type === 'SCALE_IN' ? -steps : steps);
-    if (level < 0 || level > aspect.maxScaleLevel) throw unprocessable(`aspect "${aspectId}" to scale level ${level} is outside [0, ${aspect.maxScaleLevel}]`);
+    if (!Number.isInteger(steps) || steps < 1) throw badRequest('numberOfSteps: must be a positive integer');
+    const current = levelOf(rec, aspectId);
+    const level = current + (req.type === 'SCALE_IN' ? -steps : steps);
+    if (level < 0 || level > aspect.maxScaleLevel) throw conflict(`numberOfSteps: aspect "${aspectId}" is at scale level ${current}; ${String(req.type)} by ${steps} would leave [0, ${aspect.maxScaleLevel}]`);
     const before = { ...(rec.internal.aspectSizes ?? {}) };
     return this.begin(rec, 'SCALE', req, { before, target: { [aspectId]: sizeAt(aspect, level) } }, auto);
   }
@@ -197,19 +199,19 @@ export class Lcm {
     const flavour = this.flavour(rec, rec.vnf.instantiatedVnfInfo!.flavourId);
     let levels: Record<string, number>;
     if (typeof req.instantiationLevelId === 'string') {
-      const l = flavour.instantiationLevels[req.instantiationLevelId];
-      if (!l) throw unprocessable(`no instantiation level "${req.instantiationLevelId}"`);
+      const l = own(flavour.instantiationLevels, req.instantiationLevelId);
+      if (!l) throw badRequest(`instantiationLevelId: no instantiation level "${req.instantiationLevelId}" (known: ${Object.keys(flavour.instantiationLevels).join(', ')})`);
       levels = l;
     } else if (Array.isArray(req.scaleInfo)) {
       levels = Object.fromEntries((req.scaleInfo as Array<{ aspectId: string; scaleLevel: number }>).map((s) => [s.aspectId, s.scaleLevel]));
     } else {
-      throw unprocessable('give instantiationLevelId or scaleInfo');
+      throw badRequest('instantiationLevelId, scaleInfo: give one of them');
     }
     const target: Record<string, number> = {};
     for (const [a, l] of Object.entries(levels)) {
-      const info = flavour.aspects[a];
-      if (!info) throw unprocessable(`unknown aspect "${a}"`);
-      if (!Number.isInteger(l) || l < 0 || l > info.maxScaleLevel) throw unprocessable(`aspect "${a}" scale level ${l} is outside [0, ${info.maxScaleLevel}]`);
+      const info = own(flavour.aspects, a);
+      if (!info) throw badRequest(`scaleInfo.aspectId: unknown aspect "${a}" (known: ${Object.keys(flavour.aspects).join(', ')})`);
+      if (!Number.isInteger(l) || l < 0 || l > info.maxScaleLevel) throw badRequest(`scaleInfo.scaleLevel: aspect "${a}" scale level ${l} is outside [0, ${info.maxScaleLevel}]`);
       target[a] = sizeAt(info, l);
     }
     return this.begin(rec, 'SCALE_TO_LEVEL', req, { before: { ...(rec.internal.aspectSizes ?? {}) }, target }, auto);
@@ -221,7 +223,7 @@ export class Lcm {
     const raw = req.vnfcInstanceId ?? params.vnfcInstanceId ?? params.vnfcInstanceIds;
     const wanted = raw === undefined ? [] : Array.isArray(raw) ? raw.map(String) : [String(raw)];
     const vnfcs = rec.vnf.instantiatedVnfInfo?.vnfcResourceInfo ?? [];
-    for (const w of wanted) if (!vnfcs.some((v) => v.id === w)) throw unprocessable(`no VNFC "${w}" in VNF instance ${id}`);
+    for (const w of wanted) if (!vnfcs.some((v) => v.id === w)) throw badRequest(`vnfcInstanceId: no VNFC "${w}" in VNF instance ${id}`);
     return this.begin(rec, 'HEAL', req, { heal: wanted }, auto);
   }
 
@@ -304,8 +306,8 @@ export class Lcm {
 
   private flavour(rec: VnfRecord, flavourId: string): FlavourInfo {
     const vnfd = this.o.catalog.get(rec.vnf.vnfdId);
-    const f = vnfd?.flavours[flavourId];
-    if (!vnfd || !f) throw unprocessable(`VNFD "${rec.vnf.vnfdId}" has no flavour "${flavourId}"`);
+    const f = own(vnfd?.flavours, flavourId);
+    if (!vnfd || !f) throw badRequest(`flavourId: VNFD "${rec.vnf.vnfdId}" has no flavour "${flavourId}" (known: ${Object.keys(vnfd?.flavours ?? {}).join(', ')})`);
     return f;
   }
 
@@ -323,20 +325,20 @@ export class Lcm {
 
   chooseVim(conns: Record<string, VimConnectionInfo> | undefined): string {
     for (const [id, c] of Object.entries(conns ?? {})) {
-      if (c.vimId && this.o.vims[c.vimId]) return c.vimId;
-      if (this.o.vims[id]) return id;
-      const kind = VIM_TYPES[c.vimType] ?? VIM_TYPES[c.vimType?.toUpperCase?.() ?? ''];
+      if (c.vimId && own(this.o.vims, c.vimId)) return c.vimId;
+      if (own(this.o.vims, id)) return id;
+      const kind = own(VIM_TYPES, String(c.vimType)) ?? own(VIM_TYPES, String(c.vimType).toUpperCase());
       const byKind = Object.entries(this.o.vims).find(([, v]) => v.kind === kind);
       if (byKind) return byKind[0];
-      throw unprocessable(`vimConnectionInfo "${id}" (vimType ${c.vimType}) names no VIM this VNFM drives (configured: ${Object.keys(this.o.vims).join(', ')})`);
+      throw badRequest(`vimConnectionInfo.${id}: entry "${id}" (vimType ${c.vimType}) names no VIM this VNFM drives (configured: ${Object.keys(this.o.vims).join(', ')})`);
     }
-    if (!this.o.vims[this.o.defaultVim]) throw unprocessable('no VIM configured');
+    if (!own(this.o.vims, this.o.defaultVim)) throw badRequest('vimConnectionInfo: none given and no default VIM configured');
     return this.o.defaultVim;
   }
 
   private vimOf(rec: VnfRecord): Vim {
     const name = rec.internal.vim ?? this.chooseVim(rec.vnf.vimConnectionInfo);
-    const vim = this.o.vims[name];
+    const vim = own(this.o.vims, name);
     if (!vim) throw new Error(`VIM "${name}" of VNF instance ${rec.vnf.id} is not configured`);
     return vim;
   }
@@ -469,7 +471,7 @@ export class Lcm {
             aspectSizes: op.internal.target,
             extVirtualLinks: links.map((l) => ({ resourceId: l.resourceId, cpdIds: (l.extCps ?? []).map((c) => c.cpdId) })),
             additionalParams: (p.additionalParams ?? {}) as Json,
-            artifacts: vnfd.artifacts?.[flavourId] ?? {},
+            artifacts: own(vnfd.artifacts, flavourId) ?? {},
           },
           opts,
           );
@@ -598,7 +600,7 @@ export class Lcm {
   /** Updates the VNF's VNFC list (and scale status) from the VIM, and the op's resource changes. */
   private refresh(rec: VnfRecord, instances: VimInstance[], op: OpRecord, before: string[]): void {
     const info = rec.vnf.instantiatedVnfInfo!;
-    const flavour = this.o.catalog.get(rec.vnf.vnfdId)?.flavours[info.flavourId];
+    const flavour = own(this.o.catalog.get(rec.vnf.vnfdId)?.flavours, info.flavourId);
     const old = info.vnfcResourceInfo ?? [];
     // The connection the resources live on: the VNF's vimConnectionInfo entry, else the VIM's name.
     const vimConnectionId = Object.keys(rec.vnf.vimConnectionInfo ?? {})[0] ?? rec.internal.vim ?? 'default';
@@ -689,7 +691,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   const out: Json = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Json) } : {};
   for (const [k, v] of Object.entries(patch as Json)) {
     if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+    else setOwn(out, k, mergePatch(own(out, k), v));
   }
   return out;
 }

@@ -55,21 +55,66 @@ interface Reply {
 type Handler = (c: Ctx) => Promise<Reply>;
 
 const MAX_BODY = 1 << 20;
+/** How long an over-limit body is read (and dropped) so its 413 arrives instead of a reset. */
+const DRAIN_MS = 30_000;
 
+/**
+ * Reads the body up to MAX_BODY. Past it, the rest is read and dropped and the promise rejects
+ * with 413 once the body ends: closing a socket with unread data makes TCP send a reset, and the
+ * client would see that instead of the 413. A body still arriving after DRAIN_MS is cut off.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
+    const tooLarge = () => new ApiError(413, `request body: larger than the limit of ${MAX_BODY} bytes`, { connection: 'close' });
+    let timer: NodeJS.Timeout | undefined;
+    const overflow = () => {
+      chunks.length = 0;
+      timer ??= setTimeout(() => req.destroy(), DRAIN_MS).unref();
+    };
+    if (Number(req.headers['content-length']) > MAX_BODY) overflow();
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new ApiError(413, `request body larger than ${MAX_BODY} bytes`));
-        req.destroy();
-      } else chunks.push(c);
+      if (size > MAX_BODY) overflow();
+      else chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      if (timer) {
+        clearTimeout(timer);
+        reject(tooLarge());
+      } else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
     req.on('error', reject);
   });
+}
+
+/** SOL003 bodies nest a dozen levels; far deeper is an attack on the parser and validator stacks. */
+const MAX_DEPTH = 64;
+
+/** True when the JSON text nests arrays/objects deeper than `max` (strings are skipped). */
+export function nestsDeeper(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+function decodeSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw badRequest(`path segment "${raw}": not valid percent-encoded UTF-8`);
+  }
 }
 
 export class VnfmServer {
@@ -124,7 +169,13 @@ export class VnfmServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://x');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://x');
+    } catch {
+      const p = badRequest('request target: not a valid URI').problem();
+      return this.send(res, { status: 400, body: p });
+    }
     let reply: Reply;
     let ctx: Ctx | undefined;
     try {
@@ -153,13 +204,14 @@ export class VnfmServer {
       if (raw.trim()) {
         const ct = (req.headers['content-type'] ?? '').split(';')[0].trim();
         if (!['application/json', 'application/merge-patch+json', ''].includes(ct)) throw new ApiError(415, `Content-Type ${ct} is not accepted; send application/json`);
+        if (nestsDeeper(raw, MAX_DEPTH)) throw badRequest(`request body: JSON nested deeper than ${MAX_DEPTH} levels`);
         try {
           body = JSON.parse(raw);
         } catch (e) {
           throw badRequest(`request body is not JSON: ${(e as Error).message}`);
         }
       }
-      ctx = { req, res, url, dialect, template: route.template, params: route.re.exec(path)!.slice(1).map(decodeURIComponent), body };
+      ctx = { req, res, url, dialect, template: route.template, params: route.re.exec(path)!.slice(1).map(decodeSegment), body };
       if (m && (req.method === 'POST' || req.method === 'PATCH')) {
         const schema = this.schemaFor(dialect, req.method, route.template);
         if (body === undefined) {

@@ -155,7 +155,7 @@ describe('VNFM SOL003 API (fake Vim, real Redis)', function () {
       [400, api.call('POST', '/vnf_instances', undefined, { raw: '{"vnfdId": ' })],
       [400, api.call('POST', `/vnf_instances/${id}/scale`, { type: 'SIDEWAYS', aspectId: 'worker' }, { invalid: true })],
       [422, api.call('POST', '/vnf_instances', { vnfdId: 'unknown-vnfd' })],
-      [422, api.call('POST', `/vnf_instances/${id}/instantiate`, { flavourId: 'huge' })],
+      [400, api.call('POST', `/vnf_instances/${id}/instantiate`, { flavourId: 'huge' })],
       [409, api.call('POST', `/vnf_instances/${id}/terminate`, { terminationType: 'FORCEFUL' })],
       [405, api.call('PUT', `/vnf_instances/${id}`, { a: 1 }, { invalid: true })],
       [406, api.call('GET', '/vnf_instances', undefined, { headers: { version: '9.0.0' } })],
