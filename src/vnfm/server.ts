@@ -12,6 +12,7 @@ import type { Lcm } from './lcm.js';
 import type { Notifier } from './notify.js';
 import { ApiError, badRequest, notFound, toProblem } from './problem.js';
 import { renderOp, renderSub, renderVnf } from './render.js';
+import { EXCLUDED_BY_DEFAULT, parseSelector } from './selectors.js';
 import { productSchemas, type ApiSchemas, type Dialect } from './schema.js';
 import type { Json, Subscription } from './types.js';
 import { randomUUID } from 'node:crypto';
@@ -32,8 +33,16 @@ export interface VnfmServerOptions {
   responseValidation?: 'off' | 'log' | 'enforce';
   /** SOL003: test the callback URI with a GET before creating a subscription (default true) */
   testCallbacks?: boolean;
+  /** SOL013 5.4 paging: items per page of every list (default 100) */
+  pageSize?: number;
   log?: (msg: string) => void;
 }
+
+/**
+ * A handler mounted beside the SOL003 API (e.g. a live view): it answers true when it took the
+ * request, false to let the API have it. It runs before authentication and does its own.
+ */
+export type ExtraHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
 
 interface Ctx {
   req: IncomingMessage;
@@ -121,6 +130,7 @@ export class VnfmServer {
   readonly server: Server;
   readonly auth: Authenticator;
   private readonly routes: Array<{ method: string; re: RegExp; template: string; h: Handler }> = [];
+  private readonly extra: ExtraHandler[] = [];
   private readonly schemas = productSchemas();
   private readonly log: (m: string) => void;
   private base = '';
@@ -146,6 +156,11 @@ export class VnfmServer {
 
   get url(): string {
     return this.base;
+  }
+
+  /** Mounts a handler tried, in the order added, before the API routes. */
+  addHandler(h: ExtraHandler): void {
+    this.extra.push(h);
   }
 
   async close(): Promise<void> {
@@ -179,6 +194,7 @@ export class VnfmServer {
     let reply: Reply;
     let ctx: Ctx | undefined;
     try {
+      for (const h of this.extra) if (await h(req, res, url)) return;
       if (req.method === 'POST' && url.pathname === '/oauth2/token') {
         const t = this.auth.token(req, new URLSearchParams(await readBody(req)));
         return this.send(res, { status: t.status, body: t.body, headers: { 'cache-control': 'no-store' } });
@@ -198,7 +214,10 @@ export class VnfmServer {
         if (methodOk.length) throw new ApiError(405, `${req.method} is not allowed on ${url.pathname}`, { allow: methodOk.map((r) => r.method).join(', ') });
         throw notFound(`no resource ${url.pathname}`);
       }
-      if (m) this.checkVersion(req, dialect);
+      if (m) {
+        this.checkVersion(req, dialect);
+        this.checkAccept(req);
+      }
       const raw = req.method === 'POST' || req.method === 'PATCH' ? await readBody(req) : '';
       let body: unknown;
       if (raw.trim()) {
@@ -250,6 +269,19 @@ export class VnfmServer {
     }
   }
 
+  /** SOL013 4.2: the API speaks JSON; an Accept that rules it out is 406. */
+  private checkAccept(req: IncomingMessage): void {
+    const a = req.headers.accept;
+    if (!a || !a.trim()) return;
+    const ok = a.split(',').some((part) => {
+      const [type, ...params] = part.trim().toLowerCase().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      if (q && Number(q.slice(2)) === 0) return false;
+      return ['*/*', 'application/*', 'application/json', 'application/problem+json', 'application/merge-patch+json'].includes(type.trim());
+    });
+    if (!ok) throw new ApiError(406, `Accept: ${a} excludes application/json, the only representation of this API`);
+  }
+
   private send(res: ServerResponse, r: Reply, dialect?: Dialect): void {
     const headers: Record<string, string> = { ...(r.headers ?? {}) };
     if (dialect) headers.version = API_VERSION[dialect];
@@ -262,11 +294,45 @@ export class VnfmServer {
     res.end(text);
   }
 
-  private list<T>(c: Ctx, items: T[], render: (x: T) => Json): Reply {
-    const f = c.url.searchParams.get('filter');
-    const rendered = items.map(render);
-    const out = f ? rendered.filter((x) => matchFilter(parseFilter(f), x)) : rendered;
-    return { status: 200, body: out };
+  /**
+   * A list: SOL013 filter, attribute selector (where SOL003 defines one) and paging. Paging
+   * follows the filter; the marker is the id of the page's first item, opaque to clients.
+   */
+  private list<T>(c: Ctx, items: T[], render: (x: T) => Json, select?: keyof typeof EXCLUDED_BY_DEFAULT): Reply {
+    const q = c.url.searchParams;
+    const filters = q.getAll('filter');
+    if (filters.length > 1) throw badRequest('filter: given more than once; join the terms with ";" in one filter');
+    const terms = filters.length ? parseFilter(filters[0]) : [];
+    const schema = this.schemaFor(c.dialect, 'GET', c.template);
+    for (const t of terms) {
+      if (!schema.listAttributeKnown(c.template, t.path)) throw badRequest(`filter: "${t.path.join('/')}" is not an attribute of the resources at ${c.template}`);
+    }
+    const selector = select ? parseSelector(q, EXCLUDED_BY_DEFAULT[select]) : undefined;
+    if (!select) for (const k of ['all_fields', 'fields', 'exclude_fields', 'exclude_default']) if (q.has(k)) throw badRequest(`${k}: ${c.template} supports no attribute selectors`);
+    const matched = items.map(render).filter((x) => matchFilter(terms, x));
+    const markers = q.getAll('nextpage_opaque_marker');
+    if (markers.length > 1) throw badRequest('nextpage_opaque_marker: given more than once');
+    let start = 0;
+    if (markers.length) {
+      let id = '';
+      try {
+        id = Buffer.from(markers[0], 'base64url').toString('utf8');
+      } catch {
+        id = '';
+      }
+      start = matched.findIndex((x) => x.id === id);
+      if (start < 0) throw badRequest('nextpage_opaque_marker: unknown or expired marker; start again without it');
+    }
+    const size = this.o.pageSize ?? 100;
+    const page = matched.slice(start, start + size);
+    const headers: Record<string, string> = {};
+    const next = matched[start + size];
+    if (next) {
+      const nq = new URLSearchParams(q);
+      nq.set('nextpage_opaque_marker', Buffer.from(String(next.id)).toString('base64url'));
+      headers.link = `<${this.api(c.dialect)}${c.template}?${nq.toString()}>; rel="next"`;
+    }
+    return { status: 200, body: selector ? page.map(selector) : page, headers };
   }
 
   private defineRoutes(): void {
@@ -282,7 +348,7 @@ export class VnfmServer {
       const rec = await lcm.createVnf(c.body as { vnfdId: string });
       return { status: 201, body: renderVnf(rec, this.api(c.dialect), c.dialect), headers: { location: `${this.api(c.dialect)}/vnf_instances/${rec.vnf.id}` } };
     });
-    this.on('GET', '/vnf_instances', async (c) => this.list(c, await lcm.o.repo.listVnfs(), (r) => renderVnf(r, this.api(c.dialect), c.dialect)));
+    this.on('GET', '/vnf_instances', async (c) => this.list(c, await lcm.o.repo.listVnfs(), (r) => renderVnf(r, this.api(c.dialect), c.dialect), 'vnfInstances'));
     this.on('GET', '/vnf_instances/{vnfInstanceId}', async (c) => ({ status: 200, body: renderVnf(await lcm.getVnf(c.params[0]), this.api(c.dialect), c.dialect) }));
     this.on('PATCH', '/vnf_instances/{vnfInstanceId}', async (c) => {
       const { rec, op } = await lcm.modify(c.params[0], (c.body ?? {}) as Json);
@@ -306,7 +372,7 @@ export class VnfmServer {
       return c.dialect === 'v1' ? { ...r, body: renderVnf(await lcm.getVnf(c.params[0]), this.api('v1'), 'v1') } : r;
     });
 
-    this.on('GET', '/vnf_lcm_op_occs', async (c) => this.list(c, await lcm.o.repo.listOps(), (r) => renderOp(r, this.api(c.dialect))));
+    this.on('GET', '/vnf_lcm_op_occs', async (c) => this.list(c, await lcm.o.repo.listOps(), (r) => renderOp(r, this.api(c.dialect)), 'opOccs'));
     this.on('GET', '/vnf_lcm_op_occs/{vnfLcmOpOccId}', async (c) => ({ status: 200, body: renderOp(await lcm.getOp(c.params[0]), this.api(c.dialect)) }));
     this.on('POST', '/vnf_lcm_op_occs/{vnfLcmOpOccId}/retry', async (c) => {
       await lcm.retry(c.params[0]);
@@ -325,7 +391,7 @@ export class VnfmServer {
       if (auth?.authType.includes('OAUTH2_CLIENT_CREDENTIALS') && !auth.paramsOauth2ClientCredentials?.tokenEndpoint) throw badRequest('authentication: OAUTH2_CLIENT_CREDENTIALS needs paramsOauth2ClientCredentials.tokenEndpoint');
       if (this.o.testCallbacks !== false) {
         try {
-          await this.o.notifier.testCallback(b.callbackUri, auth);
+          await this.o.notifier.testCallback(b.callbackUri, auth, API_VERSION[c.dialect]);
         } catch (err) {
           throw new ApiError(422, `the callback URI did not answer the test GET: ${(err as Error).message}`);
         }
