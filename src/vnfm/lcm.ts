@@ -75,6 +75,8 @@ function sanitize(s: string): string {
 export class Lcm {
   private readonly running = new Set<Promise<void>>();
   private readonly aborts = new Set<AbortController>();
+  /** operations this process runs, by id: cancel aborts their VIM call */
+  private readonly cancels = new Map<string, { abort: AbortController; op: OpRecord }>();
   private closed = false;
   private readonly log: (m: string) => void;
 
@@ -236,8 +238,14 @@ export class Lcm {
     const op = await this.failedTemp(opId, 'retry');
     if (op.op.operation === 'MODIFY_INFO') throw conflict('MODIFY_INFO is not retried');
     this.track(async () => {
-      await this.transition(op, 'PROCESSING');
-      await this.execute(op);
+      const abort = new AbortController();
+      this.cancels.set(op.op.id, { abort, op });
+      try {
+        await this.transition(op, 'PROCESSING');
+        await this.execute(op, abort);
+      } finally {
+        this.cancels.delete(op.op.id);
+      }
     });
     return op;
   }
@@ -245,6 +253,12 @@ export class Lcm {
   async rollback(opId: string): Promise<OpRecord> {
     const op = await this.failedTemp(opId, 'rollback');
     if (undoPolicy(op.op.operation) === 'refuse') throw conflict(`rollback of ${op.op.operation} is not supported: retry it or mark it failed`);
+    if (op.op.operation === 'TERMINATE') {
+      const rec = await this.getVnf(op.op.vnfInstanceId);
+      const vim = rec.internal.deploymentId ? this.vimOf(rec) : undefined;
+      const alive = vim ? await vim.instances(rec.internal.deploymentId!).then(() => true, () => false) : false;
+      if (!alive) throw conflict(`rollback of TERMINATE: deployment ${rec.internal.deploymentId ?? '(none)'} is already gone, nothing to return to: retry the termination or mark it failed`);
+    }
     this.track(async () => {
       await this.transition(op, 'ROLLING_BACK');
       try {
@@ -254,6 +268,26 @@ export class Lcm {
         await this.transition(op, 'FAILED_TEMP', err);
       }
     });
+    return op;
+  }
+
+  /**
+   * SOL003 cancel: an operation STARTING or PROCESSING in this process stops (its VIM call is
+   * aborted, a pending grant is not acted on) and ends FAILED_TEMP, from where retry, rollback or
+   * fail decide. The VIM may have done part of the work: rollback undoes what the op created.
+   */
+  async cancel(opId: string, mode: 'GRACEFUL' | 'FORCEFUL' = 'FORCEFUL'): Promise<OpRecord> {
+    const stored = await this.getOp(opId);
+    if (!['STARTING', 'PROCESSING'].includes(stored.op.operationState)) throw conflict(`cancel: operation ${opId} is ${stored.op.operationState}, not STARTING or PROCESSING`);
+    const running = this.cancels.get(opId);
+    if (!running) throw conflict(`cancel: operation ${opId} is not running in this VNFM process`);
+    // The running operation's own record: what it writes next carries the cancel.
+    const { abort, op } = running;
+    if (op.op.isCancelPending) throw conflict(`cancel: operation ${opId} is already being cancelled`);
+    op.op.isCancelPending = true;
+    op.op.cancelMode = mode;
+    await this.o.repo.putOp(op);
+    abort.abort(new Cancelled(`cancelled (${mode}) while ${op.op.operationState}`));
     return op;
   }
 
@@ -380,6 +414,16 @@ export class Lcm {
   }
 
   private async start(op: OpRecord): Promise<void> {
+    const abort = new AbortController();
+    this.cancels.set(op.op.id, { abort, op });
+    try {
+      await this.startWith(op, abort);
+    } finally {
+      this.cancels.delete(op.op.id);
+    }
+  }
+
+  private async startWith(op: OpRecord, abort: AbortController): Promise<void> {
     if (this.o.grant && ['INSTANTIATE', 'SCALE', 'SCALE_TO_LEVEL', 'HEAL'].includes(op.op.operation)) {
       const rec = await this.getVnf(op.op.vnfInstanceId);
       try {
@@ -400,12 +444,15 @@ export class Lcm {
         return;
       }
     }
+    if (abort.signal.aborted) {
+      await this.transition(op, 'FAILED_TEMP', abort.signal.reason);
+      return;
+    }
     await this.transition(op, 'PROCESSING');
-    await this.execute(op);
+    await this.execute(op, abort);
   }
 
-  private async execute(op: OpRecord): Promise<void> {
-    const abort = new AbortController();
+  private async execute(op: OpRecord, abort = new AbortController()): Promise<void> {
     // VIM clients add an abort listener per poll for the whole operation; that is not a leak warning.
     setMaxListeners(0, abort.signal);
     this.aborts.add(abort);
@@ -413,7 +460,9 @@ export class Lcm {
       await this.translate(op, abort.signal);
       if (!this.closed) await this.transition(op, 'COMPLETED');
     } catch (err) {
-      if (!this.closed) await this.transition(op, 'FAILED_TEMP', err);
+      // A cancel's reason says more than the VIM's "aborted".
+      const reason: unknown = abort.signal.aborted && abort.signal.reason instanceof Cancelled ? abort.signal.reason : err;
+      if (!this.closed) await this.transition(op, 'FAILED_TEMP', reason);
     } finally {
       this.aborts.delete(abort);
     }
@@ -578,6 +627,17 @@ export class Lcm {
         await this.resize(rec, op, back, { timeoutMs: this.o.opTimeoutMs, signal: new AbortController().signal });
         return;
       }
+      case 'HEAL':
+      case 'TERMINATE': {
+        // A heal replaces failed instances by new ones and a terminate that failed left the
+        // deployment in place (checked when the rollback was asked for): neither can put old
+        // instances back, so rollback returns the VNF to what the VIM has, with the VNF instance
+        // still INSTANTIATED and its VNFC list as the VIM reports it.
+        const vim = this.vimOf(rec);
+        this.refresh(rec, await vim.instances(rec.internal.deploymentId!), op, op.internal.instancesBefore ?? (rec.vnf.instantiatedVnfInfo?.vnfcResourceInfo ?? []).map((v) => v.id));
+        await this.o.repo.putVnf(rec);
+        return;
+      }
       default:
         return;
     }
@@ -631,6 +691,7 @@ export class Lcm {
     if (this.closed) return;
     op.op.operationState = state;
     op.op.stateEnteredTime = new Date().toISOString();
+    if (state !== 'STARTING' && state !== 'PROCESSING') op.op.isCancelPending = false;
     if (err !== undefined) {
       const status = err instanceof ApiError ? err.status : err instanceof GrantRejected ? 403 : 500;
       op.op.error = { title: state === 'ROLLED_BACK' ? 'Grant rejected' : 'LCM operation failed', status, detail: err instanceof Error ? err.message : String(err) };
@@ -670,8 +731,11 @@ function deploymentName(rec: VnfRecord, vim: Vim, params: Json): string {
 }
 
 function undoPolicy(op: LcmOperation): Undo {
-  return op === 'INSTANTIATE' || op === 'SCALE' || op === 'SCALE_TO_LEVEL' ? 'ok' : 'refuse';
+  return op === 'MODIFY_INFO' ? 'refuse' : 'ok';
 }
+
+/** Why an operation stopped when a client cancelled it. */
+class Cancelled extends Error {}
 
 function sizeAt(a: { minInstances: number; step?: number }, level: number): number {
   return a.minInstances + level * (a.step ?? 1);

@@ -382,6 +382,11 @@ export class VnfmServer {
       await lcm.rollback(c.params[0]);
       return { status: 202 };
     });
+    this.on('POST', '/vnf_lcm_op_occs/{vnfLcmOpOccId}/cancel', async (c) => {
+      const mode = (c.body as { cancelMode?: 'GRACEFUL' | 'FORCEFUL' } | undefined)?.cancelMode;
+      await lcm.cancel(c.params[0], mode);
+      return { status: 202 };
+    });
     this.on('POST', '/vnf_lcm_op_occs/{vnfLcmOpOccId}/fail', async (c) => ({ status: 200, body: renderOp(await lcm.fail(c.params[0]), this.api(c.dialect)) }));
 
     this.on('POST', '/subscriptions', async (c) => {

@@ -85,6 +85,7 @@ export interface VnfLcmOpOcc {
   isAutomaticInvocation: boolean;
   operationParams?: Json;
   isCancelPending: boolean;
+  cancelMode?: 'GRACEFUL' | 'FORCEFUL';
   error?: { status: number; detail: string; title?: string; type?: string };
   resourceChanges?: { affectedVnfcs?: AffectedVnfc[] };
   /** the attributes a MODIFY_INFO changed */
