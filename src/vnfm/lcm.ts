@@ -61,7 +61,7 @@ export function normalizeVimConnections(v: unknown): Record<string, VimConnectio
     const out: Record<string, VimConnectionInfo> = {};
     v.forEach((c: Json, i) => {
       const { id, ...rest } = c;
-      out[typeof id === 'string' ? id : `vim${i}`] = rest as unknown as VimConnectionInfo;
+      setOwn(out, typeof id === 'string' ? id : `vim${i}`, rest as unknown as VimConnectionInfo);
     });
     return out;
   }
