@@ -272,9 +272,9 @@ export class Lcm {
   }
 
   /**
-   * SOL003 cancel: an operation STARTING or PROCESSING in this process stops (its VIM call is
-   * aborted, a pending grant is not acted on) and ends FAILED_TEMP, from where retry, rollback or
-   * fail decide. The VIM may have done part of the work: rollback undoes what the op created.
+   * SOL003 cancel: an operation STARTING or PROCESSING in this process stops. PROCESSING: its VIM
+   * call is aborted and it ends FAILED_TEMP, from where retry, rollback or fail decide. STARTING:
+   * a pending grant is not acted on and it ends ROLLED_BACK (nothing was done). The VIM may have done part of the work: rollback undoes what the op created.
    */
   async cancel(opId: string, mode: 'GRACEFUL' | 'FORCEFUL' = 'FORCEFUL'): Promise<OpRecord> {
     const stored = await this.getOp(opId);
@@ -445,7 +445,9 @@ export class Lcm {
       }
     }
     if (abort.signal.aborted) {
-      await this.transition(op, 'FAILED_TEMP', abort.signal.reason);
+      // SOL003 cancelMode: cancelled while STARTING, nothing was done: ROLLED_BACK.
+      if (op.internal.vim && op.internal.deploymentName) await this.o.repo.releaseName(op.internal.vim, op.internal.deploymentName, op.op.vnfInstanceId);
+      await this.transition(op, 'ROLLED_BACK', abort.signal.reason);
       return;
     }
     await this.transition(op, 'PROCESSING');
@@ -694,7 +696,7 @@ export class Lcm {
     if (state !== 'STARTING' && state !== 'PROCESSING') op.op.isCancelPending = false;
     if (err !== undefined) {
       const status = err instanceof ApiError ? err.status : err instanceof GrantRejected ? 403 : 500;
-      op.op.error = { title: state === 'ROLLED_BACK' ? 'Grant rejected' : 'LCM operation failed', status, detail: err instanceof Error ? err.message : String(err) };
+      op.op.error = { title: err instanceof GrantRejected ? 'Grant rejected' : err instanceof Cancelled ? 'LCM operation cancelled' : 'LCM operation failed', status, detail: err instanceof Error ? err.message : String(err) };
     } else if (state === 'PROCESSING' || state === 'ROLLING_BACK') {
       delete op.op.error;
     }
