@@ -33,7 +33,7 @@ export async function mountLiveView(vnfm: Vnfm, o: MountOptions): Promise<{ hub:
   const hub = new LiveHub(source, o);
   await hub.start();
   const handler = new LiveViewHandler(hub, vnfm.server.auth);
-  vnfm.server.mount((req, res) => handler.handle(req, res));
+  vnfm.server.addHandler((req, res) => handler.handle(req, res));
   return {
     hub,
     async close() {

@@ -39,6 +39,8 @@ export interface VnfmOptions {
   opTimeoutMs?: number;
   responseValidation?: 'off' | 'log' | 'enforce';
   testCallbacks?: boolean;
+  /** items per page of every list (SOL013 paging; default 100) */
+  pageSize?: number;
   log?: (msg: string) => void;
 }
 
@@ -98,6 +100,7 @@ export async function startVnfm(o: VnfmOptions): Promise<Vnfm> {
     publicUrl: o.publicUrl,
     responseValidation: o.responseValidation,
     testCallbacks: o.testCallbacks,
+    ...(o.pageSize !== undefined ? { pageSize: o.pageSize } : {}),
     log,
   });
   const url = await server.listen();

@@ -5,6 +5,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from './problem.js';
+import { own } from './own.js';
 
 export interface AuthConfig {
   /** user -> password for HTTP Basic */
@@ -53,7 +54,7 @@ export class Authenticator {
     if (!payload || !sig || !eq(sig, this.sign(payload))) return false;
     try {
       const { sub, exp } = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { sub: string; exp: number };
-      return exp * 1000 > Date.now() && sub in (this.cfg?.oauth2Clients ?? {});
+      return typeof exp === 'number' && exp * 1000 > Date.now() && typeof sub === 'string' && own(this.cfg?.oauth2Clients, sub) !== undefined;
     } catch {
       return false;
     }
@@ -67,7 +68,7 @@ export class Authenticator {
     if (/^bearer$/i.test(scheme ?? '') && cred && this.bearerOk(cred)) return;
     if (/^basic$/i.test(scheme ?? '') && cred) {
       const [user, ...rest] = Buffer.from(cred, 'base64').toString().split(':');
-      const pw = this.cfg?.basic?.[user];
+      const pw = own(this.cfg?.basic, user);
       if (pw !== undefined && eq(pw, rest.join(':'))) return;
     }
     const schemes = [Object.keys(this.cfg?.basic ?? {}).length ? 'Basic realm="snf-vnfm"' : '', 'Bearer realm="snf-vnfm"'].filter(Boolean).join(', ');
@@ -82,10 +83,15 @@ export class Authenticator {
     const h = req.headers.authorization ?? '';
     if (/^basic\s/i.test(h)) {
       const [u, ...rest] = Buffer.from(h.slice(6).trim(), 'base64').toString().split(':');
-      id = decodeURIComponent(u);
-      secret = decodeURIComponent(rest.join(':'));
+      // RFC 6749 2.3.1: both halves are form-urlencoded; a bad escape is a malformed request.
+      try {
+        id = decodeURIComponent(u);
+        secret = decodeURIComponent(rest.join(':'));
+      } catch {
+        return { status: 400, body: { error: 'invalid_request', error_description: 'Authorization: Basic credentials are not valid form-urlencoding' } };
+      }
     }
-    const want = this.cfg?.oauth2Clients?.[id];
+    const want = own(this.cfg?.oauth2Clients, id);
     if (want === undefined || !eq(want, secret)) return { status: 401, body: { error: 'invalid_client' } };
     return { status: 200, body: this.issue(id) };
   }

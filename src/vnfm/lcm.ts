@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Vim, VimInstance, VimProgress } from '../vim/types.js';
-import { ApiError, conflict, notFound, unprocessable } from './problem.js';
+import { ApiError, badRequest, conflict, notFound, unprocessable } from './problem.js';
+import { own, setOwn } from './own.js';
 import { GrantRejected, type GrantClient } from './grant.js';
 import type { Notifier } from './notify.js';
 import type { VnfmRepo } from './repo.js';
@@ -60,7 +61,7 @@ export function normalizeVimConnections(v: unknown): Record<string, VimConnectio
     const out: Record<string, VimConnectionInfo> = {};
     v.forEach((c: Json, i) => {
       const { id, ...rest } = c;
-      out[typeof id === 'string' ? id : `vim${i}`] = rest as unknown as VimConnectionInfo;
+      setOwn(out, typeof id === 'string' ? id : `vim${i}`, rest as unknown as VimConnectionInfo);
     });
     return out;
   }
@@ -74,6 +75,8 @@ function sanitize(s: string): string {
 export class Lcm {
   private readonly running = new Set<Promise<void>>();
   private readonly aborts = new Set<AbortController>();
+  /** operations this process runs, by id: cancel aborts their VIM call */
+  private readonly cancels = new Map<string, { abort: AbortController; op: OpRecord }>();
   private closed = false;
   private readonly log: (m: string) => void;
 
@@ -85,7 +88,7 @@ export class Lcm {
 
   async createVnf(req: { vnfdId: string; vnfInstanceName?: string; vnfInstanceDescription?: string; metadata?: Json }): Promise<VnfRecord> {
     const vnfd = this.o.catalog.get(req.vnfdId);
-    if (!vnfd) throw unprocessable(`vnfdId "${req.vnfdId}" is not an onboarded VNFD (known: ${[...this.o.catalog.keys()].join(', ') || 'none'})`);
+    if (!vnfd) throw unprocessable(`vnfdId: "${req.vnfdId}" is not an onboarded VNFD (known: ${[...this.o.catalog.keys()].join(', ') || 'none'})`);
     const id = randomUUID();
     const vnf: VnfInstance = {
       id,
@@ -114,11 +117,21 @@ export class Lcm {
   }
 
   async deleteVnf(id: string): Promise<void> {
-    const r = await this.getVnf(id);
-    if (r.vnf.instantiationState !== 'NOT_INSTANTIATED') throw conflict(`VNF instance ${id} is ${r.vnf.instantiationState}: terminate it first`);
-    const holder = await this.o.repo.holder(id);
+    await this.getVnf(id);
+    // Taken like an operation: an instantiate racing this delete either holds the VNF (409 here)
+    // or finds it gone when it takes the lock.
+    const lockId = `delete-${randomUUID()}`;
+    const holder = await this.o.repo.lock(id, lockId);
     if (holder) throw conflict(`VNF instance ${id} is held by operation ${holder}`);
-    await this.o.repo.deleteVnf(id);
+    let r: VnfRecord;
+    try {
+      r = await this.getVnf(id);
+      if (r.vnf.instantiationState !== 'NOT_INSTANTIATED') throw conflict(`VNF instance ${id} is ${r.vnf.instantiationState}: terminate it first`);
+      await this.o.repo.deleteVnf(id);
+      await this.o.repo.releaseNames(id);
+    } finally {
+      await this.o.repo.unlock(id, lockId);
+    }
     void this.o.notifier.publish({ notificationType: 'VnfIdentifierDeletionNotification', vnfInstanceId: id, vnfdId: r.vnf.vnfdId, vnfInstanceName: r.vnf.vnfInstanceName });
   }
 
@@ -127,12 +140,12 @@ export class Lcm {
     const rec = await this.getVnf(id);
     const op = await this.begin(rec, 'MODIFY_INFO', patch, {}, false);
     const vnf = rec.vnf as unknown as Json;
-    for (const k of ['vnfInstanceName', 'vnfInstanceDescription', 'vnfPkgId']) if (k in patch) vnf[k] = patch[k];
-    for (const k of ['vnfConfigurableProperties', 'metadata', 'extensions']) if (k in patch) vnf[k] = mergePatch(vnf[k], patch[k]);
-    if ('vimConnectionInfo' in patch) rec.vnf.vimConnectionInfo = mergePatch(rec.vnf.vimConnectionInfo, normalizeVimConnections(patch.vimConnectionInfo)) as Record<string, VimConnectionInfo>;
+    for (const k of ['vnfInstanceName', 'vnfInstanceDescription', 'vnfPkgId']) if (Object.hasOwn(patch, k)) vnf[k] = patch[k];
+    for (const k of ['vnfConfigurableProperties', 'metadata', 'extensions']) if (Object.hasOwn(patch, k)) vnf[k] = mergePatch(vnf[k], patch[k]);
+    if (Object.hasOwn(patch, 'vimConnectionInfo')) rec.vnf.vimConnectionInfo = mergePatch(rec.vnf.vimConnectionInfo, normalizeVimConnections(patch.vimConnectionInfo)) as Record<string, VimConnectionInfo>;
     await this.o.repo.putVnf(rec);
     op.op.changedInfo = Object.fromEntries(
-      ['vnfInstanceName', 'vnfInstanceDescription', 'vnfConfigurableProperties', 'metadata', 'extensions', 'vimConnectionInfo', 'vnfPkgId'].filter((k) => k in patch).map((k) => [k, patch[k]]),
+      ['vnfInstanceName', 'vnfInstanceDescription', 'vnfConfigurableProperties', 'metadata', 'extensions', 'vimConnectionInfo', 'vnfPkgId'].filter((k) => Object.hasOwn(patch, k)).map((k) => [k, patch[k]]),
     );
     this.track(async () => {
       await this.transition(op, 'PROCESSING');
@@ -149,24 +162,36 @@ export class Lcm {
     const flavourId = String(req.flavourId);
     const flavour = this.flavour(rec, flavourId);
     const levelId = typeof req.instantiationLevelId === 'string' ? req.instantiationLevelId : flavour.defaultInstantiationLevelId;
-    const level = flavour.instantiationLevels[levelId];
-    if (!level) throw unprocessable(`flavour "${flavourId}" has no instantiation level "${levelId}" (known: ${Object.keys(flavour.instantiationLevels).join(', ')})`);
+    const level = own(flavour.instantiationLevels, levelId);
+    if (!level) throw badRequest(`instantiationLevelId: flavour "${flavourId}" has no instantiation level "${levelId}" (known: ${Object.keys(flavour.instantiationLevels).join(', ')})`);
     const conns = normalizeVimConnections(req.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo;
-    this.chooseVim(conns); // a VNF that names no known VIM is refused now, not after 202
-    const target = Object.fromEntries(Object.entries(flavour.aspects).map(([a, info]) => [a, sizeAt(info, level[a] ?? 0)]));
-    return this.begin(rec, 'INSTANTIATE', req, { target }, auto);
+    const vimName = this.chooseVim(conns); // a VNF that names no known VIM is refused now, not after 202
+    const target = Object.fromEntries(Object.entries(flavour.aspects).map(([a, info]) => [a, sizeAt(info, own(level, a) ?? 0)]));
+    const name = deploymentName(rec, this.o.vims[vimName], (req.additionalParams ?? {}) as Json);
+    // Refused now: a VIM that finds the name taken fails the create, and nothing may then delete
+    // the other VNF's deployment in its place.
+    const owner = await this.o.repo.reserveName(vimName, name, rec.vnf.id);
+    if (owner) throw conflict(`additionalParams.snf_deployment_name: deployment "${name}" on VIM "${vimName}" belongs to VNF instance ${owner}`);
+    try {
+      return await this.begin(rec, 'INSTANTIATE', req, { target, vim: vimName, deploymentName: name }, auto);
+    } catch (err) {
+      // The VNF went away meanwhile: its delete released its names before this reservation.
+      if (err instanceof ApiError && err.status === 404) await this.o.repo.releaseName(vimName, name, rec.vnf.id);
+      throw err;
+    }
   }
 
   async scale(id: string, req: Json, auto = false): Promise<OpRecord> {
     const rec = await this.instantiated(id);
     const flavour = this.flavour(rec, rec.vnf.instantiatedVnfInfo!.flavourId);
     const aspectId = String(req.aspectId);
-    const aspect = flavour.aspects[aspectId];
-    if (!aspect) throw unprocessable(`unknown aspect "${aspectId}" (known: ${Object.keys(flavour.aspects).join(', ')})`);
+    const aspect = own(flavour.aspects, aspectId);
+    if (!aspect) throw badRequest(`aspectId: unknown aspect "${aspectId}" (known: ${Object.keys(flavour.aspects).join(', ')})`);
     const steps = req.numberOfSteps === undefined ? 1 : Number(req.numberOfSteps);
-    if (!Number.isInteger(steps) || steps < 1) throw unprocessable('numberOfSteps must be a positive integer');
-    const level = levelOf(rec, aspectId) + (req.type === 'SCALE_IN' ? -steps : steps);
-    if (level < 0 || level > aspect.maxScaleLevel) throw unprocessable(`aspect "${aspectId}" to scale level ${level} is outside [0, ${aspect.maxScaleLevel}]`);
+    if (!Number.isInteger(steps) || steps < 1) throw badRequest('numberOfSteps: must be a positive integer');
+    const current = levelOf(rec, aspectId);
+    const level = current + (req.type === 'SCALE_IN' ? -steps : steps);
+    if (level < 0 || level > aspect.maxScaleLevel) throw conflict(`numberOfSteps: aspect "${aspectId}" is at scale level ${current}; ${String(req.type)} by ${steps} would leave [0, ${aspect.maxScaleLevel}]`);
     const before = { ...(rec.internal.aspectSizes ?? {}) };
     return this.begin(rec, 'SCALE', req, { before, target: { [aspectId]: sizeAt(aspect, level) } }, auto);
   }
@@ -176,19 +201,19 @@ export class Lcm {
     const flavour = this.flavour(rec, rec.vnf.instantiatedVnfInfo!.flavourId);
     let levels: Record<string, number>;
     if (typeof req.instantiationLevelId === 'string') {
-      const l = flavour.instantiationLevels[req.instantiationLevelId];
-      if (!l) throw unprocessable(`no instantiation level "${req.instantiationLevelId}"`);
+      const l = own(flavour.instantiationLevels, req.instantiationLevelId);
+      if (!l) throw badRequest(`instantiationLevelId: no instantiation level "${req.instantiationLevelId}" (known: ${Object.keys(flavour.instantiationLevels).join(', ')})`);
       levels = l;
     } else if (Array.isArray(req.scaleInfo)) {
       levels = Object.fromEntries((req.scaleInfo as Array<{ aspectId: string; scaleLevel: number }>).map((s) => [s.aspectId, s.scaleLevel]));
     } else {
-      throw unprocessable('give instantiationLevelId or scaleInfo');
+      throw badRequest('instantiationLevelId, scaleInfo: give one of them');
     }
     const target: Record<string, number> = {};
     for (const [a, l] of Object.entries(levels)) {
-      const info = flavour.aspects[a];
-      if (!info) throw unprocessable(`unknown aspect "${a}"`);
-      if (!Number.isInteger(l) || l < 0 || l > info.maxScaleLevel) throw unprocessable(`aspect "${a}" scale level ${l} is outside [0, ${info.maxScaleLevel}]`);
+      const info = own(flavour.aspects, a);
+      if (!info) throw badRequest(`scaleInfo.aspectId: unknown aspect "${a}" (known: ${Object.keys(flavour.aspects).join(', ')})`);
+      if (!Number.isInteger(l) || l < 0 || l > info.maxScaleLevel) throw badRequest(`scaleInfo.scaleLevel: aspect "${a}" scale level ${l} is outside [0, ${info.maxScaleLevel}]`);
       target[a] = sizeAt(info, l);
     }
     return this.begin(rec, 'SCALE_TO_LEVEL', req, { before: { ...(rec.internal.aspectSizes ?? {}) }, target }, auto);
@@ -200,7 +225,7 @@ export class Lcm {
     const raw = req.vnfcInstanceId ?? params.vnfcInstanceId ?? params.vnfcInstanceIds;
     const wanted = raw === undefined ? [] : Array.isArray(raw) ? raw.map(String) : [String(raw)];
     const vnfcs = rec.vnf.instantiatedVnfInfo?.vnfcResourceInfo ?? [];
-    for (const w of wanted) if (!vnfcs.some((v) => v.id === w)) throw unprocessable(`no VNFC "${w}" in VNF instance ${id}`);
+    for (const w of wanted) if (!vnfcs.some((v) => v.id === w)) throw badRequest(`vnfcInstanceId: no VNFC "${w}" in VNF instance ${id}`);
     return this.begin(rec, 'HEAL', req, { heal: wanted }, auto);
   }
 
@@ -213,8 +238,14 @@ export class Lcm {
     const op = await this.failedTemp(opId, 'retry');
     if (op.op.operation === 'MODIFY_INFO') throw conflict('MODIFY_INFO is not retried');
     this.track(async () => {
-      await this.transition(op, 'PROCESSING');
-      await this.execute(op);
+      const abort = new AbortController();
+      this.cancels.set(op.op.id, { abort, op });
+      try {
+        await this.transition(op, 'PROCESSING');
+        await this.execute(op, abort);
+      } finally {
+        this.cancels.delete(op.op.id);
+      }
     });
     return op;
   }
@@ -222,6 +253,12 @@ export class Lcm {
   async rollback(opId: string): Promise<OpRecord> {
     const op = await this.failedTemp(opId, 'rollback');
     if (undoPolicy(op.op.operation) === 'refuse') throw conflict(`rollback of ${op.op.operation} is not supported: retry it or mark it failed`);
+    if (op.op.operation === 'TERMINATE') {
+      const rec = await this.getVnf(op.op.vnfInstanceId);
+      const vim = rec.internal.deploymentId ? this.vimOf(rec) : undefined;
+      const alive = vim ? await vim.instances(rec.internal.deploymentId!).then(() => true, () => false) : false;
+      if (!alive) throw conflict(`rollback of TERMINATE: deployment ${rec.internal.deploymentId ?? '(none)'} is already gone, nothing to return to: retry the termination or mark it failed`);
+    }
     this.track(async () => {
       await this.transition(op, 'ROLLING_BACK');
       try {
@@ -231,6 +268,26 @@ export class Lcm {
         await this.transition(op, 'FAILED_TEMP', err);
       }
     });
+    return op;
+  }
+
+  /**
+   * SOL003 cancel: an operation STARTING or PROCESSING in this process stops. PROCESSING: its VIM
+   * call is aborted and it ends FAILED_TEMP, from where retry, rollback or fail decide. STARTING:
+   * a pending grant is not acted on and it ends ROLLED_BACK (nothing was done). The VIM may have done part of the work: rollback undoes what the op created.
+   */
+  async cancel(opId: string, mode: 'GRACEFUL' | 'FORCEFUL' = 'FORCEFUL'): Promise<OpRecord> {
+    const stored = await this.getOp(opId);
+    if (!['STARTING', 'PROCESSING'].includes(stored.op.operationState)) throw conflict(`cancel: operation ${opId} is ${stored.op.operationState}, not STARTING or PROCESSING`);
+    const running = this.cancels.get(opId);
+    if (!running) throw conflict(`cancel: operation ${opId} is not running in this VNFM process`);
+    // The running operation's own record: what it writes next carries the cancel.
+    const { abort, op } = running;
+    if (op.op.isCancelPending) throw conflict(`cancel: operation ${opId} is already being cancelled`);
+    op.op.isCancelPending = true;
+    op.op.cancelMode = mode;
+    await this.o.repo.putOp(op);
+    abort.abort(new Cancelled(`cancelled (${mode}) while ${op.op.operationState}`));
     return op;
   }
 
@@ -283,8 +340,8 @@ export class Lcm {
 
   private flavour(rec: VnfRecord, flavourId: string): FlavourInfo {
     const vnfd = this.o.catalog.get(rec.vnf.vnfdId);
-    const f = vnfd?.flavours[flavourId];
-    if (!vnfd || !f) throw unprocessable(`VNFD "${rec.vnf.vnfdId}" has no flavour "${flavourId}"`);
+    const f = own(vnfd?.flavours, flavourId);
+    if (!vnfd || !f) throw badRequest(`flavourId: VNFD "${rec.vnf.vnfdId}" has no flavour "${flavourId}" (known: ${Object.keys(vnfd?.flavours ?? {}).join(', ')})`);
     return f;
   }
 
@@ -302,20 +359,20 @@ export class Lcm {
 
   chooseVim(conns: Record<string, VimConnectionInfo> | undefined): string {
     for (const [id, c] of Object.entries(conns ?? {})) {
-      if (c.vimId && this.o.vims[c.vimId]) return c.vimId;
-      if (this.o.vims[id]) return id;
-      const kind = VIM_TYPES[c.vimType] ?? VIM_TYPES[c.vimType?.toUpperCase?.() ?? ''];
+      if (c.vimId && own(this.o.vims, c.vimId)) return c.vimId;
+      if (own(this.o.vims, id)) return id;
+      const kind = own(VIM_TYPES, String(c.vimType)) ?? own(VIM_TYPES, String(c.vimType).toUpperCase());
       const byKind = Object.entries(this.o.vims).find(([, v]) => v.kind === kind);
       if (byKind) return byKind[0];
-      throw unprocessable(`vimConnectionInfo "${id}" (vimType ${c.vimType}) names no VIM this VNFM drives (configured: ${Object.keys(this.o.vims).join(', ')})`);
+      throw badRequest(`vimConnectionInfo.${id}: entry "${id}" (vimType ${c.vimType}) names no VIM this VNFM drives (configured: ${Object.keys(this.o.vims).join(', ')})`);
     }
-    if (!this.o.vims[this.o.defaultVim]) throw unprocessable('no VIM configured');
+    if (!own(this.o.vims, this.o.defaultVim)) throw badRequest('vimConnectionInfo: none given and no default VIM configured');
     return this.o.defaultVim;
   }
 
   private vimOf(rec: VnfRecord): Vim {
     const name = rec.internal.vim ?? this.chooseVim(rec.vnf.vimConnectionInfo);
-    const vim = this.o.vims[name];
+    const vim = own(this.o.vims, name);
     if (!vim) throw new Error(`VIM "${name}" of VNF instance ${rec.vnf.id} is not configured`);
     return vim;
   }
@@ -324,6 +381,16 @@ export class Lcm {
     const id = randomUUID();
     const holder = await this.o.repo.lock(rec.vnf.id, id);
     if (holder) throw new ApiError(409, `VNF instance ${rec.vnf.id} is busy with operation ${holder}`);
+    // What was checked before the lock may have changed (a DELETE or another operation finished in between).
+    const fresh = await this.o.repo.getVnf(rec.vnf.id).catch(async (err: unknown) => {
+      await this.o.repo.unlock(rec.vnf.id, id);
+      throw err;
+    });
+    if (!fresh || fresh.vnf.instantiationState !== rec.vnf.instantiationState) {
+      await this.o.repo.unlock(rec.vnf.id, id);
+      if (!fresh) throw notFound(`no VNF instance ${rec.vnf.id}`);
+      throw conflict(`VNF instance ${rec.vnf.id} became ${fresh.vnf.instantiationState}`);
+    }
     const now = new Date().toISOString();
     const op: OpRecord = {
       op: { id, operationState: 'STARTING', stateEnteredTime: now, startTime: now, vnfInstanceId: rec.vnf.id, operation, isAutomaticInvocation: auto, operationParams: params, isCancelPending: false },
@@ -347,6 +414,16 @@ export class Lcm {
   }
 
   private async start(op: OpRecord): Promise<void> {
+    const abort = new AbortController();
+    this.cancels.set(op.op.id, { abort, op });
+    try {
+      await this.startWith(op, abort);
+    } finally {
+      this.cancels.delete(op.op.id);
+    }
+  }
+
+  private async startWith(op: OpRecord, abort: AbortController): Promise<void> {
     if (this.o.grant && ['INSTANTIATE', 'SCALE', 'SCALE_TO_LEVEL', 'HEAL'].includes(op.op.operation)) {
       const rec = await this.getVnf(op.op.vnfInstanceId);
       try {
@@ -361,16 +438,23 @@ export class Lcm {
         });
       } catch (err) {
         // SOL003: a rejected grant ends the operation in ROLLED_BACK; nothing was changed.
-        await this.transition(op, err instanceof GrantRejected ? 'ROLLED_BACK' : 'FAILED_TEMP', err);
+        const rejected = err instanceof GrantRejected;
+        if (rejected && op.internal.vim && op.internal.deploymentName) await this.o.repo.releaseName(op.internal.vim, op.internal.deploymentName, rec.vnf.id);
+        await this.transition(op, rejected ? 'ROLLED_BACK' : 'FAILED_TEMP', err);
         return;
       }
     }
+    if (abort.signal.aborted) {
+      // SOL003 cancelMode: cancelled while STARTING, nothing was done: ROLLED_BACK.
+      if (op.internal.vim && op.internal.deploymentName) await this.o.repo.releaseName(op.internal.vim, op.internal.deploymentName, op.op.vnfInstanceId);
+      await this.transition(op, 'ROLLED_BACK', abort.signal.reason);
+      return;
+    }
     await this.transition(op, 'PROCESSING');
-    await this.execute(op);
+    await this.execute(op, abort);
   }
 
-  private async execute(op: OpRecord): Promise<void> {
-    const abort = new AbortController();
+  private async execute(op: OpRecord, abort = new AbortController()): Promise<void> {
     // VIM clients add an abort listener per poll for the whole operation; that is not a leak warning.
     setMaxListeners(0, abort.signal);
     this.aborts.add(abort);
@@ -378,7 +462,9 @@ export class Lcm {
       await this.translate(op, abort.signal);
       if (!this.closed) await this.transition(op, 'COMPLETED');
     } catch (err) {
-      if (!this.closed) await this.transition(op, 'FAILED_TEMP', err);
+      // A cancel's reason says more than the VIM's "aborted".
+      const reason: unknown = abort.signal.aborted && abort.signal.reason instanceof Cancelled ? abort.signal.reason : err;
+      if (!this.closed) await this.transition(op, 'FAILED_TEMP', reason);
     } finally {
       this.aborts.delete(abort);
     }
@@ -388,45 +474,73 @@ export class Lcm {
   private async translate(op: OpRecord, signal: AbortSignal): Promise<void> {
     const rec = await this.getVnf(op.op.vnfInstanceId);
     const p = op.op.operationParams ?? {};
+    // The save of a created deployment, awaited before the operation ends: a rollback that does
+    // not know what was created leaves it behind, so a failed save fails the operation.
+    let recording: Promise<void> = Promise.resolve();
+    let unsaved: Error | undefined;
     const opts = {
       timeoutMs: this.o.opTimeoutMs,
       signal,
       onProgress: (pr: VimProgress) => {
-        // Remember the deployment as soon as the VIM names it: a rollback needs it even if the create fails.
-        if (pr.deploymentId && !op.internal.deploymentId && op.op.operation === 'INSTANTIATE') {
+        // 'started' comes before the VIM has checked anything (a name already taken fails after
+        // it): only later progress shows that this operation created the deployment.
+        if (pr.phase === 'progress' && pr.deploymentId && !op.internal.deploymentId && op.op.operation === 'INSTANTIATE') {
           op.internal.deploymentId = pr.deploymentId;
-          void this.o.repo.putOp(op).catch(() => {});
+          const dep = pr.deploymentId;
+          recording = recording
+            .then(() => this.o.repo.putOp(op))
+            .catch((err: unknown) => {
+              unsaved = new Error(`could not record deployment ${dep} for a later rollback: ${(err as Error).message}`);
+              this.log(`lcm: ${op.op.id}: ${unsaved.message}`);
+            });
         }
       },
     };
+    // The operation does not complete on a deployment it could not record: it ends FAILED_TEMP,
+    // whose write carries the deployment, so rollback can still find it.
+    const recorded = async (): Promise<void> => {
+      await recording;
+      if (unsaved) throw unsaved;
+    };
     switch (op.op.operation) {
       case 'INSTANTIATE': {
-        const vimName = this.chooseVim(normalizeVimConnections(p.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo);
+        const vimName = op.internal.vim ?? this.chooseVim(normalizeVimConnections(p.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo);
         const vim = this.o.vims[vimName];
         if (op.internal.deploymentId) {
-          // A retry: the half-made deployment of the failed attempt goes first.
-          await vim.terminate(op.internal.deploymentId, opts).catch((e: unknown) => this.log(`lcm: cleanup before retry: ${(e as Error).message}`));
-          op.internal.deploymentId = undefined;
+          // A retry: the half-made deployment of the failed attempt (this operation's own) goes first.
+          await this.deleteOwn(vim, op, opts).catch((e: unknown) => this.log(`lcm: cleanup before retry: ${(e as Error).message}`));
         }
         const vnfd = this.o.catalog.get(rec.vnf.vnfdId)!;
         const flavourId = String(p.flavourId);
         const links = Array.isArray(p.extVirtualLinks) ? (p.extVirtualLinks as Array<{ resourceId: string; extCps?: Array<{ cpdId: string }> }>) : [];
-        const res = await vim.instantiate(
+        let res: Awaited<ReturnType<Vim['instantiate']>>;
+        try {
+          res = await vim.instantiate(
           {
-            name: deploymentName(rec, vim, (p.additionalParams ?? {}) as Json),
+            name: op.internal.deploymentName ?? deploymentName(rec, vim, (p.additionalParams ?? {}) as Json),
             flavourId,
             aspectSizes: op.internal.target,
             extVirtualLinks: links.map((l) => ({ resourceId: l.resourceId, cpdIds: (l.extCps ?? []).map((c) => c.cpdId) })),
             additionalParams: (p.additionalParams ?? {}) as Json,
-            artifacts: vnfd.artifacts?.[flavourId] ?? {},
+            artifacts: own(vnfd.artifacts, flavourId) ?? {},
           },
           opts,
-        );
+          );
+        } catch (err) {
+          await recorded().catch((e: unknown) => {
+            throw new Error(`${(err as Error).message}; ${(e as Error).message}`);
+          });
+          throw err;
+        }
+        await recorded();
         op.internal.deploymentId = res.deploymentId;
+        await this.o.repo.putOp(op).catch((e: unknown) => {
+          throw new Error(`could not record deployment ${res.deploymentId} for a later rollback: ${(e as Error).message}`);
+        });
         const conns = normalizeVimConnections(p.vimConnectionInfo);
         if (conns) rec.vnf.vimConnectionInfo = { ...(rec.vnf.vimConnectionInfo ?? {}), ...conns };
         if (p.vnfConfigurableProperties) rec.vnf.vnfConfigurableProperties = mergePatch(rec.vnf.vnfConfigurableProperties, p.vnfConfigurableProperties) as Json;
-        rec.internal = { ...rec.internal, vim: vimName, deploymentId: res.deploymentId, aspectSizes: { ...op.internal.target } };
+        rec.internal = { ...rec.internal, vim: vimName, deploymentId: res.deploymentId, ...(op.internal.deploymentName ? { deploymentName: op.internal.deploymentName } : {}), aspectSizes: { ...op.internal.target } };
         rec.vnf.instantiationState = 'INSTANTIATED';
         rec.vnf.instantiatedVnfInfo = { flavourId, vnfState: 'STARTED' };
         this.refresh(rec, res.instances, op, []);
@@ -468,8 +582,10 @@ export class Lcm {
         op.op.resourceChanges = { affectedVnfcs: before.map((v) => ({ id: v.id, vduId: v.vduId, changeType: 'REMOVED' as const, computeResource: v.computeResource })) };
         rec.vnf.instantiationState = 'NOT_INSTANTIATED';
         delete rec.vnf.instantiatedVnfInfo;
+        const { vim: vimName, deploymentName: name } = rec.internal;
         rec.internal = { storeVnf: rec.internal.storeVnf, vim: rec.internal.vim };
         await this.o.repo.putVnf(rec);
+        if (vimName && name) await this.o.repo.releaseName(vimName, name, rec.vnf.id);
         return;
       }
       default:
@@ -497,12 +613,13 @@ export class Lcm {
     const rec = await this.getVnf(op.op.vnfInstanceId);
     switch (op.op.operation) {
       case 'INSTANTIATE': {
-        const dep = op.internal.deploymentId;
-        if (dep) await this.o.vims[this.chooseVim(normalizeVimConnections(op.op.operationParams?.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo)].terminate(dep, { timeoutMs: this.o.opTimeoutMs });
+        const vimName = op.internal.vim ?? this.chooseVim(normalizeVimConnections(op.op.operationParams?.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo);
+        if (op.internal.deploymentId) await this.deleteOwn(this.o.vims[vimName], op, { timeoutMs: this.o.opTimeoutMs });
         rec.vnf.instantiationState = 'NOT_INSTANTIATED';
         delete rec.vnf.instantiatedVnfInfo;
         rec.internal = { storeVnf: rec.internal.storeVnf };
         await this.o.repo.putVnf(rec);
+        if (op.internal.deploymentName) await this.o.repo.releaseName(vimName, op.internal.deploymentName, rec.vnf.id);
         return;
       }
       case 'SCALE':
@@ -512,15 +629,40 @@ export class Lcm {
         await this.resize(rec, op, back, { timeoutMs: this.o.opTimeoutMs, signal: new AbortController().signal });
         return;
       }
+      case 'HEAL':
+      case 'TERMINATE': {
+        // A heal replaces failed instances by new ones and a terminate that failed left the
+        // deployment in place (checked when the rollback was asked for): neither can put old
+        // instances back, so rollback returns the VNF to what the VIM has, with the VNF instance
+        // still INSTANTIATED and its VNFC list as the VIM reports it.
+        const vim = this.vimOf(rec);
+        this.refresh(rec, await vim.instances(rec.internal.deploymentId!), op, op.internal.instancesBefore ?? (rec.vnf.instantiatedVnfInfo?.vnfcResourceInfo ?? []).map((v) => v.id));
+        await this.o.repo.putVnf(rec);
+        return;
+      }
       default:
         return;
     }
   }
 
+  /**
+   * Deletes the deployment this operation created, and forgets it. A deployment another VNF
+   * instance records as its own is never touched: a second guard behind the name reservation.
+   */
+  private async deleteOwn(vim: Vim, op: OpRecord, opts: { timeoutMs?: number; signal?: AbortSignal }): Promise<void> {
+    const dep = op.internal.deploymentId;
+    if (!dep) return;
+    const other = (await this.o.repo.listVnfs()).find((r) => r.vnf.id !== op.op.vnfInstanceId && r.internal.deploymentId === dep);
+    if (other) throw new Error(`deployment ${dep} belongs to VNF instance ${other.vnf.id}: not deleted`);
+    await vim.terminate(dep, opts);
+    op.internal.deploymentId = undefined;
+    await this.o.repo.putOp(op);
+  }
+
   /** Updates the VNF's VNFC list (and scale status) from the VIM, and the op's resource changes. */
   private refresh(rec: VnfRecord, instances: VimInstance[], op: OpRecord, before: string[]): void {
     const info = rec.vnf.instantiatedVnfInfo!;
-    const flavour = this.o.catalog.get(rec.vnf.vnfdId)?.flavours[info.flavourId];
+    const flavour = own(this.o.catalog.get(rec.vnf.vnfdId)?.flavours, info.flavourId);
     const old = info.vnfcResourceInfo ?? [];
     // The connection the resources live on: the VNF's vimConnectionInfo entry, else the VIM's name.
     const vimConnectionId = Object.keys(rec.vnf.vimConnectionInfo ?? {})[0] ?? rec.internal.vim ?? 'default';
@@ -551,9 +693,10 @@ export class Lcm {
     if (this.closed) return;
     op.op.operationState = state;
     op.op.stateEnteredTime = new Date().toISOString();
+    if (state !== 'STARTING' && state !== 'PROCESSING') op.op.isCancelPending = false;
     if (err !== undefined) {
       const status = err instanceof ApiError ? err.status : err instanceof GrantRejected ? 403 : 500;
-      op.op.error = { title: state === 'ROLLED_BACK' ? 'Grant rejected' : 'LCM operation failed', status, detail: err instanceof Error ? err.message : String(err) };
+      op.op.error = { title: err instanceof GrantRejected ? 'Grant rejected' : err instanceof Cancelled ? 'LCM operation cancelled' : 'LCM operation failed', status, detail: err instanceof Error ? err.message : String(err) };
     } else if (state === 'PROCESSING' || state === 'ROLLING_BACK') {
       delete op.op.error;
     }
@@ -590,8 +733,11 @@ function deploymentName(rec: VnfRecord, vim: Vim, params: Json): string {
 }
 
 function undoPolicy(op: LcmOperation): Undo {
-  return op === 'INSTANTIATE' || op === 'SCALE' || op === 'SCALE_TO_LEVEL' ? 'ok' : 'refuse';
+  return op === 'MODIFY_INFO' ? 'refuse' : 'ok';
 }
+
+/** Why an operation stopped when a client cancelled it. */
+class Cancelled extends Error {}
 
 function sizeAt(a: { minInstances: number; step?: number }, level: number): number {
   return a.minInstances + level * (a.step ?? 1);
@@ -611,7 +757,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   const out: Json = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Json) } : {};
   for (const [k, v] of Object.entries(patch as Json)) {
     if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+    else setOwn(out, k, mergePatch(own(out, k), v));
   }
   return out;
 }

@@ -238,8 +238,9 @@ export class Notifier {
   }
 
   /** SOL003: the VNFM tests the callback URI with a GET before it creates the subscription. */
-  async testCallback(uri: string, auth: SubscriptionAuth | undefined): Promise<void> {
-    const headers = { accept: 'application/json', ...(await this.auth.header(auth, this.o.timeoutMs)) };
+  async testCallback(uri: string, auth: SubscriptionAuth | undefined, version: string): Promise<void> {
+    // SOL013 4.8: every request carries the API version, the test GET too.
+    const headers = { accept: 'application/json', version, ...(await this.auth.header(auth, this.o.timeoutMs)) };
     const r = await fetch(uri, { method: 'GET', headers, signal: AbortSignal.timeout(this.o.timeoutMs) });
     await r.arrayBuffer();
     if (!r.ok) throw new Error(`GET ${uri} answered ${r.status}`);

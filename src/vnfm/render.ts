@@ -24,6 +24,7 @@ export function renderVnf(rec: VnfRecord, api: string, d: Dialect): Json {
 export function renderOp(rec: OpRecord, api: string): Json {
   const self = `${api}/vnf_lcm_op_occs/${rec.op.id}`;
   const links: Json = { self: { href: self }, vnfInstance: { href: `${api}/vnf_instances/${rec.op.vnfInstanceId}` } };
+  if ((rec.op.operationState === 'STARTING' || rec.op.operationState === 'PROCESSING') && !rec.op.isCancelPending) links.cancel = { href: `${self}/cancel` };
   if (rec.op.operationState === 'FAILED_TEMP') {
     links.retry = { href: `${self}/retry` };
     links.rollback = { href: `${self}/rollback` };

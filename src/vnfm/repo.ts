@@ -8,6 +8,8 @@
 //   snf:{vnfm}:sub:<id>    JSON Subscription      snf:{vnfm}:subs   ZSET id -> created ms
 //   snf:{vnfm}:busy:<vnf>  id of the operation holding the VNF (SET NX; gone when it ends)
 //   snf:{vnfm}:outbox:<sub> LIST of notifications not yet delivered to the subscription, oldest first
+//   snf:{vnfm}:depname:<vim>:<name>  id of the VNF whose deployment bears that name on that VIM
+//   snf:{vnfm}:depnames:<vnf>        SET of the depname keys the VNF holds (released on delete)
 import type { StoreClient } from '../store/index.js';
 import type { OpRecord, Subscription, VnfRecord } from './types.js';
 
@@ -112,5 +114,33 @@ export class VnfmRepo {
   /** Releases the VNF only if `opId` still holds it. */
   async unlock(vnfId: string, opId: string): Promise<void> {
     await this.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, `${this.p}:busy:${vnfId}`, opId);
+  }
+
+  /**
+   * Reserves a deployment name on a VIM for a VNF, so two VNFs never share one (one VNF's
+   * rollback would delete the other's deployment). Returns the VNF already holding it, if another.
+   */
+  async reserveName(vim: string, name: string, vnfId: string): Promise<string | undefined> {
+    const key = `${this.p}:depname:${vim}:${name}`;
+    const ok = await this.redis.set(key, vnfId, 'NX');
+    if (ok !== 'OK') {
+      const owner = (await this.redis.get(key)) ?? undefined;
+      if (owner !== vnfId) return owner;
+    }
+    await this.redis.sadd(`${this.p}:depnames:${vnfId}`, key);
+    return undefined;
+  }
+  async releaseName(vim: string, name: string, vnfId: string): Promise<void> {
+    const key = `${this.p}:depname:${vim}:${name}`;
+    await this.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, key, vnfId);
+    await this.redis.srem(`${this.p}:depnames:${vnfId}`, key);
+  }
+  /** Releases every deployment name the VNF holds (it is being deleted). */
+  async releaseNames(vnfId: string): Promise<void> {
+    const set = `${this.p}:depnames:${vnfId}`;
+    for (const key of await this.redis.smembers(set)) {
+      await this.redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, key, vnfId);
+    }
+    await this.redis.del(set);
   }
 }

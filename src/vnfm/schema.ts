@@ -42,6 +42,28 @@ const PROBLEM_SCHEMA = {
   properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, instance: { type: 'string' } },
 };
 
+/**
+ * Where the VNFM follows the standard's text over a typo of the bundled document: SOL003 v3.3.1
+ * clause 4.4.1.5 VnfInstanceSubscriptionFilter has `vnfdIds`, and so do the bundle's properties,
+ * but its anyOf/oneOf requires `vnfdId`, so the standard filter {vnfdIds: [...]} fails validation.
+ * A `required` name that is not a property while its plural is, becomes the plural.
+ */
+export function applyErrata(doc: unknown): void {
+  const seen = new Set<unknown>();
+  const walk = (x: unknown, props: Json | undefined): void => {
+    if (!x || typeof x !== 'object' || seen.has(x)) return;
+    seen.add(x);
+    if (Array.isArray(x)) return x.forEach((v) => walk(v, props));
+    const o = x as Json;
+    const own = (o.properties as Json | undefined) ?? props;
+    if (Array.isArray(o.required) && own) {
+      o.required = (o.required as string[]).map((r) => (!Object.hasOwn(own, r) && Object.hasOwn(own, `${r}s`) ? `${r}s` : r));
+    }
+    for (const [k, v] of Object.entries(o)) walk(v, k === 'anyOf' || k === 'oneOf' || k === 'allOf' ? own : undefined);
+  };
+  walk(doc, undefined);
+}
+
 /** Validates bodies of one API document (OpenAPI 3.0 or Swagger 2.0, $refs local). */
 export class ApiSchemas {
   private readonly ajv = makeAjv();
@@ -50,6 +72,7 @@ export class ApiSchemas {
   private readonly problem: ValidateFunction;
 
   constructor(readonly doc: Json) {
+    applyErrata(doc);
     this.swagger = typeof doc.swagger === 'string';
     // Registered whole so "#/components/..." and "#/definitions/..." refs resolve.
     const { openapi: _o, swagger: _s, ...rest } = doc;
@@ -136,6 +159,42 @@ export class ApiSchemas {
       return body.flatMap((x, i) => (f(x) ? [] : fmt(f.errors, `response/${i}`)));
     }
     return f(body) ? [] : fmt(f.errors, 'response');
+  }
+
+  /** The schema node a JSON pointer names ("#/..."), $refs followed. */
+  private at(ptr: string): Json | undefined {
+    let node: unknown = this.doc;
+    for (const raw of ptr.replace(/^#\//, '').split('/')) node = (node as Json | undefined)?.[raw.replace(/~1/g, '/').replace(/~0/g, '~')];
+    return this.deref(node as Json | undefined);
+  }
+
+  /**
+   * Whether `attr` (path segments) names an attribute of the resources a GET on a list returns:
+   * SOL013 5.2 makes a filter on an attribute the resource does not have a 400. Below a free-form
+   * object (metadata, extensions, additionalParams) every name is allowed.
+   */
+  listAttributeKnown(path: string, attr: string[]): boolean {
+    const ptr = this.pointer('GET', path, 200);
+    let node = ptr ? this.at(ptr) : undefined;
+    if (!node) return true;
+    const children = (n: Json): Json[] => [n, ...(['allOf', 'anyOf', 'oneOf'] as const).flatMap((k) => ((n[k] as Json[] | undefined) ?? []).map((x) => this.deref(x) ?? {}).flatMap(children))];
+    if (node.type === 'array' && node.items) node = this.deref(node.items as Json);
+    let cur: Json[] = node ? [node] : [];
+    for (const seg of attr) {
+      const next: Json[] = [];
+      for (const n0 of cur.flatMap(children)) {
+        let n = n0;
+        if (n.type === 'array' && n.items) n = this.deref(n.items as Json) ?? {};
+        const props = n.properties as Json | undefined;
+        if (props && Object.hasOwn(props, seg)) next.push(this.deref(props[seg] as Json) ?? {});
+        else if (n.additionalProperties && typeof n.additionalProperties === 'object') next.push(this.deref(n.additionalProperties as Json) ?? {});
+        // a free-form object (KeyValuePairs); a node with no type is only a constraint (required) of its parent
+        else if (!props && n.type === 'object' && children(n).length === 1) return true;
+      }
+      if (next.length === 0) return false;
+      cur = next;
+    }
+    return true;
   }
 
   /** Errors against a named definition (Swagger "definitions" / OpenAPI "components/schemas"). */

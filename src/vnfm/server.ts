@@ -12,6 +12,7 @@ import type { Lcm } from './lcm.js';
 import type { Notifier } from './notify.js';
 import { ApiError, badRequest, notFound, toProblem } from './problem.js';
 import { renderOp, renderSub, renderVnf } from './render.js';
+import { EXCLUDED_BY_DEFAULT, parseSelector } from './selectors.js';
 import { productSchemas, type ApiSchemas, type Dialect } from './schema.js';
 import type { Json, Subscription } from './types.js';
 import { randomUUID } from 'node:crypto';
@@ -32,8 +33,16 @@ export interface VnfmServerOptions {
   responseValidation?: 'off' | 'log' | 'enforce';
   /** SOL003: test the callback URI with a GET before creating a subscription (default true) */
   testCallbacks?: boolean;
+  /** SOL013 5.4 paging: items per page of every list (default 100) */
+  pageSize?: number;
   log?: (msg: string) => void;
 }
+
+/**
+ * A handler mounted beside the SOL003 API (e.g. a live view): it answers true when it took the
+ * request, false to let the API have it. It runs before authentication and does its own.
+ */
+export type ExtraHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
 
 interface Ctx {
   req: IncomingMessage;
@@ -55,31 +64,76 @@ interface Reply {
 type Handler = (c: Ctx) => Promise<Reply>;
 
 const MAX_BODY = 1 << 20;
+/** How long an over-limit body is read (and dropped) so its 413 arrives instead of a reset. */
+const DRAIN_MS = 30_000;
 
+/**
+ * Reads the body up to MAX_BODY. Past it, the rest is read and dropped and the promise rejects
+ * with 413 once the body ends: closing a socket with unread data makes TCP send a reset, and the
+ * client would see that instead of the 413. A body still arriving after DRAIN_MS is cut off.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
+    const tooLarge = () => new ApiError(413, `request body: larger than the limit of ${MAX_BODY} bytes`, { connection: 'close' });
+    let timer: NodeJS.Timeout | undefined;
+    const overflow = () => {
+      chunks.length = 0;
+      timer ??= setTimeout(() => req.destroy(), DRAIN_MS).unref();
+    };
+    if (Number(req.headers['content-length']) > MAX_BODY) overflow();
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new ApiError(413, `request body larger than ${MAX_BODY} bytes`));
-        req.destroy();
-      } else chunks.push(c);
+      if (size > MAX_BODY) overflow();
+      else chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      if (timer) {
+        clearTimeout(timer);
+        reject(tooLarge());
+      } else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
     req.on('error', reject);
   });
+}
+
+/** SOL003 bodies nest a dozen levels; far deeper is an attack on the parser and validator stacks. */
+const MAX_DEPTH = 64;
+
+/** True when the JSON text nests arrays/objects deeper than `max` (strings are skipped). */
+export function nestsDeeper(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+function decodeSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw badRequest(`path segment "${raw}": not valid percent-encoded UTF-8`);
+  }
 }
 
 export class VnfmServer {
   readonly server: Server;
   readonly auth: Authenticator;
   private readonly routes: Array<{ method: string; re: RegExp; template: string; h: Handler }> = [];
+  private readonly extra: ExtraHandler[] = [];
   private readonly schemas = productSchemas();
   private readonly log: (m: string) => void;
   private base = '';
-  private readonly mounts: Array<(req: IncomingMessage, res: ServerResponse) => boolean> = [];
 
   constructor(private readonly o: VnfmServerOptions) {
     this.auth = new Authenticator(o.auth);
@@ -104,14 +158,14 @@ export class VnfmServer {
     return this.base;
   }
 
+  /** Mounts a handler tried, in the order added, before the API routes. */
+  addHandler(h: ExtraHandler): void {
+    this.extra.push(h);
+  }
+
   async close(): Promise<void> {
     this.server.closeAllConnections?.();
     await new Promise<void>((r) => this.server.close(() => r()));
-  }
-
-  /** Pages beside the API (the live view, src/liveview): a mount claims its requests (returns true) and authenticates them with this.auth itself. */
-  mount(h: (req: IncomingMessage, res: ServerResponse) => boolean): void {
-    this.mounts.push(h);
   }
 
   private api(d: Dialect): string {
@@ -130,11 +184,17 @@ export class VnfmServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (this.mounts.some((m) => m(req, res))) return;
-    const url = new URL(req.url ?? '/', 'http://x');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://x');
+    } catch {
+      const p = badRequest('request target: not a valid URI').problem();
+      return this.send(res, { status: 400, body: p });
+    }
     let reply: Reply;
     let ctx: Ctx | undefined;
     try {
+      for (const h of this.extra) if (await h(req, res, url)) return;
       if (req.method === 'POST' && url.pathname === '/oauth2/token') {
         const t = this.auth.token(req, new URLSearchParams(await readBody(req)));
         return this.send(res, { status: t.status, body: t.body, headers: { 'cache-control': 'no-store' } });
@@ -154,19 +214,23 @@ export class VnfmServer {
         if (methodOk.length) throw new ApiError(405, `${req.method} is not allowed on ${url.pathname}`, { allow: methodOk.map((r) => r.method).join(', ') });
         throw notFound(`no resource ${url.pathname}`);
       }
-      if (m) this.checkVersion(req, dialect);
+      if (m) {
+        this.checkVersion(req, dialect);
+        this.checkAccept(req);
+      }
       const raw = req.method === 'POST' || req.method === 'PATCH' ? await readBody(req) : '';
       let body: unknown;
       if (raw.trim()) {
         const ct = (req.headers['content-type'] ?? '').split(';')[0].trim();
         if (!['application/json', 'application/merge-patch+json', ''].includes(ct)) throw new ApiError(415, `Content-Type ${ct} is not accepted; send application/json`);
+        if (nestsDeeper(raw, MAX_DEPTH)) throw badRequest(`request body: JSON nested deeper than ${MAX_DEPTH} levels`);
         try {
           body = JSON.parse(raw);
         } catch (e) {
           throw badRequest(`request body is not JSON: ${(e as Error).message}`);
         }
       }
-      ctx = { req, res, url, dialect, template: route.template, params: route.re.exec(path)!.slice(1).map(decodeURIComponent), body };
+      ctx = { req, res, url, dialect, template: route.template, params: route.re.exec(path)!.slice(1).map(decodeSegment), body };
       if (m && (req.method === 'POST' || req.method === 'PATCH')) {
         const schema = this.schemaFor(dialect, req.method, route.template);
         if (body === undefined) {
@@ -205,6 +269,19 @@ export class VnfmServer {
     }
   }
 
+  /** SOL013 4.2: the API speaks JSON; an Accept that rules it out is 406. */
+  private checkAccept(req: IncomingMessage): void {
+    const a = req.headers.accept;
+    if (!a || !a.trim()) return;
+    const ok = a.split(',').some((part) => {
+      const [type, ...params] = part.trim().toLowerCase().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      if (q && Number(q.slice(2)) === 0) return false;
+      return ['*/*', 'application/*', 'application/json', 'application/problem+json', 'application/merge-patch+json'].includes(type.trim());
+    });
+    if (!ok) throw new ApiError(406, `Accept: ${a} excludes application/json, the only representation of this API`);
+  }
+
   private send(res: ServerResponse, r: Reply, dialect?: Dialect): void {
     const headers: Record<string, string> = { ...(r.headers ?? {}) };
     if (dialect) headers.version = API_VERSION[dialect];
@@ -217,11 +294,45 @@ export class VnfmServer {
     res.end(text);
   }
 
-  private list<T>(c: Ctx, items: T[], render: (x: T) => Json): Reply {
-    const f = c.url.searchParams.get('filter');
-    const rendered = items.map(render);
-    const out = f ? rendered.filter((x) => matchFilter(parseFilter(f), x)) : rendered;
-    return { status: 200, body: out };
+  /**
+   * A list: SOL013 filter, attribute selector (where SOL003 defines one) and paging. Paging
+   * follows the filter; the marker is the id of the page's first item, opaque to clients.
+   */
+  private list<T>(c: Ctx, items: T[], render: (x: T) => Json, select?: keyof typeof EXCLUDED_BY_DEFAULT): Reply {
+    const q = c.url.searchParams;
+    const filters = q.getAll('filter');
+    if (filters.length > 1) throw badRequest('filter: given more than once; join the terms with ";" in one filter');
+    const terms = filters.length ? parseFilter(filters[0]) : [];
+    const schema = this.schemaFor(c.dialect, 'GET', c.template);
+    for (const t of terms) {
+      if (!schema.listAttributeKnown(c.template, t.path)) throw badRequest(`filter: "${t.path.join('/')}" is not an attribute of the resources at ${c.template}`);
+    }
+    const selector = select ? parseSelector(q, EXCLUDED_BY_DEFAULT[select]) : undefined;
+    if (!select) for (const k of ['all_fields', 'fields', 'exclude_fields', 'exclude_default']) if (q.has(k)) throw badRequest(`${k}: ${c.template} supports no attribute selectors`);
+    const matched = items.map(render).filter((x) => matchFilter(terms, x));
+    const markers = q.getAll('nextpage_opaque_marker');
+    if (markers.length > 1) throw badRequest('nextpage_opaque_marker: given more than once');
+    let start = 0;
+    if (markers.length) {
+      let id = '';
+      try {
+        id = Buffer.from(markers[0], 'base64url').toString('utf8');
+      } catch {
+        id = '';
+      }
+      start = matched.findIndex((x) => x.id === id);
+      if (start < 0) throw badRequest('nextpage_opaque_marker: unknown or expired marker; start again without it');
+    }
+    const size = this.o.pageSize ?? 100;
+    const page = matched.slice(start, start + size);
+    const headers: Record<string, string> = {};
+    const next = matched[start + size];
+    if (next) {
+      const nq = new URLSearchParams(q);
+      nq.set('nextpage_opaque_marker', Buffer.from(String(next.id)).toString('base64url'));
+      headers.link = `<${this.api(c.dialect)}${c.template}?${nq.toString()}>; rel="next"`;
+    }
+    return { status: 200, body: selector ? page.map(selector) : page, headers };
   }
 
   private defineRoutes(): void {
@@ -237,7 +348,7 @@ export class VnfmServer {
       const rec = await lcm.createVnf(c.body as { vnfdId: string });
       return { status: 201, body: renderVnf(rec, this.api(c.dialect), c.dialect), headers: { location: `${this.api(c.dialect)}/vnf_instances/${rec.vnf.id}` } };
     });
-    this.on('GET', '/vnf_instances', async (c) => this.list(c, await lcm.o.repo.listVnfs(), (r) => renderVnf(r, this.api(c.dialect), c.dialect)));
+    this.on('GET', '/vnf_instances', async (c) => this.list(c, await lcm.o.repo.listVnfs(), (r) => renderVnf(r, this.api(c.dialect), c.dialect), 'vnfInstances'));
     this.on('GET', '/vnf_instances/{vnfInstanceId}', async (c) => ({ status: 200, body: renderVnf(await lcm.getVnf(c.params[0]), this.api(c.dialect), c.dialect) }));
     this.on('PATCH', '/vnf_instances/{vnfInstanceId}', async (c) => {
       const { rec, op } = await lcm.modify(c.params[0], (c.body ?? {}) as Json);
@@ -261,7 +372,7 @@ export class VnfmServer {
       return c.dialect === 'v1' ? { ...r, body: renderVnf(await lcm.getVnf(c.params[0]), this.api('v1'), 'v1') } : r;
     });
 
-    this.on('GET', '/vnf_lcm_op_occs', async (c) => this.list(c, await lcm.o.repo.listOps(), (r) => renderOp(r, this.api(c.dialect))));
+    this.on('GET', '/vnf_lcm_op_occs', async (c) => this.list(c, await lcm.o.repo.listOps(), (r) => renderOp(r, this.api(c.dialect)), 'opOccs'));
     this.on('GET', '/vnf_lcm_op_occs/{vnfLcmOpOccId}', async (c) => ({ status: 200, body: renderOp(await lcm.getOp(c.params[0]), this.api(c.dialect)) }));
     this.on('POST', '/vnf_lcm_op_occs/{vnfLcmOpOccId}/retry', async (c) => {
       await lcm.retry(c.params[0]);
@@ -269,6 +380,11 @@ export class VnfmServer {
     });
     this.on('POST', '/vnf_lcm_op_occs/{vnfLcmOpOccId}/rollback', async (c) => {
       await lcm.rollback(c.params[0]);
+      return { status: 202 };
+    });
+    this.on('POST', '/vnf_lcm_op_occs/{vnfLcmOpOccId}/cancel', async (c) => {
+      const mode = (c.body as { cancelMode?: 'GRACEFUL' | 'FORCEFUL' } | undefined)?.cancelMode;
+      await lcm.cancel(c.params[0], mode);
       return { status: 202 };
     });
     this.on('POST', '/vnf_lcm_op_occs/{vnfLcmOpOccId}/fail', async (c) => ({ status: 200, body: renderOp(await lcm.fail(c.params[0]), this.api(c.dialect)) }));
@@ -280,7 +396,7 @@ export class VnfmServer {
       if (auth?.authType.includes('OAUTH2_CLIENT_CREDENTIALS') && !auth.paramsOauth2ClientCredentials?.tokenEndpoint) throw badRequest('authentication: OAUTH2_CLIENT_CREDENTIALS needs paramsOauth2ClientCredentials.tokenEndpoint');
       if (this.o.testCallbacks !== false) {
         try {
-          await this.o.notifier.testCallback(b.callbackUri, auth);
+          await this.o.notifier.testCallback(b.callbackUri, auth, API_VERSION[c.dialect]);
         } catch (err) {
           throw new ApiError(422, `the callback URI did not answer the test GET: ${(err as Error).message}`);
         }

@@ -54,6 +54,8 @@ export interface VnfInternal {
   /** name of the VIM (adapter config) the deployment lives on */
   vim?: string;
   deploymentId?: string;
+  /** the deployment's name on the VIM, reserved for this VNF (repo.reserveName) */
+  deploymentName?: string;
   /** instances per aspect, as last applied */
   aspectSizes?: Record<string, number>;
   /** the VNF name in the StatelessNF state store (keys snf:{<name>...}) */
@@ -83,6 +85,7 @@ export interface VnfLcmOpOcc {
   isAutomaticInvocation: boolean;
   operationParams?: Json;
   isCancelPending: boolean;
+  cancelMode?: 'GRACEFUL' | 'FORCEFUL';
   error?: { status: number; detail: string; title?: string; type?: string };
   resourceChanges?: { affectedVnfcs?: AffectedVnfc[] };
   /** the attributes a MODIFY_INFO changed */
@@ -95,8 +98,15 @@ export interface OpInternal {
   before?: Record<string, number>;
   /** instance sizes per aspect the operation aims for */
   target?: Record<string, number>;
-  /** deployment the VIM reported while the operation ran (a create that failed half-way) */
+  /**
+   * Deployment this operation created: set only once the VIM shows it exists (a progress event
+   * after the start, or the result), never from the 'started' event, which a VIM sends before a
+   * name collision is found. Rollback and retry delete only this.
+   */
   deploymentId?: string;
+  /** VIM (adapter config name) and deployment name an INSTANTIATE reserved */
+  vim?: string;
+  deploymentName?: string;
   /** VNFCs a heal replaces */
   heal?: string[];
   /** the VIM's instances before the operation, to report resource changes */

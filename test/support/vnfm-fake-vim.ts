@@ -15,6 +15,8 @@ export class FakeVim implements Vim {
   private seq = 0;
   private gate?: Promise<void>;
   private failures: Array<{ op: string; message: string }> = [];
+  /** a test's actions just before and after the VIM reports a created deployment */
+  aroundCreated?: { before: () => Promise<void>; after: () => Promise<void> };
   /** resolves when an operation reaches the gate */
   private arrived?: () => void;
 
@@ -40,9 +42,15 @@ export class FakeVim implements Vim {
     this.failures.push({ op, message });
   }
 
-  private async step(op: 'instantiate' | 'scale' | 'heal' | 'terminate', id: DeploymentId, o: OperationOptions): Promise<void> {
+  private async step(op: 'instantiate' | 'scale' | 'heal' | 'terminate', id: DeploymentId, o: OperationOptions, created = false): Promise<void> {
     this.calls.push(`${op} ${id}`);
     o.onProgress?.({ operation: op, deploymentId: id, phase: 'started', status: 'IN_PROGRESS', message: op, elapsedMs: 0 });
+    // Something exists now: a real VIM reports its first resource events here.
+    if (created) {
+      await this.aroundCreated?.before();
+      o.onProgress?.({ operation: op, deploymentId: id, phase: 'progress', status: 'CREATE_IN_PROGRESS', message: 'deployment created', elapsedMs: 0 });
+      await this.aroundCreated?.after();
+    }
     if (this.gate) {
       this.arrived?.();
       const g = this.gate;
@@ -73,9 +81,17 @@ export class FakeVim implements Vim {
   }
 
   async instantiate(req: InstantiateRequest, o: OperationOptions = {}): Promise<OperationResult> {
+    // As the local VIM does: 'started' names the deployment before the name is checked, and a
+    // taken name fails the create (Heat answers 409 the same way).
+    const taken = [...this.deployments.entries()].find(([, d]) => d.name === req.name);
+    if (taken) {
+      this.calls.push(`instantiate ${taken[0]}`);
+      o.onProgress?.({ operation: 'instantiate', deploymentId: taken[0], phase: 'started', status: 'IN_PROGRESS', message: 'instantiate', elapsedMs: 0 });
+      throw new VimRequestError(`deployment '${req.name}' already exists`);
+    }
     const id = `${req.name}/dep-${++this.seq}`;
     this.deployments.set(id, { name: req.name, instances: [] });
-    await this.step('instantiate', id, o);
+    await this.step('instantiate', id, o, true);
     const d = this.dep(id);
     for (const [aspect, n] of Object.entries(req.aspectSizes ?? {})) for (let k = 0; k < n; k++) d.instances.push(this.make(aspect));
     return this.result(id, 'CREATE_COMPLETE');

@@ -12,7 +12,8 @@ keep = ['/api_versions', '/vnf_instances', '/vnf_instances/{vnfInstanceId}',
         '/vnf_instances/{vnfInstanceId}/scale_to_level', '/vnf_instances/{vnfInstanceId}/terminate',
         '/vnf_instances/{vnfInstanceId}/heal', '/vnf_lcm_op_occs', '/vnf_lcm_op_occs/{vnfLcmOpOccId}',
         '/vnf_lcm_op_occs/{vnfLcmOpOccId}/retry', '/vnf_lcm_op_occs/{vnfLcmOpOccId}/rollback',
-        '/vnf_lcm_op_occs/{vnfLcmOpOccId}/fail', '/subscriptions', '/subscriptions/{subscriptionId}']
+        '/vnf_lcm_op_occs/{vnfLcmOpOccId}/fail', '/vnf_lcm_op_occs/{vnfLcmOpOccId}/cancel',
+        '/subscriptions', '/subscriptions/{subscriptionId}']
 paths = {p: src['paths'][p] for p in keep}
 used = set()
 def walk(x):
