@@ -55,10 +55,68 @@ void Engine::process(Frame* frames, size_t n) {
     s.drop = parse_frame(frames[i].data, frames[i].len, s.pkt);
     c_.rx++;
   }
+  // A chain of two or more NFs meets outbound frames in order and inbound ones in reverse, so
+  // within one pass an NF would judge every outbound frame of the batch before any inbound one:
+  // an ACK before the SYN-ACK that came ahead of it. Runs that hold no flow in both directions
+  // keep each flow's order for every NF; a batch without such a pair is one run, as before.
+  for (size_t b = 0; b < n;) {
+    size_t e = chain_.size() > 1 ? run_end(b, n) : n;
+    run_chain(b, e);
+    b = e;
+  }
+  // TTL refreshes go out now and nothing waits for them (no verdict depends on a TTL): a batch
+  // whose reads all hit the cache pays no round trip, and the refreshed values are back in the
+  // cache, most often, before the flows' next packets.
+  flush();
+  for (size_t i = 0; i < n; i++) {
+    Frame& f = frames[i];
+    Slot& s = slots_[i];
+    f.forward = s.alive();
+    f.reason = s.drop;
+    f.out = f.forward ? other(f.in) : f.in;
+    if (f.forward) {
+      c_.tx++;
+    } else {
+      c_.dropped++;
+      c_.drops[static_cast<int>(s.drop)]++;
+    }
+  }
+}
+
+// The far end of a packet's flow: the address no NF rewrites (SNAT rewrites the inside source,
+// the LB the destination VIP), so both directions of one flow name the same peer.
+static const Addr& peer_of(const Slot& s) { return s.in == Side::Inside ? s.pkt.flow_dst() : s.pkt.flow_src(); }
+
+static uint64_t addr_hash(const Addr& a) {
+  uint64_t h = 1469598103934665603ull ^ (a.v4_family ? 1u : 0u);
+  for (uint8_t x : a.b) h = (h ^ x) * 1099511628211ull;
+  return h | 1;  // 0 marks an empty slot
+}
+
+size_t Engine::run_end(size_t begin, size_t n) {
+  size_t cap = 16;
+  while (cap < 2 * (n - begin)) cap <<= 1;
+  peer_keys_.assign(cap, 0);
+  peer_sides_.assign(cap, 0);
+  for (size_t i = begin; i < n; i++) {
+    const Slot& s = slots_[i];
+    if (!s.alive()) continue;
+    uint64_t h = addr_hash(peer_of(s));
+    uint8_t side = s.in == Side::Inside ? 1 : 2;
+    size_t j = h & (cap - 1);
+    while (peer_keys_[j] != 0 && peer_keys_[j] != h) j = (j + 1) & (cap - 1);
+    if (peer_keys_[j] == h && (peer_sides_[j] & ~side)) return i;
+    peer_keys_[j] = h;
+    peer_sides_[j] |= side;
+  }
+  return n;
+}
+
+void Engine::run_chain(size_t begin, size_t end) {
   bool prefetched = false;  // this stage's reads went out with the previous stage's exchange
   for (size_t stage = 0; stage < chain_.size(); stage++) {
     for (auto& v : idx_) v.clear();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = begin; i < end; i++)
       if (slots_[i].alive()) idx_[static_cast<int>(nf_at(stage, slots_[i].in)->kind())].push_back(static_cast<uint32_t>(i));
 
     bool next_prefetched = false;
@@ -76,7 +134,7 @@ void Engine::process(Frame* frames, size_t n) {
           if (!idx_[k].empty() && rewrites(static_cast<NfKind>(k))) can = false;
         if (can) {
           for (auto& v : next_idx_) v.clear();
-          for (size_t i = 0; i < n; i++)
+          for (size_t i = begin; i < end; i++)
             if (slots_[i].alive())
               next_idx_[static_cast<int>(nf_at(stage + 1, slots_[i].in)->kind())].push_back(static_cast<uint32_t>(i));
           for (int k = 0; k < kNfKinds; k++)
@@ -98,23 +156,6 @@ void Engine::process(Frame* frames, size_t n) {
     for (int k = 0; k < kNfKinds; k++)
       if (!idx_[k].empty()) nfs_[k]->commit(slots_, idx_[k], write_replies_);
     prefetched = next_prefetched;
-  }
-  // TTL refreshes go out now and nothing waits for them (no verdict depends on a TTL): a batch
-  // whose reads all hit the cache pays no round trip, and the refreshed values are back in the
-  // cache, most often, before the flows' next packets.
-  flush();
-  for (size_t i = 0; i < n; i++) {
-    Frame& f = frames[i];
-    Slot& s = slots_[i];
-    f.forward = s.alive();
-    f.reason = s.drop;
-    f.out = f.forward ? other(f.in) : f.in;
-    if (f.forward) {
-      c_.tx++;
-    } else {
-      c_.dropped++;
-      c_.drops[static_cast<int>(s.drop)]++;
-    }
   }
 }
 

@@ -42,6 +42,8 @@ class Engine {
 
  private:
   Nf* nf_at(size_t stage, Side in) const;
+  size_t run_end(size_t begin, size_t n);
+  void run_chain(size_t begin, size_t end);
   void exchange(CmdQueue& q, std::vector<Reply>& out);
 
   EngineCfg cfg_;
@@ -52,6 +54,10 @@ class Engine {
   CmdQueue reads_, writes_, deferred_;
   std::vector<Reply> read_replies_, write_replies_;
   std::vector<uint32_t> idx_[kNfKinds], next_idx_[kNfKinds];
+  // Peers seen in the current run, by side (bit 0 inside, bit 1 outside): open addressing on a
+  // hash of the address; a collision only costs an extra cut.
+  std::vector<uint64_t> peer_keys_;
+  std::vector<uint8_t> peer_sides_;
   EngineCounters c_;
 };
 

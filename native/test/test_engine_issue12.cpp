@@ -127,3 +127,33 @@ TEST(engine_firewall_v4_state_not_for_mapped_ipv6_from_issue12) {
   Bytes r6 = issue12::reply_to(issue12::udp6_v4_mapped(), true);
   CHECK(run1(*e2, r6, OUT).forward);
 }
+
+// Found by `snf replay` on real captures: in a firewall + NAT chain, outbound frames meet the
+// firewall first and inbound ones last, so a batch [SYN-ACK in, ACK out] had the ACK judged
+// before the SYN-ACK it answers (fw_bad_tcp_state), which the firewall alone never did.
+TEST(engine_chain_keeps_flow_order_within_a_batch) {
+  auto e = fixture::engine(fixture::config({NfKind::Firewall, NfKind::Nat}));
+  Bytes syn = tcp_frame("10.0.0.5", 40000, "203.0.113.9", 80, snf::TCP_SYN, 100);
+  Out o = run1(*e, syn, IN);
+  REQUIRE(o.forward);
+  const std::string ext = o.p.ip.src.str();
+  const uint16_t port = o.p.ip.sport;
+
+  Bytes synack = tcp_frame("203.0.113.9", 80, ext.c_str(), port, snf::TCP_SYN | snf::TCP_ACK, 7, 101);
+  Bytes ack = tcp_frame("10.0.0.5", 40000, "203.0.113.9", 80, snf::TCP_ACK, 101, 8);
+  // An unrelated outbound flow in front keeps the batch from being trivially one direction.
+  Bytes other = tcp_frame("10.0.0.6", 40001, "198.51.100.77", 443, snf::TCP_SYN, 1);
+  snf::Frame f[3];
+  Bytes* b[3] = {&other, &synack, &ack};
+  Side in[3] = {IN, OUT, IN};
+  for (int i = 0; i < 3; i++) {
+    f[i].data = b[i]->data();
+    f[i].len = static_cast<uint32_t>(b[i]->size());
+    f[i].in = in[i];
+  }
+  e->process(f, 3);
+  for (int i = 0; i < 3; i++) CHECK_MSG(f[i].forward, std::string("frame ") + std::to_string(i) + " dropped: " + snf::drop_name(f[i].reason));
+  CHECK(f[1].out == IN);
+  CHECK(f[2].out == OUT);
+  CHECK_EQ(e->counters().drops[static_cast<int>(Drop::FwBadTcpState)], 0u);
+}
