@@ -1,13 +1,14 @@
-// Reconciles the steering namespaces to the live instance set in the registry.
+// Reconciles the steering namespaces to the instances the failure detector (detector.ts) keeps.
 //
-// Failure detection is speculative (DESIGN invariant 5): the moment an instance's heartbeat
-// record has expired it is removed from both steering namespaces, and it is added back as soon
-// as it heartbeats again. A false positive costs nothing, since no instance holds state that
-// another one needs. If the registry itself cannot be read, the steering is left as it is:
-// removing every instance because the store blinked would be the one mistake that loses traffic.
+// Each tick reads the registry (one ZRANGE + MGET), asks the VIM which instances it wants steered
+// and which it knows to be dead, lets the detector decide, and programs the difference. If the
+// registry cannot be read, the steering is left as it is (removing every instance because the
+// store blinked would be the one mistake that loses traffic) — but a death the VIM confirms is
+// still acted on, since that needs no store.
 import type { NfKind } from '../dataplane/types.js';
 import { liveInstances, type StoreClient } from '../store/index.js';
 import { applySteering, type SteeringMode } from './routes.js';
+import { FailureDetector, type Decision, type Observation } from './detector.js';
 
 export interface SteeringEvent {
   /** ms since the epoch when the new steering was in place. */
@@ -17,24 +18,48 @@ export interface SteeringEvent {
   slots: number[];
   added: string[];
   removed: string[];
+  /** why each removed instance was removed */
+  reasons: Record<string, string>;
   /** ms spent programming the namespaces */
   applyMs: number;
 }
 
+/** What the VIM knows about one instance it wants steered. */
+export interface Candidate {
+  slot: number;
+  /** confirmed gone (process exited, links down): removed without waiting for heartbeats */
+  dead: boolean;
+}
+
+export type ApplyFn = (slots: number[], previous: number[]) => Promise<void>;
+
 export interface ControllerOptions {
   store: StoreClient;
   vnf: string;
-  prefix: string;
-  chain: NfKind[];
-  mode: SteeringMode;
+  /** Instances that may carry traffic (id -> slot, dead). Created but draining ones are left out. */
+  candidates: () => Map<string, Candidate>;
+  /** Programs the data path; default: the local VIM's steering namespaces (routes.ts). */
+  apply?: ApplyFn;
+  /** For the default `apply`. */
+  prefix?: string;
+  chain?: NfKind[];
+  mode?: SteeringMode;
   /** Coupled baseline: pin each instance's own NAT pool address to it (see routes.ts). */
   pinned?: boolean;
-  /** Instances that may carry traffic (id -> slot). Created but draining ones are left out. */
-  candidates: () => Map<string, number>;
-  /** Registry poll period (default 20 ms: a fraction of the heartbeat TTL). */
+  /** The instances' heartbeat period (ms, default 50). */
+  heartbeatMs?: number;
+  missToRemove?: number;
+  goodToAdd?: number;
+  /** Instances a previous controller steered (adopted, not re-proved). */
+  initial?: Map<string, number>;
+  /** Registry poll period (default 20 ms). */
   pollMs?: number;
+  /** Clock (ms), for tests that step time. */
+  now?: () => number;
   onChange?: (e: SteeringEvent) => void;
   onError?: (e: Error) => void;
+  /** After every tick that read the registry and left the steering as decided. */
+  onReconciled?: (at: number) => void;
 }
 
 export class SteeringController {
@@ -43,10 +68,23 @@ export class SteeringController {
   private stopped = false;
   private steered = new Map<string, number>();
   private lastError = '';
+  private readonly detector: FailureDetector;
+  private readonly apply: ApplyFn;
+  private readonly now: () => number;
 
-  constructor(private readonly o: ControllerOptions) {}
+  constructor(private readonly o: ControllerOptions) {
+    this.detector = new FailureDetector({ periodMs: o.heartbeatMs ?? 50, ...(o.missToRemove ? { missToRemove: o.missToRemove } : {}), ...(o.goodToAdd ? { goodToAdd: o.goodToAdd } : {}) });
+    this.now = o.now ?? Date.now;
+    if (o.apply) this.apply = o.apply;
+    else {
+      const { prefix, chain, mode } = o;
+      if (!prefix || !chain || !mode) throw new Error('controller: prefix, chain and mode are required without apply');
+      this.apply = (slots, previous) => applySteering(prefix, chain, mode, slots, previous, o.pinned ?? false);
+    }
+    if (o.initial) this.steered = new Map(o.initial);
+  }
 
-  /** Programs the initial (possibly empty) steering, then polls. */
+  /** Programs the initial steering, then polls. */
   async start(): Promise<void> {
     await this.tick(true);
     this.schedule();
@@ -78,30 +116,45 @@ export class SteeringController {
     if (this.running) return;
     this.running = true;
     try {
-      let live: Set<string>;
+      const cands = this.o.candidates();
+      let beats: Map<string, number> | undefined;
       try {
-        live = new Set((await liveInstances(this.o.store, this.o.vnf)).map((i) => i.id));
+        beats = new Map((await liveInstances(this.o.store, this.o.vnf)).map((i) => [i.id, i.lastHeartbeat] as const));
       } catch (e) {
         this.report(e);
-        return; // keep the steering as it is (see the header)
       }
-      const want = new Map<string, number>();
-      for (const [id, slot] of this.o.candidates()) if (live.has(id)) want.set(id, slot);
+      let decision: Decision;
+      if (beats) {
+        const obs: Observation[] = [...cands].map(([id, c]) => ({ id, slot: c.slot, dead: c.dead, beatAt: (beats as Map<string, number>).get(id) }));
+        decision = this.detector.step(this.now(), obs, this.o.initial ? new Set(this.o.initial.keys()) : undefined);
+        this.o.initial = undefined;
+      } else {
+        // store unreadable: only confirmed deaths change the steering
+        const steer = new Map([...this.steered].filter(([id]) => cands.has(id) && !cands.get(id)?.dead));
+        decision = { steer, removed: [...this.steered.keys()].filter((id) => !steer.has(id)).map((id) => ({ id, reason: 'dead' as const })), keptLast: [] };
+      }
+      const want = decision.steer;
       const same = want.size === this.steered.size && [...want].every(([id, s]) => this.steered.get(id) === s);
-      if (same && !force) return;
+      if (same && !force) {
+        if (beats) this.o.onReconciled?.(this.now());
+        return;
+      }
       const t0 = Date.now();
       try {
-        await applySteering(this.o.prefix, this.o.chain, this.o.mode, [...want.values()], [...this.steered.values()], this.o.pinned ?? false);
+        await this.apply([...want.values()], [...this.steered.values()]);
       } catch (e) {
         this.report(e);
         return; // retried on the next tick, since `steered` still holds the old set
       }
       const added = [...want.keys()].filter((id) => !this.steered.has(id));
       const removed = [...this.steered.keys()].filter((id) => !want.has(id));
-      this.steered = want;
-      this.lastError = '';
+      const reasons: Record<string, string> = {};
+      for (const r of decision.removed) if (removed.includes(r.id)) reasons[r.id] = r.reason;
+      this.steered = new Map(want);
+      if (beats) this.lastError = '';
       const cur = this.current();
-      this.o.onChange?.({ at: Date.now(), ids: cur.ids, slots: cur.slots, added, removed, applyMs: Date.now() - t0 });
+      this.o.onChange?.({ at: Date.now(), ids: cur.ids, slots: cur.slots, added, removed, reasons, applyMs: Date.now() - t0 });
+      if (beats) this.o.onReconciled?.(this.now());
     } finally {
       this.running = false;
     }

@@ -155,7 +155,7 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
       prefix,
       chain: [...chain],
       mode: 'hash',
-      candidates: () => new Map(vm && alive(vm.pid) ? [['vm1', SLOT] as const] : []),
+      candidates: () => new Map(vm ? [['vm1', { slot: SLOT, dead: !alive(vm.pid) }] as const] : []),
       onError: (e) => console.log(`      steering: ${e.message}`),
     });
     await ctl.start();

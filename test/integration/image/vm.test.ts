@@ -185,7 +185,7 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
       chain: [...chain],
       mode: 'hash',
       // As the local VIM's daemon does: a VM whose QEMU is gone is dropped at once (Nova would report it), heartbeats catch the rest.
-      candidates: () => new Map([...vms.values()].filter((v) => steer.has(v.name) && alive(v.pid)).map((v) => [v.name, v.slot] as const)),
+      candidates: () => new Map([...vms.values()].filter((v) => steer.has(v.name)).map((v) => [v.name, { slot: v.slot, dead: !alive(v.pid) }] as const)),
       onError: (e) => console.log(`      steering: ${e.message}`),
     });
     await ctl.start();
