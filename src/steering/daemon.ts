@@ -88,7 +88,7 @@ export async function runDaemon(runDir: string, waitForTurn?: Promise<void>): Pr
     // The supervisor and the active controller watch each other: a dead supervisor is restarted
     // (it adopts this process and the standby from controller.json).
     const sup = readSupervisorStatus(runDir);
-    if (sup && sup.activePid === process.pid && !alive(sup.pid) && Date.now() - supervisorSpawnedAt > 5000) {
+    if (sup && !sup.stopping && sup.activePid === process.pid && !alive(sup.pid) && Date.now() - supervisorSpawnedAt > 5000) {
       supervisorSpawnedAt = Date.now();
       const fd = openSync(join(runDir, 'steering.out'), 'a');
       try {

@@ -166,6 +166,8 @@ export async function runSupervisor(runDir: string): Promise<() => void> {
 
   return () => {
     clearInterval(timer);
+    st.stopping = true;
+    save();
     server.close();
     rmSync(sock, { force: true });
     for (const pid of [st.activePid, st.standbyPid]) {

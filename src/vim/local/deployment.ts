@@ -464,10 +464,10 @@ export class LocalDeployment {
     this.spawnInstance(rec);
     rec.steer = true;
     this.save();
-    // Its links were taken down when it died (supervisor.ts). Up once the new pid is on record,
-    // and again once it registered, in case the supervisor acted on the old pid in between.
-    await instanceLinksUp(this.state.name, this.state.chain, rec.slot);
     await this.waitRegistered([rec]);
+    // Its links were taken down when it died (supervisor.ts); they come up only now that it
+    // forwards: the kernel's ECMP may still list it (a controller that is down did not remove
+    // it), and an instance still starting would blackhole the flows hashed to it.
     await instanceLinksUp(this.state.name, this.state.chain, rec.slot);
     const registeredMs = Date.now() - t0;
     progress(`${id} (pid ${rec.pid}) registered after ${registeredMs} ms`);

@@ -122,6 +122,8 @@ export interface SupervisorStatus {
   /** instances whose links the supervisor took down because their process died */
   downed: string[];
   startedAt: number;
+  /** set when the supervisor is being stopped: the controller must not restart it */
+  stopping?: boolean;
 }
 
 function readJson<T>(p: string): T | undefined {
