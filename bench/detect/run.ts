@@ -67,6 +67,9 @@ async function main(): Promise<void> {
   });
   const kills: { id: string; at: number }[] = [];
   const unsteerMs: number[] = [];
+  /** rounds where the controller was killed just before the instance: the takeover is included */
+  const unsteerAfterCtlKillMs: number[] = [];
+  const linksDownMs: number[] = [];
   const ctlRestartMs: number[] = [];
   const ctlReconcileMs: number[] = [];
   const t0 = Date.now();
@@ -98,11 +101,20 @@ async function main(): Promise<void> {
       }
       const tk = Date.now();
       kills.push({ id: victim, at: tk });
-      d.kill(victim);
+      const rec = d.kill(victim);
+      // the supervisor's fallback: links down (ECMP skips the next hop without any controller)
+      for (;;) {
+        if (readSupervisorStatus(d.state.runDir)?.downed.includes(`${victim}:${rec.pid}`)) {
+          linksDownMs.push(Date.now() - tk);
+          break;
+        }
+        if (Date.now() - tk > 10_000) break;
+        await sleep(2);
+      }
       await d.waitSteered((ids) => !ids.has(victim), 10_000);
       const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SteeringLine);
       const ev = lines.find((l) => l.event === 'steering' && l.at >= tk && l.removed?.includes(victim));
-      if (ev) unsteerMs.push(ev.at - tk);
+      if (ev) (round % 4 === 0 ? unsteerAfterCtlKillMs : unsteerMs).push(ev.at - tk);
       await sleep(1000);
       await d.heal(victim);
       const wait = next - Date.now();
@@ -120,7 +132,13 @@ async function main(): Promise<void> {
     console.log(`\ndetect soak: ${minutes} min, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load average at start ${loadAtStart.map((x) => x.toFixed(1)).join(' / ')}, at end ${loadavg().map((x) => x.toFixed(1)).join(' / ')}, ${new Date().toISOString()}`);
     console.log('| measure | value |\n|---|---:|');
     row('instance kills (kill -9)', kills.length);
-    row('kill -9 -> unsteered p50 / p99 / max (ms)', `${quantile(unsteerMs, 0.5)} / ${quantile(unsteerMs, 0.99)} / ${Math.max(...unsteerMs)}`);
+    row(`kill -9 -> unsteered by the controller p50 / p99 / max (ms), ${unsteerMs.length} kills`, `${quantile(unsteerMs, 0.5)} / ${quantile(unsteerMs, 0.99)} / ${Math.max(...unsteerMs)}`);
+    row(
+      `same, right after a controller kill (takeover included) p50 / max (ms), ${unsteerAfterCtlKillMs.length} kills`,
+      `${quantile(unsteerAfterCtlKillMs, 0.5)} / ${Math.max(...unsteerAfterCtlKillMs)}`,
+    );
+    row(`kill -9 -> links down by the supervisor (seen by polling its status) p50 / p99 / max (ms)`, `${quantile(linksDownMs, 0.5)} / ${quantile(linksDownMs, 0.99)} / ${Math.max(...linksDownMs)}`);
+    console.log(`unsteer samples (ms): ${JSON.stringify(unsteerMs)}; after controller kill: ${JSON.stringify(unsteerAfterCtlKillMs)}`);
     row('removals', removals.length);
     row('false removals (no kill before them)', falseRemovals.length);
     row('false removals by reason', JSON.stringify(falseRemovals.reduce<Record<string, number>>((a, r) => ((a[r.reason] = (a[r.reason] ?? 0) + 1), a), {})));
