@@ -11,7 +11,7 @@ import type { IoConfig } from './io-types.js';
 import { Dataplane } from './dataplane.js';
 import { renderMetrics, type InstanceMetrics } from './metrics.js';
 import { closeStore, deregister, heartbeat, readTablesSnapshot, watchTables, type StoreClient } from '../store/index.js';
-import { connectControl } from '../vim/local/store-client.js';
+import { connectControl } from '../store/control-client.js';
 import { readEpoch } from '../store/epoch.js';
 
 export interface InstanceConfig {

@@ -3,7 +3,7 @@
 // error within a bounded time instead of ioredis' endless background retries.
 
 import { Redis, Cluster, type RedisOptions, type ClusterOptions } from 'ioredis';
-import type { StoreConfig } from '../dataplane/types.js';
+import type { StoreConfig } from '../model/tables.js';
 
 export type StoreClient = Redis | Cluster;
 

@@ -6,7 +6,7 @@ import { sumOf } from '../../dataplane/metrics.js';
 import { liveInstances } from '../../store/index.js';
 import type { LocalDeployment } from '../../vim/local/deployment.js';
 import { readControllerHealth, readSteeringStatus, readSupervisorStatus } from '../../vim/local/state.js';
-import { readStoreEpochStatus } from '../../steering/epoch-watch.js';
+import { readStoreEpochStatus } from '../../vim/local/steering/epoch-watch.js';
 import { alive } from '../../vim/local/sh.js';
 import { int, loadDeployment, parseArgs, runCommand, UsageError } from '../../vim/local/cli-args.js';
 import { countFlows } from './flows.js';

@@ -5,20 +5,20 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NfKind, NfTables, StoreConfig } from '../../dataplane/types.js';
+import type { NfKind, NfTables, StoreConfig } from '../../model/tables.js';
 import type { InstanceConfig } from '../../dataplane/instance.js';
 import { parseMetrics, sumOf, type Sample } from '../../dataplane/metrics.js';
 import { get as httpGet } from 'node:http';
 import { closeStore, liveInstances, writeTables, purgeVnf, type StoreClient } from '../../store/index.js';
-import type { SteeringMode } from '../../steering/routes.js';
-import { pinnedPoolAddress } from '../../steering/routes.js';
-import { connectControl } from './store-client.js';
+import type { SteeringMode } from './steering/routes.js';
+import { pinnedPoolAddress } from './steering/routes.js';
+import { connectControl } from '../../store/control-client.js';
 import { startUnixRedis, stopPid } from './redis-unix.js';
 import { alive, sleep, spawnInNs, tryRun } from './sh.js';
 import { createBase, createInstanceNet, deleteInstanceNet, listNamespaces, names, nsPids, NET, MAX_SLOT, leg } from './topology.js';
 import { loadState, readControllerHealth, readSteeringStatus, readSupervisorStatus, runDirFor, saveState, type DeploymentState, type InstanceRecord } from './state.js';
 import { instanceLinksUp } from './topology.js';
-import { initStoreEpoch } from '../../steering/epoch-watch.js';
+import { initStoreEpoch } from './steering/epoch-watch.js';
 
 const ROOT = (() => {
   let d = dirname(fileURLToPath(import.meta.url));
@@ -40,7 +40,7 @@ export interface UpOptions {
   io?: 'afpacket' | 'af_xdp' | 'dpdk' | 'kernel';
   dataStore?: 'redis' | 'local';
   heartbeat?: { periodMs?: number; ttlMs?: number };
-  /** Failure detection thresholds (src/steering/detector.ts); default 20 missed beats / 3 good ones. */
+  /** Failure detection thresholds (steering/detector.ts); default 20 missed beats / 3 good ones. */
   detection?: { missToRemove: number; goodToAdd: number };
   /** Run root (default /run/snf or $SNF_RUN_DIR). */
   runRoot?: string;
@@ -223,7 +223,7 @@ export class LocalDeployment {
     const logFile = join(this.state.runDir, 'steering.out');
     const fd = openSync(logFile, 'a');
     try {
-      const { pid } = spawnInNs(undefined, [process.execPath, '--import', 'tsx', join(ROOT, 'src/steering/supervisor.ts'), this.state.runDir], fd, ROOT);
+      const { pid } = spawnInNs(undefined, [process.execPath, '--import', 'tsx', join(ROOT, 'src/vim/local/steering/supervisor.ts'), this.state.runDir], fd, ROOT);
       this.state.controllerPid = pid;
       this.save();
     } finally {

@@ -3,8 +3,8 @@
 // steering process only reads it.
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NfKind } from '../../dataplane/types.js';
-import type { SteeringMode } from '../../steering/routes.js';
+import type { NfKind } from '../../model/tables.js';
+import type { SteeringMode } from './steering/routes.js';
 
 export interface InstanceRecord {
   id: string;

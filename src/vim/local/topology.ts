@@ -7,7 +7,7 @@
 // B`), so no name ever exists in the root namespace and two deployments cannot collide there;
 // deleting the namespaces deletes every veth. Only documentation and private prefixes are used,
 // and only inside these namespaces.
-import type { NfKind, Side } from '../../dataplane/types.js';
+import type { NfKind, Side } from '../../model/tables.js';
 import { ipBatch, inNs, run, tryRun } from './sh.js';
 
 export const NET = {

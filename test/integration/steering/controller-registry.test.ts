@@ -4,7 +4,7 @@
 // given the same clock, so no assertion depends on timing.
 import { expect } from 'chai';
 import { heartbeat, type StoreClient } from '../../../src/store/index.js';
-import { SteeringController, type Candidate } from '../../../src/steering/controller.js';
+import { SteeringController, type Candidate } from '../../../src/vim/local/steering/controller.js';
 import { startRedis, useRedis } from '../../support/redis.js';
 
 const P = 50;

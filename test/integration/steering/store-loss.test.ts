@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTablesSnapshot, writeTables, ctlKeys } from '../../../src/store/index.js';
 import { claimEpoch, readEpoch } from '../../../src/store/epoch.js';
-import { EpochWatch, initStoreEpoch, readStoreEpochStatus, readTablesSource, tablesSourcePath } from '../../../src/steering/epoch-watch.js';
+import { EpochWatch, initStoreEpoch, readStoreEpochStatus, readTablesSource, tablesSourcePath } from '../../../src/vim/local/steering/epoch-watch.js';
 import type { NfTables } from '../../../src/dataplane/types.js';
 import { useRedis } from '../../support/redis.js';
 

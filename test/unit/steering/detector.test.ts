@@ -1,7 +1,7 @@
 // The failure detector's rules, one observation at a time with a stepped clock: no timing
 // thresholds, so the outcome does not depend on how loaded the machine is.
 import { expect } from 'chai';
-import { FailureDetector, type Observation } from '../../../src/steering/detector.js';
+import { FailureDetector, type Observation } from '../../../src/vim/local/steering/detector.js';
 
 const P = 50; // heartbeat period
 

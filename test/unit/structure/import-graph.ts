@@ -76,8 +76,20 @@ export function importCycles(g: Map<string, string[]>): string[][] {
   return out;
 }
 
-/** Directory-level edges (src/a -> src/b), for the layering check. */
-export function dirOf(module: string): string {
+/** The top-level part of src/ a module belongs to (`vim/local/x.ts` -> `vim`; `x.ts` -> `.`). */
+export function componentOf(module: string): string {
   const parts = module.split('/');
-  return parts.length > 1 ? parts.slice(0, -1).join('/') : '.';
+  return parts.length > 1 ? parts[0] : '.';
+}
+
+/** Part -> the other parts its modules import (sorted). */
+export function componentGraph(g: Map<string, string[]>): Map<string, string[]> {
+  const out = new Map<string, Set<string>>();
+  for (const [m, deps] of g) {
+    const a = componentOf(m);
+    const s = out.get(a) ?? new Set<string>();
+    for (const d of deps) if (componentOf(d) !== a) s.add(componentOf(d));
+    out.set(a, s);
+  }
+  return new Map([...out].map(([k, v]) => [k, [...v].sort()]));
 }

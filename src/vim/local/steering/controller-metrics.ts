@@ -1,6 +1,6 @@
 // Prometheus text for the steering controller's health, served by the supervisor (the one
 // process that outlives a dead controller, so "down" can be reported at all).
-import type { ControllerHealth, SteeringStatus, SupervisorStatus } from '../vim/local/state.js';
+import type { ControllerHealth, SteeringStatus, SupervisorStatus } from '../state.js';
 import type { StoreEpochStatus } from './epoch-watch.js';
 
 /** A controller that has not reconciled for this long is reported down even if its process runs. */

@@ -1,5 +1,5 @@
 // The steering process of a local deployment, run by the supervisor (supervisor.ts):
-//   node --import tsx src/steering/daemon.ts <run dir> [--standby]
+//   node --import tsx src/vim/local/steering/daemon.ts <run dir> [--standby]
 // It runs the SteeringController against the deployment's registry, takes the candidate set from
 // state.json (re-read when it changes, so `snf scale` needs no other channel), publishes what it
 // programmed in steering.json and logs every change as a JSON line in steering.log.
@@ -10,10 +10,10 @@
 import { appendFileSync, closeSync, openSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { closeStore } from '../store/index.js';
-import { connectControl } from '../vim/local/store-client.js';
-import { alive, spawnInNs } from '../vim/local/sh.js';
-import { loadState, readSteeringStatus, readSupervisorStatus, statePath, steeringStatusPath, controllerHealthPath, type DeploymentState } from '../vim/local/state.js';
+import { closeStore } from '../../../store/index.js';
+import { connectControl } from '../../../store/control-client.js';
+import { alive, spawnInNs } from '../sh.js';
+import { loadState, readSteeringStatus, readSupervisorStatus, statePath, steeringStatusPath, controllerHealthPath, type DeploymentState } from '../state.js';
 import { SteeringController, type Candidate, type SteeringEvent } from './controller.js';
 import { EpochWatch } from './epoch-watch.js';
 

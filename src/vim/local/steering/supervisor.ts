@@ -1,5 +1,5 @@
 // Keeps a local deployment's steering controller running:
-//   node --import tsx src/steering/supervisor.ts <run dir>
+//   node --import tsx src/vim/local/steering/supervisor.ts <run dir>
 // `snf up` starts it detached. It runs the active controller (daemon.ts) and a warm standby; when
 // the active one dies (SIGKILL, crash) the standby is promoted with SIGUSR2 at once and a new
 // standby is started, so steering is back within a poll (20 ms) rather than a Node start-up.
@@ -16,8 +16,8 @@ import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { alive, ipBatch } from '../vim/local/sh.js';
-import { leg } from '../vim/local/topology.js';
+import { alive, ipBatch } from '../sh.js';
+import { leg } from '../topology.js';
 import {
   loadState,
   readControllerHealth,
@@ -28,7 +28,7 @@ import {
   writeJsonAtomic,
   type DeploymentState,
   type SupervisorStatus,
-} from '../vim/local/state.js';
+} from '../state.js';
 import { readStoreEpochStatus } from './epoch-watch.js';
 import { renderControllerMetrics } from './controller-metrics.js';
 
@@ -56,7 +56,7 @@ export async function runSupervisor(runDir: string): Promise<() => void> {
   const logFd = openSync(join(runDir, 'steering.out'), 'a');
   const children = new Map<number, ChildProcess>();
   const spawnDaemon = (standby: boolean): number => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/steering/daemon.ts'), runDir, ...(standby ? ['--standby'] : [])], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/vim/local/steering/daemon.ts'), runDir, ...(standby ? ['--standby'] : [])], {
       detached: true, // outlives the supervisor: the controller keeps steering if the supervisor dies
       stdio: ['ignore', logFd, logFd],
       cwd: ROOT,

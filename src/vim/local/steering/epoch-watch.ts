@@ -9,10 +9,10 @@
 // never restored empty: if there is no source, the loss is recorded and nothing is written.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NfTables } from '../dataplane/types.js';
-import { readGeneration, readTablesSnapshot, writeTables, ctlKeys, type StoreClient } from '../store/index.js';
-import { claimEpoch, readEpoch } from '../store/epoch.js';
-import { writeJsonAtomic } from '../vim/local/state.js';
+import type { NfTables } from '../../../model/tables.js';
+import { readGeneration, readTablesSnapshot, writeTables, ctlKeys, type StoreClient } from '../../../store/index.js';
+import { claimEpoch, readEpoch } from '../../../store/epoch.js';
+import { writeJsonAtomic } from '../state.js';
 
 export interface StoreLoss {
   /** ms since the epoch when the control plane noticed */

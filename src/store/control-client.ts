@@ -2,7 +2,7 @@
 // run directory, reachable from every namespace without a management network; seeds written
 // `unix:/path` go to ioredis' `{ path }`, everything else to src/store's connectStore.
 import { Redis } from 'ioredis';
-import { connectStore, type StoreClient } from '../../store/index.js';
+import { connectStore, type StoreClient } from './connect.js';
 
 export function isUnixSeed(seed: string): boolean {
   return seed.startsWith('unix:');

@@ -5,8 +5,8 @@
 // registry cannot be read, the steering is left as it is (removing every instance because the
 // store blinked would be the one mistake that loses traffic) — but a death the VIM confirms is
 // still acted on, since that needs no store.
-import type { NfKind } from '../dataplane/types.js';
-import { liveInstances, type StoreClient } from '../store/index.js';
+import type { NfKind } from '../../../model/tables.js';
+import { liveInstances, type StoreClient } from '../../../store/index.js';
 import { applySteering, type SteeringMode } from './routes.js';
 import { FailureDetector, type Decision, type Observation } from './detector.js';
 
