@@ -147,3 +147,8 @@ export function writeJsonAtomic(p: string, v: unknown): void {
   writeFileSync(tmp, JSON.stringify(v));
   renameSync(tmp, p);
 }
+
+/** Exists while standby controller `pid` is loaded, connected and waiting for SIGUSR2. */
+export function standbyReadyPath(runDir: string, pid: number): string {
+  return join(runDir, `standby-${pid}.ready`);
+}

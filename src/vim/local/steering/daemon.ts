@@ -7,13 +7,13 @@
 // --standby: load, connect and wait; SIGUSR2 makes it the active controller. The supervisor keeps
 // one standby warm so that a killed controller is replaced in milliseconds, not in the seconds a
 // loaded machine takes to start Node and compile TypeScript.
-import { appendFileSync, closeSync, openSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { closeStore } from '../../../store/index.js';
 import { connectControl } from '../../../store/control-client.js';
 import { alive, spawnInNs } from '../sh.js';
-import { loadState, readSteeringStatus, readSupervisorStatus, statePath, steeringStatusPath, controllerHealthPath, type DeploymentState } from '../state.js';
+import { loadState, readSteeringStatus, readSupervisorStatus, standbyReadyPath, statePath, steeringStatusPath, controllerHealthPath, type DeploymentState } from '../state.js';
 import { SteeringController, type Candidate, type SteeringEvent } from './controller.js';
 import { EpochWatch } from './epoch-watch.js';
 
@@ -28,7 +28,13 @@ export async function runDaemon(runDir: string, waitForTurn?: Promise<void>): Pr
   const logFile = join(runDir, 'steering.log');
   const log = (o: Record<string, unknown>) => appendFileSync(logFile, JSON.stringify({ at: Date.now(), pid: process.pid, ...o }) + '\n');
   const redis = await connectControl(state.store.seed, 'snf-steering');
-  if (waitForTurn) await waitForTurn;
+  if (waitForTurn) {
+    // loaded and connected: the supervisor may promote this process now (not before: SIGUSR2
+    // would reach a process that has no handler yet and kill it)
+    writeFileSync(standbyReadyPath(runDir, process.pid), '');
+    await waitForTurn;
+    rmSync(standbyReadyPath(runDir, process.pid), { force: true });
+  }
   let seq = readSteeringStatus(runDir)?.seq ?? 0;
   const candidates = () => {
     try {

@@ -23,6 +23,7 @@ import {
   readControllerHealth,
   readSteeringStatus,
   readSupervisorStatus,
+  standbyReadyPath,
   statePath,
   supervisorStatusPath,
   writeJsonAtomic,
@@ -103,7 +104,7 @@ export async function runSupervisor(runDir: string): Promise<() => void> {
       }
       if (hung || !alive(st.activePid)) {
         st.lastExit = hung ? `controller pid ${st.activePid} hung (no reconcile for ${Date.now() - (h?.reconciledAt ?? 0)} ms), killed` : `controller pid ${st.activePid} gone`;
-        if (st.standbyPid && alive(st.standbyPid)) {
+        if (st.standbyPid && alive(st.standbyPid) && existsSync(standbyReadyPath(runDir, st.standbyPid))) {
           process.kill(st.standbyPid, 'SIGUSR2');
           st.activePid = st.standbyPid;
           st.standbyPid = 0;
