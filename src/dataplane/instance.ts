@@ -11,7 +11,8 @@ import type { IoConfig } from './io-types.js';
 import { Dataplane } from './dataplane.js';
 import { renderMetrics, type InstanceMetrics } from './metrics.js';
 import { closeStore, deregister, heartbeat, readTablesSnapshot, watchTables, type StoreClient } from '../store/index.js';
-import { connectControl } from '../vim/local/store-client.js';
+import { connectControl } from '../store/control-client.js';
+import { readEpoch } from '../store/epoch.js';
 
 export interface InstanceConfig {
   vnf: string;
@@ -79,6 +80,13 @@ export async function runInstance(cfg: InstanceConfig, log: (s: string) => void 
     redis,
     cfg.vnf,
     (s) => {
+      if (s.generation === 0) {
+        // The tables vanished (the store restarted empty or was wiped). Keep forwarding with the
+        // last good ones until the control plane restores them: empty tables would switch the
+        // firewall off and the NAT and LB to nothing.
+        log(`control tables missing from the store (generation 0); keeping generation ${m.tablesGeneration} until they are restored`);
+        return;
+      }
       try {
         dp?.configure(withOverride(s.tables, cfg.tablesOverride));
         m.tablesGeneration = s.generation;
@@ -95,6 +103,8 @@ export async function runInstance(cfg: InstanceConfig, log: (s: string) => void 
   const info = { id: cfg.instanceId, pid: process.pid, addr: cfg.addr, startedAt, ...(metricsAt ? { metrics: metricsAt } : {}) };
   let stopping = false;
   let beat: NodeJS.Timeout | undefined;
+  m.storeEpochChanges = 0;
+  let epochFailures = 0;
   const beatOnce = async () => {
     const t0 = performance.now();
     try {
@@ -104,6 +114,25 @@ export async function runInstance(cfg: InstanceConfig, log: (s: string) => void 
     } catch (e) {
       m.heartbeatFailures++;
       if (m.heartbeatFailures % 20 === 1) log(`heartbeat: ${(e as Error).message}`);
+      return;
+    }
+    // The epoch rides along with the heartbeat: a vanished or changed one means the store lost
+    // its data (flows, NAT allocations, tables); see docs/store-loss.md.
+    try {
+      const epoch = (await readEpoch(redis, cfg.vnf)) ?? '';
+      const prev = m.storeEpoch;
+      if (prev === undefined) {
+        if (epoch) m.storeEpoch = epoch;
+      } else if (epoch !== prev) {
+        // '' = vanished; a loss is counted once, when a known epoch goes away or is replaced
+        if (prev) {
+          m.storeEpochChanges = (m.storeEpochChanges ?? 0) + 1;
+          log(`store epoch ${epoch ? `changed to ${epoch}` : 'vanished'} (was ${prev}): the store lost its data`);
+        } else log(`store epoch ${epoch} in force`);
+        m.storeEpoch = epoch;
+      }
+    } catch (e) {
+      if (epochFailures++ % 20 === 0) log(`store epoch: ${(e as Error).message}`);
     }
   };
   // The first heartbeat only once the data plane runs: registered means ready to forward.

@@ -12,6 +12,10 @@ export interface InstanceMetrics {
   /** last heartbeat round trip, ms */
   heartbeatMs: number;
   tablesGeneration: number;
+  /** The store epoch this instance last read (src/store/epoch.ts); undefined: none seen yet. */
+  storeEpoch?: string;
+  /** Times the epoch vanished or changed under this instance (the store lost its data). */
+  storeEpochChanges?: number;
   startedAt: number;
   /**
    * The packet I/O backend actually running (afpacket, af_xdp, dpdk, or kernel for the stand-in),
@@ -57,6 +61,14 @@ export function renderMetrics(m: InstanceMetrics): string {
   w.sample('snf_registry_heartbeat_seconds', m.heartbeatMs / 1000);
   w.family('snf_tables_generation', 'gauge', 'Generation of the control tables in use.');
   w.sample('snf_tables_generation', m.tablesGeneration);
+  if (m.storeEpoch !== undefined) {
+    w.family('snf_store_epoch_info', 'gauge', 'The store epoch this instance last read (label epoch), always 1.');
+    w.sample('snf_store_epoch_info', 1, { epoch: m.storeEpoch });
+  }
+  if (m.storeEpochChanges !== undefined) {
+    w.family('snf_store_epoch_changes_total', 'counter', 'Times the store epoch vanished or changed (store data lost).');
+    w.sample('snf_store_epoch_changes_total', m.storeEpochChanges);
+  }
   if (m.ioKind !== undefined) {
     w.family('snf_io_info', 'gauge', 'Packet I/O backend of the data plane (label kind), always 1.');
     w.sample('snf_io_info', 1, { kind: m.ioKind });

@@ -1,119 +1,8 @@
-// Types shared by the engine binding, the control tables in the store and the CLI.
-// Addresses are strings (IPv4 dotted or IPv6), prefixes are CIDR strings.
+// Types of the engine binding: its configuration, frames in and out, verdicts and counters.
 
-export type NfKind = 'nat' | 'firewall' | 'lb';
-
-/**
- * Which side of the NF a frame arrived on. `inside` is the protected / private network
- * (NAT inside hosts, firewall's protected side, LB backends); `outside` is the rest
- * (the Internet, LB clients). A forwarded frame leaves on the other side.
- */
-export type Side = 'inside' | 'outside';
-
-export type L4Proto = 'tcp' | 'udp' | 'icmp';
-
-export interface Timeouts {
-  /** UDP mapping / pseudo-connection idle timeout (default 30 s). */
-  udpMs: number;
-  /** TCP established idle timeout (default 2 h). */
-  tcpEstablishedMs: number;
-  /** TCP transitory (handshake, FIN, RST) timeout (default 4 min). */
-  tcpTransitoryMs: number;
-  /** ICMP query timeout (default 60 s). */
-  icmpMs: number;
-  /** TCP after RST or both FINs (TIME_WAIT) (default 10 s). */
-  tcpClosedMs: number;
-  /** A flow's TTL in the store is refreshed at most once per this interval (default 1 s). */
-  refreshIntervalMs: number;
-}
-
-export interface NatConfig {
-  /** Prefixes whose sources are translated when leaving the inside. */
-  insidePrefixes: string[];
-  /** Outside addresses (IPv4 or IPv6, not mixed per family) mappings are allocated from. */
-  pool: string[];
-  /** Inclusive external port / ICMP id range (default [1024, 65535]). */
-  portRange?: [number, number];
-  /**
-   * Port shards per pool address: the allocator for address X is split into this many
-   * independently locked Redis Cluster slots (ports p with p % shards == k). Default 64.
-   */
-  shards?: number;
-}
-
-export type PortRange = [number, number];
-
-export interface FirewallRule {
-  id?: string;
-  action: 'allow' | 'deny';
-  /** `out`: initiated from the inside; `in`: initiated from the outside. Default `any`. */
-  direction?: 'in' | 'out' | 'any';
-  /** Source prefixes (initiator's address). Empty or absent: any. */
-  src?: string[];
-  /** Destination prefixes. Empty or absent: any. */
-  dst?: string[];
-  proto?: L4Proto | 'any';
-  srcPorts?: PortRange[];
-  dstPorts?: PortRange[];
-}
-
-export interface FirewallConfig {
-  /** Evaluated in order on the first packet of a connection; the first match wins. */
-  rules: FirewallRule[];
-  /** Verdict when no rule matches (default deny). */
-  defaultAction?: 'allow' | 'deny';
-}
-
-export interface LbBackend {
-  id: string;
-  address: string;
-  /** Backend port; absent means the VIP's port. */
-  port?: number;
-  /** Relative weight, 1..1000 (default 1). */
-  weight?: number;
-  /** `drained`: gets no new flows, keeps its existing ones until they end. */
-  state?: 'active' | 'drained';
-}
-
-export interface LbVip {
-  id: string;
-  address: string;
-  port: number;
-  protocol: 'tcp' | 'udp';
-  backends: LbBackend[];
-}
-
-export interface LbConfig {
-  vips: LbVip[];
-  /** `wlc`: weighted least-connections over the shared load table; `maglev`: consistent hashing. */
-  algorithm?: 'wlc' | 'maglev';
-  /** Maglev lookup table size, a prime (default 65537). */
-  maglevTableSize?: number;
-}
-
-export type StoreConfig =
-  | { kind: 'local'; maxFlows?: number }
-  | {
-      kind: 'redis';
-      /** Seed nodes, `host:port`. With `cluster`, the slot map is read from any of them. */
-      nodes: string[];
-      cluster?: boolean;
-      /** Per-batch store deadline; past it the batch's store-dependent packets are dropped. */
-      timeoutMs?: number;
-      password?: string;
-      /**
-       * Bytes of the coherent flow cache (default 64 MiB; 0 turns it off). Values read from the
-       * store stay in the engine until Redis invalidates them (CLIENT TRACKING), so established
-       * flows cost no round trip. See native/store/README.md.
-       */
-      cacheBytes?: number;
-      /**
-       * How often, in microseconds, the cache checks for invalidations before trusting itself
-       * (default 50; 0 = before every batch; at most 1,000,000). It bounds how long a value changed elsewhere can
-       * still be used here, on top of the invalidation's trip from Redis.
-       */
-      cacheRecheckUs?: number;
-    };
+// The tables and store settings live in the shared model (src/model/tables.ts).
+import type { FirewallConfig, LbConfig, NatConfig, NfKind, Side, StoreConfig, Timeouts } from '../model/tables.js';
+export type { NfKind, Side, L4Proto, Timeouts, NatConfig, PortRange, FirewallRule, FirewallConfig, LbBackend, LbVip, LbConfig, StoreConfig, NfTables } from '../model/tables.js';
 
 export interface EngineConfig {
   /** VNF name: namespaces every key this engine reads or writes (`snf:<vnf>:...`). */
@@ -122,14 +11,6 @@ export interface EngineConfig {
   /** NFs applied in order to outbound frames (inside -> outside), reversed for inbound. */
   chain: NfKind[];
   store: StoreConfig;
-  nat?: NatConfig;
-  firewall?: FirewallConfig;
-  lb?: LbConfig;
-  timeouts?: Partial<Timeouts>;
-}
-
-/** The NF configuration alone, as kept in the store's control tables. */
-export interface NfTables {
   nat?: NatConfig;
   firewall?: FirewallConfig;
   lb?: LbConfig;

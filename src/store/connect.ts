@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { Redis, Cluster, type RedisOptions, type ClusterOptions } from 'ioredis';
-import type { StoreConfig } from '../dataplane/types.js';
+import type { StoreConfig } from '../model/tables.js';
 import { parseStoreSeeds, parseStoreUrl, redact, StoreUrlError, type Seed, type StoreTarget, type StoreTls } from './url.js';
 
 export type StoreClient = Redis | Cluster;

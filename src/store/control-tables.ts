@@ -5,7 +5,7 @@
 // reader can tell a consistent snapshot (gen unchanged across its reads) and watchers can skip
 // notifications they have already seen.
 
-import type { NfTables, LbBackend, LbVip, FirewallRule } from '../dataplane/types.js';
+import type { NfTables, LbBackend, LbVip, FirewallRule } from '../model/tables.js';
 import type { StoreClient } from './connect.js';
 import { ctlKeys, assertName, type CtlKeys } from './keys.js';
 import { normalizeTables, TableValidationError, type NormalizedTables } from './validate.js';

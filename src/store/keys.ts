@@ -28,6 +28,13 @@ export interface CtlKeys {
   lbBackends(vipId: string): string;
   timeouts: string;
   gen: string;
+  /**
+   * The store epoch: an opaque string (`<ms since the epoch>-<16 hex>`) the control plane writes
+   * once per store lifetime. It lives with the tables (same hash tag), so a store that lost the
+   * tables lost the epoch too: readers that see it vanish or change know the store's data was
+   * wiped (flows, NAT port allocations, registry) and must not trust what they remember of it.
+   */
+  epoch: string;
   /** Pub/sub channel carrying the new generation after every change. */
   channel: string;
 }
@@ -48,6 +55,7 @@ export function ctlKeys(vnf: string): CtlKeys {
     },
     timeouts: `${p}:timeouts`,
     gen: `${p}:gen`,
+    epoch: `${p}:epoch`,
     channel: `snf:${vnf}:ctl:changed`,
   };
 }

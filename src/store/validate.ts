@@ -13,7 +13,7 @@ import type {
   NatConfig,
   PortRange,
   Timeouts,
-} from '../dataplane/types.js';
+} from '../model/tables.js';
 import { compareAddr, ipFamily, prefixError } from './addr.js';
 import { assertName } from './keys.js';
 

@@ -25,8 +25,10 @@ export const command: Command = {
       const id = p.positional[0];
       try {
         if (p.flags.has('heal')) {
-          await d.heal(id, (m) => console.log(m));
-          console.log(`${id} is back and steered`);
+          // Measured by this heal (a live controller reconciled after the restart), never read
+          // back from a status file a dead controller may have left behind.
+          const r = await d.heal(id, (m) => console.log(m));
+          console.log(`${id} is back as pid ${r.pid}: registered after ${r.registeredMs} ms, steered after ${r.steeredMs} ms`);
           return 0;
         }
         const rec = d.instance(id);

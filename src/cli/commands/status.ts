@@ -5,7 +5,8 @@ import type { Sample } from '../../dataplane/metrics.js';
 import { sumOf } from '../../dataplane/metrics.js';
 import { liveInstances } from '../../store/index.js';
 import type { LocalDeployment } from '../../vim/local/deployment.js';
-import { readSteeringStatus } from '../../vim/local/state.js';
+import { readControllerHealth, readSteeringStatus, readSupervisorStatus } from '../../vim/local/state.js';
+import { readStoreEpochStatus } from '../../vim/local/steering/epoch-watch.js';
 import { alive } from '../../vim/local/sh.js';
 import { int, loadDeployment, parseArgs, runCommand, UsageError } from '../../vim/local/cli-args.js';
 import { countFlows } from './flows.js';
@@ -14,7 +15,12 @@ const USAGE = `usage: snf status [--name NAME] [--watch] [--interval MS]
 
 Per instance: process, registry heartbeat, whether steering sends it traffic, packets per second
 in and out, drops, new flows, store round trips (p50 / p99) — rates over --interval (default 1000 ms).
---watch repeats until Ctrl-C.`;
+Then the steering controller (supervisor, active and standby processes, restarts, age of the
+last reconcile) and the store epoch (losses of the store's data and the last restore).
+--watch repeats until Ctrl-C.
+
+Exit status: 0 when all is well, 1 when something is wrong (listed under 'problems:'), 2 on
+bad arguments.`;
 
 interface Row {
   id: string;
@@ -60,7 +66,11 @@ async function scrapeAll(d: LocalDeployment): Promise<Map<string, Sample[]>> {
   return out;
 }
 
-async function snapshot(d: LocalDeployment, intervalMs: number): Promise<string> {
+function ago(ms: number): string {
+  return ms < 10_000 ? `${ms} ms ago` : `${Math.round(ms / 1000)} s ago`;
+}
+
+async function snapshot(d: LocalDeployment, intervalMs: number): Promise<{ text: string; problems: string[] }> {
   const redis = await d.store();
   const a = await scrapeAll(d);
   const t0 = Date.now();
@@ -68,7 +78,13 @@ async function snapshot(d: LocalDeployment, intervalMs: number): Promise<string>
   const [b, live, flows] = await Promise.all([scrapeAll(d), liveInstances(redis, d.state.vnf), countFlows(redis, d.state.vnf)]);
   const dt = (Date.now() - t0) / 1000;
   const liveMap = new Map(live.map((l) => [l.id, l]));
+  const problems: string[] = [];
+  const ctlProblem = d.controllerProblem(Date.now() - 2000);
+  if (ctlProblem) problems.push(ctlProblem);
+  // What steering.json says is only true while a live controller keeps it: otherwise it is
+  // the last word of a dead one, shown as such.
   const steered = new Set(readSteeringStatus(d.state.runDir)?.ids ?? []);
+  const steeredWord = (id: string) => (steered.has(id) ? (ctlProblem ? 'stale' : 'yes') : 'no');
   const rate = (id: string, name: string) => {
     const x = a.get(id);
     const y = b.get(id);
@@ -82,7 +98,7 @@ async function snapshot(d: LocalDeployment, intervalMs: number): Promise<string>
       pid: i.pid,
       proc: alive(i.pid) ? (i.steer ? 'up' : 'draining') : 'dead',
       reg: l ? `${Date.now() - l.lastHeartbeat}ms ago` : 'no',
-      steered: steered.has(i.id) ? 'yes' : 'no',
+      steered: steeredWord(i.id),
       rxPps: rate(i.id, 'snf_rx_packets_total'),
       txPps: rate(i.id, 'snf_tx_packets_total'),
       drops: m ? String(sumOf(m, 'snf_dropped_packets_total')) : '-',
@@ -95,17 +111,47 @@ async function snapshot(d: LocalDeployment, intervalMs: number): Promise<string>
   const cell = (r: Row, c: keyof Row) => (r === head && c === 'pid' ? 'PID' : String(r[c]));
   const width = cols.map((c) => Math.max(...[head, ...rows].map((r) => cell(r, c).length)));
   const line = (r: Row) => cols.map((c, i) => cell(r, c).padEnd(width[i])).join('  ').trimEnd();
+  for (const i of d.state.instances) {
+    if (!i.steer) continue;
+    if (!alive(i.pid)) problems.push(`instance ${i.id} (pid ${i.pid}) is not running`);
+    else if (!liveMap.has(i.id)) problems.push(`instance ${i.id} is not in the registry (no heartbeat)`);
+    else if (!ctlProblem && !steered.has(i.id)) problems.push(`instance ${i.id} runs but is not steered`);
+  }
+  const sup = readSupervisorStatus(d.state.runDir);
+  const health = readControllerHealth(d.state.runDir);
+  const now = Date.now();
+  const ctlLine =
+    `controller: supervisor pid ${sup?.pid ?? d.state.controllerPid ?? '-'} ${alive(sup?.pid ?? d.state.controllerPid ?? 0) ? 'up' : 'DOWN'}` +
+    `, active pid ${sup?.activePid ?? '-'} ${sup && alive(sup.activePid) ? 'up' : 'DOWN'}` +
+    `, standby pid ${sup?.standbyPid || '-'} ${sup && sup.standbyPid && alive(sup.standbyPid) ? 'ready' : 'none'}` +
+    `, restarts ${sup?.restarts ?? 0}${sup?.lastRestartAt ? ` (last ${ago(now - sup.lastRestartAt)})` : ''}` +
+    `, last reconcile ${health ? ago(now - health.reconciledAt) : 'never'}` +
+    (sup?.downed.length ? `, links down: ${sup.downed.map((k) => k.split(':')[0]).join(', ')}` : '');
+  if (sup && !(sup.standbyPid && alive(sup.standbyPid))) problems.push('no warm standby controller');
+  const ep = readStoreEpochStatus(d.state.runDir);
+  const epLine = ep
+    ? `store epoch: ${ep.epoch} (since ${new Date(ep.since).toISOString()}), data losses ${ep.losses}` +
+      (ep.lastLoss
+        ? `; last: ${ep.lastLoss.reason} ${ago(now - ep.lastLoss.at)}, ` +
+          (ep.lastLoss.restoredGeneration !== undefined ? `control tables restored as generation ${ep.lastLoss.restoredGeneration}` : ep.lastLoss.restoreError ? `tables NOT restored: ${ep.lastLoss.restoreError}` : 'tables were intact')
+        : '')
+    : 'store epoch: unknown (the controller has not recorded one)';
+  if (ep?.lastLoss?.restoreError) problems.push(`control tables not restored after the store lost its data: ${ep.lastLoss.restoreError}`);
   const s = d.state;
   const flowText = Object.entries(flows)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  return [
+  const text = [
     `${s.name}: ${s.chain.join(' -> ')}, ${s.mode === 'spray' ? 'per-packet spraying' : 'ECMP by L4 hash'}, ${s.dataStore === 'local' ? 'coupled baseline (local state)' : `store ${s.store.seed}`}`,
     `flows in the store: ${flowText || 'none'}`,
+    ctlLine,
+    epLine,
     '',
     line(head),
     ...rows.map(line),
+    ...(problems.length ? ['', 'problems:', ...problems.map((p) => `  ${p}`)] : []),
   ].join('\n');
+  return { text, problems };
 }
 
 export const command: Command = {
@@ -122,16 +168,19 @@ export const command: Command = {
       const d = loadDeployment(p);
       try {
         if (!p.flags.has('watch')) {
-          console.log(await snapshot(d, interval));
-          return 0;
+          const snap = await snapshot(d, interval);
+          console.log(snap.text);
+          return snap.problems.length ? 1 : 0;
         }
         let stop = false;
+        let bad = false;
         process.once('SIGINT', () => (stop = true));
         while (!stop) {
-          const text = await snapshot(d, interval);
-          process.stdout.write(`\x1b[H\x1b[2J${new Date().toISOString()}\n${text}\n`);
+          const snap = await snapshot(d, interval);
+          bad = snap.problems.length > 0;
+          process.stdout.write(`\x1b[H\x1b[2J${new Date().toISOString()}\n${snap.text}\n`);
         }
-        return 0;
+        return bad ? 1 : 0;
       } finally {
         await d.close();
       }

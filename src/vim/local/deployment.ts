@@ -5,18 +5,20 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NfKind, NfTables, StoreConfig } from '../../dataplane/types.js';
+import type { NfKind, NfTables, StoreConfig } from '../../model/tables.js';
 import type { InstanceConfig } from '../../dataplane/instance.js';
 import { parseMetrics, sumOf, type Sample } from '../../dataplane/metrics.js';
 import { get as httpGet } from 'node:http';
 import { closeStore, isCluster, liveInstances, parseStoreUrl, redact, writeTables, purgeVnf, type StoreClient } from '../../store/index.js';
-import type { SteeringMode } from '../../steering/routes.js';
-import { pinnedPoolAddress } from '../../steering/routes.js';
-import { connectControl } from './store-client.js';
+import type { SteeringMode } from './steering/routes.js';
+import { pinnedPoolAddress } from './steering/routes.js';
+import { connectControl } from '../../store/control-client.js';
 import { startUnixRedis, stopPid } from './redis-unix.js';
 import { alive, sleep, spawnInNs, tryRun } from './sh.js';
 import { createBase, createInstanceNet, deleteInstanceNet, listNamespaces, names, nsPids, NET, MAX_SLOT, leg } from './topology.js';
-import { loadState, readSteeringStatus, runDirFor, saveState, type DeploymentState, type InstanceRecord } from './state.js';
+import { loadState, readControllerHealth, readSteeringStatus, readSupervisorStatus, runDirFor, saveState, type DeploymentState, type InstanceRecord } from './state.js';
+import { instanceLinksUp } from './topology.js';
+import { initStoreEpoch } from './steering/epoch-watch.js';
 
 const ROOT = (() => {
   let d = dirname(fileURLToPath(import.meta.url));
@@ -38,6 +40,8 @@ export interface UpOptions {
   io?: 'afpacket' | 'af_xdp' | 'dpdk' | 'kernel';
   dataStore?: 'redis' | 'local';
   heartbeat?: { periodMs?: number; ttlMs?: number };
+  /** Failure detection thresholds (steering/detector.ts); default 20 missed beats / 3 good ones. */
+  detection?: { missToRemove: number; goodToAdd: number };
   /** Run root (default /run/snf or $SNF_RUN_DIR). */
   runRoot?: string;
   tables?: NfTables;
@@ -52,6 +56,16 @@ export interface UpOptions {
 }
 
 export type Progress = (msg: string) => void;
+
+/** What a heal did, measured, for callers to report (not inferred from a status file). */
+export interface HealResult {
+  id: string;
+  pid: number;
+  /** ms from the restart until the instance was in the registry */
+  registeredMs: number;
+  /** ms from the restart until a live controller steered it */
+  steeredMs: number;
+}
 
 export function defaultTables(chain: NfKind[]): NfTables {
   const t: NfTables = {};
@@ -116,6 +130,7 @@ export class LocalDeployment {
       dataStore: o.dataStore ?? 'redis',
       store: { seed: o.store ?? '' },
       heartbeat: { periodMs: o.heartbeat?.periodMs ?? 50, ttlMs: o.heartbeat?.ttlMs ?? 150 },
+      ...(o.detection ? { detection: o.detection } : {}),
       storeTimeoutMs: o.storeTimeoutMs ?? 250,
       namespaces: [],
       instances: [],
@@ -135,7 +150,10 @@ export class LocalDeployment {
       state.store.cluster = isCluster(redis);
       saveState(state);
       progress('writing control tables');
-      await writeTables(redis, state.vnf, o.tables ?? defaultTables(o.chain));
+      const tables = o.tables ?? defaultTables(o.chain);
+      const generation = await writeTables(redis, state.vnf, tables);
+      // the tables' source for a restore after the store loses its data, and the first epoch
+      await initStoreEpoch(redis, state.vnf, runDir, tables, generation);
       const n = names(o.name);
       state.namespaces = [n.client, n.server, n.steerIn, n.steerOut];
       saveState(state);
@@ -204,22 +222,39 @@ export class LocalDeployment {
     saveState(this.state);
   }
 
+  /** Starts the steering supervisor, which runs the controller and its warm standby. */
   private async startController(): Promise<void> {
     const logFile = join(this.state.runDir, 'steering.out');
     const fd = openSync(logFile, 'a');
     try {
-      const { pid } = spawnInNs(undefined, [process.execPath, '--import', 'tsx', join(ROOT, 'src/steering/daemon.ts'), this.state.runDir], fd, ROOT);
+      const { pid } = spawnInNs(undefined, [process.execPath, '--import', 'tsx', join(ROOT, 'src/vim/local/steering/supervisor.ts'), this.state.runDir], fd, ROOT);
       this.state.controllerPid = pid;
       this.save();
     } finally {
       closeSync(fd);
     }
-    const end = Date.now() + 15_000;
+    const end = Date.now() + 30_000;
     while (!readSteeringStatus(this.state.runDir)) {
-      if (!alive(this.state.controllerPid)) throw new Error(`steering controller exited: ${tail(logFile)}`);
-      if (Date.now() > end) throw new Error(`steering controller not ready within 15 s: ${tail(logFile)}`);
+      if (!alive(this.state.controllerPid)) throw new Error(`steering supervisor exited: ${tail(logFile)}`);
+      if (Date.now() > end) throw new Error(`steering controller not ready within 30 s: ${tail(logFile) || '(steering.out is empty)'} ${tail(join(this.state.runDir, 'steering.log'))}`);
       await sleep(30);
     }
+  }
+
+  /**
+   * Why the steering cannot be trusted right now, or undefined when it can: the supervisor and
+   * the active controller run, and the controller reconciled since `since` (ms).
+   */
+  controllerProblem(since = 0): string | undefined {
+    const sup = readSupervisorStatus(this.state.runDir);
+    // the supervisor may have been restarted by the controller: controller.json has its pid
+    const supPid = sup?.pid ?? this.state.controllerPid;
+    if (!supPid || !alive(supPid)) return `steering supervisor (pid ${supPid ?? '-'}) is not running`;
+    if (!sup || !alive(sup.activePid)) return `steering controller (pid ${sup?.activePid ?? '-'}) is not running`;
+    const h = readControllerHealth(this.state.runDir);
+    if (!h || h.pid !== sup.activePid) return `steering controller pid ${sup.activePid} has not reconciled yet`;
+    if (h.reconciledAt < since) return `steering controller pid ${h.pid} last reconciled ${Date.now() - h.reconciledAt} ms ago`;
+    return undefined;
   }
 
   /**
@@ -305,14 +340,18 @@ export class LocalDeployment {
     }
   }
 
-  /** Waits until the steering controller has programmed exactly `pred`. */
+  /**
+   * Waits until the steering controller has programmed `pred`, as seen by a controller that
+   * reconciled after this call began: steering.json alone may be a dead controller's last word.
+   */
   async waitSteered(pred: (ids: Set<string>) => boolean, timeoutMs = 10_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
+    const t0 = Date.now();
+    const end = t0 + timeoutMs;
     for (;;) {
       const st = readSteeringStatus(this.state.runDir);
-      if (st && pred(new Set(st.ids))) return;
-      if (this.state.controllerPid && !alive(this.state.controllerPid)) throw new Error(`steering controller is not running: ${tail(join(this.state.runDir, 'steering.out'))}`);
-      if (Date.now() > end) throw new Error(`steering did not converge within ${timeoutMs} ms (steered: ${st?.ids.join(', ') ?? 'nothing'})`);
+      const problem = this.controllerProblem(t0);
+      if (!problem && st && pred(new Set(st.ids))) return;
+      if (Date.now() > end) throw new Error(`steering did not converge within ${timeoutMs} ms (steered: ${st?.ids.join(', ') ?? 'nothing'}${problem ? `; ${problem}` : ''})`);
       await sleep(15);
     }
   }
@@ -326,35 +365,44 @@ export class LocalDeployment {
     if (!Number.isInteger(n) || n < 1) throw new Error(`scale out: count must be a positive integer, got ${n}`);
     const slots = this.freeSlots(n);
     const recs: InstanceRecord[] = [];
-    for (const slot of slots) {
-      const id = `i${slot}`;
-      const ns = names(this.state.name).instance(slot);
-      const rec: InstanceRecord = {
-        id,
-        slot,
-        ns,
-        pid: 0,
-        configFile: join(this.state.runDir, `${id}.json`),
-        logFile: join(this.state.runDir, `${id}.log`),
-        metricsSocket: join(this.state.runDir, `${id}.metrics.sock`),
-        metricsPort: 9100,
-        steer: true,
-        createdAt: Date.now(),
-      };
-      // Recorded before anything is created, so down() finds it even if the next step fails.
-      this.state.instances.push(rec);
-      this.state.namespaces.push(ns);
+    try {
+      for (const slot of slots) {
+        const id = `i${slot}`;
+        const ns = names(this.state.name).instance(slot);
+        const rec: InstanceRecord = {
+          id,
+          slot,
+          ns,
+          pid: 0,
+          configFile: join(this.state.runDir, `${id}.json`),
+          logFile: join(this.state.runDir, `${id}.log`),
+          metricsSocket: join(this.state.runDir, `${id}.metrics.sock`),
+          metricsPort: 9100,
+          steer: true,
+          createdAt: Date.now(),
+        };
+        // Recorded before anything is created, so down() finds it even if the next step fails.
+        this.state.instances.push(rec);
+        this.state.namespaces.push(ns);
+        recs.push(rec);
+        this.save();
+        progress(`creating ${id}: namespace ${ns}, legs to both steering namespaces`);
+        await createInstanceNet(this.state.name, this.state.chain, slot, this.state.io === 'kernel');
+        this.spawnInstance(rec);
+        this.save();
+      }
+      progress(`waiting for ${recs.map((r) => r.id).join(', ')} to register`);
+      await this.waitRegistered(recs);
+      progress('waiting for the steering controller to add them');
+      await this.waitSteered((ids) => recs.every((r) => ids.has(r.id)));
+    } catch (e) {
+      // Nothing stays running unsteered: a failed scale out removes what it created.
+      progress(`scale out failed: ${(e as Error).message}; removing ${recs.map((r) => r.id).join(', ')}`);
+      for (const r of recs) r.steer = false;
       this.save();
-      progress(`creating ${id}: namespace ${ns}, legs to both steering namespaces`);
-      await createInstanceNet(this.state.name, this.state.chain, slot, this.state.io === 'kernel');
-      this.spawnInstance(rec);
-      this.save();
-      recs.push(rec);
+      for (const r of recs) await this.removeInstance(r).catch(() => undefined);
+      throw e;
     }
-    progress(`waiting for ${recs.map((r) => r.id).join(', ')} to register`);
-    await this.waitRegistered(recs);
-    progress('waiting for the steering controller to add them');
-    await this.waitSteered((ids) => recs.every((r) => ids.has(r.id)));
     return recs.map((r) => r.id);
   }
 
@@ -402,11 +450,11 @@ export class LocalDeployment {
   }
 
   /** Restarts a dead instance's process in its namespace; steering re-adds it once it heartbeats. */
-  async heal(id: string, progress: Progress = () => undefined, opts: { replace?: boolean } = {}): Promise<void> {
+  async heal(id: string, progress: Progress = () => undefined, opts: { replace?: boolean } = {}): Promise<HealResult> {
     return this.locked(() => this.doHeal(id, progress, opts));
   }
 
-  private async doHeal(id: string, progress: Progress, opts: { replace?: boolean }): Promise<void> {
+  private async doHeal(id: string, progress: Progress, opts: { replace?: boolean }): Promise<HealResult> {
     const rec = this.instance(id);
     if (alive(rec.pid) && opts.replace) {
       // a hung instance is replaced: killing it loses nothing
@@ -415,12 +463,20 @@ export class LocalDeployment {
       if (!(await waitExit(rec.pid, 5000))) throw new Error(`instance ${id} (pid ${rec.pid}) did not exit after SIGKILL`);
     }
     if (alive(rec.pid)) throw new Error(`instance ${id} is running (pid ${rec.pid})`);
+    const t0 = Date.now();
     progress(`restarting ${id} in ${rec.ns}`);
     this.spawnInstance(rec);
     rec.steer = true;
     this.save();
     await this.waitRegistered([rec]);
+    // Its links were taken down when it died (supervisor.ts); they come up only now that it
+    // forwards: the kernel's ECMP may still list it (a controller that is down did not remove
+    // it), and an instance still starting would blackhole the flows hashed to it.
+    await instanceLinksUp(this.state.name, this.state.chain, rec.slot);
+    const registeredMs = Date.now() - t0;
+    progress(`${id} (pid ${rec.pid}) registered after ${registeredMs} ms`);
     await this.waitSteered((ids) => ids.has(id));
+    return { id, pid: rec.pid, registeredMs, steeredMs: Date.now() - t0 };
   }
 
   /** One instance's metrics as Prometheus would scrape them (over its UNIX socket). */
@@ -465,8 +521,16 @@ export class LocalDeployment {
     const s = this.state;
     await this.close().catch(() => undefined);
     progress('stopping the steering controller');
+    const sup = readSupervisorStatus(s.runDir);
     signal(s.controllerPid, 'SIGTERM');
     if (s.controllerPid && !(await waitExit(s.controllerPid, 2000))) signal(s.controllerPid, 'SIGKILL');
+    // the supervisor stops its controllers; these are for a supervisor that was already dead
+    // (or one the controller restarted)
+    for (const pid of [sup?.pid, sup?.activePid, sup?.standbyPid]) {
+      if (!pid || !alive(pid)) continue;
+      signal(pid, 'SIGTERM');
+      if (!(await waitExit(pid, 2000))) signal(pid, 'SIGKILL');
+    }
     signal(s.echoServerPid, 'SIGKILL');
     progress(`stopping ${s.instances.length} instances`);
     for (const i of s.instances) signal(i.pid, 'SIGKILL');

@@ -3,8 +3,8 @@
 // steering process only reads it.
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NfKind } from '../../dataplane/types.js';
-import type { SteeringMode } from '../../steering/routes.js';
+import type { NfKind } from '../../model/tables.js';
+import type { SteeringMode } from './steering/routes.js';
 
 export interface InstanceRecord {
   id: string;
@@ -37,7 +37,10 @@ export interface DeploymentState {
   heartbeat: { periodMs: number; ttlMs: number };
   /** the data plane's per-batch store deadline */
   storeTimeoutMs?: number;
+  /** The steering supervisor (it runs the controller and a warm standby: supervisor.ts). */
   controllerPid?: number;
+  /** Failure detection thresholds (detector.ts); absent: its defaults. */
+  detection?: { missToRemove: number; goodToAdd: number };
   echoServerPid?: number;
   namespaces: string[];
   instances: InstanceRecord[];
@@ -92,4 +95,61 @@ export function readSteeringStatus(runDir: string): SteeringStatus | undefined {
   } catch {
     return undefined;
   }
+}
+
+export function controllerHealthPath(runDir: string): string {
+  return join(runDir, 'controller-health.json');
+}
+
+export function supervisorStatusPath(runDir: string): string {
+  return join(runDir, 'controller.json');
+}
+
+/** When the active steering controller last reconciled (written by it every 200 ms at most). */
+export interface ControllerHealth {
+  pid: number;
+  reconciledAt: number;
+}
+
+/** What the supervisor knows (written by it on every change). */
+export interface SupervisorStatus {
+  pid: number;
+  activePid: number;
+  standbyPid: number;
+  /** times the active controller died and was replaced */
+  restarts: number;
+  lastRestartAt?: number;
+  lastExit?: string;
+  /** instances whose links the supervisor took down because their process died */
+  downed: string[];
+  startedAt: number;
+  /** set when the supervisor is being stopped: the controller must not restart it */
+  stopping?: boolean;
+}
+
+function readJson<T>(p: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(p, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readControllerHealth(runDir: string): ControllerHealth | undefined {
+  return readJson<ControllerHealth>(controllerHealthPath(runDir));
+}
+
+export function readSupervisorStatus(runDir: string): SupervisorStatus | undefined {
+  return readJson<SupervisorStatus>(supervisorStatusPath(runDir));
+}
+
+export function writeJsonAtomic(p: string, v: unknown): void {
+  const tmp = `${p}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(v));
+  renameSync(tmp, p);
+}
+
+/** Exists while standby controller `pid` is loaded, connected and waiting for SIGUSR2. */
+export function standbyReadyPath(runDir: string, pid: number): string {
+  return join(runDir, `standby-${pid}.ready`);
 }

@@ -7,7 +7,7 @@
 // B`), so no name ever exists in the root namespace and two deployments cannot collide there;
 // deleting the namespaces deletes every veth. Only documentation and private prefixes are used,
 // and only inside these namespaces.
-import type { NfKind, Side } from '../../dataplane/types.js';
+import type { NfKind, Side } from '../../model/tables.js';
 import { ipBatch, inNs, run, tryRun } from './sh.js';
 
 export const NET = {
@@ -135,6 +135,10 @@ export async function createBase(prefix: string, onStep: (s: string) => void = (
       'net.ipv4.fib_multipath_hash_policy': 1,
       'net.ipv4.conf.all.send_redirects': 0,
       'net.ipv4.conf.default.send_redirects': 0,
+      // A next hop whose veth lost carrier (its instance died and the supervisor took the link
+      // down) leaves the multipath set at once, with or without a steering controller.
+      'net.ipv4.conf.all.ignore_routes_with_linkdown': 1,
+      'net.ipv4.conf.default.ignore_routes_with_linkdown': 1,
     });
   }
   onStep('links client <-> steer-in, steer-out <-> server');
@@ -197,6 +201,12 @@ export async function createInstanceNet(prefix: string, chain: NfKind[], slot: n
   await ipBatch(ns, lines);
   await offloadsOff(ns, [lin.instIf, lout.instIf]);
   return { ns, in: lin, out: lout };
+}
+
+/** Brings an instance's two legs up (again): a dead instance's links were taken down (supervisor.ts). */
+export async function instanceLinksUp(prefix: string, chain: NfKind[], slot: number): Promise<void> {
+  const ns = names(prefix).instance(slot);
+  await ipBatch(ns, [`link set ${leg(chain, slot, 'in').instIf} up`, `link set ${leg(chain, slot, 'out').instIf} up`]);
 }
 
 /** Deleting the namespace deletes both veths (a veth dies with either end). */

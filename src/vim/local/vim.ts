@@ -1,7 +1,7 @@
 // The local VIM behind the VIM seam (src/vim/types.ts): the VNF manager drives a local
 // deployment exactly as it drives a Heat stack. One aspect, `nf`: the number of NF instances.
-import type { NfKind, NfTables } from '../../dataplane/types.js';
-import type { SteeringMode } from '../../steering/routes.js';
+import type { NfKind, NfTables } from '../../model/tables.js';
+import type { SteeringMode } from './steering/routes.js';
 import {
   VimRequestError,
   type DeploymentId,

@@ -27,10 +27,10 @@ import { nfUserData } from '../../../src/package/userdata.js';
 import { loadDescriptor } from '../../../src/descriptor/validate.js';
 import type { ConnectionPoint, Flavour, VnfDescriptor } from '../../../src/descriptor/types.js';
 import { closeStore, liveInstances, writeTables, type StoreClient } from '../../../src/store/index.js';
-import { connectControl } from '../../../src/vim/local/store-client.js';
+import { connectControl } from '../../../src/store/control-client.js';
 import { createBase, names } from '../../../src/vim/local/topology.js';
 import { defaultTables } from '../../../src/vim/local/deployment.js';
-import { SteeringController } from '../../../src/steering/controller.js';
+import { SteeringController } from '../../../src/vim/local/steering/controller.js';
 import { closeShells } from '../../../src/vim/local/sh.js';
 import type { ClientSummary } from '../../../src/demo/traffic/client.js';
 import { forceCleanup, namespacesOf, ROOT, RUN_ROOT, startTool, uniqueName, type Proc } from '../../support/netns.js';
@@ -155,7 +155,7 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
       prefix,
       chain: [...chain],
       mode: 'hash',
-      candidates: () => new Map(vm && alive(vm.pid) ? [['vm1', SLOT] as const] : []),
+      candidates: () => new Map(vm ? [['vm1', { slot: SLOT, dead: !alive(vm.pid) }] as const] : []),
       onError: (e) => console.log(`      steering: ${e.message}`),
     });
     await ctl.start();

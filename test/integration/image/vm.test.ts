@@ -21,10 +21,10 @@ import { storeUserData } from '../../../src/package/userdata.js';
 import { loadDescriptor } from '../../../src/descriptor/validate.js';
 import type { VnfDescriptor } from '../../../src/descriptor/types.js';
 import { closeStore, liveInstances, regKeys, writeTables, type StoreClient } from '../../../src/store/index.js';
-import { connectControl } from '../../../src/vim/local/store-client.js';
+import { connectControl } from '../../../src/store/control-client.js';
 import { createBase, names } from '../../../src/vim/local/topology.js';
 import { defaultTables } from '../../../src/vim/local/deployment.js';
-import { SteeringController } from '../../../src/steering/controller.js';
+import { SteeringController } from '../../../src/vim/local/steering/controller.js';
 import { closeShells } from '../../../src/vim/local/sh.js';
 import type { ClientSummary } from '../../../src/demo/traffic/client.js';
 import { forceCleanup, namespacesOf, RUN_ROOT, startTool, uniqueName, type Proc } from '../../support/netns.js';
@@ -185,7 +185,7 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
       chain: [...chain],
       mode: 'hash',
       // As the local VIM's daemon does: a VM whose QEMU is gone is dropped at once (Nova would report it), heartbeats catch the rest.
-      candidates: () => new Map([...vms.values()].filter((v) => steer.has(v.name) && alive(v.pid)).map((v) => [v.name, v.slot] as const)),
+      candidates: () => new Map([...vms.values()].filter((v) => steer.has(v.name)).map((v) => [v.name, { slot: v.slot, dead: !alive(v.pid) }] as const)),
       onError: (e) => console.log(`      steering: ${e.message}`),
     });
     await ctl.start();

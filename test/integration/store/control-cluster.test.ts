@@ -1,7 +1,7 @@
 // The instance's control connection (registry heartbeats, tables) on a Redis Cluster store, as a
 // VM instance of the dpdk-sriov flavour has it: its one seed may not own the VNF's slot.
 import { expect } from 'chai';
-import { connectControl } from '../../../src/vim/local/store-client.js';
+import { connectControl } from '../../../src/store/control-client.js';
 import { closeStore, heartbeat, liveInstances, type StoreClient } from '../../../src/store/index.js';
 import { startRedisCluster, type RedisClusterHandle } from '../../support/redis.js';
 

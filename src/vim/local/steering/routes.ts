@@ -7,9 +7,9 @@
 //        `ip rule fwmark` per mark sends it to a table whose routes use one instance: each
 //        packet of a flow may go to a different instance, which only works because no instance
 //        keeps flow state.
-import type { NfKind } from '../dataplane/types.js';
-import { ipBatch, inNs } from '../vim/local/sh.js';
-import { leg, names, STEER_IN_PREFIXES, STEER_OUT_PREFIXES, type SteerSide } from '../vim/local/topology.js';
+import type { NfKind } from '../../../model/tables.js';
+import { ipBatch, inNs } from '../sh.js';
+import { leg, names, STEER_IN_PREFIXES, STEER_OUT_PREFIXES, type SteerSide } from '../topology.js';
 
 export type SteeringMode = 'hash' | 'spray';
 

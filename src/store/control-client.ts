@@ -2,7 +2,7 @@
 // listens on a UNIX socket in the run directory (reachable from every namespace without a
 // management network); an operator's store is any URL src/store/url.ts accepts. Both go through
 // connectStore, the one way to reach the store.
-import { connectStore, type StoreClient } from '../../store/index.js';
+import { connectStore, type StoreClient } from './connect.js';
 
 export function isUnixSeed(seed: string): boolean {
   return seed.startsWith('unix:');

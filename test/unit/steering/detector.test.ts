@@ -1,0 +1,151 @@
+// The failure detector's rules, one observation at a time with a stepped clock: no timing
+// thresholds, so the outcome does not depend on how loaded the machine is.
+import { expect } from 'chai';
+import { FailureDetector, type Observation } from '../../../src/vim/local/steering/detector.js';
+
+const P = 50; // heartbeat period
+
+function obs(id: string, slot: number, beatAt: number | undefined, dead = false): Observation {
+  return { id, slot, beatAt, dead };
+}
+
+/** Steps `d` with every instance beating exactly at `now`, `n` periods, returns the last steer set. */
+function beatAll(d: FailureDetector, ids: [string, number][], from: number, n: number): { now: number; steer: string[] } {
+  let now = from;
+  let steer: string[] = [];
+  for (let i = 0; i < n; i++) {
+    now += P;
+    steer = [...d.step(now, ids.map(([id, slot]) => obs(id, slot, now))).steer.keys()].sort();
+  }
+  return { now, steer };
+}
+
+describe('failure detector', () => {
+  it('steers a new instance only after goodToAdd fresh beats', () => {
+    const d = new FailureDetector({ periodMs: P, goodToAdd: 3 });
+    const seen: number[] = [];
+    let now = 1000;
+    for (let i = 0; i < 4; i++) {
+      now += P;
+      seen.push(d.step(now, [obs('a', 1, now)]).steer.size);
+    }
+    expect(seen).to.deep.equal([0, 0, 1, 1]);
+  });
+
+  it('a repeated (not fresh) beat does not count towards re-adding', () => {
+    const d = new FailureDetector({ periodMs: P, goodToAdd: 3 });
+    // the same beat read on many polls (the controller polls faster than instances beat)
+    for (let i = 0; i < 10; i++) expect(d.step(1000 + i, [obs('a', 1, 1000)]).steer.size).to.equal(0);
+    expect(d.health('a')).to.equal('joining');
+  });
+
+  it('suspects on a gap and removes only after missToRemove periods without a beat', () => {
+    const d = new FailureDetector({ periodMs: P, missToRemove: 10, goodToAdd: 1 });
+    let { now } = beatAll(d, [['a', 1], ['b', 2]], 0, 2);
+    const lastA = now;
+    const health: string[] = [];
+    const steered: number[] = [];
+    for (let i = 1; i <= 11; i++) {
+      now += P;
+      const r = d.step(now, [obs('a', 1, lastA), obs('b', 2, now)]);
+      health.push(d.health('a') as string);
+      steered.push(r.steer.size);
+    }
+    // 1 missed period: still up; 2..9: suspected but steered; 10: removed
+    expect(health.slice(0, 1)).to.deep.equal(['up']);
+    expect(health.slice(1, 9).every((h) => h === 'suspected')).to.equal(true);
+    expect(health[9]).to.equal('removed');
+    expect(steered.slice(0, 9).every((n) => n === 2)).to.equal(true);
+    expect(steered[9]).to.equal(1);
+  });
+
+  it('re-adds a removed instance only after goodToAdd fresh beats in a row', () => {
+    const d = new FailureDetector({ periodMs: P, missToRemove: 4, goodToAdd: 3 });
+    let { now } = beatAll(d, [['a', 1], ['b', 2]], 0, 3);
+    const lastA = now;
+    for (let i = 0; i < 4; i++) {
+      now += P;
+      d.step(now, [obs('a', 1, lastA), obs('b', 2, now)]);
+    }
+    expect(d.health('a')).to.equal('removed');
+    const back: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      now += P;
+      back.push(d.step(now, [obs('a', 1, now), obs('b', 2, now)]).steer.size);
+    }
+    expect(back).to.deep.equal([1, 1, 2]);
+  });
+
+  it('a confirmed death removes at once, without waiting for heartbeats', () => {
+    const d = new FailureDetector({ periodMs: P, missToRemove: 100, goodToAdd: 1 });
+    const { now } = beatAll(d, [['a', 1], ['b', 2]], 0, 2);
+    const r = d.step(now + 1, [obs('a', 1, now, true), obs('b', 2, now)]);
+    expect([...r.steer.keys()]).to.deep.equal(['b']);
+    expect(r.removed).to.deep.equal([{ id: 'a', reason: 'dead' }]);
+  });
+
+  it('never removes the last steered instance for missed heartbeats', () => {
+    const d = new FailureDetector({ periodMs: P, missToRemove: 3, goodToAdd: 1 });
+    let { now } = beatAll(d, [['a', 1]], 0, 2);
+    const last = now;
+    for (let i = 0; i < 50; i++) {
+      now += P;
+      const r = d.step(now, [obs('a', 1, last)]);
+      expect([...r.steer.keys()], `after ${i + 1} missed periods`).to.deep.equal(['a']);
+      expect(r.removed).to.deep.equal([]);
+    }
+    expect(d.health('a')).to.equal('suspected');
+  });
+
+  it('keeps the last ones when every instance misses at once (a machine-wide stall)', () => {
+    const d = new FailureDetector({ periodMs: P, missToRemove: 3, goodToAdd: 1 });
+    const { now } = beatAll(d, [['a', 1], ['b', 2], ['c', 3]], 0, 2);
+    const r = d.step(now + 10 * P, [obs('a', 1, now), obs('b', 2, now), obs('c', 3, now)]);
+    expect([...r.steer.keys()].sort()).to.deep.equal(['a', 'b', 'c']);
+    expect(r.keptLast.sort()).to.deep.equal(['a', 'b', 'c']);
+  });
+
+  it('a confirmed death may empty the set (a dead process forwards nothing either way)', () => {
+    const d = new FailureDetector({ periodMs: P, goodToAdd: 1 });
+    const { now } = beatAll(d, [['a', 1]], 0, 2);
+    expect(d.step(now + 1, [obs('a', 1, now, true)]).steer.size).to.equal(0);
+  });
+
+  it('a late heartbeat (older than one already seen) removes nothing and moves nothing back', () => {
+    const d = new FailureDetector({ periodMs: P, missToRemove: 5, goodToAdd: 1 });
+    let { now } = beatAll(d, [['a', 1], ['b', 2]], 0, 3);
+    // a's heartbeat written long ago arrives now (its ZADD score is its own, older, clock)
+    const r1 = d.step(now + 1, [obs('a', 1, now - 20 * P), obs('b', 2, now)]);
+    expect([...r1.steer.keys()].sort()).to.deep.equal(['a', 'b']);
+    expect(r1.removed).to.deep.equal([]);
+    expect(d.health('a')).to.equal('up');
+    // and a record that vanished for a moment (TTL expired, then the late beat re-created it)
+    now += P;
+    const r2 = d.step(now, [obs('a', 1, undefined), obs('b', 2, now)]);
+    expect(r2.removed).to.deep.equal([]);
+    now += P;
+    const r3 = d.step(now, [obs('a', 1, now), obs('b', 2, now)]);
+    expect([...r3.steer.keys()].sort()).to.deep.equal(['a', 'b']);
+  });
+
+  it('adopts the steering of a previous controller without re-proving it', () => {
+    const d = new FailureDetector({ periodMs: P, goodToAdd: 3 });
+    const r = d.step(1000, [obs('a', 1, 990), obs('b', 2, undefined)], new Set(['a', 'b']));
+    expect([...r.steer.keys()].sort()).to.deep.equal(['a', 'b']);
+  });
+
+  it('forgets an instance the VIM no longer lists (scale in) and reports it gone', () => {
+    const d = new FailureDetector({ periodMs: P, goodToAdd: 1 });
+    const { now } = beatAll(d, [['a', 1], ['b', 2]], 0, 2);
+    const r = d.step(now + 1, [obs('b', 2, now)]);
+    expect([...r.steer.keys()]).to.deep.equal(['b']);
+    expect(r.removed).to.deep.equal([{ id: 'a', reason: 'gone' }]);
+    expect(d.health('a')).to.equal(undefined);
+  });
+
+  it('refuses bad thresholds with the field named', () => {
+    expect(() => new FailureDetector({ periodMs: 0 })).to.throw(/detector\.periodMs/);
+    expect(() => new FailureDetector({ periodMs: P, missToRemove: 0 })).to.throw(/detector\.missToRemove/);
+    expect(() => new FailureDetector({ periodMs: P, goodToAdd: 1.5 })).to.throw(/detector\.goodToAdd/);
+  });
+});
