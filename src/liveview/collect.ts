@@ -3,7 +3,7 @@
 // counters so every figure is a rate over the last interval, not a total since start.
 import type { StoreClient } from '../store/index.js';
 import { liveInstances } from '../store/index.js';
-import { countFlows } from '../cli/commands/flows.js';
+import { countFlows } from '../store/flows.js';
 import { quantileUs, scrapeCounters, type Counters } from './scrape.js';
 import type { InstanceState, InstanceView, StoreHealth, VnfView } from './model.js';
 

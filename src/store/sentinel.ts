@@ -3,7 +3,7 @@
 // This module is the seam: it asks the Sentinels for the current primary and reports every
 // change (+switch-master on any Sentinel, plus a poll for messages lost while disconnected).
 import { Redis } from 'ioredis';
-import type { StoreConfig } from '../dataplane/types.js';
+import type { StoreConfig } from '../model/tables.js';
 import { parseStoreUrl, type Seed, type StoreTarget } from './url.js';
 
 export interface PrimaryWatch {

@@ -9,7 +9,7 @@ import { readControllerHealth, readSteeringStatus, readSupervisorStatus } from '
 import { readStoreEpochStatus } from '../../vim/local/steering/epoch-watch.js';
 import { alive } from '../../vim/local/sh.js';
 import { int, loadDeployment, parseArgs, runCommand, UsageError } from '../../vim/local/cli-args.js';
-import { countFlows } from './flows.js';
+import { countFlows } from '../../store/flows.js';
 
 const USAGE = `usage: snf status [--name NAME] [--watch] [--interval MS]
 
