@@ -6,6 +6,7 @@
 // SOL003 VNF package management API asked on a create with an unknown vnfdId.
 import { readdir, readFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { parseDescriptorText, formatIssues } from '../descriptor/validate.js';
 import type { VnfDescriptor } from '../descriptor/types.js';
 import { ASPECT, NF_VDU, flavourIds } from '../package/model.js';
@@ -135,7 +136,7 @@ export function mergeCatalogue(typed: VnfdInfo[], packaged: VnfdInfo[]): VnfdInf
 export async function storePackage(dir: string, vnfdId: string, buf: Buffer): Promise<string> {
   await mkdir(dir, { recursive: true });
   const target = join(dir, `${vnfdId}.csar`);
-  const tmp = `${target}.partial-${process.pid}`;
+  const tmp = `${target}.partial-${process.pid}-${randomUUID()}`;
   try {
     await writeFile(tmp, buf);
     await rename(tmp, target);

@@ -76,6 +76,8 @@ function sanitize(s: string): string {
 
 export class Lcm {
   private readonly running = new Set<Promise<void>>();
+  /** NFVO fetches in flight by vnfdId: concurrent creates of one new VNFD share one download */
+  private readonly fetching = new Map<string, Promise<VnfdInfo>>();
   private readonly aborts = new Set<AbortController>();
   /** operations this process runs, by id: cancel aborts their VIM call */
   private readonly cancels = new Map<string, { abort: AbortController; op: OpRecord }>();
@@ -93,8 +95,10 @@ export class Lcm {
     const known = `known: ${[...this.o.catalog.keys()].join(', ') || 'none'}`;
     if (!this.o.fetchVnfd) throw unprocessable(`vnfdId: "${vnfdId}" is not an onboarded VNFD (${known})`);
     let vnfd: VnfdInfo;
+    const fetching = this.fetching.get(vnfdId) ?? this.o.fetchVnfd(vnfdId).finally(() => this.fetching.delete(vnfdId));
+    this.fetching.set(vnfdId, fetching);
     try {
-      vnfd = await this.o.fetchVnfd(vnfdId);
+      vnfd = await fetching;
     } catch (err) {
       throw unprocessable(`vnfdId: "${vnfdId}" is not an onboarded VNFD here (${known}) and the NFVO's package was not usable: ${(err as Error).message}`);
     }

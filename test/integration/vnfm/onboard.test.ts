@@ -161,8 +161,10 @@ describe('VNFM: VNFDs from onboarded packages', function () {
       expect((bad.body as Json).detail).to.match(/SHA-256 digest mismatch/);
       expect(() => readdirSync(cache)).to.throw(/ENOENT/); // nothing cached from a refused package
 
-      const created = await api.call('POST', '/vnf_instances', { vnfdId });
+      // Two creates of the same new vnfdId at once share one download.
+      const [created, twin] = await Promise.all([api.call('POST', '/vnf_instances', { vnfdId }), api.call('POST', '/vnf_instances', { vnfdId })]);
       expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      expect(twin.status, JSON.stringify(twin.body)).to.equal(201);
       const r = await api.call('POST', `/vnf_instances/${String((created.body as Json).id)}/instantiate`, { flavourId: Object.keys(d.flavours)[0] });
       expect(r.status, JSON.stringify(r.body)).to.equal(202);
       expect((await api.waitOp(opIdOf(r), ['COMPLETED', 'FAILED_TEMP'])).operationState).to.equal('COMPLETED');
