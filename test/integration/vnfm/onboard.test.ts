@@ -132,6 +132,14 @@ describe('VNFM: VNFDs from onboarded packages', function () {
     expect(api.violations).to.deep.equal([]);
   });
 
+  it('refuses a config whose package sources are malformed, naming the field', () => {
+    const cfg = (c: Json) => writeCfg(join(dir, 'c.json'), { redis: redis.node, vims: { local: { kind: 'local' } }, ...c });
+    expect(() => loadConfig(cfg({ nfvo: { packageApi: { url: 'ftp://nfvo' } } }))).to.throw(/"nfvo\.packageApi\.url" must be an http\(s\) URL/);
+    expect(() => loadConfig(cfg({ packagesDir: '' }))).to.throw(/"packagesDir" must be a folder path/);
+    expect(() => loadConfig(cfg({ vnfds: {} }))).to.throw(/"vnfds" must be a list of VNFDs/);
+    expect(loadConfig(cfg({ nfvo: { packageApi: { url: 'https://nfvo:9890' } } })).packageApi).to.deep.equal({ url: 'https://nfvo:9890' });
+  });
+
   it('refuses to start when a hand-typed VNFD and a package claim the same vnfdId', async () => {
     const { vnfdId } = await vnfdFromPackage(readFileSync(csar), csar);
     const err = await startHarness({ catalog: [testVnfd({ vnfdId })], packagesDir: join(dir, 'mixed') }, redis).then(
