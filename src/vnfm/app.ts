@@ -65,6 +65,7 @@ export async function startVnfm(o: VnfmOptions): Promise<Vnfm> {
   const log = o.log ?? ((m: string) => console.error(m));
   // Before any connection: a refused catalogue leaves nothing open.
   const catalog = new Map(mergeCatalogue(o.catalog, o.packagesDir ? await loadPackagesDir(o.packagesDir, log) : []).map((v) => [v.vnfdId, v]));
+  const packageApi = o.packageApi;
   const owned: StoreClient[] = [];
   const connect = async (x: string | StoreClient, name: string): Promise<StoreClient> => {
     if (typeof x !== 'string') return x;
@@ -88,7 +89,7 @@ export async function startVnfm(o: VnfmOptions): Promise<Vnfm> {
     repo,
     notifier,
     catalog,
-    fetchVnfd: o.packageApi ? ((api) => (id: string) => fetchFromNfvo(api, id, o.packagesDir, log))(o.packageApi) : undefined,
+    fetchVnfd: packageApi ? (id: string) => fetchFromNfvo(packageApi, id, o.packagesDir, log) : undefined,
     vims: o.vims,
     defaultVim: o.defaultVim ?? Object.keys(o.vims)[0] ?? '',
     grant,
