@@ -15,6 +15,7 @@ import { VesClient, type VesClientOptions } from '../onap/collector.js';
 import { VesReporter } from '../onap/reporter.js';
 import { metricsSampler } from '../onap/sampler.js';
 import type { VnfdInfo } from './types.js';
+import { fetchFromNfvo, loadPackagesDir, mergeCatalogue, type PackageApiConfig } from './catalogue.js';
 
 export interface VnfmOptions {
   /** Redis seeds of the VNFM's own state (may be the StatelessNF store) */
@@ -27,7 +28,12 @@ export interface VnfmOptions {
   publicUrl?: string;
   tls?: { cert: string | Buffer; key: string | Buffer };
   auth?: AuthConfig;
+  /** hand-typed VNFDs (the fallback; a package is the source of truth) */
   catalog: VnfdInfo[];
+  /** every *.csar / *.zip here is validated and its VNFD loaded at start (docs/vnfm.md) */
+  packagesDir?: string;
+  /** an NFVO's SOL003 VNF package management API, asked for a VNFD unknown here */
+  packageApi?: PackageApiConfig;
   vims: Record<string, Vim>;
   defaultVim?: string;
   grant?: GrantClient | { url: string; authorization?: string };
@@ -57,6 +63,9 @@ export interface Vnfm {
 
 export async function startVnfm(o: VnfmOptions): Promise<Vnfm> {
   const log = o.log ?? ((m: string) => console.error(m));
+  // Before any connection: a refused catalogue leaves nothing open.
+  const catalog = new Map(mergeCatalogue(o.catalog, o.packagesDir ? await loadPackagesDir(o.packagesDir, log) : []).map((v) => [v.vnfdId, v]));
+  const packageApi = o.packageApi;
   const owned: StoreClient[] = [];
   const connect = async (x: string | StoreClient, name: string): Promise<StoreClient> => {
     if (typeof x !== 'string') return x;
@@ -79,7 +88,8 @@ export async function startVnfm(o: VnfmOptions): Promise<Vnfm> {
   const lcm = new Lcm({
     repo,
     notifier,
-    catalog: new Map(o.catalog.map((v) => [v.vnfdId, v])),
+    catalog,
+    fetchVnfd: packageApi ? (id: string) => fetchFromNfvo(packageApi, id, o.packagesDir, log) : undefined,
     vims: o.vims,
     defaultVim: o.defaultVim ?? Object.keys(o.vims)[0] ?? '',
     grant,

@@ -10,6 +10,7 @@ import type { Vim } from '../vim/types.js';
 import type { VnfmOptions } from './app.js';
 import type { AuthConfig } from './auth.js';
 import type { VnfdInfo } from './types.js';
+import type { PackageApiConfig } from './catalogue.js';
 
 export type VimConfig = { kind: 'openstack'; heatUrl?: string; cloud?: string; pollMs?: number } | { kind: 'local'; runRoot?: string };
 
@@ -22,7 +23,11 @@ export interface VnfmConfigFile {
   publicUrl?: string;
   tls?: { cert: string; key: string };
   auth?: AuthConfig;
-  vnfds: VnfdInfo[];
+  /** hand-typed VNFDs: the fallback when a VNF has no package (see docs/vnfm.md) */
+  vnfds?: VnfdInfo[];
+  /** folder of onboarded CSARs (relative to the config file); `snf vnfm onboard` copies into it */
+  packagesDir?: string;
+  nfvo?: { packageApi?: PackageApiConfig };
   vims: Record<string, VimConfig>;
   defaultVim?: string;
   grant?: { url: string; authorization?: string };
@@ -51,7 +56,11 @@ export function loadConfig(path: string): VnfmOptions {
   const raw = JSON.parse(readFileSync(path, 'utf8')) as VnfmConfigFile;
   const cfg = inline(raw, dirname(resolve(path))) as VnfmConfigFile;
   if (typeof cfg.redis !== 'string') throw new Error(`${path}: "redis" (host:port of the VNFM's state) is required`);
-  if (!Array.isArray(cfg.vnfds) || cfg.vnfds.length === 0) throw new Error(`${path}: "vnfds" must list at least one VNFD`);
+  if (cfg.vnfds !== undefined && !Array.isArray(cfg.vnfds)) throw new Error(`${path}: "vnfds" must be a list of VNFDs`);
+  if (cfg.packagesDir !== undefined && (typeof cfg.packagesDir !== 'string' || cfg.packagesDir === '')) throw new Error(`${path}: "packagesDir" must be a folder path`);
+  const api = cfg.nfvo?.packageApi;
+  if (api !== undefined && (typeof api.url !== 'string' || !/^https?:\/\//.test(api.url))) throw new Error(`${path}: "nfvo.packageApi.url" must be an http(s) URL`);
+  if (!cfg.vnfds?.length && !cfg.packagesDir && !api) throw new Error(`${path}: no VNFD source: give "packagesDir" (onboarded CSARs), "nfvo.packageApi", or hand-typed "vnfds"`);
   if (!cfg.vims || Object.keys(cfg.vims).length === 0) throw new Error(`${path}: "vims" must name at least one VIM`);
   return {
     redis: cfg.redis,
@@ -62,7 +71,9 @@ export function loadConfig(path: string): VnfmOptions {
     publicUrl: cfg.publicUrl,
     tls: cfg.tls,
     auth: cfg.auth,
-    catalog: cfg.vnfds,
+    catalog: cfg.vnfds ?? [],
+    packagesDir: packagesDirOf(path, cfg),
+    packageApi: api,
     vims: Object.fromEntries(Object.entries(cfg.vims).map(([n, c]) => [n, makeVim(c)])),
     defaultVim: cfg.defaultVim,
     grant: cfg.grant,
@@ -72,4 +83,10 @@ export function loadConfig(path: string): VnfmOptions {
     responseValidation: cfg.responseValidation ?? 'log',
     ves: cfg.ves,
   };
+}
+
+/** The config's packagesDir, resolved against the config file's folder. */
+export function packagesDirOf(path: string, cfg?: Pick<VnfmConfigFile, 'packagesDir'>): string | undefined {
+  const c = cfg ?? (JSON.parse(readFileSync(path, 'utf8')) as VnfmConfigFile);
+  return typeof c.packagesDir === 'string' && c.packagesDir !== '' ? resolve(dirname(resolve(path)), c.packagesDir) : undefined;
 }

@@ -29,6 +29,8 @@ export interface LcmOptions {
   repo: VnfmRepo;
   notifier: Notifier;
   catalog: Map<string, VnfdInfo>;
+  /** asks the NFVO for a VNFD the catalogue does not hold (SOL003 package management); throws why not */
+  fetchVnfd?: (vnfdId: string) => Promise<VnfdInfo>;
   /** VIMs by name; a VNF uses the one its vimConnectionInfo names (vimId or vimType), else `defaultVim` */
   vims: Record<string, Vim>;
   defaultVim: string;
@@ -74,6 +76,8 @@ function sanitize(s: string): string {
 
 export class Lcm {
   private readonly running = new Set<Promise<void>>();
+  /** NFVO fetches in flight by vnfdId: concurrent creates of one new VNFD share one download */
+  private readonly fetching = new Map<string, Promise<VnfdInfo>>();
   private readonly aborts = new Set<AbortController>();
   /** operations this process runs, by id: cancel aborts their VIM call */
   private readonly cancels = new Map<string, { abort: AbortController; op: OpRecord }>();
@@ -86,9 +90,24 @@ export class Lcm {
 
   // ---- VNF instance resources ----------------------------------------------------------------
 
+  /** A VNFD from the NFVO's onboarded packages, kept in the catalogue once validated. */
+  private async fetchVnfd(vnfdId: string): Promise<VnfdInfo> {
+    const known = `known: ${[...this.o.catalog.keys()].join(', ') || 'none'}`;
+    if (!this.o.fetchVnfd) throw unprocessable(`vnfdId: "${vnfdId}" is not an onboarded VNFD (${known})`);
+    let vnfd: VnfdInfo;
+    const fetching = this.fetching.get(vnfdId) ?? this.o.fetchVnfd(vnfdId).finally(() => this.fetching.delete(vnfdId));
+    this.fetching.set(vnfdId, fetching);
+    try {
+      vnfd = await fetching;
+    } catch (err) {
+      throw unprocessable(`vnfdId: "${vnfdId}" is not an onboarded VNFD here (${known}) and the NFVO's package was not usable: ${(err as Error).message}`);
+    }
+    this.o.catalog.set(vnfd.vnfdId, vnfd);
+    return vnfd;
+  }
+
   async createVnf(req: { vnfdId: string; vnfInstanceName?: string; vnfInstanceDescription?: string; metadata?: Json }): Promise<VnfRecord> {
-    const vnfd = this.o.catalog.get(req.vnfdId);
-    if (!vnfd) throw unprocessable(`vnfdId: "${req.vnfdId}" is not an onboarded VNFD (known: ${[...this.o.catalog.keys()].join(', ') || 'none'})`);
+    const vnfd = this.o.catalog.get(req.vnfdId) ?? (await this.fetchVnfd(req.vnfdId));
     const id = randomUUID();
     const vnf: VnfInstance = {
       id,

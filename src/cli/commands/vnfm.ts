@@ -1,7 +1,9 @@
 // `snf vnfm serve`: the SOL003 VNF manager adapter (see docs/vnfm.md); `snf vnfm openapi`
 // prints the API document it serves.
 import type { Command } from '../main.js';
-import { loadConfig } from '../../vnfm/config.js';
+import { readFile } from 'node:fs/promises';
+import { loadConfig, packagesDirOf } from '../../vnfm/config.js';
+import { PackageRefused, storePackage, vnfdFromPackage } from '../../vnfm/catalogue.js';
 import { startVnfm } from '../../vnfm/app.js';
 import { Authenticator } from '../../vnfm/auth.js';
 import { checkExposure } from '../../vnfm/exposure.js';
@@ -10,10 +12,13 @@ import { productSchemas } from '../../vnfm/schema.js';
 import { mountLiveView } from '../../liveview/vnfm-mount.js';
 
 const USAGE = `usage: snf vnfm serve --config FILE [--port N] [--host ADDR] [--redis HOST:PORT] [--insecure]
+       snf vnfm onboard CSAR --config FILE
        snf vnfm openapi [v2|v1]
   serve    run the VNFM: /vnflcm/v2 (SOL003 v3.3.1), /vnflcm/v1 (ONAP SO), /oauth2/token,
            /hooks/tacker/{hook}, /alerts; state in Redis; Ctrl-C stops it. A non-loopback
            --host needs "auth" in the config, or --insecure to serve it unauthenticated
+  onboard  validate a CSAR (snf package build) and copy it into the config's packagesDir;
+           prints its vnfdId. A running VNFM loads it at its next start
   openapi  print the OpenAPI document of the API`;
 
 function opt(args: string[], name: string): string | undefined {
@@ -22,7 +27,7 @@ function opt(args: string[], name: string): string | undefined {
 }
 
 export const command: Command = {
-  summary: 'SOL003 VNF manager adapter (serve, openapi)',
+  summary: 'SOL003 VNF manager adapter (serve, onboard, openapi)',
   async run(args) {
     const [sub, ...rest] = args;
     if (sub === 'openapi') {
@@ -30,6 +35,7 @@ export const command: Command = {
       console.log(JSON.stringify(rest[0] === 'v1' ? s.v1.doc : s.v2.doc, null, 1));
       return 0;
     }
+    if (sub === 'onboard') return onboard(rest);
     if (sub !== 'serve') {
       console.error(USAGE);
       return 2;
@@ -79,3 +85,44 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** Validates first, writes only a package that passed: a refused one changes nothing. */
+async function onboard(args: string[]): Promise<number> {
+  const file = opt(args, '--config');
+  const csar = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--config');
+  if (!file || !csar) {
+    console.error(`snf vnfm onboard: ${!csar ? 'CSAR (the package file) is required' : '--config is required'}\n${USAGE}`);
+    return 2;
+  }
+  let dir: string | undefined;
+  try {
+    dir = packagesDirOf(file);
+  } catch (err) {
+    console.error(`snf vnfm onboard: --config: ${(err as Error).message}`);
+    return 2;
+  }
+  if (!dir) {
+    console.error(echo`snf vnfm onboard: ${file}: "packagesDir" is not set (the folder the VNFM loads packages from)`);
+    return 2;
+  }
+  let buf: Buffer;
+  try {
+    buf = await readFile(csar);
+  } catch (err) {
+    console.error(`snf vnfm onboard: CSAR: ${(err as Error).message}`);
+    return 1;
+  }
+  try {
+    const vnfd = await vnfdFromPackage(buf, csar);
+    const target = await storePackage(dir, vnfd.vnfdId, buf);
+    console.error(`snf vnfm onboard: ${vnfd.vnfProductName} ${vnfd.vnfSoftwareVersion} (flavours ${Object.keys(vnfd.flavours).join(', ')}) stored as ${target}; a running VNFM loads it at its next start`);
+    console.log(vnfd.vnfdId);
+    return 0;
+  } catch (err) {
+    if (err instanceof PackageRefused) {
+      console.error(`snf vnfm onboard: ${csar}: package refused:\n${err.reasons.map((r) => `  - ${r}`).join('\n')}`);
+      return 1;
+    }
+    throw err;
+  }
+}

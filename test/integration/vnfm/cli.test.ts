@@ -55,7 +55,7 @@ describe('snf vnfm serve', function () {
       expect(code).to.equal(0);
       const [a, b] = await refusals;
       expect(a.code).to.equal(1);
-      expect(a.err).to.match(/"vnfds" must list at least one VNFD/);
+      expect(a.err).to.match(/no VNFD source: give "packagesDir" \(onboarded CSARs\), "nfvo.packageApi", or hand-typed "vnfds"/);
       expect(b.code).to.equal(2);
       expect(b.err).to.match(/--config is required/);
     } finally {
