@@ -36,7 +36,7 @@ describe('VNFM ProblemDetails bound what they echo', function () {
     expect(r.status).to.equal(422);
     const p = (await r.json()) as { detail: string; status: number };
     expect(p.status).to.equal(422);
-    expect(p.detail).to.match(/^vnfdId "vx{254}\.\.\. \(900003 bytes\) is not an onboarded VNFD \(known: snf-firewall-vnfd\)$/);
+    expect(p.detail).to.match(/^vnfdId: "vx{254}\.\.\. \(900003 bytes\) is not an onboarded VNFD \(known: snf-firewall-vnfd\)$/);
   });
 
   it('clips an 8 kB unknown path in the 404 detail', async () => {
