@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import type { LiveHub } from './hub.js';
 import { renderViewMetrics } from './prometheus.js';
 
@@ -16,11 +17,15 @@ export interface RequestAuth {
 }
 
 const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static');
+// The chart library (uPlot, MIT) is served from the installed package as it ships: no bundler.
+const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot'));
 const ASSETS: Record<string, { file: string; type: string }> = {
-  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/chart.js': { file: 'chart.js', type: 'text/javascript; charset=utf-8' },
-  '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+  '/': { file: join(STATIC_DIR, 'index.html'), type: 'text/html; charset=utf-8' },
+  '/app.js': { file: join(STATIC_DIR, 'app.js'), type: 'text/javascript; charset=utf-8' },
+  '/chart.js': { file: join(STATIC_DIR, 'chart.js'), type: 'text/javascript; charset=utf-8' },
+  '/app.css': { file: join(STATIC_DIR, 'app.css'), type: 'text/css; charset=utf-8' },
+  '/uplot.js': { file: join(UPLOT_DIR, 'uPlot.esm.js'), type: 'text/javascript; charset=utf-8' },
+  '/uplot.css': { file: join(UPLOT_DIR, 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
 };
 
 const SECURITY_HEADERS = {
@@ -37,7 +42,7 @@ export class LiveViewHandler {
   private readonly streams = new Set<ServerResponse>();
 
   constructor(private readonly hub: LiveHub, private readonly auth?: RequestAuth) {
-    for (const [path, a] of Object.entries(ASSETS)) this.assets.set(path, { body: readFileSync(join(STATIC_DIR, a.file)), type: a.type });
+    for (const [path, a] of Object.entries(ASSETS)) this.assets.set(path, { body: readFileSync(a.file), type: a.type });
   }
 
   /** Handles a request under /view and returns true, or returns false and leaves it alone. */

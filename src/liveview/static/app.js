@@ -1,7 +1,7 @@
 // The live view page: reads the server-sent event stream with fetch (so the Authorization header
 // goes with it, which EventSource cannot send) and renders each snapshot. Everything from the
 // server is set as text, never parsed as HTML.
-import { eventClass, timelineChart } from './chart.js';
+import { eventClass, keepCharts, timelineChart } from './chart.js';
 
 const AUTH_KEY = 'snf-live-view-auth';
 const WINDOW_MS = 120_000;
@@ -93,10 +93,12 @@ function renderVnf(v, snap) {
     facts,
     table,
     timelineChart(
+      v.vnf,
       snap.points.filter((p) => p.vnf === v.vnf),
       events,
       snap.at,
       WINDOW_MS,
+      Math.max(320, $('vnfs').clientWidth - 32),
     ),
   );
 }
@@ -105,6 +107,7 @@ function render(snap) {
   $('clock').textContent = time(snap.at);
   $('source').textContent = snap.source === 'vnfm' ? 'served by the VNF manager' : 'local deployment';
   $('vnfs').replaceChildren(...(snap.vnfs.length ? snap.vnfs.map((v) => renderVnf(v, snap)) : [h('p', {}, 'No instantiated VNF.')]));
+  keepCharts(new Set(snap.vnfs.map((v) => v.vnf)));
   $('events').replaceChildren(
     ...[...snap.timeline].reverse().map((e) => h('li', { class: eventClass(e), 'data-kind': e.kind, 'data-subject': e.subject }, h('time', {}, time(e.at)), e.text)),
   );

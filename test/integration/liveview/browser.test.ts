@@ -151,7 +151,8 @@ describe('live view in headless Chromium against a local deployment', function (
     d!.kill(id, 'SIGSTOP');
     try {
       await page.waitFor(`${rowState(id)} === 'suspected'`, 10_000, `${id} suspected`);
-      expect((await page.eval<string>(`document.querySelector('[data-steering]').dataset.steering`)).split(',')).to.not.include(id);
+      // Suspected first, unsteered only after the detector's hysteresis (20 missed heartbeats).
+      await page.waitFor(`!document.querySelector('[data-steering]').dataset.steering.split(',').includes('${id}')`, 5000, `${id} out of steering`);
       await shot('liveview-suspected.png');
     } finally {
       d!.kill(id, 'SIGCONT');
