@@ -130,7 +130,8 @@ const round = () => {
   const u = dgram.createSocket('udp4');
   const t = setTimeout(() => { u.close(); round(); }, 1000);
   u.on('message', (m) => { const r = JSON.parse(m.toString()); if (r.got === 'p' + i) { ok++; froms.add(r.from); } clearTimeout(t); u.close(); round(); });
-  u.send('p' + i, 7000, '${SERVER}');
+  // A port of its own per round: two random ephemeral ports alike would make one flow of two.
+  u.bind(41000 + i, () => u.send('p' + i, 7000, '${SERVER}'));
 };
 round();`;
 
