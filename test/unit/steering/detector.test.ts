@@ -32,6 +32,24 @@ describe('failure detector', () => {
     expect(seen).to.deep.equal([0, 0, 1, 1]);
   });
 
+  it("measures gaps on its own clock: an instance whose clock is 10 s behind (a VM under TCG) is steered, then removed after missToRemove periods", () => {
+    const d = new FailureDetector({ periodMs: P, goodToAdd: 3, missToRemove: 20 });
+    let now = 100_000;
+    const skew = -10_000;
+    for (let i = 0; i < 3; i++) {
+      now += P;
+      d.step(now, [obs('vm', 1, now + skew), obs('other', 2, now)]);
+    }
+    expect(d.health('vm')).to.equal('up');
+    const last = now + skew;
+    for (let i = 0; i < 19; i++) {
+      now += P;
+      expect(d.step(now, [obs('vm', 1, last), obs('other', 2, now)]).steer.has('vm'), `after ${i + 1} missed periods`).to.equal(true);
+    }
+    now += P;
+    expect(d.step(now, [obs('vm', 1, last), obs('other', 2, now)]).removed.map((r) => r.id)).to.deep.equal(['vm']);
+  });
+
   it('a repeated (not fresh) beat does not count towards re-adding', () => {
     const d = new FailureDetector({ periodMs: P, goodToAdd: 3 });
     // the same beat read on many polls (the controller polls faster than instances beat)

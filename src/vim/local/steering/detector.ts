@@ -36,8 +36,11 @@ export type Health = 'joining' | 'up' | 'suspected' | 'removed' | 'dead';
 interface Track {
   slot: number;
   health: Health;
-  /** newest beat seen (ms) */
+  /** newest beat seen (ms, the instance's clock) */
   lastBeat: number | undefined;
+  /** when that beat was first seen (ms, this detector's clock): gaps are measured on one clock,
+   * because an instance on another host (a VM, a Nova server) stamps beats with its own, skewed one */
+  seenAt: number | undefined;
   /** fresh beats seen in a row while joining */
   good: number;
 }
@@ -82,12 +85,15 @@ export class FailureDetector {
       if (!tr) {
         const adopted = initial?.has(o.id) === true && !o.dead;
         // an adopted instance is given one full removal window from now, as if it had just beaten
-        tr = { slot: o.slot, health: adopted ? 'up' : 'joining', lastBeat: adopted ? Math.max(o.beatAt ?? now, now - this.o.periodMs) : undefined, good: 0 };
+        tr = { slot: o.slot, health: adopted ? 'up' : 'joining', lastBeat: adopted ? o.beatAt : undefined, seenAt: adopted ? now - this.o.periodMs : undefined, good: 0 };
         this.t.set(o.id, tr);
       }
       const wasSteered = tr.health === 'up' || tr.health === 'suspected';
       const fresh = o.beatAt !== undefined && (tr.lastBeat === undefined || o.beatAt > tr.lastBeat);
-      if (fresh) tr.lastBeat = o.beatAt;
+      if (fresh) {
+        tr.lastBeat = o.beatAt;
+        tr.seenAt = now;
+      }
       if (tr.slot !== o.slot) {
         // the same id on a new slot is a new instance
         tr.slot = o.slot;
@@ -100,7 +106,7 @@ export class FailureDetector {
         tr.good = 0;
         continue;
       }
-      const missed = tr.lastBeat === undefined ? Infinity : Math.floor((now - tr.lastBeat) / this.o.periodMs);
+      const missed = tr.seenAt === undefined ? Infinity : Math.floor((now - tr.seenAt) / this.o.periodMs);
       switch (tr.health) {
         case 'up':
         case 'suspected':
