@@ -4,38 +4,45 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 failed=()
+# Each step's output is kept so that its failures can be repeated last: CI shows only the tail.
+logdir=$(mktemp -d /tmp/snf-test.XXXXXX)
+trap 'rm -rf "$logdir"' EXIT
 step() {
   local name=$1; shift
+  local log="$logdir/${name// /-}.log"
   echo
   echo "=== $name"
   local t0=$SECONDS
-  if "$@"; then echo "=== $name: ok ($((SECONDS - t0)) s)"; else echo "=== $name: FAILED ($((SECONDS - t0)) s)"; failed+=("$name"); fi
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  if [ "$rc" -eq 0 ]; then echo "=== $name: ok ($((SECONDS - t0)) s)"; else echo "=== $name: FAILED ($((SECONDS - t0)) s, exit $rc)"; failed+=("$name"); fi
 }
 
 [ -f native/build/Release/snf.node ] || npx node-gyp rebuild --directory=native -j 2 --loglevel=warn
 step "typecheck" npx tsc --noEmit -p tsconfig.json
-# mocha's log is kept so that its failures can be repeated last: CI shows only the tail of the output.
-mocha_log=$(mktemp /tmp/snf-mocha.XXXXXX)
-trap 'rm -f "$mocha_log"' EXIT
 run_mocha() {
   # The real Tacker and the VM image run as steps of their own below (each brings up a lab).
   # --exit: a test that passes but leaves the event loop alive must not hold CI until its 90-minute
   # limit (seen once: the supervision test's process idled after "passing" with no handle Node names).
   npx mocha --exit --reporter dot 'test/unit/**/*.test.ts' 'test/integration/**/*.test.ts' \
-    --ignore 'test/integration/tacker-real/**' --ignore 'test/integration/image/**' 2>&1 | tee "$mocha_log"
-  return "${PIPESTATUS[0]}"
+    --ignore 'test/integration/tacker-real/**' --ignore 'test/integration/image/**'
 }
 step "mocha" run_mocha
 if [ -f scripts/native-checks.sh ]; then step "native checks" bash scripts/native-checks.sh; fi
-step "vm image" npx mocha --timeout 2400000 'test/integration/image/*.test.ts'
+step "vm image" npx mocha --exit --timeout 2400000 'test/integration/image/*.test.ts'
 step "tacker (real)" npm run -s test:tacker-real
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then
-  if grep -q ' failing' "$mocha_log"; then
-    echo "=== mocha failures (repeated from above)"
-    sed -n '/ passing (/,$p' "$mocha_log" | cut -c1-400 | head -150
-  fi
+  for name in "${failed[@]}"; do
+    log="$logdir/${name// /-}.log"
+    echo "=== $name: its failures (repeated from above)"
+    if grep -q ' failing' "$log"; then
+      sed -n '/ passing (/,$p' "$log" | cut -c1-400 | head -120
+    else
+      tail -n 40 "$log" | cut -c1-400
+    fi
+  done
   echo "FAILED: ${failed[*]}"
   exit 1
 fi
