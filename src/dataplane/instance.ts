@@ -100,7 +100,7 @@ export async function runInstance(cfg: InstanceConfig, log: (s: string) => void 
 
   // Where the VNF manager can read this instance's counters (for VES measurements).
   const metricsAt = cfg.metrics?.socket ? `unix:${cfg.metrics.socket}` : cfg.metrics?.port !== undefined ? `http://${cfg.metrics.host && cfg.metrics.host !== '0.0.0.0' ? cfg.metrics.host : '127.0.0.1'}:${cfg.metrics.port}` : undefined;
-  const info = { id: cfg.instanceId, pid: process.pid, addr: cfg.addr, startedAt, ...(metricsAt ? { metrics: metricsAt } : {}) };
+  const info = { id: cfg.instanceId, pid: process.pid, addr: cfg.addr, startedAt, heartbeatMs: periodMs, ...(metricsAt ? { metrics: metricsAt } : {}) };
   let stopping = false;
   let beat: NodeJS.Timeout | undefined;
   m.storeEpochChanges = 0;

@@ -17,6 +17,11 @@ export interface InstanceInfo {
    * (optional). The VNF manager's VES reporter samples per-instance counters there.
    */
   metrics?: string;
+  /**
+   * The instance's heartbeat period (ms). A failure detector counts missed beats in this period:
+   * instances of one VNF need not share it (a VM under TCG beats every 100 ms, a local one 50 ms).
+   */
+  heartbeatMs?: number;
 }
 
 export interface LiveInstance extends InstanceInfo {
@@ -29,6 +34,7 @@ function checkInfo(info: InstanceInfo): void {
   if (!Number.isInteger(info.pid) || info.pid < 0) throw new Error(`instance.pid: must be a non-negative integer, got ${info.pid}`);
   if (typeof info.addr !== 'string' || info.addr.length === 0 || info.addr.length > 256) throw new Error('instance.addr: must be a non-empty string of at most 256 characters');
   if (!Number.isFinite(info.startedAt)) throw new Error(`instance.startedAt: must be ms since the epoch, got ${info.startedAt}`);
+  if (info.heartbeatMs !== undefined && (!Number.isInteger(info.heartbeatMs) || info.heartbeatMs < 1 || info.heartbeatMs > 3_600_000)) throw new Error(`instance.heartbeatMs: must be an integer in [1, 3600000], got ${info.heartbeatMs}`);
   if (info.metrics !== undefined && !/^(unix:\/.+|https?:\/\/[^\s]+)$/.test(info.metrics)) throw new Error(`instance.metrics: must be unix:/path or http(s)://host:port, got ${info.metrics}`);
 }
 
@@ -37,7 +43,7 @@ export async function heartbeat(redis: StoreClient, vnf: string, info: InstanceI
   checkInfo(info);
   if (!Number.isInteger(ttlMs) || ttlMs < 1) throw new Error(`ttlMs: must be a positive integer, got ${ttlMs}`);
   const k = regKeys(vnf);
-  const rec: InstanceInfo = { id: info.id, pid: info.pid, addr: info.addr, startedAt: info.startedAt, ...(info.metrics ? { metrics: info.metrics } : {}) };
+  const rec: InstanceInfo = { id: info.id, pid: info.pid, addr: info.addr, startedAt: info.startedAt, ...(info.metrics ? { metrics: info.metrics } : {}), ...(info.heartbeatMs ? { heartbeatMs: info.heartbeatMs } : {}) };
   const res = await redis.multi().set(k.inst(info.id), JSON.stringify(rec), 'PX', ttlMs).zadd(k.instances, now, info.id).exec();
   const err = res?.find(([e]) => e)?.[0];
   if (!res || err) throw new Error(`store: heartbeat(${vnf}, ${info.id}): ${err?.message ?? 'transaction aborted'}`);
@@ -78,7 +84,7 @@ export async function liveInstances(redis: StoreClient, vnf: string): Promise<Li
     }
     try {
       const rec = JSON.parse(r) as InstanceInfo;
-      live.push({ id: ids[i], pid: rec.pid, addr: rec.addr, startedAt: rec.startedAt, ...(typeof rec.metrics === 'string' ? { metrics: rec.metrics } : {}), lastHeartbeat: beats[i] });
+      live.push({ id: ids[i], pid: rec.pid, addr: rec.addr, startedAt: rec.startedAt, ...(typeof rec.metrics === 'string' ? { metrics: rec.metrics } : {}), ...(Number.isInteger(rec.heartbeatMs) && (rec.heartbeatMs as number) > 0 ? { heartbeatMs: rec.heartbeatMs } : {}), lastHeartbeat: beats[i] });
     } catch {
       gone.push(ids[i]); // unreadable record: treat as dead; it expires on its own
     }

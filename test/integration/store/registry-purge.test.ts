@@ -36,12 +36,13 @@ for (const target of targets) {
     });
 
     it('lists live instances sorted by id with their last heartbeat', async () => {
-      await heartbeat(client, VNF, inst('i2', 2), 10_000, 2000);
+      await heartbeat(client, VNF, { ...inst('i2', 2), heartbeatMs: 100 }, 10_000, 2000);
       await heartbeat(client, VNF, inst('i1', 1), 10_000, 1000);
       const live = await liveInstances(client, VNF);
+      // the heartbeat period rides along, for the failure detector to count gaps in
       expect(live).to.deep.equal([
         { ...inst('i1', 1), lastHeartbeat: 1000 },
-        { ...inst('i2', 2), lastHeartbeat: 2000 },
+        { ...inst('i2', 2), heartbeatMs: 100, lastHeartbeat: 2000 },
       ]);
       await deregister(client, VNF, 'i1');
       await deregister(client, VNF, 'i2');
@@ -77,6 +78,12 @@ for (const target of targets) {
         err = e;
       }
       expect(String(err)).to.match(/instance\.id: must be/);
+      try {
+        await heartbeat(client, VNF, { ...inst('x'), heartbeatMs: 0 }, 1000);
+      } catch (e) {
+        err = e;
+      }
+      expect(String(err)).to.match(/instance\.heartbeatMs: must be an integer/);
     });
 
     it('purges every key of one VNF on every node, and only that VNF', async () => {

@@ -50,6 +50,40 @@ describe('failure detector', () => {
     expect(d.step(now, [obs('vm', 1, last), obs('other', 2, now)]).removed.map((r) => r.id)).to.deep.equal(['vm']);
   });
 
+  it("counts gaps in the instance's own heartbeat period: a VM beating every 100 ms (60 ms late each time, TCG), watched with 50 ms and polled every 20 ms, is steered", () => {
+    const d = new FailureDetector({ periodMs: P, goodToAdd: 3 });
+    let beat: number | undefined;
+    let steeredAt = -1;
+    for (let now = 0; now <= 2000 && steeredAt < 0; now += 20) {
+      if (now % 160 === 0) beat = now; // the instance's beat lands in the registry
+      const o: Observation = { ...obs('vm', 1, beat), periodMs: 100 };
+      if (d.step(now, [o]).steer.has('vm')) steeredAt = now;
+    }
+    expect(steeredAt, 'steered at its third beat').to.equal(320);
+  });
+
+  it('a joining instance whose beats come one period late (jitter) is still steered after goodToAdd beats', () => {
+    const d = new FailureDetector({ periodMs: P, goodToAdd: 3 });
+    const beats = [0, 2 * P + 10, 4 * P + 20]; // each beat 2 periods and a bit after the previous one
+    let beat: number | undefined;
+    let steered = false;
+    for (let now = 0; now <= 5 * P; now += 10) {
+      if (beats.includes(now)) beat = now;
+      steered = d.step(now, [obs('a', 1, beat)]).steer.has('a');
+    }
+    expect(steered).to.equal(true);
+  });
+
+  it('a joining instance whose beats stop for 3 periods starts its run of good beats again', () => {
+    const d = new FailureDetector({ periodMs: P, goodToAdd: 3 });
+    d.step(0, [obs('a', 1, 0)]);
+    d.step(P, [obs('a', 1, P)]);
+    d.step(4 * P, [obs('a', 1, P)]); // 3 periods without a beat: the run is broken
+    expect(d.step(5 * P, [obs('a', 1, 5 * P)]).steer.has('a'), 'one good beat after the break').to.equal(false);
+    d.step(6 * P, [obs('a', 1, 6 * P)]);
+    expect(d.step(7 * P, [obs('a', 1, 7 * P)]).steer.has('a'), 'three good beats after the break').to.equal(true);
+  });
+
   it('a repeated (not fresh) beat does not count towards re-adding', () => {
     const d = new FailureDetector({ periodMs: P, goodToAdd: 3 });
     // the same beat read on many polls (the controller polls faster than instances beat)

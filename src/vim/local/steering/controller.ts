@@ -118,14 +118,17 @@ export class SteeringController {
     try {
       const cands = this.o.candidates();
       let beats: Map<string, number> | undefined;
+      const periods = new Map<string, number>();
       try {
-        beats = new Map((await liveInstances(this.o.store, this.o.vnf)).map((i) => [i.id, i.lastHeartbeat] as const));
+        const live = await liveInstances(this.o.store, this.o.vnf);
+        beats = new Map(live.map((i) => [i.id, i.lastHeartbeat] as const));
+        for (const i of live) if (i.heartbeatMs) periods.set(i.id, i.heartbeatMs);
       } catch (e) {
         this.report(e);
       }
       let decision: Decision;
       if (beats) {
-        const obs: Observation[] = [...cands].map(([id, c]) => ({ id, slot: c.slot, dead: c.dead, beatAt: (beats as Map<string, number>).get(id) }));
+        const obs: Observation[] = [...cands].map(([id, c]) => ({ id, slot: c.slot, dead: c.dead, beatAt: (beats as Map<string, number>).get(id), periodMs: periods.get(id) }));
         decision = this.detector.step(this.now(), obs, this.o.initial ? new Set(this.o.initial.keys()) : undefined);
         this.o.initial = undefined;
       } else {

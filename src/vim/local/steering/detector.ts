@@ -20,6 +20,8 @@ export interface Observation {
   dead: boolean;
   /** The newest heartbeat time the registry shows (ms), undefined when it has no record. */
   beatAt: number | undefined;
+  /** The instance's own heartbeat period (ms) when it says; gaps are counted in the larger of it and the detector's. */
+  periodMs?: number;
 }
 
 export interface DetectorOptions {
@@ -106,7 +108,11 @@ export class FailureDetector {
         tr.good = 0;
         continue;
       }
-      const missed = tr.seenAt === undefined ? Infinity : Math.floor((now - tr.seenAt) / this.o.periodMs);
+      // Counted in the instance's own period when it beats slower than the detector assumes: a VM
+      // beating every 100 ms watched with a 50 ms period would otherwise miss "2 periods" between
+      // any two beats and never be steered.
+      const period = Math.max(this.o.periodMs, o.periodMs ?? 0);
+      const missed = tr.seenAt === undefined ? Infinity : Math.floor((now - tr.seenAt) / period);
       switch (tr.health) {
         case 'up':
         case 'suspected':
@@ -120,8 +126,10 @@ export class FailureDetector {
         case 'dead':
         case 'removed':
         case 'joining':
-          if (fresh && missed < 2) tr.good++;
-          else if (missed >= 2) tr.good = 0;
+          // A run of good beats is broken by a gap of 3 periods: a beat one period late (timer
+          // jitter of a loaded host or a TCG guest) is still a live instance's beat.
+          if (fresh && missed < 3) tr.good++;
+          else if (missed >= 3) tr.good = 0;
           tr.health = tr.good >= this.goodToAdd ? 'up' : tr.health === 'dead' && !fresh ? 'dead' : 'joining';
           break;
       }
