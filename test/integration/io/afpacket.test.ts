@@ -5,113 +5,18 @@
 // Bad values of the backend's environment variables stop the Dataplane from opening, naming the
 // variable. How fast each ring is belongs to bench/io, not here.
 import { expect } from 'chai';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { lineReader, POOL, SERVER, sh, threeNs } from './three-ns.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../../..');
-const P = `snfap${process.pid}`;
-const NS = { c: `${P}c`, n: `${P}n`, s: `${P}s` };
-const MAC = { client: '02:00:00:00:00:1a', in0: '02:00:00:00:00:1b', out0: '02:00:00:00:00:1c', server: '02:00:00:00:00:1d' };
-const SERVER = '203.0.113.10';
-const POOL = '198.51.100.1';
-
-function sh(cmd: string, timeoutMs = 10_000): string {
-  return execFileSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-function shQuiet(cmd: string): void {
-  try {
-    sh(cmd);
-  } catch {
-    /* cleanup: best effort */
-  }
-}
-
-// Kills what runs in our namespaces (pids from `ip netns pids`) and deletes them; also sweeps
-// namespaces of an earlier run of this test whose process is gone.
-function cleanup(): void {
-  let names: string[] = [];
-  try {
-    names = sh('ip netns list').split('\n').map((l) => l.split(' ')[0]);
-  } catch {
-    /* none */
-  }
-  for (const ns of names) {
-    const m = /^snfap(\d+)[cns]$/.exec(ns);
-    if (!m) continue;
-    const owner = Number(m[1]);
-    let alive = false;
-    try {
-      process.kill(owner, 0);
-      alive = true;
-    } catch {
-      alive = false;
-    }
-    if (owner !== process.pid && alive) continue;
-    let pids: string[] = [];
-    try {
-      pids = sh(`ip netns pids ${ns}`).split(/\s+/).filter(Boolean);
-    } catch {
-      /* none */
-    }
-    for (const pid of pids) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-    shQuiet(`ip netns del ${ns}`);
-  }
-}
-
-function topology(): void {
-  for (const ns of Object.values(NS)) sh(`ip netns add ${ns} && ip -n ${ns} link set lo up`);
-  sh(`ip link add ${P}a type veth peer name ${P}b && ip link set ${P}a netns ${NS.c} && ip link set ${P}b netns ${NS.n}`);
-  sh(`ip link add ${P}x type veth peer name ${P}y && ip link set ${P}x netns ${NS.n} && ip link set ${P}y netns ${NS.s}`);
-  sh(`ip -n ${NS.c} link set ${P}a address ${MAC.client} name eth0`);
-  sh(`ip -n ${NS.n} link set ${P}b address ${MAC.in0} name in0`);
-  sh(`ip -n ${NS.n} link set ${P}x address ${MAC.out0} name out0`);
-  sh(`ip -n ${NS.s} link set ${P}y address ${MAC.server} name eth0`);
-  for (const [ns, ifs] of [
-    [NS.c, ['eth0']],
-    [NS.n, ['in0', 'out0']],
-    [NS.s, ['eth0']],
-  ] as const) {
-    for (const i of ifs) {
-      sh(`ip -n ${ns} link set ${i} up`);
-      // The NF sees frames as they are on the wire: no offloads that leave checksums undone.
-      shQuiet(`ip netns exec ${ns} ethtool -K ${i} tso off gso off gro off tx off rx off`);
-    }
-  }
-  sh(`ip -n ${NS.c} addr add 10.0.0.2/24 dev eth0 && ip -n ${NS.c} route add default via 10.0.0.1`);
-  sh(`ip -n ${NS.c} neigh add 10.0.0.1 lladdr ${MAC.in0} dev eth0`);
-  sh(`ip -n ${NS.s} addr add ${SERVER}/24 dev eth0 && ip -n ${NS.s} route add 198.51.100.0/24 via 203.0.113.1`);
-  sh(`ip -n ${NS.s} neigh add 203.0.113.1 lladdr ${MAC.out0} dev eth0`);
-}
-
-function lineReader(child: ChildProcess) {
-  const rl = createInterface({ input: child.stdout! });
-  const waiting: Array<(l: string) => void> = [];
-  const queued: string[] = [];
-  rl.on('line', (l) => {
-    const w = waiting.shift();
-    if (w) w(l);
-    else queued.push(l);
-  });
-  return (what: string, ms: number): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const q = queued.shift();
-      if (q !== undefined) return resolve(q);
-      const t = setTimeout(() => reject(new Error(`no answer from ${what} within ${ms} ms`)), ms);
-      waiting.push((l) => {
-        clearTimeout(t);
-        resolve(l);
-      });
-    });
-}
+const lab = threeNs('snfap', 1);
+const NS = lab.ns;
+const MAC = lab.mac;
+const cleanup = lab.cleanup;
+const topology = lab.create;
 
 // UDP echo on port 7000 answering with the peer address it saw.
 const serverJs = `
