@@ -2,8 +2,8 @@
 // metrics are (its registry record): packets received and forwarded, and flows created, as
 // deltas since the previous sample. An instance seen for the first time reports its totals
 // since it started; one whose metrics cannot be read is left out of that measurement.
-import { request } from 'node:http';
 import { parseMetrics, sumOf } from '../dataplane/metrics.js';
+import { fetchMetricsText } from '../dataplane/metrics-read.js';
 import { liveInstances } from '../store/registry.js';
 import type { StoreClient } from '../store/connect.js';
 import type { InstanceSample } from './ves.js';
@@ -14,23 +14,6 @@ interface Totals {
   flows: number;
 }
 
-function fetchMetrics(at: string, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const opts = at.startsWith('unix:') ? { socketPath: at.slice(5), path: '/metrics' } : (() => {
-      const u = new URL('/metrics', at);
-      return { host: u.hostname, port: Number(u.port || 80), path: u.pathname };
-    })();
-    const req = request({ ...opts, method: 'GET', timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${at}: HTTP ${res.statusCode}`))));
-    });
-    req.on('timeout', () => req.destroy(new Error(`${at}: no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 export function metricsSampler(store: StoreClient, vnf: string, timeoutMs = 2000): (ids: string[]) => Promise<Record<string, InstanceSample>> {
   const last = new Map<string, Totals>();
@@ -43,7 +26,7 @@ export function metricsSampler(store: StoreClient, vnf: string, timeoutMs = 2000
         if (!at) return;
         let t: Totals;
         try {
-          const s = parseMetrics(await fetchMetrics(at, timeoutMs));
+          const s = parseMetrics(await fetchMetricsText(at, timeoutMs));
           t = { rx: sumOf(s, 'snf_rx_packets_total'), tx: sumOf(s, 'snf_tx_packets_total'), flows: sumOf(s, 'snf_nf_new_flows_total') };
         } catch {
           return;
