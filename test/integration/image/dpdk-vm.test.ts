@@ -159,7 +159,7 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
       onError: (e) => console.log(`      steering: ${e.message}`),
     });
     await ctl.start();
-    await waitFor('vm1 steered', 20_000, async () => (ctl!.current().ids.includes('vm1') ? true : undefined), () => `steered: ${ctl!.current().ids.join(', ')}`, 50);
+    await waitFor('vm1 steered', 20_000, async () => (ctl!.current().ids.includes('vm1') ? true : undefined), () => `steered: ${ctl!.current().ids.join(', ')}; detector: vm1 ${ctl!.health('vm1') ?? 'unseen'}`, 50);
     client = startTool(names(prefix).client, 'client', ['--target', '203.0.113.10:7000', '--connections', String(CONNS), '--interval', '200']);
     const ready = await client.waitFor((l) => l.event === 'connected', 120_000);
     expect(ready.connected, `connections opened through vm1: ${JSON.stringify(ready.errors)}`).to.equal(CONNS);

@@ -106,7 +106,7 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
 
   async function waitSteered(pred: (ids: string[]) => boolean, what: string, timeoutMs = 20_000): Promise<number> {
     const t0 = Date.now();
-    await waitFor(`steering: ${what}`, timeoutMs, async () => (pred(ctl!.current().ids) ? true : undefined), () => `steered: ${ctl!.current().ids.join(', ')}`, 20);
+    await waitFor(`steering: ${what}`, timeoutMs, async () => (pred(ctl!.current().ids) ? true : undefined), () => `steered: ${ctl!.current().ids.join(', ')}; detector: ${[...vms.keys()].map((n) => `${n} ${ctl!.health(n) ?? 'unseen'}`).join(', ')}`, 20);
     return Date.now() - t0;
   }
 

@@ -8,7 +8,7 @@
 import type { NfKind } from '../../../model/tables.js';
 import { liveInstances, type StoreClient } from '../../../store/index.js';
 import { applySteering, type SteeringMode } from './routes.js';
-import { FailureDetector, type Decision, type Observation } from './detector.js';
+import { FailureDetector, type Decision, type Health, type Observation } from './detector.js';
 
 export interface SteeringEvent {
   /** ms since the epoch when the new steering was in place. */
@@ -93,6 +93,11 @@ export class SteeringController {
   current(): { ids: string[]; slots: number[] } {
     const entries = [...this.steered.entries()].sort((a, b) => a[1] - b[1]);
     return { ids: entries.map((e) => e[0]), slots: entries.map((e) => e[1]) };
+  }
+
+  /** The detector's view of one instance (joining, up, suspected, removed, dead), for diagnostics. */
+  health(id: string): Health | undefined {
+    return this.detector.health(id);
   }
 
   /** Reconciles now (e.g. right after the candidate set changed). */
