@@ -5,7 +5,7 @@
 // data-plane user cannot touch the tables.
 import { expect } from 'chai';
 import { Engine, engineConfig, send, uniqueVnf } from '../../support/engine.js';
-import { startTlsRedis, type TlsRedis } from '../../support/redis.js';
+import { rawCommand, startTlsRedis, startTlsRedisCluster, type TlsRedis, type TlsRedisCluster } from '../../support/redis.js';
 import { applyAclUser, aclUser } from '../../../src/store/acl.js';
 import { closeStore, connectStore, ctlKeys, readTablesSnapshot, writeTables, type StoreClient } from '../../../src/store/index.js';
 import type { StoreConfig } from '../../../src/dataplane/types.js';
@@ -130,6 +130,43 @@ describe('data plane store access: TLS and ACL users', function () {
     } finally {
       await closeStore(cp);
       await closeStore(dp);
+    }
+  });
+});
+
+describe('data plane store access: a Redis Cluster over TLS', function () {
+  this.timeout(60_000);
+  let c: TlsRedisCluster;
+  before(async () => {
+    c = await startTlsRedisCluster(3);
+  });
+  after(async () => {
+    await c?.stop();
+  });
+
+  it('reaches every master through TLS, at the TLS ports the slot map names', async () => {
+    const vnf = uniqueVnf('tlsc');
+    const e = new Engine(engineConfig(['firewall', 'nat'], { kind: 'redis', nodes: [`rediss://127.0.0.1:${c.tlsPorts[0]}?ca=${c.caFile}&cluster=yes`], timeoutMs: 1000 }, { vnf }));
+    try {
+      for (let i = 0; i < 40; i++) {
+        const r = await send(e, 'inside', { ip: { v: 4, src: `10.0.1.${i + 1}`, dst: '203.0.113.9' }, l4: { proto: 'tcp', sport: 41000 + i, dport: 443, flags: 'S', seq: 1 } });
+        expect(r.out.verdict, JSON.stringify(e.counters().store)).to.equal('forward');
+      }
+      expect(e.counters().store.lastError).to.equal(undefined);
+      // the flows' keys landed on every master, each reached on its TLS port only
+      for (let i = 0; i < c.servers.length; i++) {
+        const keys = await rawCommand(c.servers[i].port, ['KEYS', `snf:${vnf}:*`]);
+        expect(Array.isArray(keys) && keys.length > 0, `master ${i} holds flow keys`).to.equal(true);
+        const conns = String(await rawCommand(c.servers[i].port, ['CLIENT', 'LIST']))
+          .split('\n')
+          .filter((l) => l.includes('laddr='));
+        const port = (l: string) => Number(/laddr=127\.0\.0\.1:(\d+)/.exec(l)?.[1]);
+        // on the plain port: only this CLIENT LIST; the engine's connections all on the TLS port
+        expect(conns.filter((l) => port(l) === c.servers[i].port).map((l) => /cmd=(\S+)/.exec(l)?.[1]), `master ${i}`).to.deep.equal(['client|list']);
+        expect(conns.filter((l) => port(l) === c.tlsPorts[i]).length, `engine connections on master ${i}'s TLS port`).to.be.greaterThan(0);
+      }
+    } finally {
+      e.close();
     }
   });
 });
