@@ -9,6 +9,8 @@
         "store/scripts.cpp",
         "store/local_store.cpp",
         "store/redis_store.cpp",
+        "store/redis_conn.cpp",
+        "store/tls_transport.cpp",
         "nf/nat.cpp",
         "nf/firewall.cpp",
         "nf/lb.cpp",
@@ -19,11 +21,11 @@
         "binding/config_js.cpp",
         "binding/addon.cpp"
       ],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "include_dirs": [".", "<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "cflags_cc!": ["-fno-rtti"],
-      "libraries": ["-lhiredis"],
+      "libraries": ["-lhiredis", "-lssl", "-lcrypto"],
       "conditions": [
         ["'<!(pkg-config --exists libxdp libbpf && echo yes || echo no)'=='yes'", {
           "sources": ["io/afxdp.cpp"],

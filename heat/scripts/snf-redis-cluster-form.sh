@@ -19,6 +19,10 @@ SCAN=${SNF_REDIS_SCAN:-${SELF%.*}}
 FIRST=${SNF_REDIS_SCAN_FIRST:-1}
 LAST=${SNF_REDIS_SCAN_LAST:-254}
 
+case "${SNF_REDIS_PASSWORD:-}" in
+  __*__) SNF_REDIS_PASSWORD='' ;;  # the user data's token left unfilled, as snf-redis reads it
+esac
+
 cli() {
   if [ -n "${SNF_REDIS_PASSWORD:-}" ]; then REDISCLI_AUTH=$SNF_REDIS_PASSWORD timeout 5 redis-cli "$@"; else timeout 5 redis-cli "$@"; fi
 }

@@ -293,6 +293,27 @@ std::string engine_cfg_from_js(const Napi::Object& o, EngineCfg& cfg, StoreSpec*
     if (!get_int(c, so, "timeoutMs", "store.", to, 1, 60000)) return c.err;
     ro.timeout_ms = static_cast<int>(to);
     if (!get_str(c, so, "password", "store.", ro.password, false)) return c.err;
+    if (!get_str(c, so, "user", "store.", ro.user, false)) return c.err;
+    if (!ro.user.empty() && ro.password.empty()) return "store.user: an ACL user needs store.password";
+    if (ro.user.find_first_of(" \t\r\n") != std::string::npos) return "store.user: must not contain white space";
+    Napi::Value tv = so.Get("tls");
+    if (!tv.IsUndefined() && !tv.IsNull()) {
+      if (!tv.IsObject()) return "store.tls: must be an object";
+      Napi::Object to = tv.As<Napi::Object>();
+      ro.tls = true;
+      if (!get_str(c, to, "caFile", "store.tls.", ro.tls_opts.ca_file, true) ||
+          !get_str(c, to, "servername", "store.tls.", ro.tls_opts.server_name, false) ||
+          !get_str(c, to, "certFile", "store.tls.", ro.tls_opts.cert_file, false) ||
+          !get_str(c, to, "keyFile", "store.tls.", ro.tls_opts.key_file, false))
+        return c.err;
+      if (ro.tls_opts.ca_file.empty() || ro.tls_opts.ca_file[0] != '/')
+        return "store.tls.caFile: must be an absolute path to a PEM file";
+      if (ro.tls_opts.cert_file.empty() != ro.tls_opts.key_file.empty())
+        return std::string("store.tls.") + (ro.tls_opts.cert_file.empty() ? "certFile" : "keyFile") +
+               ": a client certificate needs both certFile and keyFile";
+      for (const auto& s : ro.seeds)
+        if (s.compare(0, 5, "unix:") == 0) return "store.tls: a unix: node carries no TLS (Redis serves TLS on TCP only)";
+    }
     int64_t cache = 64LL << 20;
     if (!get_int(c, so, "cacheBytes", "store.", cache, 0, 1LL << 40)) return c.err;
     ro.cache_bytes = static_cast<size_t>(cache);

@@ -28,6 +28,7 @@ void add_counters(EngineCounters& a, const EngineCounters& c) {
   a.store.commands += c.store.commands;
   a.store.errors += c.store.errors;
   a.store.reconnects += c.store.reconnects;
+  if (!c.store.last_error.empty()) a.store.last_error = c.store.last_error;
   for (int i = 0; i < StoreStats::kBuckets; i++) a.store.latency[i] += c.store.latency[i];
   a.has_cache = a.has_cache || c.has_cache;
   a.cache.hits += c.cache.hits;

@@ -1,10 +1,9 @@
 #include "redis_store.hpp"
 
 #include <hiredis/hiredis.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
-#include <sys/socket.h>
+
+#include "store/redis_conn.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -76,7 +75,7 @@ bool split_host_port(const std::string& s, std::string& host, int& port) {
 struct RedisStore::Node {
   std::string host;
   int port = 0;
-  redisContext* c = nullptr;
+  std::unique_ptr<RedisConn> c;
   int64_t retry_at_us = 0;
   int64_t backoff_us = 0;
   bool ever_connected = false;
@@ -84,8 +83,26 @@ struct RedisStore::Node {
   size_t head = 0;
   size_t fills = 0;  // posted cache refills among the wants not yet read
   // The connection Redis pushes invalidations to (CLIENT TRACKING ... REDIRECT), when caching.
-  redisContext* inval = nullptr;
+  std::unique_ptr<RedisConn> inval;
+  std::string name() const { return port == 0 ? "unix:" + host : host + ":" + std::to_string(port); }
 };
+
+namespace {
+
+ConnOptions conn_options(const RedisOptions& o) {
+  ConnOptions c;
+  c.connect_timeout_ms = o.connect_timeout_ms;
+  c.tls = o.tls;
+  c.tls_opts = o.tls_opts;
+  return c;
+}
+
+std::vector<std::string> auth_argv(const RedisOptions& o) {
+  if (o.user.empty()) return {"AUTH", o.password};
+  return {"AUTH", o.user, o.password};
+}
+
+}  // namespace
 
 RedisStore::RedisStore(RedisOptions opts) : opts_(std::move(opts)), cache_(opts_.cache_bytes) {
   for (const auto& s : opts_.seeds) {
@@ -134,14 +151,8 @@ int RedisStore::node_for(const std::string& host, int port) {
 
 void RedisStore::disconnect(Node& n, bool count_failure) {
   fail_pending(n, n.head);
-  if (n.c) {
-    redisFree(n.c);
-    n.c = nullptr;
-  }
-  if (n.inval) {
-    redisFree(n.inval);
-    n.inval = nullptr;
-  }
+  n.c.reset();
+  n.inval.reset();
   // Tracking lives and dies with the connections: what we cached from this node is unguarded.
   if (cache_.enabled()) {
     for (size_t i = 0; i < nodes_.size(); i++)
@@ -156,47 +167,52 @@ void RedisStore::disconnect(Node& n, bool count_failure) {
   }
 }
 
+void RedisStore::fail(Node& n, const std::string& why) {
+  stats_.last_error = "store " + n.name() + ": " + why;
+  if (n.c) disconnect(n, true);
+}
+
 bool RedisStore::ensure_connected(Node& n) {
   if (n.c) return true;
   if (mono_us() < n.retry_at_us) return false;
-  redisContext* c = n.port == 0 ? redisConnectUnixNonBlock(n.host.c_str()) : redisConnectNonBlock(n.host.c_str(), n.port);
-  if (!c || c->err) {
-    if (c) redisFree(c);
+  std::string err;
+  n.c = RedisConn::open(n.host, n.port, conn_options(opts_), &err);
+  if (!n.c) {
+    stats_.last_error = "store " + n.name() + ": " + err;
     disconnect(n, true);
     return false;
   }
-  pollfd pfd{c->fd, POLLOUT, 0};
-  int soerr = 0;
-  socklen_t sl = sizeof soerr;
-  if (poll(&pfd, 1, opts_.connect_timeout_ms) != 1 ||
-      getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
-    redisFree(c);
-    disconnect(n, true);
-    return false;
-  }
-  int one = 1;
-  if (n.port != 0) setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  n.c = c;
   if (n.ever_connected) stats_.reconnects++;
   Reply r;
-  if (!opts_.password.empty() && (!sync_call(n, {"AUTH", opts_.password}, r) || r.type == Reply::Err)) {
-    disconnect(n, true);
-    return false;
+  if (!opts_.password.empty() || !opts_.user.empty()) {
+    if (!sync_call(n, auth_argv(opts_), r)) {
+      fail(n, "AUTH: no reply");
+      return false;
+    }
+    if (r.type == Reply::Err) {
+      // WRONGPASS / NOAUTH / ERR ... as Redis words it; the password is never part of it.
+      fail(n, "AUTH" + std::string(opts_.user.empty() ? "" : " as " + opts_.user) + " refused: " + r.s);
+      return false;
+    }
   }
-  if (!load_scripts(n) || (cache_.enabled() && !open_invalidation(n))) {
-    disconnect(n, true);
+  if (!load_scripts(n, &err) || (cache_.enabled() && !open_invalidation(n, &err))) {
+    fail(n, err);
     return false;
   }
   n.ever_connected = true;
   n.backoff_us = 0;
+  if (stats_.last_error.compare(0, 6 + n.name().size() + 1, "store " + n.name() + ":") == 0) stats_.last_error.clear();
   return true;
 }
 
-bool RedisStore::load_scripts(Node& n) {
+bool RedisStore::load_scripts(Node& n, std::string* err) {
   for (int i = 0; i < static_cast<int>(ScriptId::Count); i++) {
     Reply r;
-    if (!sync_call(n, {"SCRIPT", "LOAD", script_lua(static_cast<ScriptId>(i))}, r) || r.type != Reply::Str)
+    if (!sync_call(n, {"SCRIPT", "LOAD", script_lua(static_cast<ScriptId>(i))}, r) || r.type != Reply::Str) {
+      // NOAUTH (a password is required), NOPERM (the ACL user may not load scripts), ...
+      *err = "SCRIPT LOAD: " + (r.type == Reply::Err ? r.s : std::string("no reply"));
       return false;
+    }
     shas_[i] = r.s;
   }
   return true;
@@ -209,7 +225,7 @@ void RedisStore::append_raw(Node& n, const std::vector<std::string>& argv) {
     argv_.push_back(a.data());
     argvlen_.push_back(a.size());
   }
-  redisAppendCommandArgv(n.c, static_cast<int>(argv_.size()), argv_.data(), argvlen_.data());
+  n.c->append(static_cast<int>(argv_.size()), argv_.data(), argvlen_.data());
 }
 
 bool RedisStore::sync_call(Node& n, const std::vector<std::string>& argv, Reply& out) {
@@ -279,7 +295,7 @@ void RedisStore::append(Node& n, const Cmd& c, bool eval) {
     for (const auto& k : c.keys) push(k.data(), k.size());
     for (const auto& a : c.args) push(a.data(), a.size());
   }
-  redisAppendCommandArgv(n.c, static_cast<int>(argv_.size()), argv_.data(), argvlen_.data());
+  n.c->append(static_cast<int>(argv_.size()), argv_.data(), argvlen_.data());
 }
 
 // The replies still expected from n, from `from` on, will never come: whoever waits for one
@@ -321,27 +337,25 @@ void RedisStore::exchange(const std::vector<int>& active, int64_t deadline_us) {
     if (n.c && n.want.size() > n.head) live.push_back(i);
   }
   std::vector<pollfd> pfds;
-  auto fail = [&](int i) { disconnect(*nodes_[i], true); };
+  std::string err;
+  auto failed = [&](int i) { fail(*nodes_[i], err); };
   // Write eagerly: on loopback the whole pipeline usually fits the socket buffer at once.
-  for (int i : live) {
-    int done = 0;
-    if (redisBufferWrite(nodes_[i]->c, &done) != REDIS_OK) fail(i);
-  }
+  for (int i : live)
+    if (!nodes_[i]->c->flush(&err)) failed(i);
   for (;;) {
     pfds.clear();
     std::vector<int> idx;
     for (int i : live) {
       Node& n = *nodes_[i];
       if (!n.c || n.head >= n.want.size()) continue;
-      short ev = POLLIN;
-      if (sdslen(n.c->obuf) > 0) ev |= POLLOUT;
-      pfds.push_back({n.c->fd, ev, 0});
+      pfds.push_back({n.c->fd(), n.c->events(true), 0});
       idx.push_back(i);
     }
     if (pfds.empty()) break;
     int64_t left = deadline_us - mono_us();
     if (left <= 0) {
-      for (int i : idx) fail(i);
+      err = "no reply within " + std::to_string(opts_.timeout_ms) + " ms";
+      for (int i : idx) failed(i);
       break;
     }
     int rc = poll(pfds.data(), pfds.size(), static_cast<int>((left + 999) / 1000));
@@ -350,27 +364,19 @@ void RedisStore::exchange(const std::vector<int>& active, int64_t deadline_us) {
     for (size_t p = 0; p < pfds.size(); p++) {
       int i = idx[p];
       Node& n = *nodes_[i];
-      if (!n.c) continue;
-      if (pfds[p].revents & POLLOUT) {
-        int done = 0;
-        if (redisBufferWrite(n.c, &done) != REDIS_OK) {
-          fail(i);
-          continue;
-        }
+      if (!n.c || pfds[p].revents == 0) continue;
+      if (!n.c->service(pfds[p].revents, &err)) {
+        failed(i);
+        continue;
       }
-      if (pfds[p].revents & (POLLIN | POLLERR | POLLHUP)) {
-        if (redisBufferRead(n.c) != REDIS_OK) {
-          fail(i);
-          continue;
-        }
-        void* raw = nullptr;
-        while (n.head < n.want.size() && redisGetReplyFromReader(n.c, &raw) == REDIS_OK && raw) {
-          consume(i, n.want[n.head++], static_cast<redisReply*>(raw));
-          freeReplyObject(raw);
-          raw = nullptr;
-        }
-        if (n.c && n.c->err) fail(i);
+      void* raw = nullptr;
+      int got = 0;
+      while (n.head < n.want.size() && (got = n.c->next(&raw, &err)) == 1) {
+        consume(i, n.want[n.head++], static_cast<redisReply*>(raw));
+        freeReplyObject(raw);
+        raw = nullptr;
       }
+      if (got < 0) failed(i);
     }
   }
   for (int i : live) {
@@ -386,7 +392,7 @@ void RedisStore::exchange(const std::vector<int>& active, int64_t deadline_us) {
 void RedisStore::append_get(Node& n, const std::string& key) {
   const char* argv[2] = {"GET", key.data()};
   size_t len[2] = {3, key.size()};
-  redisAppendCommandArgv(n.c, 2, argv, len);
+  n.c->append(2, argv, len);
 }
 
 void RedisStore::post(const Cmd* cmds, size_t count) {
@@ -419,10 +425,10 @@ void RedisStore::post(const Cmd* cmds, size_t count) {
     }
     if (std::find(posted_.begin(), posted_.end(), node) == posted_.end()) posted_.push_back(node);
   }
+  std::string err;
   for (int node : posted_) {
-    int done = 0;
     Node& n = *nodes_[node];
-    if (n.c && redisBufferWrite(n.c, &done) != REDIS_OK) disconnect(n, true);
+    if (n.c && !n.c->flush(&err)) fail(n, err);
   }
 }
 
@@ -435,11 +441,12 @@ void RedisStore::poison_fills(Node& n, const std::string* key) {
 }
 
 // Opens the node's invalidation connection, subscribes it to __redis__:invalidate and points
-// the data connection's tracking at it. RESP2 pub/sub, as hiredis 0.14 speaks.
-bool RedisStore::open_invalidation(Node& n) {
-  redisContext* c = n.port == 0 ? redisConnectUnixNonBlock(n.host.c_str()) : redisConnectNonBlock(n.host.c_str(), n.port);
-  if (!c || c->err) {
-    if (c) redisFree(c);
+// the data connection's tracking at it. RESP2 pub/sub, as hiredis 0.14 speaks. Same TLS and
+// credentials as the data connection: the subscriber sees every key the engine caches.
+bool RedisStore::open_invalidation(Node& n, std::string* err) {
+  std::unique_ptr<RedisConn> c = RedisConn::open(n.host, n.port, conn_options(opts_), err);
+  if (!c) {
+    *err = "invalidation connection: " + *err;
     return false;
   }
   auto call = [&](std::vector<std::string> argv, Reply& out) -> bool {
@@ -449,44 +456,54 @@ bool RedisStore::open_invalidation(Node& n) {
       argv_.push_back(a.data());
       argvlen_.push_back(a.size());
     }
-    redisAppendCommandArgv(c, static_cast<int>(argv_.size()), argv_.data(), argvlen_.data());
+    c->append(static_cast<int>(argv_.size()), argv_.data(), argvlen_.data());
     int64_t deadline = mono_us() + 1000LL * std::max(opts_.timeout_ms, opts_.connect_timeout_ms);
-    int done = 0;
     void* raw = nullptr;
+    if (!c->flush(err)) return false;
     while (mono_us() < deadline) {
-      if (redisBufferWrite(c, &done) != REDIS_OK) return false;
-      if (redisGetReplyFromReader(c, &raw) != REDIS_OK) return false;
-      if (raw) {
+      int got = c->next(&raw, err);
+      if (got < 0) return false;
+      if (got == 1) {
         convert(static_cast<redisReply*>(raw), out);
         freeReplyObject(raw);
         return true;
       }
-      pollfd pfd{c->fd, static_cast<short>(POLLIN | (done ? 0 : POLLOUT)), 0};
+      pollfd pfd{c->fd(), c->events(true), 0};
       poll(&pfd, 1, 5);
-      if ((pfd.revents & (POLLIN | POLLERR | POLLHUP)) && redisBufferRead(c) != REDIS_OK) return false;
+      if (!c->service(pfd.revents, err)) return false;
     }
+    *err = argv[0] + ": no reply";
     return false;
   };
   Reply r;
-  if (!opts_.password.empty() && (!call({"AUTH", opts_.password}, r) || r.type == Reply::Err)) {
-    redisFree(c);
-    return false;
+  if (!opts_.password.empty() || !opts_.user.empty()) {
+    if (!call(auth_argv(opts_), r)) return false;
+    if (r.type == Reply::Err) {
+      *err = "invalidation connection: AUTH refused: " + r.s;
+      return false;
+    }
   }
-  if (!call({"CLIENT", "ID"}, r) || r.type != Reply::Int) {
-    redisFree(c);
+  if (!call({"CLIENT", "ID"}, r)) return false;
+  if (r.type != Reply::Int) {
+    *err = "CLIENT ID: " + r.s;
     return false;
   }
   std::string id = std::to_string(r.i);
-  if (!call({"SUBSCRIBE", "__redis__:invalidate"}, r) || r.type != Reply::Arr) {
-    redisFree(c);
+  if (!call({"SUBSCRIBE", "__redis__:invalidate"}, r)) return false;
+  if (r.type != Reply::Arr) {
+    // NOPERM when the ACL user lacks the channel.
+    *err = "SUBSCRIBE __redis__:invalidate: " + r.s;
     return false;
   }
-  n.inval = c;
+  n.inval = std::move(c);
   // NOLOOP: keys this connection writes leave the cache when the write is sent
   // (uncache_writes), so Redis need not send their invalidations back. That also keeps a
   // refill queued behind our own refresh from being poisoned by our own write.
   Reply t;
-  if (!sync_call(n, {"CLIENT", "TRACKING", "on", "REDIRECT", id, "NOLOOP"}, t) || t.type == Reply::Err) return false;
+  if (!sync_call(n, {"CLIENT", "TRACKING", "on", "REDIRECT", id, "NOLOOP"}, t) || t.type == Reply::Err) {
+    *err = "CLIENT TRACKING: " + (t.type == Reply::Err ? t.s : std::string("no reply"));
+    return false;
+  }
   return true;
 }
 
@@ -498,14 +515,13 @@ void RedisStore::drain_invalidations() {
   for (size_t i = 0; i < nodes_.size(); i++) {
     Node& n = *nodes_[i];
     if (!n.inval) continue;
-    pfds_.push_back({n.inval->fd, POLLIN, 0});
-    short ev = 0;
-    if (n.c && n.want.size() > n.head) ev |= POLLIN;
-    if (n.c && sdslen(n.c->obuf) > 0) ev |= POLLOUT;
-    pfds_.push_back({ev ? n.c->fd : -1, ev, 0});
+    pfds_.push_back({n.inval->fd(), n.inval->events(true), 0});
+    short ev = n.c ? n.c->events(n.want.size() > n.head) : 0;
+    pfds_.push_back({ev ? n.c->fd() : -1, ev, 0});
   }
   if (pfds_.empty() || poll(pfds_.data(), pfds_.size(), 0) <= 0) return;
   size_t p = 0;
+  std::string err;
   for (size_t i = 0; i < nodes_.size(); i++) {
     Node& n = *nodes_[i];
     if (!n.inval) continue;
@@ -513,9 +529,10 @@ void RedisStore::drain_invalidations() {
     p += 2;
     if (inv.revents) {
       bool lost = (inv.revents & (POLLERR | POLLHUP)) != 0;
-      if (!lost && redisBufferRead(n.inval) != REDIS_OK) lost = true;
+      if (!lost && !n.inval->service(inv.revents, &err)) lost = true;
       void* raw = nullptr;
-      while (!lost && redisGetReplyFromReader(n.inval, &raw) == REDIS_OK && raw) {
+      int got = 0;
+      while (!lost && (got = n.inval->next(&raw, &err)) == 1) {
         auto* r = static_cast<redisReply*>(raw);
         // ["message", "__redis__:invalidate", [keys...] | nil (the whole keyspace went)]
         if (r->type == REDIS_REPLY_ARRAY && r->elements == 3) {
@@ -535,7 +552,7 @@ void RedisStore::drain_invalidations() {
         freeReplyObject(raw);
         raw = nullptr;
       }
-      if (lost || n.inval->err) {
+      if (lost || got < 0) {
         // No more invalidations from this node: its entries may go stale, so drop them, and
         // reconnect both connections so tracking is set up again. The node may be fine (only
         // the subscriber was killed): reconnect at once; a dead node backs off on that attempt.
@@ -546,31 +563,25 @@ void RedisStore::drain_invalidations() {
     }
     // Replies to posted commands (after the invalidations, which may have poisoned a refill).
     if (!n.c || !data.revents) continue;
-    int done = 0;
-    if ((data.revents & POLLOUT) && redisBufferWrite(n.c, &done) != REDIS_OK) {
-      disconnect(n, true);
+    if (!n.c->service(data.revents, &err)) {
+      fail(n, err);
       continue;
     }
-    if (data.revents & (POLLIN | POLLERR | POLLHUP)) {
-      if (redisBufferRead(n.c) != REDIS_OK) {
-        disconnect(n, true);
-        continue;
-      }
-      void* raw = nullptr;
-      while (n.head < n.want.size() && redisGetReplyFromReader(n.c, &raw) == REDIS_OK && raw) {
-        consume(static_cast<int>(i), n.want[n.head++], static_cast<redisReply*>(raw));
-        freeReplyObject(raw);
-        raw = nullptr;
-      }
-      if (n.c->err) {
-        disconnect(n, true);
-        continue;
-      }
-      if (n.head >= n.want.size()) {
-        n.want.clear();
-        n.head = 0;
-        n.fills = 0;
-      }
+    void* raw = nullptr;
+    int got = 0;
+    while (n.head < n.want.size() && (got = n.c->next(&raw, &err)) == 1) {
+      consume(static_cast<int>(i), n.want[n.head++], static_cast<redisReply*>(raw));
+      freeReplyObject(raw);
+      raw = nullptr;
+    }
+    if (got < 0) {
+      fail(n, err);
+      continue;
+    }
+    if (n.head >= n.want.size()) {
+      n.want.clear();
+      n.head = 0;
+      n.fills = 0;
     }
   }
 }

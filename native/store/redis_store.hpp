@@ -10,8 +10,8 @@
 
 #include "cache.hpp"
 #include "store.hpp"
+#include "store/tls_transport.hpp"
 
-struct redisContext;
 struct redisReply;
 
 namespace snf {
@@ -21,7 +21,14 @@ struct RedisOptions {
   bool cluster = false;
   int timeout_ms = 100;          // deadline for one batch exchange
   int connect_timeout_ms = 200;  // deadline for one connect attempt
+  // AUTH on every connection: `AUTH <user> <password>` with an ACL user, `AUTH <password>` without.
+  std::string user;
   std::string password;
+  // TLS on every connection (data, cluster nodes met through redirects, cache invalidations):
+  // the server's certificate must chain to tls_opts.ca_file and carry the name connected to
+  // (or tls_opts.server_name); tls_opts.cert_file / key_file when the server checks clients.
+  bool tls = false;
+  store::TlsOptions tls_opts;
   // Bytes of the coherent flow cache; 0 turns it off (every read goes to Redis).
   size_t cache_bytes = 0;
   // How often (µs) the invalidation sockets are checked before a batch trusts the cache: at
@@ -71,13 +78,15 @@ class RedisStore final : public StateStore {
   int route(const Cmd& c);
   bool ensure_connected(Node& n);
   void disconnect(Node& n, bool count_failure);
+  // Remembers why in stats_.last_error, and disconnect(n, true) unless an exchange already did.
+  void fail(Node& n, const std::string& why);
   bool sync_call(Node& n, const std::vector<std::string>& argv, Reply& out);
-  bool load_scripts(Node& n);
+  bool load_scripts(Node& n, std::string* err);
   bool refresh_slots();
   void append(Node& n, const Cmd& c, bool eval);
   void append_raw(Node& n, const std::vector<std::string>& argv);
   void exchange(const std::vector<int>& active, int64_t deadline_us);
-  bool open_invalidation(Node& n);
+  bool open_invalidation(Node& n, std::string* err);
   void drain_invalidations();
   void uncache_writes(const Cmd& c);
   void consume(int node, const Want& w, const redisReply* r);

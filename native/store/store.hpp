@@ -47,6 +47,9 @@ struct StoreStats {
   uint64_t commands = 0;
   uint64_t errors = 0;
   uint64_t reconnects = 0;
+  // Why the last connection to the store failed (refused, TLS, AUTH, ...), naming the node;
+  // cleared when that node connects again.
+  std::string last_error;
   // Round-trip latency histogram; bucket i counts samples <= kLatencyBucketsUs[i].
   static constexpr int kBuckets = 16;
   uint64_t latency[kBuckets] = {0};

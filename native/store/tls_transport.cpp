@@ -152,6 +152,24 @@ std::unique_ptr<TlsTransport> TlsTransport::connect(const std::string& host, uin
     *err = ssl_error(("tls: CA file " + options.ca_file).c_str());
     return nullptr;
   }
+  if (options.cert_file.empty() != options.key_file.empty()) {
+    *err = "tls: a client certificate needs both cert_file and key_file";
+    return nullptr;
+  }
+  if (!options.cert_file.empty()) {
+    if (SSL_CTX_use_certificate_chain_file(t->ctx_.get(), options.cert_file.c_str()) != 1) {
+      *err = ssl_error(("tls: client certificate " + options.cert_file).c_str());
+      return nullptr;
+    }
+    if (SSL_CTX_use_PrivateKey_file(t->ctx_.get(), options.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+      *err = ssl_error(("tls: client key " + options.key_file).c_str());
+      return nullptr;
+    }
+    if (SSL_CTX_check_private_key(t->ctx_.get()) != 1) {
+      *err = ssl_error(("tls: client key " + options.key_file + " does not match " + options.cert_file).c_str());
+      return nullptr;
+    }
+  }
 
   t->fd_ = tcp_connect(host, port, deadline, err);
   if (t->fd_ < 0) return nullptr;
@@ -226,6 +244,68 @@ bool TlsTransport::write_all(const char* buf, size_t len, int timeout_ms, std::s
 }
 
 bool TlsTransport::has_pending() const { return SSL_pending(ssl_.get()) > 0; }
+
+namespace {
+
+std::string io_error(const char* what, int e) {
+  if (e == SSL_ERROR_ZERO_RETURN) return std::string(what) + ": the server closed the connection";
+  if (e == SSL_ERROR_SYSCALL) return errno != 0 ? std::string(what) + ": " + std::strerror(errno) : std::string(what) + ": connection lost";
+  return ssl_error(what);
+}
+
+}  // namespace
+
+long TlsTransport::write_some(const char* buf, size_t len, std::string* err) {
+  write_wants_ = 0;
+  size_t done = 0;
+  while (done < len) {
+    size_t n = 0;
+    errno = 0;
+    int r = SSL_write_ex(ssl_.get(), buf + done, len - done, &n);
+    if (r == 1) {
+      done += n;
+      continue;
+    }
+    int e = SSL_get_error(ssl_.get(), r);
+    if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+      // The next call must offer at least the same bytes again (SSL_write's retry rule): the
+      // caller's buffer only grows at its end until bytes are reported written.
+      write_wants_ = e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
+      return static_cast<long>(done);
+    }
+    if (err) *err = io_error("tls write", e);
+    ERR_clear_error();
+    return -1;
+  }
+  return static_cast<long>(done);
+}
+
+long TlsTransport::read_some(redisReader* reader, std::string* err) {
+  read_wants_ = 0;
+  char buf[16384];
+  long fed = 0;
+  for (;;) {
+    size_t n = 0;
+    errno = 0;
+    int r = SSL_read_ex(ssl_.get(), buf, sizeof buf, &n);
+    if (r == 1) {
+      if (redisReaderFeed(reader, buf, n) != REDIS_OK) {
+        if (err) *err = "tls read: reply parser refused the data";
+        return -1;
+      }
+      fed += static_cast<long>(n);
+      continue;
+    }
+    int e = SSL_get_error(ssl_.get(), r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+      if (e == SSL_ERROR_WANT_WRITE) read_wants_ = POLLOUT;
+      return fed;
+    }
+    if (err) *err = io_error("tls read", e);
+    ERR_clear_error();
+    return -1;
+  }
+}
 
 long TlsTransport::read_into(redisReader* reader, int timeout_ms, std::string* err) {
   char buf[16384];

@@ -2,8 +2,8 @@
 // 0.14 has no TLS (hiredis_ssl came in 1.0), so the connection's bytes go through OpenSSL here
 // while hiredis still formats commands (redisFormatCommandArgv) and parses replies (redisReader).
 //
-// Blocking calls with a deadline on a non-blocking socket: the engine's batch already has a
-// deadline, and a store round trip never waits longer than the caller allows. No exceptions:
+// Blocking calls with a deadline on a non-blocking socket (connect, tests), and non-blocking
+// ones for a poll loop over many connections (the store's batch exchange). No exceptions:
 // every failure is a false / -1 return with a message in `err`.
 #pragma once
 #include <cstddef>
@@ -22,6 +22,9 @@ struct TlsOptions {
   std::string ca_file;
   /** Name the certificate must carry (DNS or IP SAN); empty: the host connected to. */
   std::string server_name;
+  /** Client certificate and key (PEM), for a server that checks clients (tls-auth-clients yes). */
+  std::string cert_file;
+  std::string key_file;
   /** Deadline for TCP connect + handshake, in milliseconds. */
   int connect_timeout_ms = 1000;
 };
@@ -55,6 +58,22 @@ class TlsTransport {
   /** Decrypted bytes already buffered by OpenSSL (readable without waiting on the socket). */
   bool has_pending() const;
 
+  // Non-blocking forms for a caller that polls many connections (RedisStore's exchange loop).
+  // OpenSSL may need the opposite direction to make progress (a key update during a write, a
+  // record to send during a read): wants() says which poll events the stalled call waits for.
+
+  /** Writes what the socket takes now: the bytes written (0: would block), -1 and `err` on failure. */
+  long write_some(const char* buf, size_t len, std::string* err);
+
+  /**
+   * Feeds everything readable now into `reader`, until OpenSSL asks for more from the socket,
+   * so nothing decrypted is left behind where poll() cannot see it (SSL_pending is 0 after a
+   * call that did not fail). The bytes fed (0: nothing yet), -1 and `err` on failure or close.
+   */
+  long read_some(redisReader* reader, std::string* err);
+
+  /** Poll events the last stalled write_some / read_some waits for (0: none). */
+  short wants() const { return static_cast<short>(write_wants_ | read_wants_); }
  private:
   TlsTransport() = default;
   struct CtxFree {
@@ -64,6 +83,8 @@ class TlsTransport {
     void operator()(ssl_st* s) const;
   };
   int fd_ = -1;
+  short write_wants_ = 0;
+  short read_wants_ = 0;
   std::unique_ptr<ssl_ctx_st, CtxFree> ctx_;
   std::unique_ptr<ssl_st, SslFree> ssl_;
 };

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "store/redis_store.hpp"
 #include "store/tls_transport.hpp"
 
 extern "C" {
@@ -233,4 +234,98 @@ TEST(tls_port_gives_a_plain_client_no_reply) {
   if (reply) freeReplyObject(reply);
   CHECK(!pong);
   CHECK(c->err != 0);
+}
+
+// RedisStore over TLS with an ACL user: a batch bigger than the socket buffers both ways (SSL
+// writes that stall mid-pipeline, replies spanning many records), the coherent cache's
+// invalidations arriving over a TLS subscriber, and a refused AUTH reported, not crashed on.
+namespace {
+
+snf::RedisOptions tls_store_opts(const TlsRedis& r, const std::string& user, const std::string& password) {
+  snf::RedisOptions o;
+  o.seeds = {"127.0.0.1:" + std::to_string(r.port)};
+  o.timeout_ms = 2000;
+  o.connect_timeout_ms = 1000;
+  o.user = user;
+  o.password = password;
+  o.tls = true;
+  o.tls_opts.ca_file = r.dir + "/ca.crt";
+  return o;
+}
+
+bool admin(TlsRedis& r, const std::vector<std::string>& args) {
+  std::string err;
+  auto t = TlsTransport::connect("127.0.0.1", r.port, r.ca_opts(), &err);
+  if (!t) return false;
+  redisReply* rep = round_trip(*t, args, &err);
+  bool ok = rep != nullptr && rep->type != REDIS_REPLY_ERROR;
+  if (rep) freeReplyObject(rep);
+  return ok;
+}
+
+}  // namespace
+
+TEST(redis_store_over_tls_with_an_acl_user) {
+  TlsRedis& r = server();
+  REQUIRE(r.error.empty());
+  REQUIRE(admin(r, {"ACL", "SETUSER", "snf-dp", "reset", "on", ">dp-password-0123456789", "~tls:*", "&*", "+@all"}));
+  const int N = 3000;
+  const std::string pad(300, 'k');  // ~1 MB of requests, ~3 MB of replies: more than one socket buffer
+  for (int i = 0; i < N; i += 500) {
+    std::vector<std::string> mset{"MSET"};
+    for (int j = i; j < i + 500; j++) {
+      mset.push_back("tls:" + pad + std::to_string(j));
+      mset.push_back(std::string(1000, static_cast<char>('a' + j % 26)));
+    }
+    REQUIRE(admin(r, mset));
+  }
+
+  snf::RedisStore s(tls_store_opts(r, "snf-dp", "dp-password-0123456789"));
+  std::vector<snf::Cmd> cmds(N);
+  for (int i = 0; i < N; i++) cmds[i].get("tls:" + pad + std::to_string(i));
+  std::vector<snf::Reply> replies;
+  s.execute(cmds.data(), cmds.size(), replies);
+  int right = 0;
+  for (int i = 0; i < N; i++)
+    if (replies[i].type == snf::Reply::Str && replies[i].s == std::string(1000, static_cast<char>('a' + i % 26))) right++;
+  CHECK_MSG(right == N, std::to_string(right) + " of " + std::to_string(N) + "; " + s.stats().last_error);
+  CHECK_EQ(s.stats().last_error, std::string());
+  CHECK_EQ(s.stats().round_trips, 1u);
+
+  // Another instance's write gets here as an invalidation over the TLS subscriber.
+  snf::RedisOptions co = tls_store_opts(r, "snf-dp", "dp-password-0123456789");
+  co.cache_bytes = 1 << 20;
+  co.cache_recheck_us = 0;
+  snf::RedisStore cached(co);
+  snf::Cmd one;
+  one.get("tls:" + pad + "7");
+  cached.execute(&one, 1, replies);
+  REQUIRE(replies[0].type == snf::Reply::Str);
+  cached.execute(&one, 1, replies);
+  REQUIRE(cached.cache_stats() != nullptr);
+  CHECK_EQ(cached.cache_stats()->hits, 1u);
+  REQUIRE(admin(r, {"SET", "tls:" + pad + "7", "changed"}));
+  std::string seen;
+  for (int i = 0; i < 200 && seen != "changed"; i++) {
+    cached.execute(&one, 1, replies);
+    seen = replies[0].s;
+    if (seen != "changed") std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK_EQ(seen, std::string("changed"));
+  CHECK(cached.cache_stats()->invalidations >= 1u);
+
+  // A wrong password: every reply Unavailable, and the reason kept without the password in it.
+  snf::RedisStore wrong(tls_store_opts(r, "snf-dp", "not-the-password-xyz"));
+  wrong.execute(&one, 1, replies);
+  CHECK(replies[0].type == snf::Reply::Unavailable);
+  CHECK_MSG(wrong.stats().last_error.find("AUTH as snf-dp refused: WRONGPASS") != std::string::npos, wrong.stats().last_error);
+  CHECK(wrong.stats().last_error.find("not-the-password") == std::string::npos);
+
+  // An untrusted CA.
+  snf::RedisOptions uo = tls_store_opts(r, "snf-dp", "dp-password-0123456789");
+  uo.tls_opts.ca_file = r.dir + "/other.crt";
+  snf::RedisStore untrusted(uo);
+  untrusted.execute(&one, 1, replies);
+  CHECK(replies[0].type == snf::Reply::Unavailable);
+  CHECK_MSG(untrusted.stats().last_error.find("not trusted") != std::string::npos, untrusted.stats().last_error);
 }

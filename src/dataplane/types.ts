@@ -60,6 +60,8 @@ export interface StoreCounters {
   commands: number;
   errors: number;
   reconnects: number;
+  /** Why the last connection to the store failed (refused, TLS, AUTH ...), naming the node; absent once it connects again. */
+  lastError?: string;
   /** Round-trip latency histogram: counts per bucket whose upper bounds are latencyBucketsUs. */
   latencyUs: number[];
   latencyBucketsUs: number[];

@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import type { InstanceConfig } from './instance.js';
 import { runInstance, stopOnSignals } from './instance.js';
 import type { NfKind, Side } from './types.js';
+import { parseStoreUrl } from '../store/url.js';
 
 const run = promisify(execFile);
 
@@ -70,7 +71,16 @@ export function nfEnv(env: Record<string, string>, host = hostname()): NfEnv {
   const chain = need('SNF_NF').split(',').map((s) => s.trim());
   for (const k of chain) if (!['nat', 'firewall', 'lb'].includes(k)) throw new Error(`SNF_NF: unknown NF '${k}' (nat, firewall, lb)`);
   const storeNodes = need('SNF_STORE_NODES').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of storeNodes) if (!/^[^\s:]+:\d{1,5}$/.test(n)) throw new Error(`SNF_STORE_NODES: '${n}' is not host:port`);
+  for (const n of storeNodes) {
+    // A URL carries the store's password (and TLS settings) from the HOT: redis://:<pw>@host:port.
+    if (/^rediss?:\/\//i.test(n)) {
+      try {
+        parseStoreUrl(n);
+      } catch (e) {
+        throw new Error(`SNF_STORE_NODES: ${(e as Error).message}`);
+      }
+    } else if (!/^[^\s:]+:\d{1,5}$/.test(n)) throw new Error(`SNF_STORE_NODES: '${n}' is not host:port or redis[s]://[user:password@]host:port`);
+  }
   const dataplane = env.SNF_DATAPLANE || 'afpacket';
   if (dataplane !== 'afpacket' && dataplane !== 'af_xdp' && dataplane !== 'dpdk') throw new Error(`SNF_DATAPLANE: must be afpacket, af_xdp or dpdk, got '${dataplane}'`);
   const nics = (env.SNF_NICS || 'management,inside,outside').split(',').map((s) => s.trim());

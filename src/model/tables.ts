@@ -92,6 +92,17 @@ export interface LbConfig {
   maglevTableSize?: number;
 }
 
+/** How the data plane checks the store over TLS (docs/store.md). */
+export interface StoreTlsConfig {
+  /** PEM file of the CA the store's certificate must chain to (absolute path). */
+  caFile: string;
+  /** Name the certificate must carry (default: the host connected to). */
+  servername?: string;
+  /** Client certificate and key (PEM), for a store that checks clients (`tls-auth-clients yes`). */
+  certFile?: string;
+  keyFile?: string;
+}
+
 export type StoreConfig =
   | { kind: 'local'; maxFlows?: number }
   | {
@@ -102,6 +113,10 @@ export type StoreConfig =
       /** Per-batch store deadline; past it the batch's store-dependent packets are dropped. */
       timeoutMs?: number;
       password?: string;
+      /** ACL user (AUTH <user> <password>); see docs/store.md for the roles. Needs `password`. */
+      user?: string;
+      /** TLS on every connection to the store (a rediss:// node turns it on by itself). */
+      tls?: StoreTlsConfig;
       /**
        * Bytes of the coherent flow cache (default 64 MiB; 0 turns it off). Values read from the
        * store stay in the engine until Redis invalidates them (CLIENT TRACKING), so established

@@ -12,9 +12,9 @@
 // AntiAffinityRule (scope nfvi_node) per VDU becomes an OS::Nova::ServerGroup in the base module.
 import yaml from 'js-yaml';
 import type { VnfDescriptor } from '../descriptor/types.js';
-import { HOT_VERSION } from './heat-tacker.js';
 import { STORE_NET_CIDR, flavourModel, nfFlavorName, stem, storeFlavorName, type CpModel, type FlavourModel } from './model.js';
 import { nfUserData, storeUserData } from './userdata.js';
+import { HOT_VERSION, STORE_PASSWORD, storePasswordResource, storeUrls } from './heat-tacker.js';
 
 /** Parameters ONAP fills in at instantiation; they must never appear in an env file. */
 export const ONAP_SUPPLIED = ['vnf_id', 'vf_module_id', 'vnf_name', 'vf_module_index', 'vf_module_name', 'workload_context', 'environment_context'];
@@ -118,6 +118,8 @@ function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
       properties: { network: { get_resource: `${INT_NET}_network` }, cidr: { get_param: `${INT_NET}_cidr` }, ip_version: 4 },
     };
     resources[serverGroupId(STORE_VM)] = antiAffinityGroup(STORE_VM);
+    resources[STORE_PASSWORD] = storePasswordResource();
+    const password = { get_attr: [STORE_PASSWORD, 'value'] };
     const endpoints: object[] = [];
     for (let i = 0; i < s.instances; i++) {
       const port = `${STORE_VM}_${i}_${INT_NET}_port_0`;
@@ -140,7 +142,7 @@ function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
           networks: [{ port: { get_resource: port } }],
           metadata: { vnf_id: { get_param: 'vnf_id' }, vf_module_id: { get_param: 'vf_module_id' }, vnf_name: { get_param: 'vnf_name' } },
           user_data_format: 'RAW',
-          user_data: storeUserData(m.flavour),
+          user_data: { str_replace: { template: storeUserData(m.flavour), params: { __STORE_PASSWORD__: password } } },
         },
       };
       // Cinder volumes in the base module next to their server: VNFRQTS allows volumes in any
@@ -153,7 +155,9 @@ function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
       endpoints.push({ list_join: [':', [{ get_param: [`${STORE_VM}_${INT_NET}_ips`, i] }, String(s.port)]] });
     }
     outputs[`${INT_NET}_net_id`] = { description: 'Store network (passed to incremental modules)', value: { get_resource: `${INT_NET}_network` } };
-    outputs.store_nodes = { description: 'Redis endpoints (passed to incremental modules)', value: { list_join: [',', endpoints] } };
+    // URLs with the generated password (redis://:<pw>@ip:port): the incremental modules' NF user
+    // data keeps its one store parameter.
+    outputs.store_nodes = { description: 'Redis endpoints with their password (passed to incremental modules)', value: storeUrls(endpoints, password) };
   }
 
   return {

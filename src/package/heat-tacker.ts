@@ -101,7 +101,7 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
     ves_collector_url: { get_param: 'ves_collector_url' },
     store_nodes: f.store.kind === 'external'
       ? { list_join: [',', { get_param: 'store_nodes' }] }
-      : { list_join: [',', { get_attr: [`${STORE_VDU}_scale_group`, 'outputs_list', 'endpoint'] }] },
+      : storeUrls({ get_attr: [`${STORE_VDU}_scale_group`, 'outputs_list', 'endpoint'] }, { get_attr: [STORE_PASSWORD, 'value'] }),
   };
   for (const cp of nfCps) {
     nfProps[`net_${cp.name}`] = cp.external ? nfv('CP', cp.id, 'network') : { get_resource: STORE_VL };
@@ -134,6 +134,7 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
   const outputs: Record<string, object> = {};
   if (m.hasStoreVdu) {
     const s = f.vdus.store!;
+    resources[STORE_PASSWORD] = storePasswordResource();
     resources[STORE_VL] = { type: 'OS::Neutron::Net' };
     resources[`${STORE_VL}_subnet`] = {
       type: 'OS::Neutron::Subnet',
@@ -160,6 +161,7 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
             server_group: { get_resource: `${STORE_VDU}_anti_affinity` },
             net_store: { get_resource: STORE_VL },
             volume_size: s.volumeGb,
+            store_password: { get_attr: [STORE_PASSWORD, 'value'] },
           },
         },
       },
@@ -242,6 +244,7 @@ function storeNested(d: VnfDescriptor, m: FlavourModel): object {
       server_group: { type: 'string', description: 'Anti-affinity server group of the Redis nodes' },
       net_store: { type: 'string', description: 'VNF-internal store network' },
       volume_size: { type: 'number', description: 'Data volume size in GB' },
+      store_password: { type: 'string', hidden: true, description: "The store's password (requirepass), generated per deployment" },
     },
     resources: {
       [`${STORE_VDU}_cp`]: { type: 'OS::Neutron::Port', properties: { network: { get_param: 'net_store' } } },
@@ -257,7 +260,7 @@ function storeNested(d: VnfDescriptor, m: FlavourModel): object {
           // required_by the server: that is how Tacker links it into the VNFC's storageResourceIds.
           block_device_mapping_v2: [{ volume_id: { get_resource: `${STORE_VDU}_volume` }, boot_index: -1, delete_on_termination: false }],
           user_data_format: 'RAW',
-          user_data: storeUserData(m.flavour),
+          user_data: { str_replace: { template: storeUserData(m.flavour), params: { __STORE_PASSWORD__: { get_param: 'store_password' } } } },
         },
       },
     },
@@ -266,6 +269,27 @@ function storeNested(d: VnfDescriptor, m: FlavourModel): object {
         description: 'host:port of this Redis node',
         value: { list_join: [':', [{ get_attr: [`${STORE_VDU}_cp`, 'fixed_ips', 0, 'ip_address'] }, String(s.port)]] },
       },
+    },
+  };
+}
+
+/** The store VDU's password, made by Heat at deploy time: never in the package, never a parameter to leak. */
+export const STORE_PASSWORD = 'store_password';
+
+export function storePasswordResource(): object {
+  return { type: 'OS::Heat::RandomString', properties: { length: 32, character_classes: [{ class: 'lettersdigits' }] } };
+}
+
+/**
+ * The NFs' store nodes as URLs carrying the password (redis://:<pw>@host:port, one per node):
+ * the NF's user data keeps its one store parameter, and the password reaches nf.env (0600)
+ * without appearing in a stack output.
+ */
+export function storeUrls(endpoints: object, password: object): object {
+  return {
+    str_replace: {
+      template: { list_join: [',', { repeat: { for_each: { '<%endpoint%>': endpoints }, template: 'redis://:STORE_PASSWORD@<%endpoint%>' } }] },
+      params: { STORE_PASSWORD: password },
     },
   };
 }

@@ -82,6 +82,14 @@ function tlsOptions(tls: StoreTls | undefined, what: string): ConnectionOptions 
     }
   }
   if (tls.servername !== undefined) o.servername = tls.servername;
+  for (const [k, file] of [['cert', tls.certFile], ['key', tls.keyFile]] as const) {
+    if (file === undefined) continue;
+    try {
+      o[k] = readFileSync(file);
+    } catch (e) {
+      throw new Error(`store ${what}: TLS client ${k} file ${file}: ${(e as Error).message}`);
+    }
+  }
   return o;
 }
 
@@ -224,6 +232,8 @@ export async function connectFromConfig(
     ...opts,
     cluster: store.cluster ?? false,
     ...(store.password !== undefined ? { password: store.password } : {}),
+    ...(store.user !== undefined ? { username: store.user } : {}),
+    ...(store.tls !== undefined ? { tls: store.tls } : {}),
     // store.timeoutMs is the engine's per-batch deadline (milliseconds at most), not a connect timeout.
   });
 }

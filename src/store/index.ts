@@ -18,3 +18,4 @@ export { parseStoreUrl, parseStoreSeeds, redact, StoreUrlError, type StoreTarget
 export { aclRules, aclUser, aclFileLine, applyAclUser, type StoreRole } from './acl.js';
 export { resolvePrimary, watchPrimary, engineStoreConfig, type PrimaryWatch } from './sentinel.js';
 export { makeStoreCerts, redisTlsArgs, type StoreCerts } from './tls-certs.js';
+export { nativeStoreConfig } from './native-config.js';

@@ -92,18 +92,28 @@ export async function watchPrimary(target: StoreTarget, onChange: (primary: Seed
 
 /**
  * The engine's store settings with a `redis+sentinel://` node replaced by the primary's current
- * host:port (and the URL's password carried over): the native store takes host:port only. Other
+ * host:port (and the URL's user, password and TLS settings carried over): the native store takes host:port only. Other
  * settings pass through unchanged. The instance host calls this at start and again, with a new
  * engine, whenever watchPrimary reports a change.
  */
 export async function engineStoreConfig(store: Extract<StoreConfig, { kind: 'redis' }>): Promise<{ config: Extract<StoreConfig, { kind: 'redis' }>; sentinel?: StoreTarget }> {
   if (store.nodes.length !== 1 || !/^rediss?\+sentinel:\/\//i.test(store.nodes[0])) return { config: store };
   const target = parseStoreUrl(store.nodes[0]);
-  if (target.tls) throw new Error('store.nodes[0]: the native data plane has no TLS yet (rediss+sentinel://); use redis+sentinel://');
+  const t = target.tls;
+  if (t && t.caFile === undefined && store.tls === undefined) throw new Error('store.nodes[0]: rediss+sentinel:// needs ?ca=/path/to/ca.pem for the data plane (it checks the store against the deployment CA)');
   const p = await resolvePrimary(target);
   const password = store.password ?? target.password;
+  const user = store.user ?? target.username;
+  const tls = store.tls ?? (t?.caFile !== undefined ? { caFile: t.caFile, ...(t.servername !== undefined ? { servername: t.servername } : {}), ...(t.certFile !== undefined ? { certFile: t.certFile, keyFile: t.keyFile as string } : {}) } : undefined);
   return {
-    config: { ...store, nodes: [p.host.includes(':') ? `[${p.host}]:${p.port}` : `${p.host}:${p.port}`], cluster: false, ...(password !== undefined ? { password } : {}) },
+    config: {
+      ...store,
+      nodes: [p.host.includes(':') ? `[${p.host}]:${p.port}` : `${p.host}:${p.port}`],
+      cluster: false,
+      ...(password !== undefined ? { password } : {}),
+      ...(user !== undefined ? { user } : {}),
+      ...(tls !== undefined ? { tls } : {}),
+    },
     sentinel: target,
   };
 }

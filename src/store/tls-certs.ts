@@ -34,7 +34,9 @@ export function makeStoreCerts(dir: string, names: string[], days = 825): StoreC
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const san = names.map((n) => (isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(',');
   const ext = join(dir, 'server.ext');
-  writeFileSync(ext, `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\nbasicConstraints=CA:FALSE\n`);
+  // clientAuth too: with tls-cluster / tls-replication a node presents this certificate to its
+  // peers as a client, and they refuse it without (a TLS cluster never formed).
+  writeFileSync(ext, `subjectAltName=${san}\nextendedKeyUsage=serverAuth,clientAuth\nkeyUsage=digitalSignature,keyEncipherment\nbasicConstraints=CA:FALSE\n`);
   try {
     openssl(['req', '-x509', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', String(days), '-subj', '/CN=StatelessNF store CA'], dir);
     openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', `/CN=${names[0]}`], dir);

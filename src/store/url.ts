@@ -9,7 +9,8 @@
 //   redis+sentinel://[user[:password]@]s:p[,s:p...]/<primary>[?q]   (rediss+sentinel:// for TLS)
 //
 // Query parameters: cluster=yes|no|auto, ca=<PEM file> (TLS trust anchor), servername=<name>
-// (TLS SNI / name checked in the certificate), sentinelPassword=<pw>, sentinelUser=<user>.
+// (TLS SNI / name checked in the certificate), cert=<PEM file>&key=<PEM file> (TLS client
+// certificate), sentinelPassword=<pw>, sentinelUser=<user>.
 
 export interface Seed {
   host: string;
@@ -21,6 +22,9 @@ export interface StoreTls {
   caFile?: string;
   /** Name checked against the certificate (default: the host connected to). */
   servername?: string;
+  /** Client certificate and its key (PEM files), for a store with `tls-auth-clients yes`. */
+  certFile?: string;
+  keyFile?: string;
 }
 
 export type StoreMode = 'auto' | 'single' | 'cluster' | 'sentinel' | 'unix';
@@ -83,7 +87,7 @@ const SCHEMES: Record<string, { tls: boolean; sentinel: boolean }> = {
   'rediss+sentinel:': { tls: true, sentinel: true },
 };
 
-const QUERY_KEYS = new Set(['cluster', 'ca', 'servername', 'sentinelPassword', 'sentinelUser']);
+const QUERY_KEYS = new Set(['cluster', 'ca', 'servername', 'cert', 'key', 'sentinelPassword', 'sentinelUser']);
 
 /** Parses one store URL or bare `host:port`. Throws StoreUrlError naming the offending part. */
 export function parseStoreUrl(input: string): StoreTarget {
@@ -150,15 +154,16 @@ export function parseStoreUrl(input: string): StoreTarget {
     if (cluster === 'no' && seeds.length > 1) throw new StoreUrlError(input, '?cluster', 'several hosts name cluster seeds; a single node takes one host');
     target.mode = cluster === 'yes' ? 'cluster' : cluster === 'no' ? 'single' : target.mode;
   }
-  for (const k of ['ca', 'servername'] as const) {
+  const field = { ca: 'caFile', servername: 'servername', cert: 'certFile', key: 'keyFile' } as const;
+  for (const k of ['ca', 'servername', 'cert', 'key'] as const) {
     const v = params.get(k);
     if (v === null) continue;
     if (!scheme.tls) throw new StoreUrlError(input, `?${k}`, 'only meaningful with rediss:// (TLS)');
     if (v === '') throw new StoreUrlError(input, `?${k}`, 'empty');
-    if (k === 'ca' && !v.startsWith('/')) throw new StoreUrlError(input, '?ca', `must be an absolute path to a PEM file, got ${JSON.stringify(v)}`);
-    if (k === 'ca') target.tls = { ...target.tls, caFile: v };
-    else target.tls = { ...target.tls, servername: v };
+    if (k !== 'servername' && !v.startsWith('/')) throw new StoreUrlError(input, `?${k}`, `must be an absolute path to a PEM file, got ${JSON.stringify(v)}`);
+    target.tls = { ...target.tls, [field[k]]: v };
   }
+  if (params.has('cert') !== params.has('key')) throw new StoreUrlError(input, params.has('cert') ? '?key' : '?cert', 'a client certificate needs both ?cert= and ?key=');
 
   if (scheme.sentinel) {
     const name = decode(input, 'primary name', path);

@@ -552,3 +552,63 @@ export async function startSentinelGroup(opts: { name?: string; downAfterMs?: nu
     throw e;
   }
 }
+
+// ---- TLS cluster ----------------------------------------------------------------------------
+
+export interface TlsRedisCluster {
+  servers: RedisServer[];
+  /** Each node's TLS port, which the slot map (CLUSTER SLOTS, MOVED) announces with `tls-cluster yes`. */
+  tlsPorts: number[];
+  caFile: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `masters` cluster nodes speaking TLS to clients and to each other (certificates from the
+ * product's generator); the harness keeps using each node's plain loopback port to set it up.
+ */
+export async function startTlsRedisCluster(masters = 3): Promise<TlsRedisCluster> {
+  const { makeStoreCerts, redisTlsArgs } = await import('../../src/store/tls-certs.js');
+  const dir = mkdtempSync(join(tmpdir(), 'snf-redis-tlscluster-'));
+  liveDirs.add(dir);
+  const servers: RedisServer[] = [];
+  const tlsPorts: number[] = [];
+  const stop = async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    rmSync(dir, { recursive: true, force: true });
+    liveDirs.delete(dir);
+  };
+  try {
+    const certs = makeStoreCerts(dir, ['127.0.0.1', 'localhost']);
+    for (let i = 0; i < masters; i++) {
+      let tlsPort = await freePort();
+      while (tlsPort + 10000 > 65535) tlsPort = await freePort();  // its bus port must exist too
+      tlsPorts.push(tlsPort);
+      servers.push(
+        await startRedis({
+          args: [...redisTlsArgs(certs, tlsPort), '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', '--cluster-require-full-coverage', 'no'],
+        }),
+      );
+    }
+    for (let i = 0; i < masters; i++) {
+      const lo = Math.floor((i * SLOTS) / masters);
+      const hi = Math.floor(((i + 1) * SLOTS) / masters) - 1;
+      await ok(servers[i].port, ['CLUSTER', 'SET-CONFIG-EPOCH', i + 1]);
+      await ok(servers[i].port, ['CLUSTER', 'ADDSLOTSRANGE', lo, hi]);
+    }
+    // With tls-cluster the bus is TLS on the TLS port + 10000; TLS clients are told the TLS ports.
+    for (let i = 1; i < masters; i++) await ok(servers[i].port, ['CLUSTER', 'MEET', HOST, tlsPorts[0]]);
+    await waitFor(`cluster_state:ok on all ${masters} TLS nodes`, 20_000, async () => {
+      for (const s of servers) {
+        const info = await ok(s.port, ['CLUSTER', 'INFO']);
+        if (typeof info !== 'string' || !/cluster_state:ok/.test(info)) return false;
+        if (!new RegExp(`cluster_known_nodes:${masters}\\b`).test(info)) return false;
+      }
+      return true;
+    });
+    return { servers, tlsPorts, caFile: certs.caFile, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

@@ -55,12 +55,26 @@ describe('image: the instance environment written by the HOT user data', () => {
     expect(() => parseEnvFile('SNF_VNF')).to.throw(/not KEY=VALUE/);
   });
 
+  it('takes store URLs with the password the HOT generated, and names a bad one without echoing the password', () => {
+    const ok = { SNF_VNF: 'v', SNF_NF: 'nat' };
+    const e = nfEnv({ ...ok, SNF_STORE_NODES: 'redis://:Pw0123456789abcdef@10.0.0.1:6379,redis://:Pw0123456789abcdef@10.0.0.2:6379' });
+    expect(e.storeNodes).to.deep.equal(['redis://:Pw0123456789abcdef@10.0.0.1:6379', 'redis://:Pw0123456789abcdef@10.0.0.2:6379']);
+    let err: Error | undefined;
+    try {
+      nfEnv({ ...ok, SNF_STORE_NODES: 'redis://:Pw0123456789abcdef@10.0.0.1:99999' });
+    } catch (x) {
+      err = x as Error;
+    }
+    expect(err?.message).to.match(/^SNF_STORE_NODES: store URL .*port must be 1\.\.65535/);
+    expect(err?.message).to.not.include('Pw0123456789abcdef');
+  });
+
   it('the store user data configures statelessnf-redis.service', async () => {
     const d = await loadDescriptor(join(ROOT, 'vnf-descriptors', 'nat.yaml'));
     const f = d.flavours['dpdk-sriov'];
     const ud = storeUserData(f);
     const env = envOf(ud, '/etc/statelessnf/redis.env');
-    expect(env).to.deep.include({ SNF_REDIS_PORT: String(f.vdus.store!.port), SNF_REDIS_CLUSTER: 'true', SNF_REDIS_DATA_DEVICE: '/dev/vdb' });
+    expect(env).to.deep.include({ SNF_REDIS_PORT: String(f.vdus.store!.port), SNF_REDIS_CLUSTER: 'true', SNF_REDIS_DATA_DEVICE: '/dev/vdb', SNF_REDIS_PASSWORD: '__STORE_PASSWORD__' });
     expect((yaml.load(ud) as { runcmd: string[][] }).runcmd).to.deep.include(['systemctl', 'enable', '--now', 'statelessnf-redis.service']);
   });
 });

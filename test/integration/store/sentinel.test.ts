@@ -39,7 +39,7 @@ describe('store: Sentinel failover', function () {
     expect((await engineStoreConfig(plain)).config).to.equal(plain);
     let err: Error | undefined;
     await engineStoreConfig({ kind: 'redis', nodes: [g.url.replace('redis+', 'rediss+')] }).catch((e: Error) => (err = e));
-    expect(err?.message).to.match(/store\.nodes\[0\]: the native data plane has no TLS yet/);
+    expect(err?.message).to.match(/store\.nodes\[0\]: rediss\+sentinel:\/\/ needs \?ca=/);
   });
 
   it('kill -9 of the primary: the replica is promoted, both clients follow it, no acknowledged flow is lost', async () => {

@@ -115,7 +115,21 @@ describe('Tacker BaseHOT', () => {
     expect(group.properties).to.include({ min_size: 2, max_size: 16 });
     expect(group.properties.desired_capacity).to.deep.equal({ get_param: ['nfv', 'VDU', 'nf', 'desired_capacity'] });
     expect(group.properties.resource.type).to.equal('nf.yaml');
-    expect(group.properties.resource.properties.store_nodes).to.deep.equal({ list_join: [',', { get_attr: ['store_scale_group', 'outputs_list', 'endpoint'] }] });
+    // The store's password is made by Heat at deploy time and reaches both sides: the Redis nodes'
+    // user data (requirepass) and the NFs' store URLs (redis://:<pw>@host:port).
+    expect(top.resources.store_password).to.deep.equal({ type: 'OS::Heat::RandomString', properties: { length: 32, character_classes: [{ class: 'lettersdigits' }] } });
+    expect(group.properties.resource.properties.store_nodes).to.deep.equal({
+      str_replace: {
+        template: { list_join: [',', { repeat: { for_each: { '<%endpoint%>': { get_attr: ['store_scale_group', 'outputs_list', 'endpoint'] } }, template: 'redis://:STORE_PASSWORD@<%endpoint%>' } }] },
+        params: { STORE_PASSWORD: { get_attr: ['store_password', 'value'] } },
+      },
+    });
+    expect(top.resources.store_scale_group.properties.resource.properties.store_password).to.deep.equal({ get_attr: ['store_password', 'value'] });
+    const storeNested = load(files.get(hotFileNames.storeNested('dpdk-sriov'))!);
+    expect(storeNested.parameters.store_password).to.include({ type: 'string', hidden: true });
+    const ud = storeNested.resources.store.properties.user_data.str_replace;
+    expect(ud.params).to.deep.equal({ __STORE_PASSWORD__: { get_param: 'store_password' } });
+    expect(ud.template).to.include('SNF_REDIS_PASSWORD=__STORE_PASSWORD__');
     expect(top.resources.nf_instances_scale_out.properties.scaling_adjustment).to.equal(2);
     expect(top.resources.nf_instances_scale_in.properties.scaling_adjustment).to.equal(-2);
     const nested = load(files.get(hotFileNames.nfNested('dpdk-sriov'))!);

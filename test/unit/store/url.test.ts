@@ -34,11 +34,15 @@ describe('store URL', () => {
       sentinel: { name: 'snf-primary', password: 'x' },
     });
     expect(parseStoreUrl('rediss+sentinel://u:p@s1:1/m').tls).to.deep.equal({});
+    expect(parseStoreUrl('rediss://u:p@a:1?ca=/ca.pem&cert=/c.pem&key=/k.pem').tls).to.deep.equal({ caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem' });
   });
 
   it('refuses bad URLs naming the part and the reason, without echoing the password', () => {
     const cases: [string, RegExp][] = [
       ['', /url: empty/],
+      ['rediss://a:1?ca=/ca.pem&cert=/c.pem', /\?key: a client certificate needs both \?cert= and \?key=/],
+      ['rediss://a:1?key=k.pem&cert=/c.pem', /\?key: must be an absolute path/],
+      ['redis://a:1?cert=/c.pem&key=/k.pem', /\?cert: only meaningful with rediss:\/\//],
       ['localhost', /host: a port is required/],
       ['h:70000', /host: port must be 1\.\.65535/],
       ['http://h:1', /scheme: must be redis:\/\//],
