@@ -160,6 +160,10 @@ export class LocalDeployment {
         });
         state.store = { ...state.store, seed: set.seed, engineNodes: set.engineNodes, nodes: set.nodes, ...(storeMode === 'cluster' ? { cluster: true } : {}) };
         saveState(state);
+        if (storeMode === 'cluster') {
+          progress('starting the store watchdog (promotes a dead master\'s replica at once)');
+          d.startStoreWatchdog();
+        }
       } else if (!o.store) {
         progress('starting redis-server on a UNIX socket');
         const r = await startUnixRedis(runDir);
@@ -337,6 +341,16 @@ export class LocalDeployment {
         ? { tablesOverride: { nat: { insidePrefixes: [NET.client.prefix], pool: [pinnedPoolAddress(rec.slot)] } } }
         : {}),
     };
+  }
+
+  private startStoreWatchdog(): void {
+    const fd = openSync(join(this.state.runDir, 'store-watchdog.out'), 'a');
+    try {
+      this.state.store.watchdogPid = spawnInNs(undefined, [process.execPath, '--import', 'tsx', join(ROOT, 'src/vim/local/store-watchdog.ts'), this.state.runDir], fd, ROOT).pid;
+      this.save();
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** The TCP store nodes on the instance namespace's own loopback (store-relay.ts). */
@@ -586,6 +600,8 @@ export class LocalDeployment {
       signal(s.store.redisPid, 'SIGTERM');
       if (!(await waitExit(s.store.redisPid, 2000))) signal(s.store.redisPid, 'SIGKILL');
     }
+    // first, or it would promote replicas of the masters being stopped
+    signal(s.store.watchdogPid, 'SIGKILL');
     if (s.store.nodes?.length) {
       progress(`stopping the store's ${s.store.nodes.length} redis-server processes`);
       stopStoreNodes(s.store.nodes, 'SIGTERM');
