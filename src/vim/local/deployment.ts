@@ -44,6 +44,8 @@ export interface UpOptions {
    * replicas (store-nodes.ts). Every one persists.
    */
   storeMode?: StoreMode;
+  /** sentinel / cluster: the watchdog that fails a dead primary / master over at once (store-watchdog.ts; default on; off only to measure the store's own failover) */
+  storeWatchdog?: boolean;
   mode?: SteeringMode;
   io?: 'afpacket' | 'af_xdp' | 'dpdk' | 'kernel';
   dataStore?: 'redis' | 'local';
@@ -160,8 +162,8 @@ export class LocalDeployment {
         });
         state.store = { ...state.store, seed: set.seed, engineNodes: set.engineNodes, nodes: set.nodes, ...(storeMode === 'cluster' ? { cluster: true } : {}) };
         saveState(state);
-        if (storeMode === 'cluster') {
-          progress('starting the store watchdog (promotes a dead master\'s replica at once)');
+        if (o.storeWatchdog !== false) {
+          progress('starting the store watchdog (fails a dead primary over at once)');
           d.startStoreWatchdog();
         }
       } else if (!o.store) {

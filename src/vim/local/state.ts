@@ -44,7 +44,7 @@ export interface DeploymentState {
     engineNodes?: string[];
     /** sentinel / cluster: every redis-server the deployment started (store-nodes.ts) */
     nodes?: StoreNode[];
-    /** cluster: the store watchdog (store-watchdog.ts) */
+    /** sentinel / cluster: the store watchdog (store-watchdog.ts) */
     watchdogPid?: number;
   };
   heartbeat: { periodMs: number; ttlMs: number };

@@ -1,6 +1,7 @@
-// Promotes a dead cluster master's replica at once, for the local deployment's Redis Cluster:
+// Promotes a dead master's replica at once, for the local deployment's Redis Cluster (and asks
+// the Sentinels to fail over at once in Sentinel mode):
 //   node --import tsx src/vim/local/store-watchdog.ts <run dir>
-// `snf up --store-mode cluster` starts it detached (pid in state.json; `snf down` stops it).
+// `snf up --store-mode cluster|sentinel` starts it detached (pid in state.json; `snf down` stops it).
 //
 // Why: Redis Cluster's own failover waits cluster-node-timeout for the master to miss pings,
 // then for the other masters to agree (FAIL), then a fixed 500 ms plus a random 0-500 ms before
@@ -18,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { loadState } from './state.js';
 import { alive, sleep } from './sh.js';
-import type { StoreNode } from './store-nodes.js';
+import { SENTINEL_NAME, type StoreNode } from './store-nodes.js';
 
 interface ClusterNode {
   id: string;
@@ -61,8 +62,62 @@ async function call(port: number, args: string[], timeoutMs = 500): Promise<unkn
   }
 }
 
+/**
+ * Sentinel mode: when the process of the primary the Sentinels name exits, asks a Sentinel for
+ * SENTINEL FAILOVER (the failover it would start itself after down-after-milliseconds and the
+ * vote, without the wait); the instances follow as for any failover (src/store/sentinel.ts).
+ */
+async function runSentinelWatchdog(all: StoreNode[], log: (s: string) => void, pollMs: number, topologyMs: number): Promise<never> {
+  const sentinels = all.filter((n) => n.role === 'sentinel');
+  const data = all.filter((n) => n.role !== 'sentinel');
+  let primaryPort = 0;
+  let topologyAt = 0;
+  const handled = new Set<number>();
+  log(`watching ${data.length} data nodes (ports ${data.map((n) => n.port).join(', ')}) for ${sentinels.length} Sentinels`);
+  for (;;) {
+    if (Date.now() - topologyAt >= topologyMs) {
+      for (const s of sentinels.filter((x) => alive(x.pid))) {
+        try {
+          const r = (await call(s.port, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_NAME])) as string[];
+          primaryPort = Number(r[1]);
+          topologyAt = Date.now();
+          break;
+        } catch {
+          /* ask the next */
+        }
+      }
+    }
+    const dead = data.find((n) => n.port === primaryPort && !handled.has(n.pid) && !alive(n.pid));
+    if (dead) {
+      handled.add(dead.pid);
+      const t0 = Date.now();
+      let done = false;
+      for (const s of sentinels.filter((x) => alive(x.pid))) {
+        try {
+          await call(s.port, ['SENTINEL', 'FAILOVER', SENTINEL_NAME]);
+          log(`primary 127.0.0.1:${dead.port} (pid ${dead.pid}) exited: Sentinel 127.0.0.1:${s.port} told to fail over (${Date.now() - t0} ms)`);
+          done = true;
+          topologyAt = 0;
+          break;
+        } catch (e) {
+          // INPROG: a Sentinel already started it
+          log(`Sentinel 127.0.0.1:${s.port}: SENTINEL FAILOVER: ${(e as Error).message}`);
+          if (/INPROG/.test((e as Error).message)) {
+            done = true;
+            break;
+          }
+        }
+      }
+      if (!done) log(`primary 127.0.0.1:${dead.port} exited and no Sentinel took the failover: the Sentinels' own detection is left`);
+    }
+    await sleep(pollMs);
+  }
+}
+
 export async function runWatchdog(runDir: string, log: (s: string) => void, pollMs = 20, topologyMs = 500): Promise<never> {
-  const nodes: StoreNode[] = (loadState(runDir).store.nodes ?? []).filter((n) => n.role !== 'sentinel');
+  const st = loadState(runDir).store;
+  if (st.mode === 'sentinel') return runSentinelWatchdog(st.nodes ?? [], log, pollMs, topologyMs);
+  const nodes: StoreNode[] = (st.nodes ?? []).filter((n) => n.role !== 'sentinel');
   let topology: ClusterNode[] = [];
   let topologyAt = 0;
   const handled = new Set<number>();
