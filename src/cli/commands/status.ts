@@ -137,7 +137,12 @@ async function snapshot(d: LocalDeployment, intervalMs: number): Promise<{ text:
     ? `store epoch: ${ep.epoch} (since ${new Date(ep.since).toISOString()}), data losses ${ep.losses}` +
       (ep.lastLoss
         ? `; last: ${ep.lastLoss.reason} ${ago(now - ep.lastLoss.at)}, ` +
-          (ep.lastLoss.restoredGeneration !== undefined ? `control tables restored as generation ${ep.lastLoss.restoredGeneration}` : ep.lastLoss.restoreError ? `tables NOT restored: ${ep.lastLoss.restoreError}` : 'tables were intact')
+          (ep.lastLoss.restoredGeneration !== undefined ? `control tables restored as generation ${ep.lastLoss.restoredGeneration}` : ep.lastLoss.restoreError ? `tables NOT restored: ${ep.lastLoss.restoreError}` : 'tables were intact') +
+          (ep.lastLoss.natQuarantine
+            ? `, ${ep.lastLoss.natQuarantine.quarantined} NAT ports in quarantine for ${Math.round(ep.lastLoss.natQuarantine.ttlMs / 60_000)} min`
+            : ep.lastLoss.natQuarantineError
+              ? `, NAT ports NOT quarantined: ${ep.lastLoss.natQuarantineError}`
+              : '')
         : '')
     : 'store epoch: unknown (the controller has not recorded one)';
   if (ep?.lastLoss?.restoreError) problems.push(`control tables not restored after the store lost its data: ${ep.lastLoss.restoreError}`);
