@@ -13,6 +13,8 @@ import { renderMetrics, type InstanceMetrics } from './metrics.js';
 import { closeStore, deregister, heartbeat, readTablesSnapshot, watchTables, type StoreClient } from '../store/index.js';
 import { connectControl } from '../store/control-client.js';
 import { readEpoch } from '../store/epoch.js';
+import { engineStoreConfig, watchPrimary, type PrimaryWatch } from '../store/sentinel.js';
+import type { StoreTarget } from '../store/url.js';
 
 export interface InstanceConfig {
   vnf: string;
@@ -67,11 +69,48 @@ export async function runInstance(cfg: InstanceConfig, log: (s: string) => void 
   const m: InstanceMetrics = { vnf: cfg.vnf, instance: cfg.instanceId, heartbeats: 0, heartbeatFailures: 0, heartbeatMs: 0, tablesGeneration: snap.generation, startedAt, ioKind: cfg.io.kind };
 
   let dp: Dataplane | undefined;
+  let watch: PrimaryWatch | undefined;
+  // the tables the data plane runs with now (a restarted data plane starts with them)
+  let tables: NfTables = withOverride(snap.tables, cfg.tablesOverride);
+  m.storePrimaryChanges = 0;
   if (cfg.io.kind !== 'kernel') {
-    const engine: EngineConfig = { vnf: cfg.vnf, instanceId: cfg.instanceId, chain: cfg.chain, store: cfg.store, ...withOverride(snap.tables, cfg.tablesOverride) };
-    dp = new Dataplane(engine, cfg.io);
+    const io = cfg.io;
+    // A Sentinel-watched store: the native store connects to one host:port, so this host asks
+    // the Sentinels where the primary is and, when they promote another, restarts the data
+    // plane on it (docs/local-deployment.md#the-store). Everything else passes through.
+    const resolved: { config: StoreConfig; sentinel?: StoreTarget } = cfg.store.kind === 'redis' ? await engineStoreConfig(cfg.store) : { config: cfg.store };
+    let store: StoreConfig = resolved.config;
+    const engineCfg = (): EngineConfig => ({ vnf: cfg.vnf, instanceId: cfg.instanceId, chain: cfg.chain, store, ...tables });
+    dp = new Dataplane(engineCfg(), io);
     dp.start();
-    log(`data plane started on ${cfg.io.inside.iface} / ${cfg.io.outside.iface}, tables generation ${snap.generation}`);
+    log(`data plane started on ${io.inside.iface} / ${io.outside.iface}, tables generation ${snap.generation}${resolved.sentinel ? `, store primary ${store.kind === 'redis' ? store.nodes[0] : ''}` : ''}`);
+    if (resolved.sentinel) {
+      watch = await watchPrimary(resolved.sentinel, (p) => {
+        const t0 = performance.now();
+        const node = p.host.includes(':') ? `[${p.host}]:${p.port}` : `${p.host}:${p.port}`;
+        if (store.kind !== 'redis') return;
+        store = { ...store, nodes: [node] };
+        try {
+          // Open the new one before stopping the old: its sockets queue what arrives while the
+          // old one (stuck on the dead primary, dropping) winds down, and it forwards that once
+          // started. Not started before the old one stops: two running data planes on one
+          // interface would each forward every frame.
+          const next = new Dataplane(engineCfg(), io);
+          const t1 = performance.now();
+          dp?.stop();
+          const t2 = performance.now();
+          dp = next;
+          dp.start();
+          m.storePrimaryChanges = (m.storePrimaryChanges ?? 0) + 1;
+          const t3 = performance.now();
+          log(`store primary is now ${node}: data plane restarted on it in ${(t3 - t0).toFixed(1)} ms (open ${(t1 - t0).toFixed(1)}, stop the old ${(t2 - t1).toFixed(1)}, start ${(t3 - t2).toFixed(1)})`);
+        } catch (e) {
+          // without a data plane the instance must not stay registered as forwarding
+          log(`store primary is now ${node}: data plane restart failed: ${(e as Error).message}; exiting`);
+          process.exit(1);
+        }
+      });
+    }
   } else {
     log('kernel stand-in: the namespace forwards, this process only registers');
   }
@@ -88,7 +127,9 @@ export async function runInstance(cfg: InstanceConfig, log: (s: string) => void 
         return;
       }
       try {
-        dp?.configure(withOverride(s.tables, cfg.tablesOverride));
+        const next = withOverride(s.tables, cfg.tablesOverride);
+        dp?.configure(next);
+        tables = next;
         m.tablesGeneration = s.generation;
         log(`tables generation ${s.generation} applied`);
       } catch (e) {
@@ -177,6 +218,7 @@ export async function runInstance(cfg: InstanceConfig, log: (s: string) => void 
       // poll while the instance still forwards what is in flight.
       await deregister(redis, cfg.vnf, cfg.instanceId).catch((e: Error) => log(`deregister: ${e.message}`));
       await unwatch().catch(() => undefined);
+      await watch?.stop();
       for (const s of servers) s.close();
       if (cfg.metrics?.socket) rmSync(cfg.metrics.socket, { force: true });
       dp?.stop();

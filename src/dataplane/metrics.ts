@@ -16,6 +16,8 @@ export interface InstanceMetrics {
   storeEpoch?: string;
   /** Times the epoch vanished or changed under this instance (the store lost its data). */
   storeEpochChanges?: number;
+  /** Times Sentinel named another primary and the data plane was restarted on it. */
+  storePrimaryChanges?: number;
   startedAt: number;
   /**
    * The packet I/O backend actually running (afpacket, af_xdp, dpdk, or kernel for the stand-in),
@@ -68,6 +70,10 @@ export function renderMetrics(m: InstanceMetrics): string {
   if (m.storeEpochChanges !== undefined) {
     w.family('snf_store_epoch_changes_total', 'counter', 'Times the store epoch vanished or changed (store data lost).');
     w.sample('snf_store_epoch_changes_total', m.storeEpochChanges);
+  }
+  if (m.storePrimaryChanges !== undefined) {
+    w.family('snf_store_primary_changes_total', 'counter', 'Times Sentinel named a new store primary and the data plane restarted on it (its packet counters restart too).');
+    w.sample('snf_store_primary_changes_total', m.storePrimaryChanges);
   }
   if (m.ioKind !== undefined) {
     w.family('snf_io_info', 'gauge', 'Packet I/O backend of the data plane (label kind), always 1.');

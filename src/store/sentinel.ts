@@ -51,9 +51,10 @@ export async function resolvePrimary(target: StoreTarget, timeoutMs = 2000): Pro
 
 /**
  * Calls `onChange(primary)` whenever the primary's address changes. Subscribes to
- * +switch-master on every Sentinel (the first to announce wins) and re-asks every pollMs.
+ * +switch-master on every Sentinel (the first to announce wins), takes a replica being promoted
+ * as soon as it answers ROLE as a master (for up to probeMs), and re-asks every pollMs.
  */
-export async function watchPrimary(target: StoreTarget, onChange: (primary: Seed) => void, pollMs = 1000): Promise<PrimaryWatch> {
+export async function watchPrimary(target: StoreTarget, onChange: (primary: Seed) => void, pollMs = 1000, probeMs = 5000): Promise<PrimaryWatch> {
   let current = await resolvePrimary(target);
   let stopped = false;
   const name = target.sentinel!.name;
@@ -62,20 +63,56 @@ export async function watchPrimary(target: StoreTarget, onChange: (primary: Seed
     current = p;
     onChange(p);
   };
+  // The leader Sentinel announces the replica it promotes as soon as it sends it SLAVEOF NO ONE,
+  // but +switch-master only once its next INFO (1 s apart) shows the promotion: asking the
+  // replica itself (ROLE) saves that second. Only a node that answers "master" is taken.
+  let probing: Seed | undefined;
+  const probe = (cand: Seed) => {
+    if (probing && probing.host === cand.host && probing.port === cand.port) return;
+    probing = cand;
+    const c = new Redis({ host: cand.host, port: cand.port, lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    c.on('error', () => undefined);
+    const end = Date.now() + probeMs;
+    const attempt = async (): Promise<void> => {
+      while (!stopped && probing === cand && Date.now() < end) {
+        try {
+          if (c.status !== 'ready') await c.connect();
+          const role = (await c.call('ROLE')) as unknown[];
+          if (role[0] === 'master') {
+            update(cand);
+            return;
+          }
+        } catch {
+          c.disconnect();
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    void attempt().finally(() => {
+      c.disconnect();
+      if (probing === cand) probing = undefined;
+    });
+  };
   const subs = target.seeds.map((s) => {
     const c = sentinelClient(s, target);
-    c.on('message', (_channel: string, msg: string) => {
-      // "<name> <old-ip> <old-port> <new-ip> <new-port>"
+    c.on('message', (channel: string, msg: string) => {
       const f = msg.split(' ');
-      if (f.length === 5 && f[0] === name) update({ host: f[3], port: Number(f[4]) });
+      // "<name> <old-ip> <old-port> <new-ip> <new-port>"
+      if (channel === '+switch-master' && f.length === 5 && f[0] === name) update({ host: f[3], port: Number(f[4]) });
+      // "slave <ip>:<port> <ip> <port> @ <name> <primary-ip> <primary-port>"
+      if (channel === '+failover-state-send-slaveof-noone' && f.length === 8 && f[5] === name) probe({ host: f[2], port: Number(f[3]) });
     });
     c.connect()
-      .then(() => c.subscribe('+switch-master'))
+      .then(() => c.subscribe('+switch-master', '+failover-state-send-slaveof-noone'))
       .catch(() => undefined);
     return c;
   });
+  // The poll catches what the messages missed; what it names is taken only once it answers as a
+  // primary: during a failover the Sentinels still name the dead one until +switch-master.
   const poll = setInterval(() => {
-    resolvePrimary(target, Math.min(pollMs, 2000)).then(update, () => undefined);
+    resolvePrimary(target, Math.min(pollMs, 2000)).then((p) => {
+      if (p.host !== current.host || p.port !== current.port) probe(p);
+    }, () => undefined);
   }, pollMs);
   poll.unref();
   return {

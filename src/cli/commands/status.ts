@@ -16,7 +16,9 @@ const USAGE = `usage: snf status [--name NAME] [--watch] [--interval MS]
 Per instance: process, registry heartbeat, whether steering sends it traffic, packets per second
 in and out, drops, new flows, store round trips (p50 / p99) — rates over --interval (default 1000 ms).
 Then the steering controller (supervisor, active and standby processes, restarts, age of the
-last reconcile) and the store epoch (losses of the store's data and the last restore).
+last reconcile), the store (its mode: single, sentinel or cluster, and its health: the primary
+the Sentinels name, the cluster's served slots, which redis-server processes run) and the store
+epoch (losses of the store's data and the last restore).
 --watch repeats until Ctrl-C.
 
 Exit status: 0 when all is well, 1 when something is wrong (listed under 'problems:'), 2 on
@@ -75,7 +77,7 @@ async function snapshot(d: LocalDeployment, intervalMs: number): Promise<{ text:
   const a = await scrapeAll(d);
   const t0 = Date.now();
   await new Promise((r) => setTimeout(r, intervalMs));
-  const [b, live, flows] = await Promise.all([scrapeAll(d), liveInstances(redis, d.state.vnf), countFlows(redis, d.state.vnf)]);
+  const [b, live, flows, store] = await Promise.all([scrapeAll(d), liveInstances(redis, d.state.vnf), countFlows(redis, d.state.vnf), d.storeHealth()]);
   const dt = (Date.now() - t0) / 1000;
   const liveMap = new Map(live.map((l) => [l.id, l]));
   const problems: string[] = [];
@@ -128,12 +130,19 @@ async function snapshot(d: LocalDeployment, intervalMs: number): Promise<{ text:
     `, last reconcile ${health ? ago(now - health.reconciledAt) : 'never'}` +
     (sup?.downed.length ? `, links down: ${sup.downed.map((k) => k.split(':')[0]).join(', ')}` : '');
   if (sup && !(sup.standbyPid && alive(sup.standbyPid))) problems.push('no warm standby controller');
+  // A dead node is a problem even after failover: the store runs without its redundancy.
+  problems.push(...store.problems);
   const ep = readStoreEpochStatus(d.state.runDir);
   const epLine = ep
     ? `store epoch: ${ep.epoch} (since ${new Date(ep.since).toISOString()}), data losses ${ep.losses}` +
       (ep.lastLoss
         ? `; last: ${ep.lastLoss.reason} ${ago(now - ep.lastLoss.at)}, ` +
-          (ep.lastLoss.restoredGeneration !== undefined ? `control tables restored as generation ${ep.lastLoss.restoredGeneration}` : ep.lastLoss.restoreError ? `tables NOT restored: ${ep.lastLoss.restoreError}` : 'tables were intact')
+          (ep.lastLoss.restoredGeneration !== undefined ? `control tables restored as generation ${ep.lastLoss.restoredGeneration}` : ep.lastLoss.restoreError ? `tables NOT restored: ${ep.lastLoss.restoreError}` : 'tables were intact') +
+          (ep.lastLoss.natQuarantine
+            ? `, ${ep.lastLoss.natQuarantine.quarantined} NAT ports in quarantine for ${Math.round(ep.lastLoss.natQuarantine.ttlMs / 60_000)} min`
+            : ep.lastLoss.natQuarantineError
+              ? `, NAT ports NOT quarantined: ${ep.lastLoss.natQuarantineError}`
+              : '')
         : '')
     : 'store epoch: unknown (the controller has not recorded one)';
   if (ep?.lastLoss?.restoreError) problems.push(`control tables not restored after the store lost its data: ${ep.lastLoss.restoreError}`);
@@ -143,6 +152,7 @@ async function snapshot(d: LocalDeployment, intervalMs: number): Promise<{ text:
     .join(', ');
   const text = [
     `${s.name}: ${s.chain.join(' -> ')}, ${s.mode === 'spray' ? 'per-packet spraying' : 'ECMP by L4 hash'}, ${s.dataStore === 'local' ? 'coupled baseline (local state)' : `store ${s.store.seed}`}`,
+    `store: ${store.summary}`,
     `flows in the store: ${flowText || 'none'}`,
     ctlLine,
     epLine,

@@ -14,11 +14,13 @@ import type { SteeringMode } from './steering/routes.js';
 import { pinnedPoolAddress } from './steering/routes.js';
 import { connectControl } from '../../store/control-client.js';
 import { startUnixRedis, stopPid } from './redis-unix.js';
-import { alive, sleep, spawnInNs, tryRun } from './sh.js';
+import { alive, inNs, sleep, spawnInNs, tryRun } from './sh.js';
 import { createBase, createInstanceNet, deleteInstanceNet, listNamespaces, names, nsPids, NET, MAX_SLOT, leg } from './topology.js';
 import { loadState, readControllerHealth, readSteeringStatus, readSupervisorStatus, runDirFor, saveState, type DeploymentState, type InstanceRecord } from './state.js';
 import { instanceLinksUp } from './topology.js';
 import { initStoreEpoch } from './steering/epoch-watch.js';
+import { startStoreSet, stopStoreNodes, storeHealth, type StoreHealth, type StoreMode } from './store-nodes.js';
+import { startRelays } from './store-relay.js';
 
 const ROOT = (() => {
   let d = dirname(fileURLToPath(import.meta.url));
@@ -36,6 +38,14 @@ export interface UpOptions {
   instances: number;
   /** `unix:/path` or `host:port`; absent: start a Redis on a UNIX socket in the run directory. */
   store?: string;
+  /**
+   * The store this deployment starts when `store` is absent: `single` (default) one Redis on a
+   * UNIX socket; `sentinel` a primary, a replica and 3 Sentinels; `cluster` 3 masters + 3
+   * replicas (store-nodes.ts). Every one persists.
+   */
+  storeMode?: StoreMode;
+  /** sentinel / cluster: the watchdog that fails a dead primary / master over at once (store-watchdog.ts; default on; off only to measure the store's own failover) */
+  storeWatchdog?: boolean;
   mode?: SteeringMode;
   io?: 'afpacket' | 'af_xdp' | 'dpdk' | 'kernel';
   dataStore?: 'redis' | 'local';
@@ -114,6 +124,9 @@ export class LocalDeployment {
   static async up(o: UpOptions, progress: Progress = () => undefined): Promise<LocalDeployment> {
     if (!Number.isInteger(o.instances) || o.instances < 1 || o.instances > MAX_SLOT) throw new Error(`instances must be 1..${MAX_SLOT}, got ${o.instances}`);
     if (o.store) assertReachableFromNamespaces(o.store);
+    const storeMode = o.storeMode ?? 'single';
+    if (o.store && storeMode !== 'single') throw new Error(`store mode ${storeMode}: the deployment starts its own store; it cannot be combined with --store`);
+    if (o.dataStore === 'local' && storeMode !== 'single') throw new Error(`store mode ${storeMode}: the coupled baseline keeps flow state in the instances; use the default store mode`);
     const runDir = runDirFor(o.name, o.runRoot);
     if (existsSync(join(runDir, 'state.json'))) throw new Error(`deployment '${o.name}' already exists (${runDir}); 'snf down --name ${o.name}' first`);
     const existing = await listNamespaces(o.name);
@@ -128,7 +141,7 @@ export class LocalDeployment {
       mode: o.mode ?? 'hash',
       io: o.io ?? 'afpacket',
       dataStore: o.dataStore ?? 'redis',
-      store: { seed: o.store ?? '' },
+      store: { seed: o.store ?? '', mode: storeMode },
       heartbeat: { periodMs: o.heartbeat?.periodMs ?? 50, ttlMs: o.heartbeat?.ttlMs ?? 150 },
       ...(o.detection ? { detection: o.detection } : {}),
       storeTimeoutMs: o.storeTimeoutMs ?? 250,
@@ -139,7 +152,21 @@ export class LocalDeployment {
     const d = new LocalDeployment(state);
     saveState(state);
     try {
-      if (!o.store) {
+      if (storeMode !== 'single') {
+        progress(storeMode === 'sentinel' ? 'starting the store: a primary, a replica and 3 Sentinels' : 'starting the store: a Redis Cluster of 3 masters + 3 replicas');
+        state.store.nodes = [];
+        const set = await startStoreSet(runDir, storeMode, (n) => {
+          // recorded as each starts, so down() stops it even if the next step fails
+          state.store.nodes!.push(n);
+          saveState(state);
+        });
+        state.store = { ...state.store, seed: set.seed, engineNodes: set.engineNodes, nodes: set.nodes, ...(storeMode === 'cluster' ? { cluster: true } : {}) };
+        saveState(state);
+        if (o.storeWatchdog !== false) {
+          progress('starting the store watchdog (fails a dead primary over at once)');
+          d.startStoreWatchdog();
+        }
+      } else if (!o.store) {
         progress('starting redis-server on a UNIX socket');
         const r = await startUnixRedis(runDir);
         state.store = { seed: `unix:${r.socket}`, redisPid: r.pid };
@@ -297,7 +324,8 @@ export class LocalDeployment {
     const lout = leg(s.chain, rec.slot, 'out');
     // The instance's inside port is whichever leg faces the NF's inside.
     const [inside, outside] = lin.instIf === 'inside' ? [lin, lout] : [lout, lin];
-    const store: StoreConfig = s.dataStore === 'local' ? { kind: 'local' } : { kind: 'redis', nodes: [s.store.seed], timeoutMs: s.storeTimeoutMs ?? 250, ...(s.store.cluster ? { cluster: true } : {}) };
+    const nodes = s.store.engineNodes ?? [s.store.seed];
+    const store: StoreConfig = s.dataStore === 'local' ? { kind: 'local' } : { kind: 'redis', nodes, timeoutMs: s.storeTimeoutMs ?? 250, ...(s.store.cluster ? { cluster: true } : {}) };
     return {
       vnf: s.vnf,
       instanceId: rec.id,
@@ -315,6 +343,35 @@ export class LocalDeployment {
         ? { tablesOverride: { nat: { insidePrefixes: [NET.client.prefix], pool: [pinnedPoolAddress(rec.slot)] } } }
         : {}),
     };
+  }
+
+  private startStoreWatchdog(): void {
+    const fd = openSync(join(this.state.runDir, 'store-watchdog.out'), 'a');
+    try {
+      this.state.store.watchdogPid = spawnInNs(undefined, [process.execPath, '--import', 'tsx', join(ROOT, 'src/vim/local/store-watchdog.ts'), this.state.runDir], fd, ROOT).pid;
+      this.save();
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The TCP store nodes on the instance namespace's own loopback (store-relay.ts). */
+  private async storeRelays(ns: string): Promise<void> {
+    const nodes = this.state.store.nodes ?? [];
+    if (nodes.length === 0) return;
+    startRelays(ns, nodes, this.state.runDir);
+    const end = Date.now() + 10_000;
+    for (;;) {
+      const listening = await inNs(ns, ['ss', '-Hltn']);
+      if (nodes.every((n) => listening.includes(`127.0.0.1:${n.port} `))) return;
+      if (Date.now() > end) throw new Error(`store relays in ${ns} not listening within 10 s (see ${join(this.state.runDir, `${ns}.relays.log`)})`);
+      await sleep(20);
+    }
+  }
+
+  /** The store's mode and health (`snf status`). */
+  async storeHealth(): Promise<StoreHealth> {
+    return storeHealth(this.state.store.mode ?? 'single', this.state.store.nodes ?? [], this.state.store.redisPid);
   }
 
   private spawnInstance(rec: InstanceRecord): void {
@@ -388,6 +445,7 @@ export class LocalDeployment {
         this.save();
         progress(`creating ${id}: namespace ${ns}, legs to both steering namespaces`);
         await createInstanceNet(this.state.name, this.state.chain, slot, this.state.io === 'kernel');
+        await this.storeRelays(ns);
         this.spawnInstance(rec);
         this.save();
       }
@@ -543,6 +601,13 @@ export class LocalDeployment {
       progress('stopping redis-server');
       signal(s.store.redisPid, 'SIGTERM');
       if (!(await waitExit(s.store.redisPid, 2000))) signal(s.store.redisPid, 'SIGKILL');
+    }
+    // first, or it would promote replicas of the masters being stopped
+    signal(s.store.watchdogPid, 'SIGKILL');
+    if (s.store.nodes?.length) {
+      progress(`stopping the store's ${s.store.nodes.length} redis-server processes`);
+      stopStoreNodes(s.store.nodes, 'SIGTERM');
+      for (const n of s.store.nodes) if (!(await waitExit(n.pid, 2000))) signal(n.pid, 'SIGKILL');
     }
     rmSync(s.runDir, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from '
 import { join } from 'node:path';
 import type { NfKind } from '../../model/tables.js';
 import type { SteeringMode } from './steering/routes.js';
+import type { StoreMode, StoreNode } from './store-nodes.js';
 
 export interface InstanceRecord {
   id: string;
@@ -33,7 +34,19 @@ export interface DeploymentState {
   /** `local`: the coupled baseline (flow state inside each instance). */
   dataStore: 'redis' | 'local';
   /** `cluster`: the seed answered as a Redis Cluster node at `up` (the instances' engines then follow the slot map). */
-  store: { seed: string; redisPid?: number; cluster?: boolean };
+  store: {
+    seed: string;
+    redisPid?: number;
+    cluster?: boolean;
+    /** absent in older state files: `single` */
+    mode?: StoreMode;
+    /** sentinel / cluster: the data plane's seed list (default [seed]) */
+    engineNodes?: string[];
+    /** sentinel / cluster: every redis-server the deployment started (store-nodes.ts) */
+    nodes?: StoreNode[];
+    /** sentinel / cluster: the store watchdog (store-watchdog.ts) */
+    watchdogPid?: number;
+  };
   heartbeat: { periodMs: number; ttlMs: number };
   /** the data plane's per-batch store deadline */
   storeTimeoutMs?: number;

@@ -13,6 +13,7 @@ import type { NfTables } from '../../../model/tables.js';
 import { readGeneration, readTablesSnapshot, writeTables, ctlKeys, type StoreClient } from '../../../store/index.js';
 import { claimEpoch, readEpoch } from '../../../store/epoch.js';
 import { writeJsonAtomic } from '../state.js';
+import { fenceNatPorts, recordNatPorts, type FenceResult, type NatPortRecord } from '../../../store/nat-quarantine.js';
 
 export interface StoreLoss {
   /** ms since the epoch when the control plane noticed */
@@ -24,6 +25,16 @@ export interface StoreLoss {
   restoredGeneration?: number;
   /** why the tables were not restored, if they were not */
   restoreError?: string;
+  /** NAT ports put in quarantine (store/nat-quarantine.ts); absent without NAT or a record */
+  natQuarantine?: FenceResult & { recordAgeMs: number };
+  natQuarantineError?: string;
+}
+
+/** How often the NAT's ports in use are recorded (a SCAN of its reverse keys and cursors). */
+export const NAT_RECORD_EVERY_MS = 1000;
+
+export function natRecordPath(runDir: string): string {
+  return join(runDir, 'nat-ports.json');
 }
 
 export interface StoreEpochStatus {
@@ -77,11 +88,14 @@ export async function initStoreEpoch(redis: StoreClient, vnf: string, runDir: st
 
 export class EpochWatch {
   private status: StoreEpochStatus | undefined;
+  /** the two latest records of the NAT's ports (older, newer): survive a controller restart */
+  private natRecords: [NatPortRecord | undefined, NatPortRecord | undefined];
 
   constructor(
     private readonly o: { store: StoreClient; vnf: string; runDir: string; log: (o: Record<string, unknown>) => void; now?: () => number },
   ) {
     this.status = readStoreEpochStatus(o.runDir);
+    this.natRecords = readJson<[NatPortRecord | undefined, NatPortRecord | undefined]>(natRecordPath(o.runDir)) ?? [undefined, undefined];
   }
 
   current(): StoreEpochStatus | undefined {
@@ -98,6 +112,11 @@ export class EpochWatch {
       if (gen > 0 && gen !== src?.generation) {
         const snap = await readTablesSnapshot(store, vnf);
         if (snap.generation > 0) saveTablesSource(runDir, { generation: snap.generation, tables: snap.tables });
+      }
+      if (src?.tables.nat && now - (this.natRecords[1]?.at ?? 0) >= NAT_RECORD_EVERY_MS) {
+        const rec = await recordNatPorts(store, vnf, epoch, now);
+        this.natRecords = [this.natRecords[1], rec];
+        writeJsonAtomic(natRecordPath(runDir), this.natRecords);
       }
       return undefined;
     }
@@ -125,6 +144,17 @@ export class EpochWatch {
         }
       }
     }
+    // Before the new epoch is announced: the ports orphans may hold go into quarantine.
+    const [prevRec, lastRec] = this.natRecords;
+    if (src?.tables.nat && lastRec && lastRec.epoch === previousEpoch) {
+      try {
+        loss.natQuarantine = { ...(await fenceNatPorts(store, lastRec, prevRec?.epoch === previousEpoch ? prevRec : undefined, src.tables)), recordAgeMs: now - lastRec.at };
+      } catch (e) {
+        // not recorded: the epoch stays unclaimed, so the next check tries again
+        throw new Error(`store lost its data; NAT port quarantine failed: ${(e as Error).message}`);
+      }
+    } else if (src?.tables.nat) loss.natQuarantineError = `no record of the NAT's ports in epoch ${previousEpoch || '(none)'}`;
+    this.natRecords = [undefined, undefined];
     if (epoch === undefined) loss.epoch = (await claimEpoch(store, vnf, now)).epoch;
     this.status = { epoch: loss.epoch, since: now, losses: (this.status?.losses ?? 0) + 1, lastLoss: loss };
     writeJsonAtomic(storeEpochPath(runDir), this.status);

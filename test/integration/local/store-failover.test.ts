@@ -1,0 +1,95 @@
+// The store dies under traffic and the VNF does not notice: a local deployment (firewall -> NAT,
+// 3 instances, real packets, 50 TCP connections doing request/response) on a production-shaped
+// store, whose primary (Sentinel mode) or one master (Cluster mode) is killed with SIGKILL.
+// Asserted: no connection reset, none waits more than 2 s for any response (a connection broken
+// for good would wait until the end), and the failover really happened (a replica serves).
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalDeployment } from '../../../src/vim/local/deployment.js';
+import { names, NET } from '../../../src/vim/local/topology.js';
+import { alive, closeShells } from '../../../src/vim/local/sh.js';
+import type { StoreMode } from '../../../src/vim/local/store-nodes.js';
+import type { ClientSummary } from '../../../src/demo/traffic/client.js';
+import { forceCleanup, namespacesOf, ROOT, RUN_ROOT, startTool, uniqueName, type Proc } from '../../support/netns.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const CONNECTIONS = 50;
+
+function snf(args: string[]): { code: number | null; out: string } {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/snf.js'), ...args], { encoding: 'utf8', env: { ...process.env, SNF_RUN_DIR: RUN_ROOT }, timeout: 60_000 });
+  return { code: r.status, out: (r.stdout ?? '') + (r.stderr ?? '') };
+}
+
+for (const mode of ['sentinel', 'cluster'] as const satisfies readonly StoreMode[]) {
+  describe(`store kill -9 under traffic, ${mode} store (local deployment)`, function () {
+    this.timeout(150_000);
+    let d: LocalDeployment | undefined;
+    let name = '';
+    let server: Proc | undefined;
+    let client: Proc | undefined;
+    let pids: number[] = [];
+
+    before(async function () {
+      if (process.getuid?.() !== 0) throw new Error('needs root (network namespaces)');
+      name = uniqueName();
+      d = await LocalDeployment.up({ name, chain: ['firewall', 'nat'], instances: 3, runRoot: RUN_ROOT, storeMode: mode });
+      pids = [...(d.state.store.nodes ?? []).map((n) => n.pid), d.state.store.watchdogPid ?? 0, ...d.state.instances.map((i) => i.pid)].filter((p) => p > 0);
+      server = startTool(names(name).server, 'server', ['--tcp', `${NET.server.host}:7000`]);
+      await server.waitFor((l) => l.event === 'listening');
+    });
+
+    after(async () => {
+      client?.stop();
+      server?.stop();
+      await d?.close().catch(() => undefined);
+      await d?.down().catch(() => undefined);
+      forceCleanup(name);
+      closeShells();
+      await sleep(200);
+      expect(namespacesOf(name), 'namespaces left behind').to.deep.equal([]);
+      expect(pids.filter(alive), 'processes left behind (store nodes, watchdog, instances)').to.deep.equal([]);
+    });
+
+    it(`kill -9 of ${mode === 'sentinel' ? 'the primary' : 'a master'}: 0 connections broken, traffic back within 2 s`, async () => {
+      const st0 = snf(['status', '--name', name, '--interval', '100']);
+      expect(st0.code, st0.out).to.equal(0);
+      expect(st0.out).to.match(mode === 'sentinel' ? /^store: sentinel, primary 127\.0\.0\.1:\d+, 2\/2 data nodes, 3\/3 Sentinels running$/m : /^store: cluster, state ok, 3 masters serving 16384\/16384 slots, 6\/6 nodes running$/m);
+
+      client = startTool(names(name).client, 'client', ['--target', `${NET.server.host}:7000`, '--connections', String(CONNECTIONS), '--interval', '100']);
+      const ready = await client.waitFor((l) => l.event === 'connected', 60_000);
+      expect(ready.connected).to.equal(CONNECTIONS);
+      await sleep(2000);
+      const victim = (d!.state.store.nodes ?? []).find((n) => n.role === (mode === 'sentinel' ? 'primary' : 'master'));
+      expect(victim, 'the store node to kill').to.not.equal(undefined);
+      client.child.stdin?.write('mark\n'); // stalls are counted from here
+      const killedAt = Date.now();
+      process.kill(victim!.pid, 'SIGKILL');
+      await sleep(6000);
+      client.child.stdin?.write('stop\n');
+      const sum = (await client.waitFor((l) => l.event === 'summary', 15_000)) as unknown as ClientSummary;
+      // when the last connection that stalled across the kill got its answer
+      // stalls the kill caused: begun before it (spanning it) or within one request interval after
+      const back = Math.max(0, ...sum.perConnection.filter((c) => c.maxStallAt > 0 && c.maxStallAt <= killedAt + 150 && c.maxStallAt + c.maxStallMs >= killedAt).map((c) => c.maxStallAt + c.maxStallMs - killedAt));
+      console.log(`      ${mode}: ${sum.connections} connections, ${sum.resets} reset, longest stall ${sum.maxStallMs} ms, traffic back ${back} ms after the kill`);
+      expect(sum.connected).to.equal(CONNECTIONS);
+      expect(sum.resets, 'connections reset').to.equal(0);
+      expect(sum.perConnection.filter((c) => c.maxStallMs > 2000).map((c) => c.id), 'connections that waited > 2 s for a response').to.deep.equal([]);
+      expect(back, 'traffic back after the kill (ms)').to.be.at.most(2000);
+
+      // the store really failed over: a former replica serves, and status says one node is gone
+      const st = snf(['status', '--name', name, '--interval', '100']);
+      expect(st.out).to.match(new RegExp(`store ${mode === 'sentinel' ? 'primary' : 'master'} 127\\.0\\.0\\.1:${victim!.port} \\(pid ${victim!.pid}\\) is not running`));
+      if (mode === 'sentinel') {
+        const replica = d!.state.store.nodes!.find((n) => n.role === 'replica')!;
+        expect(st.out).to.match(new RegExp(`^store: sentinel, primary 127\\.0\\.0\\.1:${replica.port}, 1/2 data nodes`, 'm'));
+        for (const i of d!.state.instances) expect(await d!.metric(i.id, 'snf_store_primary_changes_total'), `${i.id} followed the new primary`).to.equal(1);
+        expect(readFileSync(join(d!.state.runDir, 'store-watchdog.log'), 'utf8')).to.match(new RegExp(`primary 127\\.0\\.0\\.1:${victim!.port} \\(pid ${victim!.pid}\\) exited: Sentinel 127\\.0\\.0\\.1:\\d+ told to fail over`));
+      } else {
+        expect(st.out).to.match(/^store: cluster, state ok, 3 masters serving 16384\/16384 slots, 5\/6 nodes running$/m);
+        expect(readFileSync(join(d!.state.runDir, 'store-watchdog.log'), 'utf8')).to.match(new RegExp(`master 127\\.0\\.0\\.1:${victim!.port} \\(pid ${victim!.pid}\\) exited: replica 127\\.0\\.0\\.1:\\d+ told to take over`));
+      }
+    });
+  });
+}
