@@ -9,6 +9,11 @@ import type { Vim, VimInstance, VimProgress } from '../vim/types.js';
 import { ApiError, badRequest, conflict, notFound, unprocessable } from './problem.js';
 import { own, setOwn } from './own.js';
 import { GrantRejected, type GrantClient } from './grant.js';
+import { parseChangeExtConn, parseChangeFlavour, parseExtVirtualLinks, parseOperate } from './requests.js';
+import { setLinks, vimLinks, type DriverContext, type OpDriver } from './drivers/context.js';
+import { operateDriver } from './drivers/operate.js';
+import { changeFlavourDriver } from './drivers/change-flavour.js';
+import { changeExtConnDriver } from './drivers/change-ext-conn.js';
 import type { Notifier } from './notify.js';
 import type { VnfmRepo } from './repo.js';
 import {
@@ -46,6 +51,16 @@ export interface LcmOptions {
 }
 
 type Undo = 'refuse' | 'ok';
+
+/** Operations whose VIM work (process and rollback) lives in a driver module of its own. */
+const DRIVERS: Partial<Record<LcmOperation, OpDriver>> = {
+  OPERATE: operateDriver,
+  CHANGE_FLAVOUR: changeFlavourDriver,
+  CHANGE_EXT_CONN: changeExtConnDriver,
+};
+
+/** Operations the NFVO grants when a grant endpoint is configured (SOL003 5.4.1.2). */
+const GRANTED: readonly LcmOperation[] = ['INSTANTIATE', 'SCALE', 'SCALE_TO_LEVEL', 'HEAL', 'CHANGE_FLAVOUR', 'OPERATE', 'CHANGE_EXT_CONN'];
 
 const VIM_TYPES: Record<string, string> = {
   'ETSINFV.OPENSTACK_KEYSTONE.V_3': 'openstack',
@@ -201,7 +216,7 @@ export class Lcm {
   }
 
   async scale(id: string, req: Json, auto = false): Promise<OpRecord> {
-    const rec = await this.instantiated(id);
+    const rec = this.started(await this.instantiated(id), 'scale');
     const flavour = this.flavour(rec, rec.vnf.instantiatedVnfInfo!.flavourId);
     const aspectId = String(req.aspectId);
     const aspect = own(flavour.aspects, aspectId);
@@ -216,7 +231,7 @@ export class Lcm {
   }
 
   async scaleToLevel(id: string, req: Json, auto = false): Promise<OpRecord> {
-    const rec = await this.instantiated(id);
+    const rec = this.started(await this.instantiated(id), 'scale_to_level');
     const flavour = this.flavour(rec, rec.vnf.instantiatedVnfInfo!.flavourId);
     let levels: Record<string, number>;
     if (typeof req.instantiationLevelId === 'string') {
@@ -239,13 +254,47 @@ export class Lcm {
   }
 
   async heal(id: string, req: Json, auto = false): Promise<OpRecord> {
-    const rec = await this.instantiated(id);
+    const rec = this.started(await this.instantiated(id), 'heal');
     const params = (req.additionalParams ?? {}) as Json;
     const raw = req.vnfcInstanceId ?? params.vnfcInstanceId ?? params.vnfcInstanceIds;
     const wanted = raw === undefined ? [] : Array.isArray(raw) ? raw.map(String) : [String(raw)];
     const vnfcs = rec.vnf.instantiatedVnfInfo?.vnfcResourceInfo ?? [];
     for (const w of wanted) if (!vnfcs.some((v) => v.id === w)) throw badRequest(`vnfcInstanceId: no VNFC "${w}" in VNF instance ${id}`);
     return this.begin(rec, 'HEAL', req, { heal: wanted }, auto);
+  }
+
+  /** SOL003 Operate VNF: changeStateTo STARTED or STOPPED (409 when the VNF is already so). */
+  async operate(id: string, body: Json): Promise<OpRecord> {
+    const req = parseOperate(body);
+    const rec = await this.instantiated(id);
+    const now = rec.vnf.instantiatedVnfInfo!.vnfState;
+    if (now === req.changeStateTo) throw conflict(`changeStateTo: VNF instance ${id} is already ${now}`);
+    return this.begin(rec, 'OPERATE', body, { prevState: now }, false);
+  }
+
+  /** SOL003 Change VNF Flavour: an unknown flavour or level is 400, the current flavour 409. */
+  async changeFlavour(id: string, body: Json): Promise<OpRecord> {
+    const req = parseChangeFlavour(body);
+    const rec = this.started(await this.instantiated(id), 'change_flavour');
+    const current = rec.vnf.instantiatedVnfInfo!.flavourId;
+    const vnfd = this.o.catalog.get(rec.vnf.vnfdId);
+    const flavour = own(vnfd?.flavours, req.newFlavourId);
+    if (!flavour) throw badRequest(`newFlavourId: VNFD "${rec.vnf.vnfdId}" has no flavour "${req.newFlavourId}" (known: ${Object.keys(vnfd?.flavours ?? {}).join(', ')})`);
+    if (req.newFlavourId === current) throw conflict(`newFlavourId: VNF instance ${id} already has flavour "${current}"`);
+    const levelId = req.instantiationLevelId ?? flavour.defaultInstantiationLevelId;
+    const level = own(flavour.instantiationLevels, levelId);
+    if (!level) throw badRequest(`instantiationLevelId: flavour "${req.newFlavourId}" has no instantiation level "${levelId}" (known: ${Object.keys(flavour.instantiationLevels).join(', ')})`);
+    this.sameVim(rec, req.vimConnectionInfo);
+    const target = Object.fromEntries(Object.entries(flavour.aspects).map(([a, info]) => [a, sizeAt(info, own(level, a) ?? 0)]));
+    return this.begin(rec, 'CHANGE_FLAVOUR', body, { before: { ...(rec.internal.aspectSizes ?? {}) }, target, prevFlavourId: current, prevLinks: rec.internal.extVirtualLinks ?? [] }, false);
+  }
+
+  /** SOL003 Change External VNF Connectivity. */
+  async changeExtConn(id: string, body: Json): Promise<OpRecord> {
+    const req = parseChangeExtConn(body);
+    const rec = await this.instantiated(id);
+    this.sameVim(rec, req.vimConnectionInfo);
+    return this.begin(rec, 'CHANGE_EXT_CONN', body, { prevLinks: rec.internal.extVirtualLinks ?? [] }, false);
   }
 
   async terminate(id: string, req: Json): Promise<OpRecord> {
@@ -370,6 +419,21 @@ export class Lcm {
     return rec;
   }
 
+  /** Scaling, healing or changing the flavour of a stopped VNF would start instances behind Operate's back. */
+  private started(rec: VnfRecord, what: string): VnfRecord {
+    if (rec.vnf.instantiatedVnfInfo?.vnfState === 'STOPPED') throw conflict(`${what}: VNF instance ${rec.vnf.id} is STOPPED: operate it to STARTED first`);
+    return rec;
+  }
+
+  /** A change may name VIM connections, but not move the VNF to another VIM (that is not a change in place). */
+  private sameVim(rec: VnfRecord, raw: unknown): void {
+    const conns = normalizeVimConnections(raw);
+    if (!conns || !Object.keys(conns).length) return;
+    const vim = this.chooseVim(conns);
+    const mine = rec.internal.vim ?? this.chooseVim(rec.vnf.vimConnectionInfo);
+    if (vim !== mine) throw badRequest(`vimConnectionInfo: names VIM "${vim}", but VNF instance ${rec.vnf.id} is deployed on "${mine}"; moving a VNF to another VIM is not supported`);
+  }
+
   private async failedTemp(opId: string, what: string): Promise<OpRecord> {
     const op = await this.getOp(opId);
     if (op.op.operationState !== 'FAILED_TEMP') throw conflict(`${what}: operation ${opId} is ${op.op.operationState}, not FAILED_TEMP`);
@@ -443,18 +507,22 @@ export class Lcm {
   }
 
   private async startWith(op: OpRecord, abort: AbortController): Promise<void> {
-    if (this.o.grant && ['INSTANTIATE', 'SCALE', 'SCALE_TO_LEVEL', 'HEAL'].includes(op.op.operation)) {
+    if (this.o.grant && GRANTED.includes(op.op.operation)) {
       const rec = await this.getVnf(op.op.vnfInstanceId);
+      const p = op.op.operationParams ?? {};
       try {
-        op.op.grantId = await this.o.grant.grant({
+        const grant = await this.o.grant.grant({
           vnfInstanceId: rec.vnf.id,
           vnfLcmOpOccId: op.op.id,
           vnfdId: rec.vnf.vnfdId,
-          flavourId: typeof op.op.operationParams?.flavourId === 'string' ? op.op.operationParams.flavourId : rec.vnf.instantiatedVnfInfo?.flavourId,
+          flavourId: typeof p.flavourId === 'string' ? p.flavourId : typeof p.newFlavourId === 'string' ? p.newFlavourId : rec.vnf.instantiatedVnfInfo?.flavourId,
           operation: op.op.operation,
           isAutomaticInvocation: op.op.isAutomaticInvocation,
           links: { vnfInstance: `${this.o.apiBase()}/vnf_instances/${rec.vnf.id}`, vnfLcmOpOcc: `${this.o.apiBase()}/vnf_lcm_op_occs/${op.op.id}` },
         });
+        op.op.grantId = grant.id;
+        // Kept with the operation: a retry after a restart deploys on what was granted.
+        if (grant.placement.zone || grant.placement.vdus) op.internal.placement = grant.placement;
       } catch (err) {
         // SOL003: a rejected grant ends the operation in ROLLED_BACK; nothing was changed.
         const rejected = err instanceof GrantRejected;
@@ -521,6 +589,13 @@ export class Lcm {
       await recording;
       if (unsaved) throw unsaved;
     };
+    const driver = DRIVERS[op.op.operation];
+    if (driver) {
+      const conns = normalizeVimConnections(p.vimConnectionInfo);
+      if (conns) rec.vnf.vimConnectionInfo = { ...(rec.vnf.vimConnectionInfo ?? {}), ...conns };
+      await driver.process(this.driverContext(rec, op, opts));
+      return;
+    }
     switch (op.op.operation) {
       case 'INSTANTIATE': {
         const vimName = op.internal.vim ?? this.chooseVim(normalizeVimConnections(p.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo);
@@ -531,7 +606,8 @@ export class Lcm {
         }
         const vnfd = this.o.catalog.get(rec.vnf.vnfdId)!;
         const flavourId = String(p.flavourId);
-        const links = Array.isArray(p.extVirtualLinks) ? (p.extVirtualLinks as Array<{ resourceId: string; extCps?: Array<{ cpdId: string }> }>) : [];
+        const links = p.extVirtualLinks === undefined ? [] : parseExtVirtualLinks(p.extVirtualLinks);
+        const placement = op.internal.placement;
         let res: Awaited<ReturnType<Vim['instantiate']>>;
         try {
           res = await vim.instantiate(
@@ -539,7 +615,9 @@ export class Lcm {
             name: op.internal.deploymentName ?? deploymentName(rec, vim, (p.additionalParams ?? {}) as Json),
             flavourId,
             aspectSizes: op.internal.target,
-            extVirtualLinks: links.map((l) => ({ resourceId: l.resourceId, cpdIds: (l.extCps ?? []).map((c) => c.cpdId) })),
+            extVirtualLinks: vimLinks(links),
+            ...(placement?.vdus ? { vdus: placement.vdus } : {}),
+            ...(placement?.zone ? { zone: placement.zone } : {}),
             additionalParams: (p.additionalParams ?? {}) as Json,
             artifacts: own(vnfd.artifacts, flavourId) ?? {},
           },
@@ -559,9 +637,10 @@ export class Lcm {
         const conns = normalizeVimConnections(p.vimConnectionInfo);
         if (conns) rec.vnf.vimConnectionInfo = { ...(rec.vnf.vimConnectionInfo ?? {}), ...conns };
         if (p.vnfConfigurableProperties) rec.vnf.vnfConfigurableProperties = mergePatch(rec.vnf.vnfConfigurableProperties, p.vnfConfigurableProperties) as Json;
-        rec.internal = { ...rec.internal, vim: vimName, deploymentId: res.deploymentId, ...(op.internal.deploymentName ? { deploymentName: op.internal.deploymentName } : {}), aspectSizes: { ...op.internal.target } };
+        rec.internal = { ...rec.internal, vim: vimName, deploymentId: res.deploymentId, ...(op.internal.deploymentName ? { deploymentName: op.internal.deploymentName } : {}), aspectSizes: { ...op.internal.target }, ...(placement ? { placement } : {}) };
         rec.vnf.instantiationState = 'INSTANTIATED';
         rec.vnf.instantiatedVnfInfo = { flavourId, vnfState: 'STARTED' };
+        setLinks(rec, links);
         this.refresh(rec, res.instances, op, []);
         await this.o.repo.putVnf(rec);
         return;
@@ -630,6 +709,11 @@ export class Lcm {
 
   private async undo(op: OpRecord): Promise<void> {
     const rec = await this.getVnf(op.op.vnfInstanceId);
+    const driver = DRIVERS[op.op.operation];
+    if (driver) {
+      await driver.rollback(this.driverContext(rec, op, { timeoutMs: this.o.opTimeoutMs }));
+      return;
+    }
     switch (op.op.operation) {
       case 'INSTANTIATE': {
         const vimName = op.internal.vim ?? this.chooseVim(normalizeVimConnections(op.op.operationParams?.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo);
@@ -664,6 +748,20 @@ export class Lcm {
     }
   }
 
+  private driverContext(rec: VnfRecord, op: OpRecord, opts: DriverContext['opts']): DriverContext {
+    const vnfd = this.o.catalog.get(rec.vnf.vnfdId);
+    if (!vnfd) throw new Error(`VNFD ${rec.vnf.vnfdId} of VNF instance ${rec.vnf.id} is not in the catalogue`);
+    return {
+      rec,
+      op,
+      vim: this.vimOf(rec),
+      vnfd,
+      opts,
+      refresh: (instances, before) => this.refresh(rec, instances, op, before),
+      saveVnf: () => this.o.repo.putVnf(rec),
+    };
+  }
+
   /**
    * Deletes the deployment this operation created, and forgets it. A deployment another VNF
    * instance records as its own is never touched: a second guard behind the name reservation.
@@ -692,6 +790,8 @@ export class Lcm {
       computeResource: { vimConnectionId, resourceId: i.id, vimLevelResourceType: kind === 'openstack' ? 'OS::Nova::Server' : 'snf.instance' },
       ...(Object.keys(i.addresses).length ? { metadata: { addresses: i.addresses, vimStatus: i.vimStatus } } : {}),
     }));
+    // VNFC state as Operate VNF set it: the VIM's stopped instances are STOPPED, the others STARTED.
+    info.vnfcInfo = instances.map((i) => ({ id: `vnfc-${i.id}`, vduId: info.vnfcResourceInfo!.find((v) => v.id === i.id)!.vduId, vnfcResourceInfoId: i.id, vnfcState: i.status === 'stopped' ? 'STOPPED' : 'STARTED' }));
     if (flavour) {
       info.scaleStatus = Object.entries(flavour.aspects).map(([a, x]) => ({ aspectId: a, scaleLevel: levelFromSize(x, rec.internal.aspectSizes?.[a] ?? x.minInstances) }));
       info.maxScaleLevels = Object.entries(flavour.aspects).map(([a, x]) => ({ aspectId: a, scaleLevel: x.maxScaleLevel }));

@@ -366,6 +366,9 @@ export class VnfmServer {
     this.on('POST', '/vnf_instances/{vnfInstanceId}/scale', task((id, b) => lcm.scale(id, b)));
     this.on('POST', '/vnf_instances/{vnfInstanceId}/scale_to_level', task((id, b) => lcm.scaleToLevel(id, b)));
     this.on('POST', '/vnf_instances/{vnfInstanceId}/heal', task((id, b) => lcm.heal(id, b)));
+    this.on('POST', '/vnf_instances/{vnfInstanceId}/operate', task((id, b) => lcm.operate(id, b)));
+    this.on('POST', '/vnf_instances/{vnfInstanceId}/change_flavour', task((id, b) => lcm.changeFlavour(id, b)));
+    this.on('POST', '/vnf_instances/{vnfInstanceId}/change_ext_conn', task((id, b) => lcm.changeExtConn(id, b)));
     this.on('POST', '/vnf_instances/{vnfInstanceId}/terminate', async (c) => {
       const r = await task((id, b) => lcm.terminate(id, b))(c);
       // ONAP SO's client definition has the VnfInstance in this 202; SOL003 has no body.
