@@ -117,6 +117,9 @@ export class Lcm {
     } catch (err) {
       throw unprocessable(`vnfdId: "${vnfdId}" is not an onboarded VNFD here (${known}) and the NFVO's package was not usable: ${(err as Error).message}`);
     }
+    // Kept in the VNFM's store before any VNF instance is made from it: a restart must still know
+    // the VNFD of every VNF instance, also without a packagesDir cache or a reachable NFVO.
+    await this.o.repo.putVnfd(vnfd);
     this.o.catalog.set(vnfd.vnfdId, vnfd);
     return vnfd;
   }
