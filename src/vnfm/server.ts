@@ -180,7 +180,8 @@ export class VnfmServer {
   private schemaFor(d: Dialect, method: string, template: string): ApiSchemas {
     // ONAP SO's document has only the calls SO makes; the rest of v1 is the v2 schema.
     const v1 = this.schemas.v1.doc.paths as Record<string, Json>;
-    return d === 'v1' && v1[template]?.[method.toLowerCase()] ? this.schemas.v1 : this.schemas.v2;
+    if (d === 'v1') return v1[template]?.[method.toLowerCase()] ? this.schemas.v1 : this.schemas.v1ext;
+    return this.schemas.v2;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
