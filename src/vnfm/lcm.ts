@@ -12,6 +12,9 @@ import { GrantRejected, type GrantClient } from './grant.js';
 import { parseChangeExtConn, parseChangeFlavour, parseExtVirtualLinks, parseOperate } from './requests.js';
 import { setLinks, vimLinks, type DriverContext, type OpDriver } from './drivers/context.js';
 import { operateDriver } from './drivers/operate.js';
+import { scaleDriver } from './drivers/scale.js';
+import { healDriver } from './drivers/heal.js';
+import { terminateDriver } from './drivers/terminate.js';
 import { changeFlavourDriver } from './drivers/change-flavour.js';
 import { changeExtConnDriver } from './drivers/change-ext-conn.js';
 import type { Notifier } from './notify.js';
@@ -54,6 +57,10 @@ type Undo = 'refuse' | 'ok';
 
 /** Operations whose VIM work (process and rollback) lives in a driver module of its own. */
 const DRIVERS: Partial<Record<LcmOperation, OpDriver>> = {
+  SCALE: scaleDriver,
+  SCALE_TO_LEVEL: scaleDriver,
+  HEAL: healDriver,
+  TERMINATE: terminateDriver,
   OPERATE: operateDriver,
   CHANGE_FLAVOUR: changeFlavourDriver,
   CHANGE_EXT_CONN: changeExtConnDriver,
@@ -648,66 +655,9 @@ export class Lcm {
         await this.o.repo.putVnf(rec);
         return;
       }
-      case 'SCALE':
-      case 'SCALE_TO_LEVEL': {
-        await this.resize(rec, op, op.internal.target ?? {}, opts);
-        return;
-      }
-      case 'HEAL': {
-        const vim = this.vimOf(rec);
-        const vnfcs = rec.vnf.instantiatedVnfInfo?.vnfcResourceInfo ?? [];
-        let names = op.internal.heal ?? [];
-        const current = await vim.instances(rec.internal.deploymentId!);
-        if (names.length === 0) {
-          // Heal of the whole VNF: replace what the VIM reports as not healthy.
-          names = vnfcs.filter((v) => current.find((i) => i.id === v.computeResource.resourceId)?.status !== 'ok').map((v) => v.id);
-        }
-        const before = current.map((i) => i.id);
-        for (const name of names) {
-          const vnfc = vnfcs.find((v) => v.id === name);
-          if (!vnfc) continue;
-          // Already replaced by an earlier attempt of this operation (a retry): nothing to do.
-          if (!before.includes(vnfc.computeResource.resourceId)) continue;
-          await vim.heal(rec.internal.deploymentId!, vnfc.computeResource.resourceId, opts);
-        }
-        this.refresh(rec, await vim.instances(rec.internal.deploymentId!), op, op.internal.instancesBefore ?? before);
-        await this.o.repo.putVnf(rec);
-        return;
-      }
-      case 'TERMINATE': {
-        const vim = this.vimOf(rec);
-        const before = rec.vnf.instantiatedVnfInfo?.vnfcResourceInfo ?? [];
-        if (rec.internal.deploymentId) await vim.terminate(rec.internal.deploymentId, opts);
-        const params = (p.additionalParams ?? {}) as Json;
-        if ((params.purgeState ?? params.snf_purge_state ?? this.o.purgeOnTerminate) === true && this.o.purge) await this.o.purge(rec.internal.storeVnf);
-        op.op.resourceChanges = { affectedVnfcs: before.map((v) => ({ id: v.id, vduId: v.vduId, changeType: 'REMOVED' as const, computeResource: v.computeResource })) };
-        rec.vnf.instantiationState = 'NOT_INSTANTIATED';
-        delete rec.vnf.instantiatedVnfInfo;
-        const { vim: vimName, deploymentName: name } = rec.internal;
-        rec.internal = { storeVnf: rec.internal.storeVnf, vim: rec.internal.vim };
-        await this.o.repo.putVnf(rec);
-        if (vimName && name) await this.o.repo.releaseName(vimName, name, rec.vnf.id);
-        return;
-      }
       default:
         return;
     }
-  }
-
-  private async resize(rec: VnfRecord, op: OpRecord, target: Record<string, number>, opts: { timeoutMs?: number; signal: AbortSignal }): Promise<void> {
-    const vim = this.vimOf(rec);
-    const dep = rec.internal.deploymentId!;
-    const start = await vim.instances(dep);
-    op.internal.instancesBefore ??= start.map((i) => i.id);
-    let last: VimInstance[] = start;
-    for (const [aspect, size] of Object.entries(target)) {
-      const now = last.filter((i) => i.aspect === aspect && i.status !== 'deleting').length;
-      if (now === size) continue; // retried after this aspect was done
-      last = (await vim.scale(dep, { aspect, target: size }, opts)).instances;
-    }
-    rec.internal.aspectSizes = { ...(rec.internal.aspectSizes ?? {}), ...target };
-    this.refresh(rec, await vim.instances(dep), op, op.internal.instancesBefore);
-    await this.o.repo.putVnf(rec);
   }
 
   private async undo(op: OpRecord): Promise<void> {
@@ -728,40 +678,23 @@ export class Lcm {
         if (op.internal.deploymentName) await this.o.repo.releaseName(vimName, op.internal.deploymentName, rec.vnf.id);
         return;
       }
-      case 'SCALE':
-      case 'SCALE_TO_LEVEL': {
-        const before = op.internal.before ?? {};
-        const back = Object.fromEntries(Object.keys(op.internal.target ?? {}).map((a) => [a, before[a] ?? 0]));
-        await this.resize(rec, op, back, { timeoutMs: this.o.opTimeoutMs, signal: new AbortController().signal });
-        return;
-      }
-      case 'HEAL':
-      case 'TERMINATE': {
-        // A heal replaces failed instances by new ones and a terminate that failed left the
-        // deployment in place (checked when the rollback was asked for): neither can put old
-        // instances back, so rollback returns the VNF to what the VIM has, with the VNF instance
-        // still INSTANTIATED and its VNFC list as the VIM reports it.
-        const vim = this.vimOf(rec);
-        this.refresh(rec, await vim.instances(rec.internal.deploymentId!), op, op.internal.instancesBefore ?? (rec.vnf.instantiatedVnfInfo?.vnfcResourceInfo ?? []).map((v) => v.id));
-        await this.o.repo.putVnf(rec);
-        return;
-      }
       default:
         return;
     }
   }
 
   private driverContext(rec: VnfRecord, op: OpRecord, opts: DriverContext['opts']): DriverContext {
-    const vnfd = this.o.catalog.get(rec.vnf.vnfdId);
-    if (!vnfd) throw new Error(`VNFD ${rec.vnf.vnfdId} of VNF instance ${rec.vnf.id} is not in the catalogue`);
     return {
       rec,
       op,
       vim: this.vimOf(rec),
-      vnfd,
+      vnfd: this.o.catalog.get(rec.vnf.vnfdId),
       opts,
       refresh: (instances, before) => this.refresh(rec, instances, op, before),
       saveVnf: () => this.o.repo.putVnf(rec),
+      releaseName: (vim, name) => this.o.repo.releaseName(vim, name, rec.vnf.id),
+      ...(this.o.purge ? { purge: this.o.purge } : {}),
+      purgeOnTerminate: this.o.purgeOnTerminate ?? false,
     };
   }
 

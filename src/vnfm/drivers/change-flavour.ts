@@ -9,6 +9,7 @@ import { deploymentOf, linkInfo, setLinks, vimLinks, type DriverContext, type Op
 async function apply(ctx: DriverContext, flavourId: string, sizes: Record<string, number>, links: ExtVirtualLinkData[], params?: Record<string, unknown>): Promise<void> {
   const dep = deploymentOf(ctx);
   const placement = ctx.op.internal.placement ?? ctx.rec.internal.placement;
+  if (!ctx.vnfd) throw new Error(`VNFD ${ctx.rec.vnf.vnfdId} is not in the catalogue: no artifacts for flavour "${flavourId}"`);
   const before = (await ctx.vim.instances(dep)).map((i) => i.id);
   const res = await ctx.vim.change(
     dep,

@@ -9,11 +9,17 @@ export interface DriverContext {
   rec: VnfRecord;
   op: OpRecord;
   vim: Vim;
-  vnfd: VnfdInfo;
+  /** absent when the catalogue lost it: only drivers that deploy from it need it */
+  vnfd: VnfdInfo | undefined;
   opts: OperationOptions;
   /** the VNFC list (and scale status) from the VIM's instances, and the op's resource changes */
   refresh(instances: VimInstance[], before: string[]): void;
   saveVnf(): Promise<void>;
+  /** frees the deployment name the VNF reserved on its VIM */
+  releaseName(vim: string, name: string): Promise<void>;
+  /** removes the VNF's flows from the StatelessNF store; undefined when none is configured */
+  purge?: (storeVnf: string) => Promise<void>;
+  purgeOnTerminate: boolean;
 }
 
 export interface OpDriver {
