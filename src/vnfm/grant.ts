@@ -2,7 +2,9 @@
 // API, /grant/v1/grants, as ONAP SO serves it). 201 grants at once; 202 means "ask again at
 // Location"; 403 rejects the operation.
 import type { ApiSchemas } from './schema.js';
-import type { Json, LcmOperation } from './types.js';
+import type { GrantPlacement, Json, LcmOperation } from './types.js';
+
+export type { GrantPlacement };
 
 export class GrantRejected extends Error {
   constructor(detail: string) {
@@ -19,14 +21,6 @@ export interface GrantInput {
   operation: LcmOperation;
   isAutomaticInvocation: boolean;
   links: { vnfInstance: string; vnfLcmOpOcc: string };
-}
-
-/** What a grant lets the VNFM place where: the parts of SOL003's Grant the VIM applies. */
-export interface GrantPlacement {
-  /** availability zone for every VDU not placed otherwise (the first granted zone) */
-  zone?: string;
-  /** per VDU (vnfdVirtualComputeDescId / vnfdSoftwareImageId / addResources' resourceDefinitionId) */
-  vdus?: Record<string, { flavor?: string; image?: string; zone?: string }>;
 }
 
 export interface GrantResult {

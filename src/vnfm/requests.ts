@@ -3,16 +3,9 @@
 // SOL003's rules the schema cannot say (which attribute may accompany which) and produce typed
 // values, so the drivers never cast a Record<string, unknown>. Every refusal names the field.
 import { badRequest } from './problem.js';
-import type { Json } from './types.js';
+import type { ExtVirtualLinkData, Json } from './types.js';
 
-/** SOL003 ExtVirtualLinkData, the part this VNFM acts on. */
-export interface ExtVirtualLinkData {
-  id: string;
-  resourceId: string;
-  vimConnectionId?: string;
-  /** cpConfig as given: a map in SOL003 v3, an array in the v2 shapes ONAP SO sends */
-  extCps: Array<{ cpdId: string; cpConfig?: unknown }>;
-}
+export type { ExtVirtualLinkData };
 
 export interface OperateVnfRequest {
   changeStateTo: 'STARTED' | 'STOPPED';

@@ -1,14 +1,29 @@
 // The SOL003 resources the VNFM keeps (the subset of attributes it fills), and the adapter's own
 // bookkeeping next to them. API shapes are what clients see; `Internal*` never leaves the server.
 import type { HotArtifacts } from '../vim/types.js';
-import type { GrantPlacement } from './grant.js';
-import type { ExtVirtualLinkData } from './requests.js';
 
 export type LcmOperation = 'INSTANTIATE' | 'SCALE' | 'SCALE_TO_LEVEL' | 'HEAL' | 'TERMINATE' | 'MODIFY_INFO' | 'OPERATE' | 'CHANGE_FLAVOUR' | 'CHANGE_EXT_CONN';
 export type OpState = 'STARTING' | 'PROCESSING' | 'COMPLETED' | 'FAILED_TEMP' | 'FAILED' | 'ROLLING_BACK' | 'ROLLED_BACK';
 export const TERMINAL_STATES: readonly OpState[] = ['COMPLETED', 'FAILED', 'ROLLED_BACK'];
 export type Json = Record<string, unknown>;
 export type Link = { href: string };
+
+/** SOL003 ExtVirtualLinkData, the part this VNFM acts on. */
+export interface ExtVirtualLinkData {
+  id: string;
+  resourceId: string;
+  vimConnectionId?: string;
+  /** cpConfig as given: a map in SOL003 v3, an array in the v2 shapes ONAP SO sends */
+  extCps: Array<{ cpdId: string; cpConfig?: unknown }>;
+}
+
+/** What a grant lets the VNFM place where: the parts of SOL003's Grant the VIM applies. */
+export interface GrantPlacement {
+  /** availability zone for every VDU not placed otherwise (the first granted zone) */
+  zone?: string;
+  /** per VDU (vnfdVirtualComputeDescId / vnfdSoftwareImageId / addResources' resourceDefinitionId) */
+  vdus?: Record<string, { flavor?: string; image?: string; zone?: string }>;
+}
 
 export interface VimConnectionInfo {
   vimId?: string;
