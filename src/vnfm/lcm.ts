@@ -9,7 +9,7 @@ import type { Vim, VimInstance, VimProgress } from '../vim/types.js';
 import { ApiError, badRequest, conflict, notFound, unprocessable } from './problem.js';
 import { own, setOwn } from './own.js';
 import { GrantRejected, type GrantClient } from './grant.js';
-import { parseChangeExtConn, parseChangeFlavour, parseExtVirtualLinks, parseOperate } from './requests.js';
+import { parseChangeExtConn, parseChangeFlavour, parseHeal, parseInstantiate, parseOperate, parseScale, parseScaleToLevel } from './requests.js';
 import { setLinks, vimLinks, type DriverContext, type OpDriver } from './drivers/context.js';
 import { operateDriver } from './drivers/operate.js';
 import { scaleDriver } from './drivers/scale.js';
@@ -200,24 +200,25 @@ export class Lcm {
 
   // ---- LCM operations ------------------------------------------------------------------------
 
-  async instantiate(id: string, req: Json, auto = false): Promise<OpRecord> {
+  async instantiate(id: string, body: Json, auto = false): Promise<OpRecord> {
+    const req = parseInstantiate(body);
     const rec = await this.getVnf(id);
     if (rec.vnf.instantiationState !== 'NOT_INSTANTIATED') throw conflict(`VNF instance ${id} is already INSTANTIATED`);
-    const flavourId = String(req.flavourId);
+    const flavourId = req.flavourId;
     const flavour = this.flavour(rec, flavourId);
-    const levelId = typeof req.instantiationLevelId === 'string' ? req.instantiationLevelId : flavour.defaultInstantiationLevelId;
+    const levelId = req.instantiationLevelId ?? flavour.defaultInstantiationLevelId;
     const level = own(flavour.instantiationLevels, levelId);
     if (!level) throw badRequest(`instantiationLevelId: flavour "${flavourId}" has no instantiation level "${levelId}" (known: ${Object.keys(flavour.instantiationLevels).join(', ')})`);
     const conns = normalizeVimConnections(req.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo;
     const vimName = this.chooseVim(conns); // a VNF that names no known VIM is refused now, not after 202
     const target = Object.fromEntries(Object.entries(flavour.aspects).map(([a, info]) => [a, sizeAt(info, own(level, a) ?? 0)]));
-    const name = deploymentName(rec, this.o.vims[vimName], (req.additionalParams ?? {}) as Json);
+    const name = deploymentName(rec, this.o.vims[vimName], req.additionalParams);
     // Refused now: a VIM that finds the name taken fails the create, and nothing may then delete
     // the other VNF's deployment in its place.
     const owner = await this.o.repo.reserveName(vimName, name, rec.vnf.id);
     if (owner) throw conflict(`additionalParams.snf_deployment_name: deployment "${name}" on VIM "${vimName}" belongs to VNF instance ${owner}`);
     try {
-      return await this.begin(rec, 'INSTANTIATE', req, { target, vim: vimName, deploymentName: name }, auto);
+      return await this.begin(rec, 'INSTANTIATE', body, { target, vim: vimName, deploymentName: name }, auto);
     } catch (err) {
       // The VNF went away meanwhile: its delete released its names before this reservation.
       if (err instanceof ApiError && err.status === 404) await this.o.repo.releaseName(vimName, name, rec.vnf.id);
@@ -225,33 +226,32 @@ export class Lcm {
     }
   }
 
-  async scale(id: string, req: Json, auto = false): Promise<OpRecord> {
+  async scale(id: string, body: Json, auto = false): Promise<OpRecord> {
     const rec = this.started(await this.instantiated(id), 'scale');
     const flavour = this.flavour(rec, rec.vnf.instantiatedVnfInfo!.flavourId);
-    const aspectId = String(req.aspectId);
+    const aspectId = String(body.aspectId);
     const aspect = own(flavour.aspects, aspectId);
     if (!aspect) throw badRequest(`aspectId: unknown aspect "${aspectId}" (known: ${Object.keys(flavour.aspects).join(', ')})`);
-    const steps = req.numberOfSteps === undefined ? 1 : Number(req.numberOfSteps);
-    if (!Number.isInteger(steps) || steps < 1) throw badRequest('numberOfSteps: must be a positive integer');
+    const req = parseScale(body);
+    const steps = req.numberOfSteps;
     const current = levelOf(rec, aspectId);
     const level = current + (req.type === 'SCALE_IN' ? -steps : steps);
-    if (level < 0 || level > aspect.maxScaleLevel) throw conflict(`numberOfSteps: aspect "${aspectId}" is at scale level ${current}; ${String(req.type)} by ${steps} would leave [0, ${aspect.maxScaleLevel}]`);
+    if (level < 0 || level > aspect.maxScaleLevel) throw conflict(`numberOfSteps: aspect "${aspectId}" is at scale level ${current}; ${String(body.type)} by ${steps} would leave [0, ${aspect.maxScaleLevel}]`);
     const before = { ...(rec.internal.aspectSizes ?? {}) };
-    return this.begin(rec, 'SCALE', req, { before, target: { [aspectId]: sizeAt(aspect, level) } }, auto);
+    return this.begin(rec, 'SCALE', body, { before, target: { [aspectId]: sizeAt(aspect, level) } }, auto);
   }
 
-  async scaleToLevel(id: string, req: Json, auto = false): Promise<OpRecord> {
+  async scaleToLevel(id: string, body: Json, auto = false): Promise<OpRecord> {
     const rec = this.started(await this.instantiated(id), 'scale_to_level');
     const flavour = this.flavour(rec, rec.vnf.instantiatedVnfInfo!.flavourId);
+    const req = parseScaleToLevel(body);
     let levels: Record<string, number>;
-    if (typeof req.instantiationLevelId === 'string') {
+    if (req.instantiationLevelId !== undefined) {
       const l = own(flavour.instantiationLevels, req.instantiationLevelId);
       if (!l) throw badRequest(`instantiationLevelId: no instantiation level "${req.instantiationLevelId}" (known: ${Object.keys(flavour.instantiationLevels).join(', ')})`);
       levels = l;
-    } else if (Array.isArray(req.scaleInfo)) {
-      levels = Object.fromEntries((req.scaleInfo as Array<{ aspectId: string; scaleLevel: number }>).map((s) => [s.aspectId, s.scaleLevel]));
     } else {
-      throw badRequest('instantiationLevelId, scaleInfo: give one of them');
+      levels = Object.fromEntries((req.scaleInfo ?? []).map((s) => [s.aspectId, s.scaleLevel]));
     }
     const target: Record<string, number> = {};
     for (const [a, l] of Object.entries(levels)) {
@@ -260,17 +260,15 @@ export class Lcm {
       if (!Number.isInteger(l) || l < 0 || l > info.maxScaleLevel) throw badRequest(`scaleInfo.scaleLevel: aspect "${a}" scale level ${l} is outside [0, ${info.maxScaleLevel}]`);
       target[a] = sizeAt(info, l);
     }
-    return this.begin(rec, 'SCALE_TO_LEVEL', req, { before: { ...(rec.internal.aspectSizes ?? {}) }, target }, auto);
+    return this.begin(rec, 'SCALE_TO_LEVEL', body, { before: { ...(rec.internal.aspectSizes ?? {}) }, target }, auto);
   }
 
-  async heal(id: string, req: Json, auto = false): Promise<OpRecord> {
+  async heal(id: string, body: Json, auto = false): Promise<OpRecord> {
     const rec = this.started(await this.instantiated(id), 'heal');
-    const params = (req.additionalParams ?? {}) as Json;
-    const raw = req.vnfcInstanceId ?? params.vnfcInstanceId ?? params.vnfcInstanceIds;
-    const wanted = raw === undefined ? [] : Array.isArray(raw) ? raw.map(String) : [String(raw)];
+    const wanted = parseHeal(body).vnfcInstanceIds;
     const vnfcs = rec.vnf.instantiatedVnfInfo?.vnfcResourceInfo ?? [];
     for (const w of wanted) if (!vnfcs.some((v) => v.id === w)) throw badRequest(`vnfcInstanceId: no VNFC "${w}" in VNF instance ${id}`);
-    return this.begin(rec, 'HEAL', req, { heal: wanted }, auto);
+    return this.begin(rec, 'HEAL', body, { heal: wanted }, auto);
   }
 
   /** SOL003 Operate VNF: changeStateTo STARTED or STOPPED (409 when the VNF is already so). */
@@ -615,20 +613,21 @@ export class Lcm {
           await this.deleteOwn(vim, op, opts).catch((e: unknown) => this.log(`lcm: cleanup before retry: ${(e as Error).message}`));
         }
         const vnfd = this.o.catalog.get(rec.vnf.vnfdId)!;
-        const flavourId = String(p.flavourId);
-        const links = p.extVirtualLinks === undefined ? [] : parseExtVirtualLinks(p.extVirtualLinks);
+        const req = parseInstantiate(p);
+        const flavourId = req.flavourId;
+        const links = req.extVirtualLinks;
         const placement = op.internal.placement;
         let res: Awaited<ReturnType<Vim['instantiate']>>;
         try {
           res = await vim.instantiate(
           {
-            name: op.internal.deploymentName ?? deploymentName(rec, vim, (p.additionalParams ?? {}) as Json),
+            name: op.internal.deploymentName ?? deploymentName(rec, vim, req.additionalParams),
             flavourId,
             aspectSizes: op.internal.target,
             extVirtualLinks: vimLinks(links),
             ...(placement?.vdus ? { vdus: placement.vdus } : {}),
             ...(placement?.zone ? { zone: placement.zone } : {}),
-            additionalParams: (p.additionalParams ?? {}) as Json,
+            additionalParams: req.additionalParams,
             artifacts: own(vnfd.artifacts, flavourId) ?? {},
           },
           opts,
@@ -646,7 +645,7 @@ export class Lcm {
         });
         const conns = normalizeVimConnections(p.vimConnectionInfo);
         if (conns) rec.vnf.vimConnectionInfo = { ...(rec.vnf.vimConnectionInfo ?? {}), ...conns };
-        if (p.vnfConfigurableProperties) rec.vnf.vnfConfigurableProperties = mergePatch(rec.vnf.vnfConfigurableProperties, p.vnfConfigurableProperties) as Json;
+        if (req.vnfConfigurableProperties) rec.vnf.vnfConfigurableProperties = mergePatch(rec.vnf.vnfConfigurableProperties, req.vnfConfigurableProperties) as Json;
         rec.internal = { ...rec.internal, vim: vimName, deploymentId: res.deploymentId, ...(op.internal.deploymentName ? { deploymentName: op.internal.deploymentName } : {}), aspectSizes: { ...op.internal.target }, ...(placement ? { placement } : {}) };
         rec.vnf.instantiationState = 'INSTANTIATED';
         rec.vnf.instantiatedVnfInfo = { flavourId, vnfState: 'STARTED' };

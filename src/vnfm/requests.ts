@@ -136,3 +136,66 @@ export function mergeLinks(current: ExtVirtualLinkData[], changes: ExtVirtualLin
     .filter((l) => l.extCps.length > 0);
   return [...kept, ...changes];
 }
+
+export interface InstantiateVnfRequest {
+  flavourId: string;
+  instantiationLevelId?: string;
+  extVirtualLinks: ExtVirtualLinkData[];
+  vimConnectionInfo?: unknown;
+  vnfConfigurableProperties?: Json;
+  additionalParams: Json;
+}
+
+export interface ScaleVnfRequest {
+  type: 'SCALE_OUT' | 'SCALE_IN';
+  aspectId: string;
+  numberOfSteps: number;
+}
+
+export interface ScaleVnfToLevelRequest {
+  /** aspect -> scale level, from instantiationLevelId's level (resolved by the caller) or scaleInfo */
+  instantiationLevelId?: string;
+  scaleInfo?: Array<{ aspectId: string; scaleLevel: number }>;
+}
+
+export interface HealVnfRequest {
+  /** VNFCs to heal: vnfcInstanceId of the request or of additionalParams (ONAP SO, Tacker); none = the unhealthy ones */
+  vnfcInstanceIds: string[];
+}
+
+/** InstantiateVnfRequest (also read again from a stored operation's params by retry). */
+export function parseInstantiate(b: Json): InstantiateVnfRequest {
+  const additionalParams = optObj(b, 'additionalParams') ?? {};
+  const props = optObj(b, 'vnfConfigurableProperties');
+  return {
+    flavourId: String(b.flavourId),
+    ...(typeof b.instantiationLevelId === 'string' ? { instantiationLevelId: b.instantiationLevelId } : {}),
+    extVirtualLinks: b.extVirtualLinks === undefined ? [] : parseExtVirtualLinks(b.extVirtualLinks),
+    ...(b.vimConnectionInfo !== undefined ? { vimConnectionInfo: b.vimConnectionInfo } : {}),
+    ...(props ? { vnfConfigurableProperties: props } : {}),
+    additionalParams,
+  };
+}
+
+export function parseScale(b: Json): ScaleVnfRequest {
+  const steps = b.numberOfSteps === undefined ? 1 : Number(b.numberOfSteps);
+  if (!Number.isInteger(steps) || steps < 1) throw badRequest('numberOfSteps: must be a positive integer');
+  return { type: b.type === 'SCALE_IN' ? 'SCALE_IN' : 'SCALE_OUT', aspectId: String(b.aspectId), numberOfSteps: steps };
+}
+
+export function parseScaleToLevel(b: Json): ScaleVnfToLevelRequest {
+  if (typeof b.instantiationLevelId === 'string') return { instantiationLevelId: b.instantiationLevelId };
+  if (!Array.isArray(b.scaleInfo)) throw badRequest('instantiationLevelId, scaleInfo: give one of them');
+  return {
+    scaleInfo: b.scaleInfo.map((s: unknown, i) => {
+      if (!isObj(s)) throw badRequest(`scaleInfo[${i}]: must be an object`);
+      return { aspectId: String(s.aspectId), scaleLevel: Number(s.scaleLevel) };
+    }),
+  };
+}
+
+export function parseHeal(b: Json): HealVnfRequest {
+  const params = isObj(b.additionalParams) ? b.additionalParams : {};
+  const raw = b.vnfcInstanceId ?? params.vnfcInstanceId ?? params.vnfcInstanceIds;
+  return { vnfcInstanceIds: raw === undefined ? [] : Array.isArray(raw) ? raw.map(String) : [String(raw)] };
+}
