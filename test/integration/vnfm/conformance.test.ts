@@ -103,6 +103,22 @@ for (const dialect of ['v2', 'v1'] as Dialect[]) {
       v = await getVnf();
       expect(v.instantiatedVnfInfo.extVirtualLinkInfo.map((l) => [l.id, (l.resourceHandle as Json).resourceId])).to.deep.equal([['mgmt-vl2', 'net-mgmt-2']]);
       expect(dep().extVirtualLinks).to.deep.equal([{ resourceId: 'net-mgmt-2', cpdIds: ['mgmt'] }]);
+      h.vim.failNext('change');
+      const ce = await run('/change_ext_conn', { extVirtualLinks: [{ id: 'mgmt-vl3', resourceId: 'net-mgmt-3', extCps: [{ cpdId: 'mgmt' }] }] }, 'FAILED_TEMP');
+      expect((await api.call('POST', `/vnf_lcm_op_occs/${ce}/retry`)).status).to.equal(202);
+      expect((await api.waitOp(ce, ['COMPLETED'])).changedExtConnectivity).to.deep.equal([{ id: 'mgmt-vl3', resourceHandle: { resourceId: 'net-mgmt-3', vimConnectionId: 'vim-1' }, currentVnfExtCpData: [{ cpdId: 'mgmt' }] }]);
+      expect(dep().extVirtualLinks).to.deep.equal([{ resourceId: 'net-mgmt-3', cpdIds: ['mgmt'] }]);
+      // A stop cancelled while PROCESSING, then rolled back: the VNF is STARTED as before.
+      const held = h.vim.hold();
+      const stop = opIdOf(await api.call('POST', `/vnf_instances/${id}/operate`, { changeStateTo: 'STOPPED' }));
+      await held.reached;
+      await api.waitOp(stop, ['PROCESSING']);
+      expect((await api.call('POST', `/vnf_lcm_op_occs/${stop}/cancel`, { cancelMode: 'FORCEFUL' })).status).to.equal(202);
+      await api.waitOp(stop, ['FAILED_TEMP']);
+      held.release();
+      expect((await api.call('POST', `/vnf_lcm_op_occs/${stop}/rollback`)).status).to.equal(202);
+      await api.waitOp(stop, ['ROLLED_BACK']);
+      expect([(await getVnf()).instantiatedVnfInfo.vnfState, dep().stopped]).to.deep.equal(['STARTED', false]);
       await run('/change_flavour', { newFlavourId: 'simple', instantiationLevelId: 'small' });
       await run('/scale', { type: 'SCALE_OUT', aspectId: 'worker', numberOfSteps: 1 });
       await run('/scale_to_level', { instantiationLevelId: 'small' });
@@ -155,7 +171,7 @@ for (const dialect of ['v2', 'v1'] as Dialect[]) {
         expect((links.vnfInstance as Json).href).to.match(new RegExp(`/vnflcm/${dialect}/vnf_instances/${id}$`));
       }
       const states = sub.states();
-      for (const want of ['OPERATE:COMPLETED', 'CHANGE_FLAVOUR:FAILED_TEMP', 'CHANGE_FLAVOUR:ROLLED_BACK', 'CHANGE_FLAVOUR:COMPLETED', 'CHANGE_EXT_CONN:COMPLETED', 'INSTANTIATE:COMPLETED', 'SCALE:FAILED_TEMP', 'SCALE:ROLLED_BACK', 'SCALE:FAILED', 'HEAL:COMPLETED', 'SCALE_TO_LEVEL:COMPLETED', 'MODIFY_INFO:COMPLETED', 'TERMINATE:COMPLETED']) expect(states).to.include(want);
+      for (const want of ['OPERATE:COMPLETED', 'CHANGE_FLAVOUR:FAILED_TEMP', 'CHANGE_FLAVOUR:ROLLED_BACK', 'CHANGE_FLAVOUR:COMPLETED', 'CHANGE_EXT_CONN:COMPLETED', 'CHANGE_EXT_CONN:FAILED_TEMP', 'OPERATE:ROLLED_BACK', 'INSTANTIATE:COMPLETED', 'SCALE:FAILED_TEMP', 'SCALE:ROLLED_BACK', 'SCALE:FAILED', 'HEAL:COMPLETED', 'SCALE_TO_LEVEL:COMPLETED', 'MODIFY_INFO:COMPLETED', 'TERMINATE:COMPLETED']) expect(states).to.include(want);
     });
   });
 }
