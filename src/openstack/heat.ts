@@ -196,6 +196,11 @@ export class HeatClient {
     await this.call('PATCH', this.path(ref), { json: wire(patch), expect: 'none' });
   }
 
+  /** Stack actions: suspend (Nova suspends every server) and resume; Heat answers at once, waitFor follows. */
+  async action(ref: StackRef, what: 'suspend' | 'resume'): Promise<void> {
+    await this.call('POST', `${this.path(ref)}/actions`, { json: { [what]: null }, expect: 'none' });
+  }
+
   async deleteStack(ref: StackRef): Promise<void> {
     await this.call('DELETE', this.path(ref), { expect: 'none' });
   }

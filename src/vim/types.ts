@@ -9,7 +9,7 @@ export type VimPhase = 'started' | 'progress' | 'completed' | 'failed';
 
 /** One step of a running operation, for LCM progress and operator logs. */
 export interface VimProgress {
-  operation: 'instantiate' | 'scale' | 'heal' | 'terminate';
+  operation: 'instantiate' | 'scale' | 'heal' | 'terminate' | 'operate' | 'change';
   deploymentId: DeploymentId;
   phase: VimPhase;
   /** the VIM's own status word, e.g. Heat's UPDATE_IN_PROGRESS */
@@ -53,7 +53,7 @@ export interface VimInstance {
   aspect?: string;
   /** the VDU it realises, e.g. VDU1 */
   vdu?: string;
-  status: 'ok' | 'building' | 'failed' | 'unhealthy' | 'deleting' | 'unknown';
+  status: 'ok' | 'building' | 'failed' | 'unhealthy' | 'deleting' | 'stopped' | 'unknown';
   /** the VIM's own status word */
   vimStatus: string;
   /** network name or connection point -> addresses */
@@ -84,12 +84,45 @@ export interface InstantiateRequest {
   /** initial size per aspect (number of instances), from the instantiation level */
   aspectSizes?: Record<string, number>;
   extVirtualLinks?: ExtVirtualLink[];
-  /** per-VDU compute flavour and image, e.g. { VDU1: { flavor: 'm1.small', image: 'snf' } } */
-  vdus?: Record<string, { flavor?: string; image?: string }>;
+  /** per-VDU compute flavour, image and availability zone, e.g. { VDU1: { flavor: 'm1.small', image: 'snf', zone: 'az1' } } (the NFVO's grant) */
+  vdus?: Record<string, VduPlacement>;
+  /** availability zone for every VDU the grant does not place otherwise */
+  zone?: string;
   /** SOL003 additionalParams: passed to the deployment where it declares them */
   additionalParams?: Record<string, unknown>;
   /** what each VIM deploys from: `hot` for OpenStack; the local VIM defines its own key */
   artifacts: { hot?: HotArtifacts; [vim: string]: unknown };
+}
+
+/** Where and on what one VDU's instances run, as the NFVO granted it. */
+export interface VduPlacement {
+  flavor?: string;
+  image?: string;
+  zone?: string;
+}
+
+/** SOL003 Operate VNF: stop (take out of service, then stop) or start the deployment's instances. */
+export interface OperateRequest {
+  state: 'STARTED' | 'STOPPED';
+  /** GRACEFUL stop: out of service first, in-flight work given up to gracefulStopTimeoutMs */
+  graceful?: boolean;
+  gracefulStopTimeoutMs?: number;
+}
+
+/**
+ * An update of a running deployment in place (SOL003 change_flavour, change_ext_conn): only what
+ * is set changes. A new flavour brings its own artifacts; sizes and links keep what they were
+ * unless given.
+ */
+export interface ChangeRequest {
+  flavourId?: string;
+  /** the new flavour's artifacts (with flavourId) */
+  artifacts?: { hot?: HotArtifacts; [vim: string]: unknown };
+  aspectSizes?: Record<string, number>;
+  extVirtualLinks?: ExtVirtualLink[];
+  vdus?: Record<string, VduPlacement>;
+  zone?: string;
+  additionalParams?: Record<string, unknown>;
 }
 
 export interface ScaleRequest {
@@ -109,6 +142,10 @@ export interface Vim {
   /** replaces one failed instance; the others keep forwarding */
   heal(id: DeploymentId, instanceId: string, opts?: OperationOptions): Promise<OperationResult>;
   terminate(id: DeploymentId, opts?: OperationOptions): Promise<OperationResult>;
+  /** stops or starts every instance of the deployment; a stopped instance is out of steering */
+  operate(id: DeploymentId, req: OperateRequest, opts?: OperationOptions): Promise<OperationResult>;
+  /** updates the deployment in place: another flavour, other external links, other sizes */
+  change(id: DeploymentId, req: ChangeRequest, opts?: OperationOptions): Promise<OperationResult>;
   instances(id: DeploymentId): Promise<VimInstance[]>;
 }
 

@@ -78,6 +78,12 @@ export async function startVnfm(o: VnfmOptions): Promise<Vnfm> {
   const store = o.store === undefined ? redis : await connect(o.store, 'snf-vnfm-store');
   const schemas = productSchemas();
   const repo = new VnfmRepo(redis, o.stateName);
+  // VNFDs an NFVO served before a restart; what the config and packagesDir give comes first.
+  for (const v of await repo.listVnfds()) {
+    if (catalog.has(v.vnfdId)) continue;
+    catalog.set(v.vnfdId, v);
+    log(`vnfm: VNFD ${v.vnfdId} (fetched from the NFVO earlier) loaded from the VNFM store`);
+  }
   let server: VnfmServer | undefined;
   const base = () => server?.url ?? '';
   const notifier = new Notifier(repo, base, { ...o.notifications, schema: schemas.lcn, log });

@@ -9,6 +9,14 @@ import type { Vim, VimInstance, VimProgress } from '../vim/types.js';
 import { ApiError, badRequest, conflict, notFound, unprocessable } from './problem.js';
 import { own, setOwn } from './own.js';
 import { GrantRejected, type GrantClient } from './grant.js';
+import { parseChangeExtConn, parseChangeFlavour, parseHeal, parseInstantiate, parseOperate, parseScale, parseScaleToLevel } from './requests.js';
+import { setLinks, vimLinks, type DriverContext, type OpDriver } from './drivers/context.js';
+import { operateDriver } from './drivers/operate.js';
+import { scaleDriver } from './drivers/scale.js';
+import { healDriver } from './drivers/heal.js';
+import { terminateDriver } from './drivers/terminate.js';
+import { changeFlavourDriver } from './drivers/change-flavour.js';
+import { changeExtConnDriver } from './drivers/change-ext-conn.js';
 import type { Notifier } from './notify.js';
 import type { VnfmRepo } from './repo.js';
 import {
@@ -46,6 +54,20 @@ export interface LcmOptions {
 }
 
 type Undo = 'refuse' | 'ok';
+
+/** Operations whose VIM work (process and rollback) lives in a driver module of its own. */
+const DRIVERS: Partial<Record<LcmOperation, OpDriver>> = {
+  SCALE: scaleDriver,
+  SCALE_TO_LEVEL: scaleDriver,
+  HEAL: healDriver,
+  TERMINATE: terminateDriver,
+  OPERATE: operateDriver,
+  CHANGE_FLAVOUR: changeFlavourDriver,
+  CHANGE_EXT_CONN: changeExtConnDriver,
+};
+
+/** Operations the NFVO grants when a grant endpoint is configured (SOL003 5.4.1.2). */
+const GRANTED: readonly LcmOperation[] = ['INSTANTIATE', 'SCALE', 'SCALE_TO_LEVEL', 'HEAL', 'CHANGE_FLAVOUR', 'OPERATE', 'CHANGE_EXT_CONN'];
 
 const VIM_TYPES: Record<string, string> = {
   'ETSINFV.OPENSTACK_KEYSTONE.V_3': 'openstack',
@@ -102,6 +124,9 @@ export class Lcm {
     } catch (err) {
       throw unprocessable(`vnfdId: "${vnfdId}" is not an onboarded VNFD here (${known}) and the NFVO's package was not usable: ${(err as Error).message}`);
     }
+    // Kept in the VNFM's store before any VNF instance is made from it: a restart must still know
+    // the VNFD of every VNF instance, also without a packagesDir cache or a reachable NFVO.
+    await this.o.repo.putVnfd(vnfd);
     this.o.catalog.set(vnfd.vnfdId, vnfd);
     return vnfd;
   }
@@ -175,24 +200,25 @@ export class Lcm {
 
   // ---- LCM operations ------------------------------------------------------------------------
 
-  async instantiate(id: string, req: Json, auto = false): Promise<OpRecord> {
+  async instantiate(id: string, body: Json, auto = false): Promise<OpRecord> {
+    const req = parseInstantiate(body);
     const rec = await this.getVnf(id);
     if (rec.vnf.instantiationState !== 'NOT_INSTANTIATED') throw conflict(`VNF instance ${id} is already INSTANTIATED`);
-    const flavourId = String(req.flavourId);
+    const flavourId = req.flavourId;
     const flavour = this.flavour(rec, flavourId);
-    const levelId = typeof req.instantiationLevelId === 'string' ? req.instantiationLevelId : flavour.defaultInstantiationLevelId;
+    const levelId = req.instantiationLevelId ?? flavour.defaultInstantiationLevelId;
     const level = own(flavour.instantiationLevels, levelId);
     if (!level) throw badRequest(`instantiationLevelId: flavour "${flavourId}" has no instantiation level "${levelId}" (known: ${Object.keys(flavour.instantiationLevels).join(', ')})`);
     const conns = normalizeVimConnections(req.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo;
     const vimName = this.chooseVim(conns); // a VNF that names no known VIM is refused now, not after 202
     const target = Object.fromEntries(Object.entries(flavour.aspects).map(([a, info]) => [a, sizeAt(info, own(level, a) ?? 0)]));
-    const name = deploymentName(rec, this.o.vims[vimName], (req.additionalParams ?? {}) as Json);
+    const name = deploymentName(rec, this.o.vims[vimName], req.additionalParams);
     // Refused now: a VIM that finds the name taken fails the create, and nothing may then delete
     // the other VNF's deployment in its place.
     const owner = await this.o.repo.reserveName(vimName, name, rec.vnf.id);
     if (owner) throw conflict(`additionalParams.snf_deployment_name: deployment "${name}" on VIM "${vimName}" belongs to VNF instance ${owner}`);
     try {
-      return await this.begin(rec, 'INSTANTIATE', req, { target, vim: vimName, deploymentName: name }, auto);
+      return await this.begin(rec, 'INSTANTIATE', body, { target, vim: vimName, deploymentName: name }, auto);
     } catch (err) {
       // The VNF went away meanwhile: its delete released its names before this reservation.
       if (err instanceof ApiError && err.status === 404) await this.o.repo.releaseName(vimName, name, rec.vnf.id);
@@ -200,33 +226,32 @@ export class Lcm {
     }
   }
 
-  async scale(id: string, req: Json, auto = false): Promise<OpRecord> {
-    const rec = await this.instantiated(id);
+  async scale(id: string, body: Json, auto = false): Promise<OpRecord> {
+    const rec = this.started(await this.instantiated(id), 'scale');
     const flavour = this.flavour(rec, rec.vnf.instantiatedVnfInfo!.flavourId);
-    const aspectId = String(req.aspectId);
+    const aspectId = String(body.aspectId);
     const aspect = own(flavour.aspects, aspectId);
     if (!aspect) throw badRequest(`aspectId: unknown aspect "${aspectId}" (known: ${Object.keys(flavour.aspects).join(', ')})`);
-    const steps = req.numberOfSteps === undefined ? 1 : Number(req.numberOfSteps);
-    if (!Number.isInteger(steps) || steps < 1) throw badRequest('numberOfSteps: must be a positive integer');
+    const req = parseScale(body);
+    const steps = req.numberOfSteps;
     const current = levelOf(rec, aspectId);
     const level = current + (req.type === 'SCALE_IN' ? -steps : steps);
-    if (level < 0 || level > aspect.maxScaleLevel) throw conflict(`numberOfSteps: aspect "${aspectId}" is at scale level ${current}; ${String(req.type)} by ${steps} would leave [0, ${aspect.maxScaleLevel}]`);
+    if (level < 0 || level > aspect.maxScaleLevel) throw conflict(`numberOfSteps: aspect "${aspectId}" is at scale level ${current}; ${String(body.type)} by ${steps} would leave [0, ${aspect.maxScaleLevel}]`);
     const before = { ...(rec.internal.aspectSizes ?? {}) };
-    return this.begin(rec, 'SCALE', req, { before, target: { [aspectId]: sizeAt(aspect, level) } }, auto);
+    return this.begin(rec, 'SCALE', body, { before, target: { [aspectId]: sizeAt(aspect, level) } }, auto);
   }
 
-  async scaleToLevel(id: string, req: Json, auto = false): Promise<OpRecord> {
-    const rec = await this.instantiated(id);
+  async scaleToLevel(id: string, body: Json, auto = false): Promise<OpRecord> {
+    const rec = this.started(await this.instantiated(id), 'scale_to_level');
     const flavour = this.flavour(rec, rec.vnf.instantiatedVnfInfo!.flavourId);
+    const req = parseScaleToLevel(body);
     let levels: Record<string, number>;
-    if (typeof req.instantiationLevelId === 'string') {
+    if (req.instantiationLevelId !== undefined) {
       const l = own(flavour.instantiationLevels, req.instantiationLevelId);
       if (!l) throw badRequest(`instantiationLevelId: no instantiation level "${req.instantiationLevelId}" (known: ${Object.keys(flavour.instantiationLevels).join(', ')})`);
       levels = l;
-    } else if (Array.isArray(req.scaleInfo)) {
-      levels = Object.fromEntries((req.scaleInfo as Array<{ aspectId: string; scaleLevel: number }>).map((s) => [s.aspectId, s.scaleLevel]));
     } else {
-      throw badRequest('instantiationLevelId, scaleInfo: give one of them');
+      levels = Object.fromEntries((req.scaleInfo ?? []).map((s) => [s.aspectId, s.scaleLevel]));
     }
     const target: Record<string, number> = {};
     for (const [a, l] of Object.entries(levels)) {
@@ -235,17 +260,49 @@ export class Lcm {
       if (!Number.isInteger(l) || l < 0 || l > info.maxScaleLevel) throw badRequest(`scaleInfo.scaleLevel: aspect "${a}" scale level ${l} is outside [0, ${info.maxScaleLevel}]`);
       target[a] = sizeAt(info, l);
     }
-    return this.begin(rec, 'SCALE_TO_LEVEL', req, { before: { ...(rec.internal.aspectSizes ?? {}) }, target }, auto);
+    return this.begin(rec, 'SCALE_TO_LEVEL', body, { before: { ...(rec.internal.aspectSizes ?? {}) }, target }, auto);
   }
 
-  async heal(id: string, req: Json, auto = false): Promise<OpRecord> {
-    const rec = await this.instantiated(id);
-    const params = (req.additionalParams ?? {}) as Json;
-    const raw = req.vnfcInstanceId ?? params.vnfcInstanceId ?? params.vnfcInstanceIds;
-    const wanted = raw === undefined ? [] : Array.isArray(raw) ? raw.map(String) : [String(raw)];
+  async heal(id: string, body: Json, auto = false): Promise<OpRecord> {
+    const rec = this.started(await this.instantiated(id), 'heal');
+    const wanted = parseHeal(body).vnfcInstanceIds;
     const vnfcs = rec.vnf.instantiatedVnfInfo?.vnfcResourceInfo ?? [];
     for (const w of wanted) if (!vnfcs.some((v) => v.id === w)) throw badRequest(`vnfcInstanceId: no VNFC "${w}" in VNF instance ${id}`);
-    return this.begin(rec, 'HEAL', req, { heal: wanted }, auto);
+    return this.begin(rec, 'HEAL', body, { heal: wanted }, auto);
+  }
+
+  /** SOL003 Operate VNF: changeStateTo STARTED or STOPPED (409 when the VNF is already so). */
+  async operate(id: string, body: Json): Promise<OpRecord> {
+    const req = parseOperate(body);
+    const rec = await this.instantiated(id);
+    const now = rec.vnf.instantiatedVnfInfo!.vnfState;
+    if (now === req.changeStateTo) throw conflict(`changeStateTo: VNF instance ${id} is already ${now}`);
+    return this.begin(rec, 'OPERATE', body, { prevState: now }, false);
+  }
+
+  /** SOL003 Change VNF Flavour: an unknown flavour or level is 400, the current flavour 409. */
+  async changeFlavour(id: string, body: Json): Promise<OpRecord> {
+    const req = parseChangeFlavour(body);
+    const rec = this.started(await this.instantiated(id), 'change_flavour');
+    const current = rec.vnf.instantiatedVnfInfo!.flavourId;
+    const vnfd = this.o.catalog.get(rec.vnf.vnfdId);
+    const flavour = own(vnfd?.flavours, req.newFlavourId);
+    if (!flavour) throw badRequest(`newFlavourId: VNFD "${rec.vnf.vnfdId}" has no flavour "${req.newFlavourId}" (known: ${Object.keys(vnfd?.flavours ?? {}).join(', ')})`);
+    if (req.newFlavourId === current) throw conflict(`newFlavourId: VNF instance ${id} already has flavour "${current}"`);
+    const levelId = req.instantiationLevelId ?? flavour.defaultInstantiationLevelId;
+    const level = own(flavour.instantiationLevels, levelId);
+    if (!level) throw badRequest(`instantiationLevelId: flavour "${req.newFlavourId}" has no instantiation level "${levelId}" (known: ${Object.keys(flavour.instantiationLevels).join(', ')})`);
+    this.sameVim(rec, req.vimConnectionInfo);
+    const target = Object.fromEntries(Object.entries(flavour.aspects).map(([a, info]) => [a, sizeAt(info, own(level, a) ?? 0)]));
+    return this.begin(rec, 'CHANGE_FLAVOUR', body, { before: { ...(rec.internal.aspectSizes ?? {}) }, target, prevFlavourId: current, prevLinks: rec.internal.extVirtualLinks ?? [] }, false);
+  }
+
+  /** SOL003 Change External VNF Connectivity. */
+  async changeExtConn(id: string, body: Json): Promise<OpRecord> {
+    const req = parseChangeExtConn(body);
+    const rec = await this.instantiated(id);
+    this.sameVim(rec, req.vimConnectionInfo);
+    return this.begin(rec, 'CHANGE_EXT_CONN', body, { prevLinks: rec.internal.extVirtualLinks ?? [] }, false);
   }
 
   async terminate(id: string, req: Json): Promise<OpRecord> {
@@ -370,6 +427,21 @@ export class Lcm {
     return rec;
   }
 
+  /** Scaling, healing or changing the flavour of a stopped VNF would start instances behind Operate's back. */
+  private started(rec: VnfRecord, what: string): VnfRecord {
+    if (rec.vnf.instantiatedVnfInfo?.vnfState === 'STOPPED') throw conflict(`${what}: VNF instance ${rec.vnf.id} is STOPPED: operate it to STARTED first`);
+    return rec;
+  }
+
+  /** A change may name VIM connections, but not move the VNF to another VIM (that is not a change in place). */
+  private sameVim(rec: VnfRecord, raw: unknown): void {
+    const conns = normalizeVimConnections(raw);
+    if (!conns || !Object.keys(conns).length) return;
+    const vim = this.chooseVim(conns);
+    const mine = rec.internal.vim ?? this.chooseVim(rec.vnf.vimConnectionInfo);
+    if (vim !== mine) throw badRequest(`vimConnectionInfo: names VIM "${vim}", but VNF instance ${rec.vnf.id} is deployed on "${mine}"; moving a VNF to another VIM is not supported`);
+  }
+
   private async failedTemp(opId: string, what: string): Promise<OpRecord> {
     const op = await this.getOp(opId);
     if (op.op.operationState !== 'FAILED_TEMP') throw conflict(`${what}: operation ${opId} is ${op.op.operationState}, not FAILED_TEMP`);
@@ -443,18 +515,22 @@ export class Lcm {
   }
 
   private async startWith(op: OpRecord, abort: AbortController): Promise<void> {
-    if (this.o.grant && ['INSTANTIATE', 'SCALE', 'SCALE_TO_LEVEL', 'HEAL'].includes(op.op.operation)) {
+    if (this.o.grant && GRANTED.includes(op.op.operation)) {
       const rec = await this.getVnf(op.op.vnfInstanceId);
+      const p = op.op.operationParams ?? {};
       try {
-        op.op.grantId = await this.o.grant.grant({
+        const grant = await this.o.grant.grant({
           vnfInstanceId: rec.vnf.id,
           vnfLcmOpOccId: op.op.id,
           vnfdId: rec.vnf.vnfdId,
-          flavourId: typeof op.op.operationParams?.flavourId === 'string' ? op.op.operationParams.flavourId : rec.vnf.instantiatedVnfInfo?.flavourId,
+          flavourId: typeof p.flavourId === 'string' ? p.flavourId : typeof p.newFlavourId === 'string' ? p.newFlavourId : rec.vnf.instantiatedVnfInfo?.flavourId,
           operation: op.op.operation,
           isAutomaticInvocation: op.op.isAutomaticInvocation,
           links: { vnfInstance: `${this.o.apiBase()}/vnf_instances/${rec.vnf.id}`, vnfLcmOpOcc: `${this.o.apiBase()}/vnf_lcm_op_occs/${op.op.id}` },
         });
+        op.op.grantId = grant.id;
+        // Kept with the operation: a retry after a restart deploys on what was granted.
+        if (grant.placement.zone || grant.placement.vdus) op.internal.placement = grant.placement;
       } catch (err) {
         // SOL003: a rejected grant ends the operation in ROLLED_BACK; nothing was changed.
         const rejected = err instanceof GrantRejected;
@@ -521,6 +597,13 @@ export class Lcm {
       await recording;
       if (unsaved) throw unsaved;
     };
+    const driver = DRIVERS[op.op.operation];
+    if (driver) {
+      const conns = normalizeVimConnections(p.vimConnectionInfo);
+      if (conns) rec.vnf.vimConnectionInfo = { ...(rec.vnf.vimConnectionInfo ?? {}), ...conns };
+      await driver.process(this.driverContext(rec, op, opts));
+      return;
+    }
     switch (op.op.operation) {
       case 'INSTANTIATE': {
         const vimName = op.internal.vim ?? this.chooseVim(normalizeVimConnections(p.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo);
@@ -530,17 +613,21 @@ export class Lcm {
           await this.deleteOwn(vim, op, opts).catch((e: unknown) => this.log(`lcm: cleanup before retry: ${(e as Error).message}`));
         }
         const vnfd = this.o.catalog.get(rec.vnf.vnfdId)!;
-        const flavourId = String(p.flavourId);
-        const links = Array.isArray(p.extVirtualLinks) ? (p.extVirtualLinks as Array<{ resourceId: string; extCps?: Array<{ cpdId: string }> }>) : [];
+        const req = parseInstantiate(p);
+        const flavourId = req.flavourId;
+        const links = req.extVirtualLinks;
+        const placement = op.internal.placement;
         let res: Awaited<ReturnType<Vim['instantiate']>>;
         try {
           res = await vim.instantiate(
           {
-            name: op.internal.deploymentName ?? deploymentName(rec, vim, (p.additionalParams ?? {}) as Json),
+            name: op.internal.deploymentName ?? deploymentName(rec, vim, req.additionalParams),
             flavourId,
             aspectSizes: op.internal.target,
-            extVirtualLinks: links.map((l) => ({ resourceId: l.resourceId, cpdIds: (l.extCps ?? []).map((c) => c.cpdId) })),
-            additionalParams: (p.additionalParams ?? {}) as Json,
+            extVirtualLinks: vimLinks(links),
+            ...(placement?.vdus ? { vdus: placement.vdus } : {}),
+            ...(placement?.zone ? { zone: placement.zone } : {}),
+            additionalParams: req.additionalParams,
             artifacts: own(vnfd.artifacts, flavourId) ?? {},
           },
           opts,
@@ -558,53 +645,13 @@ export class Lcm {
         });
         const conns = normalizeVimConnections(p.vimConnectionInfo);
         if (conns) rec.vnf.vimConnectionInfo = { ...(rec.vnf.vimConnectionInfo ?? {}), ...conns };
-        if (p.vnfConfigurableProperties) rec.vnf.vnfConfigurableProperties = mergePatch(rec.vnf.vnfConfigurableProperties, p.vnfConfigurableProperties) as Json;
-        rec.internal = { ...rec.internal, vim: vimName, deploymentId: res.deploymentId, ...(op.internal.deploymentName ? { deploymentName: op.internal.deploymentName } : {}), aspectSizes: { ...op.internal.target } };
+        if (req.vnfConfigurableProperties) rec.vnf.vnfConfigurableProperties = mergePatch(rec.vnf.vnfConfigurableProperties, req.vnfConfigurableProperties) as Json;
+        rec.internal = { ...rec.internal, vim: vimName, deploymentId: res.deploymentId, ...(op.internal.deploymentName ? { deploymentName: op.internal.deploymentName } : {}), aspectSizes: { ...op.internal.target }, ...(placement ? { placement } : {}) };
         rec.vnf.instantiationState = 'INSTANTIATED';
         rec.vnf.instantiatedVnfInfo = { flavourId, vnfState: 'STARTED' };
+        setLinks(rec, links);
         this.refresh(rec, res.instances, op, []);
         await this.o.repo.putVnf(rec);
-        return;
-      }
-      case 'SCALE':
-      case 'SCALE_TO_LEVEL': {
-        await this.resize(rec, op, op.internal.target ?? {}, opts);
-        return;
-      }
-      case 'HEAL': {
-        const vim = this.vimOf(rec);
-        const vnfcs = rec.vnf.instantiatedVnfInfo?.vnfcResourceInfo ?? [];
-        let names = op.internal.heal ?? [];
-        const current = await vim.instances(rec.internal.deploymentId!);
-        if (names.length === 0) {
-          // Heal of the whole VNF: replace what the VIM reports as not healthy.
-          names = vnfcs.filter((v) => current.find((i) => i.id === v.computeResource.resourceId)?.status !== 'ok').map((v) => v.id);
-        }
-        const before = current.map((i) => i.id);
-        for (const name of names) {
-          const vnfc = vnfcs.find((v) => v.id === name);
-          if (!vnfc) continue;
-          // Already replaced by an earlier attempt of this operation (a retry): nothing to do.
-          if (!before.includes(vnfc.computeResource.resourceId)) continue;
-          await vim.heal(rec.internal.deploymentId!, vnfc.computeResource.resourceId, opts);
-        }
-        this.refresh(rec, await vim.instances(rec.internal.deploymentId!), op, op.internal.instancesBefore ?? before);
-        await this.o.repo.putVnf(rec);
-        return;
-      }
-      case 'TERMINATE': {
-        const vim = this.vimOf(rec);
-        const before = rec.vnf.instantiatedVnfInfo?.vnfcResourceInfo ?? [];
-        if (rec.internal.deploymentId) await vim.terminate(rec.internal.deploymentId, opts);
-        const params = (p.additionalParams ?? {}) as Json;
-        if ((params.purgeState ?? params.snf_purge_state ?? this.o.purgeOnTerminate) === true && this.o.purge) await this.o.purge(rec.internal.storeVnf);
-        op.op.resourceChanges = { affectedVnfcs: before.map((v) => ({ id: v.id, vduId: v.vduId, changeType: 'REMOVED' as const, computeResource: v.computeResource })) };
-        rec.vnf.instantiationState = 'NOT_INSTANTIATED';
-        delete rec.vnf.instantiatedVnfInfo;
-        const { vim: vimName, deploymentName: name } = rec.internal;
-        rec.internal = { storeVnf: rec.internal.storeVnf, vim: rec.internal.vim };
-        await this.o.repo.putVnf(rec);
-        if (vimName && name) await this.o.repo.releaseName(vimName, name, rec.vnf.id);
         return;
       }
       default:
@@ -612,24 +659,13 @@ export class Lcm {
     }
   }
 
-  private async resize(rec: VnfRecord, op: OpRecord, target: Record<string, number>, opts: { timeoutMs?: number; signal: AbortSignal }): Promise<void> {
-    const vim = this.vimOf(rec);
-    const dep = rec.internal.deploymentId!;
-    const start = await vim.instances(dep);
-    op.internal.instancesBefore ??= start.map((i) => i.id);
-    let last: VimInstance[] = start;
-    for (const [aspect, size] of Object.entries(target)) {
-      const now = last.filter((i) => i.aspect === aspect && i.status !== 'deleting').length;
-      if (now === size) continue; // retried after this aspect was done
-      last = (await vim.scale(dep, { aspect, target: size }, opts)).instances;
-    }
-    rec.internal.aspectSizes = { ...(rec.internal.aspectSizes ?? {}), ...target };
-    this.refresh(rec, await vim.instances(dep), op, op.internal.instancesBefore);
-    await this.o.repo.putVnf(rec);
-  }
-
   private async undo(op: OpRecord): Promise<void> {
     const rec = await this.getVnf(op.op.vnfInstanceId);
+    const driver = DRIVERS[op.op.operation];
+    if (driver) {
+      await driver.rollback(this.driverContext(rec, op, { timeoutMs: this.o.opTimeoutMs }));
+      return;
+    }
     switch (op.op.operation) {
       case 'INSTANTIATE': {
         const vimName = op.internal.vim ?? this.chooseVim(normalizeVimConnections(op.op.operationParams?.vimConnectionInfo) ?? rec.vnf.vimConnectionInfo);
@@ -641,27 +677,24 @@ export class Lcm {
         if (op.internal.deploymentName) await this.o.repo.releaseName(vimName, op.internal.deploymentName, rec.vnf.id);
         return;
       }
-      case 'SCALE':
-      case 'SCALE_TO_LEVEL': {
-        const before = op.internal.before ?? {};
-        const back = Object.fromEntries(Object.keys(op.internal.target ?? {}).map((a) => [a, before[a] ?? 0]));
-        await this.resize(rec, op, back, { timeoutMs: this.o.opTimeoutMs, signal: new AbortController().signal });
-        return;
-      }
-      case 'HEAL':
-      case 'TERMINATE': {
-        // A heal replaces failed instances by new ones and a terminate that failed left the
-        // deployment in place (checked when the rollback was asked for): neither can put old
-        // instances back, so rollback returns the VNF to what the VIM has, with the VNF instance
-        // still INSTANTIATED and its VNFC list as the VIM reports it.
-        const vim = this.vimOf(rec);
-        this.refresh(rec, await vim.instances(rec.internal.deploymentId!), op, op.internal.instancesBefore ?? (rec.vnf.instantiatedVnfInfo?.vnfcResourceInfo ?? []).map((v) => v.id));
-        await this.o.repo.putVnf(rec);
-        return;
-      }
       default:
         return;
     }
+  }
+
+  private driverContext(rec: VnfRecord, op: OpRecord, opts: DriverContext['opts']): DriverContext {
+    return {
+      rec,
+      op,
+      vim: this.vimOf(rec),
+      vnfd: this.o.catalog.get(rec.vnf.vnfdId),
+      opts,
+      refresh: (instances, before) => this.refresh(rec, instances, op, before),
+      saveVnf: () => this.o.repo.putVnf(rec),
+      releaseName: (vim, name) => this.o.repo.releaseName(vim, name, rec.vnf.id),
+      ...(this.o.purge ? { purge: this.o.purge } : {}),
+      purgeOnTerminate: this.o.purgeOnTerminate ?? false,
+    };
   }
 
   /**
@@ -692,6 +725,8 @@ export class Lcm {
       computeResource: { vimConnectionId, resourceId: i.id, vimLevelResourceType: kind === 'openstack' ? 'OS::Nova::Server' : 'snf.instance' },
       ...(Object.keys(i.addresses).length ? { metadata: { addresses: i.addresses, vimStatus: i.vimStatus } } : {}),
     }));
+    // VNFC state as Operate VNF set it: the VIM's stopped instances are STOPPED, the others STARTED.
+    info.vnfcInfo = instances.map((i) => ({ id: `vnfc-${i.id}`, vduId: info.vnfcResourceInfo!.find((v) => v.id === i.id)!.vduId, vnfcResourceInfoId: i.id, vnfcState: i.status === 'stopped' ? 'STOPPED' : 'STARTED' }));
     if (flavour) {
       info.scaleStatus = Object.entries(flavour.aspects).map(([a, x]) => ({ aspectId: a, scaleLevel: levelFromSize(x, rec.internal.aspectSizes?.[a] ?? x.minInstances) }));
       info.maxScaleLevels = Object.entries(flavour.aspects).map(([a, x]) => ({ aspectId: a, scaleLevel: x.maxScaleLevel }));

@@ -9,7 +9,7 @@ export function renderVnf(rec: VnfRecord, api: string, d: Dialect): Json {
   const links: Json = { self: { href: self } };
   if (vnf.instantiationState === 'NOT_INSTANTIATED') links.instantiate = { href: `${self}/instantiate` };
   else {
-    for (const [k, p] of [['terminate', 'terminate'], ['scale', 'scale'], ['scaleToLevel', 'scale_to_level'], ['heal', 'heal']]) links[k] = { href: `${self}/${p}` };
+    for (const [k, p] of [['terminate', 'terminate'], ['scale', 'scale'], ['scaleToLevel', 'scale_to_level'], ['changeFlavour', 'change_flavour'], ['heal', 'heal'], ['operate', 'operate'], ['changeExtConn', 'change_ext_conn']]) links[k] = { href: `${self}/${p}` };
   }
   const out: Json = { ...vnf, _links: links };
   if (d === 'v1') {

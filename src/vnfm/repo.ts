@@ -10,8 +10,9 @@
 //   snf:{vnfm}:outbox:<sub> LIST of notifications not yet delivered to the subscription, oldest first
 //   snf:{vnfm}:depname:<vim>:<name>  id of the VNF whose deployment bears that name on that VIM
 //   snf:{vnfm}:depnames:<vnf>        SET of the depname keys the VNF holds (released on delete)
+//   snf:{vnfm}:vnfd:<vnfdId>  JSON VnfdInfo fetched from an NFVO   snf:{vnfm}:vnfds  ZSET vnfdId -> fetched ms
 import type { StoreClient } from '../store/index.js';
-import type { OpRecord, Subscription, VnfRecord } from './types.js';
+import type { OpRecord, Subscription, VnfdInfo, VnfRecord } from './types.js';
 
 export class VnfmRepo {
   private readonly p: string;
@@ -55,6 +56,14 @@ export class VnfmRepo {
   }
   async deleteVnf(id: string): Promise<void> {
     await this.exec(this.redis.multi().del(`${this.p}:vnf:${id}`).zrem(`${this.p}:vnfs`, id), `delete vnf ${id}`);
+  }
+
+  /** VNFDs learnt from an NFVO: kept here so a restart still knows the VNFs made from them. */
+  listVnfds(): Promise<VnfdInfo[]> {
+    return this.list(`${this.p}:vnfds`, 'vnfd');
+  }
+  async putVnfd(v: VnfdInfo): Promise<void> {
+    await this.exec(this.redis.multi().set(`${this.p}:vnfd:${v.vnfdId}`, JSON.stringify(v)).zadd(`${this.p}:vnfds`, Date.now(), v.vnfdId), `put vnfd ${v.vnfdId}`);
   }
 
   getOp(id: string): Promise<OpRecord | undefined> {

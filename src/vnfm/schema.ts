@@ -205,15 +205,54 @@ export class ApiSchemas {
   }
 }
 
-let cached: { v2: ApiSchemas; v1: ApiSchemas; lcn: ApiSchemas; grant: ApiSchemas } | undefined;
+/**
+ * The SOL003 document in the v1 dialect's shapes, for the v1 calls ONAP SO's document does not
+ * have (PATCH, lists, the later task resources): SOL003 v3 keys `vimConnectionInfo` by id, API 1.x
+ * (and SO's document) has an array of entries carrying their `id`, so every `vimConnectionInfo`
+ * map becomes SO's own array schema. Everything else is the SOL003 document unchanged.
+ */
+export function v1Shapes(sol003: Json, so: Json): Json {
+  const vnf = ((((so.paths as Json)['/vnf_instances/{vnfInstanceId}'] as Json).get as Json).responses as Json)['200'] as Json;
+  const array = ((vnf.schema as Json).properties as Json).vimConnectionInfo as Json;
+  if (!array || array.type !== 'array') throw new Error("ONAP SO's document has no vimConnectionInfo array in its VnfInstance");
+  const doc = structuredClone(sol003);
+  const walk = (x: unknown): void => {
+    if (!x || typeof x !== 'object') return;
+    if (Array.isArray(x)) return x.forEach(walk);
+    const o = x as Json;
+    const props = o.properties as Json | undefined;
+    const map = props?.vimConnectionInfo as Json | undefined;
+    if (props && map && map.type === 'object') props.vimConnectionInfo = { ...structuredClone(array), description: map.description };
+    Object.values(o).forEach(walk);
+  };
+  walk(doc);
+  return doc;
+}
+
+export interface ProductSchemas {
+  v2: ApiSchemas;
+  /** ONAP SO's document: the v1 calls SO makes */
+  v1: ApiSchemas;
+  /** the SOL003 document in v1 shapes (v1Shapes): the other v1 calls */
+  v1ext: ApiSchemas;
+  lcn: ApiSchemas;
+  grant: ApiSchemas;
+}
+
+let cached: ProductSchemas | undefined;
 
 /** The product's schemas (from ./schemas), loaded once per process. */
-export function productSchemas(): { v2: ApiSchemas; v1: ApiSchemas; lcn: ApiSchemas; grant: ApiSchemas } {
-  cached ??= {
-    v2: new ApiSchemas(loadJson(join(SCHEMA_DIR, 'sol003-vnflcm.json'))),
-    v1: new ApiSchemas(loadJson(join(SCHEMA_DIR, 'onap-so-vnflcm-v1.json'))),
-    lcn: new ApiSchemas(loadJson(join(SCHEMA_DIR, 'onap-so-lcn.json'))),
-    grant: new ApiSchemas(loadJson(join(SCHEMA_DIR, 'onap-so-grant.json'))),
-  };
+export function productSchemas(): ProductSchemas {
+  if (!cached) {
+    const sol003 = loadJson(join(SCHEMA_DIR, 'sol003-vnflcm.json'));
+    const so = loadJson(join(SCHEMA_DIR, 'onap-so-vnflcm-v1.json'));
+    cached = {
+      v2: new ApiSchemas(sol003),
+      v1: new ApiSchemas(so),
+      v1ext: new ApiSchemas(v1Shapes(sol003, so)),
+      lcn: new ApiSchemas(loadJson(join(SCHEMA_DIR, 'onap-so-lcn.json'))),
+      grant: new ApiSchemas(loadJson(join(SCHEMA_DIR, 'onap-so-grant.json'))),
+    };
+  }
   return cached;
 }

@@ -180,7 +180,8 @@ export class VnfmServer {
   private schemaFor(d: Dialect, method: string, template: string): ApiSchemas {
     // ONAP SO's document has only the calls SO makes; the rest of v1 is the v2 schema.
     const v1 = this.schemas.v1.doc.paths as Record<string, Json>;
-    return d === 'v1' && v1[template]?.[method.toLowerCase()] ? this.schemas.v1 : this.schemas.v2;
+    if (d === 'v1') return v1[template]?.[method.toLowerCase()] ? this.schemas.v1 : this.schemas.v1ext;
+    return this.schemas.v2;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -366,6 +367,9 @@ export class VnfmServer {
     this.on('POST', '/vnf_instances/{vnfInstanceId}/scale', task((id, b) => lcm.scale(id, b)));
     this.on('POST', '/vnf_instances/{vnfInstanceId}/scale_to_level', task((id, b) => lcm.scaleToLevel(id, b)));
     this.on('POST', '/vnf_instances/{vnfInstanceId}/heal', task((id, b) => lcm.heal(id, b)));
+    this.on('POST', '/vnf_instances/{vnfInstanceId}/operate', task((id, b) => lcm.operate(id, b)));
+    this.on('POST', '/vnf_instances/{vnfInstanceId}/change_flavour', task((id, b) => lcm.changeFlavour(id, b)));
+    this.on('POST', '/vnf_instances/{vnfInstanceId}/change_ext_conn', task((id, b) => lcm.changeExtConn(id, b)));
     this.on('POST', '/vnf_instances/{vnfInstanceId}/terminate', async (c) => {
       const r = await task((id, b) => lcm.terminate(id, b))(c);
       // ONAP SO's client definition has the VnfInstance in this 202; SOL003 has no body.

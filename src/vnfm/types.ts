@@ -2,11 +2,28 @@
 // bookkeeping next to them. API shapes are what clients see; `Internal*` never leaves the server.
 import type { HotArtifacts } from '../vim/types.js';
 
-export type LcmOperation = 'INSTANTIATE' | 'SCALE' | 'SCALE_TO_LEVEL' | 'HEAL' | 'TERMINATE' | 'MODIFY_INFO';
+export type LcmOperation = 'INSTANTIATE' | 'SCALE' | 'SCALE_TO_LEVEL' | 'HEAL' | 'TERMINATE' | 'MODIFY_INFO' | 'OPERATE' | 'CHANGE_FLAVOUR' | 'CHANGE_EXT_CONN';
 export type OpState = 'STARTING' | 'PROCESSING' | 'COMPLETED' | 'FAILED_TEMP' | 'FAILED' | 'ROLLING_BACK' | 'ROLLED_BACK';
 export const TERMINAL_STATES: readonly OpState[] = ['COMPLETED', 'FAILED', 'ROLLED_BACK'];
 export type Json = Record<string, unknown>;
 export type Link = { href: string };
+
+/** SOL003 ExtVirtualLinkData, the part this VNFM acts on. */
+export interface ExtVirtualLinkData {
+  id: string;
+  resourceId: string;
+  vimConnectionId?: string;
+  /** cpConfig as given: a map in SOL003 v3, an array in the v2 shapes ONAP SO sends */
+  extCps: Array<{ cpdId: string; cpConfig?: unknown }>;
+}
+
+/** What a grant lets the VNFM place where: the parts of SOL003's Grant the VIM applies. */
+export interface GrantPlacement {
+  /** availability zone for every VDU not placed otherwise (the first granted zone) */
+  zone?: string;
+  /** per VDU (vnfdVirtualComputeDescId / vnfdSoftwareImageId / addResources' resourceDefinitionId) */
+  vdus?: Record<string, { flavor?: string; image?: string; zone?: string }>;
+}
 
 export interface VimConnectionInfo {
   vimId?: string;
@@ -29,6 +46,9 @@ export interface InstantiatedVnfInfo {
   scaleStatus?: Array<{ aspectId: string; scaleLevel: number }>;
   maxScaleLevels?: Array<{ aspectId: string; scaleLevel: number }>;
   vnfcResourceInfo?: VnfcResourceInfo[];
+  /** SOL003 v3.3.1 5.5.2.2 has it (the bundled document leaves it out): each VNFC's state, which Operate VNF changes */
+  vnfcInfo?: Array<{ id: string; vduId: string; vnfcResourceInfoId: string; vnfcState: 'STARTED' | 'STOPPED' }>;
+  extVirtualLinkInfo?: Array<{ id: string; resourceHandle: { resourceId: string; vimConnectionId?: string }; currentVnfExtCpData: Array<{ cpdId: string }> }>;
 }
 
 export interface VnfInstance {
@@ -58,6 +78,10 @@ export interface VnfInternal {
   deploymentName?: string;
   /** instances per aspect, as last applied */
   aspectSizes?: Record<string, number>;
+  /** the external virtual links the deployment is connected to (instantiate, change_ext_conn, change_flavour) */
+  extVirtualLinks?: ExtVirtualLinkData[];
+  /** the grant's placement the deployment was made with (re-applied by a change of flavour) */
+  placement?: GrantPlacement;
   /** the VNF name in the StatelessNF state store (keys snf:{<name>...}) */
   storeVnf: string;
 }
@@ -90,6 +114,8 @@ export interface VnfLcmOpOcc {
   resourceChanges?: { affectedVnfcs?: AffectedVnfc[] };
   /** the attributes a MODIFY_INFO changed */
   changedInfo?: Json;
+  /** the external links a CHANGE_EXT_CONN or CHANGE_FLAVOUR set (ExtVirtualLinkInfo) */
+  changedExtConnectivity?: Json[];
 }
 
 /** What an operation needs to resume (retry) or undo (rollback) after a restart. */
@@ -111,6 +137,14 @@ export interface OpInternal {
   heal?: string[];
   /** the VIM's instances before the operation, to report resource changes */
   instancesBefore?: string[];
+  /** OPERATE: the vnfState to return to on rollback */
+  prevState?: 'STARTED' | 'STOPPED';
+  /** CHANGE_FLAVOUR: the flavour to return to on rollback */
+  prevFlavourId?: string;
+  /** CHANGE_FLAVOUR, CHANGE_EXT_CONN: the links to return to on rollback */
+  prevLinks?: ExtVirtualLinkData[];
+  /** what the NFVO's grant placed (zones, flavours, images), applied by the VIM */
+  placement?: GrantPlacement;
 }
 
 export interface OpRecord {

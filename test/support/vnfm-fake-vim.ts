@@ -1,12 +1,17 @@
 // A FAKE Vim for VNFM tests: deployments are records in memory, instances are ids. It exists so
 // the LCM state machine can be driven fast and deterministically (hold an operation half-way,
 // fail the next call); the real translation onto Heat is tested against the Heat sandbox.
-import { VimRequestError, type DeploymentId, type InstantiateRequest, type OperationOptions, type OperationResult, type ScaleRequest, type Vim, type VimInstance } from '../../src/vim/types.js';
+import { VimRequestError, type ChangeRequest, type DeploymentId, type InstantiateRequest, type OperateRequest, type OperationOptions, type OperationResult, type ScaleRequest, type Vim, type VimInstance } from '../../src/vim/types.js';
 
 interface Deployment {
   name: string;
   instances: VimInstance[];
+  flavourId: string;
+  extVirtualLinks: InstantiateRequest['extVirtualLinks'];
+  stopped: boolean;
 }
+
+type FakeOp = 'instantiate' | 'scale' | 'heal' | 'terminate' | 'operate' | 'change';
 
 export class FakeVim implements Vim {
   readonly kind: string;
@@ -38,11 +43,11 @@ export class FakeVim implements Vim {
     };
   }
 
-  failNext(op: 'instantiate' | 'scale' | 'heal' | 'terminate', message = `fake ${op} failure`): void {
+  failNext(op: FakeOp, message = `fake ${op} failure`): void {
     this.failures.push({ op, message });
   }
 
-  private async step(op: 'instantiate' | 'scale' | 'heal' | 'terminate', id: DeploymentId, o: OperationOptions, created = false): Promise<void> {
+  private async step(op: FakeOp, id: DeploymentId, o: OperationOptions, created = false): Promise<void> {
     this.calls.push(`${op} ${id}`);
     o.onProgress?.({ operation: op, deploymentId: id, phase: 'started', status: 'IN_PROGRESS', message: op, elapsedMs: 0 });
     // Something exists now: a real VIM reports its first resource events here.
@@ -90,7 +95,7 @@ export class FakeVim implements Vim {
       throw new VimRequestError(`deployment '${req.name}' already exists`);
     }
     const id = `${req.name}/dep-${++this.seq}`;
-    this.deployments.set(id, { name: req.name, instances: [] });
+    this.deployments.set(id, { name: req.name, instances: [], flavourId: req.flavourId, extVirtualLinks: req.extVirtualLinks ?? [], stopped: false });
     await this.step('instantiate', id, o, true);
     const d = this.dep(id);
     for (const [aspect, n] of Object.entries(req.aspectSizes ?? {})) for (let k = 0; k < n; k++) d.instances.push(this.make(aspect));
@@ -125,6 +130,30 @@ export class FakeVim implements Vim {
     await this.step('terminate', id, o);
     this.deployments.delete(id);
     return { deploymentId: id, status: 'DELETE_COMPLETE', events: [], instances: [] };
+  }
+
+  async operate(id: DeploymentId, req: OperateRequest, o: OperationOptions = {}): Promise<OperationResult> {
+    const d = this.dep(id);
+    await this.step('operate', id, o);
+    d.stopped = req.state === 'STOPPED';
+    for (const x of d.instances) [x.status, x.vimStatus] = d.stopped ? ['stopped', 'SHUTOFF'] : ['ok', 'ACTIVE'];
+    return this.result(id, d.stopped ? 'SUSPEND_COMPLETE' : 'RESUME_COMPLETE');
+  }
+
+  async change(id: DeploymentId, req: ChangeRequest, o: OperationOptions = {}): Promise<OperationResult> {
+    const d = this.dep(id);
+    await this.step('change', id, o);
+    if (req.flavourId) d.flavourId = req.flavourId;
+    if (req.extVirtualLinks) {
+      // As a stack update: the links given replace those on the same connection points.
+      const cpds = new Set(req.extVirtualLinks.flatMap((l) => l.cpdIds));
+      d.extVirtualLinks = [...(d.extVirtualLinks ?? []).filter((l) => !l.cpdIds.some((c) => cpds.has(c))), ...req.extVirtualLinks];
+    }
+    for (const [aspect, target] of Object.entries(req.aspectSizes ?? {})) {
+      while (d.instances.filter((x) => x.aspect === aspect).length < target) d.instances.push(this.make(aspect));
+      while (d.instances.filter((x) => x.aspect === aspect).length > target) d.instances.splice(d.instances.lastIndexOf([...d.instances].reverse().find((x) => x.aspect === aspect)!), 1);
+    }
+    return this.result(id, 'UPDATE_COMPLETE');
   }
 
   async instances(id: DeploymentId): Promise<VimInstance[]> {

@@ -6,19 +6,23 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { ApiSchemas, SCHEMA_DIR, loadJson, type Dialect } from '../../src/vnfm/schema.js';
+import { ApiSchemas, SCHEMA_DIR, loadJson, v1Shapes, type Dialect } from '../../src/vnfm/schema.js';
 import type { VnfdInfo } from '../../src/vnfm/types.js';
 
 const SHARED = '/work/shared/specs';
 type Json = Record<string, unknown>;
 
-let docs: { v2: ApiSchemas; v1: ApiSchemas; lcn: ApiSchemas } | undefined;
-export function specSchemas(): { v2: ApiSchemas; v1: ApiSchemas; lcn: ApiSchemas } {
+let docs: { v2: ApiSchemas; v1: ApiSchemas; v1ext: ApiSchemas; lcn: ApiSchemas } | undefined;
+export function specSchemas(): { v2: ApiSchemas; v1: ApiSchemas; v1ext: ApiSchemas; lcn: ApiSchemas } {
   if (!docs) {
     const shared = existsSync(join(SHARED, 'etsi-sol003', 'sol003_lifecycle_openapi.json'));
+    const sol003 = loadJson(shared ? join(SHARED, 'etsi-sol003', 'sol003_lifecycle_openapi.json') : join(SCHEMA_DIR, 'sol003-vnflcm.json'));
+    const so = loadJson(shared ? join(SHARED, 'onap-so-sol003', 'SOL003-VNFLifecycleManagement-API.json') : join(SCHEMA_DIR, 'onap-so-vnflcm-v1.json'));
     docs = {
-      v2: new ApiSchemas(loadJson(shared ? join(SHARED, 'etsi-sol003', 'sol003_lifecycle_openapi.json') : join(SCHEMA_DIR, 'sol003-vnflcm.json'))),
-      v1: new ApiSchemas(loadJson(shared ? join(SHARED, 'onap-so-sol003', 'SOL003-VNFLifecycleManagement-API.json') : join(SCHEMA_DIR, 'onap-so-vnflcm-v1.json'))),
+      // v1 calls outside SO's document: the shared SOL003 document with SO's vimConnectionInfo array (v1Shapes)
+      v1ext: new ApiSchemas(v1Shapes(sol003, so)),
+      v2: new ApiSchemas(sol003),
+      v1: new ApiSchemas(so),
       lcn: new ApiSchemas(loadJson(shared ? join(SHARED, 'onap-so-sol003', 'SOL003-VNFLifecycleManagementNotification-API.json') : join(SCHEMA_DIR, 'onap-so-lcn.json'))),
     };
   }
@@ -53,7 +57,8 @@ export class Sol003Client {
   private schemaFor(method: string, template: string | undefined): ApiSchemas {
     const s = specSchemas();
     const v1 = s.v1.doc.paths as Record<string, Json>;
-    return this.dialect === 'v1' && template && v1[template]?.[method.toLowerCase()] ? s.v1 : s.v2;
+    if (this.dialect === 'v1') return template && v1[template]?.[method.toLowerCase()] ? s.v1 : s.v1ext;
+    return s.v2;
   }
 
   /** Sends a request; `invalid` marks one the test sends on purpose against the schema. */

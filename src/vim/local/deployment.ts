@@ -500,6 +500,51 @@ export class LocalDeployment {
     this.save();
   }
 
+  /**
+   * Operate VNF, stop: every instance leaves steering first (GRACEFUL: then up to `graceMs` for
+   * what is in flight; FORCEFUL: at once), then its process is stopped. Namespaces, links and
+   * the VNF's state stay, so start() brings the same instances back. No-op for stopped ones.
+   */
+  async stop(progress: Progress = () => undefined, graceMs = 0): Promise<string[]> {
+    return this.locked(async () => {
+      const running = this.state.instances.filter((i) => !i.stopped);
+      if (!running.length) return [];
+      for (const r of running) r.steer = false;
+      this.save();
+      progress(`removing ${running.map((r) => r.id).join(', ')} from steering`);
+      await this.waitSteered((ids) => running.every((r) => !ids.has(r.id)));
+      if (graceMs > 0) await sleep(graceMs);
+      for (const r of running) {
+        progress(`stopping ${r.id} (pid ${r.pid})`);
+        signal(r.pid, 'SIGTERM');
+        if (!(await waitExit(r.pid, 3000))) signal(r.pid, 'SIGKILL');
+        r.stopped = true;
+        this.save();
+      }
+      return running.map((r) => r.id);
+    });
+  }
+
+  /** Operate VNF, start: each stopped instance runs again, registers and is steered. */
+  async start(progress: Progress = () => undefined): Promise<string[]> {
+    return this.locked(async () => {
+      const stopped = this.state.instances.filter((i) => i.stopped);
+      for (const r of stopped) {
+        progress(`starting ${r.id} in ${r.ns}`);
+        if (!alive(r.pid)) this.spawnInstance(r);
+        r.steer = true;
+        delete r.stopped;
+        this.save();
+      }
+      if (!stopped.length) return [];
+      await this.waitRegistered(stopped);
+      for (const r of stopped) await instanceLinksUp(this.state.name, this.state.chain, r.slot);
+      progress(`waiting for the steering controller to add ${stopped.map((r) => r.id).join(', ')}`);
+      await this.waitSteered((ids) => stopped.every((r) => ids.has(r.id)));
+      return stopped.map((r) => r.id);
+    });
+  }
+
   /** kill -9 (for tests and demos): no deregistration; the heartbeat TTL tells steering. */
   kill(id: string, sig: NodeJS.Signals = 'SIGKILL'): InstanceRecord {
     const rec = this.instance(id);

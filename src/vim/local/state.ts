@@ -16,8 +16,10 @@ export interface InstanceRecord {
   logFile: string;
   metricsSocket: string;
   metricsPort: number;
-  /** false while being scaled in: the steering controller leaves it out. */
+  /** false while being scaled in or stopped: the steering controller leaves it out. */
   steer: boolean;
+  /** stopped by an Operate VNF (its namespace and links stay; start spawns it again) */
+  stopped?: boolean;
   createdAt: number;
 }
 

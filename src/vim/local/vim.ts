@@ -5,7 +5,9 @@ import type { SteeringMode } from './steering/routes.js';
 import {
   VimRequestError,
   type DeploymentId,
+  type ChangeRequest,
   type InstantiateRequest,
+  type OperateRequest,
   type OperationOptions,
   type OperationResult,
   type ScaleRequest,
@@ -108,6 +110,33 @@ export class LocalVim implements Vim {
     });
   }
 
+  operate(id: DeploymentId, req: OperateRequest, opts?: OperationOptions): Promise<OperationResult> {
+    const d = this.load(id);
+    return this.op('operate', id, opts, async (progress) => {
+      if (req.state === 'STOPPED') await d.stop(progress, req.graceful ? (req.gracefulStopTimeoutMs ?? 0) : 0);
+      else await d.start(progress);
+      return d;
+    });
+  }
+
+  /**
+   * The local VIM's flavours differ only in their NF chain, which a running deployment cannot
+   * change (its namespaces are wired for it), and it has no external links: a change may only
+   * resize (a flavour with the same chain), anything else is refused before anything is touched.
+   */
+  change(id: DeploymentId, req: ChangeRequest, opts?: OperationOptions): Promise<OperationResult> {
+    const d = this.load(id);
+    if (req.extVirtualLinks?.length) throw new VimRequestError('extVirtualLinks: the local VIM has no external virtual links to change');
+    const art = req.artifacts?.local as LocalArtifacts | undefined;
+    if (req.artifacts && (!art || JSON.stringify(art.chain) !== JSON.stringify(d.state.chain))) {
+      throw new VimRequestError(`artifacts.local.chain: the local VIM cannot change a running deployment's chain (${d.state.chain.join(',')} -> ${art?.chain?.join(',') ?? 'none'})`);
+    }
+    const size = req.aspectSizes?.[LOCAL_ASPECT];
+    for (const a of Object.keys(req.aspectSizes ?? {})) if (a !== LOCAL_ASPECT) throw new VimRequestError(`aspectSizes.${a}: unknown aspect (the local VIM has '${LOCAL_ASPECT}')`);
+    if (size === undefined) return this.op('change', id, opts, async () => d);
+    return this.scale(id, { aspect: LOCAL_ASPECT, target: size }, opts);
+  }
+
   async instances(id: DeploymentId): Promise<VimInstance[]> {
     return this.list(this.load(id));
   }
@@ -115,12 +144,13 @@ export class LocalVim implements Vim {
   private list(d: LocalDeployment): VimInstance[] {
     return d.state.instances.map((i) => {
       const up = alive(i.pid);
+      const stopped = i.stopped && !up;
       return {
         id: i.id,
         aspect: LOCAL_ASPECT,
         vdu: 'VDU1',
-        status: up ? (i.steer ? 'ok' : 'deleting') : 'failed',
-        vimStatus: up ? (i.steer ? 'RUNNING' : 'DRAINING') : 'DEAD',
+        status: stopped ? 'stopped' : up ? (i.steer ? 'ok' : 'deleting') : 'failed',
+        vimStatus: stopped ? 'STOPPED' : up ? (i.steer ? 'RUNNING' : 'DRAINING') : 'DEAD',
         addresses: { netns: [i.ns] },
       };
     });

@@ -181,13 +181,20 @@ export function paramRefs(node: unknown, out: string[][] = []): string[][] {
  * Values go where the template reads them: into Tacker's `nfv` json parameter when the template
  * reads that path (e.g. [nfv, CP, <cpd>, network]), else into a flat parameter.
  */
-export function buildParameters(hot: Hot, req: InstantiateRequest, aspects: AspectInfo[]): Record<string, unknown> {
+export function buildParameters(
+  hot: Hot,
+  req: Pick<InstantiateRequest, 'aspectSizes' | 'extVirtualLinks' | 'vdus' | 'zone' | 'additionalParams'>,
+  aspects: AspectInfo[],
+  /** the running stack's `nfv` value (an update keeps what it does not change) */
+  currentNfv?: unknown,
+): Record<string, unknown> {
   const declared = hot.parameters ?? {};
   const params: Record<string, unknown> = {};
   const usesNfv = 'nfv' in declared;
   const refs = paramRefs(hot.resources ?? {}).map((p) => p.join('.'));
   const readsNfv = (...path: string[]) => usesNfv && refs.some((r) => r.startsWith(['nfv', ...path].join('.')));
-  const nfv: Record<string, unknown> = usesNfv && isRecord(declared.nfv.default) ? structuredClone(declared.nfv.default) : {};
+  const base = isRecord(currentNfv) ? currentNfv : usesNfv && isRecord(declared.nfv.default) ? declared.nfv.default : {};
+  const nfv: Record<string, unknown> = structuredClone(base);
 
   for (const [k, v] of Object.entries(req.additionalParams ?? {})) {
     if (k === 'nfv' && usesNfv && isRecord(v)) Object.assign(nfv, structuredClone(v));
@@ -205,15 +212,23 @@ export function buildParameters(hot: Hot, req: InstantiateRequest, aspects: Aspe
     else params[head] = rest.length ? sizeParameters(a.sizeParam, size, params)[head] : size;
   }
 
+  // The grant's placement: Tacker's nfv paths (computeFlavourId, vcImageId, locationConstraints),
+  // else flat parameters named <VDU>_<key> or <key>; a template that reads neither keeps its own.
+  const zoneNames = ['zone', 'availability_zone'];
+  if (req.zone) {
+    const name = zoneNames.find((n) => n in declared);
+    if (name) params[name] = req.zone;
+  }
   for (const [vdu, v] of Object.entries(req.vdus ?? {})) {
     if (readsNfv('VDU', vdu)) {
       if (v.flavor) setPath(nfv, ['VDU', vdu, 'computeFlavourId'], v.flavor);
       if (v.image) setPath(nfv, ['VDU', vdu, 'vcImageId'], v.image);
+      if (v.zone ?? req.zone) setPath(nfv, ['VDU', vdu, 'locationConstraints'], v.zone ?? req.zone);
       continue;
     }
-    for (const [key, value] of [['flavor', v.flavor], ['image', v.image]] as const) {
+    for (const [key, value, names] of [['flavor', v.flavor, ['flavor']], ['image', v.image, ['image']], ['zone', v.zone, zoneNames]] as const) {
       if (!value) continue;
-      const name = [`${vdu}_${key}`, key].find((n) => n in declared);
+      const name = [...names.map((n) => `${vdu}_${n}`), ...names].find((n) => n in declared);
       if (name) params[name] = value;
     }
   }

@@ -10,13 +10,17 @@ import {
   type HeatEvent,
   type Stack,
   type StackProgress,
+  type StackAction,
+  type StackPatch,
   type StackRef,
   type StackResource,
 } from '../../openstack/index.js';
 import {
   VimRequestError,
   type DeploymentId,
+  type ChangeRequest,
   type InstantiateRequest,
+  type OperateRequest,
   type OperationOptions,
   type OperationResult,
   type ScaleRequest,
@@ -130,6 +134,53 @@ export class OpenStackVim implements Vim {
     const known = await this.heat.eventIds(ref, 0);
     await this.heat.deleteStack(ref);
     return this.follow('terminate', ref, 'DELETE', o, known);
+  }
+
+  /**
+   * Stop = stack suspend (Nova suspends every server: the NF instances stop heartbeating and the
+   * steering controller drops them), start = resume. Heat has no graceful variant: a GRACEFUL
+   * stop is the same suspend. A stack already in the asked state is left alone (a retry).
+   */
+  async operate(id: DeploymentId, req: OperateRequest, o: OperationOptions = {}): Promise<OperationResult> {
+    const ref = await this.ref(id);
+    const stack = await this.heat.getStack(ref);
+    const action: StackAction = req.state === 'STOPPED' ? 'SUSPEND' : 'RESUME';
+    if (stack.stack_status === `${action}_COMPLETE`) return { deploymentId: id, status: stack.stack_status, events: [], instances: await this.instances(id) };
+    if (req.state === 'STARTED' && !stack.stack_status.startsWith('SUSPEND')) {
+      // Never suspended (e.g. a rollback of a stop that did not get to suspend): nothing to resume.
+      return { deploymentId: id, status: stack.stack_status, events: [], instances: await this.instances(id) };
+    }
+    const known = await this.heat.eventIds(ref, NESTED_DEPTH);
+    await this.heat.action(ref, req.state === 'STOPPED' ? 'suspend' : 'resume');
+    return this.follow('operate', ref, action, o, known, stack);
+  }
+
+  /**
+   * One stack update (PATCH: what the request does not set stays as it is). A new flavour sends
+   * its template, files and environment; parameters the new template does not declare are
+   * cleared, or Heat would refuse them.
+   */
+  async change(id: DeploymentId, req: ChangeRequest, o: OperationOptions = {}): Promise<OperationResult> {
+    if (req.artifacts && !req.artifacts.hot) throw new VimRequestError('change: the new flavour has no HOT artifacts (artifacts.hot)');
+    const ref = await this.ref(id);
+    const stack = await this.heat.getStack(ref);
+    const current = Object.fromEntries(Object.entries(stack.parameters ?? {}).map(([k, v]) => [k, parseParamValue(v)]));
+    const hotIn = req.artifacts?.hot;
+    const hot = parseHot(hotIn ? hotIn.template : await this.heat.template(ref));
+    const parameters = buildParameters(hot, req, discoverAspects(hot), hotIn ? undefined : current.nfv);
+    const patch: StackPatch = { parameters: { ...(hotIn?.environment?.parameters ?? {}), ...parameters } };
+    if (hotIn) {
+      const env = hotIn.environment ?? {};
+      patch.template = hotIn.template;
+      patch.files = hotIn.files ?? {};
+      patch.environment = env;
+      const declared = new Set(Object.keys(hot.parameters ?? {}));
+      patch.clear_parameters = Object.keys(stack.parameters ?? {}).filter((k) => !k.startsWith('OS::') && !declared.has(k));
+      if (req.flavourId) patch.tags = [...(this.opts.tags ?? ['statelessnf']), `flavour=${req.flavourId}`].map((t) => t.replace(/,/g, '_'));
+    }
+    const known = await this.heat.eventIds(ref, NESTED_DEPTH);
+    await this.heat.patchStack(ref, patch);
+    return this.follow('change', ref, 'UPDATE', o, known, stack);
   }
 
   async instances(id: DeploymentId): Promise<VimInstance[]> {
@@ -257,7 +308,7 @@ export class OpenStackVim implements Vim {
   private async follow(
     operation: VimProgress['operation'],
     ref: StackRef,
-    action: 'CREATE' | 'UPDATE' | 'DELETE',
+    action: StackAction,
     o: OperationOptions,
     known: Set<string>,
     before?: Stack,
@@ -323,6 +374,7 @@ function toVimEvent(e: HeatEvent): VimEvent {
 
 function statusOf(s: string): VimInstance['status'] {
   if (s === 'CHECK_FAILED') return 'unhealthy';
+  if (s === 'SUSPEND_COMPLETE' || s === 'SUSPEND_IN_PROGRESS') return 'stopped';
   if (s.startsWith('DELETE')) return 'deleting';
   if (s.endsWith('FAILED')) return 'failed';
   if (s.endsWith('IN_PROGRESS') || s === 'INIT_COMPLETE') return 'building';

@@ -10,7 +10,9 @@ src = json.load(open(os.path.join(specs, 'etsi-sol003', 'sol003_lifecycle_openap
 keep = ['/api_versions', '/vnf_instances', '/vnf_instances/{vnfInstanceId}',
         '/vnf_instances/{vnfInstanceId}/instantiate', '/vnf_instances/{vnfInstanceId}/scale',
         '/vnf_instances/{vnfInstanceId}/scale_to_level', '/vnf_instances/{vnfInstanceId}/terminate',
-        '/vnf_instances/{vnfInstanceId}/heal', '/vnf_lcm_op_occs', '/vnf_lcm_op_occs/{vnfLcmOpOccId}',
+        '/vnf_instances/{vnfInstanceId}/heal', '/vnf_instances/{vnfInstanceId}/operate',
+        '/vnf_instances/{vnfInstanceId}/change_flavour', '/vnf_instances/{vnfInstanceId}/change_ext_conn',
+        '/vnf_lcm_op_occs', '/vnf_lcm_op_occs/{vnfLcmOpOccId}',
         '/vnf_lcm_op_occs/{vnfLcmOpOccId}/retry', '/vnf_lcm_op_occs/{vnfLcmOpOccId}/rollback',
         '/vnf_lcm_op_occs/{vnfLcmOpOccId}/fail', '/vnf_lcm_op_occs/{vnfLcmOpOccId}/cancel',
         '/subscriptions', '/subscriptions/{subscriptionId}']

@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { LocalVim } from '../../../src/vim/local/vim.js';
 import { names, NET } from '../../../src/vim/local/topology.js';
-import { closeShells } from '../../../src/vim/local/sh.js';
+import { alive, closeShells } from '../../../src/vim/local/sh.js';
+import { LocalDeployment } from '../../../src/vim/local/deployment.js';
 import type { ClientSummary } from '../../../src/demo/traffic/client.js';
 import { startVnfm, type Vnfm } from '../../../src/vnfm/app.js';
 import { forceCleanup, RUN_ROOT, startTool, uniqueName, type Proc } from '../../support/netns.js';
@@ -83,6 +84,26 @@ describe('VNFM lifecycle on the local VIM under traffic', function () {
     expect(sum.resets, 'connections reset').to.equal(0);
     expect(sum.perConnection.filter((c) => c.error).length, 'connections broken').to.equal(0);
     expect(sum.perConnection.every((c) => c.responses > 5), 'every connection kept answering').to.equal(true);
+
+    // Operate: STOPPED takes every instance out of steering, then stops its process; STARTED
+    // brings the same instances back, steered, and new connections through them work again.
+    const before = await vnfcs();
+    expect((await run('operate', { changeStateTo: 'STOPPED', stopType: 'GRACEFUL', gracefulStopTimeout: 1 })).operationState).to.equal('COMPLETED');
+    const dep = LocalDeployment.load(name, RUN_ROOT);
+    expect(dep.state.instances.map((i) => [i.id, i.stopped, i.steer, alive(i.pid)])).to.deep.equal(before.map((id) => [id, true, false, false]));
+    await dep.waitSteered((ids) => ids.size === 0, 5000);
+    const stopped = (await api.call('GET', `/vnf_instances/${id}`)).body as { instantiatedVnfInfo: { vnfState: string; vnfcInfo: Array<{ vnfcState: string }> } };
+    expect([stopped.instantiatedVnfInfo.vnfState, ...stopped.instantiatedVnfInfo.vnfcInfo.map((c) => c.vnfcState)]).to.deep.equal(['STOPPED', 'STOPPED', 'STOPPED']);
+    expect((await run('operate', { changeStateTo: 'STARTED' })).operationState).to.equal('COMPLETED');
+    const started = LocalDeployment.load(name, RUN_ROOT);
+    expect(started.state.instances.map((i) => [i.id, i.stopped ?? false, i.steer, alive(i.pid)])).to.deep.equal(before.map((x) => [x, false, true, true]));
+    await started.waitSteered((ids) => before.every((x) => ids.has(x)), 5000);
+    const again = startTool(names(name).client, 'client', ['--target', `${NET.server.host}:7000`, '--connections', '5', '--interval', '100']);
+    procs.push(again);
+    const back = await again.waitFor((l) => l.event === 'connected', 30_000);
+    expect(back.connected, `connections after start: ${JSON.stringify(back.errors)}`).to.equal(5);
+    again.child.stdin?.write('stop\n');
+    await again.waitFor((l) => l.event === 'summary', 15_000);
 
     expect((await run('terminate', { terminationType: 'FORCEFUL' })).operationState).to.equal('COMPLETED');
     expect(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout).to.not.include(name);

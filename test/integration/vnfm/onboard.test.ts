@@ -193,6 +193,31 @@ describe('VNFM: VNFDs from onboarded packages', function () {
       await nfvo.stop();
     }
   });
+
+  it('keeps a VNFD fetched from the NFVO with no packagesDir in its store: after a restart, with the NFVO gone, its VNFs still work', async () => {
+    const nfvo = new FakeNfvoPackages();
+    await nfvo.start();
+    const { vnfdId } = await vnfdFromPackage(readFileSync(csar), csar);
+    nfvo.packages.set(vnfdId, readFileSync(csar));
+    let h: Harness;
+    let id: string;
+    try {
+      h = await startHarness({ catalog: [], packageApi: { url: nfvo.url } }, redis);
+      harnesses.push(h);
+      const created = await new Sol003Client(h.vnfm.url).call('POST', '/vnf_instances', { vnfdId });
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      id = String((created.body as Json).id);
+    } finally {
+      await nfvo.stop();
+    }
+    await h.vnfm.close();
+    const api = new Sol003Client((await h.restart({ packageApi: undefined })).url);
+    const r = await api.call('POST', `/vnf_instances/${id}/instantiate`, { flavourId: Object.keys(d.flavours)[0] });
+    expect(r.status, JSON.stringify(r.body)).to.equal(202);
+    expect((await api.waitOp(opIdOf(r), ['COMPLETED', 'FAILED_TEMP'])).operationState).to.equal('COMPLETED');
+    expect((await api.call('POST', '/vnf_instances', { vnfdId })).status).to.equal(201);
+    expect(nfvo.requests.filter((p) => p.endsWith(`/${vnfdId}/package_content`))).to.have.length(1);
+  });
 });
 
 function writeCfg(path: string, cfg: Json): string {

@@ -52,6 +52,13 @@ describe('OpenStack VIM template reading', () => {
     expect(() => parseHot('heat_template_version: [')).to.throw(VimRequestError, /not valid YAML/);
   });
 
+  it("puts the grant's zone, flavour and image where the template reads them, and keeps the running nfv on an update", () => {
+    const p = buildParameters(v2, req({ zone: 'az1', vdus: { nf: { flavor: 'm1.big', zone: 'az2' } } }), discoverAspects(v2), { VDU: { nf: { desired_capacity: 3 } } });
+    expect(p).to.deep.equal({ nfv: { VDU: { nf: { desired_capacity: 3, computeFlavourId: 'm1.big', locationConstraints: 'az2' } } } });
+    const fixture = parseHot(readFileSync('test/fixtures/openstack/vnf.yaml', 'utf8'));
+    expect(buildParameters(fixture, req({ zone: 'az1', vdus: { VDU1: { flavor: 'f', image: 'i' } } }), discoverAspects(fixture))).to.deep.equal({ zone: 'az1', flavor: 'f', image: 'i' });
+  });
+
   it('changes only the size inside a json parameter', () => {
     const current = { nfv: JSON.stringify({ VDU: { nf: { desired_capacity: 1, vcImageId: 'i' } }, CP: { a: { network: 'n' } } }), other: 'x' };
     expect(sizeParameters(['nfv', 'VDU', 'nf', 'desired_capacity'], 3, current)).to.deep.equal({

@@ -8,6 +8,8 @@ import { matches } from '../../../src/vnfm/notify.js';
 import { Authenticator } from '../../../src/vnfm/auth.js';
 import { ApiError, toProblem } from '../../../src/vnfm/problem.js';
 import { productSchemas } from '../../../src/vnfm/schema.js';
+import { placementOf } from '../../../src/vnfm/grant.js';
+import { mergeLinks, parseOperate } from '../../../src/vnfm/requests.js';
 import type { Subscription } from '../../../src/vnfm/types.js';
 
 const req = (authorization?: string) => ({ headers: authorization ? { authorization } : {} }) as IncomingMessage;
@@ -23,6 +25,30 @@ describe('VNFM parts', () => {
     for (const bad of ['eq,a,b', '(eq,a)', '(regex,a,b)', "(eq,a,'b)", '(eq,a b,c)']) {
       expect(() => parseFilter(bad), bad).to.throw(ApiError).with.property('status', 400);
     }
+  });
+
+  it("reads a grant's zones and VIM assets as per-VDU placement, ignoring what names nothing", () => {
+    expect(
+      placementOf({
+        id: 'g',
+        zones: [{ id: 'z1', zoneId: 'az-a' }, { id: 'z2', zoneId: 'az-b' }],
+        addResources: [{ resourceDefinitionId: 'VDU2', zoneId: 'z2' }, { resourceDefinitionId: 'VDU3', zoneId: 'nowhere' }],
+        vimAssets: { computeResourceFlavours: [{ vnfdVirtualComputeDescId: 'VDU1', vimFlavourId: 'm1' }, { vimFlavourId: 'orphan' }], softwareImages: [{ vnfdSoftwareImageId: 'VDU1', vimSoftwareImageId: 'img' }] },
+      }),
+    ).to.deep.equal({ zone: 'az-a', vdus: { VDU1: { flavor: 'm1', image: 'img' }, VDU2: { zone: 'az-b' } } });
+    expect(placementOf({ id: 'g' })).to.deep.equal({});
+    expect(placementOf({ id: 'g', vimAssets: { computeResourceFlavours: [{ vnfdVirtualComputeDescId: '__proto__', vimFlavourId: 'x' }] } }).vdus?.['__proto__']).to.deep.equal({ flavor: 'x' });
+  });
+
+  it("checks Operate VNF's attribute rules and merges changed links by id and CPD", () => {
+    expect(parseOperate({ changeStateTo: 'STOPPED' })).to.deep.equal({ changeStateTo: 'STOPPED', stopType: 'FORCEFUL' });
+    expect(() => parseOperate({ changeStateTo: 'STOPPED', stopType: 'FORCEFUL', gracefulStopTimeout: 3 })).to.throw(/^gracefulStopTimeout: shall be absent/);
+    expect(() => parseOperate({ changeStateTo: 'STOPPED', stopType: 'GRACEFUL', gracefulStopTimeout: -1 })).to.throw(/^gracefulStopTimeout: must be an integer/);
+    const cur = [{ id: 'a', resourceId: 'n1', extCps: [{ cpdId: 'mgmt' }, { cpdId: 'data' }] }];
+    expect(mergeLinks(cur, [{ id: 'b', resourceId: 'n2', extCps: [{ cpdId: 'data' }] }])).to.deep.equal([
+      { id: 'a', resourceId: 'n1', extCps: [{ cpdId: 'mgmt' }] },
+      { id: 'b', resourceId: 'n2', extCps: [{ cpdId: 'data' }] },
+    ]);
   });
 
   it('merges patches as RFC 7396 says and reads both vimConnectionInfo shapes', () => {
