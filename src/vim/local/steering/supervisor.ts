@@ -32,6 +32,7 @@ import {
 } from '../state.js';
 import { readStoreEpochStatus } from './epoch-watch.js';
 import { renderControllerMetrics } from './controller-metrics.js';
+import { ExitWatcher } from '../exit-watch.js';
 
 const TICK_MS = 20;
 /** A crash-looping standby is restarted at most this often. */
@@ -91,8 +92,15 @@ export async function runSupervisor(runDir: string): Promise<() => void> {
   let mtime = 0;
   const downed = new Set(st.downed); // `${id}:${pid}`
   let busy = false;
+  let again = false;
+  // An instance's or the active controller's exit runs a tick at once (exit-watch.ts); the
+  // 20 ms poll stays for everything else (hangs, a state.json change, no pidfd support).
+  const exits = new ExitWatcher(() => void tick());
   const tick = async () => {
-    if (busy) return;
+    if (busy) {
+      again = true;
+      return;
+    }
     busy = true;
     try {
       let changed = false;
@@ -127,6 +135,9 @@ export async function runSupervisor(runDir: string): Promise<() => void> {
       } catch {
         /* being replaced: keep the last one */
       }
+      exits.watch(st.activePid);
+      for (const i of state.instances) exits.watch(i.pid);
+      exits.retain([st.activePid, ...state.instances.map((i) => i.pid)]);
       for (const i of state.instances) {
         const key = `${i.id}:${i.pid}`;
         if (!i.pid || downed.has(key) || alive(i.pid)) continue;
@@ -144,6 +155,10 @@ export async function runSupervisor(runDir: string): Promise<() => void> {
       }
     } finally {
       busy = false;
+      if (again) {
+        again = false;
+        void tick();
+      }
     }
   };
   const timer = setInterval(() => void tick(), TICK_MS);
@@ -167,6 +182,7 @@ export async function runSupervisor(runDir: string): Promise<() => void> {
 
   return () => {
     clearInterval(timer);
+    exits.close();
     st.stopping = true;
     save();
     server.close();
