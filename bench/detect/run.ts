@@ -5,8 +5,8 @@
 // The bench loads the machine itself: --hogs busy-loop processes (default one per core, 0 for
 // none) run at normal priority for the whole run, on top of whatever else the machine does.
 // Every --every seconds one instance (round robin) gets SIGKILL and is healed once unsteered;
-// every fourth round the active steering controller gets SIGKILL as well. A removal that does not
-// follow a kill of that instance is a false removal. Prints a table; numbers go to
+// every fourth round the active steering controller gets SIGKILL as well. Each kill explains one
+// removal (the first of that instance after it); every other removal is a false removal. Prints a table; numbers go to
 // bench/RESULTS.md by hand, with the machine and date.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -141,7 +141,14 @@ async function main(): Promise<void> {
     for (let i = 0; i < 600 && !summary; i++) await sleep(100);
     const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SteeringLine);
     const removals = lines.filter((l) => l.event === 'steering').flatMap((l) => (l.removed ?? []).map((id) => ({ id, at: l.at, reason: l.reasons?.[id] ?? '?' })));
-    const falseRemovals = removals.filter((r) => !kills.some((k) => k.id === r.id && r.at >= k.at && r.at - k.at < 10_000));
+    // each kill explains one removal: the first of that instance after it. A later one (the healed
+    // instance starved and removed for missed heartbeats) is a false removal however soon it comes.
+    const explained = new Set<(typeof removals)[number]>();
+    for (const k of kills) {
+      const r = removals.find((x) => x.id === k.id && x.at >= k.at && !explained.has(x));
+      if (r) explained.add(r);
+    }
+    const falseRemovals = removals.filter((r) => !explained.has(r));
     // the first programming of an empty set (before any instance registered) is not a removal
     const firstSteered = lines.findIndex((l) => l.event === 'steering' && (l.ids?.length ?? 0) > 0);
     const empty = lines.slice(firstSteered + 1).filter((l) => l.event === 'steering' && l.ids && l.ids.length === 0).length;

@@ -23,6 +23,7 @@ interface LogLine {
   removed?: string[];
   reasons?: Record<string, string>;
   deathWatch?: string;
+  nice?: number;
 }
 
 describe('instance death fast path (local deployment, pidfd)', function () {
@@ -54,6 +55,7 @@ describe('instance death fast path (local deployment, pidfd)', function () {
     const active = readSupervisorStatus(dep.state.runDir)!.activePid;
     const started = log().find((l) => l.event === 'started' && l.pid === active);
     expect(started?.deathWatch, 'the active controller watches exits through pidfds').to.equal('pidfd');
+    expect(started?.nice, 'the controller runs at the control-plane priority').to.equal(-10);
 
     const figures: number[] = [];
     for (const id of ['i1', 'i2', 'i3']) {

@@ -16,6 +16,7 @@ import { alive, spawnInNs } from '../sh.js';
 import { loadState, readSteeringStatus, readSupervisorStatus, standbyReadyPath, statePath, steeringStatusPath, controllerHealthPath, type DeploymentState } from '../state.js';
 import { SteeringController, type Candidate, type SteeringEvent } from './controller.js';
 import { ExitWatcher } from '../exit-watch.js';
+import { raiseControlPriority } from '../priority.js';
 import { EpochWatch } from './epoch-watch.js';
 
 /** How often the controller records that it reconciled (the file feeds `snf status` and metrics). */
@@ -24,6 +25,8 @@ const HEALTH_EVERY_MS = 200;
 const EPOCH_EVERY_MS = 250;
 
 export async function runDaemon(runDir: string, waitForTurn?: Promise<void>): Promise<() => Promise<void>> {
+  // inherited from the supervisor; raised again for a controller started some other way
+  const prio = raiseControlPriority();
   let state: DeploymentState = loadState(runDir);
   let mtime = statSync(statePath(runDir)).mtimeMs;
   const logFile = join(runDir, 'steering.log');
@@ -93,7 +96,7 @@ export async function runDaemon(runDir: string, waitForTurn?: Promise<void>): Pr
   });
   onDeath = () => void ctl.confirmDeaths();
   await ctl.start();
-  log({ event: 'started', mode: state.mode, adopted: prev?.ids ?? [], deathWatch: exits.mode });
+  log({ event: 'started', mode: state.mode, adopted: prev?.ids ?? [], deathWatch: exits.mode, nice: prio.nice, ...(prio.error ? { niceError: prio.error } : {}) });
   const epochs = new EpochWatch({ store: redis, vnf: state.vnf, runDir, log });
   let epochBusy = false;
   let epochError = '';

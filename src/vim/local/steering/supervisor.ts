@@ -12,7 +12,7 @@
 // Health goes to controller.json (read by `snf status`) and to Prometheus metrics on
 // controller.metrics.sock.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -33,6 +33,7 @@ import {
 import { readStoreEpochStatus } from './epoch-watch.js';
 import { renderControllerMetrics } from './controller-metrics.js';
 import { ExitWatcher } from '../exit-watch.js';
+import { raiseControlPriority } from '../priority.js';
 
 const TICK_MS = 20;
 /** A crash-looping standby is restarted at most this often. */
@@ -55,7 +56,10 @@ export function controllerMetricsSocket(runDir: string): string {
 }
 
 export async function runSupervisor(runDir: string): Promise<() => void> {
+  // before any child: the controllers inherit it
+  const prio = raiseControlPriority();
   const logFd = openSync(join(runDir, 'steering.out'), 'a');
+  if (prio.error) writeSync(logFd, `steering supervisor: cannot raise priority (${prio.error}); running at nice ${prio.nice}\n`);
   const children = new Map<number, ChildProcess>();
   const spawnDaemon = (standby: boolean): number => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/vim/local/steering/daemon.ts'), runDir, ...(standby ? ['--standby'] : [])], {
