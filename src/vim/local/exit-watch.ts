@@ -35,7 +35,7 @@ export class ExitWatcher {
 
   /** Starts watching `pid` (no-op when already watched or known gone). */
   watch(pid: number): void {
-    if (!this.cls || !(pid > 0) || this.watches.has(pid) || this.gone.has(pid)) return;
+    if (!this.cls || !(pid > 0) || this.watches.has(pid) || this.exited(pid)) return;
     let w: NativeExitWatch;
     try {
       w = new this.cls(pid, () => this.fired(pid));
@@ -45,9 +45,15 @@ export class ExitWatcher {
     if (!this.gone.has(pid)) this.watches.set(pid, w);
   }
 
-  /** true once `pid` was seen to exit. */
+  /** true once `pid` was seen to exit (and no new process has taken the number since). */
   exited(pid: number): boolean {
-    return this.gone.has(pid);
+    if (!this.gone.has(pid)) return false;
+    // pids are reused: a healed instance may get the number of one that died
+    if (alive(pid)) {
+      this.gone.delete(pid);
+      return false;
+    }
+    return true;
   }
 
   /** Stops watching (and forgets) every pid not in `pids`. */
