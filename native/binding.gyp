@@ -19,6 +19,7 @@
         "io/dataplane.cpp",
         "io/ports.cpp",
         "binding/config_js.cpp",
+        "binding/exit_watch.cpp",
         "binding/addon.cpp"
       ],
       "include_dirs": [".", "<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -14,6 +14,7 @@
 #include "../store/local_store.hpp"
 #include "../store/redis_store.hpp"
 #include "config_js.hpp"
+#include "exit_watch.hpp"
 
 namespace snf {
 namespace {
@@ -414,6 +415,7 @@ class DataplaneWrap : public Napi::ObjectWrap<DataplaneWrap> {
 Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("Engine", EngineWrap::Init(env));
   exports.Set("Dataplane", DataplaneWrap::Init(env));
+  exports.Set("ExitWatch", InitExitWatch(env));
   return exports;
 }
 

@@ -22,9 +22,23 @@ export interface NativeDataplane {
   counters(): EngineCounters & { io: IoCounters };
 }
 
+/** pidfd-based exit notification (native/binding/exit_watch.cpp). */
+export interface NativeExitWatch {
+  close(): void;
+}
+
+export interface NativeExitWatchClass {
+  /** onExit runs once, on the JS thread, when pid exits (at once when it is already gone). */
+  new (pid: number, onExit: () => void): NativeExitWatch;
+  /** false on kernels without pidfd_open (< 5.3) */
+  supported(): boolean;
+}
+
 interface Addon {
   Engine: new (config: EngineConfig) => NativeEngine;
   Dataplane: new (config: EngineConfig, io: IoConfig) => NativeDataplane;
+  /** absent in an addon built before it existed */
+  ExitWatch?: NativeExitWatchClass;
 }
 
 function findRoot(): string {

@@ -50,7 +50,7 @@ export interface UpOptions {
   io?: 'afpacket' | 'af_xdp' | 'dpdk' | 'kernel';
   dataStore?: 'redis' | 'local';
   heartbeat?: { periodMs?: number; ttlMs?: number };
-  /** Failure detection thresholds (steering/detector.ts); default 20 missed beats / 3 good ones. */
+  /** Failure detection thresholds (steering/detector.ts); default 40 missed beats / 3 good ones. */
   detection?: { missToRemove: number; goodToAdd: number };
   /** Run root (default /run/snf or $SNF_RUN_DIR). */
   runRoot?: string;

@@ -151,7 +151,7 @@ describe('live view in headless Chromium against a local deployment', function (
     d!.kill(id, 'SIGSTOP');
     try {
       await page.waitFor(`${rowState(id)} === 'suspected'`, 10_000, `${id} suspected`);
-      // Suspected first, unsteered only after the detector's hysteresis (20 missed heartbeats).
+      // Suspected first, unsteered only after the detector's hysteresis (40 missed heartbeats, 2 s).
       await page.waitFor(`!document.querySelector('[data-steering]').dataset.steering.split(',').includes('${id}')`, 5000, `${id} out of steering`);
       await shot('liveview-suspected.png');
     } finally {

@@ -99,7 +99,11 @@ describe('supervised steering controller (local deployment)', function () {
     const healed = snf(['kill', '--heal', 'i1', '--name', name]);
     expect(healed.code, healed.out).to.equal(0);
     expect(healed.out).to.match(/i1 is back as pid \d+: registered after \d+ ms, steered after \d+ ms/);
+    // the CLI changed state.json: reload it. The old object's store client is closed first: left
+    // open, it retried the stopped Redis every second after down() and kept mocha from exiting.
+    const stale = d!;
     d = LocalDeployment.load(name, RUN_ROOT);
+    await stale.close();
   });
 
   it('with no working controller: a dead instance leaves ECMP at once, connections carry on, status says so, heal and scale out fail honestly', async () => {

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { heartbeat, type StoreClient } from '../../../src/store/index.js';
 import { SteeringController, type Candidate } from '../../../src/vim/local/steering/controller.js';
-import { startRedis, useRedis } from '../../support/redis.js';
+import { rawCommand, startRedis, useRedis } from '../../support/redis.js';
 
 const P = 50;
 const TTL = 600_000; // records never expire during a test: the controller's clock decides
@@ -127,5 +127,36 @@ describe('steering controller on a real registry', function () {
       client.disconnect();
       await srv.stop().catch(() => undefined);
     }
+  });
+  // The death fast path (a pidfd said the process exited): no registry read stands between the
+  // exit and the removal. CLIENT PAUSE holds every registry read; ordering, not timing, shows it.
+  it('confirmDeaths removes a confirmed death while the registry cannot answer', async () => {
+    const r = rig(redis.client, vnf(), { goodToAdd: 1 });
+    r.cands.set('i1', { slot: 1, dead: false }).set('i2', { slot: 2, dead: false });
+    await r.period(['i1', 'i2']);
+    expect(r.ctl.current().slots).to.deep.equal([1, 2]);
+    expect(await rawCommand(redis.server.port, ['CLIENT', 'PAUSE', 1500, 'ALL'])).to.equal('OK');
+    let answered = false;
+    const ping = redis.client.ping().then(() => (answered = true));
+    r.cands.set('i2', { slot: 2, dead: true });
+    await r.ctl.confirmDeaths();
+    expect(answered, 'the store was still paused').to.equal(false);
+    expect(r.ctl.current().slots).to.deep.equal([1]);
+    await ping;
+  });
+
+  it('a death confirmed while a tick waits on the registry is acted on right after it, not dropped', async () => {
+    const r = rig(redis.client, vnf(), { goodToAdd: 1 });
+    r.cands.set('i1', { slot: 1, dead: false }).set('i2', { slot: 2, dead: false });
+    await r.period(['i1', 'i2']);
+    expect(await rawCommand(redis.server.port, ['CLIENT', 'PAUSE', 500, 'ALL'])).to.equal('OK');
+    const inFlight = r.ctl.reconcile(); // took its candidates (i2 alive), now waits on the store
+    r.cands.set('i2', { slot: 2, dead: true });
+    await r.ctl.confirmDeaths();
+    expect(r.ctl.current().slots, 'the tick in flight still holds the controller').to.deep.equal([1, 2]);
+    await inFlight;
+    for (let i = 0; i < 100 && r.ctl.current().slots.length > 1; i++) await new Promise((res) => setTimeout(res, 10));
+    expect(r.ctl.current().slots).to.deep.equal([1]);
+    expect(r.programmed.at(-1)).to.deep.equal([1]);
   });
 });

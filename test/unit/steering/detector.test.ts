@@ -91,6 +91,16 @@ describe('failure detector', () => {
     expect(d.health('a')).to.equal('joining');
   });
 
+  it('by default removes after 40 missed periods (2 s at 50 ms), not one before', () => {
+    const d = new FailureDetector({ periodMs: P, goodToAdd: 1 });
+    const t0 = 1000;
+    expect([...d.step(t0, [obs('a', 1, t0), obs('b', 2, t0)]).steer.keys()].sort()).to.deep.equal(['a', 'b']);
+    const at = (n: number) => [...d.step(t0 + n * P, [obs('a', 1, t0), obs('b', 2, t0 + n * P)]).steer.keys()].sort();
+    expect(at(39), 'after 39 periods').to.deep.equal(['a', 'b']);
+    expect(d.health('a')).to.equal('suspected');
+    expect(at(40), 'after 40 periods').to.deep.equal(['b']);
+  });
+
   it('suspects on a gap and removes only after missToRemove periods without a beat', () => {
     const d = new FailureDetector({ periodMs: P, missToRemove: 10, goodToAdd: 1 });
     let { now } = beatAll(d, [['a', 1], ['b', 2]], 0, 2);

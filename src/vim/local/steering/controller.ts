@@ -5,6 +5,10 @@
 // registry cannot be read, the steering is left as it is (removing every instance because the
 // store blinked would be the one mistake that loses traffic) — but a death the VIM confirms is
 // still acted on, since that needs no store.
+//
+// Deaths also have a fast path: `confirmDeaths()` (called when the VIM is told a process exited)
+// removes confirmed-dead instances without reading the registry first, and a tick already under
+// way does not swallow it: it runs again as soon as that one ends.
 import type { NfKind } from '../../../model/tables.js';
 import { liveInstances, type StoreClient } from '../../../store/index.js';
 import { applySteering, type SteeringMode } from './routes.js';
@@ -65,6 +69,8 @@ export interface ControllerOptions {
 export class SteeringController {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** a tick was asked for while one ran: 'full' reads the registry, 'deaths' does not */
+  private rerun: 'none' | 'deaths' | 'full' = 'none';
   private stopped = false;
   private steered = new Map<string, number>();
   private lastError = '';
@@ -105,6 +111,15 @@ export class SteeringController {
     await this.tick(false);
   }
 
+  /**
+   * Acts on confirmed deaths now, without waiting for the registry (a round trip that a loaded
+   * store or machine can stretch): only instances whose candidate says `dead` leave the steering.
+   * Heartbeats are looked at by the next regular tick.
+   */
+  async confirmDeaths(): Promise<void> {
+    await this.tick(false, false);
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -117,19 +132,25 @@ export class SteeringController {
     }, this.o.pollMs ?? 20);
   }
 
-  private async tick(force: boolean): Promise<void> {
-    if (this.running) return;
+  private async tick(force: boolean, readRegistry = true): Promise<void> {
+    if (this.running) {
+      if (readRegistry) this.rerun = 'full';
+      else if (this.rerun === 'none') this.rerun = 'deaths';
+      return;
+    }
     this.running = true;
     try {
       const cands = this.o.candidates();
       let beats: Map<string, number> | undefined;
       const periods = new Map<string, number>();
-      try {
-        const live = await liveInstances(this.o.store, this.o.vnf);
-        beats = new Map(live.map((i) => [i.id, i.lastHeartbeat] as const));
-        for (const i of live) if (i.heartbeatMs) periods.set(i.id, i.heartbeatMs);
-      } catch (e) {
-        this.report(e);
+      if (readRegistry) {
+        try {
+          const live = await liveInstances(this.o.store, this.o.vnf);
+          beats = new Map(live.map((i) => [i.id, i.lastHeartbeat] as const));
+          for (const i of live) if (i.heartbeatMs) periods.set(i.id, i.heartbeatMs);
+        } catch (e) {
+          this.report(e);
+        }
       }
       let decision: Decision;
       if (beats) {
@@ -137,7 +158,7 @@ export class SteeringController {
         decision = this.detector.step(this.now(), obs, this.o.initial ? new Set(this.o.initial.keys()) : undefined);
         this.o.initial = undefined;
       } else {
-        // store unreadable: only confirmed deaths change the steering
+        // store unreadable, or the death fast path: only confirmed deaths change the steering
         const steer = new Map([...this.steered].filter(([id]) => cands.has(id) && !cands.get(id)?.dead));
         decision = { steer, removed: [...this.steered.keys()].filter((id) => !steer.has(id)).map((id) => ({ id, reason: 'dead' as const })), keptLast: [] };
       }
@@ -165,6 +186,9 @@ export class SteeringController {
       if (beats) this.o.onReconciled?.(this.now());
     } finally {
       this.running = false;
+      const again = this.rerun;
+      this.rerun = 'none';
+      if (again !== 'none' && !this.stopped) void this.tick(false, again === 'full');
     }
   }
 

@@ -15,6 +15,8 @@ import { connectControl } from '../../../store/control-client.js';
 import { alive, spawnInNs } from '../sh.js';
 import { loadState, readSteeringStatus, readSupervisorStatus, standbyReadyPath, statePath, steeringStatusPath, controllerHealthPath, type DeploymentState } from '../state.js';
 import { SteeringController, type Candidate, type SteeringEvent } from './controller.js';
+import { ExitWatcher } from '../exit-watch.js';
+import { raiseControlPriority } from '../priority.js';
 import { EpochWatch } from './epoch-watch.js';
 
 /** How often the controller records that it reconciled (the file feeds `snf status` and metrics). */
@@ -23,6 +25,8 @@ const HEALTH_EVERY_MS = 200;
 const EPOCH_EVERY_MS = 250;
 
 export async function runDaemon(runDir: string, waitForTurn?: Promise<void>): Promise<() => Promise<void>> {
+  // inherited from the supervisor; raised again for a controller started some other way
+  const prio = raiseControlPriority();
   let state: DeploymentState = loadState(runDir);
   let mtime = statSync(statePath(runDir)).mtimeMs;
   const logFile = join(runDir, 'steering.log');
@@ -36,6 +40,9 @@ export async function runDaemon(runDir: string, waitForTurn?: Promise<void>): Pr
     rmSync(standbyReadyPath(runDir, process.pid), { force: true });
   }
   let seq = readSteeringStatus(runDir)?.seq ?? 0;
+  // The exit itself, not the next poll, triggers the removal (exit-watch.ts).
+  let onDeath = () => undefined as void;
+  const exits = new ExitWatcher(() => onDeath());
   const candidates = () => {
     try {
       const m = statSync(statePath(runDir)).mtimeMs;
@@ -49,7 +56,10 @@ export async function runDaemon(runDir: string, waitForTurn?: Promise<void>): Pr
     // A process that is gone is a confirmed death: on one machine the VIM sees it itself (as
     // Nova would report a VM down), and every ms saved is a ms of traffic not sent into a dead
     // instance. Heartbeats catch the rest: hung processes, a dead data plane thread.
-    return new Map<string, Candidate>(state.instances.filter((i) => i.steer).map((i) => [i.id, { slot: i.slot, dead: !alive(i.pid) }]));
+    const steer = state.instances.filter((i) => i.steer);
+    for (const i of steer) exits.watch(i.pid);
+    exits.retain(steer.map((i) => i.pid));
+    return new Map<string, Candidate>(steer.map((i) => [i.id, { slot: i.slot, dead: exits.exited(i.pid) || !alive(i.pid) }]));
   };
   const publish = (e: SteeringEvent) => {
     const tmp = `${steeringStatusPath(runDir)}.${process.pid}.tmp`;
@@ -84,8 +94,9 @@ export async function runDaemon(runDir: string, waitForTurn?: Promise<void>): Pr
     onReconciled: reconciled,
     onError: (e) => log({ event: 'error', message: e.message }),
   });
+  onDeath = () => void ctl.confirmDeaths();
   await ctl.start();
-  log({ event: 'started', mode: state.mode, adopted: prev?.ids ?? [] });
+  log({ event: 'started', mode: state.mode, adopted: prev?.ids ?? [], deathWatch: exits.mode, nice: prio.nice, ...(prio.error ? { niceError: prio.error } : {}) });
   const epochs = new EpochWatch({ store: redis, vnf: state.vnf, runDir, log });
   let epochBusy = false;
   let epochError = '';
@@ -120,6 +131,7 @@ export async function runDaemon(runDir: string, waitForTurn?: Promise<void>): Pr
   return async () => {
     clearInterval(epochTimer);
     ctl.stop();
+    exits.close();
     await closeStore(redis);
   };
 }

@@ -8,7 +8,9 @@
 //     this is what keeps kill -9 -> unsteered fast;
 //   - a heartbeat gap only suspects; the instance is removed after `missToRemove` heartbeat
 //     periods without a beat (the gap is measured from the newest beat ever seen, so a late or
-//     reordered heartbeat can only make it smaller, never remove anything);
+//     reordered heartbeat can only make it smaller, never remove anything). Default 40 periods
+//     (2 s at 50 ms): with deaths reported by the kernel (pidfds), gaps only have to catch hangs,
+//     and a soak with a CPU hog per core saw a freshly healed instance starved for just over 1 s;
 //   - a removed (or new) instance comes back after `goodToAdd` fresh beats in a row;
 //   - heartbeat gaps never remove the last steered instance: with no instance steered every flow
 //     is dropped, so a suspected one is the better bet. Only a confirmed death may empty the set.
@@ -27,7 +29,7 @@ export interface Observation {
 export interface DetectorOptions {
   /** The instances' heartbeat period (ms). */
   periodMs: number;
-  /** Heartbeat periods without a beat before a suspected instance is removed (default 20). */
+  /** Heartbeat periods without a beat before a suspected instance is removed (default 40). */
   missToRemove?: number;
   /** Fresh beats in a row before a new or removed instance is steered (default 3). */
   goodToAdd?: number;
@@ -63,7 +65,7 @@ export class FailureDetector {
 
   constructor(private readonly o: DetectorOptions) {
     if (!Number.isFinite(o.periodMs) || o.periodMs <= 0) throw new Error(`detector.periodMs: must be a positive number, got ${o.periodMs}`);
-    this.missToRemove = o.missToRemove ?? 20;
+    this.missToRemove = o.missToRemove ?? 40;
     this.goodToAdd = o.goodToAdd ?? 3;
     if (!Number.isInteger(this.missToRemove) || this.missToRemove < 1) throw new Error(`detector.missToRemove: must be a positive integer, got ${this.missToRemove}`);
     if (!Number.isInteger(this.goodToAdd) || this.goodToAdd < 1) throw new Error(`detector.goodToAdd: must be a positive integer, got ${this.goodToAdd}`);

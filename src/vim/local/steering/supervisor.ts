@@ -12,7 +12,7 @@
 // Health goes to controller.json (read by `snf status`) and to Prometheus metrics on
 // controller.metrics.sock.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -32,6 +32,8 @@ import {
 } from '../state.js';
 import { readStoreEpochStatus } from './epoch-watch.js';
 import { renderControllerMetrics } from './controller-metrics.js';
+import { ExitWatcher } from '../exit-watch.js';
+import { raiseControlPriority } from '../priority.js';
 
 const TICK_MS = 20;
 /** A crash-looping standby is restarted at most this often. */
@@ -54,7 +56,10 @@ export function controllerMetricsSocket(runDir: string): string {
 }
 
 export async function runSupervisor(runDir: string): Promise<() => void> {
+  // before any child: the controllers inherit it
+  const prio = raiseControlPriority();
   const logFd = openSync(join(runDir, 'steering.out'), 'a');
+  if (prio.error) writeSync(logFd, `steering supervisor: cannot raise priority (${prio.error}); running at nice ${prio.nice}\n`);
   const children = new Map<number, ChildProcess>();
   const spawnDaemon = (standby: boolean): number => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/vim/local/steering/daemon.ts'), runDir, ...(standby ? ['--standby'] : [])], {
@@ -91,8 +96,15 @@ export async function runSupervisor(runDir: string): Promise<() => void> {
   let mtime = 0;
   const downed = new Set(st.downed); // `${id}:${pid}`
   let busy = false;
+  let again = false;
+  // An instance's or the active controller's exit runs a tick at once (exit-watch.ts); the
+  // 20 ms poll stays for everything else (hangs, a state.json change, no pidfd support).
+  const exits = new ExitWatcher(() => void tick());
   const tick = async () => {
-    if (busy) return;
+    if (busy) {
+      again = true;
+      return;
+    }
     busy = true;
     try {
       let changed = false;
@@ -127,6 +139,9 @@ export async function runSupervisor(runDir: string): Promise<() => void> {
       } catch {
         /* being replaced: keep the last one */
       }
+      exits.watch(st.activePid);
+      for (const i of state.instances) exits.watch(i.pid);
+      exits.retain([st.activePid, ...state.instances.map((i) => i.pid)]);
       for (const i of state.instances) {
         const key = `${i.id}:${i.pid}`;
         if (!i.pid || downed.has(key) || alive(i.pid)) continue;
@@ -144,6 +159,10 @@ export async function runSupervisor(runDir: string): Promise<() => void> {
       }
     } finally {
       busy = false;
+      if (again) {
+        again = false;
+        void tick();
+      }
     }
   };
   const timer = setInterval(() => void tick(), TICK_MS);
@@ -167,6 +186,7 @@ export async function runSupervisor(runDir: string): Promise<() => void> {
 
   return () => {
     clearInterval(timer);
+    exits.close();
     st.stopping = true;
     save();
     server.close();
