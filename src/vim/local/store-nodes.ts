@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { callOnce } from '../../store/call-once.js';
 import { alive, run, sleep } from './sh.js';
 import { stopPid } from './redis-unix.js';
 
@@ -94,15 +94,8 @@ function spawnRedis(args: string[], logFile: string): number {
   }
 }
 
-async function call(port: number, args: string[], timeoutMs = 1000): Promise<unknown> {
-  const c = new Redis({ host: '127.0.0.1', port, lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    return await Promise.race([c.call(args[0], ...args.slice(1)), new Promise((_, rej) => setTimeout(() => rej(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))]);
-  } finally {
-    c.disconnect();
-  }
+function call(port: number, args: string[], timeoutMs = 1000): Promise<unknown> {
+  return callOnce(port, args, timeoutMs);
 }
 
 async function until(what: string, ms: number, check: () => Promise<boolean>, pids: number[]): Promise<void> {

@@ -16,7 +16,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Redis } from 'ioredis';
+import { callOnce } from '../../store/call-once.js';
 import { loadState } from './state.js';
 import { alive, sleep } from './sh.js';
 import { SENTINEL_NAME, type StoreNode } from './store-nodes.js';
@@ -51,15 +51,8 @@ export function parseClusterNodes(text: string): ClusterNode[] {
     });
 }
 
-async function call(port: number, args: string[], timeoutMs = 500): Promise<unknown> {
-  const c = new Redis({ host: '127.0.0.1', port, lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    return await Promise.race([c.call(args[0], ...args.slice(1)), new Promise((_, rej) => setTimeout(() => rej(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))]);
-  } finally {
-    c.disconnect();
-  }
+function call(port: number, args: string[], timeoutMs = 500): Promise<unknown> {
+  return callOnce(port, args, timeoutMs);
 }
 
 /**
