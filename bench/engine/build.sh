@@ -14,5 +14,5 @@ for d in packet store nf engine; do
 done
 CXX="${CXX:-g++}"
 "$CXX" -O2 -std=c++17 -Wall -Wextra -Wno-unused-parameter ${CXXFLAGS:-} \
-  -I"$native/.." -o "$out" "$here/bench.cpp" "${args[@]}" -lhiredis
+  -I"$native/.." -I"$native" -o "$out" "$here/bench.cpp" "${args[@]}" -lhiredis -lssl -lcrypto
 echo "built $out"
