@@ -9,21 +9,13 @@ import { rawCommand, startTlsRedis, startTlsRedisCluster, type TlsRedis, type Tl
 import { applyAclUser, aclUser } from '../../../src/store/acl.js';
 import { closeStore, connectStore, ctlKeys, readTablesSnapshot, writeTables, type StoreClient } from '../../../src/store/index.js';
 import type { StoreConfig } from '../../../src/dataplane/types.js';
+import { rejects } from '../../support/rejects.js';
 
 const ADMIN = 'admin-password-0123456789';
 const DP = 'dataplane-password-0123456789';
 const CP = 'control-password-0123456789';
 
 const C = { v: 4 as const, src: '10.0.0.5', dst: '203.0.113.9' };
-
-async function rejects(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('data plane store access: TLS and ACL users', function () {
   this.timeout(30_000);

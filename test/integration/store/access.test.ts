@@ -4,15 +4,7 @@ import { expect } from 'chai';
 import { connectStore, closeStore, writeTables, readTablesSnapshot, heartbeat, liveInstances, ctlKeys, type StoreClient } from '../../../src/store/index.js';
 import { aclRules, aclUser, applyAclUser } from '../../../src/store/acl.js';
 import { rawCommand, startRedis, startTlsRedis, type RedisServer, type TlsRedis } from '../../support/redis.js';
-
-async function rejects(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejects } from '../../support/rejects.js';
 
 const VNF = 'acl1';
 const ADMIN = 'admin-password-0123456789';

@@ -1,15 +1,7 @@
 import { expect } from 'chai';
 import { connectStore, closeStore, parseSeed, isCluster } from '../../../src/store/index.js';
 import { startRedis, freePort } from '../../support/redis.js';
-
-async function rejects(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejects } from '../../support/rejects.js';
 
 describe('store connect', function () {
   this.timeout(20_000);

@@ -15,17 +15,9 @@ import {
   type TablesSnapshot,
 } from '../../../src/store/index.js';
 import { targets, tablesA, tablesB, eventually, sleep } from './fixtures.js';
+import { rejects } from '../../support/rejects.js';
 
 const VNF = 'vnf1';
-
-async function rejects(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 function withWeight(w: number): NfTables {
   const t = structuredClone(tablesA);
