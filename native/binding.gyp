@@ -20,6 +20,8 @@
         "io/ports.cpp",
         "binding/config_js.cpp",
         "binding/exit_watch.cpp",
+        "binding/route_socket.cpp",
+        "steer/rtnl.cpp",
         "binding/addon.cpp"
       ],
       "include_dirs": [".", "<!(node -p \"require('node-addon-api').include_dir\")"],

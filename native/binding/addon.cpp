@@ -15,6 +15,7 @@
 #include "../store/redis_store.hpp"
 #include "config_js.hpp"
 #include "exit_watch.hpp"
+#include "route_socket.hpp"
 
 namespace snf {
 namespace {
@@ -416,6 +417,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("Engine", EngineWrap::Init(env));
   exports.Set("Dataplane", DataplaneWrap::Init(env));
   exports.Set("ExitWatch", InitExitWatch(env));
+  exports.Set("RouteSocket", InitRouteSocket(env));
   return exports;
 }
 

@@ -34,11 +34,24 @@ export interface NativeExitWatchClass {
   supported(): boolean;
 }
 
+/** Route changes over one netlink socket in a named network namespace (native/binding/route_socket.cpp). */
+export interface NativeRouteSocket {
+  /** `ip route replace prefix nexthop via .. dev .. ...`; no hops: a blackhole. Throws with the kernel's reason. */
+  replace(prefix: string, hops: readonly { via: string; dev: string }[]): void;
+  close(): void;
+}
+
+export interface NativeRouteSocketClass {
+  /** netns: a name under /run/netns */
+  new (netns: string): NativeRouteSocket;
+}
+
 interface Addon {
   Engine: new (config: EngineConfig) => NativeEngine;
   Dataplane: new (config: EngineConfig, io: IoConfig) => NativeDataplane;
   /** absent in an addon built before it existed */
   ExitWatch?: NativeExitWatchClass;
+  RouteSocket?: NativeRouteSocketClass;
 }
 
 function findRoot(): string {

@@ -18,6 +18,7 @@ import { SteeringController, type Candidate, type SteeringEvent } from './contro
 import { ExitWatcher } from '../exit-watch.js';
 import { raiseControlPriority } from '../priority.js';
 import { EpochWatch } from './epoch-watch.js';
+import { netlinkRoutes } from './route-sockets.js';
 
 /** How often the controller records that it reconciled (the file feeds `snf status` and metrics). */
 const HEALTH_EVERY_MS = 200;
@@ -96,7 +97,7 @@ export async function runDaemon(runDir: string, waitForTurn?: Promise<void>): Pr
   });
   onDeath = () => void ctl.confirmDeaths();
   await ctl.start();
-  log({ event: 'started', mode: state.mode, adopted: prev?.ids ?? [], deathWatch: exits.mode, nice: prio.nice, ...(prio.error ? { niceError: prio.error } : {}) });
+  log({ event: 'started', mode: state.mode, adopted: prev?.ids ?? [], deathWatch: exits.mode, routes: state.mode === 'hash' && state.dataStore !== 'local' && netlinkRoutes() ? 'netlink' : 'ip', nice: prio.nice, ...(prio.error ? { niceError: prio.error } : {}) });
   const epochs = new EpochWatch({ store: redis, vnf: state.vnf, runDir, log });
   let epochBusy = false;
   let epochError = '';

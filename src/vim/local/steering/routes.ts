@@ -9,6 +9,7 @@
 //        keeps flow state.
 import type { NfKind } from '../../../model/tables.js';
 import { ipBatch, inNs } from '../sh.js';
+import { netlinkRoutes, replaceRoutes } from './route-sockets.js';
 import { leg, names, STEER_IN_PREFIXES, STEER_OUT_PREFIXES, type SteerSide } from '../topology.js';
 
 export type SteeringMode = 'hash' | 'spray';
@@ -50,6 +51,14 @@ export async function applySide(
 ): Promise<void> {
   const ns = sideNs(prefix, side);
   const ps = prefixes(side);
+  if (mode === 'hash' && !pinned && netlinkRoutes()) {
+    // the common case, and the one on the path of every failure: no process to start
+    replaceRoutes(ns, ps, slots.map((s) => {
+      const l = leg(chain, s, side);
+      return { via: l.instIp, dev: l.steerIf };
+    }));
+    return;
+  }
   const previousCount = previous.length;
   const main = ps.map((p) => (slots.length ? `route replace ${p} ${hops(chain, slots, side)}` : `route replace blackhole ${p}`));
   if (pinned && side === 'out') {
