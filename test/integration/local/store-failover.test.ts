@@ -67,6 +67,21 @@ for (const mode of ['sentinel', 'cluster'] as const satisfies readonly StoreMode
         const r = spawnSync('redis-cli', [...(tls ? ['--tls', '--cacert', a.tls!.caFile] : []), '-p', String(n.port), 'PING'], { encoding: 'utf8', timeout: 5000 });
         expect(r.stdout + r.stderr, `unauthenticated PING on the ${n.role} 127.0.0.1:${n.port}`).to.match(/NOAUTH/);
       }
+      // each role user can do its job and no more (redis-cli takes the password from its environment)
+      const cli = (port: number, user: string, password: string, args: string[]) => {
+        const r = spawnSync('redis-cli', [...(tls ? ['--tls', '--cacert', a.tls!.caFile] : []), '--user', user, '-p', String(port), ...args], { encoding: 'utf8', timeout: 5000, env: { ...process.env, REDISCLI_AUTH: password } });
+        return (r.stdout + r.stderr).trim();
+      };
+      const data = d!.state.store.nodes!.find((n) => n.role === (mode === 'sentinel' ? 'primary' : 'master'))!;
+      // (in cluster mode the key may live on another master: MOVED is an answer past the ACL check)
+      expect(cli(data.port, a.dataplane.user, a.dataplane.password, ['SET', `snf:{${name}:ctl}:fw`, 'x'])).to.match(/^NOPERM/);
+      expect(cli(data.port, a.dataplane.user, a.dataplane.password, ['GET', `snf:{${name}:ctl}:fw`])).to.not.match(/NOPERM|NOAUTH/);
+      if (mode === 'sentinel') {
+        const sentinel = d!.state.store.nodes!.find((n) => n.role === 'sentinel')!;
+        expect(cli(sentinel.port, a.sentinel!.user, a.sentinel!.password, ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'snf'])).to.equal(`127.0.0.1\n${data.port}`);
+        expect(cli(sentinel.port, a.sentinel!.user, a.sentinel!.password, ['SENTINEL', 'FAILOVER', 'snf'])).to.match(/^NOPERM/);
+        expect(cli(sentinel.port, a.sentinel!.user, a.sentinel!.password, ['SENTINEL', 'SET', 'snf', 'down-after-milliseconds', '1'])).to.match(/^NOPERM/);
+      }
       expect(st0.out).to.match(mode === 'sentinel' ? /^store: sentinel, primary 127\.0\.0\.1:\d+, 2\/2 data nodes, 3\/3 Sentinels running$/m : /^store: cluster, state ok, 3 masters serving 16384\/16384 slots, 6\/6 nodes running$/m);
 
       client = startTool(names(name).client, 'client', ['--target', `${NET.server.host}:7000`, '--connections', String(CONNECTIONS), '--interval', '100']);
