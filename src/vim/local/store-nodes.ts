@@ -275,6 +275,14 @@ export interface StoreHealth {
 
 /** What the store looks like now, from its processes and what the nodes and Sentinels say. */
 export async function storeHealth(mode: StoreMode, nodes: StoreNode[], redisPid?: number, auth: CallAuth = {}): Promise<StoreHealth> {
+  const h = await nodeHealth(mode, nodes, redisPid, auth);
+  // A TLS node's relay is the instances' only way to it: nothing restarts a dead one, so say so.
+  const relays = nodes.filter((n) => n.relayPid !== undefined && alive(n.pid) && !alive(n.relayPid));
+  for (const n of relays) h.problems.push(`the relay onto store ${n.role} 127.0.0.1:${n.port} (pid ${n.relayPid}) is not running: the instances cannot reach that node`);
+  return relays.length ? { ...h, healthy: false } : h;
+}
+
+async function nodeHealth(mode: StoreMode, nodes: StoreNode[], redisPid: number | undefined, auth: CallAuth): Promise<StoreHealth> {
   if (mode === 'single' && nodes.length > 0) {
     // a TLS single node (no UNIX socket of its own): its process and its answer
     const n = nodes[0];

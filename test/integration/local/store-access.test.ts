@@ -151,6 +151,16 @@ describe('local deployment: store with ACL users, TLS only (snf up --store-tls)'
     expect(st.out).to.match(new RegExp(`^store: single node 127\\.0\\.0\\.1:${port}, pid \\d+ running$`, 'm'));
   });
 
+  // last: it cuts the instances off the store
+  it('snf status names a dead relay onto the TLS node as a problem', async () => {
+    const node = d!.state.store.nodes![0];
+    process.kill(node.relayPid!, 'SIGKILL');
+    await sleep(100);
+    const st = snf(['status', '--name', name, '--interval', '100']);
+    expect(st.code, st.out).to.equal(1);
+    expect(st.out).to.include(`the relay onto store primary 127.0.0.1:${port} (pid ${node.relayPid}) is not running: the instances cannot reach that node`);
+  });
+
   it('refuses --store-tls with --baseline or with --store before anything is built', () => {
     const other = uniqueName();
     const base = snf(['up', '--name', other, '--store-tls', '--baseline']);
