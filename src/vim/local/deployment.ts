@@ -246,8 +246,9 @@ export class LocalDeployment {
   }
 
   private async client(): Promise<StoreClient> {
+    if (this.redis) return this.redis;
     const a = this.access();
-    this.redis ??= await connectControl(seedFor(this.state.store.seed, a), 'snf-vim', 3000, undefined, roleAuth(a, 'control'));
+    this.redis = await connectControl(seedFor(this.state.store.seed, a), 'snf-vim', 3000, undefined, roleAuth(a, 'control'));
     return this.redis;
   }
 
