@@ -2,7 +2,9 @@
 // Sentinel-watched primary and a Redis Cluster master, each with the local deployment's store
 // watchdog and left to the store's own failover. Firewall -> NAT, 3 instances, 50
 // TCP connections doing request/response every 100 ms; the store node is killed 2 s in.
-//   sudo node --import tsx bench/store/kill.ts [--rounds N]
+//   sudo node --import tsx bench/store/kill.ts [--rounds N] [--tls]
+// --tls: the watchdog cases with the store serving TLS only (`snf up --store-tls`) next to the
+// same cases in plain TCP (the store's ACL users are on in every case, as `snf up` runs it).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { LocalDeployment } from '../../src/vim/local/deployment.js';
@@ -15,6 +17,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const RUN_ROOT = `/tmp/snf-bench-kill-${process.pid}`;
 const i = process.argv.indexOf('--rounds');
 const rounds = i > 0 ? Number(process.argv[i + 1]) : 1;
+const withTls = process.argv.includes('--tls');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Case {
@@ -22,8 +25,15 @@ interface Case {
   mode: Exclude<StoreMode, 'single'>;
   watchdog: boolean;
   victim: 'primary' | 'master';
+  tls?: boolean;
 }
-const CASES: Case[] = [
+const TLS_CASES: Case[] = [
+  { label: 'sentinel + watchdog, plain TCP: kill -9 the primary', mode: 'sentinel', watchdog: true, victim: 'primary' },
+  { label: 'sentinel + watchdog, TLS only: kill -9 the primary', mode: 'sentinel', watchdog: true, victim: 'primary', tls: true },
+  { label: 'cluster + watchdog, plain TCP: kill -9 a master', mode: 'cluster', watchdog: true, victim: 'master' },
+  { label: 'cluster + watchdog, TLS only: kill -9 a master', mode: 'cluster', watchdog: true, victim: 'master', tls: true },
+];
+const CASES: Case[] = withTls ? TLS_CASES : [
   { label: 'sentinel + watchdog: kill -9 the primary', mode: 'sentinel', watchdog: true, victim: 'primary' },
   { label: 'sentinel alone: kill -9 the primary', mode: 'sentinel', watchdog: false, victim: 'primary' },
   { label: 'cluster + watchdog: kill -9 a master', mode: 'cluster', watchdog: true, victim: 'master' },
@@ -59,7 +69,7 @@ function tool(ns: string, name: string, args: string[]) {
 
 async function one(c: Case, n: number): Promise<string> {
   const name = `bk${process.pid % 10000}${n}`;
-  const d = await LocalDeployment.up({ name, chain: ['firewall', 'nat'], instances: 3, runRoot: RUN_ROOT, storeMode: c.mode, storeWatchdog: c.watchdog });
+  const d = await LocalDeployment.up({ name, chain: ['firewall', 'nat'], instances: 3, runRoot: RUN_ROOT, storeMode: c.mode, storeWatchdog: c.watchdog, storeTls: c.tls === true });
   const server = tool(names(name).server, 'server', ['--tcp', `${NET.server.host}:7000`]);
   let client: ReturnType<typeof tool> | undefined;
   try {

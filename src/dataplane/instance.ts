@@ -22,6 +22,8 @@ export interface InstanceConfig {
   chain: NfKind[];
   /** Control-plane store (registry, tables): `unix:/path` or `host:port`. */
   control: string;
+  /** The ACL user of the control connection, for a `control` that cannot carry one (unix:/path). */
+  controlAuth?: { user: string; password: string };
   /** The data plane's store: Redis (stateless) or `local` (the coupled baseline). */
   store: StoreConfig;
   /** `kernel`: test-only stand-in, the namespace's kernel forwards and this process only registers. */
@@ -45,6 +47,8 @@ export function parseInstanceConfig(text: string, source: string): InstanceConfi
     if (typeof c[f] !== 'string' || !c[f]) throw new Error(`${source}: ${f}: must be a non-empty string`);
   }
   if (!Array.isArray(c.chain) || c.chain.length === 0) throw new Error(`${source}: chain: must list at least one NF`);
+  if (c.controlAuth !== undefined && (typeof c.controlAuth !== 'object' || c.controlAuth === null || typeof c.controlAuth.user !== 'string' || typeof c.controlAuth.password !== 'string'))
+    throw new Error(`${source}: controlAuth: must be {"user": string, "password": string}`);
   if (!c.store || (c.store.kind !== 'redis' && c.store.kind !== 'local')) throw new Error(`${source}: store.kind: must be redis or local`);
   if (!c.io || !['afpacket', 'af_xdp', 'dpdk', 'kernel'].includes(c.io.kind)) throw new Error(`${source}: io.kind: must be afpacket, af_xdp, dpdk or kernel`);
   return c;
@@ -64,7 +68,13 @@ export async function runInstance(cfg: InstanceConfig, log: (s: string) => void 
   const ttlMs = cfg.heartbeat?.ttlMs ?? 150;
   // The control plane lives in the data plane's store when that is a Redis Cluster (a VM's store VDU).
   const controlCluster = cfg.store.kind === 'redis' && cfg.store.cluster === true;
-  const redis: StoreClient = await connectControl(cfg.control, `snf-instance-${cfg.instanceId}`, 3000, controlCluster);
+  const redis: StoreClient = await connectControl(
+    cfg.control,
+    `snf-instance-${cfg.instanceId}`,
+    3000,
+    controlCluster,
+    cfg.controlAuth ? { username: cfg.controlAuth.user, password: cfg.controlAuth.password } : {},
+  );
   const snap = await readTablesSnapshot(redis, cfg.vnf);
   const m: InstanceMetrics = { vnf: cfg.vnf, instance: cfg.instanceId, heartbeats: 0, heartbeatFailures: 0, heartbeatMs: 0, tablesGeneration: snap.generation, startedAt, ioKind: cfg.io.kind };
 

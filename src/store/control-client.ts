@@ -19,8 +19,15 @@ export function unixPath(seed: string): string {
  * as a VM instance's do on the dpdk-sriov flavour's store VDU); default: what the URL says, a
  * single node when it says nothing.
  */
-export async function connectControl(seed: string, connectionName?: string, timeoutMs = 3000, cluster?: boolean): Promise<StoreClient> {
-  const client = await connectStore(seed, { connectTimeoutMs: timeoutMs, ...(cluster !== undefined ? { cluster } : {}), ...(connectionName ? { connectionName } : {}) });
+export async function connectControl(seed: string, connectionName?: string, timeoutMs = 3000, cluster?: boolean, auth: { username?: string; password?: string } = {}): Promise<StoreClient> {
+  // `auth`: an ACL user for a seed that cannot carry one (unix:/path)
+  const client = await connectStore(seed, {
+    connectTimeoutMs: timeoutMs,
+    ...(cluster !== undefined ? { cluster } : {}),
+    ...(connectionName ? { connectionName } : {}),
+    ...(auth.username !== undefined ? { username: auth.username } : {}),
+    ...(auth.password !== undefined ? { password: auth.password } : {}),
+  });
   client.on('error', () => undefined); // reconnects on its own; callers see failed commands
   return client;
 }

@@ -2,9 +2,23 @@
 // one host:port; when Sentinel promotes a replica, the host must hand the engine the new address.
 // This module is the seam: it asks the Sentinels for the current primary and reports every
 // change (+switch-master on any Sentinel, plus a poll for messages lost while disconnected).
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { Redis } from 'ioredis';
 import type { StoreConfig } from '../model/tables.js';
 import { parseStoreUrl, type Seed, type StoreTarget } from './url.js';
+
+/** rediss+sentinel://: the Sentinels and the data nodes speak TLS, checked against the URL's CA. */
+function tlsOf(target: StoreTarget): ConnectionOptions | undefined {
+  const t = target.tls;
+  if (!t) return undefined;
+  return {
+    minVersion: 'TLSv1.2',
+    ...(t.caFile !== undefined ? { ca: readFileSync(t.caFile) } : {}),
+    ...(t.servername !== undefined ? { servername: t.servername } : {}),
+    ...(t.certFile !== undefined && t.keyFile !== undefined ? { cert: readFileSync(t.certFile), key: readFileSync(t.keyFile) } : {}),
+  };
+}
 
 export interface PrimaryWatch {
   /** The primary as last reported. */
@@ -22,6 +36,7 @@ function sentinelClient(s: Seed, target: StoreTarget): Redis {
     retryStrategy: (times) => Math.min(50 * 2 ** times, 1000),
     ...(target.sentinel?.password !== undefined ? { password: target.sentinel.password } : {}),
     ...(target.sentinel?.username !== undefined ? { username: target.sentinel.username } : {}),
+    ...(target.tls ? { tls: tlsOf(target) } : {}),
   });
   c.on('error', () => undefined); // the next Sentinel is asked; the poll retries
   return c;
@@ -70,15 +85,28 @@ export async function watchPrimary(target: StoreTarget, onChange: (primary: Seed
   const probe = (cand: Seed) => {
     if (probing && probing.host === cand.host && probing.port === cand.port) return;
     probing = cand;
-    const c = new Redis({ host: cand.host, port: cand.port, lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const c = new Redis({
+      host: cand.host,
+      port: cand.port,
+      lazyConnect: true,
+      connectTimeout: 500,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+      // the data node's own credentials (a store with ACL users refuses an anonymous probe)
+      ...(target.username !== undefined ? { username: target.username } : {}),
+      ...(target.password !== undefined ? { password: target.password } : {}),
+      ...(target.tls ? { tls: tlsOf(target) } : {}),
+    });
     c.on('error', () => undefined);
     const end = Date.now() + probeMs;
     const attempt = async (): Promise<void> => {
       while (!stopped && probing === cand && Date.now() < end) {
         try {
           if (c.status !== 'ready') await c.connect();
-          const role = (await c.call('ROLE')) as unknown[];
-          if (role[0] === 'master') {
+          // INFO, not ROLE: a data-plane ACL user may run INFO, ROLE is an admin command
+          const info = String(await c.call('INFO', 'replication'));
+          if (/^role:master\r?$/m.test(info)) {
             update(cand);
             return;
           }
@@ -151,6 +179,7 @@ export async function engineStoreConfig(store: Extract<StoreConfig, { kind: 'red
       ...(user !== undefined ? { user } : {}),
       ...(tls !== undefined ? { tls } : {}),
     },
-    sentinel: target,
+    // the watch's probe of a promoted replica logs in as the data plane does
+    sentinel: { ...target, ...(user !== undefined ? { username: user } : {}), ...(password !== undefined ? { password } : {}), ...(tls !== undefined && !target.tls ? { tls: { caFile: tls.caFile } } : {}) },
   };
 }

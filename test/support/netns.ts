@@ -43,8 +43,8 @@ export function forceCleanup(prefix: string): void {
   const state = join(RUN_ROOT, prefix, 'state.json');
   if (existsSync(state)) {
     try {
-      const s = JSON.parse(readFileSync(state, 'utf8')) as { controllerPid?: number; store?: { redisPid?: number; watchdogPid?: number; nodes?: { pid: number }[] }; instances?: { pid: number }[] };
-      for (const p of [s.controllerPid, s.store?.redisPid, s.store?.watchdogPid, ...(s.store?.nodes ?? []).map((n) => n.pid), ...(s.instances ?? []).map((i) => i.pid)]) if (p) kill(p);
+      const s = JSON.parse(readFileSync(state, 'utf8')) as { controllerPid?: number; store?: { redisPid?: number; watchdogPid?: number; nodes?: { pid: number; relayPid?: number }[] }; instances?: { pid: number }[] };
+      for (const p of [s.controllerPid, s.store?.redisPid, s.store?.watchdogPid, ...(s.store?.nodes ?? []).flatMap((n) => [n.pid, n.relayPid]), ...(s.instances ?? []).map((i) => i.pid)]) if (p) kill(p);
     } catch {
       /* half-written state: the namespaces below still go */
     }

@@ -10,6 +10,7 @@ import { readStoreEpochStatus } from '../../vim/local/steering/epoch-watch.js';
 import { alive } from '../../vim/local/sh.js';
 import { int, loadDeployment, parseArgs, runCommand, UsageError } from '../../vim/local/cli-args.js';
 import { countFlows } from '../../store/flows.js';
+import { describeAccess } from '../../vim/local/store-access.js';
 
 const USAGE = `usage: snf status [--name NAME] [--watch] [--interval MS]
 
@@ -17,8 +18,8 @@ Per instance: process, registry heartbeat, whether steering sends it traffic, pa
 in and out, drops, new flows, store round trips (p50 / p99) — rates over --interval (default 1000 ms).
 Then the steering controller (supervisor, active and standby processes, restarts, age of the
 last reconcile), the store (its mode: single, sentinel or cluster, and its health: the primary
-the Sentinels name, the cluster's served slots, which redis-server processes run) and the store
-epoch (losses of the store's data and the last restore).
+the Sentinels name, the cluster's served slots, which redis-server processes run), its access
+(the ACL users, whether the default user is off, TLS and the CA) and the store epoch (losses of the store's data and the last restore).
 --watch repeats until Ctrl-C.
 
 Exit status: 0 when all is well, 1 when something is wrong (listed under 'problems:'), 2 on
@@ -153,6 +154,7 @@ async function snapshot(d: LocalDeployment, intervalMs: number): Promise<{ text:
   const text = [
     `${s.name}: ${s.chain.join(' -> ')}, ${s.mode === 'spray' ? 'per-packet spraying' : 'ECMP by L4 hash'}, ${s.dataStore === 'local' ? 'coupled baseline (local state)' : `store ${s.store.seed}`}`,
     `store: ${store.summary}`,
+    `store access: ${describeAccess(d.access())}`,
     `flows in the store: ${flowText || 'none'}`,
     ctlLine,
     epLine,

@@ -16,7 +16,7 @@ import { LocalSource } from '../../liveview/local-source.js';
 import type { AuthConfig } from '../../vnfm/auth.js';
 
 const USAGE = `usage: snf up [--nf nat|firewall|lb|firewall,nat] [--instances N]
-              [--store unix:/path|host:port | --store-mode single|sentinel|cluster]
+              [--store unix:/path|host:port | --store-mode single|sentinel|cluster [--store-tls]]
               [--io afpacket|af_xdp|dpdk] [--spray] [--baseline] [--name NAME]
               [--view [HOST:]PORT [--view-auth FILE]]
 
@@ -26,13 +26,17 @@ spraying with --spray), and a Redis on a UNIX socket unless --store names one. S
 /run/snf/<name>/ (default name: snf). --baseline keeps flow state inside each instance (the
 coupled baseline, for comparison). --store-mode picks the store it starts: single (default, one
 Redis), sentinel (a primary, a replica and 3 Sentinels: failover in about a second) or cluster
-(3 masters + 3 replicas); all persist (append-only file). Then: snf status | scale | kill | flows | down.
+(3 masters + 3 replicas); all persist (append-only file). The store it starts has ACL users per
+role (instances: flows and heartbeats, tables read-only; control plane: tables) with random
+passwords kept root-only in the run directory, and refuses clients without them; --store-tls
+makes it serve TLS only (a CA and certificate made for this deployment) and every client checks
+it against that CA. Then: snf status | scale | kill | flows | down.
 --view serves the live view (a web page, server-sent events and Prometheus metrics at
 /view/) on HOST:PORT (host 127.0.0.1 unless given) and stays in the foreground until Ctrl-C; the
 deployment keeps running after it. Beyond loopback it needs --view-auth FILE: JSON like the
 VNF manager's "auth" section (basic, oauth2Clients, staticTokens). See docs/liveview.md.`;
 
-const SPEC = { nf: true, instances: true, store: true, 'store-mode': true, io: true, spray: false, baseline: false, name: true, view: true, 'view-auth': true };
+const SPEC = { nf: true, instances: true, store: true, 'store-mode': true, 'store-tls': false, io: true, spray: false, baseline: false, name: true, view: true, 'view-auth': true };
 
 /** --view and --view-auth, checked before anything is built. */
 export function parseView(viewArg: string | undefined, authFile: string | undefined): { host: string; port: number; auth?: AuthConfig } | undefined {
@@ -93,6 +97,9 @@ export const command: Command = {
       if (!isStoreMode(storeMode)) throw new UsageError(`--store-mode: expected ${STORE_MODES.join(', ')}, got '${storeMode}'`);
       if (store && storeMode !== 'single') throw new UsageError(`--store-mode ${storeMode}: starts the deployment's own store; it cannot be combined with --store`);
       if (p.flags.has('baseline') && storeMode !== 'single') throw new UsageError(`--store-mode ${storeMode}: --baseline keeps flow state inside the instances, no store to make redundant`);
+      const storeTls = p.flags.has('store-tls');
+      if (storeTls && store) throw new UsageError(`--store-tls: certificates are made only for the store the deployment starts; give an operator's store without --store-tls (its own TLS is not set up by snf up)`);
+      if (storeTls && p.flags.has('baseline')) throw new UsageError('--store-tls: --baseline keeps flow state inside the instances; there is no data-plane store traffic to protect');
       const io = str(p, 'io') ?? 'afpacket';
       if (io !== 'afpacket' && io !== 'af_xdp' && io !== 'dpdk') throw new UsageError(`--io: expected afpacket, af_xdp or dpdk, got '${io}'`);
       const name = deploymentName(p);
@@ -100,7 +107,7 @@ export const command: Command = {
       requireRoot('up');
       const t0 = Date.now();
       const d = await LocalDeployment.up(
-        { name, chain, instances, io, ...(store ? { store } : {}), storeMode, mode: p.flags.has('spray') ? 'spray' : 'hash', dataStore: p.flags.has('baseline') ? 'local' : 'redis', echoServer: true },
+        { name, chain, instances, io, ...(store ? { store } : {}), storeMode, storeTls, mode: p.flags.has('spray') ? 'spray' : 'hash', dataStore: p.flags.has('baseline') ? 'local' : 'redis', echoServer: true },
         progress,
       );
       await d.close();
@@ -108,7 +115,7 @@ export const command: Command = {
       const n = names(name);
       const target = chain.includes('lb') ? `${NET.vip.address}:8080` : `${NET.server.host}:7000`;
       console.log(`
-${name}: ${chain.join(' -> ')} on ${instances} instances, ${d.state.mode === 'spray' ? 'per-packet spraying' : 'ECMP by L4 hash'}, store ${d.state.store.mode && d.state.store.mode !== 'single' ? `${d.state.store.mode} ` : ''}${d.state.store.seed} (${((Date.now() - t0) / 1000).toFixed(1)} s)
+${name}: ${chain.join(' -> ')} on ${instances} instances, ${d.state.mode === 'spray' ? 'per-packet spraying' : 'ECMP by L4 hash'}, store ${d.state.store.mode && d.state.store.mode !== 'single' ? `${d.state.store.mode} ` : ''}${d.state.store.seed}${d.access() ? `, ACL users${storeTls ? ', TLS only' : ''}` : ''} (${((Date.now() - t0) / 1000).toFixed(1)} s)
   client namespace  ${n.client}  (${NET.client.host})
   server namespace  ${n.server}  (${NET.server.host})
   echo server       ${chain.includes('lb') ? `VIP ${NET.vip.address}:8080 -> backends ${NET.backends.join(', ')}` : `${NET.server.host} tcp 7000, udp 7001`}

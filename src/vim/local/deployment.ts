@@ -21,6 +21,7 @@ import { instanceLinksUp } from './topology.js';
 import { initStoreEpoch } from './steering/epoch-watch.js';
 import { startStoreSet, stopStoreNodes, storeHealth, type StoreHealth, type StoreMode } from './store-nodes.js';
 import { startRelays } from './store-relay.js';
+import { clientTls, createAccess, loadAccess, nodeAuth, roleAuth, seedFor, writePrivate, type StoreAccess } from './store-access.js';
 
 const ROOT = (() => {
   let d = dirname(fileURLToPath(import.meta.url));
@@ -46,6 +47,11 @@ export interface UpOptions {
   storeMode?: StoreMode;
   /** sentinel / cluster: the watchdog that fails a dead primary / master over at once (store-watchdog.ts; default on; off only to measure the store's own failover) */
   storeWatchdog?: boolean;
+  /**
+   * The store this deployment starts serves TLS only (certificates made at deploy time) and
+   * every client checks it against the deployment's CA. Its ACL users are there either way.
+   */
+  storeTls?: boolean;
   mode?: SteeringMode;
   io?: 'afpacket' | 'af_xdp' | 'dpdk' | 'kernel';
   dataStore?: 'redis' | 'local';
@@ -127,6 +133,8 @@ export class LocalDeployment {
     const storeMode = o.storeMode ?? 'single';
     if (o.store && storeMode !== 'single') throw new Error(`store mode ${storeMode}: the deployment starts its own store; it cannot be combined with --store`);
     if (o.dataStore === 'local' && storeMode !== 'single') throw new Error(`store mode ${storeMode}: the coupled baseline keeps flow state in the instances; use the default store mode`);
+    if (o.storeTls && o.store) throw new Error('store TLS: the deployment makes certificates only for the store it starts; an operator\'s store names its TLS in its URL (rediss://...?ca=), not with --store-tls');
+    if (o.storeTls && o.dataStore === 'local') throw new Error('store TLS: the coupled baseline keeps flow state inside the instances; there is no data-plane store traffic to protect');
     const runDir = runDirFor(o.name, o.runRoot);
     if (existsSync(join(runDir, 'state.json'))) throw new Error(`deployment '${o.name}' already exists (${runDir}); 'snf down --name ${o.name}' first`);
     const existing = await listNamespaces(o.name);
@@ -152,23 +160,26 @@ export class LocalDeployment {
     const d = new LocalDeployment(state);
     saveState(state);
     try {
-      if (storeMode !== 'single') {
-        progress(storeMode === 'sentinel' ? 'starting the store: a primary, a replica and 3 Sentinels' : 'starting the store: a Redis Cluster of 3 masters + 3 replicas');
+      // The store this deployment starts has users per role from its first second; an
+      // operator's store brings its own (its URL carries them).
+      const access = o.store ? undefined : createAccess(runDir, state.vnf, { tls: o.storeTls === true, admin: storeMode !== 'single', sentinel: storeMode === 'sentinel' });
+      if (storeMode !== 'single' || access?.tls) {
+        progress(storeMode === 'sentinel' ? 'starting the store: a primary, a replica and 3 Sentinels' : storeMode === 'cluster' ? 'starting the store: a Redis Cluster of 3 masters + 3 replicas' : 'starting the store: one redis-server');
         state.store.nodes = [];
-        const set = await startStoreSet(runDir, storeMode, (n) => {
+        const set = await startStoreSet(runDir, storeMode, access!, state.vnf, (n) => {
           // recorded as each starts, so down() stops it even if the next step fails
-          state.store.nodes!.push(n);
+          if (!state.store.nodes!.includes(n)) state.store.nodes!.push(n);
           saveState(state);
         });
         state.store = { ...state.store, seed: set.seed, engineNodes: set.engineNodes, nodes: set.nodes, ...(storeMode === 'cluster' ? { cluster: true } : {}) };
         saveState(state);
-        if (o.storeWatchdog !== false) {
+        if (o.storeWatchdog !== false && storeMode !== 'single') {
           progress('starting the store watchdog (fails a dead primary over at once)');
           d.startStoreWatchdog();
         }
       } else if (!o.store) {
         progress('starting redis-server on a UNIX socket');
-        const r = await startUnixRedis(runDir);
+        const r = await startUnixRedis(runDir, access!, state.vnf);
         state.store = { seed: `unix:${r.socket}`, redisPid: r.pid };
         saveState(state);
       }
@@ -235,8 +246,15 @@ export class LocalDeployment {
   }
 
   private async client(): Promise<StoreClient> {
-    this.redis ??= await connectControl(this.state.store.seed, 'snf-vim');
+    if (this.redis) return this.redis;
+    const a = this.access();
+    this.redis = await connectControl(seedFor(this.state.store.seed, a), 'snf-vim', 3000, undefined, roleAuth(a, 'control'));
     return this.redis;
+  }
+
+  /** The credentials of the store this deployment started (none for an operator's store). */
+  access(): StoreAccess | undefined {
+    return loadAccess(this.state.runDir);
   }
 
   /** Closes this handle's store connection; the deployment keeps running. */
@@ -324,13 +342,21 @@ export class LocalDeployment {
     const lout = leg(s.chain, rec.slot, 'out');
     // The instance's inside port is whichever leg faces the NF's inside.
     const [inside, outside] = lin.instIf === 'inside' ? [lin, lout] : [lout, lin];
-    const nodes = s.store.engineNodes ?? [s.store.seed];
-    const store: StoreConfig = s.dataStore === 'local' ? { kind: 'local' } : { kind: 'redis', nodes, timeoutMs: s.storeTimeoutMs ?? 250, ...(s.store.cluster ? { cluster: true } : {}) };
+    const a = this.access();
+    const tls = clientTls(a);
+    // instances log in as the data-plane user, on their data and control connections alike
+    const login = a ? { user: a.dataplane.user, password: a.dataplane.password } : undefined;
+    const nodes = (s.store.engineNodes ?? [s.store.seed]).map((n) => seedFor(n, a));
+    const store: StoreConfig =
+      s.dataStore === 'local'
+        ? { kind: 'local' }
+        : { kind: 'redis', nodes, timeoutMs: s.storeTimeoutMs ?? 250, ...(s.store.cluster ? { cluster: true } : {}), ...(login ?? {}), ...(tls ? { tls } : {}) };
     return {
       vnf: s.vnf,
       instanceId: rec.id,
       chain: s.chain,
-      control: s.store.seed,
+      control: seedFor(s.store.seed, a),
+      ...(login ? { controlAuth: login } : {}),
       store,
       io:
         s.io === 'kernel'
@@ -371,11 +397,12 @@ export class LocalDeployment {
 
   /** The store's mode and health (`snf status`). */
   async storeHealth(): Promise<StoreHealth> {
-    return storeHealth(this.state.store.mode ?? 'single', this.state.store.nodes ?? [], this.state.store.redisPid);
+    return storeHealth(this.state.store.mode ?? 'single', this.state.store.nodes ?? [], this.state.store.redisPid, nodeAuth(this.access()));
   }
 
   private spawnInstance(rec: InstanceRecord): void {
-    writeFileSync(rec.configFile, JSON.stringify(this.instanceConfig(rec), null, 2));
+    // it holds the data-plane user's password: root only
+    writePrivate(rec.configFile, JSON.stringify(this.instanceConfig(rec), null, 2));
     const fd = openSync(rec.logFile, 'a');
     try {
       rec.pid = spawnInNs(rec.ns, [process.execPath, '--import', 'tsx', join(ROOT, 'src/dataplane/instance.ts'), rec.configFile], fd, ROOT).pid;

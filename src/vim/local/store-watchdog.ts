@@ -16,8 +16,9 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { callOnce } from '../../store/call-once.js';
+import { callOnce, type CallAuth } from '../../store/call-once.js';
 import { loadState } from './state.js';
+import { loadAccess, nodeAuth } from './store-access.js';
 import { alive, sleep } from './sh.js';
 import { SENTINEL_NAME, type StoreNode } from './store-nodes.js';
 
@@ -51,8 +52,11 @@ export function parseClusterNodes(text: string): ClusterNode[] {
     });
 }
 
+// the admin's login (and TLS) for every node, read once at start
+let auth: CallAuth = {};
+
 function call(port: number, args: string[], timeoutMs = 500): Promise<unknown> {
-  return callOnce(port, args, timeoutMs);
+  return callOnce(port, args, timeoutMs, '127.0.0.1', auth);
 }
 
 /**
@@ -109,6 +113,7 @@ async function runSentinelWatchdog(all: StoreNode[], log: (s: string) => void, p
 
 export async function runWatchdog(runDir: string, log: (s: string) => void, pollMs = 20, topologyMs = 500): Promise<never> {
   const st = loadState(runDir).store;
+  auth = nodeAuth(loadAccess(runDir));
   if (st.mode === 'sentinel') return runSentinelWatchdog(st.nodes ?? [], log, pollMs, topologyMs);
   const nodes: StoreNode[] = (st.nodes ?? []).filter((n) => n.role !== 'sentinel');
   let topology: ClusterNode[] = [];

@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { closeStore } from '../../../store/index.js';
 import { connectControl } from '../../../store/control-client.js';
 import { alive, spawnInNs } from '../sh.js';
+import { loadAccess, roleAuth, seedFor } from '../store-access.js';
 import { loadState, readSteeringStatus, readSupervisorStatus, standbyReadyPath, statePath, steeringStatusPath, controllerHealthPath, type DeploymentState } from '../state.js';
 import { SteeringController, type Candidate, type SteeringEvent } from './controller.js';
 import { ExitWatcher } from '../exit-watch.js';
@@ -32,7 +33,8 @@ export async function runDaemon(runDir: string, waitForTurn?: Promise<void>): Pr
   let mtime = statSync(statePath(runDir)).mtimeMs;
   const logFile = join(runDir, 'steering.log');
   const log = (o: Record<string, unknown>) => appendFileSync(logFile, JSON.stringify({ at: Date.now(), pid: process.pid, ...o }) + '\n');
-  const redis = await connectControl(state.store.seed, 'snf-steering');
+  const access = loadAccess(runDir);
+  const redis = await connectControl(seedFor(state.store.seed, access), 'snf-steering', 3000, undefined, roleAuth(access, 'control'));
   if (waitForTurn) {
     // loaded and connected: the supervisor may promote this process now (not before: SIGUSR2
     // would reach a process that has no handler yet and kill it)
