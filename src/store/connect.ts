@@ -63,6 +63,9 @@ async function ready(client: StoreClient, what: string, timeoutMs: number): Prom
       });
     });
   } catch (e) {
+    // the client is thrown away, but its socket may still report (a TLS alert after a plain
+    // hello arrives late): without a listener ioredis prints it as unhandled
+    client.on('error', () => undefined);
     client.disconnect();
     throw e;
   } finally {
