@@ -1,6 +1,9 @@
 // State in Redis or Redis Cluster through hiredis, on non-blocking sockets driven by poll():
 // a batch of commands is appended per node and the nodes are exchanged with in parallel, so a
-// batch costs one round trip per shard however many packets it holds.
+// batch costs one round trip per shard however many packets it holds. RedisStore runs that
+// exchange over its connections (RedisConn) and composes the parts that decide: where a key
+// goes (ClusterRouter), how a script is called (ScriptRegistry) and what the cache may hold
+// (CacheTracker).
 #pragma once
 #include <poll.h>
 
@@ -8,7 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "cache.hpp"
+#include "cache_tracker.hpp"
+#include "cluster_router.hpp"
+#include "script_registry.hpp"
 #include "store.hpp"
 #include "store/tls_transport.hpp"
 
@@ -50,22 +55,22 @@ class RedisStore final : public StateStore {
   // again right behind it (a tracked GET), so a refreshed flow stays warm.
   void post(const Cmd* cmds, size_t n) override;
   const StoreStats& stats() const override { return stats_; }
-  int shards() const override;
-  const CacheStats* cache_stats() const override { return cache_.enabled() ? &cache_.stats() : nullptr; }
-  bool cache_miss(const std::string& key) const override { return cache_.enabled() && !cache_.has(key); }
+  int shards() const override { return router_.shards(); }
+  const CacheStats* cache_stats() const override {
+    return tracker_.enabled() ? &tracker_.cache().stats() : nullptr;
+  }
+  bool cache_miss(const std::string& key) const override {
+    return tracker_.enabled() && !tracker_.cache().has(key);
+  }
 
   // Redis Cluster hash slot of a key (CRC16 of its hash tag, mod 16384).
-  static int key_slot(const std::string& key);
+  static int key_slot(const std::string& key) { return ClusterRouter::key_slot(key); }
 
  private:
   struct Node;
   struct Want {
     Reply* target;  // nullptr: reply nobody waits for (ASKING, posted commands)
-    size_t cmd;     // index of the command, for retries
-    // A posted GET that refills the cache: its key, and whether an invalidation of that key
-    // arrived while it was on its way (its value may then predate the change: not cached).
-    std::string fill;
-    bool poisoned = false;
+    bool refill;    // a posted GET that refills the cache (CacheTracker::refilled)
   };
   struct Retry {
     size_t cmd;
@@ -74,41 +79,40 @@ class RedisStore final : public StateStore {
     bool eval;  // send the script body (EVAL) instead of EVALSHA after NOSCRIPT
   };
 
-  int node_for(const std::string& host, int port);
-  int route(const Cmd& c);
+  // Gives every node the router has met (seeds, CLUSTER SLOTS, redirects) its connection slot.
+  void add_nodes();
   bool ensure_connected(Node& n);
   void disconnect(Node& n, bool count_failure);
   // Remembers why in stats_.last_error, and disconnect(n, true) unless an exchange already did.
   void fail(Node& n, const std::string& why);
   bool sync_call(Node& n, const std::vector<std::string>& argv, Reply& out);
-  bool load_scripts(Node& n, std::string* err);
   bool refresh_slots();
   void append(Node& n, const Cmd& c, bool eval);
   void append_raw(Node& n, const std::vector<std::string>& argv);
-  void exchange(const std::vector<int>& active, int64_t deadline_us);
-  bool open_invalidation(Node& n, std::string* err);
-  void drain_invalidations();
-  void uncache_writes(const Cmd& c);
-  void consume(int node, const Want& w, const redisReply* r);
-  void fail_pending(Node& n, size_t from);
   void append_get(Node& n, const std::string& key);
-  void poison_fills(Node& n, const std::string* key);
+  void exchange(const std::vector<int>& active, int64_t deadline_us);
+  void drain_invalidations();
+  // Reads the replies that have arrived on n's connection. false and `err` on a protocol error.
+  bool read_replies(Node& n, std::string* err);
+  void consume(Node& n, const Want& w, const redisReply* r);
+  void fail_pending(Node& n);
+  void settle(Node& n);
 
   RedisOptions opts_;
-  std::vector<std::unique_ptr<Node>> nodes_;
-  std::vector<int16_t> slots_;  // slot -> node index (cluster only)
-  std::string shas_[static_cast<int>(ScriptId::Count)];
-  bool slots_stale_ = true;
+  ClusterRouter router_;
+  ScriptRegistry scripts_;
+  CacheTracker tracker_;
+  std::vector<std::unique_ptr<Node>> nodes_;  // by the router's node index
   StoreStats stats_;
-  FlowCache cache_;
-  std::vector<size_t> sent_;  // indices of commands that go to Redis this batch
-  // Reused across batches so the packet path does not allocate argv arrays.
+  // Reused across batches so the packet path does not allocate.
   std::vector<const char*> argv_;
   std::vector<size_t> argvlen_;
-  std::vector<int> posted_;                  // nodes written to by post()
-  std::vector<pollfd> pfds_;
-  int64_t drained_us_ = 0;  // when drain_invalidations last ran                 // drain_invalidations, reused
-  std::vector<const std::string*> refill_;  // keys of one posted script that were cached
+  std::vector<Retry> todo_, next_;  // execute: this round's commands, the next round's
+  std::vector<int> active_;         // execute: nodes written to this round
+  std::vector<int> posted_;         // post: nodes written to
+  std::vector<int> live_, polled_;  // exchange: nodes awaiting replies, those in pfds_
+  std::vector<pollfd> pfds_;        // exchange
+  std::vector<pollfd> drain_pfds_;  // drain_invalidations
 };
 
 }  // namespace snf

@@ -1,0 +1,202 @@
+#include "cache_tracker.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace snf {
+
+namespace {
+
+int64_t mono_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+// One command on the invalidation connection, waited for: it carries no pipeline of its own,
+// so this is all it ever needs before it turns into a subscriber.
+bool blocking_call(RedisConn& c, const std::vector<std::string>& argv, int timeout_ms, Reply& out, std::string* err) {
+  std::vector<const char*> ptrs;
+  std::vector<size_t> lens;
+  for (const auto& a : argv) {
+    ptrs.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  c.append(static_cast<int>(ptrs.size()), ptrs.data(), lens.data());
+  int64_t deadline = mono_us() + 1000LL * timeout_ms;
+  void* raw = nullptr;
+  if (!c.flush(err)) return false;
+  while (mono_us() < deadline) {
+    int got = c.next(&raw, err);
+    if (got < 0) return false;
+    if (got == 1) {
+      to_reply(static_cast<redisReply*>(raw), out);
+      freeReplyObject(raw);
+      return true;
+    }
+    pollfd pfd{c.fd(), c.events(true), 0};
+    poll(&pfd, 1, 5);
+    if (!c.service(pfd.revents, err)) return false;
+  }
+  *err = argv[0] + ": no reply";
+  return false;
+}
+
+}  // namespace
+
+CacheTracker::CacheTracker(size_t cache_bytes, int recheck_us) : cache_(cache_bytes), recheck_us_(recheck_us) {}
+
+CacheTracker::~CacheTracker() = default;
+
+CacheTracker::Node& CacheTracker::node(int i) {
+  if (nodes_.size() <= static_cast<size_t>(i)) nodes_.resize(static_cast<size_t>(i) + 1);
+  return nodes_[static_cast<size_t>(i)];
+}
+
+bool CacheTracker::tracking(int i) const {
+  return i >= 0 && static_cast<size_t>(i) < nodes_.size() && nodes_[static_cast<size_t>(i)].inval != nullptr;
+}
+
+// RESP2 pub/sub, as hiredis 0.14 speaks.
+bool CacheTracker::open(int i, const std::string& host, int port, const ConnOptions& co,
+                        const std::vector<std::string>* auth, int timeout_ms, const SyncCall& data_call,
+                        std::string* err) {
+  std::unique_ptr<RedisConn> c = RedisConn::open(host, port, co, err);
+  if (!c) {
+    *err = "invalidation connection: " + *err;
+    return false;
+  }
+  Reply r;
+  if (auth) {
+    if (!blocking_call(*c, *auth, timeout_ms, r, err)) return false;
+    if (r.type == Reply::Err) {
+      *err = "invalidation connection: AUTH refused: " + r.s;
+      return false;
+    }
+  }
+  if (!blocking_call(*c, {"CLIENT", "ID"}, timeout_ms, r, err)) return false;
+  if (r.type != Reply::Int) {
+    *err = "CLIENT ID: " + r.s;
+    return false;
+  }
+  std::string id = std::to_string(r.i);
+  if (!blocking_call(*c, {"SUBSCRIBE", "__redis__:invalidate"}, timeout_ms, r, err)) return false;
+  if (r.type != Reply::Arr) {
+    // NOPERM when the ACL user lacks the channel.
+    *err = "SUBSCRIBE __redis__:invalidate: " + r.s;
+    return false;
+  }
+  node(i).inval = std::move(c);
+  // NOLOOP: keys this connection writes leave the cache when the write is sent
+  // (uncache_writes), so Redis need not send their invalidations back. That also keeps a
+  // refill queued behind our own refresh from being poisoned by our own write.
+  Reply t;
+  if (!data_call({"CLIENT", "TRACKING", "on", "REDIRECT", id, "NOLOOP"}, t) || t.type == Reply::Err) {
+    *err = "CLIENT TRACKING: " + (t.type == Reply::Err ? t.s : std::string("no reply"));
+    return false;
+  }
+  return true;
+}
+
+void CacheTracker::lost(int i) {
+  if (static_cast<size_t>(i) < nodes_.size()) {
+    nodes_[static_cast<size_t>(i)].inval.reset();
+    forget_refills(i);
+  }
+  if (cache_.enabled()) cache_.flush(i);
+}
+
+bool CacheTracker::recheck_due() {
+  if (!cache_.enabled()) return false;
+  int64_t now = mono_us();
+  if (now - drained_us_ < recheck_us_) return false;
+  drained_us_ = now;
+  return true;
+}
+
+pollfd CacheTracker::poll_entry(int i) const {
+  const RedisConn& c = *nodes_[static_cast<size_t>(i)].inval;
+  return {c.fd(), c.events(true), 0};
+}
+
+bool CacheTracker::drain(int i, short revents) {
+  Node& n = nodes_[static_cast<size_t>(i)];
+  std::string err;
+  if ((revents & (POLLERR | POLLHUP)) != 0 || !n.inval->service(revents, &err)) return false;
+  void* raw = nullptr;
+  int got = 0;
+  while ((got = n.inval->next(&raw, &err)) == 1) {
+    auto* r = static_cast<redisReply*>(raw);
+    // ["message", "__redis__:invalidate", [keys...] | nil (the whole keyspace went)]
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 3) {
+      redisReply* keys = r->element[2];
+      if (keys->type == REDIS_REPLY_ARRAY) {
+        for (size_t k = 0; k < keys->elements; k++) {
+          cache_.stats().invalidations++;
+          std::string key(keys->element[k]->str, keys->element[k]->len);
+          cache_.erase(key);
+          poison(n, &key);
+        }
+      } else {
+        cache_.flush(i);
+        poison(n, nullptr);
+      }
+    }
+    freeReplyObject(raw);
+    raw = nullptr;
+  }
+  return got >= 0;
+}
+
+// An invalidation for `key` (all keys when null) arrived: refills of it still on their way
+// may carry the value from before the change.
+void CacheTracker::poison(Node& n, const std::string* key) {
+  for (size_t k = n.head; k < n.tail; k++)
+    if (!key || n.refills[k].key == *key) n.refills[k].poisoned = true;
+}
+
+void CacheTracker::read(int i, const std::string& key, const std::string& val) {
+  if (tracking(i)) cache_.put(key, val, i);
+}
+
+void CacheTracker::uncache_writes(const Cmd& c) {
+  for (const auto& k : c.keys) cache_.erase(k);
+  // lb_assign may also write a reverse key, which it takes as an argument (third of each
+  // candidate's triple, scripts.cpp), not as a key.
+  if (c.script == ScriptId::LbAssign)
+    for (size_t i = 9; i < c.args.size(); i += 3) cache_.erase(c.args[i]);
+}
+
+const std::vector<const std::string*>& CacheTracker::uncache_posted(const Cmd& c) {
+  refill_.clear();
+  if (cache_.enabled() && c.op == Cmd::Script) {
+    for (const auto& k : c.keys)
+      if (cache_.erase(k)) refill_.push_back(&k);
+    uncache_writes(c);
+  }
+  return refill_;
+}
+
+void CacheTracker::expect_refill(int i, const std::string& key) {
+  Node& n = node(i);
+  if (n.tail == n.refills.size()) n.refills.emplace_back();
+  Refill& f = n.refills[n.tail++];
+  f.key = key;
+  f.poisoned = false;
+}
+
+void CacheTracker::refilled(int i, const redisReply* r) {
+  Node& n = nodes_[static_cast<size_t>(i)];
+  const Refill& f = n.refills[n.head++];
+  if (!f.poisoned && r->type == REDIS_REPLY_STRING && n.inval) cache_.put(f.key, std::string(r->str, r->len), i);
+  if (n.head == n.tail) n.head = n.tail = 0;
+}
+
+void CacheTracker::forget_refills(int i) {
+  if (static_cast<size_t>(i) >= nodes_.size()) return;
+  Node& n = nodes_[static_cast<size_t>(i)];
+  n.head = n.tail = 0;
+}
+
+}  // namespace snf
