@@ -29,30 +29,14 @@ import { closeShells } from '../../../src/vim/local/sh.js';
 import type { ClientSummary } from '../../../src/demo/traffic/client.js';
 import { forceCleanup, namespacesOf, RUN_ROOT, startTool, uniqueName, type Proc } from '../../support/netns.js';
 import { ROOT } from '../../support/netns.js';
-import { alive, createMgmt, MGMT, mgmtIp, missingTools, nfVmNet, seedIso, serialTail, sleep, startVm, storeVmNet, strReplace, theImage, vmMetrics, waitFor, type Vm } from './vm-harness.js';
+import { alive, createMgmt, MGMT, mgmtIp, missingTools, nfVmNet, seedIso, serialTail, sleep, startVm, storeVmNet, theImage, hotUserData, vmMetrics, waitFor, type Vm } from './vm-harness.js';
 
 const CONNS = 50;
 const STORE_SLOT = 50;
 
-type Doc = Record<string, unknown>;
-
 /** The NF server's user data exactly as the generated Tacker BaseHOT embeds it, params filled as Heat would. */
 function hotNfUserData(d: VnfDescriptor, flavour: string, values: Record<string, string>): string {
-  for (const [file, text] of baseHot(d, flavour)) {
-    const doc = yaml.load(text) as { resources?: Record<string, { type: string; properties?: Doc }> };
-    for (const r of Object.values(doc.resources ?? {})) {
-      const ud = r.type === 'OS::Nova::Server' ? (r.properties?.user_data as { str_replace?: { template: string; params: Record<string, { get_param: string }> } } | undefined) : undefined;
-      if (!ud?.str_replace) continue;
-      const params: Record<string, string> = {};
-      for (const [k, v] of Object.entries(ud.str_replace.params)) {
-        const p = v.get_param;
-        if (!(p in values)) throw new Error(`${file}: user data param ${k} takes get_param ${p}, which the test does not provide`);
-        params[k] = values[p];
-      }
-      return strReplace(ud.str_replace.template, params);
-    }
-  }
-  throw new Error(`no OS::Nova::Server with str_replace user data in the ${flavour} BaseHOT`);
+  return hotUserData(baseHot(d, flavour), 'nf', values);
 }
 
 const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.includes('integration/image'));
