@@ -173,6 +173,7 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
     const endpoints = { get_attr: [`${STORE_VDU}_scale_group`, 'outputs_list', 'endpoint'] };
     outputs.store_nodes = { description: 'Redis Cluster endpoints the NF instances were started with', value: endpoints };
     outputs[STORE_CONTROL_OUTPUT] = storeControlOutput(endpoints, { get_param: 'OS::stack_name' });
+    outputs.store_tls_ca = { description: "The store's CA certificate (store_tls_ca), empty without TLS: with store_control_nodes, what a table writer needs", value: { get_param: 'store_tls_ca' } };
   }
   outputs.nf_instances = { description: 'Current number of NF instances', value: { get_attr: [`${NF_VDU}_scale_group`, 'current_size'] } };
 
