@@ -23,8 +23,15 @@ case "${SNF_REDIS_PASSWORD:-}" in
   __*__) SNF_REDIS_PASSWORD='' ;;  # the user data's token left unfilled, as snf-redis reads it
 esac
 
+# TLS as snf-redis serves it: with a certificate given, the nodes answer only TLS (redis-cli
+# checks the chain, not the name: the addresses come from DHCP).
+TLS_DIR=${SNF_REDIS_TLS_DIR:-/etc/statelessnf/redis-tls}
+TLS=""
+if grep -q -- '-----BEGIN' "$TLS_DIR/server.crt" 2>/dev/null; then TLS="--tls --cacert $TLS_DIR/ca.crt"; fi
+
 cli() {
-  if [ -n "${SNF_REDIS_PASSWORD:-}" ]; then REDISCLI_AUTH=$SNF_REDIS_PASSWORD timeout 5 redis-cli "$@"; else timeout 5 redis-cli "$@"; fi
+  # shellcheck disable=SC2086
+  if [ -n "${SNF_REDIS_PASSWORD:-}" ]; then REDISCLI_AUTH=$SNF_REDIS_PASSWORD timeout 5 redis-cli $TLS "$@"; else timeout 5 redis-cli $TLS "$@"; fi
 }
 
 peers() {
@@ -70,4 +77,4 @@ for n in $nodes; do args="$args $n:$PORT"; done
 echo "snf-redis-cluster-form: creating the cluster on$args with $REPLICAS replica(s) per master"
 # shellcheck disable=SC2086
 if [ -n "${SNF_REDIS_PASSWORD:-}" ]; then export REDISCLI_AUTH=$SNF_REDIS_PASSWORD; fi
-redis-cli --cluster create $args --cluster-replicas "$REPLICAS" --cluster-yes
+redis-cli $TLS --cluster create $args --cluster-replicas "$REPLICAS" --cluster-yes

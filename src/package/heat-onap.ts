@@ -14,7 +14,10 @@ import yaml from 'js-yaml';
 import type { VnfDescriptor } from '../descriptor/types.js';
 import { STORE_NET_CIDR, flavourModel, nfFlavorName, stem, storeFlavorName, type CpModel, type FlavourModel } from './model.js';
 import { nfUserData, storeUserData } from './userdata.js';
-import { HOT_VERSION, STORE_PASSWORD, storePasswordResource, storeUrls } from './heat-tacker.js';
+import {
+  HOT_VERSION, STORE_CONTROL_OUTPUT, STORE_PASSWORD, STORE_ROLE_PASSWORD, STORE_TLS_PARAMS, pemBlock, storeControlOutput, storePasswordResources, storeTlsCondition,
+  storeTlsParameters, storeUrls, storeUserDataParams,
+} from './heat-tacker.js';
 
 /** Parameters ONAP fills in at instantiation; they must never appear in an env file. */
 export const ONAP_SUPPLIED = ['vnf_id', 'vf_module_id', 'vnf_name', 'vf_module_index', 'vf_module_name', 'workload_context', 'environment_context'];
@@ -85,6 +88,7 @@ function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
   // The NF servers live in incremental modules, one per module: the group they share is created
   // once here and handed over as a base output (VNFRQTS: base outputs are incremental inputs).
   const resources: Record<string, object> = { [serverGroupId(NF_VM)]: antiAffinityGroup(NF_VM) };
+  let conditions: Record<string, object> | undefined;
   const outputs: Record<string, object> = {
     [serverGroupOutput(NF_VM)]: { description: 'Anti-affinity server group of the NF instances (passed to incremental modules)', value: { get_resource: serverGroupId(NF_VM) } },
   };
@@ -100,7 +104,11 @@ function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
       [`${INT_NET}_cidr`]: p('string', 'CIDR of the VNF-internal store network'),
       [`${STORE_VM}_${INT_NET}_ips`]: p('comma_delimited_list', 'Fixed IPs of the Redis nodes on the store network'),
       availability_zone_0: p('string', 'Availability zone of the Redis nodes (ONAP preload)'),
+      ...storeTlsParameters(true, false),
     });
+    // No TLS unless the operator (or the VNF manager) puts the PEMs into the env (docs/openstack.md).
+    for (const k of STORE_TLS_PARAMS) env[k] = '';
+    conditions = storeTlsCondition();
     const hostBits = STORE_NET_CIDR.replace(/\.0\/24$/, '');
     Object.assign(env, {
       [`${STORE_VM}_image_name`]: img.name,
@@ -118,8 +126,9 @@ function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
       properties: { network: { get_resource: `${INT_NET}_network` }, cidr: { get_param: `${INT_NET}_cidr` }, ip_version: 4 },
     };
     resources[serverGroupId(STORE_VM)] = antiAffinityGroup(STORE_VM);
-    resources[STORE_PASSWORD] = storePasswordResource();
-    const password = { get_attr: [STORE_PASSWORD, 'value'] };
+    Object.assign(resources, storePasswordResources());
+    const generated = new Set<string>([STORE_PASSWORD, STORE_ROLE_PASSWORD.dataplane, STORE_ROLE_PASSWORD.control]);
+    const userDataParams = storeUserDataParams((name) => (generated.has(name) ? { get_attr: [name, 'value'] } : { get_param: name }));
     const endpoints: object[] = [];
     for (let i = 0; i < s.instances; i++) {
       const port = `${STORE_VM}_${i}_${INT_NET}_port_0`;
@@ -142,7 +151,7 @@ function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
           networks: [{ port: { get_resource: port } }],
           metadata: { vnf_id: { get_param: 'vnf_id' }, vf_module_id: { get_param: 'vf_module_id' }, vnf_name: { get_param: 'vnf_name' } },
           user_data_format: 'RAW',
-          user_data: { str_replace: { template: storeUserData(m.flavour), params: { __STORE_PASSWORD__: password } } },
+          user_data: { str_replace: { template: storeUserData(m.flavour), params: userDataParams } },
         },
       };
       // Cinder volumes in the base module next to their server: VNFRQTS allows volumes in any
@@ -155,9 +164,11 @@ function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
       endpoints.push({ list_join: [':', [{ get_param: [`${STORE_VM}_${INT_NET}_ips`, i] }, String(s.port)]] });
     }
     outputs[`${INT_NET}_net_id`] = { description: 'Store network (passed to incremental modules)', value: { get_resource: `${INT_NET}_network` } };
-    // URLs with the generated password (redis://:<pw>@ip:port): the incremental modules' NF user
-    // data keeps its one store parameter.
-    outputs.store_nodes = { description: 'Redis endpoints with their password (passed to incremental modules)', value: storeUrls(endpoints, password) };
+    // The data-plane user's URLs (redis[s]://snf-dataplane-<vnf>:<pw>@ip:port): the incremental
+    // modules' NF user data keeps its one store parameter.
+    outputs.store_nodes = { description: 'Redis endpoints with the data-plane user and its password (passed to incremental modules)', value: storeUrls(endpoints, 'dataplane', { get_param: 'vnf_name' }) };
+    outputs.store_tls_ca = { description: "The store's CA certificate, empty without TLS (passed to incremental modules)", value: { get_param: 'store_tls_ca' } };
+    outputs[STORE_CONTROL_OUTPUT] = storeControlOutput(endpoints, { get_param: 'vnf_name' });
   }
 
   return {
@@ -165,6 +176,7 @@ function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
       heat_template_version: HOT_VERSION,
       description: `${d.productName} ${d.softwareVersion} base module: NF anti-affinity group${m.hasStoreVdu ? ', store network and Redis Cluster' : ''}`,
       parameters,
+      ...(conditions ? { conditions } : {}),
       resources,
       outputs,
     },
@@ -188,6 +200,7 @@ function incrementalModule(d: VnfDescriptor, m: FlavourModel): Module {
     [`${NF_VM}_flavor_name`]: p('string', 'Nova flavor of the NF instances (created by the operator)'),
     [serverGroupOutput(NF_VM)]: p('string', 'Anti-affinity server group of the NF instances (base module output)'),
     store_nodes: p('string', 'Comma-separated host:port Redis endpoints'),
+    ...storeTlsParameters(false, false),
     dcae_collector_ip: p('string', 'DCAE VES collector address'),
     dcae_collector_port: p('number', 'DCAE VES collector port'),
     availability_zone_0: p('string', 'Availability zone of the NF instance (ONAP preload)'),
@@ -198,7 +211,10 @@ function incrementalModule(d: VnfDescriptor, m: FlavourModel): Module {
     dcae_collector_ip: collector.hostname,
     dcae_collector_port: Number(collector.port || (collector.protocol === 'https:' ? 443 : 80)),
   };
-  if (f.store.kind === 'external') env.store_nodes = f.store.nodes.join(',');
+  if (f.store.kind === 'external') {
+    env.store_nodes = f.store.nodes.join(',');
+    env.store_tls_ca = '';
+  }
   const preload: Record<string, unknown> = { availability_zone_0: 'nova' };
 
   const resources: Record<string, object> = {};
@@ -249,6 +265,7 @@ function incrementalModule(d: VnfDescriptor, m: FlavourModel): Module {
             __VNF_NAME__: { get_param: 'vnf_name' },
             __STORE_NODES__: { get_param: 'store_nodes' },
             __VES_COLLECTOR__: vesUrl,
+            __STORE_TLS_CA__: pemBlock({ get_param: 'store_tls_ca' }),
           },
         },
       },

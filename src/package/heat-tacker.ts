@@ -7,7 +7,8 @@
 import yaml from 'js-yaml';
 import type { VnfDescriptor } from '../descriptor/types.js';
 import { ASPECT, NF_VDU, STORE_NET_CIDR, STORE_VDU, STORE_VL, flavourModel, nfFlavorName, stem, storeFlavorName, type FlavourModel } from './model.js';
-import { nfUserData, storeUserData } from './userdata.js';
+import { aclUser, type StoreRole } from '../store/acl.js';
+import { NF_STORE_CA_FILE, STORE_ROLE_PASSWORD_TOKEN, STORE_TLS_NAME, nfUserData, storeUserData } from './userdata.js';
 
 export const HOT_VERSION = '2018-08-31';
 
@@ -85,6 +86,7 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
       default: d.monitoring.ves.collectorUrl,
     },
   };
+  Object.assign(parameters, storeTlsParameters(m.hasStoreVdu, true));
   if (f.store.kind === 'external') {
     parameters.store_nodes = {
       type: 'comma_delimited_list',
@@ -101,7 +103,8 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
     ves_collector_url: { get_param: 'ves_collector_url' },
     store_nodes: f.store.kind === 'external'
       ? { list_join: [',', { get_param: 'store_nodes' }] }
-      : storeUrls({ get_attr: [`${STORE_VDU}_scale_group`, 'outputs_list', 'endpoint'] }, { get_attr: [STORE_PASSWORD, 'value'] }),
+      : storeUrls({ get_attr: [`${STORE_VDU}_scale_group`, 'outputs_list', 'endpoint'] }, 'dataplane', { get_param: 'OS::stack_name' }),
+    store_tls_ca: { get_param: 'store_tls_ca' },
   };
   for (const cp of nfCps) {
     nfProps[`net_${cp.name}`] = cp.external ? nfv('CP', cp.id, 'network') : { get_resource: STORE_VL };
@@ -134,7 +137,7 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
   const outputs: Record<string, object> = {};
   if (m.hasStoreVdu) {
     const s = f.vdus.store!;
-    resources[STORE_PASSWORD] = storePasswordResource();
+    Object.assign(resources, storePasswordResources());
     resources[STORE_VL] = { type: 'OS::Neutron::Net' };
     resources[`${STORE_VL}_subnet`] = {
       type: 'OS::Neutron::Subnet',
@@ -161,15 +164,16 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
             server_group: { get_resource: `${STORE_VDU}_anti_affinity` },
             net_store: { get_resource: STORE_VL },
             volume_size: s.volumeGb,
-            store_password: { get_attr: [STORE_PASSWORD, 'value'] },
+            vnf_name: { get_param: 'OS::stack_name' },
+            ...storeAccessProperties(),
           },
         },
       },
     };
-    outputs.store_nodes = {
-      description: 'Redis Cluster endpoints the NF instances were started with',
-      value: { get_attr: [`${STORE_VDU}_scale_group`, 'outputs_list', 'endpoint'] },
-    };
+    const endpoints = { get_attr: [`${STORE_VDU}_scale_group`, 'outputs_list', 'endpoint'] };
+    outputs.store_nodes = { description: 'Redis Cluster endpoints the NF instances were started with', value: endpoints };
+    outputs[STORE_CONTROL_OUTPUT] = storeControlOutput(endpoints, { get_param: 'OS::stack_name' });
+    outputs.store_tls_ca = { description: "The store's CA certificate (store_tls_ca), empty without TLS: with store_control_nodes, what a table writer needs", value: { get_param: 'store_tls_ca' } };
   }
   outputs.nf_instances = { description: 'Current number of NF instances', value: { get_attr: [`${NF_VDU}_scale_group`, 'current_size'] } };
 
@@ -177,7 +181,7 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
     heat_template_version: HOT_VERSION,
     description: `${d.productName} ${d.softwareVersion} BaseHOT for deployment flavour ${m.id}`,
     parameters,
-    conditions: { [CREATE_FLAVORS]: { get_param: CREATE_FLAVORS } },
+    conditions: { [CREATE_FLAVORS]: { get_param: CREATE_FLAVORS }, ...(m.hasStoreVdu ? storeTlsCondition() : {}) },
     resources,
     outputs,
   };
@@ -192,6 +196,7 @@ function nfNested(d: VnfDescriptor, m: FlavourModel): object {
     vnf_name: { type: 'string', description: 'VNF name: namespaces the instance state in the store' },
     store_nodes: { type: 'string', description: 'Comma-separated host:port store endpoints' },
     ves_collector_url: { type: 'string', description: 'VES collector URL' },
+    store_tls_ca: { type: 'string', description: `PEM CA certificate of a TLS store (written to ${NF_STORE_CA_FILE}); empty: none` },
   };
   const resources: Record<string, object> = {};
   for (const cp of nfCps) {
@@ -219,6 +224,7 @@ function nfNested(d: VnfDescriptor, m: FlavourModel): object {
             __VNF_NAME__: { get_param: 'vnf_name' },
             __STORE_NODES__: { get_param: 'store_nodes' },
             __VES_COLLECTOR__: { get_param: 'ves_collector_url' },
+            __STORE_TLS_CA__: pemBlock({ get_param: 'store_tls_ca' }),
           },
         },
       },
@@ -244,7 +250,11 @@ function storeNested(d: VnfDescriptor, m: FlavourModel): object {
       server_group: { type: 'string', description: 'Anti-affinity server group of the Redis nodes' },
       net_store: { type: 'string', description: 'VNF-internal store network' },
       volume_size: { type: 'number', description: 'Data volume size in GB' },
-      store_password: { type: 'string', hidden: true, description: "The store's password (requirepass), generated per deployment" },
+      vnf_name: { type: 'string', description: 'VNF name: the per-role ACL users are snf-<role>-<vnf_name>' },
+      store_password: { type: 'string', hidden: true, description: "The default (admin) user's password, generated per deployment" },
+      store_dataplane_password: { type: 'string', hidden: true, description: 'Password of the data-plane ACL user, generated per deployment' },
+      store_control_password: { type: 'string', hidden: true, description: 'Password of the control-plane ACL user, generated per deployment' },
+      ...storeTlsParameters(true, false),
     },
     resources: {
       [`${STORE_VDU}_cp`]: { type: 'OS::Neutron::Port', properties: { network: { get_param: 'net_store' } } },
@@ -260,7 +270,7 @@ function storeNested(d: VnfDescriptor, m: FlavourModel): object {
           // required_by the server: that is how Tacker links it into the VNFC's storageResourceIds.
           block_device_mapping_v2: [{ volume_id: { get_resource: `${STORE_VDU}_volume` }, boot_index: -1, delete_on_termination: false }],
           user_data_format: 'RAW',
-          user_data: { str_replace: { template: storeUserData(m.flavour), params: { __STORE_PASSWORD__: { get_param: 'store_password' } } } },
+          user_data: { str_replace: { template: storeUserData(m.flavour), params: storeUserDataParams((name) => ({ get_param: name })) } },
         },
       },
     },
@@ -273,24 +283,116 @@ function storeNested(d: VnfDescriptor, m: FlavourModel): object {
   };
 }
 
-/** The store VDU's password, made by Heat at deploy time: never in the package, never a parameter to leak. */
+/** The store VDU's admin (default user) password, made by Heat at deploy time: never in the package, never a parameter to leak. */
 export const STORE_PASSWORD = 'store_password';
+
+/** Resource (and store-VDU parameter) of each role's generated ACL password. */
+export const STORE_ROLE_PASSWORD: Record<StoreRole, string> = { dataplane: 'store_dataplane_password', control: 'store_control_password' };
+
+/** Stack output with the control-plane user's store URLs: for whoever writes the VNF's tables. */
+export const STORE_CONTROL_OUTPUT = 'store_control_nodes';
+
+/** Condition: the store_tls_* parameters were given, so the store VDU serves TLS only. */
+export const STORE_TLS = 'store_tls';
+
+export const STORE_TLS_PARAMS = ['store_tls_ca', 'store_tls_cert', 'store_tls_key'] as const;
 
 export function storePasswordResource(): object {
   return { type: 'OS::Heat::RandomString', properties: { length: 32, character_classes: [{ class: 'lettersdigits' }] } };
 }
 
+/** The admin and per-role passwords of a store VDU, one OS::Heat::RandomString each. */
+export function storePasswordResources(): Record<string, object> {
+  return {
+    [STORE_PASSWORD]: storePasswordResource(),
+    [STORE_ROLE_PASSWORD.dataplane]: storePasswordResource(),
+    [STORE_ROLE_PASSWORD.control]: storePasswordResource(),
+  };
+}
+
 /**
- * The NFs' store nodes as URLs carrying the password (redis://:<pw>@host:port, one per node):
- * the NF's user data keeps its one store parameter, and the password reaches nf.env (0600)
- * without appearing in a stack output.
+ * The store TLS parameters (PEM, hidden: the key is a secret, and a CA in every event list helps
+ * nobody). With `withDefaults` they default to empty = plain TCP; ONAP modules take no defaults
+ * and get them from the env file instead. Without a store VDU only the CA is used (an external
+ * store's rediss:// URLs can name the NF's CA file).
  */
-export function storeUrls(endpoints: object, password: object): object {
+export function storeTlsParameters(hasStoreVdu: boolean, withDefaults: boolean): Record<string, object> {
+  const d = withDefaults ? { default: '' } : {};
+  const ca = { store_tls_ca: { type: 'string', hidden: true, ...d, description: `PEM CA certificate of the store (NFs verify the store against it, written to ${NF_STORE_CA_FILE}); empty: no TLS` } };
+  if (!hasStoreVdu) return ca;
+  return {
+    ...ca,
+    store_tls_cert: { type: 'string', hidden: true, ...d, description: `PEM certificate of the store nodes, issued by store_tls_ca for the name ${STORE_TLS_NAME}; empty: plain TCP with passwords` },
+    store_tls_key: { type: 'string', hidden: true, ...d, description: 'PEM private key of store_tls_cert' },
+  };
+}
+
+export function storeTlsCondition(): Record<string, object> {
+  return { [STORE_TLS]: { not: { equals: [{ get_param: 'store_tls_cert' }, ''] } } };
+}
+
+/**
+ * A PEM parameter as the lines of a YAML block scalar in the user data (the token sits after six
+ * spaces under `content: |`): Heat cannot base64-encode, but it can split and re-join lines.
+ */
+export function pemBlock(value: object): object {
+  return { list_join: ['\n      ', { str_split: ['\n', value] }] };
+}
+
+/** Values of the store user data's Heat tokens, each from `from(<parameter name>)`. */
+export function storeUserDataParams(from: (name: string) => object): Record<string, object> {
+  return {
+    __VNF_NAME__: from('vnf_name'),
+    __STORE_PASSWORD__: from(STORE_PASSWORD),
+    [STORE_ROLE_PASSWORD_TOKEN.dataplane]: from(STORE_ROLE_PASSWORD.dataplane),
+    [STORE_ROLE_PASSWORD_TOKEN.control]: from(STORE_ROLE_PASSWORD.control),
+    __STORE_TLS_CA__: pemBlock(from('store_tls_ca')),
+    __STORE_TLS_CERT__: pemBlock(from('store_tls_cert')),
+    __STORE_TLS_KEY__: pemBlock(from('store_tls_key')),
+  };
+}
+
+/** Properties the top template gives the store VDU's nested template: generated passwords, TLS parameters. */
+function storeAccessProperties(): Record<string, object> {
+  return {
+    [STORE_PASSWORD]: { get_attr: [STORE_PASSWORD, 'value'] },
+    [STORE_ROLE_PASSWORD.dataplane]: { get_attr: [STORE_ROLE_PASSWORD.dataplane, 'value'] },
+    [STORE_ROLE_PASSWORD.control]: { get_attr: [STORE_ROLE_PASSWORD.control, 'value'] },
+    ...Object.fromEntries(STORE_TLS_PARAMS.map((p) => [p, { get_param: p }])),
+  };
+}
+
+/**
+ * One role's store URLs for a store VDU, one per node: `redis://snf-<role>-<vnf>:<pw>@host:port`,
+ * or with TLS (condition STORE_TLS) `rediss://...` + `tlsQuery`. The NF's user data keeps its one
+ * store parameter, and the password reaches nf.env (0600).
+ */
+export function storeUrls(endpoints: object, role: StoreRole, vnf: object, tlsQuery = NF_TLS_QUERY): object {
   return {
     str_replace: {
-      template: { list_join: [',', { repeat: { for_each: { '<%endpoint%>': endpoints }, template: 'redis://:STORE_PASSWORD@<%endpoint%>' } }] },
-      params: { STORE_PASSWORD: password },
+      template: { list_join: [',', { repeat: { for_each: { '<%endpoint%>': endpoints }, template: 'STORE_SCHEME://STORE_USER:STORE_PASSWORD@<%endpoint%>STORE_QUERY' } }] },
+      params: {
+        STORE_SCHEME: { if: [STORE_TLS, 'rediss', 'redis'] },
+        STORE_USER: { str_replace: { template: aclUser('VNFNAME', role), params: { VNFNAME: vnf } } },
+        STORE_PASSWORD: { get_attr: [STORE_ROLE_PASSWORD[role], 'value'] },
+        STORE_QUERY: { if: [STORE_TLS, tlsQuery, ''] },
+      },
     },
+  };
+}
+
+/** What an NF's TLS store URL adds: the CA its user data wrote, and the certificate's fixed name. */
+const NF_TLS_QUERY = `?ca=${NF_STORE_CA_FILE}&servername=${STORE_TLS_NAME}`;
+
+/**
+ * The control-plane user's URLs as a stack output: the store network is internal to the VNF, so
+ * whoever writes the tables (an operator or a tool on that network) reads them from the stack;
+ * with TLS they add `&ca=<their copy of store_tls_ca>`.
+ */
+export function storeControlOutput(endpoints: object, vnf: object): object {
+  return {
+    description: "Store URLs of the control-plane ACL user (tables, registry, inspection), for the tool that writes the VNF's tables; with TLS add &ca=<the store_tls_ca file> to each",
+    value: storeUrls(endpoints, 'control', vnf, `?servername=${STORE_TLS_NAME}`),
   };
 }
 

@@ -2,6 +2,7 @@
 // filled here; deploy-time values (__VNF_NAME__, __STORE_NODES__, __VES_COLLECTOR__) stay as
 // tokens the HOT templates replace with str_replace.
 import type { Flavour, VnfDescriptor } from '../descriptor/types.js';
+import { aclFileLine, aclRules, aclUser, type StoreRole } from '../store/acl.js';
 import { assetText } from './assets.js';
 
 function fill(text: string, values: Record<string, string>): string {
@@ -57,18 +58,51 @@ export function storeReplicas(instances: number): number {
   return Math.max(0, Math.floor(instances / 3) - 1);
 }
 
+/** Where the NF's user data writes the store's CA (the `?ca=` of its rediss:// store URLs). */
+export const NF_STORE_CA_FILE = '/etc/statelessnf/store-ca.pem';
+
+/**
+ * The name the store's TLS certificate carries and the NFs verify (`?servername=`): the store
+ * nodes' addresses come from DHCP, so the certificate cannot name them.
+ */
+export const STORE_TLS_NAME = 'store.statelessnf.internal';
+
+/** Heat tokens of the per-role ACL users' passwords, generated per deployment. */
+export const STORE_ROLE_PASSWORD_TOKEN: Record<StoreRole, string> = {
+  dataplane: '__STORE_DATAPLANE_PASSWORD__',
+  control: '__STORE_CONTROL_PASSWORD__',
+};
+
+// A stand-in VNF name that aclRules accepts (the Heat token does not: it starts with `_`),
+// swapped for the token afterwards; nothing else in the rules can contain it.
+const VNF_STAND_IN = 'vnfnamestandin0q7z';
+
+/**
+ * The store VDU's ACL file lines for the VNF's roles (src/store/acl.ts, the same rules
+ * `applyAclUser` sets), with the VNF name and the passwords left as Heat tokens.
+ */
+export function storeAclLines(): string[] {
+  return (['dataplane', 'control'] as const).map((role) =>
+    aclFileLine(aclUser(VNF_STAND_IN, role), aclRules(VNF_STAND_IN, role), STORE_ROLE_PASSWORD_TOKEN[role]).split(VNF_STAND_IN).join('__VNF_NAME__'),
+  );
+}
+
+/** Lines into a YAML block scalar under `content: |` (six spaces). */
+function indentBlock(lines: string[]): string {
+  return lines.map((l) => (l === '' ? '' : `      ${l}`)).join('\n');
+}
+
 export function storeUserData(f: Flavour): string {
   const instances = f.vdus.store?.instances ?? 1;
   // The script goes into a YAML block scalar: every line indented under `content: |`.
-  const script = assetText('heat/scripts/snf-redis-cluster-form.sh')
-    .trimEnd()
-    .split('\n')
-    .map((l) => (l === '' ? '' : `      ${l}`))
-    .join('\n');
+  const script = indentBlock(assetText('heat/scripts/snf-redis-cluster-form.sh').trimEnd().split('\n'));
+  const acl = indentBlock(storeAclLines());
   return fill(assetText('heat/cloud-init/store-user-data.yaml'), {
     __STORE_PORT__: String(f.vdus.store?.port ?? 6379),
     __STORE_CLUSTER__: String(f.store.cluster),
     __STORE_INSTANCES__: String(instances),
     __STORE_REPLICAS__: String(storeReplicas(instances)),
-  }).replace('__CLUSTER_FORM_SCRIPT__', () => script);
+  })
+    .replace('__CLUSTER_FORM_SCRIPT__', () => script)
+    .replace('__STORE_ACL_USERS__', () => acl);
 }

@@ -17,6 +17,7 @@ import { healDriver } from './drivers/heal.js';
 import { terminateDriver } from './drivers/terminate.js';
 import { changeFlavourDriver } from './drivers/change-flavour.js';
 import { changeExtConnDriver } from './drivers/change-ext-conn.js';
+import { checkStoreTlsParams, withStoreTls } from './store-tls.js';
 import type { Notifier } from './notify.js';
 import type { VnfmRepo } from './repo.js';
 import {
@@ -202,6 +203,7 @@ export class Lcm {
 
   async instantiate(id: string, body: Json, auto = false): Promise<OpRecord> {
     const req = parseInstantiate(body);
+    checkStoreTlsParams(req.additionalParams);
     const rec = await this.getVnf(id);
     if (rec.vnf.instantiationState !== 'NOT_INSTANTIATED') throw conflict(`VNF instance ${id} is already INSTANTIATED`);
     const flavourId = req.flavourId;
@@ -627,7 +629,8 @@ export class Lcm {
             extVirtualLinks: vimLinks(links),
             ...(placement?.vdus ? { vdus: placement.vdus } : {}),
             ...(placement?.zone ? { zone: placement.zone } : {}),
-            additionalParams: req.additionalParams,
+            // A store VDU gets TLS: certificates made now, passed to the VIM, never recorded.
+            additionalParams: withStoreTls(req.additionalParams, own(vnfd.artifacts, flavourId)?.hot),
             artifacts: own(vnfd.artifacts, flavourId) ?? {},
           },
           opts,

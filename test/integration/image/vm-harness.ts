@@ -192,6 +192,51 @@ export function strReplace(template: string, params: Record<string, string>): st
   return out;
 }
 
+const isRec = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * The HOT functions the user data's str_replace params use, evaluated as Heat does (HOT
+ * 2018-08-31: get_param, list_join, str_split). Anything else, or a parameter the test did not
+ * give, is refused by name: a new param must be added to the test's contract, not slip through.
+ */
+export function heatValue(node: unknown, values: Record<string, string>, where: string): string {
+  if (typeof node === 'string') return node;
+  if (isRec(node) && 'get_param' in node) {
+    const p = node.get_param;
+    if (typeof p !== 'string' || !(p in values)) throw new Error(`${where}: get_param ${JSON.stringify(p)}, which the test does not provide`);
+    return values[p];
+  }
+  if (isRec(node) && Array.isArray(node.list_join) && typeof node.list_join[0] === 'string') {
+    return heatList(node.list_join[1], values, where).join(node.list_join[0]);
+  }
+  throw new Error(`${where}: Heat function ${JSON.stringify(node)} is not one the test evaluates`);
+}
+
+function heatList(node: unknown, values: Record<string, string>, where: string): string[] {
+  if (Array.isArray(node)) return node.map((x) => heatValue(x, values, where));
+  if (isRec(node) && Array.isArray(node.str_split) && typeof node.str_split[0] === 'string') return heatValue(node.str_split[1], values, where).split(node.str_split[0]);
+  throw new Error(`${where}: ${JSON.stringify(node)} is not a list the test evaluates`);
+}
+
+type HotDoc = { resources?: Record<string, { type: string; properties?: Record<string, unknown> }> };
+
+/**
+ * The user data of the OS::Nova::Server named `server` exactly as the generated HOT files embed
+ * it, its str_replace params evaluated from `values` (template parameter -> value) as Heat would.
+ */
+export function hotUserData(files: Map<string, string>, server: string, values: Record<string, string>): string {
+  for (const [file, text] of files) {
+    const r = (yaml.load(text) as HotDoc).resources?.[server];
+    if (r?.type !== 'OS::Nova::Server') continue;
+    const ud = r.properties?.user_data as { str_replace?: { template: string; params: Record<string, unknown> } } | undefined;
+    if (!ud?.str_replace) throw new Error(`${file}: ${server} has no str_replace user data`);
+    const params: Record<string, string> = {};
+    for (const [k, v] of Object.entries(ud.str_replace.params)) params[k] = heatValue(v, values, `${file}: user data param ${k}`);
+    return strReplace(ud.str_replace.template, params);
+  }
+  throw new Error(`no OS::Nova::Server ${server} in the HOT files`);
+}
+
 /**
  * Polls `fn` until it returns a value. Its errors count as "not yet" (a VM is still booting),
  * except those starting with `fatal:`, which end the wait at once.

@@ -11,16 +11,18 @@
 // otherwise run it a second time.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import yaml from 'js-yaml';
 import { buildImage, type BuiltImage } from '../../../src/image/index.js';
 import { baseHot } from '../../../src/package/heat-tacker.js';
-import { storeUserData } from '../../../src/package/userdata.js';
+import { STORE_TLS_NAME } from '../../../src/package/userdata.js';
+import { aclUser } from '../../../src/store/acl.js';
+import { makeStoreCerts, type StoreCerts } from '../../../src/store/tls-certs.js';
 import { loadDescriptor } from '../../../src/descriptor/validate.js';
 import type { VnfDescriptor } from '../../../src/descriptor/types.js';
-import { closeStore, liveInstances, regKeys, writeTables, type StoreClient } from '../../../src/store/index.js';
+import { closeStore, ctlKeys, liveInstances, regKeys, writeTables, type StoreClient } from '../../../src/store/index.js';
 import { connectControl } from '../../../src/store/control-client.js';
 import { createBase, names } from '../../../src/vim/local/topology.js';
 import { defaultTables } from '../../../src/vim/local/deployment.js';
@@ -29,30 +31,14 @@ import { closeShells } from '../../../src/vim/local/sh.js';
 import type { ClientSummary } from '../../../src/demo/traffic/client.js';
 import { forceCleanup, namespacesOf, RUN_ROOT, startTool, uniqueName, type Proc } from '../../support/netns.js';
 import { ROOT } from '../../support/netns.js';
-import { alive, createMgmt, MGMT, mgmtIp, missingTools, nfVmNet, seedIso, serialTail, sleep, startVm, storeVmNet, strReplace, theImage, vmMetrics, waitFor, type Vm } from './vm-harness.js';
+import { alive, createMgmt, MGMT, mgmtIp, missingTools, nfVmNet, seedIso, serialTail, sleep, startVm, storeVmNet, theImage, hotUserData, vmMetrics, waitFor, type Vm } from './vm-harness.js';
 
 const CONNS = 50;
 const STORE_SLOT = 50;
 
-type Doc = Record<string, unknown>;
-
 /** The NF server's user data exactly as the generated Tacker BaseHOT embeds it, params filled as Heat would. */
 function hotNfUserData(d: VnfDescriptor, flavour: string, values: Record<string, string>): string {
-  for (const [file, text] of baseHot(d, flavour)) {
-    const doc = yaml.load(text) as { resources?: Record<string, { type: string; properties?: Doc }> };
-    for (const r of Object.values(doc.resources ?? {})) {
-      const ud = r.type === 'OS::Nova::Server' ? (r.properties?.user_data as { str_replace?: { template: string; params: Record<string, { get_param: string }> } } | undefined) : undefined;
-      if (!ud?.str_replace) continue;
-      const params: Record<string, string> = {};
-      for (const [k, v] of Object.entries(ud.str_replace.params)) {
-        const p = v.get_param;
-        if (!(p in values)) throw new Error(`${file}: user data param ${k} takes get_param ${p}, which the test does not provide`);
-        params[k] = values[p];
-      }
-      return strReplace(ud.str_replace.template, params);
-    }
-  }
-  throw new Error(`no OS::Nova::Server with str_replace user data in the ${flavour} BaseHOT`);
+  return hotUserData(baseHot(d, flavour), 'nf', values);
 }
 
 const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.includes('integration/image'));
@@ -72,6 +58,9 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
   const steer = new Set<string>();
   const vnf = 'vmnat';
   const chain = ['nat'] as const;
+  // What the HOT's OS::Heat::RandomString resources would generate: 32 letters and digits.
+  const storePw = { store_password: randomBytes(16).toString('hex'), store_dataplane_password: randomBytes(16).toString('hex'), store_control_password: randomBytes(16).toString('hex') };
+  let certs: StoreCerts;
 
   const diag = (names: string[]) => () => names.map((n) => { const v = vms.get(n); return v ? `--- ${n} (pid ${v.pid}, ${alive(v.pid) ? 'running' : 'exited'}) serial:\n${serialTail(v)}` : ''; }).join('\n');
 
@@ -87,7 +76,8 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
   async function bootNf(slot: number): Promise<Vm> {
     const name = `vm${slot}`;
     const net = await nfVmNet(prefix, [...chain], slot);
-    const ud = hotNfUserData(d, 'small', { vnf_name: vnf, store_nodes: `${MGMT.gw}:${MGMT.redisPort}`, ves_collector_url: `http://${MGMT.gw}:30417/eventListener/v7` });
+    // The host-side Redis is the small flavour's external store, plain TCP: no CA for the NF.
+    const ud = hotNfUserData(d, 'small', { vnf_name: vnf, store_nodes: `${MGMT.gw}:${MGMT.redisPort}`, ves_collector_url: `http://${MGMT.gw}:30417/eventListener/v7`, store_tls_ca: '' });
     const seed = seedIso(join(dir, name, 'seed'), name, ud, net.nics);
     const vm = startVm({ name, slot, ns: net.ns, dir: join(dir, name), image: image.path, seed, nics: net.nics });
     vms.set(name, vm);
@@ -133,7 +123,14 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
     const vol = join(dir, 'store', 'volume.qcow2');
     mkdirSync(join(dir, 'store'), { recursive: true });
     spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', vol, '1G']);
-    const seed = seedIso(join(dir, 'store', 'seed'), 'store', storeUserData(f), sn.nics);
+    // The store VDU's user data as the dpdk-sriov BaseHOT renders it, with the TLS parameters the
+    // VNF manager would pass (certificates for the fixed name, made by the product's generator).
+    certs = makeStoreCerts(join(dir, 'certs'), [STORE_TLS_NAME]);
+    const pem = (file: string) => readFileSync(file, 'utf8');
+    const storeUd = hotUserData(baseHot(d, 'dpdk-sriov'), 'store', {
+      vnf_name: vnf, ...storePw, store_tls_ca: pem(certs.caFile), store_tls_cert: pem(certs.certFile), store_tls_key: pem(certs.keyFile),
+    });
+    const seed = seedIso(join(dir, 'store', 'seed'), 'store', storeUd, sn.nics);
     vms.set('store', startVm({ name: 'store', slot: STORE_SLOT, ns: sn.ns, dir: join(dir, 'store'), image: image.path, seed, nics: sn.nics, extraDisks: [vol] }));
   });
 
@@ -162,16 +159,49 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
     }
   });
 
-  it("brings up Redis in the store VDU as the store user data says (append-only, cluster mode, data volume)", async function () {
+  it('brings up Redis in the store VDU as the store user data says (append-only, cluster mode, data volume, ACL users, TLS only)', async function () {
     const store = vms.get('store')!;
-    const cli = (...a: string[]) => spawnSync('ip', ['netns', 'exec', MGMT.ns(prefix), 'redis-cli', '-h', mgmtIp(STORE_SLOT), '-p', '6379', ...a], { encoding: 'utf8', timeout: 10_000 }).stdout?.trim();
-    await waitFor('store VM Redis answers PING', 10 * 60_000, async () => (cli('ping') === 'PONG' ? true : undefined), diag(['store']));
+    type Auth = { user?: string; pass: string };
+    const admin: Auth = { pass: storePw.store_password };
+    const dp: Auth = { user: aclUser(vnf, 'dataplane'), pass: storePw.store_dataplane_password };
+    const cp: Auth = { user: aclUser(vnf, 'control'), pass: storePw.store_control_password };
+    // redis-cli from the management namespace, over TLS verified against the deployment's CA by the
+    // certificate's fixed name (as the NFs' rediss:// URLs do) unless `plain`; the password in
+    // REDISCLI_AUTH, not on the command line.
+    const cli = (auth: Auth | undefined, a: string[], plain = false): string => {
+      const r = spawnSync('ip', ['netns', 'exec', MGMT.ns(prefix), 'redis-cli', '-h', mgmtIp(STORE_SLOT), '-p', '6379',
+        ...(plain ? [] : ['--tls', '--cacert', certs.caFile, '--sni', STORE_TLS_NAME]), ...(auth?.user ? ['--user', auth.user] : []), ...a],
+      { encoding: 'utf8', timeout: 10_000, env: { ...process.env, ...(auth ? { REDISCLI_AUTH: auth.pass } : {}) } });
+      return `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
+    };
+    await waitFor('store VM Redis answers PING over TLS', 10 * 60_000, async () => (cli(admin, ['ping']) === 'PONG' ? true : undefined), diag(['store']));
     console.log(`      store: Redis answered ${Math.round((Date.now() - store.startedAt) / 1000)} s after QEMU started`);
-    expect(cli('config', 'get', 'appendonly')).to.match(/appendonly\s+yes/);
-    expect(cli('config', 'get', 'dir')).to.include('/var/lib/statelessnf/redis');
-    expect(cli('info', 'cluster')).to.include('cluster_enabled:1');
-    expect(cli('set', 'k', 'v')).to.match(/OK|CLUSTERDOWN/); // a lone cluster node has no slots until the VNFM forms the cluster
+    expect(cli(admin, ['config', 'get', 'appendonly'])).to.match(/appendonly\s+yes/);
+    expect(cli(admin, ['config', 'get', 'dir'])).to.include('/var/lib/statelessnf/redis');
+    expect(cli(admin, ['info', 'cluster'])).to.include('cluster_enabled:1');
     expect(serialTail(store, 400)).to.include('formatting blank data volume /dev/vdb');
+
+    // TLS only: the store port speaks nothing else, and there is no plain port.
+    expect(cli(admin, ['config', 'get', 'port'])).to.match(/^port\s+0$/m);
+    expect(cli(admin, ['config', 'get', 'tls-port'])).to.match(/tls-port\s+6379/);
+    const plain = cli(admin, ['ping'], true);
+    expect(plain, 'a plain-TCP client on the TLS port').to.not.include('PONG');
+    expect(plain, 'a plain-TCP client on the TLS port').to.match(/Error|closed|reset/i);
+    // No password, no access; a wrong one neither.
+    expect(cli(undefined, ['get', `snf:${vnf}:x`])).to.match(/^NOAUTH/);
+    expect(cli({ user: dp.user, pass: 'wrong0123456789wrong0123456789' }, ['ping'])).to.match(/WRONGPASS|AUTH failed/);
+    expect(cli(admin, ['acl', 'users']).split('\n').sort()).to.deep.equal(['default', aclUser(vnf, 'control'), aclUser(vnf, 'dataplane')].sort());
+
+    // A lone cluster node serves no slots until the cluster forms: give it all of them so that the
+    // roles' reads and writes really run.
+    expect(cli(admin, ['cluster', 'addslotsrange', '0', '16383'])).to.equal('OK');
+    await waitFor('lone node serves every slot', 30_000, async () => (cli(admin, ['cluster', 'info']).includes('cluster_state:ok') ? true : undefined), diag(['store']), 200);
+    const k = ctlKeys(vnf);
+    expect(cli(cp, ['hset', k.fw, 'defaultAction', 'deny'])).to.equal('1');
+    expect(cli(dp, ['hget', k.fw, 'defaultAction'])).to.equal('deny');
+    expect(cli(dp, ['hset', k.fw, 'defaultAction', 'allow']), 'data-plane user writing a table').to.match(/^NOPERM/);
+    expect(cli(dp, ['set', `snf:${vnf}:fw:{${vnf}|tcp|a|1|b|2}`, 'x', 'px', '10000']), 'data-plane user writing a flow').to.equal('OK');
+    expect(cli(dp, ['set', 'snf:othervnf:fw:x', 'x']), "another VNF's flows").to.match(/^NOPERM/);
     // Its CPU is needed by the NF VMs now.
     process.kill(store.pid, 'SIGKILL');
   });

@@ -4,7 +4,9 @@
 // group's desired capacity through `nfv` (Tacker v2); ONAP scales out by another incremental VF
 // module stack.
 import { expect } from 'chai';
-import { posix } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
 import yaml from 'js-yaml';
 import { facadeFiles, heatSandbox } from '../../support/openstack-sandbox.js';
 import { loadDescriptor } from '../../../src/descriptor/validate.js';
@@ -14,6 +16,8 @@ import { ONAP_SUPPLIED, onapFileNames, onapPreload, serverGroupOutput } from '..
 import { flavourModel, nfFlavorName, NF_VDU, STORE_VDU, storeFlavorName } from '../../../src/package/model.js';
 import { buildOnapZip } from '../../../src/package/onap-package.js';
 import { readZipSafe } from '../../../src/package/zip.js';
+import { STORE_TLS_NAME } from '../../../src/package/userdata.js';
+import { makeStoreCerts } from '../../../src/store/tls-certs.js';
 import { csarOf } from '../../unit/package/helpers.js';
 import { createStack, deleteStack, foreignTypes, output, signalResource, updateStackParameters, waitFor, waitForOutput, type StackRef } from './heat-stacks.js';
 
@@ -24,9 +28,30 @@ describe('generated HOT templates in a real Heat', function () {
   let heatUrl: string;
   const descriptors = new Map<string, VnfDescriptor>();
 
+  // The store TLS parameters for nat's store VDU (the condition's TLS branch); firewall and lb
+  // leave them empty (plain TCP with passwords).
+  let tls: { store_tls_ca: string; store_tls_cert: string; store_tls_key: string };
+  let certDir = '';
+  const tlsFor = (n: string) => (n === 'nat' ? tls : undefined);
+
+  /** The store URLs of one role as the stack made them: one per node, the role's generated password, TLS as asked. */
+  function expectRoleUrls(value: unknown, role: string, vnf: string, nodes: number, withTls: boolean, query: string): void {
+    const urls = String(value).split(',');
+    expect(urls, `${role} URLs`).to.have.length(nodes);
+    const re = new RegExp(`^${withTls ? 'rediss' : 'redis'}://snf-${role}-${vnf.replace(/[.]/g, '\\.')}:[A-Za-z0-9]{32}@\\d+\\.\\d+\\.\\d+\\.\\d+:6379${withTls ? query.replace(/[?.]/g, '\\$&') : ''}$`);
+    for (const u of urls) expect(u).to.match(re);
+  }
+
   before(async function () {
     for (const n of NAMES) descriptors.set(n, await loadDescriptor(`vnf-descriptors/${n}.yaml`));
+    certDir = mkdtempSync(join(tmpdir(), 'snf-heat-tls-'));
+    const c = makeStoreCerts(certDir, [STORE_TLS_NAME]);
+    tls = { store_tls_ca: readFileSync(c.caFile, 'utf8'), store_tls_cert: readFileSync(c.certFile, 'utf8'), store_tls_key: readFileSync(c.keyFile, 'utf8') };
     heatUrl = (await heatSandbox()).heatUrl;
+  });
+
+  after(() => {
+    if (certDir) rmSync(certDir, { recursive: true, force: true });
   });
 
   for (const n of NAMES) {
@@ -57,7 +82,7 @@ describe('generated HOT templates in a real Heat', function () {
           template: top,
           files: { ...nested, ...facade.files },
           resourceRegistry: facade.resource_registry,
-          parameters: { nfv: nfv(a.min) },
+          parameters: { nfv: nfv(a.min), ...(m.hasStoreVdu ? tlsFor(n) ?? {} : {}) },
         });
         let st = await waitFor(heatUrl, stack, 'CREATE_COMPLETE');
         expect(output(st, 'nf_instances')).to.equal(a.min);
@@ -65,6 +90,9 @@ describe('generated HOT templates in a real Heat', function () {
           const nodes = output(st, 'store_nodes') as string[];
           expect(nodes).to.have.length(m.flavour.vdus.store!.instances);
           for (const e of nodes) expect(e).to.match(/^\d+\.\d+\.\d+\.\d+:6379$/);
+          // The control user's URLs for the table writer: the stack name is the VNF name.
+          expectRoleUrls(output(st, 'store_control_nodes'), 'control', `tacker-${n}-${flavour}`, nodes.length, !!tlsFor(n), `?servername=${STORE_TLS_NAME}`);
+          expect(output(st, 'store_tls_ca')).to.equal(tlsFor(n)?.store_tls_ca ?? '');
         }
 
         // Tacker v1 scales by signalling the aspect's ScalingPolicy: only the NF group changes.
@@ -108,7 +136,7 @@ describe('generated HOT templates in a real Heat', function () {
         // Flavors and images are taken by name; the sandbox's Nova facade resolves no names, a
         // real cloud needs the flavors the env files name (docs/packaging.md).
         const preload = onapPreload(d, flavour);
-        const baseParams = asParams(base, { ...env(onapFileNames.baseEnv(d)), ...preload.base, ...onap({}) });
+        const baseParams = asParams(base, { ...env(onapFileNames.baseEnv(d)), ...preload.base, ...onap({}), ...(flavour === 'dpdk-sriov' ? tlsFor(n) ?? {} : {}) });
         const baseStack = await createStack(heatUrl, {
           name: `onap-${n}-${flavour}-base`, template: base, files: facade.files, resourceRegistry: facade.resource_registry, parameters: baseParams,
         });
@@ -116,6 +144,13 @@ describe('generated HOT templates in a real Heat', function () {
         // ONAP passes base outputs to incremental modules as same-named parameters.
         const baseOut = Object.fromEntries((baseSt!.outputs ?? []).map((o) => [o.output_key, o.output_value]));
         expect(output(baseSt, serverGroupOutput(NF_VDU))).to.be.a('string').and.not.equal('');
+        if (flavour === 'dpdk-sriov') {
+          // The NFs' URLs: the data-plane user, with TLS the CA file their user data writes and the certificate's name.
+          const count = flavourModel(d, flavour).flavour.vdus.store!.instances;
+          expectRoleUrls(baseOut.store_nodes, 'dataplane', `snf-${n}-${flavour}`, count, !!tlsFor(n), `?ca=/etc/statelessnf/store-ca.pem&servername=${STORE_TLS_NAME}`);
+          expectRoleUrls(baseOut.store_control_nodes, 'control', `snf-${n}-${flavour}`, count, !!tlsFor(n), `?servername=${STORE_TLS_NAME}`);
+          expect(baseOut.store_tls_ca).to.equal(tlsFor(n)?.store_tls_ca ?? '');
+        }
 
         const modules: StackRef[] = [];
         for (const index of [0, 1]) {

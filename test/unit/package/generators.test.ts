@@ -115,21 +115,36 @@ describe('Tacker BaseHOT', () => {
     expect(group.properties).to.include({ min_size: 2, max_size: 16 });
     expect(group.properties.desired_capacity).to.deep.equal({ get_param: ['nfv', 'VDU', 'nf', 'desired_capacity'] });
     expect(group.properties.resource.type).to.equal('nf.yaml');
-    // The store's password is made by Heat at deploy time and reaches both sides: the Redis nodes'
-    // user data (requirepass) and the NFs' store URLs (redis://:<pw>@host:port).
-    expect(top.resources.store_password).to.deep.equal({ type: 'OS::Heat::RandomString', properties: { length: 32, character_classes: [{ class: 'lettersdigits' }] } });
+    // The store's passwords are made by Heat at deploy time: the admin (default user) one for the
+    // Redis nodes, one per ACL role; the NFs' store URLs carry the data-plane user
+    // (redis[s]://snf-dataplane-<stack>:<pw>@host:port), rediss:// when the TLS parameters are given.
+    for (const r of ['store_password', 'store_dataplane_password', 'store_control_password']) {
+      expect(top.resources[r], r).to.deep.equal({ type: 'OS::Heat::RandomString', properties: { length: 32, character_classes: [{ class: 'lettersdigits' }] } });
+    }
     expect(group.properties.resource.properties.store_nodes).to.deep.equal({
       str_replace: {
-        template: { list_join: [',', { repeat: { for_each: { '<%endpoint%>': { get_attr: ['store_scale_group', 'outputs_list', 'endpoint'] } }, template: 'redis://:STORE_PASSWORD@<%endpoint%>' } }] },
-        params: { STORE_PASSWORD: { get_attr: ['store_password', 'value'] } },
+        template: { list_join: [',', { repeat: { for_each: { '<%endpoint%>': { get_attr: ['store_scale_group', 'outputs_list', 'endpoint'] } }, template: 'STORE_SCHEME://STORE_USER:STORE_PASSWORD@<%endpoint%>STORE_QUERY' } }] },
+        params: {
+          STORE_SCHEME: { if: ['store_tls', 'rediss', 'redis'] },
+          STORE_USER: { str_replace: { template: 'snf-dataplane-VNFNAME', params: { VNFNAME: { get_param: 'OS::stack_name' } } } },
+          STORE_PASSWORD: { get_attr: ['store_dataplane_password', 'value'] },
+          STORE_QUERY: { if: ['store_tls', '?ca=/etc/statelessnf/store-ca.pem&servername=store.statelessnf.internal', ''] },
+        },
       },
     });
+    expect(top.conditions.store_tls).to.deep.equal({ not: { equals: [{ get_param: 'store_tls_cert' }, ''] } });
+    for (const k of ['store_tls_ca', 'store_tls_cert', 'store_tls_key']) expect(top.parameters[k], k).to.include({ type: 'string', hidden: true, default: '' });
+    expect(top.outputs.store_control_nodes.value.str_replace.params.STORE_PASSWORD).to.deep.equal({ get_attr: ['store_control_password', 'value'] });
     expect(top.resources.store_scale_group.properties.resource.properties.store_password).to.deep.equal({ get_attr: ['store_password', 'value'] });
     const storeNested = load(files.get(hotFileNames.storeNested('dpdk-sriov'))!);
-    expect(storeNested.parameters.store_password).to.include({ type: 'string', hidden: true });
+    for (const k of ['store_password', 'store_dataplane_password', 'store_control_password', 'store_tls_key']) expect(storeNested.parameters[k], k).to.include({ type: 'string', hidden: true });
     const ud = storeNested.resources.store.properties.user_data.str_replace;
-    expect(ud.params).to.deep.equal({ __STORE_PASSWORD__: { get_param: 'store_password' } });
+    expect(ud.params.__STORE_PASSWORD__).to.deep.equal({ get_param: 'store_password' });
+    expect(ud.params.__STORE_DATAPLANE_PASSWORD__).to.deep.equal({ get_param: 'store_dataplane_password' });
+    expect(ud.params.__VNF_NAME__).to.deep.equal({ get_param: 'vnf_name' });
+    expect(ud.params.__STORE_TLS_KEY__).to.deep.equal({ list_join: ['\n      ', { str_split: ['\n', { get_param: 'store_tls_key' }] }] });
     expect(ud.template).to.include('SNF_REDIS_PASSWORD=__STORE_PASSWORD__');
+    expect(ud.template).to.include('user snf-dataplane-__VNF_NAME__ reset on >__STORE_DATAPLANE_PASSWORD__ ');
     expect(top.resources.nf_instances_scale_out.properties.scaling_adjustment).to.equal(2);
     expect(top.resources.nf_instances_scale_in.properties.scaling_adjustment).to.equal(-2);
     const nested = load(files.get(hotFileNames.nfNested('dpdk-sriov'))!);
@@ -143,7 +158,7 @@ describe('Tacker BaseHOT', () => {
     const d = await descriptor('nat');
     const top = load(baseHot(d, 'dpdk-sriov').get(hotFileNames.top(d, 'dpdk-sriov'))!);
     expect(top.parameters.create_flavors).to.include({ type: 'boolean', default: false });
-    expect(top.conditions).to.deep.equal({ create_flavors: { get_param: 'create_flavors' } });
+    expect(top.conditions.create_flavors).to.deep.equal({ get_param: 'create_flavors' });
     for (const vdu of ['nf', 'store']) {
       expect(top.resources[`${vdu}_flavor`].condition, vdu).to.equal('create_flavors');
       expect(top.resources[`${vdu}_scale_group`].properties.resource.properties.flavor, vdu).to.deep.equal({
@@ -222,9 +237,11 @@ describe('Tacker BaseHOT', () => {
       __VNF_NAME__: { get_param: 'vnf_name' },
       __STORE_NODES__: { get_param: 'store_nodes' },
       __VES_COLLECTOR__: { get_param: 'ves_collector_url' },
+      __STORE_TLS_CA__: { list_join: ['\n      ', { str_split: ['\n', { get_param: 'store_tls_ca' }] }] },
     });
     const cc = load(nfUserData(d, d.flavours.small));
     expect(cc.runcmd).to.deep.equal([['systemctl', 'enable', '--now', 'statelessnf-nf.service']]);
     expect(cc.write_files[0].path).to.equal('/etc/statelessnf/nf.env');
+    expect(cc.write_files[1]).to.include({ path: '/etc/statelessnf/store-ca.pem', permissions: '0600' });
   });
 });
