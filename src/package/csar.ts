@@ -1,5 +1,5 @@
 // SOL004 CSAR assembly (TOSCA-Metadata + ETSI entries) as Tacker onboards it: Definitions/ with
-// the SOL001 types, BaseHOT/<flavour>/, Scripts/ (LCM hook shim), Files/ (ChangeLog, licences,
+// the SOL001 types, BaseHOT/<flavour>/, Scripts/ (LCM hook shim), UserData/ (Tacker LCM user data), Files/ (ChangeLog, licences,
 // the VNF's own tests, NF config, ONAP non-MANO artifacts), and a manifest with a SHA-256 digest
 // of every other file.
 import { echo } from '../util/echo.js';
@@ -11,7 +11,7 @@ import { asset, assetText } from './assets.js';
 import { baseHot } from './heat-tacker.js';
 import { appendSignature, renderManifest } from './manifest.js';
 import { TOSCA_META_PATH, renderToscaMeta } from './meta.js';
-import { HOOK_SCRIPT, flavourIds, stem } from './model.js';
+import { HOOK_SCRIPT, USERDATA_SCRIPT, flavourIds, stem } from './model.js';
 import { pmDictionaryYaml, vesEventsYaml } from './onap-artifacts.js';
 import { cmsSign } from './sign.js';
 import { COMMON_TYPES_FILE, SOL001_FILES, flavourTemplate, toscaFileNames, topTemplate, typesTemplate, type ImageSet } from './tosca.js';
@@ -78,6 +78,7 @@ export function csarArtifacts(d: VnfDescriptor, images: ImageSet, embedImages = 
     files.set(`Definitions/${toscaFileNames.flavour(d, id)}`, text(flavourTemplate(d, id, images, embedImages ? (k) => `../${imagePath(d, k)}` : undefined)));
     for (const [path, body] of baseHot(d, id)) files.set(path, text(body));
   }
+  files.set(USERDATA_SCRIPT, asset('tosca/userdata/statelessnf_userdata.py'));
   files.set(HOOK_SCRIPT, text(assetText('tosca/scripts/snf_lcm_hook.py').replace('__SNF_DEFAULT_ADAPTER_URL__', d.lcm.adapterUrl)));
   files.set(csarPaths.changeLog, text(changeLog(d)));
   for (const [path, src] of Object.entries({ ...LICENSE_FILES, ...TEST_FILES })) files.set(path, asset(src));

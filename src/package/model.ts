@@ -8,6 +8,9 @@ export const STORE_VL = 'store_vl';
 export const ASPECT = 'nf_instances';
 export const HOOK_ARTIFACT = 'snf-lcm-hook';
 export const HOOK_SCRIPT = 'Scripts/snf_lcm_hook.py';
+/** Tacker v2 LCM operation user data: the default's work plus the store VDU's TLS parameters (tosca/userdata/). */
+export const USERDATA_SCRIPT = 'UserData/statelessnf_userdata.py';
+export const USERDATA_CLASS = 'StatelessNfUserData';
 /** Subnet of the VNF-internal link between NF instances and a store VDU. */
 export const STORE_NET_CIDR = '172.31.255.0/24';
 
