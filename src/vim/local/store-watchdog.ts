@@ -16,7 +16,8 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { callOnce, type CallAuth } from '../../store/call-once.js';
+import type { CallAuth } from '../../store/call-once.js';
+import { NodeLink } from '../../store/node-link.js';
 import { loadState } from './state.js';
 import { loadAccess, nodeAuth } from './store-access.js';
 import { alive, sleep } from './sh.js';
@@ -55,8 +56,16 @@ export function parseClusterNodes(text: string): ClusterNode[] {
 // the admin's login (and TLS) for every node, read once at start
 let auth: CallAuth = {};
 
+// one held connection per node, so a failover command costs no handshake when it matters
+const links = new Map<number, NodeLink>();
+
 function call(port: number, args: string[], timeoutMs = 500): Promise<unknown> {
-  return callOnce(port, args, timeoutMs, '127.0.0.1', auth);
+  let l = links.get(port);
+  if (!l) {
+    l = new NodeLink(port, auth);
+    links.set(port, l);
+  }
+  return l.call(args, timeoutMs);
 }
 
 /**

@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalDeployment } from '../../../src/vim/local/deployment.js';
 import { readSteeringStatus, readSupervisorStatus } from '../../../src/vim/local/state.js';
-import { alive, closeShells } from '../../../src/vim/local/sh.js';
-import { forceCleanup, namespacesOf, RUN_ROOT, uniqueName } from '../../support/netns.js';
+import { tearDownDeployment } from '../../support/teardown.js';
+import { RUN_ROOT, uniqueName } from '../../support/netns.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** kill -9 -> unsteered, each kill; the polling controller this replaced took up to ~600 ms under load */
@@ -37,16 +37,7 @@ describe('instance death fast path (local deployment, pidfd)', function () {
     d = await LocalDeployment.up({ name, chain: ['firewall'], instances: 4, runRoot: RUN_ROOT });
   });
 
-  after(async () => {
-    const sup = d ? readSupervisorStatus(d.state.runDir) : undefined;
-    const pids = [d?.state.controllerPid, sup?.pid, sup?.activePid, sup?.standbyPid, d?.state.store.redisPid, ...(d?.state.instances.map((i) => i.pid) ?? [])].filter((p): p is number => !!p);
-    await d?.down().catch(() => undefined);
-    forceCleanup(name);
-    closeShells();
-    await sleep(200);
-    expect(namespacesOf(name), 'namespaces left behind').to.deep.equal([]);
-    expect(pids.filter(alive), 'processes left behind').to.deep.equal([]);
-  });
+  after(() => tearDownDeployment({ name, d }));
 
   it('unsteers each kill -9 for the reason "dead", within the bound, and never the survivor', async () => {
     const dep = d!;

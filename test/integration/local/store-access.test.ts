@@ -11,12 +11,12 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalDeployment } from '../../../src/vim/local/deployment.js';
 import { names, NET, nsPids } from '../../../src/vim/local/topology.js';
-import { alive, closeShells } from '../../../src/vim/local/sh.js';
 import { loadAccess, type StoreAccess } from '../../../src/vim/local/store-access.js';
 import { closeStore, connectStore, ctlKeys, readTablesSnapshot, writeTables } from '../../../src/store/index.js';
 import { countFlows } from '../../../src/store/flows.js';
 import type { ClientSummary } from '../../../src/demo/traffic/client.js';
-import { forceCleanup, namespacesOf, ROOT, RUN_ROOT, startTool, uniqueName, type Proc } from '../../support/netns.js';
+import { tearDownDeployment } from '../../support/teardown.js';
+import { namespacesOf, ROOT, RUN_ROOT, startTool, uniqueName, type Proc } from '../../support/netns.js';
 import { rejects } from '../../support/rejects.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -53,17 +53,7 @@ describe('local deployment: store with ACL users, TLS only (snf up --store-tls)'
     await server.waitFor((l) => l.event === 'listening');
   });
 
-  after(async () => {
-    client?.stop();
-    server?.stop();
-    await d?.close().catch(() => undefined);
-    await d?.down().catch(() => undefined);
-    forceCleanup(name);
-    closeShells();
-    await sleep(200);
-    expect(namespacesOf(name), 'namespaces left behind').to.deep.equal([]);
-    expect(pids.filter(alive), 'processes left behind (store node, its relay, instances)').to.deep.equal([]);
-  });
+  after(() => tearDownDeployment({ name, d, procs: [client, server], pids }));
 
   it('forwards traffic; the store listens on its TLS port only and holds the flows', async () => {
     client = startTool(names(name).client, 'client', ['--target', `${NET.server.host}:7000`, '--connections', '5', '--duration', '3', '--interval', '100']);

@@ -12,11 +12,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalDeployment } from '../../../src/vim/local/deployment.js';
 import { names, NET } from '../../../src/vim/local/topology.js';
-import { alive, closeShells } from '../../../src/vim/local/sh.js';
 import type { StoreMode } from '../../../src/vim/local/store-nodes.js';
 import type { ClientSummary } from '../../../src/demo/traffic/client.js';
 import { loadAccess } from '../../../src/vim/local/store-access.js';
-import { forceCleanup, namespacesOf, ROOT, RUN_ROOT, startTool, uniqueName, type Proc } from '../../support/netns.js';
+import { tearDownDeployment } from '../../support/teardown.js';
+import { ROOT, RUN_ROOT, startTool, uniqueName, type Proc } from '../../support/netns.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CONNECTIONS = 50;
@@ -45,17 +45,7 @@ for (const mode of ['sentinel', 'cluster'] as const satisfies readonly StoreMode
       await server.waitFor((l) => l.event === 'listening');
     });
 
-    after(async () => {
-      client?.stop();
-      server?.stop();
-      await d?.close().catch(() => undefined);
-      await d?.down().catch(() => undefined);
-      forceCleanup(name);
-      closeShells();
-      await sleep(200);
-      expect(namespacesOf(name), 'namespaces left behind').to.deep.equal([]);
-      expect(pids.filter(alive), 'processes left behind (store nodes, watchdog, instances)').to.deep.equal([]);
-    });
+    after(() => tearDownDeployment({ name, d, procs: [client, server], pids }));
 
     it(`kill -9 of ${mode === 'sentinel' ? 'the primary' : 'a master'}: 0 connections broken, traffic back within 2 s`, async () => {
       const st0 = snf(['status', '--name', name, '--interval', '100']);
@@ -112,7 +102,8 @@ for (const mode of ['sentinel', 'cluster'] as const satisfies readonly StoreMode
         const replica = d!.state.store.nodes!.find((n) => n.role === 'replica')!;
         expect(st.out).to.match(new RegExp(`^store: sentinel, primary 127\\.0\\.0\\.1:${replica.port}, 1/2 data nodes`, 'm'));
         for (const i of d!.state.instances) expect(await d!.metric(i.id, 'snf_store_primary_changes_total'), `${i.id} followed the new primary`).to.equal(1);
-        expect(readFileSync(join(d!.state.runDir, 'store-watchdog.log'), 'utf8')).to.match(new RegExp(`primary 127\\.0\\.0\\.1:${victim!.port} \\(pid ${victim!.pid}\\) exited: Sentinel 127\\.0\\.0\\.1:\\d+ told to fail over`));
+        const wlog = readFileSync(join(d!.state.runDir, 'store-watchdog.log'), 'utf8');
+        expect(wlog, wlog).to.match(new RegExp(`primary 127\\.0\\.0\\.1:${victim!.port} \\(pid ${victim!.pid}\\) exited: Sentinel 127\\.0\\.0\\.1:\\d+ told to fail over`));
       } else {
         expect(st.out).to.match(/^store: cluster, state ok, 3 masters serving 16384\/16384 slots, 5\/6 nodes running$/m);
         expect(readFileSync(join(d!.state.runDir, 'store-watchdog.log'), 'utf8')).to.match(new RegExp(`master 127\\.0\\.0\\.1:${victim!.port} \\(pid ${victim!.pid}\\) exited: replica 127\\.0\\.0\\.1:\\d+ told to take over`));

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { LocalDeployment } from '../../../src/vim/local/deployment.js';
 import { names, NET } from '../../../src/vim/local/topology.js';
 import { readControllerHealth, readSupervisorStatus, readSteeringStatus } from '../../../src/vim/local/state.js';
-import { alive, closeShells } from '../../../src/vim/local/sh.js';
 import type { ClientSummary } from '../../../src/demo/traffic/client.js';
-import { forceCleanup, namespacesOf, pidAlive, ROOT, RUN_ROOT, startTool, uniqueName, type Proc } from '../../support/netns.js';
+import { tearDownDeployment } from '../../support/teardown.js';
+import { namespacesOf, pidAlive, ROOT, RUN_ROOT, startTool, uniqueName, type Proc } from '../../support/netns.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -52,21 +52,7 @@ describe('supervised steering controller (local deployment)', function () {
 
   after(async () => {
     for (const p of stopped) if (pidAlive(p)) process.kill(p, 'SIGCONT');
-    client?.stop();
-    server?.stop();
-    const sup = d ? readSupervisorStatus(d.state.runDir) : undefined;
-    const pids = [d?.state.controllerPid, sup?.pid, sup?.activePid, sup?.standbyPid, d?.state.store.redisPid, ...(d?.state.instances.map((i) => i.pid) ?? [])].filter((p): p is number => !!p);
-    await d?.close().catch(() => undefined);
-    await d?.down().catch(() => undefined);
-    forceCleanup(name);
-    closeShells();
-    await sleep(200);
-    expect(namespacesOf(name), 'namespaces left behind').to.deep.equal([]);
-    // alive(), not pidAlive(): controllers orphaned by a killed supervisor are re-parented to this
-    // container's init, which does not reap them, and a zombie is not a process left running
-    const left = pids.filter(alive);
-    if (left.length) console.log(spawnSync('ps', ['-o', 'pid,ppid,stat,args', '-p', left.join(',')], { encoding: 'utf8' }).stdout);
-    expect(left, 'processes left behind').to.deep.equal([]);
+    await tearDownDeployment({ name, d, procs: [client, server] });
   });
 
   it('replaces a killed controller with its warm standby, which adopts the steering', async () => {
