@@ -81,12 +81,14 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
     if (why) throw new Error(why);
     d = await loadDescriptor(join(ROOT, 'vnf-descriptors', 'nat.yaml'));
     image = await theImage();
-    // The product's own NF user data for the flavour, then the three deploy-time tokens as the
-    // BaseHOT's str_replace fills them (vnf_name, store_nodes, ves_collector_url).
+    // The product's own NF user data for the flavour, then the deploy-time tokens as the
+    // BaseHOT's str_replace fills them (vnf_name, store_nodes, ves_collector_url, and
+    // store_tls_ca left at its empty default: the host-side Redis is plain TCP).
     userData = strReplace(nfUserData(d, dpdkOnVirtio(d)), {
       __VNF_NAME__: vnf,
       __STORE_NODES__: `${MGMT.gw}:${MGMT.redisPort}`,
       __VES_COLLECTOR__: `http://${MGMT.gw}:30417/eventListener/v7`,
+      __STORE_TLS_CA__: '',
     });
     prefix = uniqueName();
     dir = join(RUN_ROOT, prefix);
