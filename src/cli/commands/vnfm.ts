@@ -70,16 +70,19 @@ export const command: Command = {
     }
     const log = (m: string) => console.error(m);
     for (const w of exposure.warnings) log(`snf vnfm: ${w}`);
+    // Caught from here on: a SIGTERM that arrives while the live view is still being mounted
+    // (its store connection takes a while on a loaded box) must stop us cleanly, not kill us.
+    const stopped = new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
     const vnfm = await startVnfm({ ...cfg, log });
     const open = exposure.unauthenticated ? ' WITHOUT AUTHENTICATION (--insecure)' : '';
     console.log(`snf vnfm: listening on ${vnfm.url}${open} (SOL003 at ${vnfm.url}/vnflcm/v2, ONAP SO at ${vnfm.url}/vnflcm/v1)`);
     const view = await mountLiveView(vnfm, { store: cfg.store ?? cfg.redis, log }).catch((e: Error) => void log(`snf vnfm: live view not served: ${e.message}`));
     if (view) console.log(`snf vnfm: live view at ${vnfm.url}/view/ (same credentials as the API)`);
     if (vnfm.recovered.length) console.log(`snf vnfm: ${vnfm.recovered.length} operation(s) found running at start are now FAILED_TEMP: ${vnfm.recovered.join(', ')}`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await stopped;
     await view?.close();
     await vnfm.close();
     return 0;

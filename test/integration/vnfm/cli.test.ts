@@ -62,4 +62,23 @@ describe('snf vnfm serve', function () {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
+
+  it('stops cleanly on a SIGTERM that comes the moment it says it listens (the live view still mounting)', async () => {
+    const cfg = join(dir, 'vnfm-early.json');
+    writeFileSync(cfg, JSON.stringify({ redis: redis.node, stateName: 'cli-test-early', vnfds: [testVnfd()], vims: { local: { kind: 'local', runRoot: join(dir, 'run-early') } }, auth: { basic: { admin: 'pw' } } }));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'vnfm', 'serve', '--config', cfg, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (/listening on /.test(out) && !child.killed) child.kill('SIGTERM');
+    });
+    try {
+      const r = await exited;
+      expect(r, out).to.deep.equal({ code: 0, signal: null });
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
 });
