@@ -129,6 +129,25 @@ export type StoreConfig =
        * still be used here, on top of the invalidation's trip from Redis.
        */
       cacheRecheckUs?: number;
+    }
+  | {
+      /**
+       * RAMCloud, through the store plugin (native/store/plugin_abi.h, built by
+       * `scripts/setup.sh --ramcloud`). Flow state only: the control plane stays on Redis.
+       */
+      kind: 'ramcloud';
+      /** The coordinator's service locator, e.g. `tcp:host=10.0.0.5,port=11100`. */
+      coordinator: string;
+      /** The RAMCloud cluster name the coordinator and masters were started with (default `main`). */
+      clusterName?: string;
+      /** The table holding flow state (default `snf`); created on first use. */
+      table?: string;
+      /** Masters the table is spread over when this engine creates it (default 1). */
+      span?: number;
+      /** Path of the plugin (libsnf_store_ramcloud.so); default: the cached build, or /opt/snf/ramcloud in the image. */
+      plugin?: string;
+      /** Bound on one store operation's wait; past it the batch's store-dependent packets are dropped (default 1000). */
+      timeoutMs?: number;
     };
 
 /** The NF configuration alone, as kept in the store's control tables. */
