@@ -7,6 +7,7 @@
         "binding/config_js.cpp",
         "binding/exit_watch.cpp",
         "binding/route_socket.cpp",
+        "binding/store_sweeper.cpp",
         "steer/rtnl.cpp",
         "binding/addon.cpp"
       ],

@@ -12,16 +12,20 @@
 #include "../engine/engine.hpp"
 #include "../io/dataplane.hpp"
 #include "../store/local_store.hpp"
+#include "../store/plugin_store.hpp"
 #include "../store/redis_store.hpp"
 #include "config_js.hpp"
 #include "exit_watch.hpp"
 #include "route_socket.hpp"
+#include "store_sweeper.hpp"
 
 namespace snf {
 namespace {
 
-std::unique_ptr<StateStore> make_store(const StoreSpec& spec) {
+// nullptr (reason in err) only for a plugin that cannot be loaded.
+std::unique_ptr<StateStore> make_store(const StoreSpec& spec, std::string& err) {
   if (spec.redis) return std::make_unique<RedisStore>(spec.redis_opts);
+  if (spec.plugin) return PluginStore::create(spec.plugin_opts, err);
   return std::make_unique<LocalStore>(spec.max_keys);
 }
 
@@ -200,7 +204,12 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       Napi::TypeError::New(env, err).ThrowAsJavaScriptException();
       return;
     }
-    sh_->engine = std::make_unique<Engine>(cfg, make_store(spec));
+    auto store = make_store(spec, err);
+    if (!store) {
+      Napi::Error::New(env, "store." + err).ThrowAsJavaScriptException();
+      return;
+    }
+    sh_->engine = std::make_unique<Engine>(cfg, std::move(store));
   }
 
  private:
@@ -352,7 +361,15 @@ class DataplaneWrap : public Napi::ObjectWrap<DataplaneWrap> {
       Napi::TypeError::New(env, err).ThrowAsJavaScriptException();
       return;
     }
-    dp_ = std::make_unique<Dataplane>(cfg_, [spec] { return make_store(spec); }, io);
+    // A plugin that cannot be loaded is refused here, before any queue's thread asks for a store.
+    if (spec.plugin && !PluginLibrary::load(spec.plugin_opts.path, err)) {
+      Napi::Error::New(env, "store." + err).ThrowAsJavaScriptException();
+      return;
+    }
+    dp_ = std::make_unique<Dataplane>(cfg_, [spec] {
+      std::string e;
+      return make_store(spec, e);
+    }, io);
     err = dp_->open();
     if (!err.empty()) {
       dp_.reset();
@@ -418,6 +435,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   exports.Set("Dataplane", DataplaneWrap::Init(env));
   exports.Set("ExitWatch", InitExitWatch(env));
   exports.Set("RouteSocket", InitRouteSocket(env));
+  exports.Set("StoreSweeper", InitStoreSweeper(env));
   return exports;
 }
 

@@ -326,8 +326,21 @@ std::string engine_cfg_from_js(const Napi::Object& o, EngineCfg& cfg, StoreSpec*
     }
     // Spread LB flows over slots only where there are slots to spread over.
     cfg.lb.buckets = ro.cluster ? 16 : 1;
+  } else if (kind == "plugin") {
+    // The TypeScript host turns {kind: 'ramcloud', ...} into the plugin's path and config
+    // (src/store/native-config.ts); this is the engine's own, store-agnostic form.
+    PluginOptions po;
+    if (!get_str(c, so, "path", "store.", po.path, true) || !get_str(c, so, "config", "store.", po.config, true)) return c.err;
+    if (po.path.empty() || po.path[0] != '/') return "store.path: must be an absolute path to a store plugin (.so)";
+    int64_t retries = po.max_retries;
+    if (!get_int(c, so, "maxRetries", "store.", retries, 0, 1000)) return c.err;
+    po.max_retries = static_cast<int>(retries);
+    if (store) {
+      store->plugin = true;
+      store->plugin_opts = po;
+    }
   } else {
-    return "store.kind: must be local or redis";
+    return "store.kind: must be local, redis or plugin";
   }
   std::string e = tables_from_js(o, cfg);
   return e;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "../nf/config.hpp"
+#include "../store/plugin_store.hpp"
 #include "../store/redis_store.hpp"
 
 namespace snf {
@@ -14,6 +15,8 @@ struct StoreSpec {
   bool redis = false;
   size_t max_keys = 0;
   RedisOptions redis_opts;
+  bool plugin = false;  // kind 'plugin': a store behind a dlopen'ed plugin (RAMCloud)
+  PluginOptions plugin_opts;
 };
 
 // Returns "" on success, else "path: reason".

@@ -1,7 +1,7 @@
 // One NF instance's data plane, in process: feed batches of frames, get verdicts and rewritten
 // frames back. The batch runs on a libuv worker thread, so store round trips never block the
 // event loop, and two engines in one process really run concurrently.
-import { nativeStoreConfig } from '../store/native-config.js';
+import { engineNativeStore } from '../store/native-config.js';
 import { addon, type NativeEngine } from './native.js';
 import type { EngineConfig, EngineCounters, FrameIn, FrameOut, NfTables } from './types.js';
 
@@ -14,7 +14,7 @@ export class Engine {
   constructor(readonly config: EngineConfig) {
     const { Engine: Native } = addon();
     // A store URL (rediss://user:pw@host:port?ca=...) becomes the nodes, user and TLS settings the native store takes.
-    this.native = new Native(config.store.kind === 'redis' ? { ...config, store: nativeStoreConfig(config.store) } : config);
+    this.native = new Native({ ...config, store: engineNativeStore(config.store) });
   }
 
   /** Processes one batch. Verdicts that depend on a store write wait for its acknowledgement. */

@@ -5,6 +5,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineConfig, EngineCounters, FrameIn, FrameOut, NfTables } from './types.js';
 import type { IoConfig, IoCounters } from './io-types.js';
+import type { NativeStoreConfig } from '../store/native-config.js';
+
+/** The engine config as the addon takes it: the store in its native form (engineNativeStore). */
+export type NativeEngineConfig = Omit<EngineConfig, 'store'> & { store: NativeStoreConfig };
 
 export interface NativeEngine {
   process(frames: FrameIn[]): Promise<FrameOut[]>;
@@ -46,12 +50,19 @@ export interface NativeRouteSocketClass {
   new (netns: string): NativeRouteSocket;
 }
 
+/** Expiry for a plugin store without TTLs (native/binding/store_sweeper.cpp). */
+export interface NativeStoreSweeper {
+  sweep(maxObjects: number): Promise<{ scanned: number; deleted: number; done: boolean; ok: boolean; error?: string }>;
+  close(): void;
+}
+
 interface Addon {
-  Engine: new (config: EngineConfig) => NativeEngine;
-  Dataplane: new (config: EngineConfig, io: IoConfig) => NativeDataplane;
+  Engine: new (config: NativeEngineConfig) => NativeEngine;
+  Dataplane: new (config: NativeEngineConfig, io: IoConfig) => NativeDataplane;
   /** absent in an addon built before it existed */
   ExitWatch?: NativeExitWatchClass;
   RouteSocket?: NativeRouteSocketClass;
+  StoreSweeper?: new (store: { path: string; config: string }) => NativeStoreSweeper;
 }
 
 function findRoot(): string {
