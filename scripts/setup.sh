@@ -2,8 +2,18 @@
 # Installs what this project needs on a Debian 12 / Ubuntu machine and builds it.
 # Idempotent: it installs only what is missing. Package lists live in scripts/deps/*.txt,
 # one file per part of the product, so each part declares its own needs.
+#   --ramcloud  also build RAMCloud and its store plugin (scripts/ramcloud/build.sh: ~15 min the
+#               first time, cached outside the checkout by a hash of its inputs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+ramcloud=0
+for a in "$@"; do
+  case "$a" in
+    --ramcloud) ramcloud=1 ;;
+    *) echo "setup: unknown option '$a' (known: --ramcloud)" >&2; exit 2 ;;
+  esac
+done
 
 need_root() { [ "$(id -u)" = 0 ] || { echo "setup: run as root (sudo) to install packages" >&2; exit 1; }; }
 
@@ -34,4 +44,8 @@ fi
 echo "setup: building the native data plane"
 npx node-gyp rebuild --directory=native -j 2 --loglevel=warn >/tmp/snf-native-build.log 2>&1 \
   || { cat /tmp/snf-native-build.log; echo "setup: native build failed" >&2; exit 1; }
+if [ "$ramcloud" = 1 ]; then
+  echo "setup: building RAMCloud and its store plugin"
+  bash scripts/ramcloud/build.sh
+fi
 echo "setup: ready"
