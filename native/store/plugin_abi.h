@@ -31,7 +31,8 @@ enum snf_kv_kind {
   SNF_KV_GET = 0,  /* out: status OK + value + version, or NOT_FOUND */
   SNF_KV_PUT = 1,  /* under `cond`; out: status OK + version, or CONFLICT */
   SNF_KV_DEL = 2,  /* under `cond` (ANY or VERSION); out: OK (also when absent) or CONFLICT */
-  SNF_KV_INCR = 3  /* adds `delta` to a signed 64-bit integer object (created at 0); out: out_int */
+  SNF_KV_INCR = 3  /* adds `delta` to a signed 64-bit integer object (created at 0); cond must be ANY
+                      (else ERROR); out: out_int */
 };
 
 enum snf_kv_cond {

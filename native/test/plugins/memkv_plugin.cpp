@@ -113,6 +113,10 @@ uint32_t execute_(void* hp, snf_kv_op* ops, size_t n) {
         op.status = SNF_KV_OK;
         break;
       case SNF_KV_INCR: {
+        if (op.cond != SNF_KV_ANY) {
+          op.status = SNF_KV_ERROR;
+          break;
+        }
         int64_t v = 0;
         if (exists && it->second.value.size() == 8) std::memcpy(&v, it->second.value.data(), 8);
         v += op.delta;
