@@ -49,7 +49,7 @@ export function parseInstanceConfig(text: string, source: string): InstanceConfi
   if (!Array.isArray(c.chain) || c.chain.length === 0) throw new Error(`${source}: chain: must list at least one NF`);
   if (c.controlAuth !== undefined && (typeof c.controlAuth !== 'object' || c.controlAuth === null || typeof c.controlAuth.user !== 'string' || typeof c.controlAuth.password !== 'string'))
     throw new Error(`${source}: controlAuth: must be {"user": string, "password": string}`);
-  if (!c.store || (c.store.kind !== 'redis' && c.store.kind !== 'local')) throw new Error(`${source}: store.kind: must be redis or local`);
+  if (!c.store || (c.store.kind !== 'redis' && c.store.kind !== 'local' && c.store.kind !== 'ramcloud')) throw new Error(`${source}: store.kind: must be redis, ramcloud or local`);
   if (!c.io || !['afpacket', 'af_xdp', 'dpdk', 'kernel'].includes(c.io.kind)) throw new Error(`${source}: io.kind: must be afpacket, af_xdp, dpdk or kernel`);
   return c;
 }

@@ -23,6 +23,7 @@ export const command: Command = {
       const d = loadDeployment(p);
       try {
         if (d.state.dataStore === 'local') console.log('note: the coupled baseline keeps flow state inside each instance; the store holds none');
+        if (d.state.dataStore === 'ramcloud') console.log('note: flow state is in RAMCloud, which this command does not read (it lists the Redis store); see the instances\' counters in snf status');
         const { rows, totals } = await listFlows(await d.store(), d.state.vnf, limit);
         if (p.flags.has('json')) {
           console.log(JSON.stringify({ totals, flows: rows }, null, 2));

@@ -1,5 +1,6 @@
 // `snf status [--watch]`: the local deployment's instances as the registry, the steering and
 // their own metrics see them.
+import { ramcloudHealth } from '../../vim/local/ramcloud-nodes.js';
 import type { Command } from '../main.js';
 import type { Sample } from '../../dataplane/metrics.js';
 import { sumOf } from '../../dataplane/metrics.js';
@@ -152,7 +153,7 @@ async function snapshot(d: LocalDeployment, intervalMs: number): Promise<{ text:
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
   const text = [
-    `${s.name}: ${s.chain.join(' -> ')}, ${s.mode === 'spray' ? 'per-packet spraying' : 'ECMP by L4 hash'}, ${s.dataStore === 'local' ? 'coupled baseline (local state)' : `store ${s.store.seed}`}`,
+    `${s.name}: ${s.chain.join(' -> ')}, ${s.mode === 'spray' ? 'per-packet spraying' : 'ECMP by L4 hash'}, ${s.dataStore === 'local' ? 'coupled baseline (local state)' : s.store.ramcloud ? `flows in ${ramcloudHealth(s.store.ramcloud)}, control store ${s.store.seed}` : `store ${s.store.seed}`}`,
     `store: ${store.summary}`,
     `store access: ${describeAccess(d.access())}`,
     `flows in the store: ${flowText || 'none'}`,

@@ -16,7 +16,7 @@ import { LocalSource } from '../../liveview/local-source.js';
 import type { AuthConfig } from '../../vnfm/auth.js';
 
 const USAGE = `usage: snf up [--nf nat|firewall|lb|firewall,nat] [--instances N]
-              [--store unix:/path|host:port | --store-mode single|sentinel|cluster [--store-tls]]
+              [--store unix:/path|host:port|ramcloud | --store-mode single|sentinel|cluster [--store-tls]]
               [--io afpacket|af_xdp|dpdk] [--spray] [--baseline] [--name NAME]
               [--view [HOST:]PORT [--view-auth FILE]]
 
@@ -30,7 +30,10 @@ Redis), sentinel (a primary, a replica and 3 Sentinels: failover in about a seco
 role (instances: flows and heartbeats, tables read-only; control plane: tables) with random
 passwords kept root-only in the run directory, and refuses clients without them; --store-tls
 makes it serve TLS only (a CA and certificate made for this deployment) and every client checks
-it against that CA. Then: snf status | scale | kill | flows | down.
+it against that CA. --store ramcloud keeps flow state in RAMCloud instead (a coordinator and a
+master from the build 'sudo bash scripts/setup.sh --ramcloud' makes, and a sweeper expiring
+flows), the control plane on the Redis it starts (docs/ramcloud.md).
+Then: snf status | scale | kill | flows | down.
 --view serves the live view (a web page, server-sent events and Prometheus metrics at
 /view/) on HOST:PORT (host 127.0.0.1 unless given) and stays in the foreground until Ctrl-C; the
 deployment keeps running after it. Beyond loopback it needs --view-auth FILE: JSON like the
@@ -76,8 +79,8 @@ export function parseChain(v: string | undefined): NfKind[] {
 
 function parseStore(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
-  if (/^unix:\/.+/.test(v) || /^[^:\s/]+:\d{1,5}$/.test(v)) return v;
-  throw new UsageError(`--store: expected unix:/path/to/redis.sock or host:port, got '${v}'`);
+  if (v === 'ramcloud' || /^unix:\/.+/.test(v) || /^[^:\s/]+:\d{1,5}$/.test(v)) return v;
+  throw new UsageError(`--store: expected unix:/path/to/redis.sock, host:port or ramcloud, got '${v}'`);
 }
 
 export const command: Command = {
@@ -92,7 +95,12 @@ export const command: Command = {
       if (p.positional.length) throw new UsageError(`unexpected argument '${p.positional[0]}'`);
       const chain = parseChain(str(p, 'nf'));
       const instances = int(p, 'instances', 3, 1, 64);
-      const store = parseStore(str(p, 'store'));
+      const storeArg = parseStore(str(p, 'store'));
+      const ramcloud = storeArg === 'ramcloud';
+      const store = ramcloud ? undefined : storeArg;
+      if (ramcloud && p.flags.has('baseline')) throw new UsageError('--store ramcloud: --baseline keeps flow state inside the instances; choose one');
+      if (ramcloud && str(p, 'store-mode') !== undefined) throw new UsageError('--store ramcloud: --store-mode picks a Redis flow store; RAMCloud replaces it');
+      if (ramcloud && p.flags.has('store-tls')) throw new UsageError("--store ramcloud: RAMCloud's transports carry no TLS (docs/ramcloud.md)");
       const storeMode = str(p, 'store-mode') ?? 'single';
       if (!isStoreMode(storeMode)) throw new UsageError(`--store-mode: expected ${STORE_MODES.join(', ')}, got '${storeMode}'`);
       if (store && storeMode !== 'single') throw new UsageError(`--store-mode ${storeMode}: starts the deployment's own store; it cannot be combined with --store`);
@@ -107,7 +115,7 @@ export const command: Command = {
       requireRoot('up');
       const t0 = Date.now();
       const d = await LocalDeployment.up(
-        { name, chain, instances, io, ...(store ? { store } : {}), storeMode, storeTls, mode: p.flags.has('spray') ? 'spray' : 'hash', dataStore: p.flags.has('baseline') ? 'local' : 'redis', echoServer: true },
+        { name, chain, instances, io, ...(store ? { store } : {}), storeMode, storeTls, mode: p.flags.has('spray') ? 'spray' : 'hash', dataStore: p.flags.has('baseline') ? 'local' : ramcloud ? 'ramcloud' : 'redis', echoServer: true },
         progress,
       );
       await d.close();
@@ -115,7 +123,7 @@ export const command: Command = {
       const n = names(name);
       const target = chain.includes('lb') ? `${NET.vip.address}:8080` : `${NET.server.host}:7000`;
       console.log(`
-${name}: ${chain.join(' -> ')} on ${instances} instances, ${d.state.mode === 'spray' ? 'per-packet spraying' : 'ECMP by L4 hash'}, store ${d.state.store.mode && d.state.store.mode !== 'single' ? `${d.state.store.mode} ` : ''}${d.state.store.seed}${d.access() ? `, ACL users${storeTls ? ', TLS only' : ''}` : ''} (${((Date.now() - t0) / 1000).toFixed(1)} s)
+${name}: ${chain.join(' -> ')} on ${instances} instances, ${d.state.mode === 'spray' ? 'per-packet spraying' : 'ECMP by L4 hash'}, store ${d.state.store.ramcloud ? `ramcloud ${d.state.store.ramcloud.coordinator} (flows), control ` : ''}${d.state.store.mode && d.state.store.mode !== 'single' ? `${d.state.store.mode} ` : ''}${d.state.store.seed}${d.access() ? `, ACL users${storeTls ? ', TLS only' : ''}` : ''} (${((Date.now() - t0) / 1000).toFixed(1)} s)
   client namespace  ${n.client}  (${NET.client.host})
   server namespace  ${n.server}  (${NET.server.host})
   echo server       ${chain.includes('lb') ? `VIP ${NET.vip.address}:8080 -> backends ${NET.backends.join(', ')}` : `${NET.server.host} tcp 7000, udp 7001`}

@@ -17,7 +17,6 @@ export interface PluginStoreConfig {
 
 /** Where the VM image installs the plugin (src/image). */
 export const IMAGE_PLUGIN = '/opt/snf/ramcloud/lib/libsnf_store_ramcloud.so';
-const PLUGIN_FILE = 'libsnf_store_ramcloud.so';
 
 // RAMCloud service locators the fork's transports accept: tcp / basic+udp, host and port.
 const LOCATOR_RE = /^(tcp|basic\+udp):host=[A-Za-z0-9.:\-\[\]]+,port=(\d{1,5})$/;
@@ -46,7 +45,7 @@ export function ramcloudPluginPath(s: RamcloudStoreConfig, field = 'store'): str
     return given;
   }
   if (existsSync(IMAGE_PLUGIN)) return IMAGE_PLUGIN;
-  return `${findRamcloudBuild()}/lib/${PLUGIN_FILE}`;
+  return findRamcloudBuild().plugin;
 }
 
 export function ramcloudPluginConfig(s: RamcloudStoreConfig, field = 'store'): PluginStoreConfig {

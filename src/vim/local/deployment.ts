@@ -21,6 +21,7 @@ import { instanceLinksUp } from './topology.js';
 import { initStoreEpoch } from './steering/epoch-watch.js';
 import { startStoreSet, stopStoreNodes, storeHealth, type StoreHealth, type StoreMode } from './store-nodes.js';
 import { startRelays } from './store-relay.js';
+import { ramcloudPids, ramcloudStore, startRamcloud, startSweeper, type RamcloudSet } from './ramcloud-nodes.js';
 import { clientTls, createAccess, loadAccess, nodeAuth, roleAuth, seedFor, writePrivate, type StoreAccess } from './store-access.js';
 
 const ROOT = (() => {
@@ -54,7 +55,8 @@ export interface UpOptions {
   storeTls?: boolean;
   mode?: SteeringMode;
   io?: 'afpacket' | 'af_xdp' | 'dpdk' | 'kernel';
-  dataStore?: 'redis' | 'local';
+  /** Where flow state lives: `redis` (default), `local` (the coupled baseline) or `ramcloud` (ramcloud-nodes.ts). */
+  dataStore?: 'redis' | 'local' | 'ramcloud';
   heartbeat?: { periodMs?: number; ttlMs?: number };
   /** Failure detection thresholds (steering/detector.ts); default 40 missed beats / 3 good ones. */
   detection?: { missToRemove: number; goodToAdd: number };
@@ -72,6 +74,12 @@ export interface UpOptions {
 }
 
 export type Progress = (msg: string) => void;
+
+/**
+ * RAMCloud's per-op bound in the local deployment: its servers share 2 cores with everything
+ * else here (and sleep when idle), so a round trip takes longer than Redis's.
+ */
+const RAMCLOUD_TIMEOUT_MS = 1000;
 
 /** What a heal did, measured, for callers to report (not inferred from a status file). */
 export interface HealResult {
@@ -135,6 +143,11 @@ export class LocalDeployment {
     if (o.dataStore === 'local' && storeMode !== 'single') throw new Error(`store mode ${storeMode}: the coupled baseline keeps flow state in the instances; use the default store mode`);
     if (o.storeTls && o.store) throw new Error('store TLS: the deployment makes certificates only for the store it starts; an operator\'s store names its TLS in its URL (rediss://...?ca=), not with --store-tls');
     if (o.storeTls && o.dataStore === 'local') throw new Error('store TLS: the coupled baseline keeps flow state inside the instances; there is no data-plane store traffic to protect');
+    if (o.dataStore === 'ramcloud') {
+      if (o.store) throw new Error('store ramcloud: the deployment starts its own RAMCloud (flow state) and Redis (control); it cannot be combined with an operator\'s --store');
+      if (storeMode !== 'single') throw new Error(`store mode ${storeMode}: RAMCloud replaces the Redis flow store; its control Redis is a single node`);
+      if (o.storeTls) throw new Error('store TLS: RAMCloud\'s transports carry no TLS; run it on a private network (docs/ramcloud.md)');
+    }
     const runDir = runDirFor(o.name, o.runRoot);
     if (existsSync(join(runDir, 'state.json'))) throw new Error(`deployment '${o.name}' already exists (${runDir}); 'snf down --name ${o.name}' first`);
     const existing = await listNamespaces(o.name);
@@ -182,6 +195,10 @@ export class LocalDeployment {
         const r = await startUnixRedis(runDir, access!, state.vnf);
         state.store = { seed: `unix:${r.socket}`, redisPid: r.pid };
         saveState(state);
+      }
+      if (state.dataStore === 'ramcloud') {
+        progress('starting RAMCloud: a coordinator and a master (flow state)');
+        await d.startRamcloud();
       }
       const redis = await d.client();
       // An operator's Redis Cluster: the engines must be told, or every flow key hits MOVED.
@@ -350,7 +367,9 @@ export class LocalDeployment {
     const store: StoreConfig =
       s.dataStore === 'local'
         ? { kind: 'local' }
-        : { kind: 'redis', nodes, timeoutMs: s.storeTimeoutMs ?? 250, ...(s.store.cluster ? { cluster: true } : {}), ...(login ?? {}), ...(tls ? { tls } : {}) };
+        : s.dataStore === 'ramcloud' && s.store.ramcloud
+          ? ramcloudStore(s.store.ramcloud, Math.max(s.storeTimeoutMs ?? 250, RAMCLOUD_TIMEOUT_MS))
+          : { kind: 'redis', nodes, timeoutMs: s.storeTimeoutMs ?? 250, ...(s.store.cluster ? { cluster: true } : {}), ...(login ?? {}), ...(tls ? { tls } : {}) };
     return {
       vnf: s.vnf,
       instanceId: rec.id,
@@ -371,6 +390,20 @@ export class LocalDeployment {
     };
   }
 
+  private async startRamcloud(): Promise<void> {
+    const s = this.state;
+    const set: RamcloudSet = { coordinator: '', clusterName: '', nodes: [] };
+    s.store.ramcloud = set;
+    const started = await startRamcloud(s.runDir, s.vnf, (n) => {
+      // recorded as each starts, so down() stops it even if the next step fails
+      if (!set.nodes.includes(n)) set.nodes.push(n);
+      this.save();
+    });
+    Object.assign(set, started);
+    set.sweeperPid = startSweeper(s.runDir, ramcloudStore(set, RAMCLOUD_TIMEOUT_MS));
+    this.save();
+  }
+
   private startStoreWatchdog(): void {
     const fd = openSync(join(this.state.runDir, 'store-watchdog.out'), 'a');
     try {
@@ -383,7 +416,7 @@ export class LocalDeployment {
 
   /** The TCP store nodes on the instance namespace's own loopback (store-relay.ts). */
   private async storeRelays(ns: string): Promise<void> {
-    const nodes = this.state.store.nodes ?? [];
+    const nodes = [...(this.state.store.nodes ?? []), ...(this.state.store.ramcloud?.nodes ?? [])];
     if (nodes.length === 0) return;
     startRelays(ns, nodes, this.state.runDir);
     const end = Date.now() + 10_000;
@@ -680,6 +713,12 @@ export class LocalDeployment {
       progress(`stopping the store's ${s.store.nodes.length} redis-server processes`);
       stopStoreNodes(s.store.nodes, 'SIGTERM');
       for (const n of s.store.nodes) if (!(await waitExit(n.pid, 2000))) signal(n.pid, 'SIGKILL');
+    }
+    if (s.store.ramcloud) {
+      const pids = ramcloudPids(s.store.ramcloud);
+      progress(`stopping RAMCloud's ${pids.length} processes`);
+      for (const pid of pids) signal(pid, 'SIGTERM');
+      for (const pid of pids) if (!(await waitExit(pid, 2000))) signal(pid, 'SIGKILL');
     }
     rmSync(s.runDir, { recursive: true, force: true });
   }

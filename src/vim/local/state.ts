@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { NfKind } from '../../model/tables.js';
 import type { SteeringMode } from './steering/routes.js';
 import type { StoreMode, StoreNode } from './store-nodes.js';
+import type { RamcloudSet } from './ramcloud-nodes.js';
 
 export interface InstanceRecord {
   id: string;
@@ -33,8 +34,8 @@ export interface DeploymentState {
   mode: SteeringMode;
   /** `kernel`: the test-only stand-in where instance namespaces forward by kernel. */
   io: 'afpacket' | 'af_xdp' | 'dpdk' | 'kernel';
-  /** `local`: the coupled baseline (flow state inside each instance). */
-  dataStore: 'redis' | 'local';
+  /** `local`: the coupled baseline (flow state inside each instance); `ramcloud`: flow state in RAMCloud (ramcloud-nodes.ts), control on Redis. */
+  dataStore: 'redis' | 'local' | 'ramcloud';
   /** `cluster`: the seed answered as a Redis Cluster node at `up` (the instances' engines then follow the slot map). */
   store: {
     seed: string;
@@ -48,6 +49,8 @@ export interface DeploymentState {
     nodes?: StoreNode[];
     /** sentinel / cluster: the store watchdog (store-watchdog.ts) */
     watchdogPid?: number;
+    /** dataStore ramcloud: its coordinator, master, relays and sweeper */
+    ramcloud?: RamcloudSet;
   };
   heartbeat: { periodMs: number; ttlMs: number };
   /** the data plane's per-batch store deadline */

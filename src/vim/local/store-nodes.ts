@@ -92,10 +92,11 @@ function nodeArgs(dir: string, port: number, socket: string, tls: boolean): stri
   ];
 }
 
-function spawnDetached(cmd: string, args: string[], logFile: string): number {
+/** A process that outlives `snf up` (stopped by pid), its output appended to logFile. */
+export function spawnDetached(cmd: string, args: string[], logFile: string, opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): number {
   const fd = openSync(logFile, 'a');
   try {
-    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(cmd, args, { detached: true, stdio: ['ignore', fd, fd], ...opts });
     if (child.pid === undefined) throw new Error(`cannot start ${cmd} (see ${logFile}); run 'sudo bash scripts/setup.sh'`);
     child.on('error', () => undefined);
     child.unref();
@@ -106,10 +107,10 @@ function spawnDetached(cmd: string, args: string[], logFile: string): number {
 }
 
 /**
- * The relay from a node's socket path onto its TLS port. Stateless like the instances' relays:
- * the node gone, the connection closes.
+ * The relay from a node's socket path onto its TCP port (a TLS port, or a RAMCloud server's).
+ * Stateless like the instances' relays: the node gone, the connection closes.
  */
-function startTlsRelay(socket: string, port: number, logFile: string): number {
+export function startTlsRelay(socket: string, port: number, logFile: string): number {
   // nodelay: a data-plane batch is one small request; Nagle would hold it back
   return spawnDetached('socat', [`UNIX-LISTEN:${socket},fork,unlink-early,mode=700`, `TCP:127.0.0.1:${port},nodelay`], logFile);
 }

@@ -10,7 +10,7 @@ import { spawnInNs } from './sh.js';
 import type { StoreNode } from './store-nodes.js';
 
 /** Starts one relay per node in `ns`; returns their pids (they die with the namespace's processes). */
-export function startRelays(ns: string, nodes: StoreNode[], runDir: string): number[] {
+export function startRelays(ns: string, nodes: readonly Pick<StoreNode, 'port' | 'socket'>[], runDir: string): number[] {
   const fd = openSync(join(runDir, `${ns}.relays.log`), 'a');
   try {
     return nodes.map(
