@@ -271,6 +271,8 @@ void PluginStore::prefetch(const Cmd* cmds, size_t n) {
     if (c.keys.empty()) continue;
     want(c.keys[0]);
     if (c.op != Cmd::Script) continue;
+    // The LB's load sets: the candidates' for an assignment, the backend's for an update.
+    if (c.script == ScriptId::LbUpdate && c.keys.size() > 2) keys_.push_back(c.keys[2]);
     if (c.script == ScriptId::LbAssign && c.args.size() > 7 && c.args[0] != "fixed" && c.keys.size() > 1) {
       for (size_t a = 7; a + 2 < c.args.size(); a += 3) {
         keys_.push_back(c.keys[1] + c.args[a]);

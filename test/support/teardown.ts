@@ -5,15 +5,16 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import type { LocalDeployment } from '../../src/vim/local/deployment.js';
 import { readSupervisorStatus } from '../../src/vim/local/state.js';
+import { ramcloudPids } from '../../src/vim/local/ramcloud-nodes.js';
 import { alive, closeShells } from '../../src/vim/local/sh.js';
 import { forceCleanup, namespacesOf, type Proc } from './netns.js';
 
-/** The deployment's own processes: controllers and their supervisor, the store, instances. Read before it goes down. */
+/** The deployment's own processes: controllers and their supervisor, the stores, instances. Read before it goes down. */
 export function deploymentPids(d: LocalDeployment | undefined): number[] {
   if (!d) return [];
   const sup = readSupervisorStatus(d.state.runDir);
   const s = d.state.store;
-  return [d.state.controllerPid, sup?.pid, sup?.activePid, sup?.standbyPid, s.redisPid, s.watchdogPid, ...(s.nodes ?? []).flatMap((n) => [n.pid, n.relayPid]), ...d.state.instances.map((i) => i.pid)].filter(
+  return [d.state.controllerPid, sup?.pid, sup?.activePid, sup?.standbyPid, s.redisPid, s.watchdogPid, ...(s.nodes ?? []).flatMap((n) => [n.pid, n.relayPid]), ...(s.ramcloud ? ramcloudPids(s.ramcloud) : []), ...d.state.instances.map((i) => i.pid)].filter(
     (p): p is number => !!p && p > 0,
   );
 }

@@ -1,19 +1,26 @@
-// Every NF scenario through the coupled baseline (local store) and through Redis, with and
-// without the coherent cache: the same
-// verdicts and byte-identical rewritten frames; checksums checked by the independent toolkit.
+// Every NF scenario through the coupled baseline (local store), through Redis with and without
+// the coherent cache, and through RAMCloud (the store plugin: conditional writes instead of
+// Lua, expiry stamps instead of TTLs): the same verdicts and byte-identical rewritten frames;
+// checksums checked by the independent toolkit. RAMCloud must be built
+// (scripts/setup.sh --ramcloud; CI does): without it this fails, it is not skipped.
 import { expect } from 'chai';
 import { Engine, engineConfig, send } from '../../support/engine.js';
 import { startRedis, type RedisServer } from '../../support/redis.js';
+import { startRamcloudCluster, type RamcloudCluster } from '../../../src/store/ramcloud/cluster.js';
 import type { NfKind, StoreConfig } from '../../../src/dataplane/types.js';
 import { fwScenarios, lbScenarios, natScenarios, type Driver } from './scenarios.js';
 
-describe('NFs give the same verdicts and rewrites on the local and the Redis store', function () {
+describe('NFs give the same verdicts and rewrites on the local, the Redis and the RAMCloud store', function () {
   let redis: RedisServer;
-  before(async () => {
+  let ramcloud: RamcloudCluster | undefined;
+  before(async function () {
+    this.timeout(60_000);
     redis = await startRedis();
+    ramcloud = await startRamcloudCluster();
   });
   after(async () => {
     await redis?.stop();
+    await ramcloud?.stop();
   });
 
   async function transcript(chain: NfKind[], store: StoreConfig, run: (d: Driver) => Promise<void>): Promise<string[]> {
@@ -47,9 +54,11 @@ describe('NFs give the same verdicts and rewrites on the local and the Redis sto
           const local = await transcript(chain, { kind: 'local' }, run);
           const cached = await transcript(chain, { kind: 'redis', nodes: [redis.node] }, run);
           const uncached = await transcript(chain, { kind: 'redis', nodes: [redis.node], cacheBytes: 0 }, run);
+          const rc = await transcript(chain, { kind: 'ramcloud', coordinator: ramcloud!.coordinator, clusterName: ramcloud!.clusterName }, run);
           expect(local.length).to.be.greaterThan(0);
           expect(cached, 'redis with the coherent cache').to.deep.equal(local);
           expect(uncached, 'redis without a cache').to.deep.equal(local);
+          expect(rc, 'ramcloud').to.deep.equal(local);
         });
       }
     });

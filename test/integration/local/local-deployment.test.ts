@@ -11,6 +11,7 @@ import { readSteeringStatus } from '../../../src/vim/local/state.js';
 import { closeShells } from '../../../src/vim/local/sh.js';
 import type { ClientSummary } from '../../../src/demo/traffic/client.js';
 import { forceCleanup, namespacesOf, pidAlive, RUN_ROOT, runIn, startTool, uniqueName, type Proc } from '../../support/netns.js';
+import { deploymentPids } from '../../support/teardown.js';
 
 const CONNS = 200;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -39,7 +40,7 @@ async function setUp(o: Omit<UpOptions, 'name' | 'runRoot'>, serverArgs: string[
 
 async function tearDown(s: Scenario | undefined): Promise<void> {
   if (!s) return;
-  const pids = [s.d.state.controllerPid, s.d.state.store.redisPid, ...s.d.state.instances.map((i) => i.pid)].filter((p): p is number => !!p);
+  const pids = deploymentPids(s.d);
   s.server.stop();
   // Drop reasons across the instances still running: what a stall or reset was made of.
   const drops = new Map<string, number>();
@@ -190,6 +191,46 @@ describe('local deployment: NF processes in network namespaces', function () {
       const sum = await stopClient(c);
       console.log(`      ${sum.connections} connections, ${sum.responses} responses, ${sum.resets} resets, longest stall ${sum.maxStallMs} ms`);
       expectIntact(sum, 'firewall+NAT', phases);
+    });
+  });
+
+  // The paper's store: flow state in RAMCloud (a coordinator and a master, built by
+  // scripts/setup.sh --ramcloud), conditional writes instead of Lua; the same zero-loss promise.
+  describe('firewall + NAT with flow state in RAMCloud, 3 instances', () => {
+    let s: Scenario | undefined;
+    before(async function () {
+      this.timeout(240_000);
+      s = await setUp({ chain: ['firewall', 'nat'], instances: 3, dataStore: 'ramcloud' }, ['--tcp', `${NET.server.host}:7000`]);
+    });
+    after(async () => tearDown(s));
+
+    it(`${CONNS} connections survive kill -9 and scale out 2->4 with their state in RAMCloud`, async () => {
+      const { d, server } = s!;
+      expect(d.state.store.ramcloud?.nodes.map((n) => n.role), 'a coordinator and a master').to.deep.equal(['coordinator', 'master']);
+      const c = await startClient(s!, `${NET.server.host}:7000`);
+      await sleep(1500);
+      expect([...new Set(accepted(server).map((a) => a.remote))], 'the server sees only the NAT pool').to.deep.equal([NET.natPool.addresses[0]]);
+      // the flows are in RAMCloud, not in the control Redis
+      const redis = await d.store();
+      const flowKeys = [...(await redis.keys(`snf:${d.state.vnf}:nat:*`)), ...(await redis.keys(`snf:${d.state.vnf}:fw:*`))];
+      expect(flowKeys, 'flow state in the control Redis').to.deep.equal([]);
+      await markClient(c);
+      const phases: [string, number][] = [['kill -9 i2', Date.now()]];
+      const steerMs = await killAndMeasure(d, 'i2');
+      console.log(`      kill -9 i2 -> steering updated in ${steerMs} ms`);
+      await sleep(2000);
+      phases.push(['scale out 2->4', Date.now()]);
+      await d.scaleOut(2);
+      await sleep(2000);
+      phases.push(['steady', Date.now()]);
+      const sum = await stopClient(c);
+      console.log(`      ${sum.connections} connections, ${sum.responses} responses, ${sum.resets} resets, longest stall ${sum.maxStallMs} ms`);
+      expectIntact(sum, 'firewall+NAT on RAMCloud', phases);
+      // every surviving instance forwarded with state it read from RAMCloud: no store errors
+      for (const i of d.state.instances) {
+        const unavailable = (await d.scrape(i.id)).filter((x) => x.name === 'snf_dropped_packets_total' && x.labels.reason === 'store_unavailable').reduce((a, x) => a + x.value, 0);
+        expect(unavailable, `${i.id}: packets dropped for an unreachable store`).to.equal(0);
+      }
     });
   });
 
