@@ -42,11 +42,14 @@ function verdict(s: ClientSummary): string {
   return `${s.connections - s.resets - s.stalledOver1s}/${s.connections} connections intact (resets ${s.resets}, stalled > 1 s ${s.stalledOver1s}, longest stall ${s.maxStallMs} ms, ${s.responses} responses)`;
 }
 
-async function scenario(label: string, name: string, runRoot: string | undefined, baseline: boolean, connections: number, log: (s: string) => void): Promise<ClientSummary> {
+type TourStore = 'redis' | 'ramcloud' | 'local';
+
+async function scenario(label: string, name: string, runRoot: string | undefined, store: TourStore, connections: number, log: (s: string) => void): Promise<ClientSummary> {
+  const baseline = store === 'local';
   log(`\n== ${label}`);
   const t0 = Date.now();
   const d = await LocalDeployment.up(
-    { name, chain: ['firewall', 'nat'], instances: 3, dataStore: baseline ? 'local' : 'redis', echoServer: true, ...(runRoot ? { runRoot } : {}) },
+    { name, chain: ['firewall', 'nat'], instances: 3, dataStore: store, echoServer: true, ...(runRoot ? { runRoot } : {}) },
     (m) => log(`   up: ${m}`),
   );
   let client: Client | undefined;
@@ -93,10 +96,13 @@ export async function runTour(
   log: (s: string) => void,
   connections = 100,
   names: TourNames = { stateless: 'snftour', baseline: 'snftourb' },
+  /** where the stateless scenario keeps flow state: Redis (default) or RAMCloud (`snf tour --store ramcloud`) */
+  store: 'redis' | 'ramcloud' = 'redis',
 ): Promise<{ stateless: ClientSummary; baseline: ClientSummary }> {
   try {
-    const stateless = await scenario('stateless: flow state in Redis, shared by every instance', names.stateless, names.runRoot, false, connections, log);
-    const baseline = await scenario('coupled baseline: flow state inside each instance', names.baseline, names.runRoot, true, connections, log);
+    const where = store === 'ramcloud' ? 'RAMCloud' : 'Redis';
+    const stateless = await scenario(`stateless: flow state in ${where}, shared by every instance`, names.stateless, names.runRoot, store, connections, log);
+    const baseline = await scenario('coupled baseline: flow state inside each instance', names.baseline, names.runRoot, 'local', connections, log);
     log(`\nstateless: ${verdict(stateless)}\nbaseline:  ${verdict(baseline)}`);
     return { stateless, baseline };
   } finally {
