@@ -166,6 +166,7 @@ bool PluginStore::ensure_open() {
 uint32_t PluginStore::run(snf_kv_op* ops, size_t n) {
   uint32_t rts = lib_->api().execute(handle_, ops, n);
   stats_.round_trips += rts;
+  stats_.commands += n;  // store operations (Redis: commands), not the NFs' Cmds
   for (size_t i = 0; i < n; i++) {
     if (ops[i].status == SNF_KV_UNAVAILABLE || ops[i].status == SNF_KV_ERROR) {
       unavailable_ = true;
@@ -295,7 +296,6 @@ void PluginStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies
   if (replies.size() < n) replies.resize(n);
   if (n == 0) return;
   auto t0 = std::chrono::steady_clock::now();
-  stats_.commands += n;
   known_.clear();
   unavailable_ = false;
   if (!ensure_open()) {

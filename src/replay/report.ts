@@ -17,7 +17,7 @@ export function corpusLine(s: CorpusStats, batches: number): string {
 }
 
 export function table(results: ChainResult[]): string {
-  const head = ['nf', 'store', 'pkt/s', 'x local', 'cache hit', 'round trips/pkt', 'engine CPU µs/pkt', 'redis CPU µs/pkt', 'forwarded', 'same verdicts', 'same bytes', 'checksums'];
+  const head = ['nf', 'store', 'pkt/s', 'x local', 'cache hit', 'round trips/pkt', 'store ops/pkt', 'engine CPU µs/pkt', 'store CPU µs/pkt', 'forwarded', 'same verdicts', 'same bytes', 'checksums'];
   const rows: string[][] = [];
   for (const c of results) {
     const base = c.stores.find((s) => s.store === 'local');
@@ -31,6 +31,7 @@ export function table(results: ChainResult[]): string {
         base ? `${(s.pps / base.pps).toFixed(2)}x` : '-',
         s.cacheHits !== undefined && lookups > 0 ? `${((100 * s.cacheHits) / lookups).toFixed(0)}%` : '-',
         (s.roundTrips / s.packets).toFixed(3),
+        (s.commands / s.packets).toFixed(3),
         (s.engineCpuUs / s.packets).toFixed(2),
         s.redisCpuUs !== undefined ? (s.redisCpuUs / s.packets).toFixed(2) : '-',
         fmt(s.forwarded),

@@ -3,6 +3,7 @@
 // on every store, and every forwarded frame must carry correct checksums. Only the engine call
 // is timed; building reply frames and checking outputs happen outside the clock.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { Engine } from '../dataplane/engine.js';
 import type { EngineConfig, FrameOut } from '../dataplane/types.js';
@@ -10,7 +11,7 @@ import type { Batch } from './batches.js';
 import { verifyChecksums } from './checksum.js';
 import type { Corpus } from './corpus.js';
 import { SideMapper } from './sides.js';
-import { CHAINS, REPLAY_TABLES, REPLAY_VIPS, storeConfig, type StoreName } from './tables.js';
+import { CHAINS, REPLAY_TABLES, REPLAY_VIPS, storeConfig, type RamcloudTarget, type StoreName } from './tables.js';
 
 export interface Mismatch {
   packet: number;
@@ -39,7 +40,7 @@ export interface StoreResult {
   commands: number;
   cacheHits?: number;
   cacheMisses?: number;
-  /** redis-server user + system CPU over the run, µs (absent for local). */
+  /** The store servers' user + system CPU over the run, µs (redis-server; RAMCloud's coordinator and masters; absent for local). */
   redisCpuUs?: number;
   /** Forwarded frames: every checksum checked and correct / IP header only (fragment, snap length). */
   checksumsOk: number;
@@ -76,6 +77,17 @@ async function redisCpuUs(client: Redis): Promise<number> {
   return (get('used_cpu_user') + get('used_cpu_sys')) * 1e6;
 }
 
+/** user + system CPU of processes, µs, from /proc (clock ticks of 10 ms). */
+function procCpuUs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+  }
+  return ticks * 10_000;
+}
+
 async function deleteKeys(client: Redis, vnf: string): Promise<void> {
   let cursor = '0';
   do {
@@ -92,10 +104,10 @@ interface Reference {
 
 let runSeq = 0;
 
-async function runStore(nf: string, store: StoreName, corpus: Corpus, batches: Batch[], redis: Redis | undefined, redisNode: string | undefined, ref: Reference | undefined, keepVerdicts: boolean): Promise<{ result: StoreResult; ref: Reference }> {
+async function runStore(nf: string, store: StoreName, corpus: Corpus, batches: Batch[], redis: Redis | undefined, redisNode: string | undefined, ramcloud: RamcloudTarget | undefined, ref: Reference | undefined, keepVerdicts: boolean): Promise<{ result: StoreResult; ref: Reference }> {
   const { chain, mode } = CHAINS[nf];
   const vnf = `replay${process.pid}n${++runSeq}`;
-  const config: EngineConfig = { vnf, instanceId: 'replay', chain, store: storeConfig(store, redisNode), ...REPLAY_TABLES };
+  const config: EngineConfig = { vnf, instanceId: 'replay', chain, store: storeConfig(store, redisNode, ramcloud), ...REPLAY_TABLES };
   const engine = new Engine(config);
   const mapper = new SideMapper(mode, corpus, REPLAY_VIPS);
   const verdicts: string[] = new Array<string>(corpus.packets.length);
@@ -105,7 +117,8 @@ async function runStore(nf: string, store: StoreName, corpus: Corpus, batches: B
     checksumsOk: 0, checksumsPartial: 0, checksumsInherited: 0, checksumFailures: [], checksumsBroken: 0,
     verdictMismatches: 0, outputMismatches: 0, mismatches: [], repliesRewritten: 0, repliesUnmapped: 0,
   };
-  const cpuBefore = redis && store !== 'local' ? await redisCpuUs(redis) : 0;
+  const onRedis = redis !== undefined && (store === 'redis' || store === 'redis+cache');
+  const cpuBefore = onRedis ? await redisCpuUs(redis) : store === 'ramcloud' && ramcloud ? procCpuUs(ramcloud.pids) : 0;
   let ns = 0n;
   try {
     for (const [start, end] of batches) {
@@ -158,9 +171,12 @@ async function runStore(nf: string, store: StoreName, corpus: Corpus, batches: B
   } finally {
     engine.close();
   }
-  if (redis && store !== 'local') {
+  if (onRedis) {
     r.redisCpuUs = (await redisCpuUs(redis)) - cpuBefore;
     await deleteKeys(redis, vnf);
+  } else if (store === 'ramcloud' && ramcloud) {
+    // the keys stay (each run has its own VNF name; the test cluster is thrown away after)
+    r.redisCpuUs = procCpuUs(ramcloud.pids) - cpuBefore;
   }
   r.seconds = Number(ns) / 1e9;
   r.pps = r.seconds > 0 ? r.packets / r.seconds : 0;
@@ -176,6 +192,8 @@ export interface ReplayOptions {
   batches: Batch[];
   /** host:port of the Redis the redis stores use. */
   redisNode?: string;
+  /** the RAMCloud cluster the ramcloud store uses */
+  ramcloud?: RamcloudTarget;
   /** Keep every packet's verdict in the results (tests). */
   keepVerdicts?: boolean;
 }
@@ -183,7 +201,7 @@ export interface ReplayOptions {
 /** Runs every chain on every store, stores in the given order; the first store is the reference. */
 export async function replay(corpus: Corpus, opts: ReplayOptions): Promise<ChainResult[]> {
   let redis: Redis | undefined;
-  if (opts.redisNode && opts.stores.some((s) => s !== 'local')) {
+  if (opts.redisNode && opts.stores.some((s) => s === 'redis' || s === 'redis+cache')) {
     const [host, port] = [opts.redisNode.slice(0, opts.redisNode.lastIndexOf(':')), Number(opts.redisNode.slice(opts.redisNode.lastIndexOf(':') + 1))];
     redis = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
     redis.on('error', () => undefined);
@@ -195,7 +213,7 @@ export async function replay(corpus: Corpus, opts: ReplayOptions): Promise<Chain
       const stores: StoreResult[] = [];
       let ref: Reference | undefined;
       for (const s of opts.stores) {
-        const run = await runStore(nf, s, corpus, opts.batches, redis, opts.redisNode, ref, opts.keepVerdicts ?? false);
+        const run = await runStore(nf, s, corpus, opts.batches, redis, opts.redisNode, opts.ramcloud, ref, opts.keepVerdicts ?? false);
         ref = run.ref;
         stores.push(run.result);
       }

@@ -37,11 +37,24 @@ export const CHAINS: Record<string, { chain: NfKind[]; mode: MappingMode }> = {
   lb: { chain: ['lb'], mode: 'lb' },
 };
 
-export type StoreName = 'local' | 'redis' | 'redis+cache';
+export type StoreName = 'local' | 'redis' | 'redis+cache' | 'ramcloud';
+/** The default stores; `ramcloud` only when asked (it needs `scripts/setup.sh --ramcloud`). */
 export const STORES: StoreName[] = ['local', 'redis', 'redis+cache'];
+export const ALL_STORES: StoreName[] = [...STORES, 'ramcloud'];
 
-export function storeConfig(store: StoreName, redisNode: string | undefined): EngineConfig['store'] {
+export interface RamcloudTarget {
+  coordinator: string;
+  clusterName: string;
+  /** the coordinator's and masters' pids, for their CPU */
+  pids: number[];
+}
+
+export function storeConfig(store: StoreName, redisNode: string | undefined, ramcloud?: RamcloudTarget): EngineConfig['store'] {
   if (store === 'local') return { kind: 'local' };
+  if (store === 'ramcloud') {
+    if (!ramcloud) throw new Error('store ramcloud needs a RAMCloud cluster');
+    return { kind: 'ramcloud', coordinator: ramcloud.coordinator, clusterName: ramcloud.clusterName, timeoutMs: 2000 };
+  }
   if (!redisNode) throw new Error(`store ${store} needs a Redis server`);
   // A busy host stalls the store for longer than the product's 100 ms deadline now and then;
   // a replay measures throughput and checks equivalence, so it waits rather than drop.

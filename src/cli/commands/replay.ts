@@ -9,7 +9,8 @@ import { loadCorpus } from '../../replay/corpus.js';
 import { startOwnRedis, type OwnRedis } from '../../replay/redis-server.js';
 import { corpusLine, findings, table } from '../../replay/report.js';
 import { allGood, replay } from '../../replay/runner.js';
-import { CHAINS, STORES, type StoreName } from '../../replay/tables.js';
+import { ALL_STORES, CHAINS, STORES, type StoreName } from '../../replay/tables.js';
+import { startRamcloudCluster, type RamcloudCluster } from '../../store/ramcloud/cluster.js';
 
 const USAGE = `usage: snf replay <capture|directory>... [--nf LIST] [--stores LIST] [--batch N]
                   [--redis HOST:PORT] [--json] [--findings]
@@ -17,12 +18,15 @@ const USAGE = `usage: snf replay <capture|directory>... [--nf LIST] [--stores LI
 Replays real packet captures (pcap or pcapng, gzip-wrapped or not; a directory means every
 *.pcap, *.pcapng, *.cap and *.gz file under it) through the engine in this process, on each store
 in turn, and prints per NF chain and store: packets/s, ratio to the local store (the coupled
-baseline), cache hit ratio, store round trips per packet and redis-server CPU per packet. It
+baseline), cache hit ratio, store round trips and operations per packet and the store servers'
+CPU per packet. It
 checks that every packet gets the same verdict and byte-identical output on every store, and
 that every forwarded frame's checksums are correct. Exit 0 when all of that holds, 1 when not.
 
   --nf LIST       chains, comma-separated: ${Object.keys(CHAINS).join(', ')} (default: all)
-  --stores LIST   ${STORES.join(', ')} (default: all; the first is the reference)
+  --stores LIST   ${ALL_STORES.join(', ')} (default: ${STORES.join(', ')}; the first is the
+                  reference); ramcloud starts a private RAMCloud cluster from the build
+                  'sudo bash scripts/setup.sh --ramcloud' makes
   --batch N       packets per batch, 1..256 (default 15); a flow's reply never shares a batch
                   with the flow's first packet
   --redis H:P     Redis to use (default: start a private redis-server on loopback)
@@ -72,7 +76,7 @@ export async function runReplay(args: string[]): Promise<number> {
   }
   if (p.positional.length === 0) throw new UsageError('at least one capture file or directory is required');
   const nfs = list(str(p, 'nf'), 'nf', Object.keys(CHAINS));
-  const stores = list<StoreName>(str(p, 'stores'), 'stores', STORES);
+  const stores = str(p, 'stores') === undefined ? STORES : list<StoreName>(str(p, 'stores'), 'stores', ALL_STORES);
   const batch = int(p, 'batch', 15, 1, 256);
   const redisArg = str(p, 'redis');
   if (redisArg !== undefined && !/^[^\s:]+:\d{1,5}$/.test(redisArg)) throw new UsageError(`--redis: expected HOST:PORT, got '${redisArg}'`);
@@ -94,10 +98,13 @@ export async function runReplay(args: string[]): Promise<number> {
   }
   const batches = planBatches(corpus, batch);
   let own: OwnRedis | undefined;
-  const needsRedis = stores.some((s) => s !== 'local');
+  const needsRedis = stores.some((s) => s === 'redis' || s === 'redis+cache');
+  let rc: RamcloudCluster | undefined;
   if (needsRedis && !redisArg) own = await startOwnRedis();
   try {
-    const results = await replay(corpus, { nfs, stores, batches, redisNode: redisArg ?? own?.node });
+    if (stores.includes('ramcloud')) rc = await startRamcloudCluster();
+    const ramcloud = rc ? { coordinator: rc.coordinator, clusterName: rc.clusterName, pids: rc.pids } : undefined;
+    const results = await replay(corpus, { nfs, stores, batches, redisNode: redisArg ?? own?.node, ...(ramcloud ? { ramcloud } : {}) });
     if (p.flags.has('json')) {
       console.log(JSON.stringify({ corpus: corpus.stats, batches: batches.length, batchSize: batch, results }, null, 2));
     } else {
@@ -112,6 +119,7 @@ export async function runReplay(args: string[]): Promise<number> {
     return allGood(results) ? 0 : 1;
   } finally {
     await own?.stop();
+    await rc?.stop();
   }
 }
 
