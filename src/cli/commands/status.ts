@@ -156,7 +156,7 @@ async function snapshot(d: LocalDeployment, intervalMs: number): Promise<{ text:
     `${s.name}: ${s.chain.join(' -> ')}, ${s.mode === 'spray' ? 'per-packet spraying' : 'ECMP by L4 hash'}, ${s.dataStore === 'local' ? 'coupled baseline (local state)' : s.store.ramcloud ? `flows in ${ramcloudHealth(s.store.ramcloud)}, control store ${s.store.seed}` : `store ${s.store.seed}`}`,
     `store: ${store.summary}`,
     `store access: ${describeAccess(d.access())}`,
-    `flows in the store: ${flowText || 'none'}`,
+    s.store.ramcloud ? 'flows: in RAMCloud (not counted here; the instances\' NEW FLOWS below)' : `flows in the store: ${flowText || 'none'}`,
     ctlLine,
     epLine,
     '',
