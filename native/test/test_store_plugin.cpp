@@ -218,7 +218,7 @@ void contract(const snf_store_plugin* p, const std::string& config) {
   // ---- INCR
   r = one(s, incr(kc, 5));
   check(r.status == SNF_KV_OK && r.out_int == 5, "incr of an absent key starts from 0",
-        got(r) + " out_int " + std::to_string(r.out_int));
+        got(r) + " out_int " + std::to_string(r.out_int) + " last_error '" + s.lastError() + "'");
   r = one(s, incr(kc, -2));
   check(r.status == SNF_KV_OK && r.out_int == 3, "incr again adds to the stored value",
         got(r) + " out_int " + std::to_string(r.out_int));

@@ -15,9 +15,10 @@
 # Result: <cache>/<key>/{bin/rc-coordinator,bin/rc-server,lib/libramcloud.so,
 #                        lib/libsnf_store_ramcloud.so,build-info.json,logs/}
 # Two stages, each renamed into place only when complete, under one flock:
-#   <cache>/ramcloud-<rckey>  RAMCloud itself (tarballs, patches, this script): the slow part
-#   <cache>/<key>             + the plugin (native/plugins/ramcloud/*, plugin_abi.h): seconds
-# so changing the plugin does not rebuild RAMCloud.
+#   <cache>/ramcloud-<rckey>  RAMCloud itself (tarballs, patches/*.patch, recipe.sh): the slow part
+#   <cache>/<key>             + the plugin (native/plugins/ramcloud/*, plugin_abi.h) and this
+#                             script: seconds
+# so changing the plugin or this driver does not rebuild RAMCloud.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -30,21 +31,8 @@ PATCH_DIR="$ROOT/scripts/ramcloud/patches"
 PLUGIN_DIR="$ROOT/native/plugins/ramcloud"
 ABI_H="$ROOT/native/store/plugin_abi.h"
 
-# What RAMCloud is built with, and why:
-# - only the three targets we run or link (coordinator, server, client library): no tests, apps,
-#   benchmarks or static library;
-# - no ZooKeeper (the coordinator keeps its state in memory: one coordinator per cluster here),
-#   no Infiniband (libibverbs-dev is installed for DPDK, the makefile would probe and pick it),
-#   no DPDK;
-# - ARCH=x86-64-v2 rather than native: the cache may be copied between machines of this kind;
-# - -O2 without -g instead of the default -O3 -g: compiles faster, a tenth of the object size,
-#   and nothing here measures RAMCloud's own speed on 2 shared cores (see README);
-# - warnings off (CXXWARNS/CWARNS empty) and -Werror dropped: g++ 12 warns where the fork's
-#   compiler did not, and a warning changes no code; OBJDIR pinned (the makefile names it
-#   after the git branch when it finds a checkout around it).
-MAKE_VARS=(ZOOKEEPER=no INFINIBAND=no DPDK=no ARCH=x86-64-v2 OBJDIR=obj
-           BASECFLAGS= OPTFLAG=-O2 CXXWARNS= CWARNS= PYTHON=python3)
-MAKE_TARGETS=(obj/coordinator obj/server obj/libramcloud.so)
+# shellcheck source=recipe.sh
+. "$ROOT/scripts/ramcloud/recipe.sh"
 PLUGIN_CXXFLAGS=(-std=c++20 -O2 -fPIC -march=x86-64-v2 -msse4.2 -DNDEBUG -Wall -Wextra -Wno-unused-parameter)
 
 usage() {
@@ -64,17 +52,18 @@ find_src() {
   return 1
 }
 
-sha() { sha256sum "$@" | awk '{print $1}'; }
-
 # The inputs of each stage, as "sha256  name" lines (names relative, so the key does not depend
-# on where the checkout or the tarballs live).
+# on where the checkout or the tarballs live), read from $IN: the checkout for --where, a private
+# copy taken before hashing for a build, so a commit landing mid-build cannot mix two versions
+# into one keyed result.
+IN=$ROOT
 rc_inputs() {
   (cd "$SRC" && sha256sum "$RC_TARBALL" "$GTEST_TARBALL")
-  (cd "$ROOT" && sha256sum scripts/ramcloud/build.sh)
-  if compgen -G "$PATCH_DIR/*.patch" >/dev/null; then (cd "$ROOT" && sha256sum scripts/ramcloud/patches/*.patch); fi
+  (cd "$IN" && sha256sum scripts/ramcloud/recipe.sh)
+  if compgen -G "$IN/scripts/ramcloud/patches/*.patch" >/dev/null; then (cd "$IN" && sha256sum scripts/ramcloud/patches/*.patch); fi
 }
 plugin_inputs() {
-  (cd "$ROOT" && sha256sum native/store/plugin_abi.h && find native/plugins/ramcloud -type f | LC_ALL=C sort | xargs sha256sum)
+  (cd "$IN" && sha256sum scripts/ramcloud/build.sh native/store/plugin_abi.h && find native/plugins/ramcloud -type f | LC_ALL=C sort | xargs sha256sum)
 }
 
 MODE=build
@@ -90,8 +79,20 @@ SRC=$(find_src) || die "RAMCloud sources not found: need $RC_TARBALL and $GTEST_
 [ -f "$ABI_H" ] || die "missing $ABI_H"
 [ -d "$PLUGIN_DIR" ] || die "missing $PLUGIN_DIR"
 
-RC_KEY=$(rc_inputs | sha256sum | cut -c1-16)
-KEY=$( { rc_inputs; plugin_inputs; } | sha256sum | cut -c1-16)
+if [ "$MODE" = build ]; then
+  IN=$(mktemp -d "${TMPDIR:-/tmp}/snf-ramcloud-inputs.XXXXXX")
+  trap 'rm -rf "$IN"' EXIT
+  mkdir -p "$IN/scripts/ramcloud" "$IN/native/store" "$IN/native/plugins"
+  cp "$SELF" "$IN/scripts/ramcloud/build.sh"
+  cp "$ROOT/scripts/ramcloud/recipe.sh" "$IN/scripts/ramcloud/recipe.sh"
+  [ -d "$PATCH_DIR" ] && cp -r "$PATCH_DIR" "$IN/scripts/ramcloud/patches"
+  cp "$ABI_H" "$IN/native/store/plugin_abi.h"
+  cp -r "$PLUGIN_DIR" "$IN/native/plugins/ramcloud"
+fi
+RC_INPUTS=$(rc_inputs)
+INPUTS=$( { echo "$RC_INPUTS"; plugin_inputs; } )
+RC_KEY=$(echo "$RC_INPUTS" | sha256sum | cut -c1-16)
+KEY=$(echo "$INPUTS" | sha256sum | cut -c1-16)
 OUT="$CACHE/$KEY"
 RC_TREE="$CACHE/ramcloud-$RC_KEY"
 
@@ -135,24 +136,7 @@ build_ramcloud() {
   local tmp="$CACHE/.tmp-ramcloud-$RC_KEY.$$" log="$CACHE/logs/ramcloud-$RC_KEY.make.log"
   mkdir -p "$tmp"
   echo "ramcloud build: RAMCloud $RC_KEY from $SRC (-j$JOBS; log $log)"
-  tar -xzf "$SRC/$RC_TARBALL" -C "$tmp"
-  [ -d "$tmp/ramcloud/src" ] || die "$RC_TARBALL does not hold ramcloud/src"
-  # the gtest tarball is the fork's submodule, stored either as ramcloud/gtest/... or as one
-  # top directory of its own
-  tar -tzf "$SRC/$GTEST_TARBALL" >"$tmp/.gtest-files"
-  if grep -q '^ramcloud/gtest/' "$tmp/.gtest-files"; then
-    tar -xzf "$SRC/$GTEST_TARBALL" -C "$tmp"
-  else
-    tar -xzf "$SRC/$GTEST_TARBALL" -C "$tmp/ramcloud/gtest" --strip-components=1
-  fi
-  [ -f "$tmp/ramcloud/gtest/include/gtest/gtest.h" ] || die "$GTEST_TARBALL does not hold include/gtest/gtest.h"
-  local p
-  for p in "$PATCH_DIR"/*.patch; do
-    [ -e "$p" ] || continue
-    patch -d "$tmp/ramcloud" -p1 -s --no-backup-if-mismatch <"$p" || die "patch $(basename "$p") does not apply"
-  done
-  sed -i -E 's/^(C(XX)?FLAGS := \$\(C(XX)?FLAGS_BASE\)) -Werror /\1 /' "$tmp/ramcloud/GNUmakefile"
-  grep -qE '^C(XX)?FLAGS := .*-Werror' "$tmp/ramcloud/GNUmakefile" && die "could not drop -Werror from the fork's GNUmakefile"
+  prepare_tree "$tmp" "$SRC" "$IN/scripts/ramcloud/patches"
 
   # make prints one "g++ ... -c -o obj/X.o" line per object: count them for progress, every 25
   # objects or every minute, whichever comes first.
@@ -214,10 +198,10 @@ cp "$RC_TREE/obj/libramcloud.so" "$TMP_OUT/lib/libramcloud.so"
 plugin_log="$TMP_OUT/logs/plugin.log"
 # $ORIGIN: the plugin finds libramcloud.so beside it wherever the cache directory is moved.
 if ! g++ "${PLUGIN_CXXFLAGS[@]}" -shared -o "$TMP_OUT/lib/libsnf_store_ramcloud.so" \
-    "$PLUGIN_DIR/ramcloud_plugin.cpp" \
-    -I"$ROOT/native/store" -isystem "$RC_TREE/src" -isystem "$RC_TREE/obj" -isystem "$RC_TREE/gtest/include" \
+    "$IN/native/plugins/ramcloud/ramcloud_plugin.cpp" \
+    -I"$IN/native/store" -isystem "$RC_TREE/src" -isystem "$RC_TREE/obj" -isystem "$RC_TREE/gtest/include" \
     -L"$TMP_OUT/lib" -lramcloud -Wl,-rpath,'$ORIGIN' -Wl,--no-undefined \
-    -Wl,--version-script="$PLUGIN_DIR/exports.map" >"$plugin_log" 2>&1; then
+    -Wl,--version-script="$IN/native/plugins/ramcloud/exports.map" >"$plugin_log" 2>&1; then
   cat "$plugin_log" >&2
   rm -rf "$TMP_OUT"
   die "plugin compile failed"
@@ -231,7 +215,7 @@ json_str() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; 
   echo "  \"key\": \"$KEY\","
   echo "  \"ramcloudKey\": \"$RC_KEY\","
   echo "  \"inputs\": {"
-  { rc_inputs; plugin_inputs; } | awk '{printf "%s    \"%s\": \"%s\"", (NR > 1 ? ",\n" : ""), $2, $1} END {print ""}'
+  echo "$INPUTS" | awk '{printf "%s    \"%s\": \"%s\"", (NR > 1 ? ",\n" : ""), $2, $1} END {print ""}'
   echo "  },"
   echo "  \"makeVars\": $(json_str "${MAKE_VARS[*]}"),"
   echo "  \"makeTargets\": $(json_str "${MAKE_TARGETS[*]}"),"

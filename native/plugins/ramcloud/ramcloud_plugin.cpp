@@ -177,6 +177,8 @@ struct Handle {
   std::vector<RAMCloud::MultiRemoveObject*> removePtrs;
   std::vector<RAMCloud::MultiIncrementObject> incrs;
   std::vector<RAMCloud::MultiIncrementObject*> incrPtrs;
+  std::vector<size_t> incrPending, incrAbsent;
+  std::vector<int64_t> incrValues;
 };
 
 struct ScanCursor {
@@ -242,6 +244,92 @@ bool validOp(Handle* h, snf_kv_op& op) {
   op.status = SNF_KV_ERROR;
   h->lastError = why;
   return false;
+}
+
+// INCR. The fork's RejectRules refuse a version rule on an absent object (OBJECT_DOESNT_EXIST),
+// and its server-side increment writes the new value under exactly such a rule, so incrementing
+// an absent key fails instead of counting from 0. So: multiIncrement; the keys that were absent
+// are created holding `delta` by a create-if-absent multiWrite; those another client created in
+// between are incremented again. A counter's first use costs one more round trip; the loop is
+// bounded (each lap needs a concurrent create of the same key to lose).
+uint32_t increments(Handle* h, snf_kv_op* ops) {
+  const uint64_t table = h->tableId;
+  uint32_t calls = 0;
+  h->incrPending.assign(h->incrIdx.begin(), h->incrIdx.end());
+  for (int lap = 0; lap < 4 && !h->incrPending.empty(); lap++) {
+    size_t m = h->incrPending.size();
+    h->incrs.resize(m);
+    h->incrPtrs.resize(m);
+    for (size_t j = 0; j < m; j++) {
+      const snf_kv_op& op = ops[h->incrPending[j]];
+      h->incrs[j] = RAMCloud::MultiIncrementObject(table, op.key, op.key_len, op.delta, 0.0);
+      h->incrPtrs[j] = &h->incrs[j];
+    }
+    calls++;
+    RAMCloud::MultiIncrement mi(h->rc.get(), h->incrPtrs.data(), static_cast<uint32_t>(m));
+    if (!waitBounded(h, mi)) {
+      h->lastError = timeoutText(h, "multiIncrement");
+      setAll(h, ops, h->incrPending, SNF_KV_UNAVAILABLE);
+      return calls;
+    }
+    h->incrAbsent.clear();
+    for (size_t j = 0; j < m; j++) {
+      snf_kv_op& op = ops[h->incrPending[j]];
+      const auto& r = h->incrs[j];
+      if (r.status == RAMCloud::STATUS_OK) {
+        op.status = SNF_KV_OK;
+        op.out_int = r.newValue.asInt64;
+        op.out_version = r.version;
+      } else if (r.status == RAMCloud::STATUS_OBJECT_DOESNT_EXIST) {
+        h->incrAbsent.push_back(h->incrPending[j]);
+      } else {
+        // STATUS_INVALID_OBJECT: the key holds something that is not an 8-byte integer
+        op.status = SNF_KV_ERROR;
+        h->lastError = std::string("INCR: ") + RAMCloud::statusToSymbol(r.status);
+      }
+    }
+    h->incrPending.clear();
+    if (h->incrAbsent.empty()) break;
+
+    size_t a = h->incrAbsent.size();
+    h->incrValues.resize(a);
+    h->writes.resize(a);
+    h->writePtrs.resize(a);
+    RAMCloud::RejectRules createOnly = rulesFor(SNF_KV_ABSENT, 0);
+    for (size_t j = 0; j < a; j++) {
+      const snf_kv_op& op = ops[h->incrAbsent[j]];
+      h->incrValues[j] = op.delta;  // x86-64: the little-endian 8 bytes RAMCloud's increment reads
+      h->writes[j] = RAMCloud::MultiWriteObject(table, op.key, op.key_len, &h->incrValues[j],
+                                                sizeof(int64_t), &createOnly);
+      h->writePtrs[j] = &h->writes[j];
+    }
+    calls++;
+    RAMCloud::MultiWrite mw(h->rc.get(), h->writePtrs.data(), static_cast<uint32_t>(a));
+    if (!waitBounded(h, mw)) {
+      h->lastError = timeoutText(h, "multiWrite (creating counters)");
+      setAll(h, ops, h->incrAbsent, SNF_KV_UNAVAILABLE);
+      return calls;
+    }
+    for (size_t j = 0; j < a; j++) {
+      snf_kv_op& op = ops[h->incrAbsent[j]];
+      const auto& w = h->writes[j];
+      if (w.status == RAMCloud::STATUS_OK) {
+        op.status = SNF_KV_OK;
+        op.out_int = op.delta;
+        op.out_version = w.version;
+      } else if (w.status == RAMCloud::STATUS_OBJECT_EXISTS) {
+        h->incrPending.push_back(h->incrAbsent[j]);  // created meanwhile: increment it
+      } else {
+        op.status = SNF_KV_ERROR;
+        h->lastError = std::string("INCR (create): ") + RAMCloud::statusToSymbol(w.status);
+      }
+    }
+  }
+  for (size_t i : h->incrPending) {
+    ops[i].status = SNF_KV_ERROR;
+    h->lastError = "INCR: the key kept being created and deleted under us";
+  }
+  return calls;
 }
 
 uint32_t executeImpl(Handle* h, snf_kv_op* ops, size_t n) {
@@ -370,38 +458,10 @@ uint32_t executeImpl(Handle* h, snf_kv_op* ops, size_t n) {
   }
 
   if (!h->incrIdx.empty()) {
-    size_t m = h->incrIdx.size();
-    if (unavailable) {
+    if (unavailable)
       setAll(h, ops, h->incrIdx, SNF_KV_UNAVAILABLE);
-    } else {
-      h->incrs.resize(m);
-      h->incrPtrs.resize(m);
-      for (size_t j = 0; j < m; j++) {
-        const snf_kv_op& op = ops[h->incrIdx[j]];
-        h->incrs[j] = RAMCloud::MultiIncrementObject(table, op.key, op.key_len, op.delta, 0.0);
-        h->incrPtrs[j] = &h->incrs[j];
-      }
-      calls++;
-      RAMCloud::MultiIncrement mi(h->rc.get(), h->incrPtrs.data(), static_cast<uint32_t>(m));
-      if (!waitBounded(h, mi)) {
-        h->lastError = timeoutText(h, "multiIncrement");
-        setAll(h, ops, h->incrIdx, SNF_KV_UNAVAILABLE);
-      } else {
-        for (size_t j = 0; j < m; j++) {
-          snf_kv_op& op = ops[h->incrIdx[j]];
-          const auto& r = h->incrs[j];
-          if (r.status == RAMCloud::STATUS_OK) {
-            op.status = SNF_KV_OK;
-            op.out_int = r.newValue.asInt64;
-            op.out_version = r.version;
-          } else {
-            // STATUS_INVALID_OBJECT: the key holds something that is not an 8-byte integer
-            op.status = SNF_KV_ERROR;
-            h->lastError = std::string("INCR: ") + RAMCloud::statusToSymbol(r.status);
-          }
-        }
-      }
-    }
+    else
+      calls += increments(h, ops);
   }
   return calls;
 }
