@@ -10,6 +10,7 @@ import {
 import { PackageError } from './errors.js';
 import { flavorExtraSpecs } from './heat-tacker.js';
 import { minDiskGb, type ImageFacts } from './image-facts.js';
+import { redisCluster } from './userdata.js';
 
 export const SOL001_FILES = ['etsi_nfv_sol001_common_types.yaml', 'etsi_nfv_sol001_vnfd_types.yaml'];
 export const COMMON_TYPES_FILE = 'statelessnf_types.yaml';
@@ -209,7 +210,7 @@ function storeCompute(d: VnfDescriptor, m: FlavourModel, images: ImageSet, artif
     type: 'tosca.nodes.nfv.Vdu.Compute',
     properties: {
       name: STORE_VDU,
-      description: `Redis${f.store.cluster ? ' Cluster' : ''} node holding the VNF's per-flow state`,
+      description: `Redis${redisCluster(f) ? ' Cluster' : ''} node holding the VNF's per-flow state`,
       vdu_profile: { min_number_of_instances: s.instances, max_number_of_instances: s.instances },
       sw_image_data: swImageData(d.images[s.image], imageFacts(d, images, s.image)),
     },

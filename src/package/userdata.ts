@@ -34,11 +34,16 @@ function dpdkDriver(f: Flavour): string {
   return Object.values(f.vdus.nf.connectionPoints).some((cp) => cp.role === 'data' && cp.vnicType === 'direct') ? 'vfio-pci' : 'af_xdp';
 }
 
+/** Whether the Redis the NFs reach is a Redis Cluster (a RAMCloud flavour's control Redis is one node). */
+export function redisCluster(f: Flavour): boolean {
+  return f.store.kind !== 'ramcloud' && f.store.cluster;
+}
+
 export function nfUserData(d: VnfDescriptor, f: Flavour): string {
   const hp = hugepages(f);
   return fill(assetText('heat/cloud-init/nf-user-data.yaml'), {
     __NF_KIND__: d.nf,
-    __STORE_CLUSTER__: String(f.store.cluster),
+    __STORE_CLUSTER__: String(redisCluster(f)),
     __DATAPLANE__: f.vdus.nf.dataplane,
     __METRICS_PORT__: String(d.monitoring.prometheus.port),
     __METRICS_PATH__: d.monitoring.prometheus.path,
@@ -99,7 +104,7 @@ export function storeUserData(f: Flavour): string {
   const acl = indentBlock(storeAclLines());
   return fill(assetText('heat/cloud-init/store-user-data.yaml'), {
     __STORE_PORT__: String(f.vdus.store?.port ?? 6379),
-    __STORE_CLUSTER__: String(f.store.cluster),
+    __STORE_CLUSTER__: String(redisCluster(f)),
     __STORE_INSTANCES__: String(instances),
     __STORE_REPLICAS__: String(storeReplicas(instances)),
   })
