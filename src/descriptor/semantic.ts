@@ -155,6 +155,17 @@ function checkRamcloud(d: VnfDescriptor, f: Flavour, fp: string, report: Report)
   checkMasters(masters, f.store.replicas, mp, report);
 }
 
+/** RAMCloud's segment size: a backup's storage is counted in frames of one segment. */
+const SEGMENT_MB = 8;
+
+/**
+ * rc-server --segmentFrames for a backup volume: its size in 8 MB frames, less 5% for the
+ * per-frame metadata and superblocks RAMCloud keeps on the same device (MultiFileStorage).
+ */
+export function backupSegmentFrames(volumeGb: number): number {
+  return Math.floor((volumeGb * 1024 * 0.95) / SEGMENT_MB);
+}
+
 /** rc-coordinator's and rc-server's ports when the descriptor names none. */
 export const RAMCLOUD_COORDINATOR_PORT = 11100;
 export const RAMCLOUD_MASTER_PORT = 11101;
@@ -178,8 +189,10 @@ function checkMasters(m: RamcloudMastersVdu, replicas: number, mp: string, repor
   }
   // rc-server --segmentFrames: "should be at least 2NR/8M" for N bytes of master memory and R replicas.
   const needMb = 2 * m.masterMemoryMb * replicas;
-  if (m.volumeGb * 1024 < needMb) {
-    report(`${mp}.volumeGb`, `${m.volumeGb} GB is below the ${Math.ceil(needMb / 1024)} GB a backup needs (2 x masterMemoryMb x replicas, rc-server --segmentFrames)`);
+  if (backupSegmentFrames(m.volumeGb) * SEGMENT_MB < needMb) {
+    let gb = m.volumeGb;
+    while (backupSegmentFrames(gb) * SEGMENT_MB < needMb) gb++;
+    report(`${mp}.volumeGb`, `${m.volumeGb} GB is below the ${gb} GB a backup needs (2 x masterMemoryMb x replicas in 8 MB segment frames, rc-server --segmentFrames)`);
   }
 }
 

@@ -102,7 +102,7 @@ describe('VNF descriptors', () => {
     { what: 'RAMCloud VDUs in a Redis flavour', mutate: (d) => (d.flavours['dpdk-sriov'].vdus.masters = d.flavours.ramcloud.vdus.masters), path: 'flavours.dpdk-sriov.vdus.masters', message: /only for store.kind ramcloud \(this flavour's is vdu\)/ },
     { what: 'master memory leaving the VM nothing', mutate: (d) => (d.flavours.ramcloud.vdus.masters.masterMemoryMb = 8000), path: 'flavours.ramcloud.vdus.masters.masterMemoryMb', message: /leaves less than 512 MB of the VM's 8192 MB/ },
     { what: 'backups without a volume', mutate: (d) => delete d.flavours.ramcloud.vdus.masters.volumeGb, path: 'flavours.ramcloud.vdus.masters.volumeGb', message: /required when store.replicas is 2/ },
-    { what: 'a backup volume too small for the replicas', mutate: (d) => (d.flavours.ramcloud.vdus.masters.volumeGb = 10), path: 'flavours.ramcloud.vdus.masters.volumeGb', message: /below the 16 GB a backup needs/ },
+    { what: 'a backup volume too small for the replicas', mutate: (d) => (d.flavours.ramcloud.vdus.masters.volumeGb = 10), path: 'flavours.ramcloud.vdus.masters.volumeGb', message: /10 GB is below the 17 GB a backup needs/ },
     { what: 'a volume on masters without backups', mutate: (d) => (d.flavours.ramcloud.store.replicas = 0), path: 'flavours.ramcloud.vdus.masters.volumeGb', message: /not used when store.replicas is 0/ },
     { what: 'a master with one vCPU', mutate: (d) => (d.flavours.ramcloud.vdus.masters.vcpu = 1), path: 'flavours.ramcloud.vdus.masters.vcpu', message: />= 2/ },
     { what: 'the coordinator and the control Redis on one port', mutate: (d) => (d.flavours.ramcloud.vdus.coordinator.controlPort = 11100), path: 'flavours.ramcloud.vdus.coordinator.controlPort', message: /coordinator's port too/ },
