@@ -11,6 +11,7 @@ import { PackageError } from './errors.js';
 import { flavorExtraSpecs } from './heat-tacker.js';
 import { minDiskGb, type ImageFacts } from './image-facts.js';
 import { redisCluster } from './userdata.js';
+import { requireRamcloudImage } from './ramcloud-image.js';
 
 export const SOL001_FILES = ['etsi_nfv_sol001_common_types.yaml', 'etsi_nfv_sol001_vnfd_types.yaml'];
 export const COMMON_TYPES_FILE = 'statelessnf_types.yaml';
@@ -430,6 +431,7 @@ function policies(m: FlavourModel): object[] {
 
 export function flavourTemplate(d: VnfDescriptor, flavourId: string, images: ImageSet, artifactPath?: ImageArtifactPath): string {
   const m = flavourModel(d, flavourId);
+  if (m.ramcloud) requireRamcloudImage(d, images, flavourId);
   const f = m.flavour;
   const nodes: Record<string, object> = {
     VNF: {

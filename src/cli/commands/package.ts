@@ -79,6 +79,7 @@ async function build(args: string[]): Promise<number> {
   const out = await buildPackage(d, {
     format, outDir: str(p, '--out') ?? 'dist', ...(flavour ? { flavour } : {}), ...(signing ? { signing } : {}), ...(images ? { images } : {}),
     withImage: p.flags.has('--with-image'),
+    note: (l) => console.error(l),
   });
   console.log(out);
   return 0;

@@ -8,7 +8,7 @@ import yaml from 'js-yaml';
 import { baseHot, hotFileNames } from '../../../src/package/heat-tacker.js';
 import { flavourTemplate, typesTemplate } from '../../../src/package/tosca.js';
 import { nfUserData } from '../../../src/package/userdata.js';
-import { descriptor, testImages } from './helpers.js';
+import { descriptor, testImageFactsWithoutRamcloud, testImages } from './helpers.js';
 
 type Doc = Record<string, any>;
 
@@ -275,6 +275,14 @@ describe('the ramcloud flavour (RAMCloud flow store: coordinator + masters VDUs)
     // The policy type the VNFD uses is defined where it imports it from.
     const types = load(readFileSync('tosca/statelessnf_types.yaml', 'utf8'));
     expect(types.policy_types['statelessnf.policies.nfv.RamcloudReplication'].properties.replicas.constraints).to.deep.equal([{ greater_or_equal: 0 }]);
+  });
+
+  it('refuses an image built without RAMCloud for the coordinator and masters, naming the field', async () => {
+    const d = await descriptor('nat');
+    const plain = await testImageFactsWithoutRamcloud();
+    expect(() => flavourTemplate(d, 'ramcloud', { nf_image: plain })).to.throw(/^flavours\.ramcloud\.vdus\.coordinator\.image: image 'nf_image' .*built without RAMCloud.*snf image build --ramcloud/);
+    // The other flavours do not need it.
+    expect(() => flavourTemplate(d, 'dpdk-sriov', { nf_image: plain })).to.not.throw();
   });
 
   it('BaseHOT: masters sized by the descriptor after the coordinator, the NFs after the masters, given the locator and the control Redis', async () => {
