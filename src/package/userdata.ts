@@ -6,6 +6,7 @@ import { aclFileLine, aclRules, aclUser, type StoreRole } from '../store/acl.js'
 import { assetText } from './assets.js';
 import { backupSegmentFrames } from '../descriptor/semantic.js';
 import { ramcloudModel, type RamcloudModel } from './model.js';
+import { RAMCLOUD_ENV } from '../model/ramcloud-env.js';
 
 function fill(text: string, values: Record<string, string>): string {
   return text.replace(/__[A-Z_]+__/g, (tok) => values[tok] ?? tok);
@@ -66,15 +67,15 @@ export const RC_CLUSTER_NAME_TOKEN = '__RC_CLUSTER_NAME__';
 
 /**
  * The NF's RAMCloud settings (nf.env): the engine's StoreConfig kind 'ramcloud' (src/model/tables.ts)
- * as environment lines. The table spans every master, so each holds a share of the flows.
+ * as environment lines, read back by ramcloudStoreFromEnv (src/model/ramcloud-env.ts). The table spans every master, so each holds a share of the flows.
  */
 export function nfRamcloudEnv(rc: RamcloudModel): string[] {
   return [
-    'SNF_STORE_KIND=ramcloud',
-    `SNF_RAMCLOUD_COORDINATOR=${RC_COORDINATOR_TOKEN}`,
-    `SNF_RAMCLOUD_CLUSTER_NAME=${RC_CLUSTER_NAME_TOKEN}`,
-    `SNF_RAMCLOUD_TABLE=${rc.table}`,
-    `SNF_RAMCLOUD_SPAN=${rc.masters.instances}`,
+    `${RAMCLOUD_ENV.kind}=ramcloud`,
+    `${RAMCLOUD_ENV.coordinator}=${RC_COORDINATOR_TOKEN}`,
+    `${RAMCLOUD_ENV.clusterName}=${RC_CLUSTER_NAME_TOKEN}`,
+    `${RAMCLOUD_ENV.table}=${rc.table}`,
+    `${RAMCLOUD_ENV.span}=${rc.masters.instances}`,
   ];
 }
 
