@@ -24,6 +24,9 @@ const usage = `usage:
                CSARs need an image; ONAP Heat packages name the image only.
       --with-image  ship the image file in the CSAR (Files/images/, a SOL004 software image
                artifact of each VDU): Tacker then registers it in Glance at onboarding.
+      --flavour  the ONAP package's flavour (default: the first). A CSAR holds every flavour its
+               image can run: a ramcloud flavour needs an image built with RAMCloud (snf image
+               build --ramcloud) and is left out otherwise, or refused if named here.
   snf package validate PACKAGE [--ca CA.pem] [--require-signature]
   snf package upload ...            (Tacker upload; see snf package upload --help)`;
 
