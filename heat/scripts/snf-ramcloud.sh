@@ -7,6 +7,8 @@
 # An rc-server runs a master and, with SNF_RC_REPLICAS > 0, a backup whose segment replicas go to
 # the data volume (/dev/vdb, used raw: RAMCloud writes its own frame layout) or, without one, to a
 # file on the root disk. statelessnf-ramcloud.service restarts it until the coordinator answers.
+# SNF_RC_ENV, SNF_RC_HOME, SNF_RC_LOGS, SNF_RC_BIND and SNF_RC_BACKUP_FILE move its files and
+# address for a run on a host (test/integration/image/ramcloud-vdu.test.ts); the VDUs use the defaults.
 set -eu
 . "${SNF_RC_ENV:-/etc/statelessnf/ramcloud.env}"
 RC=${SNF_RC_HOME:-/opt/snf/ramcloud}
@@ -34,7 +36,7 @@ case "${SNF_RC_ROLE:-}" in
       set -- "$@" --masterOnly
     else
       DEV=${SNF_RC_BACKUP_DEVICE:-}
-      if [ -n "$DEV" ] && [ -b "$DEV" ]; then FILE=$DEV; else FILE=/var/lib/statelessnf/ramcloud/backup.log; mkdir -p "${FILE%/*}"; fi
+      if [ -n "$DEV" ] && [ -b "$DEV" ]; then FILE=$DEV; else FILE=${SNF_RC_BACKUP_FILE:-/var/lib/statelessnf/ramcloud/backup.log}; mkdir -p "${FILE%/*}"; fi
       set -- "$@" --file "$FILE" --segmentFrames "$SNF_RC_SEGMENT_FRAMES"
     fi
     echo "snf-ramcloud: rc-server $*"

@@ -188,7 +188,8 @@ const ramcloudMastersVdu = {
     vcpu: { type: 'integer', minimum: 2, maximum: 128 },
     flavorName,
     instances: { type: 'integer', minimum: 1, maximum: 64 },
-    masterMemoryMb: { type: 'integer', minimum: 64, maximum: 1048576 },
+    // rc-server fails below ~256 MB ("Could not reserve survivor segments": the log cleaner's reserve).
+    masterMemoryMb: { type: 'integer', minimum: 256, maximum: 1048576 },
     volumeGb: { type: 'integer', minimum: 1, maximum: 16384 },
     port,
   },

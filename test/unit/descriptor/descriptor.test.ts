@@ -104,6 +104,7 @@ describe('VNF descriptors', () => {
     { what: 'backups without a volume', mutate: (d) => delete d.flavours.ramcloud.vdus.masters.volumeGb, path: 'flavours.ramcloud.vdus.masters.volumeGb', message: /required when store.replicas is 2/ },
     { what: 'a backup volume too small for the replicas', mutate: (d) => (d.flavours.ramcloud.vdus.masters.volumeGb = 10), path: 'flavours.ramcloud.vdus.masters.volumeGb', message: /10 GB is below the 17 GB a backup needs/ },
     { what: 'a volume on masters without backups', mutate: (d) => (d.flavours.ramcloud.store.replicas = 0), path: 'flavours.ramcloud.vdus.masters.volumeGb', message: /not used when store.replicas is 0/ },
+    { what: 'master memory rc-server cannot start with', mutate: (d) => (d.flavours.ramcloud.vdus.masters.masterMemoryMb = 128), path: 'flavours.ramcloud.vdus.masters.masterMemoryMb', message: />= 256/ },
     { what: 'a master with one vCPU', mutate: (d) => (d.flavours.ramcloud.vdus.masters.vcpu = 1), path: 'flavours.ramcloud.vdus.masters.vcpu', message: />= 2/ },
     { what: 'the coordinator and the control Redis on one port', mutate: (d) => (d.flavours.ramcloud.vdus.coordinator.controlPort = 11100), path: 'flavours.ramcloud.vdus.coordinator.controlPort', message: /coordinator's port too/ },
     { what: 'a coordinator on an unknown image', mutate: (d) => (d.flavours.ramcloud.vdus.coordinator.image = 'rc_image'), path: 'flavours.ramcloud.vdus.coordinator.image', message: /unknown image 'rc_image'/ },
