@@ -45,7 +45,8 @@ export function redisCluster(f: Flavour): boolean {
 export function nfUserData(d: VnfDescriptor, f: Flavour): string {
   const hp = hugepages(f);
   const rc = ramcloudModel(f);
-  // Only the ramcloud flavour has these lines: the other flavours' user data stays as it was.
+  // Only the ramcloud flavour has these lines (the flow store moves to RAMCloud, SNF_STORE_NODES
+  // stays the control-plane Redis); the other flavours' user data stays byte for byte as it was.
   const text = assetText('heat/cloud-init/nf-user-data.yaml').replace(/^__RAMCLOUD_ENV__\n/m, () => (rc ? indentBlock(nfRamcloudEnv(rc)) + '\n' : ''));
   return fill(text, {
     __NF_KIND__: d.nf,
