@@ -136,12 +136,13 @@ interface StagedInputs {
 
 /** Stages the application (and RAMCloud, as chosen) in a temporary directory and hashes it with the build scripts. */
 async function stagedInputs(choice: RamcloudChoice): Promise<StagedInputs> {
+  // First: a missing build asked for fails before minutes of staging.
+  const rc = ramcloudFor(choice);
   const root = mkdtempSync(join(tmpdir(), 'snf-image-stage-'));
   const dir = join(root, 'app');
   mkdirSync(dir);
   try {
     const s = await stageApp(dir);
-    const rc = ramcloudFor(choice);
     let ramcloudDir: string | undefined;
     if (rc) {
       ramcloudDir = join(root, 'ramcloud');
