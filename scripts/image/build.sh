@@ -14,6 +14,8 @@
 #   SNF_IMAGE_ROOT_MB  root filesystem size (default 2048; growpart extends it to the flavor's disk)
 #   SNF_IMAGE_SOURCES  apt sources for mmdebstrap (default: the host's deb822 Debian sources, else
 #                   Debian's mirror)
+#   SNF_IMAGE_RAMCLOUD  optional: a staged RAMCloud build (bin/, lib/, debs.txt: src/image/ramcloud.ts),
+#                   copied to /opt/snf/ramcloud with the Debian packages of the libraries it links
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 APP=${SNF_IMAGE_APP:?SNF_IMAGE_APP: staged application directory}
@@ -29,8 +31,19 @@ done
 [ -f /usr/lib/SYSLINUX/mbr.bin ] || { echo "image: /usr/lib/SYSLINUX/mbr.bin not found: apt-get install syslinux-common" >&2; exit 3; }
 [ "$(id -u)" = 0 ] || { echo "image: mmdebstrap --mode=root needs root" >&2; exit 3; }
 
-# packages.txt plus the packages of the libraries node and snf.node link (staged as debs.txt)
-PKGS=$(cat "$HERE/packages.txt" "$APP/debs.txt" | sed 's/#.*//' | tr -s ' \t\n' '\n' | grep -v '^$' | sort -u | paste -sd, -)
+# packages.txt plus the packages of the libraries node and snf.node link (staged as debs.txt), and
+# RAMCloud's when the image takes it
+RC=${SNF_IMAGE_RAMCLOUD:-}
+RC_DEBS=/dev/null
+RC_HOOK=(--customize-hook=true)
+if [ -n "$RC" ]; then
+  for f in bin/rc-coordinator bin/rc-server lib/libramcloud.so debs.txt; do
+    [ -e "$RC/$f" ] || { echo "image: SNF_IMAGE_RAMCLOUD=$RC has no $f" >&2; exit 3; }
+  done
+  RC_DEBS="$RC/debs.txt"
+  RC_HOOK=(--customize-hook="mkdir -p \"\$1/opt/snf/ramcloud\" && cp -a \"$RC/.\" \"\$1/opt/snf/ramcloud/\"")
+fi
+PKGS=$(cat "$HERE/packages.txt" "$APP/debs.txt" "$RC_DEBS" | sed 's/#.*//' | tr -s ' \t\n' '\n' | grep -v '^$' | sort -u | paste -sd, -)
 SOURCES=${SNF_IMAGE_SOURCES:-}
 if [ -z "$SOURCES" ]; then
   if [ -f /etc/apt/sources.list.d/debian.sources ]; then SOURCES=/etc/apt/sources.list.d/debian.sources
@@ -52,6 +65,7 @@ nice -n 10 mmdebstrap --mode=root --variant=minbase --include="$PKGS" \
   --customize-hook=": > \"\$1/etc/machine-id\"" \
   --customize-hook="cp -a \"$HERE/rootfs/.\" \"\$1/\"" \
   --customize-hook="mkdir -p \"\$1/opt/statelessnf\" && cp -a \"$APP/.\" \"\$1/opt/statelessnf/\"" \
+  "${RC_HOOK[@]}" \
   --customize-hook='chroot "$1" systemctl enable systemd-networkd' \
   --customize-hook='chroot "$1" systemctl disable redis-server' \
   --customize-hook='chroot "$1" systemctl disable dpdk' \

@@ -169,10 +169,39 @@ const storeVdu = {
   },
 };
 
+// rc-coordinator's default port is 11100 and the masters' 11101 (the fork's scripts and
+// ../shared/ramcloud/upstream-run.sh); both may be moved.
+const ramcloudCoordinatorVdu = {
+  type: 'object',
+  additionalProperties: false,
+  required: computeRequired,
+  properties: { ...compute, flavorName, port, controlPort: port },
+};
+
+const ramcloudMastersVdu = {
+  type: 'object',
+  additionalProperties: false,
+  required: [...computeRequired, 'instances', 'masterMemoryMb'],
+  properties: {
+    ...compute,
+    // A master's dispatch thread spins on a core of its own; the service threads need another.
+    vcpu: { type: 'integer', minimum: 2, maximum: 128 },
+    flavorName,
+    instances: { type: 'integer', minimum: 1, maximum: 64 },
+    // rc-server fails below ~256 MB ("Could not reserve survivor segments": the log cleaner's reserve).
+    masterMemoryMb: { type: 'integer', minimum: 256, maximum: 1048576 },
+    volumeGb: { type: 'integer', minimum: 1, maximum: 16384 },
+    port,
+  },
+};
+
+/** RAMCloud names: --clusterName and the table are plain words (they land in service locators and paths). */
+const ramcloudName = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 64 };
+
 const storeRef = {
   type: 'object',
   required: ['kind'],
-  properties: { kind: { enum: ['external', 'vdu'] } },
+  properties: { kind: { enum: ['external', 'vdu', 'ramcloud'] } },
   discriminator: { propertyName: 'kind' },
   oneOf: [
     {
@@ -189,6 +218,16 @@ const storeRef = {
       required: ['kind', 'cluster'],
       properties: { kind: { const: 'vdu' }, cluster: { type: 'boolean' } },
     },
+    {
+      additionalProperties: false,
+      required: ['kind', 'replicas'],
+      properties: {
+        kind: { const: 'ramcloud' },
+        replicas: { type: 'integer', minimum: 0, maximum: 8 },
+        clusterName: ramcloudName,
+        table: ramcloudName,
+      },
+    },
   ],
 };
 
@@ -202,7 +241,7 @@ const flavour = {
       type: 'object',
       additionalProperties: false,
       required: ['nf'],
-      properties: { nf: nfVdu, store: storeVdu },
+      properties: { nf: nfVdu, store: storeVdu, coordinator: ramcloudCoordinatorVdu, masters: ramcloudMastersVdu },
     },
     store: storeRef,
     scaling: {

@@ -1,7 +1,7 @@
 // Cross-field rules of a descriptor that JSON Schema cannot state: references between sections,
 // numeric relations, prefix syntax, uniqueness. Runs only on schema-valid input.
 import type { FirewallConfig, LbConfig, NatConfig, PortRange } from '../dataplane/types.js';
-import type { DescriptorIssue, Flavour, NfVdu, VnfDescriptor } from './types.js';
+import type { DescriptorIssue, Flavour, NfVdu, RamcloudMastersVdu, VnfDescriptor } from './types.js';
 import { endpointError, ipFamily, isPrime, prefixError } from './net.js';
 
 type Report = (path: string, message: string) => void;
@@ -98,7 +98,8 @@ function checkFlavour(d: VnfDescriptor, id: string, f: Flavour, report: Report):
   const store = f.vdus.store;
   if (store && !d.images[store.image]) report(`${fp}.vdus.store.image`, `unknown image '${store.image}'`);
   if (f.store.kind === 'vdu' && !store) report(`${fp}.vdus.store`, 'is required when store.kind is vdu');
-  if (f.store.kind === 'external' && store) report(`${fp}.vdus.store`, 'is not allowed when store.kind is external');
+  if (f.store.kind !== 'vdu' && store) report(`${fp}.vdus.store`, `is not allowed when store.kind is ${f.store.kind}`);
+  checkRamcloud(d, f, fp, report);
   if (f.store.kind === 'vdu' && f.store.cluster && store && store.instances < 3) {
     report(`${fp}.vdus.store.instances`, 'a Redis Cluster needs at least 3 nodes');
   }
@@ -129,6 +130,77 @@ function checkFlavour(d: VnfDescriptor, id: string, f: Flavour, report: Report):
       report(lp, `${l.nf_instances} is not reachable from min ${a.min} in steps of ${a.delta}`);
     }
   }
+}
+
+/** Memory a master VM keeps for the OS, the backup's segment buffers and the RPC buffers. */
+export const RAMCLOUD_OS_RESERVE_MB = 512;
+
+function checkRamcloud(d: VnfDescriptor, f: Flavour, fp: string, report: Report): void {
+  const { coordinator, masters } = f.vdus;
+  if (f.store.kind !== 'ramcloud') {
+    if (coordinator) report(`${fp}.vdus.coordinator`, `is only for store.kind ramcloud (this flavour's is ${f.store.kind})`);
+    if (masters) report(`${fp}.vdus.masters`, `is only for store.kind ramcloud (this flavour's is ${f.store.kind})`);
+    return;
+  }
+  if (!coordinator) report(`${fp}.vdus.coordinator`, 'is required when store.kind is ramcloud (rc-coordinator and the control-plane Redis)');
+  if (!masters) report(`${fp}.vdus.masters`, 'is required when store.kind is ramcloud (the rc-server masters holding flow state)');
+  if (coordinator) {
+    checkImage(d, coordinator, `${fp}.vdus.coordinator`, report);
+    const cp = coordinator.port ?? RAMCLOUD_COORDINATOR_PORT;
+    if (cp === (coordinator.controlPort ?? 6379)) report(`${fp}.vdus.coordinator.controlPort`, `${cp} is the coordinator's port too`);
+  }
+  if (!masters) return;
+  const mp = `${fp}.vdus.masters`;
+  checkImage(d, masters, mp, report);
+  checkMasters(masters, f.store.replicas, mp, report);
+}
+
+/** RAMCloud's segment size: a backup's storage is counted in frames of one segment. */
+const SEGMENT_MB = 8;
+
+/**
+ * rc-server --segmentFrames for a backup volume: its size in 8 MB frames, less 5% for the
+ * per-frame metadata and superblocks RAMCloud keeps on the same device (MultiFileStorage).
+ */
+export function backupSegmentFrames(volumeGb: number): number {
+  return Math.floor((volumeGb * 1024 * 0.95) / SEGMENT_MB);
+}
+
+/** rc-coordinator's and rc-server's ports when the descriptor names none. */
+export const RAMCLOUD_COORDINATOR_PORT = 11100;
+export const RAMCLOUD_MASTER_PORT = 11101;
+
+function checkMasters(m: RamcloudMastersVdu, replicas: number, mp: string, report: Report): void {
+  if (m.masterMemoryMb > m.memoryMb - RAMCLOUD_OS_RESERVE_MB) {
+    report(`${mp}.masterMemoryMb`, `${m.masterMemoryMb} MB leaves less than ${RAMCLOUD_OS_RESERVE_MB} MB of the VM's ${m.memoryMb} MB for the OS and the backup's buffers`);
+  }
+  if (replicas === 0) {
+    if (m.volumeGb !== undefined) report(`${mp}.volumeGb`, 'is not used when store.replicas is 0 (the masters run without backups: --masterOnly)');
+    return;
+  }
+  // A master never keeps a replica of its own segments (rc-server without --allowLocalBackup),
+  // so every segment needs `replicas` other servers running a backup.
+  if (m.instances < replicas + 1) {
+    report(`${mp}.instances`, `${m.instances} server(s) cannot hold ${replicas} backup copies of each segment on servers other than its master: needs at least ${replicas + 1} (store.replicas + 1)`);
+  }
+  if (m.volumeGb === undefined) {
+    report(`${mp}.volumeGb`, `is required when store.replicas is ${replicas}: each server's backup keeps other masters' segments on it`);
+    return;
+  }
+  // rc-server --segmentFrames: "should be at least 2NR/8M" for N bytes of master memory and R replicas.
+  const needMb = 2 * m.masterMemoryMb * replicas;
+  if (backupSegmentFrames(m.volumeGb) * SEGMENT_MB < needMb) {
+    let gb = m.volumeGb;
+    while (backupSegmentFrames(gb) * SEGMENT_MB < needMb) gb++;
+    report(`${mp}.volumeGb`, `${m.volumeGb} GB is below the ${gb} GB a backup needs (2 x masterMemoryMb x replicas in 8 MB segment frames, rc-server --segmentFrames)`);
+  }
+}
+
+function checkImage(d: VnfDescriptor, v: { image: string; memoryMb: number; diskGb: number }, vp: string, report: Report): void {
+  const img = d.images[v.image];
+  if (!img) return report(`${vp}.image`, `unknown image '${v.image}'`);
+  if (img.minRamMb > v.memoryMb) report(`${vp}.memoryMb`, `is below the image's minRamMb ${img.minRamMb}`);
+  if (img.minDiskGb > v.diskGb) report(`${vp}.diskGb`, `is below the image's minDiskGb ${img.minDiskGb}`);
 }
 
 function checkNfVdu(d: VnfDescriptor, v: NfVdu, vp: string, report: Report): void {

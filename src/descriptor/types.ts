@@ -56,9 +56,52 @@ export interface StoreVdu extends FlavorByName {
   port: number;
 }
 
+/**
+ * The RAMCloud coordinator VDU: rc-coordinator (cluster membership, tablet map) and, next to it,
+ * the small Redis that keeps the control plane (tables, registry, heartbeats): RAMCloud holds
+ * flow state only.
+ */
+export interface RamcloudCoordinatorVdu extends FlavorByName {
+  vcpu: number;
+  memoryMb: number;
+  diskGb: number;
+  image: string;
+  /** The coordinator's TCP port (default 11100). */
+  port?: number;
+  /** The control-plane Redis port on the same VM (default 6379). */
+  controlPort?: number;
+}
+
+/**
+ * The RAMCloud masters VDU: one rc-server per VM, each a master (the flow-state tablets) and,
+ * with replicas > 0, a backup holding other masters' log segments on its volume.
+ */
+export interface RamcloudMastersVdu extends FlavorByName {
+  vcpu: number;
+  memoryMb: number;
+  diskGb: number;
+  image: string;
+  instances: number;
+  /** RAMCloud's log + hash table on each master (rc-server --totalMasterMemory), below memoryMb. */
+  masterMemoryMb: number;
+  /** The backup's segment storage per server (a Cinder volume); required when replicas > 0. */
+  volumeGb?: number;
+  /** rc-server's TCP port (default 11101). */
+  port?: number;
+}
+
 export type StoreRef =
   | { kind: 'external'; nodes: string[]; cluster: boolean }
-  | { kind: 'vdu'; cluster: boolean };
+  | { kind: 'vdu'; cluster: boolean }
+  | {
+      kind: 'ramcloud';
+      /** Backup copies of every log segment (rc-server --replicas), on other servers than its master. */
+      replicas: number;
+      /** rc-coordinator / rc-server --clusterName (default: the VNF's name at deploy time). */
+      clusterName?: string;
+      /** The table holding flow state (default `snf`). */
+      table?: string;
+    };
 
 export interface ScalingAspect {
   min: number;
@@ -73,7 +116,7 @@ export interface InstantiationLevel {
 
 export interface Flavour {
   description: string;
-  vdus: { nf: NfVdu; store?: StoreVdu };
+  vdus: { nf: NfVdu; store?: StoreVdu; coordinator?: RamcloudCoordinatorVdu; masters?: RamcloudMastersVdu };
   store: StoreRef;
   scaling: { nf_instances: ScalingAspect };
   instantiationLevels: { default: string; levels: Record<string, InstantiationLevel> };

@@ -60,7 +60,7 @@ function toIssue(e: ErrorObject): DescriptorIssue {
     case 'enum':
       return { path: base, message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     case 'discriminator':
-      return { path: join(base, 'kind'), message: 'must be one of "external", "vdu"' };
+      return { path: join(base, 'kind'), message: 'must be one of "external", "vdu", "ramcloud"' };
     default:
       return { path: base, message: e.message ?? e.keyword };
   }

@@ -14,6 +14,7 @@ import { cacheRoot, productVersion, ROOT } from './paths.js';
 import { stageApp } from './stage.js';
 import { ImageError } from './errors.js';
 import { minDiskGb, readImageFacts } from '../package/image-facts.js';
+import { IMAGE_RAMCLOUD_DIR, ramcloudFor, stageRamcloud, type ImageRamcloud, type RamcloudChoice } from './ramcloud.js';
 
 /** The facts file written next to the qcow2 (`<name>.facts.json`), read off the real artifact. */
 export interface ImageFacts {
@@ -34,6 +35,8 @@ export interface ImageFacts {
   inputHash: string;
   builtAt: string;
   nodeVersion: string;
+  /** RAMCloud in /opt/snf/ramcloud (the ramcloud flavour's VDUs need it); absent: built without. */
+  ramcloud?: ImageRamcloud;
 }
 
 export interface BuiltImage {
@@ -57,16 +60,20 @@ async function hashFile(h: ReturnType<typeof createHash>, path: string): Promise
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
 }
 
-/** sha256 over (relative path, mode, content) of every input, in a fixed order. */
-export async function inputHash(stagedDir: string): Promise<string> {
+/**
+ * sha256 over (relative path, mode, content) of every input, in a fixed order. A staged RAMCloud
+ * (/opt/snf/ramcloud) is one more group: an image with it has another hash than one without.
+ */
+export async function inputHash(stagedDir: string, ramcloudDir?: string): Promise<string> {
   const h = createHash('sha256');
-  const groups: [string, string[]][] = [
-    ['app', filesUnder(stagedDir)],
-    ['scripts', [...filesUnder(join(ROOT, 'scripts', 'image')), join(ROOT, 'scripts', 'deps', 'image.txt')]],
+  const groups: [string, string[], string][] = [
+    ['app', filesUnder(stagedDir), stagedDir],
+    ['scripts', [...filesUnder(join(ROOT, 'scripts', 'image')), join(ROOT, 'scripts', 'deps', 'image.txt')], ROOT],
   ];
-  for (const [label, files] of groups) {
+  if (ramcloudDir) groups.push(['ramcloud', filesUnder(ramcloudDir), ramcloudDir]);
+  for (const [label, files, base] of groups) {
     for (const f of files) {
-      const rel = label === 'app' ? relative(stagedDir, f) : relative(ROOT, f);
+      const rel = relative(base, f);
       h.update(`${label}:${rel}:${(statSync(f).mode & 0o777).toString(8)}\n`);
       await hashFile(h, f);
     }
@@ -94,7 +101,7 @@ function readFacts(dir: string, name: string): ImageFacts | undefined {
 }
 
 /** The same reading of the file the packages use for the VNFD (src/package/image-facts.ts). */
-export async function computeFacts(file: string, extra: { buildSeconds: number; inputHash: string; nodeVersion: string }): Promise<ImageFacts> {
+export async function computeFacts(file: string, extra: { buildSeconds: number; inputHash: string; nodeVersion: string; ramcloud?: ImageRamcloud }): Promise<ImageFacts> {
   const { name, version } = productVersion();
   const f = await readImageFacts(file);
   if (f.diskFormat !== 'qcow2') throw new ImageError(`${file}: not a qcow2 image (${f.diskFormat})`);
@@ -113,24 +120,54 @@ export async function computeFacts(file: string, extra: { buildSeconds: number; 
     inputHash: extra.inputHash,
     builtAt: new Date().toISOString(),
     nodeVersion: extra.nodeVersion,
+    ...(extra.ramcloud ? { ramcloud: extra.ramcloud } : {}),
   };
 }
 
-/** Stages the application in a temporary directory and hashes it with the build scripts. */
-async function stagedInputs(): Promise<{ dir: string; hash: string; nodeVersion: string; cleanup: () => void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'snf-image-stage-'));
+interface StagedInputs {
+  dir: string;
+  /** The staged RAMCloud (copied to /opt/snf/ramcloud), when the image takes one. */
+  ramcloudDir?: string;
+  ramcloud?: ImageRamcloud;
+  hash: string;
+  nodeVersion: string;
+  cleanup: () => void;
+}
+
+/** Stages the application (and RAMCloud, as chosen) in a temporary directory and hashes it with the build scripts. */
+async function stagedInputs(choice: RamcloudChoice): Promise<StagedInputs> {
+  // First: a missing build asked for fails before minutes of staging.
+  const rc = ramcloudFor(choice);
+  const root = mkdtempSync(join(tmpdir(), 'snf-image-stage-'));
+  const dir = join(root, 'app');
+  mkdirSync(dir);
   try {
     const s = await stageApp(dir);
-    return { dir, hash: await inputHash(dir), nodeVersion: s.nodeVersion, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+    let ramcloudDir: string | undefined;
+    if (rc) {
+      ramcloudDir = join(root, 'ramcloud');
+      mkdirSync(ramcloudDir);
+      stageRamcloud(rc, ramcloudDir);
+    }
+    return {
+      dir,
+      ...(ramcloudDir ? { ramcloudDir, ramcloud: { buildKey: rc!.buildKey, path: IMAGE_RAMCLOUD_DIR } } : {}),
+      hash: await inputHash(dir, ramcloudDir),
+      nodeVersion: s.nodeVersion,
+      cleanup: () => rmSync(root, { recursive: true, force: true }),
+    };
   } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
     throw e;
   }
 }
 
-/** The image for the current checkout's inputs, if it has been built. */
-export async function findBuiltImage(): Promise<BuiltImage | undefined> {
-  const st = await stagedInputs();
+/**
+ * The image for the current checkout's inputs, if it has been built. `auto` (the default) looks
+ * for the image `snf image build` makes by default: with RAMCloud when its build exists.
+ */
+export async function findBuiltImage(choice: RamcloudChoice = 'auto'): Promise<BuiltImage | undefined> {
+  const st = await stagedInputs(choice);
   try {
     const facts = readFacts(imageDir(st.hash), productVersion().name);
     return facts ? { path: facts.file, facts } : undefined;
@@ -144,6 +181,8 @@ export interface BuildOptions {
   force?: boolean;
   /** Also build the OCI image (oci-archive) from the same root filesystem. */
   oci?: boolean;
+  /** RAMCloud in /opt/snf/ramcloud: `auto` (default) when its build exists, `require`, or `off`. */
+  ramcloud?: RamcloudChoice;
   progress?: (line: string) => void;
 }
 
@@ -195,7 +234,8 @@ export async function buildImage(o: BuildOptions = {}): Promise<BuildResult> {
   const progress = o.progress ?? (() => undefined);
   const { name } = productVersion();
   progress('image: staging the application (node, native addon, bundled instance)');
-  const st = await stagedInputs();
+  const st = await stagedInputs(o.ramcloud ?? 'auto');
+  progress(st.ramcloud ? `image: with RAMCloud build ${st.ramcloud.buildKey} in ${IMAGE_RAMCLOUD_DIR} (the ramcloud flavour's VDUs)` : 'image: without RAMCloud (no build for this checkout: the ramcloud flavour cannot use this image)');
   try {
     const dir = imageDir(st.hash);
     progress(`image: input hash ${st.hash.slice(0, 16)} -> ${dir}`);
@@ -211,12 +251,12 @@ export async function buildImage(o: BuildOptions = {}): Promise<BuildResult> {
       try {
         await runScript(
           ['bash', join(ROOT, 'scripts', 'image', 'build.sh')],
-          { ...process.env, SNF_IMAGE_APP: st.dir, SNF_IMAGE_OUT: tmp, SNF_IMAGE_NAME: name },
+          { ...process.env, SNF_IMAGE_APP: st.dir, SNF_IMAGE_OUT: tmp, SNF_IMAGE_NAME: name, ...(st.ramcloudDir ? { SNF_IMAGE_RAMCLOUD: st.ramcloudDir } : {}) },
           progress,
         );
         const buildSeconds = Math.round((Date.now() - t0) / 1000);
         progress('image: computing facts (sha256, sizes)');
-        const f = await computeFacts(join(tmp, `${name}.qcow2`), { buildSeconds, inputHash: st.hash, nodeVersion: st.nodeVersion });
+        const f = await computeFacts(join(tmp, `${name}.qcow2`), { buildSeconds, inputHash: st.hash, nodeVersion: st.nodeVersion, ...(st.ramcloud ? { ramcloud: st.ramcloud } : {}) });
         rmSync(dir, { recursive: true, force: true });
         renameSync(tmp, dir);
         facts = { ...f, file: join(dir, `${name}.qcow2`) };

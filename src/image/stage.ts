@@ -31,12 +31,15 @@ export function nodeBinary(): string {
   return process.env.SNF_IMAGE_NODE ?? process.execPath;
 }
 
-/** Debian packages (without :arch) owning the shared libraries the binaries link. */
-export function debianPackagesOf(binaries: string[]): string[] {
+/**
+ * Debian packages (without :arch) owning the shared libraries the binaries link; libraries under
+ * one of `own` (a build's own lib/, shipped beside the binaries) need none.
+ */
+export function debianPackagesOf(binaries: string[], own: string[] = []): string[] {
   const libs = new Set<string>();
   for (const b of binaries) {
     const out = execFileSync('ldd', [b], { encoding: 'utf8' });
-    for (const m of out.matchAll(/=>\s+(\/\S+)/g)) libs.add(m[1]);
+    for (const m of out.matchAll(/=>\s+(\/\S+)/g)) if (!own.some((d) => m[1].startsWith(`${d.replace(/\/+$/, '')}/`))) libs.add(m[1]);
   }
   const pkgs = new Set<string>();
   for (const lib of libs) {

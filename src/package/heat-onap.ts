@@ -12,8 +12,8 @@
 // AntiAffinityRule (scope nfvi_node) per VDU becomes an OS::Nova::ServerGroup in the base module.
 import yaml from 'js-yaml';
 import type { VnfDescriptor } from '../descriptor/types.js';
-import { STORE_NET_CIDR, flavourModel, nfFlavorName, stem, storeFlavorName, type CpModel, type FlavourModel } from './model.js';
-import { nfUserData, storeUserData } from './userdata.js';
+import { RC_COORDINATOR_VDU, RC_MASTER_VDU, STORE_NET_CIDR, flavourModel, nfFlavorName, rcFlavorName, stem, storeFlavorName, type CpModel, type FlavourModel } from './model.js';
+import { RC_CLUSTER_NAME_TOKEN, RC_COORDINATOR_TOKEN, nfUserData, rcCoordinatorUserData, rcLocator, rcMasterUserData, storeUserData } from './userdata.js';
 import {
   HOT_VERSION, STORE_CONTROL_OUTPUT, STORE_PASSWORD, STORE_ROLE_PASSWORD, STORE_TLS_PARAMS, pemBlock, storeControlOutput, storePasswordResources, storeTlsCondition,
   storeTlsParameters, storeUrls, storeUserDataParams,
@@ -23,6 +23,9 @@ import {
 export const ONAP_SUPPLIED = ['vnf_id', 'vf_module_id', 'vnf_name', 'vf_module_index', 'vf_module_name', 'workload_context', 'environment_context'];
 export const NF_VM = 'nf';
 export const STORE_VM = 'redis';
+/** ONAP vm-types of the ramcloud flavour (letters only: VNFRQTS parses {vm-type}_server_{index}). */
+export const RC_COORD_VM = 'rccoordinator';
+export const RC_MASTER_VM = 'rcmaster';
 const INT_NET = 'int_store';
 
 export const onapFileNames = {
@@ -120,11 +123,7 @@ function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
       [`${STORE_VM}_names`]: Array.from({ length: s.instances }, (_, i) => `${stem(d)}-redis-${i}`).join(','),
       availability_zone_0: 'nova',
     });
-    resources[`${INT_NET}_network`] = { type: 'OS::Neutron::Net', properties: { name: vnfScopedName(`${INT_NET}_net`) } };
-    resources[`${INT_NET}_subnet`] = {
-      type: 'OS::Neutron::Subnet',
-      properties: { network: { get_resource: `${INT_NET}_network` }, cidr: { get_param: `${INT_NET}_cidr` }, ip_version: 4 },
-    };
+    Object.assign(resources, storeNetwork());
     resources[serverGroupId(STORE_VM)] = antiAffinityGroup(STORE_VM);
     Object.assign(resources, storePasswordResources());
     const generated = new Set<string>([STORE_PASSWORD, STORE_ROLE_PASSWORD.dataplane, STORE_ROLE_PASSWORD.control]);
@@ -171,10 +170,15 @@ function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
     outputs[STORE_CONTROL_OUTPUT] = storeControlOutput(endpoints, { get_param: 'vnf_name' });
   }
 
+  if (m.ramcloud) {
+    conditions = storeTlsCondition();
+    ramcloudBase(d, m, { parameters, env, preload, resources, outputs });
+  }
+
   return {
     template: {
       heat_template_version: HOT_VERSION,
-      description: `${d.productName} ${d.softwareVersion} base module: NF anti-affinity group${m.hasStoreVdu ? ', store network and Redis Cluster' : ''}`,
+      description: `${d.productName} ${d.softwareVersion} base module: NF anti-affinity group${m.hasStoreVdu ? ', store network and Redis Cluster' : ''}${m.ramcloud ? ', store network, RAMCloud coordinator (with the control-plane Redis) and masters' : ''}`,
       parameters,
       ...(conditions ? { conditions } : {}),
       resources,
@@ -183,6 +187,132 @@ function baseModule(d: VnfDescriptor, m: FlavourModel): Module {
     env,
     preload,
   };
+}
+
+/** The VNF-internal store network of the base module (its CIDR from the env file). */
+function storeNetwork(): Record<string, object> {
+  return {
+    [`${INT_NET}_network`]: { type: 'OS::Neutron::Net', properties: { name: vnfScopedName(`${INT_NET}_net`) } },
+    [`${INT_NET}_subnet`]: {
+      type: 'OS::Neutron::Subnet',
+      properties: { network: { get_resource: `${INT_NET}_network` }, cidr: { get_param: `${INT_NET}_cidr` }, ip_version: 4 },
+    },
+  };
+}
+
+/** Fixed store-network addresses of a VM type's servers: `<net>.<first>`, `<net>.<first + 1>`... */
+function storeIps(first: number, count: number): string {
+  const hostBits = STORE_NET_CIDR.replace(/\.0\/24$/, '');
+  return Array.from({ length: count }, (_, i) => `${hostBits}.${first + i}`).join(',');
+}
+
+interface ModuleParts {
+  parameters: Record<string, object>;
+  env: Record<string, unknown>;
+  preload: Record<string, unknown>;
+  resources: Record<string, object>;
+  outputs: Record<string, object>;
+}
+
+/**
+ * The ramcloud flavour's base module: the store network, the coordinator server (rc-coordinator
+ * and the control-plane Redis) and one server per master (rc-server, with its backup volume),
+ * each at a fixed store-network address from the env file, so the masters and the NFs are given
+ * the coordinator's locator without waiting on an attribute.
+ */
+function ramcloudBase(d: VnfDescriptor, m: FlavourModel, parts: ModuleParts): void {
+  const rc = m.ramcloud!;
+  const { parameters, env, preload, resources, outputs } = parts;
+  const coordImg = d.images[rc.coordinator.image];
+  const masterImg = d.images[rc.masters.image];
+  Object.assign(parameters, {
+    ...onapIdentity,
+    [`${RC_COORD_VM}_names`]: p('comma_delimited_list', 'Name of the RAMCloud coordinator (ONAP preload)'),
+    [`${RC_COORD_VM}_image_name`]: p('string', 'Glance image of the RAMCloud coordinator'),
+    [`${RC_COORD_VM}_flavor_name`]: p('string', 'Nova flavor of the RAMCloud coordinator (created by the operator)'),
+    [`${RC_COORD_VM}_${INT_NET}_ips`]: p('comma_delimited_list', 'Fixed IP of the RAMCloud coordinator on the store network'),
+    [`${RC_MASTER_VM}_names`]: p('comma_delimited_list', 'Names of the RAMCloud masters (ONAP preload)'),
+    [`${RC_MASTER_VM}_image_name`]: p('string', 'Glance image of the RAMCloud masters'),
+    [`${RC_MASTER_VM}_flavor_name`]: p('string', 'Nova flavor of the RAMCloud masters (created by the operator)'),
+    [`${RC_MASTER_VM}_${INT_NET}_ips`]: p('comma_delimited_list', 'Fixed IPs of the RAMCloud masters on the store network'),
+    [`${INT_NET}_cidr`]: p('string', 'CIDR of the VNF-internal store network'),
+    availability_zone_0: p('string', 'Availability zone of the RAMCloud servers (ONAP preload)'),
+    ...storeTlsParameters(true, false),
+  });
+  for (const k of STORE_TLS_PARAMS) env[k] = '';
+  Object.assign(env, {
+    [`${RC_COORD_VM}_image_name`]: coordImg.name,
+    [`${RC_COORD_VM}_flavor_name`]: rcFlavorName(d, m.id, RC_COORDINATOR_VDU),
+    [`${RC_COORD_VM}_${INT_NET}_ips`]: storeIps(10, 1),
+    [`${RC_MASTER_VM}_image_name`]: masterImg.name,
+    [`${RC_MASTER_VM}_flavor_name`]: rcFlavorName(d, m.id, RC_MASTER_VDU),
+    [`${RC_MASTER_VM}_${INT_NET}_ips`]: storeIps(20, rc.masters.instances),
+    [`${INT_NET}_cidr`]: STORE_NET_CIDR,
+  });
+  Object.assign(preload, {
+    [`${RC_COORD_VM}_names`]: `${stem(d)}-rc-coordinator-0`,
+    [`${RC_MASTER_VM}_names`]: Array.from({ length: rc.masters.instances }, (_, i) => `${stem(d)}-rc-master-${i}`).join(','),
+    availability_zone_0: 'nova',
+  });
+  Object.assign(resources, storeNetwork(), storePasswordResources());
+  // The VNFD's AntiAffinityRule per VDU; the coordinator's group has one member, kept for that agreement.
+  resources[serverGroupId(RC_COORD_VM)] = antiAffinityGroup(RC_COORD_VM);
+  resources[serverGroupId(RC_MASTER_VM)] = antiAffinityGroup(RC_MASTER_VM);
+  const generated = new Set<string>([STORE_PASSWORD, STORE_ROLE_PASSWORD.dataplane, STORE_ROLE_PASSWORD.control]);
+  const cluster = rc.clusterName ?? { get_param: 'vnf_name' };
+  const coordIp = { get_param: [`${RC_COORD_VM}_${INT_NET}_ips`, 0] };
+  const locator = { str_replace: { template: rcLocator('HOST', rc.coordinator.port), params: { HOST: coordIp } } };
+  const port = (vm: string, i: number) => {
+    const id = `${vm}_${i}_${INT_NET}_port_0`;
+    resources[id] = {
+      type: 'OS::Neutron::Port',
+      depends_on: [`${INT_NET}_subnet`],
+      properties: {
+        network: { get_resource: `${INT_NET}_network` },
+        fixed_ips: [{ subnet: { get_resource: `${INT_NET}_subnet` }, ip_address: { get_param: [`${vm}_${INT_NET}_ips`, i] } }],
+      },
+    };
+    return id;
+  };
+  const server = (vm: string, i: number, userData: object) => ({
+    type: 'OS::Nova::Server',
+    properties: {
+      name: { get_param: [`${vm}_names`, i] },
+      image: { get_param: `${vm}_image_name` },
+      flavor: { get_param: `${vm}_flavor_name` },
+      availability_zone: { get_param: 'availability_zone_0' },
+      networks: [{ port: { get_resource: port(vm, i) } }],
+      metadata: { vnf_id: { get_param: 'vnf_id' }, vf_module_id: { get_param: 'vf_module_id' }, vnf_name: { get_param: 'vnf_name' } },
+      scheduler_hints: { group: { get_resource: serverGroupId(vm) } },
+      user_data_format: 'RAW',
+      user_data: userData,
+    },
+  });
+  const coordParams = {
+    ...storeUserDataParams((name) => (generated.has(name) ? { get_attr: [name, 'value'] } : { get_param: name })),
+    [RC_CLUSTER_NAME_TOKEN]: cluster,
+  };
+  resources[`${RC_COORD_VM}_server_0`] = server(RC_COORD_VM, 0, { str_replace: { template: rcCoordinatorUserData(rc), params: coordParams } });
+  for (let i = 0; i < rc.masters.instances; i++) {
+    resources[`${RC_MASTER_VM}_server_${i}`] = server(
+      RC_MASTER_VM, i,
+      { str_replace: { template: rcMasterUserData(rc), params: { [RC_COORDINATOR_TOKEN]: locator, [RC_CLUSTER_NAME_TOKEN]: cluster } } },
+    );
+    if (rc.masters.volumeGb !== undefined) {
+      resources[`${RC_MASTER_VM}_volume_${i}`] = { type: 'OS::Cinder::Volume', properties: { size: rc.masters.volumeGb } };
+      resources[`${RC_MASTER_VM}_volume_attachment_${i}`] = {
+        type: 'OS::Cinder::VolumeAttachment',
+        properties: { instance_uuid: { get_resource: `${RC_MASTER_VM}_server_${i}` }, volume_id: { get_resource: `${RC_MASTER_VM}_volume_${i}` } },
+      };
+    }
+  }
+  const endpoints = [{ list_join: [':', [coordIp, String(rc.coordinator.controlPort)]] }];
+  outputs[`${INT_NET}_net_id`] = { description: 'Store network (passed to incremental modules)', value: { get_resource: `${INT_NET}_network` } };
+  outputs.store_nodes = { description: 'The control-plane Redis with the data-plane user and its password (passed to incremental modules); flow state is in RAMCloud', value: storeUrls(endpoints, 'dataplane', { get_param: 'vnf_name' }) };
+  outputs.store_tls_ca = { description: "The control Redis's CA certificate, empty without TLS (passed to incremental modules)", value: { get_param: 'store_tls_ca' } };
+  outputs[STORE_CONTROL_OUTPUT] = storeControlOutput(endpoints, { get_param: 'vnf_name' });
+  outputs.ramcloud_coordinator = { description: "RAMCloud coordinator's locator (passed to incremental modules)", value: locator };
+  outputs.ramcloud_cluster_name = { description: 'RAMCloud cluster name (passed to incremental modules)', value: cluster };
 }
 
 function incrementalModule(d: VnfDescriptor, m: FlavourModel): Module {
@@ -214,6 +344,10 @@ function incrementalModule(d: VnfDescriptor, m: FlavourModel): Module {
   if (f.store.kind === 'external') {
     env.store_nodes = f.store.nodes.join(',');
     env.store_tls_ca = '';
+  }
+  if (m.ramcloud) {
+    parameters.ramcloud_coordinator = p('string', "RAMCloud coordinator's locator (base module output)");
+    parameters.ramcloud_cluster_name = p('string', 'RAMCloud cluster name (base module output)');
   }
   const preload: Record<string, unknown> = { availability_zone_0: 'nova' };
 
@@ -266,6 +400,7 @@ function incrementalModule(d: VnfDescriptor, m: FlavourModel): Module {
             __STORE_NODES__: { get_param: 'store_nodes' },
             __VES_COLLECTOR__: vesUrl,
             __STORE_TLS_CA__: pemBlock({ get_param: 'store_tls_ca' }),
+            ...(m.ramcloud ? { [RC_COORDINATOR_TOKEN]: { get_param: 'ramcloud_coordinator' }, [RC_CLUSTER_NAME_TOKEN]: { get_param: 'ramcloud_cluster_name' } } : {}),
           },
         },
       },

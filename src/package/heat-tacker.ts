@@ -6,9 +6,12 @@
 // change-current-package and reads them back into each VNFC's metadata.
 import yaml from 'js-yaml';
 import type { VnfDescriptor } from '../descriptor/types.js';
-import { ASPECT, NF_VDU, STORE_NET_CIDR, STORE_VDU, STORE_VL, flavourModel, nfFlavorName, stem, storeFlavorName, type FlavourModel } from './model.js';
+import { ASPECT, NF_VDU, RC_MASTER_VDU, STORE_NET_CIDR, STORE_VDU, STORE_VL, flavourModel, nfFlavorName, stem, storeFlavorName, type FlavourModel } from './model.js';
 import { aclUser, type StoreRole } from '../store/acl.js';
 import { NF_STORE_CA_FILE, STORE_ROLE_PASSWORD_TOKEN, STORE_TLS_NAME, nfUserData, storeUserData } from './userdata.js';
+import {
+  RC_NF_PARAMETERS, rcClusterName, rcControlEndpoints, rcCoordinatorLocator, rcCoordinatorNested, rcMasterNested, rcNestedFileNames, rcNfUserDataParams, rcTopResources,
+} from './heat-ramcloud.js';
 
 export const HOT_VERSION = '2018-08-31';
 
@@ -86,7 +89,9 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
       default: d.monitoring.ves.collectorUrl,
     },
   };
-  Object.assign(parameters, storeTlsParameters(m.hasStoreVdu, true));
+  // A ramcloud flavour's control Redis is created by the template as a store VDU's Redis is: same TLS parameters.
+  const createsRedis = m.hasStoreVdu || m.ramcloud !== undefined;
+  Object.assign(parameters, storeTlsParameters(createsRedis, true));
   if (f.store.kind === 'external') {
     parameters.store_nodes = {
       type: 'comma_delimited_list',
@@ -103,9 +108,13 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
     ves_collector_url: { get_param: 'ves_collector_url' },
     store_nodes: f.store.kind === 'external'
       ? { list_join: [',', { get_param: 'store_nodes' }] }
-      : storeUrls({ get_attr: [`${STORE_VDU}_scale_group`, 'outputs_list', 'endpoint'] }, 'dataplane', { get_param: 'OS::stack_name' }),
+      : storeUrls(m.ramcloud ? rcControlEndpoints() : { get_attr: [`${STORE_VDU}_scale_group`, 'outputs_list', 'endpoint'] }, 'dataplane', { get_param: 'OS::stack_name' }),
     store_tls_ca: { get_param: 'store_tls_ca' },
   };
+  if (m.ramcloud) {
+    nfProps.ramcloud_coordinator = rcCoordinatorLocator();
+    nfProps.ramcloud_cluster_name = rcClusterName(m.ramcloud, { get_param: 'OS::stack_name' });
+  }
   for (const cp of nfCps) {
     nfProps[`net_${cp.name}`] = cp.external ? nfv('CP', cp.id, 'network') : { get_resource: STORE_VL };
   }
@@ -116,6 +125,7 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
     [`${NF_VDU}_scale_group`]: {
       type: 'OS::Heat::AutoScalingGroup',
       ...(m.hasStoreVdu ? { depends_on: [`${STORE_VDU}_scale_group`] } : {}),
+      ...(m.ramcloud ? { depends_on: [`${RC_MASTER_VDU}_scale_group`] } : {}),
       properties: {
         min_size: a.min,
         max_size: a.max,
@@ -135,14 +145,32 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
   };
 
   const outputs: Record<string, object> = {};
-  if (m.hasStoreVdu) {
-    const s = f.vdus.store!;
+  if (m.hasStoreVl) {
     Object.assign(resources, storePasswordResources());
     resources[STORE_VL] = { type: 'OS::Neutron::Net' };
     resources[`${STORE_VL}_subnet`] = {
       type: 'OS::Neutron::Subnet',
       properties: { ip_version: 4, network: { get_resource: STORE_VL }, cidr: STORE_NET_CIDR },
     };
+  }
+  if (m.ramcloud) {
+    Object.assign(resources, rcTopResources(d, m, CREATE_FLAVORS, `${STORE_VL}_subnet`, {
+      flavorOf,
+      imageOf: (vdu) => nfv('VDU', vdu, 'vcImageId'),
+      net: { get_resource: STORE_VL },
+      vnfName: { get_param: 'OS::stack_name' },
+      access: storeAccessProperties(),
+      antiAffinity: antiAffinityGroup,
+    }));
+    const endpoints = rcControlEndpoints();
+    outputs.ramcloud_coordinator = { description: "RAMCloud coordinator's locator the NF instances were started with", value: rcCoordinatorLocator() };
+    outputs.ramcloud_masters = { description: 'RAMCloud locators of the masters', value: { get_attr: [`${RC_MASTER_VDU}_scale_group`, 'outputs_list', 'locator'] } };
+    outputs.store_nodes = { description: 'The control-plane Redis the NF instances were started with (flow state is in RAMCloud)', value: endpoints };
+    outputs[STORE_CONTROL_OUTPUT] = storeControlOutput(endpoints, { get_param: 'OS::stack_name' });
+    outputs.store_tls_ca = { description: "The control Redis's CA certificate (store_tls_ca), empty without TLS", value: { get_param: 'store_tls_ca' } };
+  }
+  if (m.hasStoreVdu) {
+    const s = f.vdus.store!;
     resources[`${STORE_VDU}_flavor`] = {
       type: 'OS::Nova::Flavor',
       condition: CREATE_FLAVORS,
@@ -181,7 +209,7 @@ function topTemplate(d: VnfDescriptor, m: FlavourModel): object {
     heat_template_version: HOT_VERSION,
     description: `${d.productName} ${d.softwareVersion} BaseHOT for deployment flavour ${m.id}`,
     parameters,
-    conditions: { [CREATE_FLAVORS]: { get_param: CREATE_FLAVORS }, ...(m.hasStoreVdu ? storeTlsCondition() : {}) },
+    conditions: { [CREATE_FLAVORS]: { get_param: CREATE_FLAVORS }, ...(createsRedis ? storeTlsCondition() : {}) },
     resources,
     outputs,
   };
@@ -197,6 +225,7 @@ function nfNested(d: VnfDescriptor, m: FlavourModel): object {
     store_nodes: { type: 'string', description: 'Comma-separated host:port store endpoints' },
     ves_collector_url: { type: 'string', description: 'VES collector URL' },
     store_tls_ca: { type: 'string', description: `PEM CA certificate of a TLS store (written to ${NF_STORE_CA_FILE}); empty: none` },
+    ...(m.ramcloud ? RC_NF_PARAMETERS : {}),
   };
   const resources: Record<string, object> = {};
   for (const cp of nfCps) {
@@ -225,6 +254,7 @@ function nfNested(d: VnfDescriptor, m: FlavourModel): object {
             __STORE_NODES__: { get_param: 'store_nodes' },
             __VES_COLLECTOR__: { get_param: 'ves_collector_url' },
             __STORE_TLS_CA__: pemBlock({ get_param: 'store_tls_ca' }),
+            ...(m.ramcloud ? rcNfUserDataParams() : {}),
           },
         },
       },
@@ -403,5 +433,10 @@ export function baseHot(d: VnfDescriptor, flavourId: string): Map<string, string
   files.set(hotFileNames.top(d, flavourId), dump(topTemplate(d, m)));
   files.set(hotFileNames.nfNested(flavourId), dump(nfNested(d, m)));
   if (m.hasStoreVdu) files.set(hotFileNames.storeNested(flavourId), dump(storeNested(d, m)));
+  if (m.ramcloud) {
+    const userDataParams = storeUserDataParams((name) => ({ get_param: name }));
+    files.set(rcNestedFileNames.coordinator(flavourId), dump(rcCoordinatorNested(d, m, HOT_VERSION, storeTlsParameters(true, false), userDataParams)));
+    files.set(rcNestedFileNames.master(flavourId), dump(rcMasterNested(d, m, HOT_VERSION)));
+  }
   return files;
 }

@@ -4,8 +4,8 @@
 import { echo } from '../util/echo.js';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { open, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { PackageError } from './errors.js';
 
 export interface ImageFacts {
@@ -17,6 +17,11 @@ export interface ImageFacts {
   diskFormat: 'qcow2' | 'raw';
   /** Bytes of the disk the guest sees: the least root disk the flavor may give. */
   virtualSizeBytes: number;
+  /**
+   * The image has RAMCloud in /opt/snf/ramcloud, as the facts `snf image build` wrote beside it
+   * (<name>.facts.json, same SHA-256) say; no such facts: not known to have it.
+   */
+  ramcloud: boolean;
 }
 
 const QCOW2_MAGIC = 0x514649fb; // "QFI\xfb"
@@ -55,7 +60,19 @@ export async function readImageFacts(path: string): Promise<ImageFacts> {
   if (!st.isFile()) throw new PackageError(echo`--image ${path}: not a regular file`);
   if (st.size === 0) throw new PackageError(echo`--image ${path}: empty file`);
   const header = await readHeader(path, st.size);
-  return { path, sha256: await sha256File(path), sizeBytes: st.size, ...header };
+  const sha256 = await sha256File(path);
+  return { path, sha256, sizeBytes: st.size, ...header, ramcloud: await builtWithRamcloud(path, sha256) };
+}
+
+/** What `snf image build` recorded of this very file (src/image/build.ts writes <name>.facts.json beside <name>.qcow2). */
+async function builtWithRamcloud(path: string, sha256: string): Promise<boolean> {
+  const facts = join(dirname(path), `${basename(path).replace(/\.(qcow2|raw|img)$/, '')}.facts.json`);
+  try {
+    const f = JSON.parse(await readFile(facts, 'utf8')) as { sha256?: unknown; ramcloud?: unknown };
+    return f.sha256 === sha256 && typeof f.ramcloud === 'object' && f.ramcloud !== null;
+  } catch {
+    return false;
+  }
 }
 
 /** The least root disk in GB (SOL001 min_disk, Glance min_disk): the image's virtual size, at least `floorGb`. */
@@ -64,5 +81,5 @@ export function minDiskGb(f: ImageFacts, floorGb: number): number {
 }
 
 export function describeImage(f: ImageFacts): string {
-  return `${basename(f.path)} (${f.diskFormat}, ${f.sizeBytes} bytes, sha256 ${f.sha256.slice(0, 12)}…)`;
+  return `${basename(f.path)} (${f.diskFormat}, ${f.sizeBytes} bytes, sha256 ${f.sha256.slice(0, 12)}…${f.ramcloud ? ', with RAMCloud' : ''})`;
 }

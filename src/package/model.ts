@@ -1,10 +1,14 @@
 // Names derived once from a descriptor and shared by every generator and validator, so the
 // TOSCA VNFD, the Tacker BaseHOT and the ONAP modules cannot disagree about what exists.
-import type { Flavour, VnfDescriptor } from '../descriptor/types.js';
+import type { Flavour, RamcloudCoordinatorVdu, RamcloudMastersVdu, VnfDescriptor } from '../descriptor/types.js';
+import { RAMCLOUD_COORDINATOR_PORT, RAMCLOUD_MASTER_PORT } from '../descriptor/semantic.js';
 
 export const NF_VDU = 'nf';
 export const STORE_VDU = 'store';
 export const STORE_VL = 'store_vl';
+/** The ramcloud flavour's VDUs: rc-coordinator (+ the control-plane Redis) and the rc-server masters. */
+export const RC_COORDINATOR_VDU = 'rc_coordinator';
+export const RC_MASTER_VDU = 'rc_master';
 export const ASPECT = 'nf_instances';
 export const HOOK_ARTIFACT = 'snf-lcm-hook';
 export const HOOK_SCRIPT = 'Scripts/snf_lcm_hook.py';
@@ -30,7 +34,7 @@ export const LCM_HOOKS = [
 export interface CpModel {
   /** TOSCA node template name and Tacker `nfv.CP.<id>` key. */
   id: string;
-  vdu: typeof NF_VDU | typeof STORE_VDU;
+  vdu: typeof NF_VDU | typeof STORE_VDU | typeof RC_COORDINATOR_VDU | typeof RC_MASTER_VDU;
   /** Short name used in HOT parameters and ONAP network roles. */
   name: string;
   role: 'management' | 'data' | 'store';
@@ -46,6 +50,10 @@ export interface FlavourModel {
   flavour: Flavour;
   cps: CpModel[];
   hasStoreVdu: boolean;
+  /** store.kind ramcloud: the coordinator and masters VDUs (RamcloudModel). */
+  ramcloud?: RamcloudModel;
+  /** The VNF-internal store link exists: a Redis store VDU or the RAMCloud VDUs are deployed with the VNF. */
+  hasStoreVl: boolean;
   maxScaleLevel: number;
 }
 
@@ -66,14 +74,43 @@ export function flavourModel(d: VnfDescriptor, id: string): FlavourModel {
       external: true,
     }));
   const hasStoreVdu = flavour.store.kind === 'vdu' && flavour.vdus.store !== undefined;
-  if (hasStoreVdu) {
+  const ramcloud = ramcloudModel(flavour);
+  const hasStoreVl = hasStoreVdu || ramcloud !== undefined;
+  if (hasStoreVl) {
     // The NF reaches a store deployed with the VNF over a VNF-internal link of its own.
     const order = Math.max(...cps.map((c) => c.order)) + 1;
     cps.push({ id: `${NF_VDU}_store_cp`, vdu: NF_VDU, name: 'store', role: 'store', vnicType: 'normal', order, external: false });
-    cps.push({ id: `${STORE_VDU}_cp`, vdu: STORE_VDU, name: 'store', role: 'store', vnicType: 'normal', order: 0, external: false });
+  }
+  if (hasStoreVdu) cps.push({ id: `${STORE_VDU}_cp`, vdu: STORE_VDU, name: 'store', role: 'store', vnicType: 'normal', order: 0, external: false });
+  if (ramcloud) {
+    for (const vdu of [RC_COORDINATOR_VDU, RC_MASTER_VDU] as const) {
+      cps.push({ id: `${vdu}_cp`, vdu, name: 'store', role: 'store', vnicType: 'normal', order: 0, external: false });
+    }
   }
   const a = flavour.scaling.nf_instances;
-  return { id, flavour, cps, hasStoreVdu, maxScaleLevel: (a.max - a.min) / a.delta };
+  return { id, flavour, cps, hasStoreVdu, ...(ramcloud ? { ramcloud } : {}), hasStoreVl, maxScaleLevel: (a.max - a.min) / a.delta };
+}
+
+/** Everything the generators need of a ramcloud flavour, defaults filled. */
+export interface RamcloudModel {
+  coordinator: RamcloudCoordinatorVdu & { port: number; controlPort: number };
+  masters: RamcloudMastersVdu & { port: number };
+  replicas: number;
+  /** --clusterName; undefined: the VNF's name at deploy time (the stack name / vnf_name). */
+  clusterName?: string;
+  table: string;
+}
+
+export function ramcloudModel(f: Flavour): RamcloudModel | undefined {
+  const { coordinator, masters } = f.vdus;
+  if (f.store.kind !== 'ramcloud' || !coordinator || !masters) return undefined;
+  return {
+    coordinator: { ...coordinator, port: coordinator.port ?? RAMCLOUD_COORDINATOR_PORT, controlPort: coordinator.controlPort ?? 6379 },
+    masters: { ...masters, port: masters.port ?? RAMCLOUD_MASTER_PORT },
+    replicas: f.store.replicas,
+    ...(f.store.clusterName ? { clusterName: f.store.clusterName } : {}),
+    table: f.store.table ?? 'snf',
+  };
 }
 
 export function flavourIds(d: VnfDescriptor): string[] {
@@ -100,4 +137,11 @@ export function nfFlavorName(d: VnfDescriptor, flavourId: string): string {
 
 export function storeFlavorName(d: VnfDescriptor, flavourId: string): string {
   return d.flavours[flavourId]?.vdus.store?.flavorName ?? `${stem(d)}-${flavourId}-${STORE_VDU}`;
+}
+
+/** Nova flavor names of the RAMCloud VDUs (the descriptor may name them). */
+export function rcFlavorName(d: VnfDescriptor, flavourId: string, vdu: typeof RC_COORDINATOR_VDU | typeof RC_MASTER_VDU): string {
+  const f = d.flavours[flavourId]?.vdus;
+  const named = vdu === RC_COORDINATOR_VDU ? f?.coordinator?.flavorName : f?.masters?.flavorName;
+  return named ?? `${stem(d)}-${flavourId}-${vdu.replace('_', '-')}`;
 }

@@ -4,12 +4,14 @@ import { echo } from '../util/echo.js';
 import yaml from 'js-yaml';
 import type { Flavour, SwImage, VnfDescriptor } from '../descriptor/types.js';
 import {
-  ASPECT, HOOK_ARTIFACT, HOOK_SCRIPT, LCM_HOOKS, NF_VDU, STORE_NET_CIDR, STORE_VDU, STORE_VL,
-  flavourIds, flavourModel, nfFlavorName, scaleLevel, stem, storeFlavorName, type CpModel, type FlavourModel,
+  ASPECT, HOOK_ARTIFACT, HOOK_SCRIPT, LCM_HOOKS, NF_VDU, RC_COORDINATOR_VDU, RC_MASTER_VDU, STORE_NET_CIDR, STORE_VDU, STORE_VL,
+  flavourIds, flavourModel, nfFlavorName, rcFlavorName, scaleLevel, stem, storeFlavorName, type CpModel, type FlavourModel,
 } from './model.js';
 import { PackageError } from './errors.js';
 import { flavorExtraSpecs } from './heat-tacker.js';
 import { minDiskGb, type ImageFacts } from './image-facts.js';
+import { redisCluster } from './userdata.js';
+import { requireRamcloudImage } from './ramcloud-image.js';
 
 export const SOL001_FILES = ['etsi_nfv_sol001_common_types.yaml', 'etsi_nfv_sol001_vnfd_types.yaml'];
 export const COMMON_TYPES_FILE = 'statelessnf_types.yaml';
@@ -209,7 +211,7 @@ function storeCompute(d: VnfDescriptor, m: FlavourModel, images: ImageSet, artif
     type: 'tosca.nodes.nfv.Vdu.Compute',
     properties: {
       name: STORE_VDU,
-      description: `Redis${f.store.cluster ? ' Cluster' : ''} node holding the VNF's per-flow state`,
+      description: `Redis${redisCluster(f) ? ' Cluster' : ''} node holding the VNF's per-flow state`,
       vdu_profile: { min_number_of_instances: s.instances, max_number_of_instances: s.instances },
       sw_image_data: swImageData(d.images[s.image], imageFacts(d, images, s.image)),
     },
@@ -225,6 +227,41 @@ function storeCompute(d: VnfDescriptor, m: FlavourModel, images: ImageSet, artif
     },
     requirements: [{ virtual_storage: `${STORE_VDU}_volume` }],
     ...swImageArtifact(s.image, artifactPath),
+  };
+}
+
+/** The policy type (statelessnf_types.yaml) carrying the RAMCloud replication factor onto the masters VDU. */
+export const RAMCLOUD_REPLICATION_POLICY = 'statelessnf.policies.nfv.RamcloudReplication';
+
+/** A RAMCloud VDU: a fixed number of servers (scaled by nothing: RAMCloud's tablets do not move with Heat). */
+function rcCompute(d: VnfDescriptor, m: FlavourModel, vdu: typeof RC_COORDINATOR_VDU | typeof RC_MASTER_VDU, images: ImageSet, artifactPath?: ImageArtifactPath): object {
+  const rc = m.ramcloud!;
+  const v = vdu === RC_COORDINATOR_VDU ? rc.coordinator : rc.masters;
+  const n = vdu === RC_COORDINATOR_VDU ? 1 : rc.masters.instances;
+  const description = vdu === RC_COORDINATOR_VDU
+    ? `RAMCloud coordinator (rc-coordinator on port ${rc.coordinator.port}) and the control-plane Redis (port ${rc.coordinator.controlPort}: tables, registry, heartbeats)`
+    : `RAMCloud server (rc-server on port ${rc.masters.port}): a master holding ${rc.masters.masterMemoryMb} MB of flow state${rc.replicas > 0 ? ` and a backup of other masters' segments (${rc.replicas} copies of each)` : ', no backups (replicas 0)'}`;
+  const volume = vdu === RC_MASTER_VDU && rc.masters.volumeGb !== undefined;
+  return {
+    type: 'tosca.nodes.nfv.Vdu.Compute',
+    properties: {
+      name: vdu,
+      description,
+      vdu_profile: { min_number_of_instances: n, max_number_of_instances: n },
+      sw_image_data: swImageData(d.images[v.image], imageFacts(d, images, v.image)),
+    },
+    capabilities: {
+      virtual_compute: {
+        properties: {
+          ...flavorCapability(rcFlavorName(d, m.id, vdu), {}),
+          virtual_memory: { virtual_mem_size: `${v.memoryMb} MB` },
+          virtual_cpu: { num_virtual_cpu: v.vcpu },
+          virtual_local_storage: [{ size_of_storage: `${v.diskGb} GB` }],
+        },
+      },
+    },
+    ...(volume ? { requirements: [{ virtual_storage: `${RC_MASTER_VDU}_volume` }] } : {}),
+    ...swImageArtifact(v.image, artifactPath),
   };
 }
 
@@ -335,6 +372,53 @@ function policies(m: FlavourModel): object[] {
       },
     );
   }
+  if (m.ramcloud) {
+    const rc = m.ramcloud;
+    for (const [vdu, n] of [[RC_COORDINATOR_VDU, 1], [RC_MASTER_VDU, rc.masters.instances]] as const) {
+      out.push(
+        {
+          [`${vdu}_initial_delta`]: {
+            type: 'tosca.policies.nfv.VduInitialDelta',
+            properties: { initial_delta: { number_of_instances: n } },
+            targets: [vdu],
+          },
+        },
+        {
+          [`${vdu}_instantiation_levels`]: {
+            type: 'tosca.policies.nfv.VduInstantiationLevels',
+            properties: { levels: Object.fromEntries(levels.map(([id]) => [id, { number_of_instances: n }])) },
+            targets: [vdu],
+          },
+        },
+      );
+    }
+    out.push(
+      {
+        // A group of one, so that every VDU has its rule (the templates give each server a group).
+        [`${RC_COORDINATOR_VDU}_anti_affinity`]: {
+          type: 'tosca.policies.nfv.AntiAffinityRule',
+          properties: { scope: 'nfvi_node' },
+          targets: [RC_COORDINATOR_VDU],
+        },
+      },
+      {
+        // Backups on distinct hosts, or a host failure takes a segment's copies with its master.
+        [`${RC_MASTER_VDU}_anti_affinity`]: {
+          type: 'tosca.policies.nfv.AntiAffinityRule',
+          properties: { scope: 'nfvi_node' },
+          targets: [RC_MASTER_VDU],
+        },
+      },
+      {
+        [`${RC_MASTER_VDU}_replication`]: {
+          type: RAMCLOUD_REPLICATION_POLICY,
+          description: 'rc-server --replicas: backup copies of every log segment, each on a server other than its master',
+          properties: { replicas: rc.replicas, table: rc.table, ...(rc.clusterName ? { cluster_name: rc.clusterName } : {}) },
+          targets: [RC_MASTER_VDU],
+        },
+      },
+    );
+  }
   out.push({
     [`${NF_VDU}_anti_affinity`]: {
       type: 'tosca.policies.nfv.AntiAffinityRule',
@@ -347,6 +431,7 @@ function policies(m: FlavourModel): object[] {
 
 export function flavourTemplate(d: VnfDescriptor, flavourId: string, images: ImageSet, artifactPath?: ImageArtifactPath): string {
   const m = flavourModel(d, flavourId);
+  if (m.ramcloud) requireRamcloudImage(d, images, flavourId);
   const f = m.flavour;
   const nodes: Record<string, object> = {
     VNF: {
@@ -370,11 +455,23 @@ export function flavourTemplate(d: VnfDescriptor, flavourId: string, images: Ima
       type: 'tosca.nodes.nfv.Vdu.VirtualBlockStorage',
       properties: { virtual_block_storage_data: { size_of_storage: `${s.volumeGb} GB`, rdma_enabled: false } },
     };
+  }
+  if (m.ramcloud) {
+    nodes[RC_COORDINATOR_VDU] = rcCompute(d, m, RC_COORDINATOR_VDU, images, artifactPath);
+    nodes[RC_MASTER_VDU] = rcCompute(d, m, RC_MASTER_VDU, images, artifactPath);
+    if (m.ramcloud.masters.volumeGb !== undefined) {
+      nodes[`${RC_MASTER_VDU}_volume`] = {
+        type: 'tosca.nodes.nfv.Vdu.VirtualBlockStorage',
+        properties: { virtual_block_storage_data: { size_of_storage: `${m.ramcloud.masters.volumeGb} GB`, rdma_enabled: false } },
+      };
+    }
+  }
+  if (m.hasStoreVl) {
     nodes[STORE_VL] = {
       type: 'tosca.nodes.nfv.VnfVirtualLink',
       properties: {
         connectivity_type: { layer_protocols: ['ipv4'] },
-        description: 'VNF-internal link between NF instances and the Redis Cluster',
+        description: m.ramcloud ? 'VNF-internal link between NF instances, the RAMCloud servers and the control-plane Redis' : 'VNF-internal link between NF instances and the Redis Cluster',
         vl_profile: {
           max_bitrate_requirements: { root: 10000000000 },
           min_bitrate_requirements: { root: 1000000000 },

@@ -4,6 +4,9 @@
 import type { Flavour, VnfDescriptor } from '../descriptor/types.js';
 import { aclFileLine, aclRules, aclUser, type StoreRole } from '../store/acl.js';
 import { assetText } from './assets.js';
+import { backupSegmentFrames } from '../descriptor/semantic.js';
+import { ramcloudModel, type RamcloudModel } from './model.js';
+import { RAMCLOUD_ENV } from '../model/ramcloud-env.js';
 
 function fill(text: string, values: Record<string, string>): string {
   return text.replace(/__[A-Z_]+__/g, (tok) => values[tok] ?? tok);
@@ -25,7 +28,7 @@ function nicRoles(f: Flavour): string {
   const roles = Object.values(f.vdus.nf.connectionPoints)
     .sort((a, b) => a.order - b.order)
     .map((cp): string => (cp.role === 'data' ? (cp.side ?? 'data') : cp.role));
-  if (f.store.kind === 'vdu' && f.vdus.store !== undefined) roles.push('store');
+  if ((f.store.kind === 'vdu' && f.vdus.store !== undefined) || f.store.kind === 'ramcloud') roles.push('store');
   return roles.join(',');
 }
 
@@ -34,11 +37,20 @@ function dpdkDriver(f: Flavour): string {
   return Object.values(f.vdus.nf.connectionPoints).some((cp) => cp.role === 'data' && cp.vnicType === 'direct') ? 'vfio-pci' : 'af_xdp';
 }
 
+/** Whether the Redis the NFs reach is a Redis Cluster (a RAMCloud flavour's control Redis is one node). */
+export function redisCluster(f: Flavour): boolean {
+  return f.store.kind !== 'ramcloud' && f.store.cluster;
+}
+
 export function nfUserData(d: VnfDescriptor, f: Flavour): string {
   const hp = hugepages(f);
-  return fill(assetText('heat/cloud-init/nf-user-data.yaml'), {
+  const rc = ramcloudModel(f);
+  // Only the ramcloud flavour has these lines (the flow store moves to RAMCloud, SNF_STORE_NODES
+  // stays the control-plane Redis); the other flavours' user data stays byte for byte as it was.
+  const text = assetText('heat/cloud-init/nf-user-data.yaml').replace(/^__RAMCLOUD_ENV__\n/m, () => (rc ? indentBlock(nfRamcloudEnv(rc)) + '\n' : ''));
+  return fill(text, {
     __NF_KIND__: d.nf,
-    __STORE_CLUSTER__: String(f.store.cluster),
+    __STORE_CLUSTER__: String(redisCluster(f)),
     __DATAPLANE__: f.vdus.nf.dataplane,
     __METRICS_PORT__: String(d.monitoring.prometheus.port),
     __METRICS_PATH__: d.monitoring.prometheus.path,
@@ -48,6 +60,60 @@ export function nfUserData(d: VnfDescriptor, f: Flavour): string {
     __NICS__: nicRoles(f),
     __DPDK_DRIVER__: dpdkDriver(f),
   });
+}
+
+/** Heat tokens of the ramcloud flavour's user data (deploy-time values). */
+export const RC_COORDINATOR_TOKEN = '__RC_COORDINATOR__';
+export const RC_CLUSTER_NAME_TOKEN = '__RC_CLUSTER_NAME__';
+
+/**
+ * The NF's RAMCloud settings (nf.env): the engine's StoreConfig kind 'ramcloud' (src/model/tables.ts)
+ * as environment lines, read back by ramcloudStoreFromEnv (src/model/ramcloud-env.ts). The table spans every master, so each holds a share of the flows.
+ */
+export function nfRamcloudEnv(rc: RamcloudModel): string[] {
+  return [
+    `${RAMCLOUD_ENV.kind}=ramcloud`,
+    `${RAMCLOUD_ENV.coordinator}=${RC_COORDINATOR_TOKEN}`,
+    `${RAMCLOUD_ENV.clusterName}=${RC_CLUSTER_NAME_TOKEN}`,
+    `${RAMCLOUD_ENV.table}=${rc.table}`,
+    `${RAMCLOUD_ENV.span}=${rc.masters.instances}`,
+  ];
+}
+
+/** The RAMCloud locator of a host (the fork's TCP transport). */
+export function rcLocator(host: string, port: number): string {
+  return `tcp:host=${host},port=${port}`;
+}
+
+/** snf-ramcloud.sh and its systemd unit as cloud-init write_files entries (the image has neither: it needs only /opt/snf/ramcloud). */
+function ramcloudFiles(): string {
+  const entry = (path: string, permissions: string, body: string) =>
+    [`  - path: ${path}`, `    permissions: '${permissions}'`, '    content: |', indentBlock(body.trimEnd().split('\n'))].join('\n');
+  return [
+    entry('/etc/statelessnf/snf-ramcloud.sh', '0700', assetText('heat/scripts/snf-ramcloud.sh')),
+    entry('/etc/systemd/system/statelessnf-ramcloud.service', '0644', assetText('heat/scripts/statelessnf-ramcloud.service')),
+  ].join('\n');
+}
+
+/** The coordinator VDU: rc-coordinator and the control-plane Redis (snf-redis, one node). */
+export function rcCoordinatorUserData(rc: RamcloudModel): string {
+  return fill(assetText('heat/cloud-init/ramcloud-coordinator-user-data.yaml'), {
+    __CONTROL_PORT__: String(rc.coordinator.controlPort),
+    __RC_PORT__: String(rc.coordinator.port),
+  })
+    .replace('__STORE_ACL_USERS__', () => indentBlock(storeAclLines()))
+    .replace('__RAMCLOUD_FILES__', () => ramcloudFiles());
+}
+
+/** A masters VDU member: rc-server, master + backup (replicas > 0) or master only. */
+export function rcMasterUserData(rc: RamcloudModel): string {
+  const volumeGb = rc.masters.volumeGb;
+  return fill(assetText('heat/cloud-init/ramcloud-master-user-data.yaml'), {
+    __RC_PORT__: String(rc.masters.port),
+    __RC_REPLICAS__: String(rc.replicas),
+    __RC_MASTER_MEMORY_MB__: String(rc.masters.masterMemoryMb),
+    __RC_SEGMENT_FRAMES__: String(volumeGb === undefined ? 0 : backupSegmentFrames(volumeGb)),
+  }).replace('__RAMCLOUD_FILES__', () => ramcloudFiles());
 }
 
 /**
@@ -99,7 +165,7 @@ export function storeUserData(f: Flavour): string {
   const acl = indentBlock(storeAclLines());
   return fill(assetText('heat/cloud-init/store-user-data.yaml'), {
     __STORE_PORT__: String(f.vdus.store?.port ?? 6379),
-    __STORE_CLUSTER__: String(f.store.cluster),
+    __STORE_CLUSTER__: String(redisCluster(f)),
     __STORE_INSTANCES__: String(instances),
     __STORE_REPLICAS__: String(storeReplicas(instances)),
   })

@@ -47,14 +47,19 @@ function flavourInfo(d: VnfDescriptor, id: string): FlavourInfo {
   };
 }
 
-/** The flavour's BaseHOT as the OpenStack VIM takes it: the top template, nested files by the name it uses. */
-function hotOf(files: FileMap, d: VnfDescriptor, flavourId: string): HotArtifacts | undefined {
+/**
+ * The flavour's BaseHOT as the OpenStack VIM takes it: the top template, and the nested templates
+ * keyed by file name, the name the top template's groups use (`type: nf.yaml`), as Tacker v2's
+ * get_base_hot hands BaseHOT/<flavour>/nested/* to Heat. Keyed `nested/nf.yaml`, Heat could not
+ * find a member template ("Could not fetch remote template").
+ */
+export function hotOf(files: FileMap, d: VnfDescriptor, flavourId: string): HotArtifacts | undefined {
   const top = files.get(hotFileNames.top(d, flavourId));
   if (!top) return undefined;
-  const dir = `BaseHOT/${flavourId}/`;
+  const dir = `BaseHOT/${flavourId}/nested/`;
   const nested: Record<string, string> = {};
   for (const [path, body] of files) {
-    if (path.startsWith(dir) && path !== hotFileNames.top(d, flavourId)) nested[path.slice(dir.length)] = body.toString('utf8');
+    if (path.startsWith(dir) && !path.slice(dir.length).includes('/')) nested[path.slice(dir.length)] = body.toString('utf8');
   }
   return { template: top.toString('utf8'), files: nested };
 }

@@ -24,6 +24,9 @@ const usage = `usage:
                CSARs need an image; ONAP Heat packages name the image only.
       --with-image  ship the image file in the CSAR (Files/images/, a SOL004 software image
                artifact of each VDU): Tacker then registers it in Glance at onboarding.
+      --flavour  the ONAP package's flavour (default: the first). A CSAR holds every flavour its
+               image can run: a ramcloud flavour needs an image built with RAMCloud (snf image
+               build --ramcloud) and is left out otherwise, or refused if named here.
   snf package validate PACKAGE [--ca CA.pem] [--require-signature]
   snf package upload ...            (Tacker upload; see snf package upload --help)`;
 
@@ -79,6 +82,7 @@ async function build(args: string[]): Promise<number> {
   const out = await buildPackage(d, {
     format, outDir: str(p, '--out') ?? 'dist', ...(flavour ? { flavour } : {}), ...(signing ? { signing } : {}), ...(images ? { images } : {}),
     withImage: p.flags.has('--with-image'),
+    note: (l) => console.error(l),
   });
   console.log(out);
   return 0;

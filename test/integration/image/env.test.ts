@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { nfEnv, parseEnvFile } from '../../../src/dataplane/vm-env.js';
+import { ramcloudStoreFromEnv } from '../../../src/model/ramcloud-env.js';
 import { NF_STORE_CA_FILE, STORE_TLS_NAME, nfUserData, storeUserData } from '../../../src/package/userdata.js';
 import { baseHot } from '../../../src/package/heat-tacker.js';
 import { loadDescriptor } from '../../../src/descriptor/validate.js';
@@ -45,7 +46,9 @@ describe('image: the instance environment written by the HOT user data', () => {
         expect(e.storeNodes).to.deep.equal(['10.0.0.5:6379', '10.0.0.6:6379']);
         expect(e.dataplane).to.equal(f.vdus.nf.dataplane);
         expect(e.nics.slice(0, 3), `${id}: NIC roles in port order`).to.deep.equal(['management', 'inside', 'outside']);
-        if (f.store.kind === 'vdu') expect(e.nics[3]).to.equal('store');
+        // A Redis store VDU or the RAMCloud VDUs sit on the VNF-internal store link, the NF's fourth NIC.
+        if (f.store.kind !== 'external') expect(e.nics[3], id).to.equal('store');
+        else expect(e.nics, id).to.have.length(3);
         expect(e.heartbeatTtlMs).to.be.greaterThan(e.heartbeatPeriodMs);
         expect(e.instanceId).to.equal('host-1');
         const direct = Object.values(f.vdus.nf.connectionPoints).some((c) => c.role === 'data' && c.vnicType === 'direct');
@@ -53,6 +56,31 @@ describe('image: the instance environment written by the HOT user data', () => {
       }
     });
   }
+
+  it("ramcloud: the NF's nf.env, rendered as Heat does, names the control Redis and the RAMCloud flow store (ramcloudStoreFromEnv)", async () => {
+    for (const nf of ['nat', 'firewall', 'lb']) {
+      const d = await loadDescriptor(join(ROOT, 'vnf-descriptors', `${nf}.yaml`));
+      const values = { vnf_name: 'vnf1', store_nodes: 'redis://snf-dataplane-vnf1:pw@172.31.255.10:6379', ves_collector_url: 'http://ves:8443', store_tls_ca: '', ramcloud_coordinator: 'tcp:host=172.31.255.10,port=11100', ramcloud_cluster_name: 'vnf1' };
+      const env = envOf(hotUserData(baseHot(d, 'ramcloud'), 'nf', values), '/etc/statelessnf/nf.env');
+      // The control plane (what the instance's `control` is made of) stays the Redis next to the coordinator.
+      expect(nfEnv(env, 'host-1').storeNodes, nf).to.deep.equal(['redis://snf-dataplane-vnf1:pw@172.31.255.10:6379']);
+      expect(ramcloudStoreFromEnv(env), nf).to.deep.equal({ kind: 'ramcloud', coordinator: 'tcp:host=172.31.255.10,port=11100', clusterName: 'vnf1', table: 'snf', span: d.flavours.ramcloud.vdus.masters!.instances });
+    }
+    const d = await loadDescriptor(join(ROOT, 'vnf-descriptors', 'nat.yaml'));
+    expect(ramcloudStoreFromEnv(envOf(heat(nfUserData(d, d.flavours['dpdk-sriov'])), '/etc/statelessnf/nf.env')), 'a Redis flavour').to.equal(undefined);
+  });
+
+  it('ramcloud: a bad or unrendered RAMCloud setting names its variable', async () => {
+    const ok = { SNF_STORE_KIND: 'ramcloud', SNF_RAMCLOUD_COORDINATOR: 'tcp:host=10.0.0.1,port=11100', SNF_RAMCLOUD_CLUSTER_NAME: 'vnf1' };
+    expect(ramcloudStoreFromEnv(ok)).to.deep.equal({ kind: 'ramcloud', coordinator: 'tcp:host=10.0.0.1,port=11100', clusterName: 'vnf1' });
+    expect(() => ramcloudStoreFromEnv({ ...ok, SNF_STORE_KIND: 'etcd' })).to.throw(/^SNF_STORE_KIND: must be redis or ramcloud/);
+    expect(() => ramcloudStoreFromEnv({ ...ok, SNF_RAMCLOUD_COORDINATOR: '__RC_COORDINATOR__' })).to.throw(/^SNF_RAMCLOUD_COORDINATOR: missing \(the template token __RC_COORDINATOR__ was never replaced\)/);
+    expect(() => ramcloudStoreFromEnv({ ...ok, SNF_RAMCLOUD_COORDINATOR: 'basic+udp:host=10.0.0.1,port=11100' })).to.throw(/^SNF_RAMCLOUD_COORDINATOR: .* is not tcp:host=/);
+    expect(() => ramcloudStoreFromEnv({ ...ok, SNF_RAMCLOUD_COORDINATOR: 'tcp:host=10.0.0.1,port=99999' })).to.throw(/^SNF_RAMCLOUD_COORDINATOR: port 99999 is outside/);
+    expect(() => ramcloudStoreFromEnv({ ...ok, SNF_RAMCLOUD_CLUSTER_NAME: '' })).to.throw(/^SNF_RAMCLOUD_CLUSTER_NAME: missing/);
+    expect(() => ramcloudStoreFromEnv({ ...ok, SNF_RAMCLOUD_SPAN: '0' })).to.throw(/^SNF_RAMCLOUD_SPAN: must be an integer in 1\.\.64/);
+    expect(() => ramcloudStoreFromEnv({ ...ok, SNF_RAMCLOUD_TABLE: 'a b' })).to.throw(/^SNF_RAMCLOUD_TABLE: /);
+  });
 
   it('refuses an nf.env whose Heat parameters were never substituted, naming the variable', async () => {
     const d = await loadDescriptor(join(ROOT, 'vnf-descriptors', 'nat.yaml'));

@@ -13,7 +13,7 @@ import { loadDescriptor } from '../../../src/descriptor/validate.js';
 import type { VnfDescriptor } from '../../../src/descriptor/types.js';
 import { hotFileNames } from '../../../src/package/heat-tacker.js';
 import { ONAP_SUPPLIED, onapFileNames, onapPreload, serverGroupOutput } from '../../../src/package/heat-onap.js';
-import { flavourModel, nfFlavorName, NF_VDU, STORE_VDU, storeFlavorName } from '../../../src/package/model.js';
+import { flavourModel, nfFlavorName, NF_VDU, RC_COORDINATOR_VDU, RC_MASTER_VDU, rcFlavorName, STORE_VDU, storeFlavorName } from '../../../src/package/model.js';
 import { buildOnapZip } from '../../../src/package/onap-package.js';
 import { readZipSafe } from '../../../src/package/zip.js';
 import { STORE_TLS_NAME } from '../../../src/package/userdata.js';
@@ -22,6 +22,8 @@ import { csarOf } from '../../unit/package/helpers.js';
 import { createStack, deleteStack, foreignTypes, output, signalResource, updateStackParameters, waitFor, waitForOutput, type StackRef } from './heat-stacks.js';
 
 const NAMES = ['nat', 'firewall', 'lb'];
+// The ramcloud flavour's templates differ between NFs only in the NF kind: one NF runs them.
+const flavoursOf = (n: string) => (n === 'nat' ? ['small', 'dpdk-sriov', 'ramcloud'] : ['small', 'dpdk-sriov']);
 
 describe('generated HOT templates in a real Heat', function () {
   this.timeout(1_200_000);
@@ -55,7 +57,7 @@ describe('generated HOT templates in a real Heat', function () {
   });
 
   for (const n of NAMES) {
-    for (const flavour of ['small', 'dpdk-sriov']) {
+    for (const flavour of flavoursOf(n)) {
       it(`${n} CSAR BaseHOT/${flavour}: create, scale out and in by policy signal${flavour === 'small' ? ', scale by desired_capacity' : ''}, delete`, async function () {
         const d = descriptors.get(n)!;
         const m = flavourModel(d, flavour);
@@ -73,6 +75,9 @@ describe('generated HOT templates in a real Heat', function () {
             // Flavors by name, as Tacker fills them from the VNFD's requested_additional_capability_name.
             [NF_VDU]: { vcImageId: d.images[m.flavour.vdus.nf.image].name, computeFlavourId: nfFlavorName(d, flavour), desired_capacity: capacity },
             ...(m.hasStoreVdu ? { [STORE_VDU]: { vcImageId: d.images[m.flavour.vdus.store!.image].name, computeFlavourId: storeFlavorName(d, flavour) } } : {}),
+            ...(m.ramcloud
+              ? Object.fromEntries(([RC_COORDINATOR_VDU, RC_MASTER_VDU] as const).map((v) => [v, { vcImageId: d.images[m.ramcloud!.masters.image].name, computeFlavourId: rcFlavorName(d, flavour, v) }]))
+              : {}),
           },
           CP: Object.fromEntries(m.cps.filter((c) => c.external).map((c) => [c.id, { network: `net-${c.name}` }])),
         });
@@ -82,7 +87,7 @@ describe('generated HOT templates in a real Heat', function () {
           template: top,
           files: { ...nested, ...facade.files },
           resourceRegistry: facade.resource_registry,
-          parameters: { nfv: nfv(a.min), ...(m.hasStoreVdu ? tlsFor(n) ?? {} : {}) },
+          parameters: { nfv: nfv(a.min), ...(m.hasStoreVl ? tlsFor(n) ?? {} : {}) },
         });
         let st = await waitFor(heatUrl, stack, 'CREATE_COMPLETE');
         expect(output(st, 'nf_instances')).to.equal(a.min);
@@ -92,6 +97,20 @@ describe('generated HOT templates in a real Heat', function () {
           for (const e of nodes) expect(e).to.match(/^\d+\.\d+\.\d+\.\d+:6379$/);
           // The control user's URLs for the table writer: the stack name is the VNF name.
           expectRoleUrls(output(st, 'store_control_nodes'), 'control', `tacker-${n}-${flavour}`, nodes.length, !!tlsFor(n), `?servername=${STORE_TLS_NAME}`);
+          expect(output(st, 'store_tls_ca')).to.equal(tlsFor(n)?.store_tls_ca ?? '');
+        }
+        if (m.ramcloud) {
+          // One control Redis on the coordinator VM, the coordinator's locator on the same address,
+          // one locator per master; the NFs were given the locator the coordinator output.
+          const control = output(st, 'store_nodes') as string[];
+          expect(control).to.have.length(1);
+          const ip = /^(\d+\.\d+\.\d+\.\d+):6379$/.exec(control[0])?.[1];
+          expect(ip, control[0]).to.be.a('string');
+          expect(output(st, 'ramcloud_coordinator')).to.equal(`tcp:host=${ip},port=11100`);
+          const masters = output(st, 'ramcloud_masters') as string[];
+          expect(masters).to.have.length(m.ramcloud.masters.instances);
+          for (const l of masters) expect(l).to.match(/^tcp:host=\d+\.\d+\.\d+\.\d+,port=11101$/).and.not.equal(`tcp:host=${ip},port=11101`);
+          expectRoleUrls(output(st, 'store_control_nodes'), 'control', `tacker-${n}-${flavour}`, 1, !!tlsFor(n), `?servername=${STORE_TLS_NAME}`);
           expect(output(st, 'store_tls_ca')).to.equal(tlsFor(n)?.store_tls_ca ?? '');
         }
 
@@ -111,7 +130,7 @@ describe('generated HOT templates in a real Heat', function () {
           }
         }
 
-        if (!m.hasStoreVdu) {
+        if (!m.hasStoreVl) {
           // Tacker v2 scales by updating nfv.VDU.nf.desired_capacity. With a store VDU this walks
           // every Redis node's nested stack as well, which costs minutes here: once per VNF is enough.
           await updateStackParameters(heatUrl, stack, { nfv: nfv(a.min + a.delta) });
@@ -136,7 +155,7 @@ describe('generated HOT templates in a real Heat', function () {
         // Flavors and images are taken by name; the sandbox's Nova facade resolves no names, a
         // real cloud needs the flavors the env files name (docs/packaging.md).
         const preload = onapPreload(d, flavour);
-        const baseParams = asParams(base, { ...env(onapFileNames.baseEnv(d)), ...preload.base, ...onap({}), ...(flavour === 'dpdk-sriov' ? tlsFor(n) ?? {} : {}) });
+        const baseParams = asParams(base, { ...env(onapFileNames.baseEnv(d)), ...preload.base, ...onap({}), ...(flavour !== 'small' ? tlsFor(n) ?? {} : {}) });
         const baseStack = await createStack(heatUrl, {
           name: `onap-${n}-${flavour}-base`, template: base, files: facade.files, resourceRegistry: facade.resource_registry, parameters: baseParams,
         });
@@ -150,6 +169,14 @@ describe('generated HOT templates in a real Heat', function () {
           expectRoleUrls(baseOut.store_nodes, 'dataplane', `snf-${n}-${flavour}`, count, !!tlsFor(n), `?ca=/etc/statelessnf/store-ca.pem&servername=${STORE_TLS_NAME}`);
           expectRoleUrls(baseOut.store_control_nodes, 'control', `snf-${n}-${flavour}`, count, !!tlsFor(n), `?servername=${STORE_TLS_NAME}`);
           expect(baseOut.store_tls_ca).to.equal(tlsFor(n)?.store_tls_ca ?? '');
+        }
+        if (flavour === 'ramcloud') {
+          // The fixed addresses of the env file: the coordinator's, which the incremental modules' NFs get.
+          const coord = String(env(onapFileNames.baseEnv(d)).rccoordinator_int_store_ips);
+          expect(baseOut.ramcloud_coordinator).to.equal(`tcp:host=${coord},port=11100`);
+          expect(baseOut.ramcloud_cluster_name).to.equal(`snf-${n}-${flavour}`);
+          expectRoleUrls(baseOut.store_nodes, 'dataplane', `snf-${n}-${flavour}`, 1, !!tlsFor(n), `?ca=/etc/statelessnf/store-ca.pem&servername=${STORE_TLS_NAME}`);
+          expect(String(baseOut.store_nodes)).to.include(`@${coord}:6379`);
         }
 
         const modules: StackRef[] = [];

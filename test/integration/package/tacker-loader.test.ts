@@ -40,7 +40,7 @@ describe("Tacker's package loader (real, csar_utils.load_csar_data)", function (
       writeFileSync(file, await csarOf(await descriptor(name)));
       const r = await tackerLoad(file);
       expect(result(r.out)).to.match(/^RESULT: OK/);
-      expect(r.out).to.match(/flavour: small/).and.match(/flavour: dpdk-sriov/);
+      expect(r.out).to.match(/flavour: small/).and.match(/flavour: dpdk-sriov/).and.match(/flavour: ramcloud/);
     });
   }
 

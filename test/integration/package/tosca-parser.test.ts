@@ -32,14 +32,14 @@ describe('generated VNFDs in tosca-parser', function () {
   });
 
   for (const name of ['nat', 'firewall', 'lb']) {
-    for (const flavour of ['small', 'dpdk-sriov']) {
+    for (const flavour of ['small', 'dpdk-sriov', 'ramcloud']) {
       it(`${name} CSAR loads with flavour ${flavour} selected`, async () => {
         const d = await loadDescriptor(`vnf-descriptors/${name}.yaml`);
         const file = join(dir, `${name}.csar`);
         writeFileSync(file, await csarOf(d));
         const parsed = await parseWithToscaParser(file, flavour);
         expect(parsed.nodes).to.deep.equal(['VNF']);
-        expect(Object.keys(parsed.flavours).sort()).to.deep.equal(['dpdk-sriov', 'small']);
+        expect(Object.keys(parsed.flavours).sort()).to.deep.equal(['dpdk-sriov', 'ramcloud', 'small']);
         const f = parsed.flavours[flavour];
         expect(f.nodes).to.include({
           VNF: `statelessnf.nodes.${name}.VNF`,
@@ -56,9 +56,31 @@ describe('generated VNFDs in tosca-parser', function () {
             store_vl: 'tosca.nodes.nfv.VnfVirtualLink',
           });
         }
+        if (flavour === 'ramcloud') {
+          expect(f.nodes).to.include({
+            rc_coordinator: 'tosca.nodes.nfv.Vdu.Compute',
+            rc_master: 'tosca.nodes.nfv.Vdu.Compute',
+            rc_master_volume: 'tosca.nodes.nfv.Vdu.VirtualBlockStorage',
+            store_vl: 'tosca.nodes.nfv.VnfVirtualLink',
+          });
+          expect(f.policies).to.include.members(['rc_master_replication', 'rc_master_initial_delta', 'rc_coordinator_initial_delta', 'rc_master_anti_affinity']);
+        }
       });
     }
   }
+
+  it('tosca-parser checks the RAMCloud replication policy against its type: a negative replication factor is refused', async () => {
+    const d = await loadDescriptor('vnf-descriptors/nat.yaml');
+    const files = await readZipSafe(await csarOf(d));
+    const df = 'Definitions/snf_nat_df_ramcloud.yaml';
+    expect(files.get(df)!.toString()).to.include('replicas: 2');
+    files.set(df, Buffer.from(files.get(df)!.toString().replace('replicas: 2', 'replicas: -1')));
+    const file = join(dir, 'replicas.csar');
+    writeFileSync(file, await writeZip(files, new Date('2026-01-01T00:00:00Z')));
+    let message = '';
+    await parseWithToscaParser(file, 'ramcloud').catch((e: Error) => (message = e.message));
+    expect(message).to.match(/The value "-1" of property "replicas" must be greater than or equal to "0"/);
+  });
 
   it('tosca-parser rejects a VNFD that breaks a SOL001 constraint (the check is real)', async () => {
     const d = await loadDescriptor('vnf-descriptors/nat.yaml');

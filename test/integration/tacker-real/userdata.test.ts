@@ -5,7 +5,8 @@
 // Tacker in tacker.test.ts names the same user data (examples/tacker/ as shipped).
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeStoreCerts } from '../../../src/store/tls-certs.js';
@@ -52,6 +53,9 @@ describe("Tacker's userdata_main runs the CSAR's LCM operation user data", funct
     python = join(venv.stdout.trim(), 'bin', 'python');
     const img = join(dir, 'img.qcow2');
     expect((await run('qemu-img', ['create', '-q', '-f', 'qcow2', img, '1G'], 30_000)).code).to.equal(0);
+    // The facts `snf image build --ramcloud` writes beside its image, so the CSAR keeps the ramcloud flavour.
+    const sha = createHash('sha256').update(readFileSync(img)).digest('hex');
+    writeFileSync(join(dir, 'img.facts.json'), JSON.stringify({ sha256: sha, ramcloud: { buildKey: 'test', path: '/opt/snf/ramcloud' } }));
     const build = await run(process.execPath, ['bin/snf.js', 'package', 'build', 'vnf-descriptors/nat.yaml', '-o', join(dir, 'out'), '--image', img], 120_000);
     expect(build.code, build.stderr).to.equal(0);
     const csar = join(dir, 'out', readdirSync(join(dir, 'out')).find((f) => f.endsWith('.csar'))!);
@@ -83,7 +87,7 @@ describe("Tacker's userdata_main runs the CSAR's LCM operation user data", funct
   }
 
   it('the examples name the user data the CSAR ships', async () => {
-    for (const f of ['instantiate-v2-small.json', 'instantiate-v2-dpdk-sriov.json']) {
+    for (const f of ['instantiate-v2-small.json', 'instantiate-v2-dpdk-sriov.json', 'instantiate-v2-ramcloud.json']) {
       const req = JSON.parse(readFileSync(join(ROOT, 'examples/tacker', f), 'utf8')) as { additionalParams: Record<string, unknown> };
       expect(req.additionalParams).to.include({ 'lcm-operation-user-data': `./${USERDATA_SCRIPT}`, 'lcm-operation-user-data-class': USERDATA_CLASS });
     }
@@ -100,6 +104,23 @@ describe("Tacker's userdata_main runs the CSAR's LCM operation user data", funct
     expect(Object.keys(nfv.VDU)).to.include('nf');
     expect(Object.keys(nfv.CP)).to.include('nf_mgmt_cp');
     expect(r.fields!.template).to.contain('store_tls_ca');
+  });
+
+  it("ramcloud with the three PEMs (the control Redis's TLS): the stack gets them, and Tacker's nfv names the RAMCloud VDUs' flavors and image from the VNFD", async () => {
+    const r = await userdata('instantiate-v2-ramcloud.json', pems);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(Object.keys(r.fields!.parameters).sort()).to.deep.equal(['nfv', 'store_tls_ca', 'store_tls_cert', 'store_tls_key']);
+    for (const [k, v] of Object.entries(pems)) expect(r.fields!.parameters[k], k).to.equal(v);
+    const nfv = r.fields!.parameters.nfv as { VDU: Record<string, Record<string, unknown>>; CP: Record<string, unknown> };
+    // Tacker read the RAMCloud VDUs off the VNFD: the flavor by its requested_additional_capability_name,
+    // the image by name. Their groups have fixed sizes, so Tacker gives them no desired_capacity.
+    expect(nfv.VDU.rc_coordinator).to.deep.equal({ computeFlavourId: 'snf_nat-ramcloud-rc-coordinator', vcImageId: 'statelessnf-0.1.0' });
+    expect(nfv.VDU.rc_master).to.deep.equal({ computeFlavourId: 'snf_nat-ramcloud-rc-master', vcImageId: 'statelessnf-0.1.0' });
+    expect(nfv.VDU.nf).to.include({ computeFlavourId: 'snf_nat-ramcloud-nf' }).and.have.property('desired_capacity');
+    expect(Object.keys(r.fields!.files).sort()).to.deep.equal(['nf.yaml', 'rc_coordinator.yaml', 'rc_master.yaml']);
+    const partial = await userdata('instantiate-v2-ramcloud.json', { store_tls_ca: pems.store_tls_ca });
+    expect(partial.code).to.equal(1);
+    expect(partial.stderr).to.contain('additionalParams.store_tls_cert: missing');
   });
 
   it('dpdk-sriov without them: only nfv, so the store runs plain TCP with its passwords', async () => {

@@ -52,7 +52,7 @@ describe('VNF descriptors', () => {
     { what: 'a number out of range', mutate: (d) => (d.flavours.small.vdus.nf.memoryMb = 16), path: 'flavours.small.vdus.nf.memoryMb', message: />= 512/ },
     { what: 'a descriptor id that is not a UUID', mutate: (d) => (d.descriptorId = 'nat-1'), path: 'descriptorId', message: /format "uuid"/ },
     { what: 'a bad release date-time', mutate: (d) => (d.releaseDateTime = 'yesterday'), path: 'releaseDateTime', message: /format "date-time"/ },
-    { what: 'an unknown store kind', mutate: (d) => (d.flavours.small.store.kind = 'etcd'), path: 'flavours.small.store.kind', message: /"external", "vdu"/ },
+    { what: 'an unknown store kind', mutate: (d) => (d.flavours.small.store.kind = 'etcd'), path: 'flavours.small.store.kind', message: /"external", "vdu", "ramcloud"/ },
     { what: 'an external store without nodes', mutate: (d) => delete d.flavours.small.store.nodes, path: 'flavours.small.store.nodes', message: /is required/ },
     { what: 'an invalid flavour id', mutate: (d) => (d.flavours['Small!'] = d.flavours.small), path: 'flavours.Small!', message: /not a valid name/ },
     { what: 'a store endpoint with a bad port', mutate: (d) => (d.flavours.small.store.nodes = ['10.0.0.1:70000']), path: 'flavours.small.store.nodes.0', message: /outside 1\.\.65535/ },
@@ -90,6 +90,26 @@ describe('VNF descriptors', () => {
     { what: 'ports on a rule without tcp/udp', base: 'firewall', mutate: (d) => (d.config.firewall.rules[1].proto = 'icmp'), path: 'config.firewall.rules.1.proto', message: /tcp or udp/ },
     { what: 'a reversed firewall port range', base: 'firewall', mutate: (d) => (d.config.firewall.rules[1].dstPorts[0] = [90, 80]), path: 'config.firewall.rules.1.dstPorts.0', message: /greater than its end/ },
     { what: 'a bad firewall prefix', base: 'firewall', mutate: (d) => (d.config.firewall.rules[3].src[0] = '0.0.0.0/8x'), path: 'config.firewall.rules.3.src.0', message: /not a number/ },
+    // The ramcloud flavour (RAMCloud flow store: coordinator + masters VDUs, docs/packaging.md).
+    { what: 'a negative replication factor', mutate: (d) => (d.flavours.ramcloud.store.replicas = -1), path: 'flavours.ramcloud.store.replicas', message: />= 0/ },
+    { what: 'a replication factor that is not an integer', mutate: (d) => (d.flavours.ramcloud.store.replicas = 1.5), path: 'flavours.ramcloud.store.replicas', message: /must be integer/ },
+    { what: 'a ramcloud store without its replication factor', mutate: (d) => delete d.flavours.ramcloud.store.replicas, path: 'flavours.ramcloud.store.replicas', message: /is required/ },
+    { what: 'fewer masters than replicas + 1', mutate: (d) => (d.flavours.ramcloud.vdus.masters.instances = 2), path: 'flavours.ramcloud.vdus.masters.instances', message: /needs at least 3 \(store\.replicas \+ 1\)/ },
+    { what: 'replicas raised past the masters', mutate: (d) => (d.flavours.ramcloud.store.replicas = 3), path: 'flavours.ramcloud.vdus.masters.instances', message: /cannot hold 3 backup copies.*at least 4/ },
+    { what: 'a ramcloud flavour without a coordinator VDU', mutate: (d) => delete d.flavours.ramcloud.vdus.coordinator, path: 'flavours.ramcloud.vdus.coordinator', message: /required when store.kind is ramcloud/ },
+    { what: 'a ramcloud flavour without masters', mutate: (d) => delete d.flavours.ramcloud.vdus.masters, path: 'flavours.ramcloud.vdus.masters', message: /required when store.kind is ramcloud/ },
+    { what: 'a Redis store VDU in a ramcloud flavour', mutate: (d) => (d.flavours.ramcloud.vdus.store = d.flavours['dpdk-sriov'].vdus.store), path: 'flavours.ramcloud.vdus.store', message: /not allowed when store.kind is ramcloud/ },
+    { what: 'RAMCloud VDUs in a Redis flavour', mutate: (d) => (d.flavours['dpdk-sriov'].vdus.masters = d.flavours.ramcloud.vdus.masters), path: 'flavours.dpdk-sriov.vdus.masters', message: /only for store.kind ramcloud \(this flavour's is vdu\)/ },
+    { what: 'master memory leaving the VM nothing', mutate: (d) => (d.flavours.ramcloud.vdus.masters.masterMemoryMb = 8000), path: 'flavours.ramcloud.vdus.masters.masterMemoryMb', message: /leaves less than 512 MB of the VM's 8192 MB/ },
+    { what: 'backups without a volume', mutate: (d) => delete d.flavours.ramcloud.vdus.masters.volumeGb, path: 'flavours.ramcloud.vdus.masters.volumeGb', message: /required when store.replicas is 2/ },
+    { what: 'a backup volume too small for the replicas', mutate: (d) => (d.flavours.ramcloud.vdus.masters.volumeGb = 10), path: 'flavours.ramcloud.vdus.masters.volumeGb', message: /10 GB is below the 17 GB a backup needs/ },
+    { what: 'a volume on masters without backups', mutate: (d) => (d.flavours.ramcloud.store.replicas = 0), path: 'flavours.ramcloud.vdus.masters.volumeGb', message: /not used when store.replicas is 0/ },
+    { what: 'master memory rc-server cannot start with', mutate: (d) => (d.flavours.ramcloud.vdus.masters.masterMemoryMb = 128), path: 'flavours.ramcloud.vdus.masters.masterMemoryMb', message: />= 256/ },
+    { what: 'a master with one vCPU', mutate: (d) => (d.flavours.ramcloud.vdus.masters.vcpu = 1), path: 'flavours.ramcloud.vdus.masters.vcpu', message: />= 2/ },
+    { what: 'the coordinator and the control Redis on one port', mutate: (d) => (d.flavours.ramcloud.vdus.coordinator.controlPort = 11100), path: 'flavours.ramcloud.vdus.coordinator.controlPort', message: /coordinator's port too/ },
+    { what: 'a coordinator on an unknown image', mutate: (d) => (d.flavours.ramcloud.vdus.coordinator.image = 'rc_image'), path: 'flavours.ramcloud.vdus.coordinator.image', message: /unknown image 'rc_image'/ },
+    { what: 'a RAMCloud cluster name with a space', mutate: (d) => (d.flavours.ramcloud.store.clusterName = 'my cluster'), path: 'flavours.ramcloud.store.clusterName', message: /must match pattern/ },
+    { what: 'a field the ramcloud store does not have', mutate: (d) => (d.flavours.ramcloud.store.cluster = true), path: 'flavours.ramcloud.store.cluster', message: /not an allowed field/ },
     { what: 'a VES collector URL that is not http(s)', mutate: (d) => (d.monitoring.ves.collectorUrl = 'ftp://x/y'), path: 'monitoring.ves.collectorUrl', message: /must match pattern/ },
   ];
 
@@ -112,6 +132,15 @@ describe('VNF descriptors', () => {
     expectIssue(issues, 'flavours.dpdk-sriov.scaling.nf_instances.min', /greater than max/);
     expectIssue(issues, 'config.lb.vips.0.backends.1.id', /duplicate backend id/);
     expectIssue(issues, 'productName', /is required/);
+  });
+
+  it('accepts a ramcloud flavour without backups (replicas 0, one master, no volume)', () => {
+    const d = load('firewall');
+    d.flavours.ramcloud.store.replicas = 0;
+    d.flavours.ramcloud.vdus.masters.instances = 1;
+    delete d.flavours.ramcloud.vdus.masters.volumeGb;
+    const r = validateDescriptor(d);
+    expect(r.ok, r.ok ? '' : JSON.stringify(r.issues)).to.equal(true);
   });
 
   it('rejects YAML that does not parse, with its line', () => {

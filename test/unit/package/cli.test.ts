@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { readZipSafe, writeZip } from '../../../src/package/zip.js';
-import { testImageFacts } from './helpers.js';
+import { testImageFacts, testImageFactsWithoutRamcloud } from './helpers.js';
 
 interface Result {
   code: number;
@@ -43,7 +43,28 @@ describe('snf package', function () {
     expect(b.stderr).to.match(/image statelessnf-test\.qcow2 \(qcow2, \d+ bytes, sha256 [0-9a-f]{12}/);
     const v = await snf('package', 'validate', join(out, 'snf_nat-0.1.0.csar'));
     expect(v.code, v.stderr).to.equal(0);
-    expect(v.stdout).to.match(/valid csar package .*manifest digests checked.*flavours: small, dpdk-sriov/);
+    expect(v.stdout).to.match(/valid csar package .*manifest digests checked.*flavours: small, dpdk-sriov, ramcloud/);
+  });
+
+  it('an image built without RAMCloud: the CSAR leaves the ramcloud flavour out and says why; asked for, it is refused naming the field', async () => {
+    const plain = (await testImageFactsWithoutRamcloud()).path;
+    const dir = mkdtempSync(join(tmpdir(), 'snf-cli-rc-'));
+    try {
+      const b = await snf('package', 'build', 'vnf-descriptors/lb.yaml', '--image', plain, '-o', dir);
+      expect(b.code, b.stderr).to.equal(0);
+      expect(b.stderr).to.match(/package: flavour ramcloud left out: flavours\.ramcloud\.vdus\.coordinator\.image: image 'nf_image' \(.*statelessnf-plain\.qcow2\) was built without RAMCloud.*snf image build --ramcloud/);
+      const v = await snf('package', 'validate', join(dir, 'snf_lb-0.1.0.csar'));
+      expect(v.stdout).to.match(/flavours: small, dpdk-sriov\)/);
+      const files = await readZipSafe(readFileSync(join(dir, 'snf_lb-0.1.0.csar')));
+      expect([...files.keys()].some((f) => f.includes('ramcloud'))).to.equal(false);
+      rmSync(join(dir, 'snf_lb-0.1.0.csar'));
+      const r = await snf('package', 'build', 'vnf-descriptors/lb.yaml', '--image', plain, '--flavour', 'ramcloud', '-o', dir);
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.match(/flavours\.ramcloud\.vdus\.coordinator\.image: image 'nf_image' .* was built without RAMCloud/);
+      expect(readdirSync(dir)).to.deep.equal([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('builds an ONAP Heat package for a chosen flavour', async () => {

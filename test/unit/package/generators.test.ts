@@ -8,7 +8,7 @@ import yaml from 'js-yaml';
 import { baseHot, hotFileNames } from '../../../src/package/heat-tacker.js';
 import { flavourTemplate, typesTemplate } from '../../../src/package/tosca.js';
 import { nfUserData } from '../../../src/package/userdata.js';
-import { descriptor, testImages } from './helpers.js';
+import { descriptor, testImageFactsWithoutRamcloud, testImages } from './helpers.js';
 
 type Doc = Record<string, any>;
 
@@ -84,7 +84,7 @@ describe('TOSCA flavour templates', () => {
     const t = load(typesTemplate(await descriptor('nat')));
     const props = t.node_types['statelessnf.nodes.nat.VNF'].properties;
     expect(props.descriptor_id.constraints).to.deep.equal([{ valid_values: ['1e4be19d-5f38-5398-8c42-22361f1cbc8d'] }]);
-    expect(props.flavour_id.constraints).to.deep.equal([{ valid_values: ['small', 'dpdk-sriov'] }]);
+    expect(props.flavour_id.constraints).to.deep.equal([{ valid_values: ['small', 'dpdk-sriov', 'ramcloud'] }]);
   });
 
   it('the product node type derives directly from tosca.nodes.nfv.VNF and carries the shared parts itself', async () => {
@@ -243,5 +243,115 @@ describe('Tacker BaseHOT', () => {
     expect(cc.runcmd).to.deep.equal([['systemctl', 'enable', '--now', 'statelessnf-nf.service']]);
     expect(cc.write_files[0].path).to.equal('/etc/statelessnf/nf.env');
     expect(cc.write_files[1]).to.include({ path: '/etc/statelessnf/store-ca.pem', permissions: '0600' });
+  });
+});
+
+describe('the ramcloud flavour (RAMCloud flow store: coordinator + masters VDUs)', () => {
+  const envLines = (content: string) => Object.fromEntries(content.trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
+  const fileIn = (cc: Doc, path: string): Doc => {
+    const f = (cc.write_files as Doc[]).find((w) => w.path === path);
+    if (!f) throw new Error(`no ${path}`);
+    return f;
+  };
+
+  it('TOSCA: coordinator and masters VDUs of fixed size, a backup volume, the replication factor as a policy property', async () => {
+    const df = load(await flavourOf('nat', 'ramcloud'));
+    const nodes = df.topology_template.node_templates;
+    expect(nodes.rc_coordinator.type).to.equal('tosca.nodes.nfv.Vdu.Compute');
+    expect(nodes.rc_coordinator.properties.vdu_profile).to.deep.equal({ min_number_of_instances: 1, max_number_of_instances: 1 });
+    expect(nodes.rc_master.properties.vdu_profile).to.deep.equal({ min_number_of_instances: 3, max_number_of_instances: 3 });
+    expect(nodes.rc_master.capabilities.virtual_compute.properties.virtual_memory).to.deep.equal({ virtual_mem_size: '8192 MB' });
+    expect(nodes.rc_master.requirements).to.deep.equal([{ virtual_storage: 'rc_master_volume' }]);
+    expect(nodes.rc_master_volume.properties.virtual_block_storage_data.size_of_storage).to.equal('20 GB');
+    for (const cp of ['nf_store_cp', 'rc_coordinator_cp', 'rc_master_cp']) expect(nodes[cp].requirements).to.deep.include({ virtual_link: 'store_vl' });
+    expect(nodes).to.not.have.property('store');
+    const rep = policy(df, 'rc_master_replication');
+    expect(rep.type).to.equal('statelessnf.policies.nfv.RamcloudReplication');
+    expect(rep.properties).to.deep.equal({ replicas: 2, table: 'snf' });
+    expect(rep.targets).to.deep.equal(['rc_master']);
+    expect(policy(df, 'rc_master_initial_delta').properties.initial_delta.number_of_instances).to.equal(3);
+    expect(policy(df, 'rc_master_instantiation_levels').properties.levels.large.number_of_instances).to.equal(3);
+    expect(policy(df, 'rc_master_anti_affinity').targets).to.deep.equal(['rc_master']);
+    // The policy type the VNFD uses is defined where it imports it from.
+    const types = load(readFileSync('tosca/statelessnf_types.yaml', 'utf8'));
+    expect(types.policy_types['statelessnf.policies.nfv.RamcloudReplication'].properties.replicas.constraints).to.deep.equal([{ greater_or_equal: 0 }]);
+  });
+
+  it('refuses an image built without RAMCloud for the coordinator and masters, naming the field', async () => {
+    const d = await descriptor('nat');
+    const plain = await testImageFactsWithoutRamcloud();
+    expect(() => flavourTemplate(d, 'ramcloud', { nf_image: plain })).to.throw(/^flavours\.ramcloud\.vdus\.coordinator\.image: image 'nf_image' .*built without RAMCloud.*snf image build --ramcloud/);
+    // The other flavours do not need it.
+    expect(() => flavourTemplate(d, 'dpdk-sriov', { nf_image: plain })).to.not.throw();
+  });
+
+  it('BaseHOT: masters sized by the descriptor after the coordinator, the NFs after the masters, given the locator and the control Redis', async () => {
+    const d = await descriptor('lb');
+    const files = baseHot(d, 'ramcloud');
+    expect([...files.keys()].sort()).to.deep.equal([
+      'BaseHOT/ramcloud/nested/nf.yaml', 'BaseHOT/ramcloud/nested/rc_coordinator.yaml', 'BaseHOT/ramcloud/nested/rc_master.yaml', 'BaseHOT/ramcloud/snf_lb_ramcloud.yaml',
+    ]);
+    const top = load(files.get(hotFileNames.top(d, 'ramcloud'))!);
+    const masters = top.resources.rc_master_scale_group;
+    expect(masters.properties).to.include({ min_size: 3, max_size: 3, desired_capacity: 3 });
+    expect(masters.depends_on).to.deep.equal(['rc_coordinator_scale_group']);
+    expect(masters.properties.resource.properties).to.include({ volume_size: 20 });
+    expect(masters.properties.resource.properties.coordinator).to.deep.equal({ list_join: [',', { get_attr: ['rc_coordinator_scale_group', 'outputs_list', 'locator'] }] });
+    expect(top.resources.rc_coordinator_scale_group.properties).to.include({ min_size: 1, max_size: 1 });
+    expect(top.resources.nf_scale_group.depends_on).to.deep.equal(['rc_master_scale_group']);
+    const nf = top.resources.nf_scale_group.properties.resource.properties;
+    expect(nf.ramcloud_coordinator).to.deep.equal(masters.properties.resource.properties.coordinator);
+    expect(nf.ramcloud_cluster_name).to.deep.equal({ get_param: 'OS::stack_name' });
+    expect(nf.net_store).to.deep.equal({ get_resource: 'store_vl' });
+    expect(JSON.stringify(nf.store_nodes)).to.include('"rc_coordinator_scale_group","outputs_list","endpoint"').and.include('snf-dataplane-VNFNAME');
+    // The control Redis is created by the template: it takes the store TLS parameters (the VNF manager's cue to make certificates).
+    expect(top.parameters).to.include.keys('store_tls_ca', 'store_tls_cert', 'store_tls_key');
+    expect(top.resources.store_vl_subnet.properties.cidr).to.equal('172.31.255.0/24');
+  });
+
+  it('the masters run rc-server with the cluster name, --replicas, master memory and the volume as segment frames', async () => {
+    const d = await descriptor('nat');
+    const nested = load(baseHot(d, 'ramcloud').get('BaseHOT/ramcloud/nested/rc_master.yaml')!);
+    const server = nested.resources.rc_master.properties;
+    expect(server.block_device_mapping_v2).to.deep.equal([{ volume_id: { get_resource: 'rc_master_volume' }, boot_index: -1, delete_on_termination: false }]);
+    expect(server.user_data.str_replace.params).to.deep.equal({ __RC_COORDINATOR__: { get_param: 'coordinator' }, __RC_CLUSTER_NAME__: { get_param: 'cluster_name' } });
+    const cc = load(server.user_data.str_replace.template);
+    expect(envLines(fileIn(cc, '/etc/statelessnf/ramcloud.env').content)).to.deep.equal({
+      SNF_RC_ROLE: 'server', SNF_RC_PORT: '11101', SNF_RC_COORDINATOR: '__RC_COORDINATOR__', SNF_RC_CLUSTER_NAME: '__RC_CLUSTER_NAME__',
+      SNF_RC_REPLICAS: '2', SNF_RC_MASTER_MEMORY_MB: '4096', SNF_RC_SEGMENT_FRAMES: String(Math.floor((20 * 1024 * 0.95) / 8)), SNF_RC_BACKUP_DEVICE: '/dev/vdb',
+    });
+    const script = fileIn(cc, '/etc/statelessnf/snf-ramcloud.sh');
+    expect(script.permissions).to.equal('0700');
+    expect(script.content).to.equal(readFileSync('heat/scripts/snf-ramcloud.sh', 'utf8'));
+    expect(fileIn(cc, '/etc/systemd/system/statelessnf-ramcloud.service').content).to.include('ExecStart=/bin/sh /etc/statelessnf/snf-ramcloud.sh');
+    expect(cc.runcmd).to.deep.include(['systemctl', 'enable', '--now', 'statelessnf-ramcloud.service']);
+  });
+
+  it('the coordinator runs rc-coordinator and the control Redis with the ACL users and TLS files of a store VDU', async () => {
+    const d = await descriptor('nat');
+    const nested = load(baseHot(d, 'ramcloud').get('BaseHOT/ramcloud/nested/rc_coordinator.yaml')!);
+    const ud = nested.resources.rc_coordinator.properties.user_data.str_replace;
+    expect(Object.keys(ud.params).sort()).to.deep.equal([
+      '__RC_CLUSTER_NAME__', '__STORE_CONTROL_PASSWORD__', '__STORE_DATAPLANE_PASSWORD__', '__STORE_PASSWORD__', '__STORE_TLS_CA__', '__STORE_TLS_CERT__', '__STORE_TLS_KEY__', '__VNF_NAME__',
+    ]);
+    const cc = load(ud.template);
+    expect(envLines(fileIn(cc, '/etc/statelessnf/ramcloud.env').content)).to.deep.equal({ SNF_RC_ROLE: 'coordinator', SNF_RC_PORT: '11100', SNF_RC_CLUSTER_NAME: '__RC_CLUSTER_NAME__' });
+    expect(envLines(fileIn(cc, '/etc/statelessnf/redis.env').content)).to.include({ SNF_REDIS_PORT: '6379', SNF_REDIS_CLUSTER: 'false', SNF_REDIS_PASSWORD: '__STORE_PASSWORD__' });
+    expect(fileIn(cc, '/etc/statelessnf/redis-users.acl').content).to.match(/^user snf-dataplane-__VNF_NAME__ /m).and.match(/^user snf-control-__VNF_NAME__ /m);
+    expect(cc.runcmd).to.deep.include(['systemctl', 'enable', '--now', 'statelessnf-redis.service']);
+    expect(nested.outputs.locator.value).to.deep.equal({ str_replace: { template: 'tcp:host=HOST,port=11100', params: { HOST: { get_attr: ['rc_coordinator_cp', 'fixed_ips', 0, 'ip_address'] } } } });
+  });
+
+  it("the NF's nf.env: the control Redis as its store nodes, SNF_STORE_KIND=ramcloud and the coordinator; other flavours unchanged", async () => {
+    const d = await descriptor('firewall');
+    const nested = load(baseHot(d, 'ramcloud').get(hotFileNames.nfNested('ramcloud'))!);
+    const ud = nested.resources.nf.properties.user_data.str_replace;
+    expect(ud.params).to.deep.include({ __RC_COORDINATOR__: { get_param: 'ramcloud_coordinator' }, __RC_CLUSTER_NAME__: { get_param: 'ramcloud_cluster_name' } });
+    const env = envLines(fileIn(load(ud.template), '/etc/statelessnf/nf.env').content);
+    expect(env).to.include({
+      SNF_STORE_NODES: '__STORE_NODES__', SNF_STORE_CLUSTER: 'false', SNF_STORE_KIND: 'ramcloud', SNF_RAMCLOUD_COORDINATOR: '__RC_COORDINATOR__',
+      SNF_RAMCLOUD_CLUSTER_NAME: '__RC_CLUSTER_NAME__', SNF_RAMCLOUD_TABLE: 'snf', SNF_RAMCLOUD_SPAN: '3', SNF_NICS: 'management,inside,outside,store',
+    });
+    for (const f of ['small', 'dpdk-sriov']) expect(fileIn(load(nfUserData(d, d.flavours[f])), '/etc/statelessnf/nf.env').content).to.not.match(/RAMCLOUD|SNF_STORE_KIND|__[A-Z_]+__\n\n/);
   });
 });

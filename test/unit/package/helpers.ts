@@ -1,7 +1,7 @@
 // Shared by the package tests: descriptors, a throwaway signer, and raw zip building for
 // archives our own writer would refuse to produce.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -78,9 +78,26 @@ export function testImageFacts(): Promise<ImageFacts> {
     const file = join(dir, 'statelessnf-test.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', file, '2G']);
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    // The facts `snf image build --ramcloud` writes beside its image: the ramcloud flavour's VDUs may boot it.
+    const plain = await readImageFacts(file);
+    writeFileSync(join(dir, 'statelessnf-test.facts.json'), JSON.stringify({ sha256: plain.sha256, ramcloud: { buildKey: 'test', path: '/opt/snf/ramcloud' } }));
     return readImageFacts(file);
   })();
   return imageFile;
+}
+
+let plainImageFile: Promise<ImageFacts> | undefined;
+
+/** A real qcow2 image without RAMCloud (no facts beside it say otherwise). */
+export function testImageFactsWithoutRamcloud(): Promise<ImageFacts> {
+  plainImageFile ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'snf-test-image-'));
+    const file = join(dir, 'statelessnf-plain.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', file, '2G']);
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    return readImageFacts(file);
+  })();
+  return plainImageFile;
 }
 
 /** The test image for every image key of a descriptor. */

@@ -1,0 +1,96 @@
+// RAMCloud in the VM image (the ramcloud flavour's coordinator and masters boot the product
+// image): the build that `scripts/ramcloud/build.sh` leaves in its cache (bin/rc-coordinator,
+// bin/rc-server, lib/libramcloud.so, lib/libsnf_store_ramcloud.so) is staged for /opt/snf/ramcloud,
+// with the Debian packages of the libraries it links (ldd + dpkg -S, as for the data plane).
+// The default image build takes it when that build exists and never builds it: a RAMCloud build
+// is ~20 minutes, `sudo bash scripts/setup.sh --ramcloud` makes it.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './paths.js';
+import { ImageError } from './errors.js';
+import { debianPackagesOf } from './stage.js';
+
+/** Where the image has RAMCloud (the store plugin's and snf-ramcloud.sh's default). */
+export const IMAGE_RAMCLOUD_DIR = '/opt/snf/ramcloud';
+
+/** The parts of a RAMCloud build the image needs. */
+export const RAMCLOUD_FILES = ['bin/rc-coordinator', 'bin/rc-server', 'lib/libramcloud.so', 'lib/libsnf_store_ramcloud.so'];
+
+/** What the image facts record of the RAMCloud in it. */
+export interface ImageRamcloud {
+  /** The build's cache key (build-info.json `key`, else the directory name). */
+  buildKey: string;
+  path: typeof IMAGE_RAMCLOUD_DIR;
+}
+
+export interface RamcloudBuild {
+  dir: string;
+  buildKey: string;
+}
+
+/** `auto`: take the RAMCloud build when there is one; `require`: fail without one; `off`: leave it out. */
+export type RamcloudChoice = 'auto' | 'require' | 'off';
+
+const HOW = 'build it with `sudo bash scripts/setup.sh --ramcloud` (scripts/ramcloud/build.sh)';
+
+/** The RAMCloud build for this checkout's inputs, from `build.sh --where` (exit 0: built). */
+export function findRamcloudBuild(): RamcloudBuild | undefined {
+  const script = process.env.SNF_RAMCLOUD_BUILD_SCRIPT ?? join(ROOT, 'scripts', 'ramcloud', 'build.sh');
+  if (!existsSync(script)) return undefined;
+  let dir: string;
+  try {
+    dir = execFileSync('bash', [script, '--where'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 }).trim();
+  } catch {
+    return undefined; // exit 1: not built for these inputs
+  }
+  const missing = RAMCLOUD_FILES.filter((f) => !existsSync(join(dir, f)));
+  if (!dir || missing.length) return undefined;
+  let buildKey = dir.replace(/\/+$/, '').split('/').pop() ?? dir;
+  try {
+    const info = JSON.parse(readFileSync(join(dir, 'build-info.json'), 'utf8')) as { key?: unknown };
+    if (typeof info.key === 'string' && info.key) buildKey = info.key;
+  } catch {
+    /* no build-info.json: the directory name is the key */
+  }
+  return { dir, buildKey };
+}
+
+/** The build the choice asks for; `require` without one fails with what to run. */
+export function ramcloudFor(choice: RamcloudChoice): RamcloudBuild | undefined {
+  if (choice === 'off') return undefined;
+  const b = findRamcloudBuild();
+  if (!b && choice === 'require') throw new ImageError(`--ramcloud: no RAMCloud build for this checkout (scripts/ramcloud/build.sh --where finds none): ${HOW}`);
+  return b;
+}
+
+function filesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else if (e.isFile()) out.push(p);
+  }
+  return out.sort();
+}
+
+/**
+ * Copies what the image needs of the build into `out` (bin/, lib/, build-info.json) and writes
+ * `debs.txt`: the Debian packages of the libraries it links, except its own lib/.
+ */
+export function stageRamcloud(b: RamcloudBuild, out: string): void {
+  for (const sub of ['bin', 'lib']) {
+    const from = join(b.dir, sub);
+    if (!existsSync(from)) continue;
+    for (const f of filesUnder(from)) {
+      const rel = f.slice(b.dir.length + 1);
+      mkdirSync(join(out, rel, '..'), { recursive: true });
+      copyFileSync(f, join(out, rel));
+      chmodSync(join(out, rel), statSync(f).mode & 0o777);
+    }
+  }
+  if (existsSync(join(b.dir, 'build-info.json'))) copyFileSync(join(b.dir, 'build-info.json'), join(out, 'build-info.json'));
+  const binaries = RAMCLOUD_FILES.map((f) => join(out, f));
+  writeFileSync(join(out, 'debs.txt'), debianPackagesOf(binaries, [out, b.dir]).join('\n') + '\n');
+  writeFileSync(join(out, 'README'), `RAMCloud for the StatelessNF ramcloud flavour (build ${b.buildKey}).\nstatelessnf-ramcloud.service (written by the coordinator and masters VDUs' user data) runs bin/rc-coordinator or bin/rc-server.\n`);
+}
