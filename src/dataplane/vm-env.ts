@@ -20,6 +20,10 @@ import type { InstanceConfig } from './instance.js';
 import { runInstance, stopOnSignals } from './instance.js';
 import type { NfKind, Side } from './types.js';
 import { parseStoreUrl } from '../store/url.js';
+import { ramcloudStoreFromEnv } from '../model/ramcloud-env.js';
+import type { StoreConfig } from '../model/tables.js';
+
+type RamcloudStore = Extract<StoreConfig, { kind: 'ramcloud' }>;
 
 const run = promisify(execFile);
 
@@ -38,6 +42,8 @@ export interface NfEnv {
   peers: Partial<Record<Side, string>>;
   /** dpdk only: how DPDK reaches the data NICs (see bindForDpdk). */
   dpdkDriver: 'af_xdp' | 'vfio-pci' | 'uio_pci_generic';
+  /** The ramcloud flavour: flow state in RAMCloud (SNF_STORE_NODES stays the control Redis). */
+  ramcloud?: RamcloudStore;
 }
 
 /** KEY=VALUE lines (no quoting, no expansion: cloud-init writes them as they are). */
@@ -94,8 +100,10 @@ export function nfEnv(env: Record<string, string>, host = hostname()): NfEnv {
   if (env.SNF_PEER_OUTSIDE) peers.outside = env.SNF_PEER_OUTSIDE;
   const dpdkDriver = env.SNF_DPDK_DRIVER || 'af_xdp';
   if (dpdkDriver !== 'af_xdp' && dpdkDriver !== 'vfio-pci' && dpdkDriver !== 'uio_pci_generic') throw new Error(`SNF_DPDK_DRIVER: must be af_xdp, vfio-pci or uio_pci_generic, got '${dpdkDriver}'`);
+  const ramcloud = ramcloudStoreFromEnv(env);
   return {
     dpdkDriver,
+    ...(ramcloud ? { ramcloud } : {}),
     vnf: need('SNF_VNF'),
     chain: chain as NfKind[],
     storeNodes,
@@ -220,7 +228,7 @@ export async function vmInstanceConfig(e: NfEnv, log: (s: string) => void): Prom
     instanceId: e.instanceId,
     chain: e.chain,
     control: e.storeNodes[0],
-    store: { kind: 'redis', nodes: e.storeNodes, cluster: e.storeCluster, timeoutMs: e.storeTimeoutMs },
+    store: e.ramcloud ? { ...e.ramcloud, timeoutMs: e.storeTimeoutMs } : { kind: 'redis', nodes: e.storeNodes, cluster: e.storeCluster, timeoutMs: e.storeTimeoutMs },
     io: { kind: e.dataplane, inside: ports.inside, outside: ports.outside },
     heartbeat: { periodMs: e.heartbeatPeriodMs, ttlMs: e.heartbeatTtlMs },
     metrics: { port: e.metricsPort, host: '0.0.0.0' },

@@ -64,7 +64,10 @@ describe('image: the instance environment written by the HOT user data', () => {
       const env = envOf(hotUserData(baseHot(d, 'ramcloud'), 'nf', values), '/etc/statelessnf/nf.env');
       // The control plane (what the instance's `control` is made of) stays the Redis next to the coordinator.
       expect(nfEnv(env, 'host-1').storeNodes, nf).to.deep.equal(['redis://snf-dataplane-vnf1:pw@172.31.255.10:6379']);
-      expect(ramcloudStoreFromEnv(env), nf).to.deep.equal({ kind: 'ramcloud', coordinator: 'tcp:host=172.31.255.10,port=11100', clusterName: 'vnf1', table: 'snf', span: d.flavours.ramcloud.vdus.masters!.instances });
+      const want = { kind: 'ramcloud', coordinator: 'tcp:host=172.31.255.10,port=11100', clusterName: 'vnf1', table: 'snf', span: d.flavours.ramcloud.vdus.masters!.instances };
+      expect(ramcloudStoreFromEnv(env), nf).to.deep.equal(want);
+      // and nfEnv carries it to the instance config (vmInstanceConfig: the flow store)
+      expect(nfEnv(env, 'host-1').ramcloud, nf).to.deep.equal(want);
     }
     const d = await loadDescriptor(join(ROOT, 'vnf-descriptors', 'nat.yaml'));
     expect(ramcloudStoreFromEnv(envOf(heat(nfUserData(d, d.flavours['dpdk-sriov'])), '/etc/statelessnf/nf.env')), 'a Redis flavour').to.equal(undefined);
