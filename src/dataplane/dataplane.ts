@@ -1,7 +1,7 @@
 // A running NF instance's data plane: engine threads reading and writing real interfaces
 // (AF_PACKET), off the JavaScript thread. The host (src/dataplane/instance.ts) starts it,
 // feeds it control-table changes and reads its counters.
-import { engineNativeStore } from '../store/native-config.js';
+import { engineNativeStore } from './native-store.js';
 import { addon, type NativeDataplane } from './native.js';
 import type { EngineConfig, EngineCounters, NfTables } from './types.js';
 import type { IoConfig, IoCounters } from './io-types.js';

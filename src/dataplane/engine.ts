@@ -1,7 +1,7 @@
 // One NF instance's data plane, in process: feed batches of frames, get verdicts and rewritten
 // frames back. The batch runs on a libuv worker thread, so store round trips never block the
 // event loop, and two engines in one process really run concurrently.
-import { engineNativeStore } from '../store/native-config.js';
+import { engineNativeStore } from './native-store.js';
 import { addon, type NativeEngine } from './native.js';
 import type { EngineConfig, EngineCounters, FrameIn, FrameOut, NfTables } from './types.js';
 

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineConfig, EngineCounters, FrameIn, FrameOut, NfTables } from './types.js';
 import type { IoConfig, IoCounters } from './io-types.js';
-import type { NativeStoreConfig } from '../store/native-config.js';
+import type { NativeStoreConfig } from './native-store.js';
 
 /** The engine config as the addon takes it: the store in its native form (engineNativeStore). */
 export type NativeEngineConfig = Omit<EngineConfig, 'store'> & { store: NativeStoreConfig };

@@ -5,7 +5,6 @@
 import { accessSync, constants } from 'node:fs';
 import type { StoreConfig, StoreTlsConfig } from '../model/tables.js';
 import { parseStoreSeeds, redact, type StoreTarget } from './url.js';
-import { ramcloudPluginConfig, type PluginStoreConfig } from './ramcloud/plugin-config.js';
 
 type RedisStoreConfig = Extract<StoreConfig, { kind: 'redis' }>;
 
@@ -78,11 +77,3 @@ export function nativeStoreConfig(store: RedisStoreConfig): RedisStoreConfig {
   return out;
 }
 
-/** What the native engine takes for a store: Redis settings resolved, RAMCloud as its plugin. */
-export type NativeStoreConfig = Exclude<StoreConfig, { kind: 'ramcloud' }> | PluginStoreConfig;
-
-export function engineNativeStore(store: StoreConfig): NativeStoreConfig {
-  if (store.kind === 'redis') return nativeStoreConfig(store);
-  if (store.kind === 'ramcloud') return ramcloudPluginConfig(store);
-  return store;
-}

@@ -10,7 +10,7 @@ import { startOwnRedis, type OwnRedis } from '../../replay/redis-server.js';
 import { corpusLine, findings, table } from '../../replay/report.js';
 import { allGood, replay } from '../../replay/runner.js';
 import { ALL_STORES, CHAINS, STORES, type StoreName } from '../../replay/tables.js';
-import { startRamcloudCluster, type RamcloudCluster } from '../../store/ramcloud/cluster.js';
+import { startRamcloudCluster, type RamcloudCluster } from '../../ramcloud/cluster.js';
 
 const USAGE = `usage: snf replay <capture|directory>... [--nf LIST] [--stores LIST] [--batch N]
                   [--redis HOST:PORT] [--json] [--findings]

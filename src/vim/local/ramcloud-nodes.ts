@@ -11,9 +11,9 @@
 import { createServer, connect } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findRamcloudBuild } from '../../store/ramcloud/install.js';
-import { COORDINATOR_NICE, coordinatorArgs, ENLISTED_RE, serverArgs, SHARED_CORES_ENV } from '../../store/ramcloud/args.js';
-import type { RamcloudStoreConfig } from '../../store/ramcloud/plugin-config.js';
+import { findRamcloudBuild } from '../../ramcloud/install.js';
+import { COORDINATOR_NICE, coordinatorArgs, ENLISTED_RE, serverArgs, SHARED_CORES_ENV } from '../../ramcloud/args.js';
+import type { RamcloudStoreConfig } from '../../ramcloud/plugin-config.js';
 import { alive, sleep } from './sh.js';
 import { spawnDetached, startTlsRelay } from './store-nodes.js';
 import { privateDir } from './store-access.js';
@@ -117,9 +117,9 @@ export function ramcloudStore(set: RamcloudSet, timeoutMs: number): RamcloudStor
   return { kind: 'ramcloud', coordinator: set.coordinator, clusterName: set.clusterName, timeoutMs };
 }
 
-/** The sweeper: a detached process (src/store/ramcloud/sweeper-main.ts) that expires flow state. */
+/** The sweeper: a detached process (src/dataplane/ramcloud-sweeper-main.ts) that expires flow state. */
 export function startSweeper(runDir: string, store: RamcloudStoreConfig): number {
-  return spawnDetached(process.execPath, ['--import', 'tsx', join(ROOT, 'src/store/ramcloud/sweeper-main.ts'), JSON.stringify(store)], join(runDir, 'ramcloud', 'sweeper.log'), { cwd: ROOT });
+  return spawnDetached(process.execPath, ['--import', 'tsx', join(ROOT, 'src/dataplane/ramcloud-sweeper-main.ts'), JSON.stringify(store)], join(runDir, 'ramcloud', 'sweeper.log'), { cwd: ROOT });
 }
 
 export function ramcloudHealth(set: RamcloudSet): string {

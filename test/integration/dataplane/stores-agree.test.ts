@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { Engine, engineConfig, send } from '../../support/engine.js';
 import { startRedis, type RedisServer } from '../../support/redis.js';
-import { startRamcloudCluster, type RamcloudCluster } from '../../../src/store/ramcloud/cluster.js';
+import { startRamcloudCluster, type RamcloudCluster } from '../../../src/ramcloud/cluster.js';
 import type { NfKind, StoreConfig } from '../../../src/dataplane/types.js';
 import { fwScenarios, lbScenarios, natScenarios, type Driver } from './scenarios.js';
 

@@ -11,8 +11,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../../src/package/assets.js';
-import { BUILD_SCRIPT, findRamcloudBuild, RamcloudNotBuilt, type RamcloudBuild } from '../../../src/store/ramcloud/install.js';
-import { startRamcloudCluster, RamcloudClusterError, type RamcloudCluster } from '../../../src/store/ramcloud/cluster.js';
+import { BUILD_SCRIPT, findRamcloudBuild, RamcloudNotBuilt, type RamcloudBuild } from '../../../src/ramcloud/install.js';
+import { startRamcloudCluster, RamcloudClusterError, type RamcloudCluster } from '../../../src/ramcloud/cluster.js';
 import { pidAlive } from '../../support/netns.js';
 
 interface Run {

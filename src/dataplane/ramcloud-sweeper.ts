@@ -3,8 +3,8 @@
 // applies by itself. Reads never see an expired value (the engine treats it as absent); the
 // sweeper only gives the memory back. One sweeper per store is enough; more are harmless
 // (each delete is conditional on the version it read).
-import { addon, type NativeStoreSweeper } from '../../dataplane/native.js';
-import { ramcloudPluginConfig, type RamcloudStoreConfig } from './plugin-config.js';
+import { addon, type NativeStoreSweeper } from './native.js';
+import { ramcloudPluginConfig, type RamcloudStoreConfig } from '../ramcloud/plugin-config.js';
 
 export interface SweepTotals {
   passes: number;

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../package/assets.js';
+import { repoRoot } from '../util/repo-root.js';
 
 export const BUILD_SCRIPT = join(repoRoot, 'scripts', 'ramcloud', 'build.sh');
 export const BUILD_HINT = 'sudo bash scripts/setup.sh --ramcloud';

@@ -1,7 +1,7 @@
-// The RAMCloud sweeper as a process: `node --import tsx sweeper-main.ts '<store json>'`.
+// The RAMCloud sweeper as a process: `node --import tsx ramcloud-sweeper-main.ts '<store json>'`.
 // Started by the local deployment and by the coordinator VDU; stops on SIGTERM.
-import { RamcloudSweeper } from './sweeper.js';
-import type { RamcloudStoreConfig } from './plugin-config.js';
+import { RamcloudSweeper } from './ramcloud-sweeper.js';
+import type { RamcloudStoreConfig } from '../ramcloud/plugin-config.js';
 
 function log(event: string, fields: Record<string, unknown> = {}): void {
   console.log(JSON.stringify({ ts: new Date().toISOString(), event, ...fields }));
@@ -9,7 +9,7 @@ function log(event: string, fields: Record<string, unknown> = {}): void {
 
 const arg = process.argv[2];
 if (!arg) {
-  console.error("usage: sweeper-main.ts '{\"kind\":\"ramcloud\",\"coordinator\":\"tcp:host=...,port=...\"}' [intervalMs]");
+  console.error("usage: ramcloud-sweeper-main.ts '{\"kind\":\"ramcloud\",\"coordinator\":\"tcp:host=...,port=...\"}' [intervalMs]");
   process.exit(2);
 }
 let store: RamcloudStoreConfig;

@@ -2,7 +2,7 @@
 // "k=v;k=v" config (native/plugins/ramcloud/). Every field is checked here, naming it, so a bad
 // locator is refused before the engine starts rather than found by the plugin's first open.
 import { existsSync } from 'node:fs';
-import type { StoreConfig } from '../../model/tables.js';
+import type { StoreConfig } from '../model/tables.js';
 import { findRamcloudBuild } from './install.js';
 
 export type RamcloudStoreConfig = Extract<StoreConfig, { kind: 'ramcloud' }>;
