@@ -2,9 +2,9 @@
 // repository root so the same code works from src/ under tsx and from a compiled dist/.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../util/repo-root.js';
+import { repoRoot as findRepoRoot } from '../util/repo-root.js';
 
-export { repoRoot };
+export const repoRoot = findRepoRoot();
 
 export function asset(relPath: string): Buffer {
   return readFileSync(join(repoRoot, relPath));

@@ -6,7 +6,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../util/repo-root.js';
 
-export const BUILD_SCRIPT = join(repoRoot, 'scripts', 'ramcloud', 'build.sh');
+/** scripts/ramcloud/build.sh of this checkout (looked up when asked: an NF VM has no checkout). */
+export function buildScript(): string {
+  return join(repoRoot(), 'scripts', 'ramcloud', 'build.sh');
+}
 export const BUILD_HINT = 'sudo bash scripts/setup.sh --ramcloud';
 
 /** What build.sh writes into build-info.json (the fields we read). */
@@ -48,6 +51,7 @@ function parseInfo(file: string): RamcloudBuildInfo {
  * it. `env` reaches build.sh (SNF_RAMCLOUD_CACHE, SNF_RAMCLOUD_SRC).
  */
 export function findRamcloudBuild(env: NodeJS.ProcessEnv = process.env): RamcloudBuild {
+  const BUILD_SCRIPT = buildScript();
   const r = spawnSync('bash', [BUILD_SCRIPT, '--where'], { env, encoding: 'utf8', timeout: 30_000 });
   if (r.error) throw new RamcloudNotBuilt(`cannot run ${BUILD_SCRIPT} --where: ${r.error.message}`);
   const dir = r.stdout.trim();

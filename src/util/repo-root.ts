@@ -1,5 +1,6 @@
 // The repository root, found from this file so the same code works from src/ under tsx and from
-// a compiled dist/: the directory holding package.json next to tosca/.
+// a compiled dist/: the directory holding package.json next to tosca/. Found on first use, not
+// at import: the VM image's bundle (src/image/stage.ts) has no repository around it.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,4 +15,8 @@ function findRoot(): string {
   }
 }
 
-export const repoRoot = findRoot();
+let root: string | undefined;
+export function repoRoot(): string {
+  root ??= findRoot();
+  return root;
+}

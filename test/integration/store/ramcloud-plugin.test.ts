@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../../src/package/assets.js';
-import { BUILD_SCRIPT, findRamcloudBuild, RamcloudNotBuilt, type RamcloudBuild } from '../../../src/ramcloud/install.js';
+import { buildScript, findRamcloudBuild, RamcloudNotBuilt, type RamcloudBuild } from '../../../src/ramcloud/install.js';
 import { startRamcloudCluster, RamcloudClusterError, type RamcloudCluster } from '../../../src/ramcloud/cluster.js';
 import { pidAlive } from '../../support/netns.js';
 
@@ -63,10 +63,10 @@ describe('RAMCloud store plugin', function () {
   });
 
   it('reuses the cached build: build.sh again says cached, --where names it', () => {
-    const again = spawnSync('bash', [BUILD_SCRIPT], { encoding: 'utf8', timeout: 30_000 });
+    const again = spawnSync('bash', [buildScript()], { encoding: 'utf8', timeout: 30_000 });
     expect(again.status, again.stderr).to.equal(0);
     expect(again.stdout).to.equal(`ramcloud build: cached ${build.dir}\n`);
-    const where = spawnSync('bash', [BUILD_SCRIPT, '--where'], { encoding: 'utf8', timeout: 30_000 });
+    const where = spawnSync('bash', [buildScript(), '--where'], { encoding: 'utf8', timeout: 30_000 });
     expect(where.status).to.equal(0);
     expect(where.stdout.trim()).to.equal(build.dir);
     expect(build.info.key).to.equal(build.dir.slice(-16));
