@@ -1,7 +1,7 @@
 #!/bin/sh
 # The ramcloud flavour's RAMCloud process on this VM, configured from /etc/statelessnf/ramcloud.env
 # (written by the VDU's user data): rc-coordinator on the coordinator VDU, rc-server on each
-# masters VDU member. Both listen on the VM's store-network address over RAMCloud's TCP transport
+# masters VDU member; `snf-ramcloud.sh sweeper` runs the expiry sweeper (coordinator VDU). Both listen on the VM's store-network address over RAMCloud's TCP transport
 # (the fork's; no InfiniBand or DPDK transport in the image's build). The binaries and
 # libramcloud.so come from /opt/snf/ramcloud, which `snf image build --ramcloud` puts in the image.
 # An rc-server runs a master and, with SNF_RC_REPLICAS > 0, a backup whose segment replicas go to
@@ -23,7 +23,8 @@ SELF=${SNF_RC_BIND:-$(ip -4 -o addr show scope global | awk '{ split($4, a, "/")
 [ -n "$SELF" ] || { echo "snf-ramcloud: no IPv4 address on the store network yet" >&2; exit 1; }
 mkdir -p "$LOGS"
 export LD_LIBRARY_PATH="$RC/lib"
-case "${SNF_RC_ROLE:-}" in
+ROLE=${1:-${SNF_RC_ROLE:-}}
+case "$ROLE" in
   coordinator)
     echo "snf-ramcloud: rc-coordinator on tcp:host=$SELF,port=$SNF_RC_PORT, cluster $SNF_RC_CLUSTER_NAME"
     exec "$RC/bin/rc-coordinator" -C "tcp:host=$SELF,port=$SNF_RC_PORT" --clusterName "$SNF_RC_CLUSTER_NAME" --logFile "$LOGS/rc-coordinator.log"
@@ -42,5 +43,14 @@ case "${SNF_RC_ROLE:-}" in
     echo "snf-ramcloud: rc-server $*"
     exec "$RC/bin/rc-server" "$@"
     ;;
-  *) echo "snf-ramcloud: SNF_RC_ROLE must be coordinator or server, got '${SNF_RC_ROLE:-}'" >&2; exit 2 ;;
+  sweeper)
+    # RAMCloud has no TTLs: flow state carries its expiry and this deletes what has expired
+    # (src/dataplane/ramcloud-sweeper-main.ts, bundled into the image). On the coordinator VDU.
+    APP=${SNF_APP_HOME:-/opt/statelessnf}
+    export SNF_RAMCLOUD_PLUGIN="$RC/lib/libsnf_store_ramcloud.so"
+    echo "snf-ramcloud: sweeper for tcp:host=$SELF,port=$SNF_RC_PORT, cluster $SNF_RC_CLUSTER_NAME"
+    exec "$APP/bin/node" "$APP/ramcloud-sweeper.mjs" \
+      "{\"kind\":\"ramcloud\",\"coordinator\":\"tcp:host=$SELF,port=$SNF_RC_PORT\",\"clusterName\":\"$SNF_RC_CLUSTER_NAME\"}"
+    ;;
+  *) echo "snf-ramcloud: SNF_RC_ROLE must be coordinator, server or sweeper, got '$ROLE'" >&2; exit 2 ;;
 esac

@@ -4,10 +4,9 @@
 // with the Debian packages of the libraries it links (ldd + dpkg -S, as for the data plane).
 // The default image build takes it when that build exists and never builds it: a RAMCloud build
 // is ~20 minutes, `sudo bash scripts/setup.sh --ramcloud` makes it.
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './paths.js';
+import { findRamcloudBuild as findBuild, RamcloudNotBuilt } from '../ramcloud/install.js';
 import { ImageError } from './errors.js';
 import { debianPackagesOf } from './stage.js';
 
@@ -34,26 +33,15 @@ export type RamcloudChoice = 'auto' | 'require' | 'off';
 
 const HOW = 'build it with `sudo bash scripts/setup.sh --ramcloud` (scripts/ramcloud/build.sh)';
 
-/** The RAMCloud build for this checkout's inputs, from `build.sh --where` (exit 0: built). */
+/** The RAMCloud build for this checkout's inputs (src/ramcloud/install.ts), or undefined. */
 export function findRamcloudBuild(): RamcloudBuild | undefined {
-  const script = process.env.SNF_RAMCLOUD_BUILD_SCRIPT ?? join(ROOT, 'scripts', 'ramcloud', 'build.sh');
-  if (!existsSync(script)) return undefined;
-  let dir: string;
   try {
-    dir = execFileSync('bash', [script, '--where'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 }).trim();
-  } catch {
-    return undefined; // exit 1: not built for these inputs
+    const b = findBuild();
+    return { dir: b.dir, buildKey: b.info.key };
+  } catch (e) {
+    if (e instanceof RamcloudNotBuilt) return undefined;
+    throw e;
   }
-  const missing = RAMCLOUD_FILES.filter((f) => !existsSync(join(dir, f)));
-  if (!dir || missing.length) return undefined;
-  let buildKey = dir.replace(/\/+$/, '').split('/').pop() ?? dir;
-  try {
-    const info = JSON.parse(readFileSync(join(dir, 'build-info.json'), 'utf8')) as { key?: unknown };
-    if (typeof info.key === 'string' && info.key) buildKey = info.key;
-  } catch {
-    /* no build-info.json: the directory name is the key */
-  }
-  return { dir, buildKey };
 }
 
 /** The build the choice asks for; `require` without one fails with what to run. */

@@ -8,6 +8,8 @@
 //                     node_modules tree and no TypeScript compiler in the guest, and a start-up
 //                     that reads one file (seconds count under emulation)
 //   start.mjs         the entry point statelessnf-nf.service runs
+//   ramcloud-sweeper.mjs  src/dataplane/ramcloud-sweeper-main.ts bundled likewise: expiry for
+//                     RAMCloud, run on the ramcloud flavour's coordinator VDU
 //   package.json      marks the directory as ES modules, and is the root native.ts looks for
 //   debs.txt          the Debian packages of the shared libraries node and snf.node link (ldd +
 //                     dpkg -S on this machine), installed into the image by build.sh, so a data
@@ -92,6 +94,21 @@ export async function stageApp(dir: string): Promise<StageResult> {
     banner: { js: "import { createRequire as __snfCreateRequire } from 'node:module'; const require = __snfCreateRequire(import.meta.url);" },
   });
   if (r.errors.length) throw new ImageError(`esbuild: ${r.errors.length} errors bundling src/dataplane/vm-env.ts`);
+  // The RAMCloud sweeper (the ramcloud flavour's coordinator VDU runs it: RAMCloud has no TTLs),
+  // bundled the same way; it is its own entry point.
+  const sw = await esbuild.build({
+    entryPoints: [join(ROOT, 'src', 'dataplane', 'ramcloud-sweeper-main.ts')],
+    outfile: join(dir, 'ramcloud-sweeper.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'error',
+    sourcemap: false,
+    legalComments: 'none',
+    banner: { js: "import { createRequire as __snfCreateRequire } from 'node:module'; const require = __snfCreateRequire(import.meta.url);" },
+  });
+  if (sw.errors.length) throw new ImageError(`esbuild: ${sw.errors.length} errors bundling src/dataplane/ramcloud-sweeper-main.ts`);
   // A separate entry module: vm-env.ts and instance.ts each run main() when they are the script
   // node was started with, and inside one bundle both would think they are.
   writeFileSync(

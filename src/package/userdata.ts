@@ -85,13 +85,17 @@ export function rcLocator(host: string, port: number): string {
   return `tcp:host=${host},port=${port}`;
 }
 
-/** snf-ramcloud.sh and its systemd unit as cloud-init write_files entries (the image has neither: it needs only /opt/snf/ramcloud). */
-function ramcloudFiles(): string {
+/**
+ * snf-ramcloud.sh and its systemd units as cloud-init write_files entries (the image has neither:
+ * it needs only /opt/snf/ramcloud); the coordinator VDU also gets the sweeper's unit.
+ */
+function ramcloudFiles(sweeper = false): string {
   const entry = (path: string, permissions: string, body: string) =>
     [`  - path: ${path}`, `    permissions: '${permissions}'`, '    content: |', indentBlock(body.trimEnd().split('\n'))].join('\n');
   return [
     entry('/etc/statelessnf/snf-ramcloud.sh', '0700', assetText('heat/scripts/snf-ramcloud.sh')),
     entry('/etc/systemd/system/statelessnf-ramcloud.service', '0644', assetText('heat/scripts/statelessnf-ramcloud.service')),
+    ...(sweeper ? [entry('/etc/systemd/system/statelessnf-ramcloud-sweeper.service', '0644', assetText('heat/scripts/statelessnf-ramcloud-sweeper.service'))] : []),
   ].join('\n');
 }
 
@@ -102,7 +106,7 @@ export function rcCoordinatorUserData(rc: RamcloudModel): string {
     __RC_PORT__: String(rc.coordinator.port),
   })
     .replace('__STORE_ACL_USERS__', () => indentBlock(storeAclLines()))
-    .replace('__RAMCLOUD_FILES__', () => ramcloudFiles());
+    .replace('__RAMCLOUD_FILES__', () => ramcloudFiles(true));
 }
 
 /** A masters VDU member: rc-server, master + backup (replicas > 0) or master only. */

@@ -9,7 +9,7 @@
 // and the Debian packages of its libraries).
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
@@ -20,6 +20,8 @@ import { findRamcloudBuild, stageRamcloud, RAMCLOUD_FILES, type RamcloudBuild } 
 import { ROOT } from '../../support/netns.js';
 import { freePort } from '../../support/redis.js';
 import { hotUserData } from './vm-harness.js';
+import { stageApp } from '../../../src/image/stage.js';
+import { Engine, engineConfig, send, TABLES } from '../../support/engine.js';
 
 type WriteFile = { path: string; content: string };
 
@@ -120,6 +122,30 @@ describe("image: the ramcloud flavour's VDU user data runs the real rc-coordinat
     expect(servers, diag()).to.have.length(2);
     // Each backup wrote its frames to the file it was given (the VDU's /dev/vdb).
     for (const name of ['master0', 'master1']) expect(existsSync(join(dir, `${name}-backup.log`)), name).to.equal(true);
+
+    // The coordinator VDU's sweeper (statelessnf-ramcloud-sweeper.service: `snf-ramcloud.sh
+    // sweeper`), run from the app as the image stages it, deletes flow state once it expires.
+    expect(coordUd).to.include('/etc/systemd/system/statelessnf-ramcloud-sweeper.service');
+    expect(coordUd).to.match(/systemctl, enable, --now, statelessnf-ramcloud-sweeper\.service/);
+    const app = join(dir, 'app');
+    await stageApp(app);
+    const sweeperLog = join(dir, 'sweeper.out');
+    const sw = spawn('sh', [script, 'sweeper'], {
+      env: { ...process.env, SNF_RC_ENV: join(dir, 'coordinator.env'), SNF_RC_HOME: build.dir, SNF_RC_LOGS: join(dir, 'coordinator'), SNF_RC_BIND: '127.0.0.1', SNF_APP_HOME: app },
+      stdio: ['ignore', openSync(sweeperLog, 'a'), openSync(sweeperLog, 'a')],
+    });
+    children.push(sw);
+    await waitForLine(sweeperLog, /"event":"started"/, 30_000, () => readFileSync(sweeperLog, 'utf8'));
+    // Two objects that expire at once: a NAT mapping (forward and reverse keys) of 50 ms.
+    const e = new Engine(engineConfig(['nat'], { kind: 'ramcloud', coordinator: coord, clusterName: cluster, plugin: join(build.dir, 'lib', 'libsnf_store_ramcloud.so') }, { tables: { ...TABLES, timeouts: { udpMs: 50 } } }));
+    try {
+      const r = await send(e, 'inside', { ip: { v: 4, src: '10.0.0.5', dst: '203.0.113.53' }, l4: { proto: 'udp', sport: 4000, dport: 53 }, payload: Buffer.from('q') });
+      expect(r.out.verdict, JSON.stringify(e.counters().store)).to.equal('forward');
+    } finally {
+      e.close();
+    }
+    const swept = await waitForLine(sweeperLog, /"event":"swept"[^\n]*"deleted":\d+/, 30_000, () => readFileSync(sweeperLog, 'utf8'));
+    expect(Number(/"deleted":(\d+)/.exec(swept)![1]), swept).to.be.at.least(2);
   });
 
   it('a VDU image without RAMCloud: snf-ramcloud.sh says so and exits 3', async () => {
