@@ -48,6 +48,7 @@ case "$ROLE" in
     # (src/dataplane/ramcloud-sweeper-main.ts, bundled into the image). On the coordinator VDU.
     APP=${SNF_APP_HOME:-/opt/statelessnf}
     export SNF_RAMCLOUD_PLUGIN="$RC/lib/libsnf_store_ramcloud.so"
+    export SNF_ADDON="$APP/snf.node"
     echo "snf-ramcloud: sweeper for tcp:host=$SELF,port=$SNF_RC_PORT, cluster $SNF_RC_CLUSTER_NAME"
     exec "$APP/bin/node" "$APP/ramcloud-sweeper.mjs" \
       "{\"kind\":\"ramcloud\",\"coordinator\":\"tcp:host=$SELF,port=$SNF_RC_PORT\",\"clusterName\":\"$SNF_RC_CLUSTER_NAME\"}"
