@@ -45,7 +45,7 @@ export const ALL_STORES: StoreName[] = [...STORES, 'ramcloud'];
 export interface RamcloudTarget {
   coordinator: string;
   clusterName: string;
-  /** the coordinator's and masters' pids, for their CPU */
+  /** the masters' pids, for their CPU (the coordinator is off the data path) */
   pids: number[];
 }
 
