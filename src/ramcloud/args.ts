@@ -12,13 +12,6 @@ export interface ServerArgs {
   replicas: number;
 }
 
-/**
- * The coordinator's main loop polls without the idle sleep the patch gives the servers (it does
- * not go through Dispatch::run), so on shared cores it runs at the lowest priority: it is off the
- * data path once a client has its table's tablet map (clients talk to the masters directly).
- */
-export const COORDINATOR_NICE = ['nice', '-n', '19'];
-
 export function coordinatorArgs(locator: string, clusterName: string, maxCores: number): string[] {
   // The coordinator listens on its -C locator.
   return ['-C', locator, '--clusterName', clusterName, '--maxCores', String(maxCores)];

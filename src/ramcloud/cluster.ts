@@ -12,7 +12,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findRamcloudBuild, type RamcloudBuild } from './install.js';
-import { COORDINATOR_NICE, coordinatorArgs, ENLISTED_RE, serverArgs, SHARED_CORES_ENV } from './args.js';
+import { coordinatorArgs, ENLISTED_RE, serverArgs, SHARED_CORES_ENV } from './args.js';
 
 export interface RamcloudClusterOptions {
   /** Servers running a master (default 1). */
@@ -137,10 +137,8 @@ export async function startRamcloudCluster(opts: RamcloudClusterOptions = {}): P
   const start = (bin: string, args: string[], name: string): { child: ChildProcess; logFile: string } => {
     const logFile = join(logDir, `${name}.log`);
     const out = openSync(join(logDir, `${name}.out`), 'a');
-    // nice execs the coordinator: the child's pid is the coordinator's
-    const argv = [...(name === 'coordinator' ? COORDINATOR_NICE : []), bin, ...args, '--logFile', logFile];
     try {
-      const child = spawn(argv[0], argv.slice(1), { cwd: logDir, stdio: ['ignore', out, out], env: { ...process.env, ...SHARED_CORES_ENV } });
+      const child = spawn(bin, [...args, '--logFile', logFile], { cwd: logDir, stdio: ['ignore', out, out], env: { ...process.env, ...SHARED_CORES_ENV } });
       children.push(child);
       return { child, logFile };
     } finally {

@@ -12,7 +12,7 @@ import { createServer, connect } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findRamcloudBuild } from '../../ramcloud/install.js';
-import { COORDINATOR_NICE, coordinatorArgs, ENLISTED_RE, serverArgs, SHARED_CORES_ENV } from '../../ramcloud/args.js';
+import { coordinatorArgs, ENLISTED_RE, serverArgs, SHARED_CORES_ENV } from '../../ramcloud/args.js';
 import type { RamcloudStoreConfig } from '../../ramcloud/plugin-config.js';
 import { alive, sleep } from './sh.js';
 import { spawnDetached, startTlsRelay } from './store-nodes.js';
@@ -91,9 +91,7 @@ export async function startRamcloud(runDir: string, vnf: string, onNode: (n: Ram
     const port = await freePort();
     const logFile = join(dir, `${role}.log`);
     // cwd: a stray .ramcloud options file where snf was started must not be read
-    // nice execs the server: the pid is the server's
-    const argv = [...(role === 'coordinator' ? COORDINATOR_NICE : []), bin, ...args(port), '--logFile', logFile];
-    const pid = spawnDetached(argv[0], argv.slice(1), join(dir, `${role}.out`), { env, cwd: dir });
+    const pid = spawnDetached(bin, [...args(port), '--logFile', logFile], join(dir, `${role}.out`), { env, cwd: dir });
     const socket = join(dir, `${role}.sock`);
     const node: RamcloudNode = { role, port, socket, pid, relayPid: 0, logFile };
     onNode(node);
