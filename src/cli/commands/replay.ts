@@ -103,7 +103,7 @@ export async function runReplay(args: string[]): Promise<number> {
   if (needsRedis && !redisArg) own = await startOwnRedis();
   try {
     if (stores.includes('ramcloud')) rc = await startRamcloudCluster();
-    // the masters' CPU: the coordinator spins (at nice 19) whenever a core is free, off the data path
+    // the masters' CPU: the coordinator is off the data path
     const ramcloud = rc ? { coordinator: rc.coordinator, clusterName: rc.clusterName, pids: rc.masters.map((m) => m.pid) } : undefined;
     const results = await replay(corpus, { nfs, stores, batches, redisNode: redisArg ?? own?.node, ...(ramcloud ? { ramcloud } : {}) });
     if (p.flags.has('json')) {
