@@ -7,7 +7,7 @@
 // inputs reuses the cached image; a new Debian point release is picked up by `--force`.
 import { createHash } from 'node:crypto';
 import { spawn, execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { cacheRoot, productVersion, ROOT } from './paths.js';
@@ -15,6 +15,7 @@ import { stageApp } from './stage.js';
 import { ImageError } from './errors.js';
 import { minDiskGb, readImageFacts } from '../package/image-facts.js';
 import { IMAGE_RAMCLOUD_DIR, ramcloudFor, stageRamcloud, type ImageRamcloud, type RamcloudChoice } from './ramcloud.js';
+import { filesUnder } from '../util/files-under.js';
 
 /** The facts file written next to the qcow2 (`<name>.facts.json`), read off the real artifact. */
 export interface ImageFacts {
@@ -46,15 +47,6 @@ export interface BuiltImage {
 
 export const MIN_RAM_MB = 1024;
 
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...filesUnder(p));
-    else if (e.isFile()) out.push(p);
-  }
-  return out.sort();
-}
 
 async function hashFile(h: ReturnType<typeof createHash>, path: string): Promise<void> {
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);

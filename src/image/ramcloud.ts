@@ -4,11 +4,12 @@
 // with the Debian packages of the libraries it links (ldd + dpkg -S, as for the data plane).
 // The default image build takes it when that build exists and never builds it: a RAMCloud build
 // is ~20 minutes, `sudo bash scripts/setup.sh --ramcloud` makes it.
-import { copyFileSync, chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findRamcloudBuild as findBuild, RamcloudNotBuilt } from '../ramcloud/install.js';
 import { ImageError } from './errors.js';
 import { debianPackagesOf } from './stage.js';
+import { filesUnder } from '../util/files-under.js';
 
 /** Where the image has RAMCloud (the store plugin's and snf-ramcloud.sh's default). */
 export const IMAGE_RAMCLOUD_DIR = '/opt/snf/ramcloud';
@@ -52,15 +53,6 @@ export function ramcloudFor(choice: RamcloudChoice): RamcloudBuild | undefined {
   return b;
 }
 
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...filesUnder(p));
-    else if (e.isFile()) out.push(p);
-  }
-  return out.sort();
-}
 
 /**
  * Copies what the image needs of the build into `out` (bin/, lib/, build-info.json) and writes

@@ -78,36 +78,27 @@ export async function stageApp(dir: string): Promise<StageResult> {
   } catch (e) {
     throw new ImageError(`esbuild (installed with tsx) cannot be loaded: ${(e as Error).message}; run 'npm ci'`);
   }
-  const r = await esbuild.build({
-    entryPoints: [join(ROOT, 'src', 'dataplane', 'vm-env.ts')],
-    outfile: join(dir, 'snf-instance.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
-    // Deterministic output (the image's input hash covers it): no source maps with paths, no
-    // absolute paths of this checkout in the bundle.
-    sourcemap: false,
-    legalComments: 'none',
-    // CommonJS dependencies (ioredis) require() Node's built-ins; an ES module has no require.
-    banner: { js: "import { createRequire as __snfCreateRequire } from 'node:module'; const require = __snfCreateRequire(import.meta.url);" },
-  });
+  // Deterministic output (the image's input hash covers it): no source maps with paths, no
+  // absolute paths of this checkout in the bundle. CommonJS dependencies (ioredis) require()
+  // Node's built-ins; an ES module has no require, hence the banner.
+  const bundle = (entry: string, out: string) =>
+    esbuild.build({
+      entryPoints: [join(ROOT, 'src', 'dataplane', entry)],
+      outfile: join(dir, out),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'error',
+      sourcemap: false,
+      legalComments: 'none',
+      banner: { js: "import { createRequire as __snfCreateRequire } from 'node:module'; const require = __snfCreateRequire(import.meta.url);" },
+    });
+  const r = await bundle('vm-env.ts', 'snf-instance.mjs');
   if (r.errors.length) throw new ImageError(`esbuild: ${r.errors.length} errors bundling src/dataplane/vm-env.ts`);
   // The RAMCloud sweeper (the ramcloud flavour's coordinator VDU runs it: RAMCloud has no TTLs),
   // bundled the same way; it is its own entry point.
-  const sw = await esbuild.build({
-    entryPoints: [join(ROOT, 'src', 'dataplane', 'ramcloud-sweeper-main.ts')],
-    outfile: join(dir, 'ramcloud-sweeper.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
-    sourcemap: false,
-    legalComments: 'none',
-    banner: { js: "import { createRequire as __snfCreateRequire } from 'node:module'; const require = __snfCreateRequire(import.meta.url);" },
-  });
+  const sw = await bundle('ramcloud-sweeper-main.ts', 'ramcloud-sweeper.mjs');
   if (sw.errors.length) throw new ImageError(`esbuild: ${sw.errors.length} errors bundling src/dataplane/ramcloud-sweeper-main.ts`);
   // A separate entry module: vm-env.ts and instance.ts each run main() when they are the script
   // node was started with, and inside one bundle both would think they are.

@@ -8,11 +8,11 @@
 // are then recovered onto the survivors.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findRamcloudBuild, type RamcloudBuild } from './install.js';
 import { coordinatorArgs, ENLISTED_RE, serverArgs, SHARED_CORES_ENV } from './args.js';
+import { accepts, freePort } from '../util/ports.js';
 
 export interface RamcloudClusterOptions {
   /** Servers running a master (default 1). */
@@ -60,30 +60,7 @@ export class RamcloudClusterError extends Error {
 
 let clusterSeq = 0;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(200, () => done(false));
-    sock.once('error', () => done(false));
-    sock.once('connect', () => done(true));
-  });
-}
 
 function readText(file: string): string {
   try {

@@ -1,25 +1,14 @@
 // A private redis-server for a replay when no --redis is given: loopback, no persistence, on a
 // port the kernel hands out, stopped by its pid when the replay ends.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from '../util/ports.js';
 
 export interface OwnRedis {
   node: string;
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startOwnRedis(): Promise<OwnRedis> {
   const port = await freePort();

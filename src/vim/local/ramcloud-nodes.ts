@@ -8,7 +8,6 @@
 // here each socket is a relay onto the server's TCP port. So the locators the coordinator hands
 // out (tcp:host=127.0.0.1,port=P) are right in every namespace. Processes are detached (they
 // outlive `snf up`) and stopped by pid.
-import { createServer, connect } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findRamcloudBuild } from '../../ramcloud/install.js';
@@ -17,6 +16,7 @@ import type { RamcloudStoreConfig } from '../../ramcloud/plugin-config.js';
 import { alive, sleep } from './sh.js';
 import { spawnDetached, startTlsRelay } from './store-nodes.js';
 import { privateDir } from './store-access.js';
+import { accepts, freePort } from '../../util/ports.js';
 
 export interface RamcloudNode {
   role: 'coordinator' | 'master';
@@ -37,29 +37,7 @@ export interface RamcloudSet {
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      c.destroy();
-      resolve(ok);
-    };
-    c.setTimeout(200, () => done(false));
-    c.once('error', () => done(false));
-    c.once('connect', () => done(true));
-  });
-}
 
 function logTail(file: string): string {
   try {
