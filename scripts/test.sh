@@ -21,8 +21,8 @@ step() {
 [ -f native/build/Release/snf.node ] || npx node-gyp rebuild --directory=native -j 2 --loglevel=warn
 step "typecheck" npx tsc --noEmit -p tsconfig.json
 # RAMCloud and its store plugin: the stores-agree and zero-loss tests run on it too. Cached outside
-# the checkout by a hash of its inputs (/var/tmp/snf-ramcloud): seconds when built, about 12
-# minutes on 2 cores when not.
+# the checkout by a hash of its inputs (/var/tmp/snf-ramcloud): under a second when built, 15 to
+# 19 minutes on 2 busy cores when not (docs/ramcloud.md).
 step "ramcloud build" bash scripts/ramcloud/build.sh
 run_mocha() {
   # The real Tacker and the VM image run as steps of their own below (each brings up a lab).
