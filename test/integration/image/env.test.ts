@@ -33,7 +33,13 @@ function envOf(userData: string, path: string): Record<string, string> {
   return parseEnvFile(fileOf(userData, path).content);
 }
 
-const heat = (s: string) => s.replace('__VNF_NAME__', 'vnf1').replace('__STORE_NODES__', '10.0.0.5:6379,10.0.0.6:6379').replace('__VES_COLLECTOR__', 'http://ves:8443');
+const heat = (s: string) =>
+  s
+    .replace('__VNF_NAME__', 'vnf1')
+    .replace('__STORE_NODES__', '10.0.0.5:6379,10.0.0.6:6379')
+    .replace('__VES_COLLECTOR__', 'http://ves:8443')
+    .replace('__RC_COORDINATOR__', 'tcp:host=10.0.0.7,port=11100')
+    .replace('__RC_CLUSTER_NAME__', 'vnf1');
 
 describe('image: the instance environment written by the HOT user data', () => {
   for (const nf of ['nat', 'firewall', 'lb']) {
@@ -53,6 +59,9 @@ describe('image: the instance environment written by the HOT user data', () => {
         expect(e.instanceId).to.equal('host-1');
         const direct = Object.values(f.vdus.nf.connectionPoints).some((c) => c.role === 'data' && c.vnicType === 'direct');
         expect(e.dpdkDriver).to.equal(direct ? 'vfio-pci' : 'af_xdp');
+        // flow state in RAMCloud for the ramcloud flavour only; the control plane on SNF_STORE_NODES either way
+        if (f.store.kind === 'ramcloud') expect(e.ramcloud?.coordinator, id).to.equal('tcp:host=10.0.0.7,port=11100');
+        else expect(e.ramcloud, id).to.equal(undefined);
       }
     });
   }
