@@ -215,14 +215,19 @@ bool PluginStore::put(const std::string& key, const std::string& value, int64_t 
   return true;
 }
 
+// A write over what this batch saw of the key: on its version, or only if it is still absent.
+bool PluginStore::put_over(const std::string& key, const std::string& value, int64_t expire, const Obj& seen) {
+  bool present = seen.known && seen.exists;
+  return put(key, value, expire, present ? SNF_KV_VERSION : SNF_KV_ABSENT, present ? seen.version : 0);
+}
+
 // Create-if-absent, where an expired object counts as absent (overwritten on its version).
 PluginStore::Put PluginStore::create(const std::string& key, const std::string& value, int64_t expire) {
   int64_t now = now_ms();
   for (int t = 0; t <= opts_.max_retries; t++) {
     Obj& o = obj(key);
     if (o.known && o.live(now)) return Put::Exists;
-    bool present = o.known && o.exists;
-    if (put(key, value, expire, present ? SNF_KV_VERSION : SNF_KV_ABSENT, present ? o.version : 0)) return Put::Ok;
+    if (put_over(key, value, expire, o)) return Put::Ok;
     if (unavailable_ || !fetch(key)) return Put::Unavailable;
   }
   return Put::Contention;
@@ -253,8 +258,7 @@ bool PluginStore::rmw_load(const std::string& key, const std::string& member, in
     for (auto it = s.begin(); it != s.end();) it = it->second <= now ? s.erase(it) : std::next(it);
     s[member] = member_expire;
     int64_t expire = std::max(o.live(now) ? o.expire : 0, key_expire);
-    bool present = o.exists;
-    if (put(key, encode_load(s), expire, present ? SNF_KV_VERSION : SNF_KV_ABSENT, present ? o.version : 0)) return true;
+    if (put_over(key, encode_load(s), expire, o)) return true;
     if (unavailable_ || !fetch(key)) return false;
   }
   return false;
@@ -416,7 +420,7 @@ void PluginStore::cas(const Cmd& c, Reply& r, int64_t now) {
       if (live) str(r, o.value);
       return;
     }
-    if (put(c.keys[0], c.args[1], now + to_i(c.args[2]), o.exists ? SNF_KV_VERSION : SNF_KV_ABSENT, o.exists ? o.version : 0))
+    if (put_over(c.keys[0], c.args[1], now + to_i(c.args[2]), o))
       return str(r, c.args[1]);
     if (unavailable_ || !fetch(c.keys[0])) return;
   }
@@ -453,7 +457,7 @@ void PluginStore::lb_assign(const Cmd& c, Reply& r, int64_t now) {
     }
     if (!best) return err(r, "nobackend");
     std::string v = *best + a[4];
-    if (!put(c.keys[0], v, now + ttl, o.exists ? SNF_KV_VERSION : SNF_KV_ABSENT, o.exists ? o.version : 0)) {
+    if (!put_over(c.keys[0], v, now + ttl, o)) {
       if (unavailable_ || !fetch(c.keys[0])) return;
       continue;
     }

@@ -79,6 +79,7 @@ class PluginStore final : public StateStore {
   uint32_t run(snf_kv_op* ops, size_t n);  // one plugin call, counted
   bool fetch(const std::string& key);      // a GET into known_
   bool put(const std::string& key, const std::string& value, int64_t expire, uint8_t cond, uint64_t version);
+  bool put_over(const std::string& key, const std::string& value, int64_t expire, const Obj& seen);
   Put create(const std::string& key, const std::string& value, int64_t expire);
   bool incr(const std::string& key, int64_t delta, int64_t& out);
   void del_version(const std::string& key, uint64_t version);

@@ -13,7 +13,7 @@ export class Engine {
 
   constructor(readonly config: EngineConfig) {
     const { Engine: Native } = addon();
-    // A store URL (rediss://user:pw@host:port?ca=...) becomes the nodes, user and TLS settings the native store takes.
+    // A store URL (rediss://user:pw@host:port?ca=...) becomes the nodes, user and TLS the native store takes; RAMCloud, its plugin (native-store.ts).
     this.native = new Native({ ...config, store: engineNativeStore(config.store) });
   }
 
