@@ -59,15 +59,17 @@ void Engine::process(Frame* frames, size_t n) {
   // within one pass an NF would judge every outbound frame of the batch before any inbound one:
   // an ACK before the SYN-ACK that came ahead of it. Runs that hold no flow in both directions
   // keep each flow's order for every NF; a batch without such a pair is one run, as before.
+  // Posted writes (TTL refreshes, and state changes no verdict depends on) go out after each
+  // run and nothing waits for them: a batch whose reads all hit the cache pays no round trip,
+  // and the refreshed values are back in the cache, most often, before the flows' next
+  // packets. The next run's reads queue behind them on the same connections, so a flow cut
+  // across runs still sees its own changes in order.
   for (size_t b = 0; b < n;) {
     size_t e = chain_.size() > 1 ? run_end(b, n) : n;
     run_chain(b, e);
+    flush();
     b = e;
   }
-  // TTL refreshes go out now and nothing waits for them (no verdict depends on a TTL): a batch
-  // whose reads all hit the cache pays no round trip, and the refreshed values are back in the
-  // cache, most often, before the flows' next packets.
-  flush();
   for (size_t i = 0; i < n; i++) {
     Frame& f = frames[i];
     Slot& s = slots_[i];

@@ -287,8 +287,14 @@ void Firewall::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, co
       if (st.next == "SR") n.isn_r = st.isn_r;
       n.stamp = now;
       pd.wrote = n.str();
-      pd.write = static_cast<int32_t>(writes.size());
-      Cmd& w = writes.add(static_cast<int32_t>(i));
+      // An opening (SS -> SR -> ES) admits packets the old state refuses: the next packet of
+      // the flow, at any instance, needs it, so this packet waits for the write. A closing
+      // (FIN, RST) only narrows what is admitted and shortens the TTL: nothing depends on it,
+      // and lost with a dying instance it leaves the connection in the state that admitted
+      // this packet. It goes out posted.
+      bool opening = st.next != "RS" && (c.state == "SS" || c.state == "SR");
+      if (opening) pd.write = static_cast<int32_t>(writes.size());
+      Cmd& w = opening ? writes.add(static_cast<int32_t>(i)) : deferred.add(-1);
       w.call(ScriptId::Cas);
       w.keys.assign(1, pd.key);
       w.args.resize(3);

@@ -342,9 +342,11 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
     }
     char nx = next_state(s, cur, outbound);
     if (nx != cur) {
-      // A state change alters the TTL other instances rely on: write before forward.
-      pd.write = static_cast<int32_t>(writes.size());
-      queue_update(writes.add(static_cast<int32_t>(i)), proto, ext_addr, ext_port, in_addr, in_port, nx, now);
+      // The packet rides on the mapping the store already holds; its state only picks the
+      // TTL. Nothing waits for the write (see native/store/README.md, "Write before forward"):
+      // lost with a dying instance, the mapping keeps the state before it, whose TTL is as long
+      // or longer, and an opening that was lost is written again by the flow's next inbound packet.
+      queue_update(deferred.add(-1), proto, ext_addr, ext_port, in_addr, in_port, nx, now);
     } else if (now - stamp >= t_.refresh_after(ttl(proto, cur))) {
       // Only the TTL moves: ride along with the next exchange, never wait for it.
       queue_update(deferred.add(-1), proto, ext_addr, ext_port, in_addr, in_port, cur, now);

@@ -1,7 +1,11 @@
 // Write before forward (DESIGN.md invariant 1), on a real Redis whose writes are held back with
-// CLIENT PAUSE ... WRITE (reads are still served): a packet whose verdict depends on a store
-// write never leaves until Redis acknowledged that write, while a packet of the same batch that
-// needs only reads does leave. Each case fails if the NF forwarded without the write's reply.
+// CLIENT PAUSE ... WRITE (reads are still served): a packet whose verdict, or its flow's next
+// packets, depend on a store write (a new flow, a TCP opening) never leaves until Redis
+// acknowledged that write, while a packet of the same batch that needs only reads does leave.
+// A closing (FIN, RST: it only narrows what is admitted and shortens the TTL) and a NAT state
+// change (the mapping is in the store already; the state only picks the TTL) are posted: they
+// leave at once, and the store holds the change once writes go through.
+// Each case fails if the NF forwarded without the write's reply, or lost the posted change.
 import { expect } from 'chai';
 import { Engine, engineConfig, send, tcpPorts, verdicts } from '../../support/engine.js';
 import { buildFrame, type FrameSpec } from '../../support/packets.js';
@@ -19,14 +23,18 @@ describe('write before forward', function () {
   this.timeout(30000);
   const r = useRedis();
 
-  // Runs `batch` while Redis holds every write: returns the verdicts, then lets writes through.
-  async function withWritesPaused(e: Engine, batch: Step[]): Promise<string[]> {
+  // Runs `batch` while Redis holds every write: returns the verdicts, then lets writes through
+  // and runs `after` (which sees what the held writes did).
+  async function withWritesPaused(e: Engine, batch: Step[], after?: () => Promise<void>): Promise<string[]> {
     await r.client.call('CLIENT', 'PAUSE', '10000', 'WRITE');
+    let out: string[];
     try {
-      return verdicts(await e.process(batch.map((s) => ({ side: s.side, data: buildFrame(s.spec) }))));
+      out = verdicts(await e.process(batch.map((s) => ({ side: s.side, data: buildFrame(s.spec) }))));
     } finally {
       await r.client.call('CLIENT', 'UNPAUSE');
     }
+    if (after) await after();
+    return out;
   }
 
   // After the pause the engine reconnects (the timed-out connection was dropped) with backoff.
@@ -38,66 +46,116 @@ describe('write before forward', function () {
     expect.fail('never forwarded after the store came back');
   }
 
-  const cases: { nf: NfKind; open: Step[]; readOnly: Step; change: Step; fresh: Step }[] = [
+  // Polls the store until some key matching `pattern` has a value matching `value`.
+  async function eventuallyStored(pattern: string, value: RegExp): Promise<void> {
+    for (let i = 0; i < 50; i++) {
+      const keys = (await r.client.keys(pattern)) as string[];
+      for (const k of keys) {
+        const v = await r.client.get(k);
+        if (v !== null && value.test(v)) return;
+      }
+      await sleep(50);
+    }
+    const seen = await Promise.all(((await r.client.keys(pattern)) as string[]).map(async (k) => `${k} = ${await r.client.get(k)}`));
+    expect.fail(`no ${pattern} holding ${value} after writes resumed: ${seen.join(", ") || "no such key"}`);
+  }
+
+  const tcp = (src: string, dst: string, sport: number, dport: number, flags: string, seq: number, ack = 0, payload?: Buffer): FrameSpec => ({
+    ip: { v: 4, src, dst },
+    l4: { proto: 'tcp', sport, dport, flags, seq, ack },
+    ...(payload ? { payload } : {}),
+  });
+
+  interface Case {
+    nf: NfKind;
+    open: Step[];
+    readOnly: Step;
+    // Packets that must wait for their writes: dropped while Redis holds writes.
+    dependent: Step[];
+    // A packet whose state change is posted: it leaves while Redis holds writes, and the store
+    // then shows the change (key pattern, value).
+    posted: Step;
+    stored: [string, RegExp];
+  }
+
+  const cases: Case[] = [
     {
       nf: 'nat',
       open: [], // filled in the test: the reply needs the allocated port
-      readOnly: { side: 'inside', spec: { ip: { v: 4, src: '10.0.0.5', dst: '203.0.113.9' }, l4: { proto: 'tcp', sport: 41000, dport: 80, flags: 'PA', seq: 2, ack: 2 }, payload: Buffer.from('hi') } },
-      change: { side: 'inside', spec: { ip: { v: 4, src: '10.0.0.5', dst: '203.0.113.9' }, l4: { proto: 'tcp', sport: 41000, dport: 80, flags: 'FA', seq: 4, ack: 2 } } },
-      fresh: { side: 'inside', spec: { ip: { v: 4, src: '10.0.0.6', dst: '203.0.113.9' }, l4: { proto: 'udp', sport: 41001, dport: 53 } } },
+      readOnly: { side: 'inside', spec: tcp('10.0.0.5', '203.0.113.9', 41000, 80, 'PA', 2, 2, Buffer.from('hi')) },
+      dependent: [{ side: 'inside', spec: { ip: { v: 4, src: '10.0.0.6', dst: '203.0.113.9' }, l4: { proto: 'udp', sport: 41001, dport: 53 } } }],
+      posted: { side: 'inside', spec: tcp('10.0.0.5', '203.0.113.9', 41000, 80, 'FA', 4, 2) },
+      stored: ['snf:*:nat:f:*:6:10.0.0.5:41000', /^[^|]+\|\d+\|F\|/],
     },
     {
       nf: 'firewall',
       open: [
-        { side: 'inside', spec: { ip: { v: 4, src: '10.0.0.5', dst: '203.0.113.9' }, l4: { proto: 'tcp', sport: 42000, dport: 80, flags: 'S', seq: 1 } } },
-        { side: 'outside', spec: { ip: { v: 4, src: '203.0.113.9', dst: '10.0.0.5' }, l4: { proto: 'tcp', sport: 80, dport: 42000, flags: 'SA', seq: 1, ack: 2 } } },
-        { side: 'inside', spec: { ip: { v: 4, src: '10.0.0.5', dst: '203.0.113.9' }, l4: { proto: 'tcp', sport: 42000, dport: 80, flags: 'A', seq: 2, ack: 2 } } },
+        { side: 'inside', spec: tcp('10.0.0.5', '203.0.113.9', 42000, 80, 'S', 1) },
+        { side: 'outside', spec: tcp('203.0.113.9', '10.0.0.5', 80, 42000, 'SA', 1, 2) },
+        { side: 'inside', spec: tcp('10.0.0.5', '203.0.113.9', 42000, 80, 'A', 2, 2) },
+        // A second connection left half open (SS): its SYN-ACK is an opening.
+        { side: 'inside', spec: tcp('10.0.0.5', '203.0.113.9', 42002, 80, 'S', 7) },
       ],
-      readOnly: { side: 'inside', spec: { ip: { v: 4, src: '10.0.0.5', dst: '203.0.113.9' }, l4: { proto: 'tcp', sport: 42000, dport: 80, flags: 'PA', seq: 2, ack: 2 }, payload: Buffer.from('hi') } },
-      change: { side: 'inside', spec: { ip: { v: 4, src: '10.0.0.5', dst: '203.0.113.9' }, l4: { proto: 'tcp', sport: 42000, dport: 80, flags: 'FA', seq: 4, ack: 2 } } },
-      fresh: { side: 'inside', spec: { ip: { v: 4, src: '10.0.0.6', dst: '203.0.113.9' }, l4: { proto: 'udp', sport: 42001, dport: 53 } } },
+      readOnly: { side: 'inside', spec: tcp('10.0.0.5', '203.0.113.9', 42000, 80, 'PA', 2, 2, Buffer.from('hi')) },
+      dependent: [
+        { side: 'outside', spec: tcp('203.0.113.9', '10.0.0.5', 80, 42002, 'SA', 9, 8) },
+        { side: 'inside', spec: { ip: { v: 4, src: '10.0.0.6', dst: '203.0.113.9' }, l4: { proto: 'udp', sport: 42001, dport: 53 } } },
+      ],
+      posted: { side: 'inside', spec: tcp('10.0.0.5', '203.0.113.9', 42000, 80, 'FA', 4, 2) },
+      stored: ['snf:*:fw:*|42000|*', /^FO\|/],
     },
     {
       nf: 'lb',
       open: [
-        { side: 'outside', spec: { ip: { v: 4, src: '198.18.0.1', dst: '192.0.2.10' }, l4: { proto: 'tcp', sport: 43000, dport: 80, flags: 'S', seq: 1 } } },
-      ], // the backend's SYN-ACK is added in the test: it comes from the chosen backend
-      readOnly: { side: 'outside', spec: { ip: { v: 4, src: '198.18.0.1', dst: '192.0.2.10' }, l4: { proto: 'tcp', sport: 43000, dport: 80, flags: 'PA', seq: 2, ack: 2 }, payload: Buffer.from('hi') } },
-      change: { side: 'outside', spec: { ip: { v: 4, src: '198.18.0.1', dst: '192.0.2.10' }, l4: { proto: 'tcp', sport: 43000, dport: 80, flags: 'FA', seq: 4, ack: 2 } } },
-      fresh: { side: 'outside', spec: { ip: { v: 4, src: '198.18.0.2', dst: '192.0.2.10' }, l4: { proto: 'tcp', sport: 43001, dport: 80, flags: 'S', seq: 1 } } },
+        { side: 'outside', spec: tcp('198.18.0.1', '192.0.2.10', 43000, 80, 'S', 1) },
+        { side: 'outside', spec: tcp('198.18.0.3', '192.0.2.10', 43002, 80, 'S', 1) },
+      ], // each SYN's backend SYN-ACK is added in the test: it comes from the chosen backend
+      readOnly: { side: 'outside', spec: tcp('198.18.0.1', '192.0.2.10', 43000, 80, 'PA', 2, 2, Buffer.from('hi')) },
+      dependent: [
+        // filled in the test: the second flow's SYN-ACK from its backend (an opening), then
+        { side: 'outside', spec: tcp('198.18.0.2', '192.0.2.10', 43001, 80, 'S', 1) },
+      ],
+      posted: { side: 'outside', spec: tcp('198.18.0.1', '192.0.2.10', 43000, 80, 'FA', 4, 2) },
+      stored: ['snf:*:lb:f:*198.18.0.1*43000*', /^[^|]+\|F\|/],
     },
   ];
 
   for (const c of cases) {
-    it(`${c.nf}: a state change and a new flow wait for their writes; a read-only packet leaves`, async () => {
+    it(`${c.nf}: new flows and openings wait for their writes; a read-only packet and a closing leave`, async () => {
       // No cache, short deadline: every read goes to the (paused-for-writes) Redis itself.
       const e = new Engine(engineConfig([c.nf], { kind: 'redis', nodes: [r.server.node], timeoutMs: 300, cacheBytes: 0 }));
       try {
         if (c.nf === 'nat') {
-          const syn = await send(e, 'inside', { ip: { v: 4, src: '10.0.0.5', dst: '203.0.113.9' }, l4: { proto: 'tcp', sport: 41000, dport: 80, flags: 'S', seq: 1 } });
+          const syn = await send(e, 'inside', tcp('10.0.0.5', '203.0.113.9', 41000, 80, 'S', 1));
           expect(syn.out.verdict).to.equal('forward');
           const ext = syn.pkt?.ip.src ?? '';
           const port = tcpPorts(syn.pkt).sport;
-          // The server's SYN-ACK establishes the mapping (a write), then the inside's ACK.
-          c.open.push({ side: 'outside', spec: { ip: { v: 4, src: '203.0.113.9', dst: ext }, l4: { proto: 'tcp', sport: 80, dport: port, flags: 'SA', seq: 1, ack: 2 } } });
-          c.open.push({ side: 'inside', spec: { ip: { v: 4, src: '10.0.0.5', dst: '203.0.113.9' }, l4: { proto: 'tcp', sport: 41000, dport: 80, flags: 'A', seq: 2, ack: 2 } } });
+          // The server's SYN-ACK establishes the mapping, then the inside's ACK.
+          c.open.push({ side: 'outside', spec: tcp('203.0.113.9', ext, 80, port, 'SA', 1, 2) });
+          c.open.push({ side: 'inside', spec: tcp('10.0.0.5', '203.0.113.9', 41000, 80, 'A', 2, 2) });
         }
         for (const s of c.open) {
           const o = await send(e, s.side, s.spec);
           expect(o.out.verdict, JSON.stringify(s.spec)).to.equal('forward');
-          if (c.nf === 'lb' && s.side === 'outside' && c.open.length === 1) {
+          if (c.nf === 'lb') {
+            // The backend's SYN-ACK comes from the backend the LB chose.
             const be = o.pkt?.ip.dst ?? '';
-            const sa: Step = { side: 'inside', spec: { ip: { v: 4, src: be, dst: '198.18.0.1' }, l4: { proto: 'tcp', sport: tcpPorts(o.pkt).dport, dport: 43000, flags: 'SA', seq: 1, ack: 2 } } };
-            expect((await send(e, sa.side, sa.spec)).out.verdict, 'backend SYN-ACK').to.equal('forward');
+            const client = s.spec.ip.src;
+            const cport = tcpPorts(o.pkt).sport;
+            const sa: Step = { side: 'inside', spec: tcp(be, client, tcpPorts(o.pkt).dport, cport, 'SA', 1, 2) };
+            if (client === '198.18.0.1') expect((await send(e, sa.side, sa.spec)).out.verdict, 'backend SYN-ACK').to.equal('forward');
+            else c.dependent.unshift(sa);
           }
         }
-        const writesBefore = e.counters().store.commands;
-        const got = await withWritesPaused(e, [c.readOnly, c.change, c.fresh]);
-        expect(got).to.deep.equal(['forward', 'drop:store_unavailable', 'drop:store_unavailable']);
-        expect(e.counters().store.commands, 'the reads were answered').to.be.greaterThan(writesBefore);
+
+        const before = e.counters().store.commands;
+        expect(await withWritesPaused(e, [c.readOnly, c.posted], () => eventuallyStored(...c.stored)), 'a closing leaves at once').to.deep.equal(['forward', 'forward']);
+
+        const got = await withWritesPaused(e, [c.readOnly, ...c.dependent]);
+        expect(got).to.deep.equal(['forward', ...c.dependent.map(() => 'drop:store_unavailable')]);
+        expect(e.counters().store.commands, 'the reads were answered').to.be.greaterThan(before);
         // Once writes go through again, the same packets leave.
-        await eventuallyForwarded(e, c.change);
-        await eventuallyForwarded(e, c.fresh);
+        for (const s of c.dependent) await eventuallyForwarded(e, s);
       } finally {
         e.close();
       }
