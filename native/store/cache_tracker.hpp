@@ -84,6 +84,7 @@ class CacheTracker {
   };
   Node& node(int i);
   void poison(Node& n, const std::string* key);  // key null: every refill
+  bool poison_refills_of(const std::string& key);
 
   FlowCache cache_;
   int recheck_us_;

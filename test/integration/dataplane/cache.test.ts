@@ -82,6 +82,32 @@ describe('coherent flow cache', function () {
     b.close();
   });
 
+  it('closings posted one after another leave the cache with the last state, not a refill of the first', async () => {
+    // Real traffic (snf replay) closes like this: the initiator's FIN, the responder's FIN and a
+    // RST in one batch. Each change is posted (nothing waits for a closing) on the one
+    // connection: the first is followed by a refill of the cached connection, which Redis
+    // answers before it applies the second and third. Our own writes raise no invalidation, so
+    // unless they poison that refill, the cache ends up holding FO while Redis holds RS, and
+    // a second RST is let through.
+    const vnf = uniqueVnf();
+    const e = new Engine(engineConfig(['firewall'], store(), { vnf, id: 'a' }));
+    const c = { v: 4 as const, src: '10.0.0.5', dst: '203.0.113.9' };
+    const s = { v: 4 as const, src: '203.0.113.9', dst: '10.0.0.5' };
+    const out = (flags: string, seq: number, ack = 0) => ({ side: 'inside' as const, data: buildFrame({ ip: c, l4: { proto: 'tcp', sport: 40100, dport: 443, flags, seq, ack } }) });
+    const back = (flags: string, seq: number, ack: number) => ({ side: 'outside' as const, data: buildFrame({ ip: s, l4: { proto: 'tcp', sport: 443, dport: 40100, flags, seq, ack } }) });
+    for (const f of [out('S', 1), back('SA', 100, 2), out('A', 2, 101), out('A', 2, 101), out('A', 2, 101)])
+      expect((await e.process([f]))[0].verdict).to.equal('forward');
+    expect(e.counters().cache!.hits, 'the connection is cached').to.be.greaterThan(0);
+    const closing = await e.process([out('FA', 2, 101), back('FA', 101, 3), out('R', 3)]);
+    expect(closing.map((o) => o.verdict)).to.deep.equal(['forward', 'forward', 'forward']);
+    await sleep(30); // the posted closings and the refill behind the first have landed
+    expect(await r.client.get(`snf:${vnf}:fw:{${vnf}|6|10.0.0.5|40100|203.0.113.9|443}`)).to.match(/^RS\|/);
+    const again = (await e.process([out('R', 3)]))[0];
+    expect(again.verdict, 'a RST after the reset').to.equal('drop');
+    expect(again.reason).to.equal('fw_bad_tcp_state');
+    e.close();
+  });
+
   it('an LB flow moved by A (its backend left the pool) follows through B', async () => {
     const vnf = uniqueVnf();
     const a = new Engine(engineConfig(['lb'], store(), { vnf, id: 'a' }));
