@@ -2,9 +2,11 @@
 // invalidation (see RedisStore). CLOCK eviction: an entry read since the hand last passed
 // gets a second chance, so hot flows stay and one-packet flows leave first.
 #pragma once
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 namespace snf {
@@ -17,12 +19,12 @@ class FlowCache {
  public:
   explicit FlowCache(size_t max_bytes) : max_bytes_(max_bytes) {}
   bool enabled() const { return max_bytes_ > 0; }
-  bool has(const std::string& key) const { return index_.count(key) != 0; }
+  bool has(const std::string& key) const { return find(key, hash(key)) != kNone; }
 
   const std::string* get(const std::string& key) {
-    auto it = index_.find(key);
-    if (it == index_.end()) return nullptr;
-    Entry& e = slots_[it->second];
+    size_t at = find(key, hash(key));
+    if (at == kNone) return nullptr;
+    Entry& e = slots_[index_[at].slot];
     e.ref = true;
     return &e.val;
   }
@@ -30,9 +32,10 @@ class FlowCache {
   void put(const std::string& key, const std::string& val, int node) {
     size_t need = cost(key, val);
     if (need > max_bytes_) return;
-    auto it = index_.find(key);
-    if (it != index_.end()) {
-      Entry& e = slots_[it->second];
+    uint64_t h = hash(key);
+    size_t at = find(key, h);
+    if (at != kNone) {
+      Entry& e = slots_[index_[at].slot];
       stats_.bytes -= cost(e.key, e.val);
       e.val = val;
       e.node = node;
@@ -57,16 +60,17 @@ class FlowCache {
     e.node = node;
     e.ref = false;
     e.live = true;
-    index_.emplace(e.key, idx);
+    e.hash = h;
+    insert(h, idx);
     stats_.bytes += need;
     stats_.entries++;
   }
 
   // A key changed in the store (or we changed it): forget it.
   bool erase(const std::string& key) {
-    auto it = index_.find(key);
-    if (it == index_.end()) return false;
-    drop(it->second);
+    size_t at = find(key, hash(key));
+    if (at == kNone) return false;
+    drop(index_[at].slot);
     return true;
   }
 
@@ -83,10 +87,64 @@ class FlowCache {
  private:
   struct Entry {
     std::string key, val;
+    uint64_t hash = 0;
     int node = 0;
     bool ref = false;
     bool live = false;
   };
+  // The index is open addressing over (hash, slot) pairs kept inline, rather than a node-based
+  // map: a lookup of a key the cache does not hold (every new flow) touches one cache line of
+  // the index and never the key's bytes, and a hit touches the one entry it finds. Hash 0
+  // marks an empty cell and 1 a deleted one; keys hash to 2 and up.
+  struct Cell {
+    uint64_t hash = 0;
+    size_t slot = 0;
+  };
+  static constexpr size_t kNone = ~size_t{0};
+  static constexpr uint64_t kEmpty = 0, kDeleted = 1;
+
+  static uint64_t hash(const std::string& key) {
+    uint64_t h = std::hash<std::string_view>{}(key);
+    return h < 2 ? h + 2 : h;
+  }
+
+  // The index cell holding `key`, or kNone.
+  size_t find(const std::string& key, uint64_t h) const {
+    if (index_.empty()) return kNone;
+    size_t mask = index_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const Cell& c = index_[i];
+      if (c.hash == kEmpty) return kNone;
+      if (c.hash == h && slots_[c.slot].key == key) return i;
+    }
+  }
+
+  void insert(uint64_t h, size_t slot) {
+    // At most 5/8 of the cells used or deleted, so probes stay short and always end.
+    if ((used_ + 1) * 8 > index_.size() * 5) rebuild(std::max<size_t>(64, 4 * (stats_.entries + 1)));
+    size_t mask = index_.size() - 1;
+    size_t i = h & mask;
+    while (index_[i].hash > kDeleted) i = (i + 1) & mask;
+    if (index_[i].hash == kEmpty) used_++;
+    index_[i] = Cell{h, slot};
+  }
+
+  // A fresh index of at least `cells` cells (a power of two) over the live entries: drops the
+  // deleted markers.
+  void rebuild(size_t cells) {
+    size_t n = 64;
+    while (n < cells) n <<= 1;
+    index_.assign(n, Cell{});
+    used_ = 0;
+    for (size_t s = 0; s < slots_.size(); s++) {
+      if (!slots_[s].live) continue;
+      size_t i = slots_[s].hash & (n - 1);
+      while (index_[i].hash != kEmpty) i = (i + 1) & (n - 1);
+      index_[i] = Cell{slots_[s].hash, s};
+      used_++;
+    }
+  }
+
   // Accounted size: the strings plus the index and slot overhead, so the bound is real memory.
   static size_t cost(const std::string& k, const std::string& v) { return 2 * k.size() + v.size() + 128; }
 
@@ -94,7 +152,8 @@ class FlowCache {
     Entry& e = slots_[i];
     stats_.bytes -= cost(e.key, e.val);
     stats_.entries--;
-    index_.erase(e.key);
+    size_t at = find(e.key, e.hash);
+    if (at != kNone) index_[at].hash = kDeleted;  // `used_` counts it until the next rebuild
     e.live = false;
     std::string().swap(e.key);
     std::string().swap(e.val);
@@ -127,7 +186,8 @@ class FlowCache {
   size_t max_bytes_;
   std::vector<Entry> slots_;
   std::vector<size_t> free_;
-  std::unordered_map<std::string, size_t> index_;
+  std::vector<Cell> index_;
+  size_t used_ = 0;  // cells not empty (live or deleted)
   size_t hand_ = 0;
   CacheStats stats_;
 };
