@@ -29,6 +29,17 @@ void Engine::configure(const EngineCfg& cfg) {
     chain_.push_back(nfs_[i].get());
     c_.nf_present[i] = true;
   }
+  // Only the firewall judges a flow's packets by their order (its TCP state machine); NAT and
+  // the LB keep a mapping that the flow's packets in either order read alike, their states
+  // picking TTLs only. Outbound frames meet the firewall at its position in the chain, inbound
+  // ones at the mirror position: the side that meets it first is judged first within a pass.
+  cut_at_ = 0;
+  for (size_t k = 0; k < chain_.size(); k++) {
+    if (chain_[k]->kind() != NfKind::Firewall) continue;
+    size_t mirror = chain_.size() - 1 - k;
+    if (k < mirror) cut_at_ = 1;       // outbound judged first: cut at an outbound frame behind an inbound one
+    else if (k > mirror) cut_at_ = 2;  // inbound judged first: cut at an inbound frame behind an outbound one
+  }
 }
 
 // Outbound frames (arriving inside) meet the chain in order, inbound ones in reverse, so a
@@ -56,16 +67,18 @@ void Engine::process(Frame* frames, size_t n) {
     c_.rx++;
   }
   // A chain of two or more NFs meets outbound frames in order and inbound ones in reverse, so
-  // within one pass an NF would judge every outbound frame of the batch before any inbound one:
-  // an ACK before the SYN-ACK that came ahead of it. Runs that hold no flow in both directions
-  // keep each flow's order for every NF; a batch without such a pair is one run, as before.
+  // within one pass the firewall of firewall + NAT would judge every outbound frame of the
+  // batch before any inbound one: an ACK before the SYN-ACK that came ahead of it. A run ends
+  // before a frame of the side the firewall judges first whose peer the run has seen from the
+  // other side; frames in the order the firewall judges them (data out, then its ACK in) stay
+  // in one run. A batch without such a pair is one run, as before.
   // Posted writes (TTL refreshes, and state changes no verdict depends on) go out after each
   // run and nothing waits for them: a batch whose reads all hit the cache pays no round trip,
   // and the refreshed values are back in the cache, most often, before the flows' next
   // packets. The next run's reads queue behind them on the same connections, so a flow cut
   // across runs still sees its own changes in order.
   for (size_t b = 0; b < n;) {
-    size_t e = chain_.size() > 1 ? run_end(b, n) : n;
+    size_t e = cut_at_ ? run_end(b, n) : n;
     run_chain(b, e);
     flush();
     b = e;
@@ -107,7 +120,7 @@ size_t Engine::run_end(size_t begin, size_t n) {
     uint8_t side = s.in == Side::Inside ? 1 : 2;
     size_t j = h & (cap - 1);
     while (peer_keys_[j] != 0 && peer_keys_[j] != h) j = (j + 1) & (cap - 1);
-    if (peer_keys_[j] == h && (peer_sides_[j] & ~side)) return i;
+    if (side == cut_at_ && peer_keys_[j] == h && (peer_sides_[j] & ~side)) return i;
     peer_keys_[j] = h;
     peer_sides_[j] |= side;
   }
@@ -154,7 +167,12 @@ void Engine::run_chain(size_t begin, size_t end) {
     for (int k = 0; k < kNfKinds; k++)
       if (!idx_[k].empty()) nfs_[k]->decide(slots_, idx_[k], read_replies_, writes_, deferred_);
     // Write before forward: verdicts that depend on these writes wait for the store's ack.
-    exchange(writes_, write_replies_);
+    // Writes nobody waits for (owner -1: closings, NAT states) are queued among them in packet
+    // order; when they are all there is, they are posted and the run goes on without a round trip.
+    bool waited = false;
+    for (size_t w = 0; w < writes_.size() && !waited; w++) waited = writes_.owner(w) >= 0;
+    if (waited) exchange(writes_, write_replies_);
+    else if (writes_.size()) store_->post(writes_.data(), writes_.size());
     for (int k = 0; k < kNfKinds; k++)
       if (!idx_[k].empty()) nfs_[k]->commit(slots_, idx_[k], write_replies_);
     prefetched = next_prefetched;

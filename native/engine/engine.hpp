@@ -58,6 +58,8 @@ class Engine {
   // hash of the address; a collision only costs an extra cut.
   std::vector<uint64_t> peer_keys_;
   std::vector<uint8_t> peer_sides_;
+  // The side (1 outbound, 2 inbound) at whose frames a run may end, 0 for never: see configure().
+  uint8_t cut_at_ = 0;
   EngineCounters c_;
 };
 

@@ -291,10 +291,11 @@ void Firewall::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, co
       // the flow, at any instance, needs it, so this packet waits for the write. A closing
       // (FIN, RST) only narrows what is admitted and shortens the TTL: nothing depends on it,
       // and lost with a dying instance it leaves the connection in the state that admitted
-      // this packet. It goes out posted.
+      // this packet. It is queued with the writes, in packet order (a SYN reopening the
+      // connection after this RST must find RS), but nobody waits for it (owner -1).
       bool opening = st.next != "RS" && (c.state == "SS" || c.state == "SR");
       if (opening) pd.write = static_cast<int32_t>(writes.size());
-      Cmd& w = opening ? writes.add(static_cast<int32_t>(i)) : deferred.add(-1);
+      Cmd& w = writes.add(opening ? static_cast<int32_t>(i) : -1);
       w.call(ScriptId::Cas);
       w.keys.assign(1, pd.key);
       w.args.resize(3);

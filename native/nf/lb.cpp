@@ -230,11 +230,12 @@ void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
       if (tcp && !p.icmp_error && (closing || (p.tcp_flags & TCP_SYN))) {
         // The backend's SYN-ACK establishes the flow: the assignment then lives for the
         // established TTL, which the flow's next packets (at any instance) rely on, so this one
-        // waits for the write. A FIN / RST only shortens it: posted, nothing waits (lost with a
-        // dying instance, the assignment keeps its longer TTL).
+        // waits for the write. A FIN / RST only shortens it: queued with the writes in packet
+        // order, nobody waiting (owner -1; lost with a dying instance, the assignment keeps its
+        // longer TTL).
         const LbBackend& bk = vip.backends[pd.backend];
         if (closing) {
-          queue_update(deferred.add(-1), s, vip, bk, client, cport, closing, now);
+          queue_update(writes.add(-1), s, vip, bk, client, cport, closing, now);
         } else {
           pd.write = static_cast<int32_t>(writes.size());
           queue_update(writes.add(static_cast<int32_t>(i)), s, vip, bk, client, cport, 'E', now);
@@ -258,8 +259,8 @@ void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
       rewrite_flow_dst(p, bk.addr, bk.port ? bk.port : vip.port);
       char nx = closing && cur != 'R' ? closing : cur;
       if (nx != cur) {
-        // A client's FIN / RST: a closing, posted like the backend's.
-        queue_update(deferred.add(-1), s, vip, bk, p.flow_src(), p.flow_sport(), nx, now);
+        // A client's FIN / RST: a closing, nobody waiting, like the backend's.
+        queue_update(writes.add(-1), s, vip, bk, p.flow_src(), p.flow_sport(), nx, now);
       } else if (now - stamp >= t_.refresh_after(ttl(proto, cur))) {
         queue_update(deferred.add(-1), s, vip, bk, p.flow_src(), p.flow_sport(), cur, now);
       }

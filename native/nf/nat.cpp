@@ -343,10 +343,11 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
     char nx = next_state(s, cur, outbound);
     if (nx != cur) {
       // The packet rides on the mapping the store already holds; its state only picks the
-      // TTL. Nothing waits for the write (see native/store/README.md, "Write before forward"):
+      // TTL. It is queued with the writes in packet order, but nothing waits for it (owner -1;
+      // see native/store/README.md, "Write before forward"):
       // lost with a dying instance, the mapping keeps the state before it, whose TTL is as long
       // or longer, and an opening that was lost is written again by the flow's next inbound packet.
-      queue_update(deferred.add(-1), proto, ext_addr, ext_port, in_addr, in_port, nx, now);
+      queue_update(writes.add(-1), proto, ext_addr, ext_port, in_addr, in_port, nx, now);
     } else if (now - stamp >= t_.refresh_after(ttl(proto, cur))) {
       // Only the TTL moves: ride along with the next exchange, never wait for it.
       queue_update(deferred.add(-1), proto, ext_addr, ext_port, in_addr, in_port, cur, now);

@@ -2,7 +2,8 @@
 //   lookup (queue reads) -> one store exchange -> decide (queue writes) -> one store exchange
 //   (only if any write) -> commit (apply write results).
 // NFs hold no flow state between batches: everything they know about a flow comes from the
-// replies of the current batch.
+// replies of the current batch. A write no verdict depends on (a closing, a NAT state) is queued
+// with owner -1: it keeps its place among the writes, and nobody waits for it.
 #pragma once
 #include <cstdint>
 #include <string>

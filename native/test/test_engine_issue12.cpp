@@ -157,3 +157,71 @@ TEST(engine_chain_keeps_flow_order_within_a_batch) {
   CHECK(f[2].out == OUT);
   CHECK_EQ(e->counters().drops[static_cast<int>(Drop::FwBadTcpState)], 0u);
 }
+
+// The cut costs a run (its own exchanges) only where the firewall would judge out of order:
+// an outbound frame behind an inbound one of the same peer. Data out and the ACK that answers
+// it, in that order, are one run: the firewall (first for outbound, last for inbound) judges
+// them in the order they came.
+TEST(engine_chain_does_not_cut_frames_the_firewall_judges_in_order) {
+  auto e = fixture::engine(fixture::config({NfKind::Firewall, NfKind::Nat}));
+  Bytes syn = tcp_frame("10.0.0.5", 40010, "203.0.113.9", 80, snf::TCP_SYN, 100);
+  Out o = run1(*e, syn, IN);
+  REQUIRE(o.forward);
+  const std::string ext = o.p.ip.src.str();
+  const uint16_t port = o.p.ip.sport;
+  Bytes synack = tcp_frame("203.0.113.9", 80, ext.c_str(), port, snf::TCP_SYN | snf::TCP_ACK, 7, 101);
+  REQUIRE(run1(*e, synack, OUT).forward);
+  Bytes hs_ack = tcp_frame("10.0.0.5", 40010, "203.0.113.9", 80, snf::TCP_ACK, 101, 8);
+  REQUIRE(run1(*e, hs_ack, IN).forward);
+
+  Bytes data = tcp_frame("10.0.0.5", 40010, "203.0.113.9", 80, snf::TCP_ACK | snf::TCP_PSH, 101, 8);
+  Bytes ack = tcp_frame("203.0.113.9", 80, ext.c_str(), port, snf::TCP_ACK, 8, 102);
+  auto exchanges = [&](Bytes& a, Side sa, Bytes& b, Side sb) {
+    uint64_t before = e->counters().store.round_trips;
+    snf::Frame f[2];
+    f[0].data = a.data();
+    f[0].len = static_cast<uint32_t>(a.size());
+    f[0].in = sa;
+    f[1].data = b.data();
+    f[1].len = static_cast<uint32_t>(b.size());
+    f[1].in = sb;
+    e->process(f, 2);
+    CHECK(f[0].forward && f[1].forward);
+    return e->counters().store.round_trips - before;
+  };
+  uint64_t in_order = exchanges(data, IN, ack, OUT);
+  Bytes data2 = tcp_frame("10.0.0.5", 40010, "203.0.113.9", 80, snf::TCP_ACK | snf::TCP_PSH, 101, 8);
+  Bytes ack2 = tcp_frame("203.0.113.9", 80, ext.c_str(), port, snf::TCP_ACK, 8, 102);
+  uint64_t cut = exchanges(ack2, OUT, data2, IN);  // inbound first: the outbound frame starts a run
+  CHECK_EQ(in_order, 2u);                           // one run: a read exchange per stage
+  CHECK(cut > in_order);
+}
+
+// Found by `snf replay` once closings stopped waiting: a RST and the SYN that reopens the
+// connection, in one batch. The RST's write is one nobody waits for; queued apart from the
+// SYN's, it reached the store after it, so the SYN's create-over-RS found ES and was dropped
+// (fw_bad_tcp_state). In packet order among the writes, the SYN finds RS and reopens.
+TEST(firewall_rst_then_reopening_syn_in_one_batch) {
+  auto e = fixture::engine(fixture::config({NfKind::Firewall}));
+  Bytes syn = tcp_frame("10.0.0.5", 40020, "203.0.113.9", 80, snf::TCP_SYN, 100);
+  REQUIRE(run1(*e, syn, IN).forward);
+  Bytes synack = tcp_frame("203.0.113.9", 80, "10.0.0.5", 40020, snf::TCP_SYN | snf::TCP_ACK, 7, 101);
+  REQUIRE(run1(*e, synack, OUT).forward);
+  Bytes ack = tcp_frame("10.0.0.5", 40020, "203.0.113.9", 80, snf::TCP_ACK, 101, 8);
+  REQUIRE(run1(*e, ack, IN).forward);
+  Bytes rst = tcp_frame("10.0.0.5", 40020, "203.0.113.9", 80, snf::TCP_RST, 101);
+  Bytes again = tcp_frame("10.0.0.5", 40020, "203.0.113.9", 80, snf::TCP_SYN, 5000);
+  snf::Frame f[2];
+  f[0].data = rst.data();
+  f[0].len = static_cast<uint32_t>(rst.size());
+  f[0].in = IN;
+  f[1].data = again.data();
+  f[1].len = static_cast<uint32_t>(again.size());
+  f[1].in = IN;
+  e->process(f, 2);
+  CHECK_MSG(f[0].forward, std::string("RST: ") + snf::drop_name(f[0].reason));
+  CHECK_MSG(f[1].forward, std::string("reopening SYN: ") + snf::drop_name(f[1].reason));
+  // The reopened connection answers its own SYN-ACK.
+  Bytes synack2 = tcp_frame("203.0.113.9", 80, "10.0.0.5", 40020, snf::TCP_SYN | snf::TCP_ACK, 900, 5001);
+  CHECK(run1(*e, synack2, OUT).forward);
+}
