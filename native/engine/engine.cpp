@@ -140,6 +140,7 @@ void Engine::run_chain(size_t begin, size_t end) {
       for (int k = 0; k < kNfKinds; k++)
         if (!idx_[k].empty()) {
           nfs_[k]->create_on_read = store_.get();
+          nfs_[k]->create_gate = nullptr;
           nfs_[k]->lookup(slots_, idx_[k], reads_);
         }
       // When no packet's NF at this stage rewrites it, queue the next stage's reads too.
@@ -154,7 +155,10 @@ void Engine::run_chain(size_t begin, size_t end) {
               next_idx_[static_cast<int>(nf_at(stage + 1, slots_[i].in)->kind())].push_back(static_cast<uint32_t>(i));
           for (int k = 0; k < kNfKinds; k++)
             if (!next_idx_[k].empty()) {
-              nfs_[k]->create_on_read = nullptr;
+              // Only the firewall stays on a packet's path unchanged (can): a flow the next
+              // stage creates early is one the firewall would let open.
+              nfs_[k]->create_on_read = store_.get();
+              nfs_[k]->create_gate = nfs_[static_cast<int>(NfKind::Firewall)].get();
               nfs_[k]->lookup(slots_, next_idx_[k], reads_);
             }
           next_prefetched = true;

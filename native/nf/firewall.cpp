@@ -110,6 +110,20 @@ bool Firewall::rules_allow(const Slot& s) const {
   return cfg_.default_allow;
 }
 
+// The packets decide() lets open a connection when none exists (a pure SYN, UDP, an ICMP echo
+// request), and only if the rules allow them.
+bool Firewall::admits_new(const Slot& s) const {
+  const Packet& p = s.pkt;
+  if (p.icmp_error) return false;
+  uint8_t proto = p.flow_proto();
+  if (proto == PROTO_TCP) {
+    if ((p.tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN) return false;
+  } else if (proto != PROTO_UDP) {
+    if (p.icmp_type != 8 && p.icmp_type != 128) return false;
+  }
+  return rules_allow(s);
+}
+
 Firewall::Step Firewall::tcp_step(const Conn& c, bool orig, const Packet& p) {
   Step s;
   uint8_t f = p.tcp_flags;

@@ -38,6 +38,7 @@ class Firewall final : public Nf {
   };
   // The TCP state machine, pure: exposed for tests and the fuzzer.
   static Step tcp_step(const Conn& c, bool from_initiator, const Packet& p);
+  bool admits_new(const Slot& s) const override;
 
  private:
   struct Pending {

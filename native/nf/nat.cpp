@@ -229,7 +229,8 @@ void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueu
       // read costs one: it returns the mapping whether it found or made it. Later packets of
       // the flow (in this batch too: same node, same pipeline, after it) read it with GETs.
       bool rst = proto == PROTO_TCP && (p.tcp_flags & TCP_RST);
-      if (create_on_read && !rst && !p.icmp_error && create_on_read->cache_miss(c.keys[0]) &&
+      if (create_on_read && (!create_gate || create_gate->admits_new(s)) && !rst && !p.icmp_error &&
+          create_on_read->cache_miss(c.keys[0]) &&
           !created_here(c.keys[0])) {
         if (now == 0) now = now_ms();
         pd.early = true;

@@ -82,6 +82,13 @@ class Nf {
   // place of a read that would miss; null when the reads are prefetched with an earlier
   // stage's, whose verdict may still drop the packet.
   const StateStore* create_on_read = nullptr;
+  // With create_on_read set for a prefetched lookup: that earlier stage's NF. A flow is created
+  // early only for a packet it says it would let open one (admits_new), so a packet it refuses
+  // leaves no mapping behind.
+  const Nf* create_gate = nullptr;
+  // Whether this NF lets the packet through as the first of a new flow, judged on the packet
+  // and the rules alone (before any state is read).
+  virtual bool admits_new(const Slot&) const { return false; }
 };
 
 }  // namespace snf

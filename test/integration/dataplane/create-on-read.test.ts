@@ -94,4 +94,26 @@ describe('create on read (NAT, coherent cache)', function () {
     expect(keys.map((k) => k.split(':').pop())).to.deep.equal(['40002']);
     e.close();
   });
+
+  it('behind the firewall, a flow it lets open is created with the reads: two round trips, not three', async () => {
+    const vnf = uniqueVnf();
+    const e = new Engine(engineConfig(['firewall', 'nat'], store(), { vnf }));
+    const ip = { v: 4 as const, src: '10.7.3.1', dst: '203.0.113.9' };
+    const rt0 = e.counters().store.roundTrips;
+    const outs = await e.process([
+      frame('inside', { ip, l4: { proto: 'tcp', sport: 41001, dport: 80, flags: 'S', seq: 1 } }),
+      frame('inside', { ip, l4: { proto: 'udp', sport: 41002, dport: 53 } }),
+      // Refused by the firewall before any state is read: no mapping may be made for them.
+      frame('inside', { ip, l4: { proto: 'tcp', sport: 41003, dport: 80, flags: 'A', seq: 1, ack: 1 } }),
+      frame('inside', { ip, l4: { proto: 'tcp', sport: 41004, dport: 23, flags: 'S', seq: 1 } }),
+    ]);
+    expect(verdicts(outs).slice(0, 2)).to.deep.equal(['forward', 'forward']);
+    expect(verdicts(outs)[2]).to.match(/^drop:fw_/);
+    expect(verdicts(outs)[3]).to.match(/^drop:fw_/);
+    // Firewall reads with the NAT's find-or-create, then the firewall's creating writes.
+    expect(e.counters().store.roundTrips - rt0).to.equal(2);
+    const keys = await r.client.keys(`snf:${vnf}:nat:f:*`);
+    expect(keys.map((k) => k.split(':').pop()).sort()).to.deep.equal(['41001', '41002']);
+    e.close();
+  });
 });
