@@ -128,6 +128,20 @@ TEST(engine_firewall_v4_state_not_for_mapped_ipv6_from_issue12) {
   CHECK(run1(*e2, r6, OUT).forward);
 }
 
+// One batch of frames, in order, through the engine; the verdicts are in what it returns.
+static std::vector<snf::Frame> batch(snf::Engine& e, std::initializer_list<std::pair<Bytes*, Side>> frames) {
+  std::vector<snf::Frame> f;
+  for (const auto& [b, side] : frames) {
+    snf::Frame x;
+    x.data = b->data();
+    x.len = static_cast<uint32_t>(b->size());
+    x.in = side;
+    f.push_back(x);
+  }
+  e.process(f.data(), f.size());
+  return f;
+}
+
 // Found by `snf replay` on real captures: in a firewall + NAT chain, outbound frames meet the
 // firewall first and inbound ones last, so a batch [SYN-ACK in, ACK out] had the ACK judged
 // before the SYN-ACK it answers (fw_bad_tcp_state), which the firewall alone never did.
@@ -143,15 +157,7 @@ TEST(engine_chain_keeps_flow_order_within_a_batch) {
   Bytes ack = tcp_frame("10.0.0.5", 40000, "203.0.113.9", 80, snf::TCP_ACK, 101, 8);
   // An unrelated outbound flow in front keeps the batch from being trivially one direction.
   Bytes other = tcp_frame("10.0.0.6", 40001, "198.51.100.77", 443, snf::TCP_SYN, 1);
-  snf::Frame f[3];
-  Bytes* b[3] = {&other, &synack, &ack};
-  Side in[3] = {IN, OUT, IN};
-  for (int i = 0; i < 3; i++) {
-    f[i].data = b[i]->data();
-    f[i].len = static_cast<uint32_t>(b[i]->size());
-    f[i].in = in[i];
-  }
-  e->process(f, 3);
+  std::vector<snf::Frame> f = batch(*e, {{&other, IN}, {&synack, OUT}, {&ack, IN}});
   for (int i = 0; i < 3; i++) CHECK_MSG(f[i].forward, std::string("frame ") + std::to_string(i) + " dropped: " + snf::drop_name(f[i].reason));
   CHECK(f[1].out == IN);
   CHECK(f[2].out == OUT);
@@ -178,14 +184,7 @@ TEST(engine_chain_does_not_cut_frames_the_firewall_judges_in_order) {
   Bytes ack = tcp_frame("203.0.113.9", 80, ext.c_str(), port, snf::TCP_ACK, 8, 102);
   auto exchanges = [&](Bytes& a, Side sa, Bytes& b, Side sb) {
     uint64_t before = e->counters().store.round_trips;
-    snf::Frame f[2];
-    f[0].data = a.data();
-    f[0].len = static_cast<uint32_t>(a.size());
-    f[0].in = sa;
-    f[1].data = b.data();
-    f[1].len = static_cast<uint32_t>(b.size());
-    f[1].in = sb;
-    e->process(f, 2);
+    std::vector<snf::Frame> f = batch(*e, {{&a, sa}, {&b, sb}});
     CHECK(f[0].forward && f[1].forward);
     return e->counters().store.round_trips - before;
   };
@@ -211,14 +210,7 @@ TEST(firewall_rst_then_reopening_syn_in_one_batch) {
   REQUIRE(run1(*e, ack, IN).forward);
   Bytes rst = tcp_frame("10.0.0.5", 40020, "203.0.113.9", 80, snf::TCP_RST, 101);
   Bytes again = tcp_frame("10.0.0.5", 40020, "203.0.113.9", 80, snf::TCP_SYN, 5000);
-  snf::Frame f[2];
-  f[0].data = rst.data();
-  f[0].len = static_cast<uint32_t>(rst.size());
-  f[0].in = IN;
-  f[1].data = again.data();
-  f[1].len = static_cast<uint32_t>(again.size());
-  f[1].in = IN;
-  e->process(f, 2);
+  std::vector<snf::Frame> f = batch(*e, {{&rst, IN}, {&again, IN}});
   CHECK_MSG(f[0].forward, std::string("RST: ") + snf::drop_name(f[0].reason));
   CHECK_MSG(f[1].forward, std::string("reopening SYN: ") + snf::drop_name(f[1].reason));
   // The reopened connection answers its own SYN-ACK.
