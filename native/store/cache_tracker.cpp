@@ -160,46 +160,40 @@ void CacheTracker::read(int i, const std::string& key, const std::string& val) {
   if (tracking(i)) cache_.put(key, val, i);
 }
 
-// Our own write to `key`: a refill of it still on its way was read before this write and
-// carries the value from before it. No invalidation will say so (NOLOOP), so it is poisoned
-// here. True when there was one.
-bool CacheTracker::poison_refills_of(const std::string& key) {
-  bool any = false;
+// Our own write to `key`: forget the cached value, and poison a refill of it still on its way
+// (it was read before this write, and NOLOOP sends no invalidation to say so). True when the
+// key was cached or being refilled: a posted write fetches it again behind itself.
+bool CacheTracker::forget(const std::string& key) {
+  bool was = cache_.erase(key);
   for (Node& n : nodes_)
     for (size_t k = n.head; k < n.tail; k++)
       if (!n.refills[k].poisoned && n.refills[k].key == key) {
         n.refills[k].poisoned = true;
-        any = true;
+        was = true;
       }
-  return any;
+  return was;
+}
+
+// lb_assign may also write a reverse key, which it takes as an argument (third of each
+// candidate's triple, scripts.cpp), not as a key.
+void CacheTracker::forget_lb_reverse_keys(const Cmd& c) {
+  if (c.script == ScriptId::LbAssign)
+    for (size_t i = 9; i < c.args.size(); i += 3) forget(c.args[i]);
 }
 
 void CacheTracker::uncache_writes(const Cmd& c) {
-  for (const auto& k : c.keys) {
-    cache_.erase(k);
-    poison_refills_of(k);
-  }
-  // lb_assign may also write a reverse key, which it takes as an argument (third of each
-  // candidate's triple, scripts.cpp), not as a key.
-  if (c.script == ScriptId::LbAssign)
-    for (size_t i = 9; i < c.args.size(); i += 3) {
-      cache_.erase(c.args[i]);
-      poison_refills_of(c.args[i]);
-    }
+  for (const auto& k : c.keys) forget(k);
+  forget_lb_reverse_keys(c);
 }
 
 const std::vector<const std::string*>& CacheTracker::uncache_posted(const Cmd& c) {
   refill_.clear();
   if (cache_.enabled() && c.op == Cmd::Script) {
-    // A key that was cached, or whose refill behind an earlier posted write of it is now
-    // stale, is fetched again behind this write: several closings of one connection posted
-    // in a row leave the cache with the last, not the first.
-    for (const auto& k : c.keys) {
-      bool cached = cache_.erase(k);
-      bool refilling = poison_refills_of(k);
-      if (cached || refilling) refill_.push_back(&k);
-    }
-    uncache_writes(c);
+    // Several closings of one connection posted in a row leave the cache with the last, not
+    // the first: each refills what the one before it was refilling.
+    for (const auto& k : c.keys)
+      if (forget(k)) refill_.push_back(&k);
+    forget_lb_reverse_keys(c);
   }
   return refill_;
 }

@@ -84,7 +84,8 @@ class CacheTracker {
   };
   Node& node(int i);
   void poison(Node& n, const std::string* key);  // key null: every refill
-  bool poison_refills_of(const std::string& key);
+  bool forget(const std::string& key);
+  void forget_lb_reverse_keys(const Cmd& c);
 
   FlowCache cache_;
   int recheck_us_;

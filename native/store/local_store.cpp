@@ -1,5 +1,7 @@
 #include "local_store.hpp"
 
+#include "lb_pick.hpp"
+
 #include <chrono>
 #include <cstdlib>
 
@@ -162,27 +164,15 @@ void LocalStore::lb_assign(const Cmd& c, Reply& r, int64_t now) {
   Entry* e = find(c.keys[0], now);
   if (e && a[6] != "1") return str(r, e->val);
   int64_t ttl = to_i(a[3]);
-  const std::string *best = nullptr, *best_rev = nullptr;
-  double best_score = 0;
-  for (size_t i = 7; i + 2 < a.size(); i += 3) {
-    double w = static_cast<double>(to_i(a[i + 1]));
-    if (a[0] == "fixed") {
-      best = &a[i];
-      best_rev = &a[i + 2];
-      break;
-    }
-    Entry& z = zset(c.keys[1] + a[i], now);
+  LbPick pick = lb_pick(a, [&](const std::string& id) -> int64_t {
+    Entry& z = zset(c.keys[1] + id, now);
     for (auto it = z.zset.begin(); it != z.zset.end();) {
       if (it->second <= now) it = z.zset.erase(it);
       else ++it;
     }
-    double score = (static_cast<double>(z.zset.size()) + 1) / w;
-    if (!best || score < best_score) {
-      best = &a[i];
-      best_rev = &a[i + 2];
-      best_score = score;
-    }
-  }
+    return static_cast<int64_t>(z.zset.size());
+  });
+  const std::string *best = pick.id, *best_rev = pick.rev;
   if (!best) return err(r, "nobackend");
   std::string v = *best + a[4];
   set(c.keys[0], v, ttl, now);

@@ -1,5 +1,7 @@
 #include "plugin_store.hpp"
 
+#include "lb_pick.hpp"
+
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -436,25 +438,14 @@ void PluginStore::lb_assign(const Cmd& c, Reply& r, int64_t now) {
     Obj& o = obj(c.keys[0]);
     if (!o.known && !fetch(c.keys[0])) return;
     if (o.live(now) && a[6] != "1") return str(r, o.value);
-    const std::string *best = nullptr, *best_rev = nullptr;
-    double best_score = 0;
-    for (size_t i = 7; i + 2 < a.size(); i += 3) {
-      if (a[0] == "fixed") {
-        best = &a[i];
-        best_rev = &a[i + 2];
-        break;
-      }
-      std::string lk = c.keys[1] + a[i];
+    LbPick pick = lb_pick(a, [&](const std::string& id) -> int64_t {
+      std::string lk = c.keys[1] + id;
       Obj& l = obj(lk);
-      if (!l.known && !fetch(lk)) return;
-      double w = static_cast<double>(to_i(a[i + 1]));
-      double score = (static_cast<double>(l.live(now) ? live_members(l.value, now) : 0) + 1) / w;
-      if (!best || score < best_score) {
-        best = &a[i];
-        best_rev = &a[i + 2];
-        best_score = score;
-      }
-    }
+      if (!l.known && !fetch(lk)) return -1;
+      return static_cast<int64_t>(l.live(now) ? live_members(l.value, now) : 0);
+    });
+    if (pick.failed) return;
+    const std::string *best = pick.id, *best_rev = pick.rev;
     if (!best) return err(r, "nobackend");
     std::string v = *best + a[4];
     if (!put_over(c.keys[0], v, now + ttl, o)) {

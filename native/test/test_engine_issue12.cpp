@@ -142,6 +142,21 @@ static std::vector<snf::Frame> batch(snf::Engine& e, std::initializer_list<std::
   return f;
 }
 
+// A TCP connection from 10.0.0.5:sport to 203.0.113.9:80 opened through firewall + NAT (SYN,
+// SYN-ACK, ACK, one batch each); the NAT's outside address and port for it.
+static std::pair<std::string, uint16_t> open_through_nat(snf::Engine& e, uint16_t sport) {
+  Bytes syn = tcp_frame("10.0.0.5", sport, "203.0.113.9", 80, snf::TCP_SYN, 100);
+  Out o = run1(e, syn, IN);
+  REQUIRE(o.forward);
+  std::string ext = o.p.ip.src.str();
+  uint16_t port = o.p.ip.sport;
+  Bytes synack = tcp_frame("203.0.113.9", 80, ext.c_str(), port, snf::TCP_SYN | snf::TCP_ACK, 7, 101);
+  REQUIRE(run1(e, synack, OUT).forward);
+  Bytes ack = tcp_frame("10.0.0.5", sport, "203.0.113.9", 80, snf::TCP_ACK, 101, 8);
+  REQUIRE(run1(e, ack, IN).forward);
+  return {ext, port};
+}
+
 // Found by `snf replay` on real captures: in a firewall + NAT chain, outbound frames meet the
 // firewall first and inbound ones last, so a batch [SYN-ACK in, ACK out] had the ACK judged
 // before the SYN-ACK it answers (fw_bad_tcp_state), which the firewall alone never did.
@@ -170,15 +185,7 @@ TEST(engine_chain_keeps_flow_order_within_a_batch) {
 // them in the order they came.
 TEST(engine_chain_does_not_cut_frames_the_firewall_judges_in_order) {
   auto e = fixture::engine(fixture::config({NfKind::Firewall, NfKind::Nat}));
-  Bytes syn = tcp_frame("10.0.0.5", 40010, "203.0.113.9", 80, snf::TCP_SYN, 100);
-  Out o = run1(*e, syn, IN);
-  REQUIRE(o.forward);
-  const std::string ext = o.p.ip.src.str();
-  const uint16_t port = o.p.ip.sport;
-  Bytes synack = tcp_frame("203.0.113.9", 80, ext.c_str(), port, snf::TCP_SYN | snf::TCP_ACK, 7, 101);
-  REQUIRE(run1(*e, synack, OUT).forward);
-  Bytes hs_ack = tcp_frame("10.0.0.5", 40010, "203.0.113.9", 80, snf::TCP_ACK, 101, 8);
-  REQUIRE(run1(*e, hs_ack, IN).forward);
+  const auto [ext, port] = open_through_nat(*e, 40010);
 
   Bytes data = tcp_frame("10.0.0.5", 40010, "203.0.113.9", 80, snf::TCP_ACK | snf::TCP_PSH, 101, 8);
   Bytes ack = tcp_frame("203.0.113.9", 80, ext.c_str(), port, snf::TCP_ACK, 8, 102);
