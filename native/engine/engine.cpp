@@ -72,11 +72,12 @@ void Engine::process(Frame* frames, size_t n) {
   // before a frame of the side the firewall judges first whose peer the run has seen from the
   // other side; frames in the order the firewall judges them (data out, then its ACK in) stay
   // in one run. A batch without such a pair is one run, as before.
-  // Posted writes (TTL refreshes, and state changes no verdict depends on) go out after each
-  // run and nothing waits for them: a batch whose reads all hit the cache pays no round trip,
-  // and the refreshed values are back in the cache, most often, before the flows' next
-  // packets. The next run's reads queue behind them on the same connections, so a flow cut
-  // across runs still sees its own changes in order.
+  // TTL refreshes go out after each run and nothing waits for them: a batch whose reads all
+  // hit the cache pays no round trip, and the refreshed values are back in the cache, most
+  // often, before the flows' next packets. (A run's state changes nobody waits for are in its
+  // writes, see run_chain.) After each run rather than once per batch, so a refresh reaches the
+  // store before a later run's change of the same flow, which it would otherwise undo; with
+  // nothing to refresh, flush() costs nothing.
   for (size_t b = 0; b < n;) {
     size_t e = cut_at_ ? run_end(b, n) : n;
     run_chain(b, e);
