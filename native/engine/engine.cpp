@@ -128,14 +128,36 @@ size_t Engine::run_end(size_t begin, size_t n) {
   return n;
 }
 
+// Queues the reads of `stage` for the alive packets of [begin, end) into q, behind what q
+// holds, with the NF at the stage before as the creation gate: a flow the stage creates on
+// read is one that NF has already let through or, when that is the firewall, would let open
+// (its verdict, or its write, may still be pending). Behind any other NF, no creation.
+void Engine::lookup_ahead(size_t stage, size_t begin, size_t end, CmdQueue& q) {
+  for (auto& v : next_idx_) v.clear();
+  bool behind_fw[kNfKinds] = {true, true, true};
+  for (size_t i = begin; i < end; i++) {
+    const Slot& s = slots_[i];
+    if (!s.alive()) continue;
+    int k = static_cast<int>(nf_at(stage, s.in)->kind());
+    next_idx_[k].push_back(static_cast<uint32_t>(i));
+    if (nf_at(stage - 1, s.in)->kind() != NfKind::Firewall) behind_fw[k] = false;
+  }
+  for (int k = 0; k < kNfKinds; k++)
+    if (!next_idx_[k].empty()) {
+      nfs_[k]->create_on_read = behind_fw[k] ? store_.get() : nullptr;
+      nfs_[k]->create_gate = nfs_[static_cast<int>(NfKind::Firewall)].get();
+      nfs_[k]->lookup(slots_, next_idx_[k], q);
+    }
+}
+
 void Engine::run_chain(size_t begin, size_t end) {
   bool prefetched = false;  // this stage's reads went out with the previous stage's exchange
   for (size_t stage = 0; stage < chain_.size(); stage++) {
     for (auto& v : idx_) v.clear();
     for (size_t i = begin; i < end; i++)
       if (slots_[i].alive()) idx_[static_cast<int>(nf_at(stage, slots_[i].in)->kind())].push_back(static_cast<uint32_t>(i));
+    bool last = stage + 1 == chain_.size();
 
-    bool next_prefetched = false;
     if (!prefetched) {
       reads_.clear();
       for (int k = 0; k < kNfKinds; k++)
@@ -145,27 +167,14 @@ void Engine::run_chain(size_t begin, size_t end) {
           nfs_[k]->lookup(slots_, idx_[k], reads_);
         }
       // When no packet's NF at this stage rewrites it, queue the next stage's reads too.
-      if (stage + 1 < chain_.size()) {
-        bool can = true;
-        for (int k = 0; k < kNfKinds; k++)
-          if (!idx_[k].empty() && rewrites(static_cast<NfKind>(k))) can = false;
-        if (can) {
-          for (auto& v : next_idx_) v.clear();
-          for (size_t i = begin; i < end; i++)
-            if (slots_[i].alive())
-              next_idx_[static_cast<int>(nf_at(stage + 1, slots_[i].in)->kind())].push_back(static_cast<uint32_t>(i));
-          for (int k = 0; k < kNfKinds; k++)
-            if (!next_idx_[k].empty()) {
-              // Only the firewall stays on a packet's path unchanged (can): a flow the next
-              // stage creates early is one the firewall would let open.
-              nfs_[k]->create_on_read = store_.get();
-              nfs_[k]->create_gate = nfs_[static_cast<int>(NfKind::Firewall)].get();
-              nfs_[k]->lookup(slots_, next_idx_[k], reads_);
-            }
-          next_prefetched = true;
-        }
-      }
+      bool can = !last;
+      for (int k = 0; k < kNfKinds; k++)
+        if (!idx_[k].empty() && rewrites(static_cast<NfKind>(k))) can = false;
+      if (can) lookup_ahead(stage + 1, begin, end, reads_);
       exchange(reads_, read_replies_);
+      prefetched = can;
+    } else {
+      prefetched = false;
     }
 
     writes_.clear();
@@ -176,11 +185,30 @@ void Engine::run_chain(size_t begin, size_t end) {
     // order; when they are all there is, they are posted and the run goes on without a round trip.
     bool waited = false;
     for (size_t w = 0; w < writes_.size() && !waited; w++) waited = writes_.owner(w) >= 0;
-    if (waited) exchange(writes_, write_replies_);
-    else if (writes_.size()) store_->post(writes_.data(), writes_.size());
+    if (!waited) {
+      if (writes_.size()) store_->post(writes_.data(), writes_.size());
+    } else {
+      // The next stage's reads ride behind these writes when its keys are known already: no
+      // write of this stage changes its packet at commit (a NAT allocation or an LB assignment
+      // does). The store runs them after the writes, as a separate exchange would, and one
+      // round trip answers both; a packet the writes' outcome drops has only cost a read.
+      bool ahead = !last && !prefetched;
+      for (int k = 0; k < kNfKinds && ahead; k++)
+        if (!idx_[k].empty() && nfs_[k]->rewrites_on_commit()) ahead = false;
+      if (ahead) lookup_ahead(stage + 1, begin, end, writes_);
+      exchange(writes_, write_replies_);
+      if (ahead) {
+        // One reply vector holds both: commit reads the writes' replies, and the next stage's
+        // decide its reads', each by its own index into the queue.
+        for (int k = 0; k < kNfKinds; k++)
+          if (!idx_[k].empty()) nfs_[k]->commit(slots_, idx_[k], write_replies_);
+        read_replies_.swap(write_replies_);
+        prefetched = true;
+        continue;
+      }
+    }
     for (int k = 0; k < kNfKinds; k++)
       if (!idx_[k].empty()) nfs_[k]->commit(slots_, idx_[k], write_replies_);
-    prefetched = next_prefetched;
   }
 }
 

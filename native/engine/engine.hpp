@@ -44,6 +44,7 @@ class Engine {
   Nf* nf_at(size_t stage, Side in) const;
   size_t run_end(size_t begin, size_t n);
   void run_chain(size_t begin, size_t end);
+  void lookup_ahead(size_t stage, size_t begin, size_t end, CmdQueue& q);
   void exchange(CmdQueue& q, std::vector<Reply>& out);
 
   EngineCfg cfg_;

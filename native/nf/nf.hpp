@@ -1,6 +1,9 @@
 // The contract between the engine and an NF. Each batch runs, per NF stage:
 //   lookup (queue reads) -> one store exchange -> decide (queue writes) -> one store exchange
 //   (only if any write) -> commit (apply write results).
+// The next stage's lookup may come before this stage's decide (its reads prefetched with these)
+// or its commit (its reads sent behind these writes): every index an NF keeps is into the queue
+// it was given, and the replies it is handed hold the whole exchange.
 // NFs hold no flow state between batches: everything they know about a flow comes from the
 // replies of the current batch. A write no verdict depends on (a closing, a NAT state) is queued
 // with owner -1: it keeps its place among the writes, and nobody waits for it.
@@ -89,6 +92,9 @@ class Nf {
   // Whether this NF lets the packet through as the first of a new flow, judged on the packet
   // and the rules alone (before any state is read).
   virtual bool admits_new(const Slot&) const { return false; }
+  // Whether a write queued by the last decide changes its packet when it commits (an allocated
+  // NAT mapping, an assigned backend): until then the next stage's keys are not known.
+  virtual bool rewrites_on_commit() const { return false; }
 };
 
 }  // namespace snf
