@@ -190,9 +190,10 @@ const std::vector<const std::string*>& CacheTracker::uncache_posted(const Cmd& c
   refill_.clear();
   if (cache_.enabled() && c.op == Cmd::Script) {
     // Several closings of one connection posted in a row leave the cache with the last, not
-    // the first: each refills what the one before it was refilling.
-    for (const auto& k : c.keys)
-      if (forget(k)) refill_.push_back(&k);
+    // the first: each refills what the one before it was refilling. The first key is
+    // refilled by the script's own reply (RedisStore::post).
+    for (size_t i = 0; i < c.keys.size(); i++)
+      if (forget(c.keys[i]) && i > 0) refill_.push_back(&c.keys[i]);
     forget_lb_reverse_keys(c);
   }
   return refill_;

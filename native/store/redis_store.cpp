@@ -295,7 +295,11 @@ void RedisStore::post(const Cmd* cmds, size_t count) {
     }
     const std::vector<const std::string*>& refill = tracker_.uncache_posted(c);
     append(n, c, false);
-    n.want.push_back({nullptr, false});
+    // The script's reply is its first key's value, read last (scripts.cpp): it refills that
+    // key itself; the other keys it wrote that were cached get a GET behind it.
+    bool self = tracker_.enabled() && c.op == Cmd::Script;
+    n.want.push_back({nullptr, self});
+    if (self) tracker_.expect_refill(node, c.keys[0]);
     stats_.commands++;
     for (const std::string* k : refill) {
       append_get(n, *k);
@@ -413,7 +417,9 @@ void RedisStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies)
       Reply& r = replies[t.cmd];
       if (r.type == Reply::Unavailable) continue;
       stats_.commands++;
-      if (caching && r.type == Reply::Str && cmds[t.cmd].op == Cmd::Get) tracker_.read(t.node, cmds[t.cmd].keys[0], r.s);
+      // A GET's value, or a script's: each returns what its first key holds as it ends, read
+      // last, so Redis tracks the key for us either way (scripts.cpp).
+      if (caching && r.type == Reply::Str) tracker_.read(t.node, cmds[t.cmd].keys[0], r.s);
       if (r.type != Reply::Err) continue;
       ClusterRouter::Redirect to;
       if (router_.redirect(r.s, &to)) {

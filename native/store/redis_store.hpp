@@ -70,7 +70,7 @@ class RedisStore final : public StateStore {
   struct Node;
   struct Want {
     Reply* target;  // nullptr: reply nobody waits for (ASKING, posted commands)
-    bool refill;    // a posted GET that refills the cache (CacheTracker::refilled)
+    bool refill;    // a posted GET or script whose reply refills the cache (CacheTracker::refilled)
   };
   struct Retry {
     size_t cmd;

@@ -3,6 +3,11 @@
 namespace snf {
 namespace {
 
+// Every script returns the value its first key holds when it ends, or nil (the key is gone),
+// or an error. A script that wrote KEYS[1] reads it back last: the write ended Redis's
+// tracking of the key for the caller (CLIENT TRACKING), the read starts it again, so the coherent
+// cache may keep the reply as it keeps a GET's (see native/store/README.md).
+
 // NAT_ALLOC: find-or-create an endpoint-independent mapping.
 // KEYS[1] forward key, KEYS[2] allocation cursor of the (address, shard).
 // ARGV: 1 forward value suffix ("|state|stamp"), 2 reverse key prefix, 3 reverse value,
@@ -27,7 +32,7 @@ for i = 0, tries - 1 do
     local fwd = ARGV[4] .. '|' .. port .. ARGV[1]
     redis.call('SET', KEYS[1], fwd, 'PX', ARGV[8])
     if i > 0 then redis.call('INCRBY', KEYS[2], i) end
-    return fwd
+    return redis.call('GET', KEYS[1])
   end
 end
 return redis.error_reply('exhausted')
@@ -43,7 +48,7 @@ if not cur then return false end
 if string.sub(cur, 1, string.len(ARGV[1])) ~= ARGV[1] then return cur end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[4])
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[4])
-return ARGV[2]
+return redis.call('GET', KEYS[1])
 )LUA";
 
 // CAS: compare-and-set on the state field (the text before the first '|').
@@ -58,7 +63,7 @@ elseif ARGV[1] == '*' then ok = (cur ~= false)
 else ok = (st == ARGV[1]) end
 if ok then
   redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-  return ARGV[2]
+  return redis.call('GET', KEYS[1])
 end
 return cur
 )LUA";
@@ -92,7 +97,7 @@ redis.call('SET', bestRev, ARGV[6] .. best, 'PX', ttl)
 local lk = KEYS[2] .. best
 redis.call('ZADD', lk, now + ttl, ARGV[2])
 if redis.call('PTTL', lk) < ttl then redis.call('PEXPIRE', lk, ttl) end
-return v
+return redis.call('GET', KEYS[1])
 )LUA";
 
 // LB_UPDATE: state change / TTL refresh of an assignment, if it still names the same backend.
@@ -107,7 +112,7 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ttl)
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ttl)
 redis.call('ZADD', KEYS[3], tonumber(ARGV[6]) + ttl, ARGV[5])
 if redis.call('PTTL', KEYS[3]) < ttl then redis.call('PEXPIRE', KEYS[3], ttl) end
-return ARGV[2]
+return redis.call('GET', KEYS[1])
 )LUA";
 
 }  // namespace

@@ -82,6 +82,31 @@ describe('coherent flow cache', function () {
     b.close();
   });
 
+  it("a script's reply is cached like a read, and dropped when another instance changes the key", async () => {
+    const vnf = uniqueVnf();
+    const a = new Engine(engineConfig(['firewall'], store(), { vnf, id: 'a' }));
+    const b = new Engine(engineConfig(['firewall'], store(), { vnf, id: 'b' }));
+    const c = { v: 4 as const, src: '10.0.0.6', dst: '203.0.113.9' };
+    const s = { v: 4 as const, src: '203.0.113.9', dst: '10.0.0.6' };
+    const syn = { ip: c, l4: { proto: 'tcp' as const, sport: 40001, dport: 80, flags: 'S', seq: 1 } };
+    expect((await send(a, 'inside', syn)).out.verdict).to.equal('forward');
+    // The value the creating script returned is in A's cache: the retransmitted SYN costs nothing.
+    const c0 = a.counters();
+    expect((await send(a, 'inside', syn)).out.verdict).to.equal('forward');
+    const c1 = a.counters();
+    expect(c1.store.roundTrips - c0.store.roundTrips, 'round trips of the retransmission').to.equal(0);
+    expect(c1.cache!.hits - c0.cache!.hits).to.equal(1);
+    // B moves the connection on (SS -> SR). The script read the key last, so Redis tracks it for
+    // A and tells A; with SS still cached, A would refuse the ACK (fw_bad_tcp_state).
+    expect((await send(b, 'outside', { ip: s, l4: { proto: 'tcp', sport: 80, dport: 40001, flags: 'SA', seq: 100, ack: 2 } })).out.verdict).to.equal('forward');
+    await sleep(20);
+    const ack = await send(a, 'inside', { ip: c, l4: { proto: 'tcp', sport: 40001, dport: 80, flags: 'A', seq: 2, ack: 101 } });
+    expect(ack.out.verdict, ack.out.reason).to.equal('forward');
+    expect(a.counters().cache!.invalidations - c1.cache!.invalidations).to.be.at.least(1);
+    a.close();
+    b.close();
+  });
+
   it('closings posted one after another leave the cache with the last state, not a refill of the first', async () => {
     // Real traffic (snf replay) closes like this: the initiator's FIN, the responder's FIN and a
     // RST in one batch. Each change is posted (nothing waits for a closing) on the one
@@ -134,18 +159,20 @@ describe('coherent flow cache', function () {
   // Short timeouts so that refreshes come due within the test: refresh after 100 ms, TTL 400 ms.
   const shortTtl = { ...TABLES, timeouts: { udpMs: 400, icmpMs: 400, tcpTransitoryMs: 20000, tcpEstablishedMs: 60000, tcpClosedMs: 2000, refreshIntervalMs: 100 } };
 
-  it('a TTL refresh costs no waiting and the flow stays cached (refilled behind the refresh)', async () => {
+  it('a TTL refresh costs no waiting and the flow stays cached (refilled by its own reply)', async () => {
     const vnf = uniqueVnf();
     const e = new Engine(engineConfig(['nat'], store(), { vnf, tables: shortTtl }));
     const frames = Array.from({ length: 32 }, (_, i) => udpOut(i));
     const ref = (await e.process(frames)).map((o) => o.data.toString('hex'));
-    await e.process(frames); // tracked read: cached
+    await e.process(frames); // cached already: the creating scripts' replies
     await sleep(150); // every flow is now due for a refresh
     const c0 = e.counters();
-    await e.process(frames); // all hits; 32 refreshes (and refills) posted, nothing waited for
+    await e.process(frames); // all hits; 32 refreshes posted, nothing waited for
     const c1 = e.counters();
     expect(c1.store.roundTrips - c0.store.roundTrips, 'round trips of the refreshing batch').to.equal(0);
-    expect(c1.store.commands - c0.store.commands, 'refreshes and refills sent').to.equal(64);
+    // Each refresh's reply is its flow's new value and refills the cache: no GET behind it (the
+    // reverse keys it also writes were never read here, so none is cached to refill).
+    expect(c1.store.commands - c0.store.commands, 'refreshes sent').to.equal(32);
     await sleep(30); // the refills land
     const outs = await e.process(frames);
     const c2 = e.counters();
