@@ -184,20 +184,62 @@ Firewall::Step Firewall::tcp_step(const Conn& c, bool orig, const Packet& p) {
   return s;
 }
 
+// The entry a packet that opens a connection installs (admits_new says which packets may).
+Firewall::Conn Firewall::opening(const Slot& s, bool src_is_a, int64_t now) const {
+  const Packet& p = s.pkt;
+  uint8_t proto = p.flow_proto();
+  Conn n;
+  n.state = proto == PROTO_TCP ? "SS" : (proto == PROTO_UDP ? "U" : "I");
+  n.dir = s.in == Side::Inside ? 'o' : 'i';
+  n.init = src_is_a ? 'A' : 'B';
+  n.isn_i = proto == PROTO_TCP ? p.seq : 0;
+  n.stamp = now;
+  return n;
+}
+
+// A CAS call (scripts.cpp): `key` becomes `value` if its state is `expected` ('' = absent).
+void Firewall::queue_cas(Cmd& w, const std::string& key, const std::string& expected, const std::string& value,
+                         int64_t ttl_ms) {
+  w.call(ScriptId::Cas);
+  w.keys.assign(1, key);
+  w.args.resize(3);
+  w.args[0] = expected;
+  w.args[1] = value;
+  w.args[2].clear();
+  append_num(w.args[2], ttl_ms);
+}
+
 void Firewall::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) {
   if (pend_.size() < b.size()) pend_.resize(b.size());
   overlay_.clear();
+  int64_t now = 0;  // read once, when a create on read needs a stamp
   for (uint32_t i : idx) {
     Slot& s = b[i];
     Pending& pd = pend_[i];
     pd.read = pd.write = -1;
+    pd.early = false;
     pd.wrote.clear();
     stats.packets++;
     bool src_is_a;
     canonical_key(pd.key, s.pkt, src_is_a);
     pd.from_init = src_is_a;  // provisional: corrected against the entry's `init`
     pd.read = static_cast<int32_t>(reads.size());
-    reads.add(static_cast<int32_t>(i)).get(pd.key);
+    Cmd& c = reads.add(static_cast<int32_t>(i));
+    // Create on read, as NAT does (native/store/README.md): a connection this packet would open
+    // if none existed, whose key the coherent cache does not hold and that this instance has not
+    // tried to create lately, is most likely new. Its create-if-absent goes out in place of the
+    // read: it returns the entry it found untouched, or the one it made, one round trip instead
+    // of a read that misses and then the creating write.
+    if (create_on_read && (!create_gate || create_gate->admits_new(s)) && admits_new(s) &&
+        create_on_read->cache_miss(pd.key) && !created_.test_and_mark(pd.key)) {
+      if (now == 0) now = now_ms();
+      pd.early = true;
+      Conn n = opening(s, src_is_a, now);
+      pd.wrote = n.str();
+      queue_cas(c, pd.key, std::string(), pd.wrote, ttl(s.pkt.flow_proto(), n.state));
+    } else {
+      c.get(pd.key);
+    }
   }
 }
 
@@ -215,6 +257,14 @@ void Firewall::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, co
     }
     const Packet& p = s.pkt;
     uint8_t proto = p.flow_proto();
+    if (pd.early && r.type == Reply::Str && r.s == pd.wrote && overlay_.find(pd.key) == overlay_.end()) {
+      // Made, not found: the store held this packet's connection before decide (write before
+      // forward), and later packets of it here judge against it.
+      pd.from_init = true;
+      overlay_[pd.key] = pd.wrote;
+      stats.new_flows++;
+      continue;
+    }
     bool src_is_a = pd.from_init;
     auto ov = overlay_.find(pd.key);
     const std::string* val = ov != overlay_.end() ? &ov->second : (r.type == Reply::Str ? &r.s : nullptr);
@@ -274,23 +324,11 @@ void Firewall::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, co
         s.kill(Drop::FwRuleDeny);
         continue;
       }
-      Conn n;
-      n.state = proto == PROTO_TCP ? "SS" : (proto == PROTO_UDP ? "U" : "I");
-      n.dir = s.in == Side::Inside ? 'o' : 'i';
-      n.init = src_is_a ? 'A' : 'B';
-      n.isn_i = proto == PROTO_TCP ? p.seq : 0;
-      n.stamp = now;
+      Conn n = opening(s, src_is_a, now);
       pd.from_init = true;
       pd.wrote = n.str();
       pd.write = static_cast<int32_t>(writes.size());
-      Cmd& w = writes.add(static_cast<int32_t>(i));
-      w.call(ScriptId::Cas);
-      w.keys.assign(1, pd.key);
-      w.args.resize(3);
-      w.args[0] = exists ? c.state : std::string();
-      w.args[1] = pd.wrote;
-      w.args[2].clear();
-      append_num(w.args[2], ttl(proto, n.state));
+      queue_cas(writes.add(static_cast<int32_t>(i)), pd.key, exists ? c.state : std::string(), pd.wrote, ttl(proto, n.state));
       overlay_[pd.key] = pd.wrote;
       stats.new_flows++;
       continue;
@@ -309,26 +347,12 @@ void Firewall::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, co
       // connection after this RST must find RS), but nobody waits for it (owner -1).
       bool opening = st.next != "RS" && (c.state == "SS" || c.state == "SR");
       if (opening) pd.write = static_cast<int32_t>(writes.size());
-      Cmd& w = writes.add(opening ? static_cast<int32_t>(i) : -1);
-      w.call(ScriptId::Cas);
-      w.keys.assign(1, pd.key);
-      w.args.resize(3);
-      w.args[0] = c.state;
-      w.args[1] = pd.wrote;
-      w.args[2].clear();
-      append_num(w.args[2], ttl(proto, n.state));
+      queue_cas(writes.add(opening ? static_cast<int32_t>(i) : -1), pd.key, c.state, pd.wrote, ttl(proto, n.state));
       overlay_[pd.key] = pd.wrote;
     } else if (!p.icmp_error && now - c.stamp >= t_.refresh_after(ttl(proto, c.state)) && ov == overlay_.end()) {
       Conn n = c;
       n.stamp = now;
-      Cmd& w = deferred.add(-1);
-      w.call(ScriptId::Cas);
-      w.keys.assign(1, pd.key);
-      w.args.resize(3);
-      w.args[0] = c.state;
-      w.args[1] = n.str();
-      w.args[2].clear();
-      append_num(w.args[2], ttl(proto, n.state));
+      queue_cas(deferred.add(-1), pd.key, c.state, n.str(), ttl(proto, n.state));
     }
   }
 }

@@ -5,6 +5,7 @@
 #pragma once
 #include <unordered_map>
 
+#include "created_keys.hpp"
 #include "nf.hpp"
 
 namespace snf {
@@ -46,7 +47,13 @@ class Firewall final : public Nf {
     std::string key;
     std::string wrote;  // value this packet's write installs
     bool from_init = false;
+    // Its create-if-absent went out in place of the read (create on read): a reply equal to
+    // `wrote` is the entry it made.
+    bool early = false;
   };
+  Conn opening(const Slot& s, bool src_is_a, int64_t now) const;
+  static void queue_cas(Cmd& w, const std::string& key, const std::string& expected, const std::string& value,
+                        int64_t ttl_ms);
   bool rules_allow(const Slot& s) const;
   int64_t ttl(uint8_t proto, const std::string& state) const;
   void canonical_key(std::string& k, const Packet& p, bool& src_is_a) const;
@@ -58,6 +65,7 @@ class Firewall final : public Nf {
   // Decisions made earlier in this batch, so packets of one connection in one batch see each
   // other's transitions in order (the scripts then apply in that same order in the pipeline).
   std::unordered_map<std::string, std::string> overlay_;
+  CreatedKeys created_;  // keys this instance sent a create on read for
 };
 
 }  // namespace snf

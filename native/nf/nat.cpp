@@ -166,24 +166,6 @@ void Nat::queue_alloc(Cmd& c, uint8_t proto, const Pending& pd, const Addr& in, 
   alloc_state(c, proto, pd.st, in, in_port, now);
 }
 
-// Whether this instance sent a create-on-read allocation for the key lately (and remembers
-// doing so from now on). Forgetting is harmless: the flow then costs one script for a read.
-// A collision only sends a new flow the two-round-trip way (GET, then the script).
-bool Nat::created_here(const std::string& key) {
-  constexpr size_t kBits = size_t{1} << 20;  // 128 KiB
-  if (created_bits_.empty()) created_bits_.assign(kBits / 64, 0);
-  uint64_t h = hash_bytes(key.data(), key.size()) & (kBits - 1);
-  uint64_t& word = created_bits_[h / 64];
-  uint64_t bit = uint64_t{1} << (h % 64);
-  if (word & bit) return true;
-  if (++created_count_ > kBits / 4) {  // a quarter full: start over rather than answer yes to all
-    std::fill(created_bits_.begin(), created_bits_.end(), 0);
-    created_count_ = 1;
-  }
-  created_bits_[h / 64] |= bit;
-  return false;
-}
-
 // The slot whose queued allocation covers this outbound packet's flow (same protocol, inside
 // address and port: the mapping is endpoint-independent), or -1.
 int32_t Nat::leader_of(const std::vector<Slot>& b, const Slot& s) const {
@@ -231,7 +213,7 @@ void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueu
       bool rst = proto == PROTO_TCP && (p.tcp_flags & TCP_RST);
       if (create_on_read && (!create_gate || create_gate->admits_new(s)) && !rst && !p.icmp_error &&
           create_on_read->cache_miss(c.keys[0]) &&
-          !created_here(c.keys[0])) {
+          !created_.test_and_mark(c.keys[0])) {
         if (now == 0) now = now_ms();
         pd.early = true;
         pd.st = proto == PROTO_TCP ? 'S' : (proto == PROTO_UDP ? 'U' : 'I');

@@ -2,6 +2,7 @@
 // (an inside host always gets the same outside address). Mappings live in the store; see
 // native/store/README.md for the key families and scripts.
 #pragma once
+#include "created_keys.hpp"
 #include "nf.hpp"
 
 namespace snf {
@@ -40,7 +41,6 @@ class Nat final : public Nf {
   void cursor_key(std::string& k, uint8_t proto, const Addr& ext, int shard) const;
   void tag(std::string& k, const Addr& ext, int shard) const;
   void queue_alloc(Cmd& c, uint8_t proto, const Pending& pd, const Addr& in, uint16_t in_port, int64_t now) const;
-  bool created_here(const std::string& fwd_key);
   void alloc_state(Cmd& c, uint8_t proto, char st, const Addr& in, uint16_t in_port, int64_t now) const;
   int32_t leader_of(const std::vector<Slot>& b, const Slot& s) const;
   void queue_update(Cmd& c, uint8_t proto, const Addr& ext, uint16_t ext_port, const Addr& in,
@@ -51,12 +51,7 @@ class Nat final : public Nf {
   Timeouts t_;
   std::vector<Pending> pend_;
   std::vector<uint32_t> allocs_;  // slots whose allocation this batch queued, in order
-  // Forward keys this instance sent a create-on-read allocation for, as bits of a hash set
-  // that is only ever cleared whole: a flow's later reads are plain GETs, which the cache then
-  // keeps. (A set that forgot single keys on collision let a flow that keeps colliding send a
-  // script for every packet and never be cached.)
-  std::vector<uint64_t> created_bits_;
-  size_t created_count_ = 0;
+  CreatedKeys created_;  // forward keys this instance sent a create-on-read allocation for
 };
 
 }  // namespace snf
