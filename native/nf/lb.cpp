@@ -144,6 +144,7 @@ int32_t Lb::leader_of(const std::vector<Slot>& b, const Slot& s, int vip) const 
 
 void Lb::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) {
   if (pend_.size() < b.size()) pend_.resize(b.size());
+  int64_t now = 0;  // read once, when a create on read needs a stamp
   for (uint32_t i : idx) {
     Slot& s = b[i];
     Pending& pd = pend_[i];
@@ -168,6 +169,18 @@ void Lb::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue
       Cmd& c = reads.add(static_cast<int32_t>(i));
       c.get("");
       fwd_key(c.keys[0], bucket(proto, p.flow_src(), p.flow_sport()), proto, p.flow_src(), p.flow_sport(), vip);
+      // Create on read, as NAT does (native/store/README.md): the find-or-create script in place
+      // of a read the coherent cache would miss, for a flow this instance has not tried to
+      // create lately. Not for a RST or an ICMP error (those never create).
+      bool rst = proto == PROTO_TCP && (p.tcp_flags & TCP_RST);
+      if (create_on_read && (!create_gate || create_gate->admits_new(s)) && !rst && !p.icmp_error &&
+          create_on_read->cache_miss(c.keys[0]) && !created_.test_and_mark(c.keys[0]) && candidates(s, vip)) {
+        if (now == 0) now = now_ms();
+        pd.early = true;
+        pd.st = proto == PROTO_TCP ? 'S' : 'U';
+        pd.stamp = now;
+        queue_assign(c, s, vip, pd.st, false, now);
+      }
     } else {
       for (size_t v = 0; v < cfg_.vips.size() && pd.vip < 0; v++) {
         const LbVip& vip = cfg_.vips[v];
@@ -204,7 +217,14 @@ void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
     Pending& pd = pend_[i];
     if (!s.alive() || pd.read < 0) continue;
     const Reply& r = reads[pd.read];
-    if (r.type == Reply::Unavailable || r.type == Reply::Err) {
+    if (pd.early) {
+      // The assignment went out as this packet's read: its reply is the assignment, or why not.
+      Drop d = write_outcome(r, "nobackend", Drop::LbNoBackend, Drop::LbNoBackend);
+      if (d != Drop::None) {
+        s.kill(d);
+        continue;
+      }
+    } else if (r.type == Reply::Unavailable || r.type == Reply::Err) {
       s.kill(Drop::StoreUnavailable);
       continue;
     }
@@ -257,6 +277,12 @@ void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
     if (be >= 0) {
       const LbBackend& bk = vip.backends[be];
       rewrite_flow_dst(p, bk.addr, bk.port ? bk.port : vip.port);
+      if (pd.early && stamp == pd.stamp && cur == pd.st) {
+        // Made, not found: the store held it before decide. The creating packet writes nothing
+        // more, as when its assignment is a write of its own.
+        stats.new_flows++;
+        continue;
+      }
       char nx = closing && cur != 'R' ? closing : cur;
       if (nx != cur) {
         // A client's FIN / RST: a closing, nobody waiting, like the backend's.
@@ -285,56 +311,70 @@ void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
       continue;
     }
     // New flow (or its backend left the pool): one script picks and records the backend.
-    std::vector<int> cand;
-    if (cfg_.maglev) {
-      if (!vip.maglev.empty()) {
-        uint8_t buf[40];
-        for (int k = 0; k < 16; k++) buf[k] = p.flow_src().b[k];
-        for (int k = 0; k < 16; k++) buf[16 + k] = p.flow_dst().b[k];
-        buf[32] = static_cast<uint8_t>(p.flow_sport() >> 8);
-        buf[33] = static_cast<uint8_t>(p.flow_sport());
-        buf[34] = proto;
-        int32_t pick = vip.maglev[hash_bytes(buf, 35) % vip.maglev.size()];
-        if (pick >= 0) cand.push_back(pick);
-      }
-    } else {
-      for (size_t k = 0; k < vip.backends.size(); k++)
-        if (!vip.backends[k].drained && vip.backends[k].weight > 0) cand.push_back(static_cast<int>(k));
-    }
-    if (cand.empty()) {
+    if (!candidates(s, vip)) {
       s.kill(Drop::LbNoBackend);
       continue;
     }
-    Addr client = p.flow_src();
-    uint16_t cport = p.flow_sport();
-    int bkt = bucket(proto, client, cport);
-    char st = tcp ? 'S' : 'U';
+    pd.st = tcp ? 'S' : 'U';
     pd.assign = true;
-    pd.st = st;
     assigns_.push_back(i);
     pd.write = static_cast<int32_t>(writes.size());
-    Cmd& c = writes.add(static_cast<int32_t>(i));
-    c.call(ScriptId::LbAssign);
-    c.keys.resize(2);
-    fwd_key(c.keys[0], bkt, proto, client, cport, vip);
-    load_prefix(c.keys[1], bkt, vip);
-    c.args.resize(7 + 3 * cand.size());
-    c.args[0] = cfg_.maglev ? "fixed" : "wlc";
-    c.args[1].clear();
-    flow_id(c.args[1], proto, client, cport, vip);
-    c.args[2].clear();
-    append_num(c.args[2], now);
-    assign_state(c, proto, st, now);
-    c.args[5] = vip.id;
-    c.args[5] += '|';
-    c.args[6] = r.type == Reply::Str ? "1" : "0";
-    for (size_t k = 0; k < cand.size(); k++) {
-      const LbBackend& bk = vip.backends[cand[k]];
-      c.args[7 + 3 * k] = bk.id;
-      c.args[8 + 3 * k].clear();
-      append_num(c.args[8 + 3 * k], bk.weight);
-      rev_key(c.args[9 + 3 * k], bkt, proto, client, cport, bk, vip);
+    queue_assign(writes.add(static_cast<int32_t>(i)), s, vip, pd.st, r.type == Reply::Str, now);
+  }
+}
+
+// The backends a new flow of this client packet may get (cand_): false when the VIP has none to
+// offer (all drained or weight 0, or an empty Maglev table).
+bool Lb::candidates(const Slot& s, const LbVip& vip) {
+  const Packet& p = s.pkt;
+  uint8_t proto = p.flow_proto();
+  cand_.clear();
+  if (cfg_.maglev) {
+    if (!vip.maglev.empty()) {
+      uint8_t buf[40];
+      for (int k = 0; k < 16; k++) buf[k] = p.flow_src().b[k];
+      for (int k = 0; k < 16; k++) buf[16 + k] = p.flow_dst().b[k];
+      buf[32] = static_cast<uint8_t>(p.flow_sport() >> 8);
+      buf[33] = static_cast<uint8_t>(p.flow_sport());
+      buf[34] = proto;
+      int32_t pick = vip.maglev[hash_bytes(buf, 35) % vip.maglev.size()];
+      if (pick >= 0) cand_.push_back(pick);
     }
+  } else {
+    for (size_t k = 0; k < vip.backends.size(); k++)
+      if (!vip.backends[k].drained && vip.backends[k].weight > 0) cand_.push_back(static_cast<int>(k));
+  }
+  return !cand_.empty();
+}
+
+// An LB_ASSIGN call (scripts.cpp) for the flow over the candidates() just found, creating it in
+// state `st`; `replace`: overwrite an assignment whose backend left the pool.
+void Lb::queue_assign(Cmd& c, const Slot& s, const LbVip& vip, char st, bool replace, int64_t now) const {
+  const Packet& p = s.pkt;
+  uint8_t proto = p.flow_proto();
+  const Addr& client = p.flow_src();
+  uint16_t cport = p.flow_sport();
+  int bkt = bucket(proto, client, cport);
+  c.call(ScriptId::LbAssign);
+  c.keys.resize(2);
+  fwd_key(c.keys[0], bkt, proto, client, cport, vip);
+  load_prefix(c.keys[1], bkt, vip);
+  c.args.resize(7 + 3 * cand_.size());
+  c.args[0] = cfg_.maglev ? "fixed" : "wlc";
+  c.args[1].clear();
+  flow_id(c.args[1], proto, client, cport, vip);
+  c.args[2].clear();
+  append_num(c.args[2], now);
+  assign_state(c, proto, st, now);
+  c.args[5] = vip.id;
+  c.args[5] += '|';
+  c.args[6] = replace ? "1" : "0";
+  for (size_t k = 0; k < cand_.size(); k++) {
+    const LbBackend& bk = vip.backends[cand_[k]];
+    c.args[7 + 3 * k] = bk.id;
+    c.args[8 + 3 * k].clear();
+    append_num(c.args[8 + 3 * k], bk.weight);
+    rev_key(c.args[9 + 3 * k], bkt, proto, client, cport, bk, vip);
   }
 }
 

@@ -3,6 +3,7 @@
 // records the assignment; later packets, on any instance, read it. Backends rewrite to
 // (address, port) in the forward direction; their replies are rewritten back to the VIP.
 #pragma once
+#include "created_keys.hpp"
 #include "nf.hpp"
 
 namespace snf {
@@ -27,6 +28,9 @@ class Lb final : public Nf {
     // it waits for that write and takes its backend (index of the leader's slot).
     int32_t follow = -1;
     char st = 0;  // state the assignment writes (the flow's state after all its packets here)
+    // The assignment went out in place of the read (create on read): its reply is the assignment.
+    bool early = false;
+    int64_t stamp = 0;  // the stamp that assignment wrote, to tell a made assignment from a found one
   };
   int bucket(uint8_t proto, const Addr& client, uint16_t port) const;
   void tag(std::string& k, int bucket) const;
@@ -44,9 +48,13 @@ class Lb final : public Nf {
   Timeouts t_;
   int32_t leader_of(const std::vector<Slot>& b, const Slot& s, int vip) const;
   void assign_state(Cmd& c, uint8_t proto, char st, int64_t now) const;
+  bool candidates(const Slot& s, const LbVip& vip);
+  void queue_assign(Cmd& c, const Slot& s, const LbVip& vip, char st, bool replace, int64_t now) const;
 
   std::vector<Pending> pend_;
   std::vector<uint32_t> assigns_;  // slots whose assignment this batch queued, in order
+  std::vector<int> cand_;          // candidates(): backend indexes, reused
+  CreatedKeys created_;            // forward keys this instance sent a create on read for
 };
 
 }  // namespace snf

@@ -2,7 +2,7 @@
 // Redis as its find-or-create script instead of a GET that would miss, so a batch of new flows
 // costs one round trip instead of a read exchange and then a write exchange. Real Redis.
 import { expect } from 'chai';
-import { Engine, engineConfig, uniqueVnf, verdicts } from '../../support/engine.js';
+import { Engine, TABLES, engineConfig, uniqueVnf, verdicts } from '../../support/engine.js';
 import { buildFrame, decodeFrame, type FrameSpec } from '../../support/packets.js';
 import { useRedis } from '../../support/redis.js';
 import type { Side } from '../../../src/dataplane/types.js';
@@ -179,6 +179,62 @@ describe('create on read (firewall, coherent cache)', function () {
     await new Promise((res) => setTimeout(res, 20));
     const acks = Array.from({ length: 100 }, (_, i) => frame('inside', { ip: ip(i), l4: { proto: 'tcp', sport: 42000 + i, dport: 80, flags: 'A', seq: 101, ack: 501 } }));
     expect(verdicts(await a.process(acks))).to.deep.equal(syns.map(() => 'forward'));
+    a.close();
+    b.close();
+  });
+});
+
+describe('create on read (load balancer, coherent cache)', function () {
+  this.timeout(30000);
+  const r = useRedis();
+  const store = () => ({ kind: 'redis' as const, nodes: [r.server.node], timeoutMs: 5000 });
+  const frame = (side: Side, spec: FrameSpec) => ({ side, data: buildFrame(spec) });
+  const toVip = (i: number, flags = 'S') =>
+    frame('outside', { ip: { v: 4, src: `198.18.0.${i + 1}`, dst: '192.0.2.10' }, l4: { proto: 'tcp', sport: 44000 + i, dport: 80, flags, seq: 1 } });
+
+  it('a batch of new flows costs one round trip, and their next packets find them cached', async () => {
+    const vnf = uniqueVnf();
+    const e = new Engine(engineConfig(['lb'], store(), { vnf }));
+    // 12 new flows; 4 of them send a second packet in the same batch.
+    const batch = [...Array.from({ length: 12 }, (_, i) => toVip(i)), ...Array.from({ length: 4 }, (_, i) => toVip(i, 'A'))];
+    const c0 = e.counters();
+    const outs = await e.process(batch);
+    const c1 = e.counters();
+    expect(verdicts(outs)).to.deep.equal(batch.map(() => 'forward'));
+    expect(c1.store.roundTrips - c0.store.roundTrips, 'assignments in place of reads, second packets read behind them').to.equal(1);
+    expect(c1.nf.lb!.newFlows - c0.nf.lb!.newFlows).to.equal(12);
+    // A flow's packets go to one backend.
+    for (let i = 0; i < 4; i++) expect(decodeFrame(outs[12 + i].data).ip.dst).to.equal(decodeFrame(outs[i].data).ip.dst);
+    const again = await e.process(batch.slice(12));
+    const c2 = e.counters();
+    expect(c2.store.roundTrips - c1.store.roundTrips, 'all cached').to.equal(0);
+    expect(again.map((o) => decodeFrame(o.data).ip.dst)).to.deep.equal(outs.slice(12).map((o) => decodeFrame(o.data).ip.dst));
+    e.close();
+  });
+
+  it('a RST or an ICMP error creates nothing; a VIP without backends refuses and records nothing', async () => {
+    const vnf = uniqueVnf();
+    const tables = structuredClone(TABLES);
+    for (const b of tables.lb!.vips[0].backends) b.state = 'drained';
+    const e = new Engine(engineConfig(['lb'], store(), { vnf }));
+    const rst = await e.process([toVip(30, 'R')]);
+    expect(verdicts(rst)).to.deep.equal(['drop:lb_no_backend']);
+    const none = new Engine(engineConfig(['lb'], store(), { vnf, tables }));
+    expect(verdicts(await none.process([toVip(31)]))).to.deep.equal(['drop:lb_no_backend']);
+    expect(await r.client.keys(`snf:${vnf}:lb:*`)).to.deep.equal([]);
+    e.close();
+    none.close();
+  });
+
+  it('two engines assigning the same flows at once: one assignment per flow, one backend', async () => {
+    const vnf = uniqueVnf();
+    const a = new Engine(engineConfig(['lb'], store(), { vnf, id: 'a' }));
+    const b = new Engine(engineConfig(['lb'], store(), { vnf, id: 'b' }));
+    const frames = Array.from({ length: 100 }, (_, i) => toVip(i));
+    const [ra, rb] = await Promise.all([a.process(frames), b.process(frames)]);
+    expect(verdicts(ra)).to.deep.equal(frames.map(() => 'forward'));
+    expect(ra.map((o) => decodeFrame(o.data).ip.dst)).to.deep.equal(rb.map((o) => decodeFrame(o.data).ip.dst));
+    for (const e of [a, b]) expect(e.counters().store.roundTrips).to.equal(1);
     a.close();
     b.close();
   });
