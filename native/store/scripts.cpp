@@ -5,8 +5,8 @@ namespace {
 
 // Every script returns the value its first key holds when it ends, or nil (the key is gone),
 // or an error. A script that wrote KEYS[1] reads it back last: the write ended Redis's
-// tracking of the key for the caller (CLIENT TRACKING), the read starts it again (Redis 7.0
-// tracks the declared KEYS when a script reads, later versions the key read), so the coherent
+// tracking of the key for the caller (CLIENT TRACKING), the read starts it again (Redis 7.0.15
+// tracks the declared KEYS when a script reads; the key read is KEYS[1] too), so the coherent
 // cache may keep the reply as it keeps a GET's (see native/store/README.md).
 
 // NAT_ALLOC: find-or-create an endpoint-independent mapping.
