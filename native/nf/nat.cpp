@@ -301,7 +301,8 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
     Fields f = split(r.s);
     char cur = f.n[2] ? f.p[2][0] : 'U';
     int64_t stamp = f.num(3);
-    if (pd.early && stamp == pd.stamp && cur == pd.st) stats.new_flows++;  // made, not found
+    bool made = pd.early && stamp == pd.stamp && cur == pd.st;
+    if (made) stats.new_flows++;  // made, not found
     Addr in_addr, ext_addr;
     uint16_t in_port, ext_port;
     if (outbound) {
@@ -312,6 +313,16 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
       ext_port = static_cast<uint16_t>(f.num(1));
       in_addr = p.flow_src();
       in_port = p.flow_sport();
+      if (made) {
+        // The reverse key the allocation made is named from the port it picked, so the script
+        // cannot declare it, and Redis tracks only declared keys for a script's caller: its reply
+        // cannot warm the cache for it. A posted GET does, so the flow's first reply finds it
+        // (create on read runs with the coherent cache only).
+        Cmd& g = deferred.add(-1);
+        g.get("");
+        rev_prefix(g.keys[0], proto, ext_addr, ext_port % cfg_.shards);  // as an inbound read names it
+        append_num(g.keys[0], ext_port);
+      }
       rewrite_flow_src(p, ext_addr, ext_port);
     } else {
       if (!Addr::parse(f.str(0), in_addr)) {

@@ -296,8 +296,9 @@ void RedisStore::post(const Cmd* cmds, size_t count) {
     const std::vector<const std::string*>& refill = tracker_.uncache_posted(c);
     append(n, c, false);
     // The script's reply is its first key's value, read last (scripts.cpp): it refills that
-    // key itself; the other keys it wrote that were cached get a GET behind it.
-    bool self = tracker_.enabled() && c.op == Cmd::Script;
+    // key itself; the other keys it wrote that were cached get a GET behind it. A posted GET
+    // is a refill of its key (an NF warming the cache for a flow's next packet).
+    bool self = tracker_.enabled();
     n.want.push_back({nullptr, self});
     if (self) tracker_.expect_refill(node, c.keys[0]);
     stats_.commands++;

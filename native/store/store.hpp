@@ -64,7 +64,8 @@ class StateStore {
   // Executes cmds[0..n) (pipelined per shard) and fills replies[0..n) in the same order.
   // A command that could not reach the store gets Reply::Unavailable.
   virtual void execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies) = 0;
-  // Sends commands whose replies nobody waits for (TTL refreshes: no verdict depends on them).
+  // Sends commands whose replies nobody waits for (TTL refreshes: no verdict depends on them;
+  // with a coherent cache, a GET whose reply warms the cache).
   // A store with a connection sends them now and reads their replies whenever it next uses the
   // connection; the default executes them at once.
   virtual void post(const Cmd* cmds, size_t n) {

@@ -170,9 +170,10 @@ describe('coherent flow cache', function () {
     await e.process(frames); // all hits; 32 refreshes posted, nothing waited for
     const c1 = e.counters();
     expect(c1.store.roundTrips - c0.store.roundTrips, 'round trips of the refreshing batch').to.equal(0);
-    // Each refresh's reply is its flow's new value and refills the cache: no GET behind it (the
-    // reverse keys it also writes were never read here, so none is cached to refill).
-    expect(c1.store.commands - c0.store.commands, 'refreshes sent').to.equal(32);
+    // Each refresh's reply is its flow's new value and refills the forward key: no GET behind
+    // it for that one. The reverse key it also writes is cached (a GET was posted behind the
+    // mapping's creation), so a GET refills it behind the refresh.
+    expect(c1.store.commands - c0.store.commands, 'refreshes and reverse-key refills sent').to.equal(64);
     await sleep(30); // the refills land
     const outs = await e.process(frames);
     const c2 = e.counters();
@@ -243,7 +244,9 @@ describe('coherent flow cache', function () {
     const ref = (await e.process(frames)).map((o) => o.data.toString('hex'));
     await e.process(frames);
     const before = e.counters().cache!;
-    expect(before.entries).to.equal(32);
+    // Each mapping's forward key (the creating script's reply), and its reverse key (a GET
+    // posted behind the creation).
+    expect(before.entries).to.equal(64);
     const killed = Number(await r.client.client('KILL', 'TYPE', 'pubsub'));
     expect(killed).to.be.at.least(1);
     await sleep(20);
@@ -253,7 +256,7 @@ describe('coherent flow cache', function () {
     }
     const after = e.counters().cache!;
     expect(after.flushes).to.be.greaterThan(before.flushes);
-    expect(after.entries, 'warm again after the reconnect').to.equal(32);
+    expect(after.entries, 'warm again after the reconnect: the forward keys these packets read').to.equal(32);
     e.close();
   });
 

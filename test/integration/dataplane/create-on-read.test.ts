@@ -41,16 +41,43 @@ describe('create on read (NAT, coherent cache)', function () {
     e.close();
   });
 
+  it("a flow's first reply finds its reverse mapping cached (a GET posted behind the allocation), and a deletion reaches it", async () => {
+    const vnf = uniqueVnf();
+    const e = new Engine(engineConfig(['nat'], store(), { vnf }));
+    const outs = await e.process(Array.from({ length: 20 }, (_, i) => udp(i)));
+    expect(verdicts(outs)).to.deep.equal(outs.map(() => 'forward'));
+    const replies = outs.map((o) => {
+      const d = decodeFrame(o.data);
+      const l4 = d.l4 as { sport: number };
+      return frame('outside', { ip: { v: 4, src: '203.0.113.9', dst: d.ip.src }, l4: { proto: 'udp', sport: 53, dport: l4.sport } });
+    });
+    await new Promise((res) => setTimeout(res, 5)); // the posted GETs' replies land
+    const c0 = e.counters();
+    const back = await e.process(replies);
+    const c1 = e.counters();
+    expect(verdicts(back)).to.deep.equal(replies.map(() => 'forward'));
+    expect(c1.store.roundTrips - c0.store.roundTrips, 'round trips of the first replies').to.equal(0);
+    expect(c1.cache!.hits - c0.cache!.hits).to.equal(20);
+    // A plain GET is tracked: deleting the mappings in the store reaches the cache.
+    const keys = await r.client.keys(`snf:${vnf}:nat:[rf]:*`);
+    expect(keys.length).to.equal(40);
+    await r.client.del(...keys);
+    await new Promise((res) => setTimeout(res, 20));
+    expect(verdicts(await e.process(replies))).to.deep.equal(replies.map(() => 'drop:nat_no_mapping'));
+    e.close();
+  });
+
   it('two engines creating the same flows at once: one mapping per flow, both use it', async () => {
     const vnf = uniqueVnf();
     const a = new Engine(engineConfig(['nat'], store(), { vnf, id: 'a' }));
     const b = new Engine(engineConfig(['nat'], store(), { vnf, id: 'b' }));
     const frames = Array.from({ length: 200 }, (_, i) => frame('inside', { ip: { v: 4, src: `10.8.${i >> 8}.${i & 255}`, dst: '203.0.113.9' }, l4: { proto: 'udp', sport: 6000 + i, dport: 53 } }));
     const [ra, rb] = await Promise.all([a.process(frames), b.process(frames)]);
-    // Each engine sent the find-or-create script for every flow (200 commands, one round trip):
-    // the script's atomicity alone decides who made each mapping.
+    // Each engine sent the find-or-create script for every flow in one round trip: the script's
+    // atomicity alone decides who made each mapping. Behind it, each posted a GET of the reverse
+    // key of every mapping it made (or found made within the same millisecond, which reads alike).
     for (const e of [a, b]) {
-      expect(e.counters().store.commands).to.equal(200);
+      expect(e.counters().store.commands).to.be.within(200, 400);
       expect(e.counters().store.roundTrips).to.equal(1);
     }
     expect(verdicts(ra)).to.deep.equal(frames.map(() => 'forward'));
@@ -209,6 +236,27 @@ describe('create on read (load balancer, coherent cache)', function () {
     const c2 = e.counters();
     expect(c2.store.roundTrips - c1.store.roundTrips, 'all cached').to.equal(0);
     expect(again.map((o) => decodeFrame(o.data).ip.dst)).to.deep.equal(outs.slice(12).map((o) => decodeFrame(o.data).ip.dst));
+    e.close();
+  });
+
+  it("the backend's first reply finds the flow's reverse assignment cached (a GET posted behind the assignment)", async () => {
+    const vnf = uniqueVnf();
+    const e = new Engine(engineConfig(['lb'], store(), { vnf }));
+    const outs = await e.process(Array.from({ length: 10 }, (_, i) => toVip(20 + i)));
+    expect(verdicts(outs)).to.deep.equal(outs.map(() => 'forward'));
+    const synacks = outs.map((o, i) => {
+      const d = decodeFrame(o.data);
+      return frame('inside', { ip: { v: 4, src: d.ip.dst, dst: `198.18.0.${21 + i}` }, l4: { proto: 'tcp', sport: 8080, dport: 44020 + i, flags: 'SA', seq: 9, ack: 2 } });
+    });
+    await new Promise((res) => setTimeout(res, 5)); // the posted GETs' replies land
+    const c0 = e.counters();
+    const back = await e.process(synacks);
+    const c1 = e.counters();
+    expect(verdicts(back)).to.deep.equal(synacks.map(() => 'forward'));
+    expect(back.map((o) => decodeFrame(o.data).ip.src)).to.deep.equal(back.map(() => '192.0.2.10'));
+    expect(c1.cache!.hits - c0.cache!.hits, 'reverse keys read from the cache').to.equal(10);
+    // Only the SYN-ACKs' openings (S -> E) wait: one exchange.
+    expect(c1.store.roundTrips - c0.store.roundTrips).to.equal(1);
     e.close();
   });
 
