@@ -51,7 +51,7 @@ describe('create on read (NAT, coherent cache)', function () {
       const l4 = d.l4 as { sport: number };
       return frame('outside', { ip: { v: 4, src: '203.0.113.9', dst: d.ip.src }, l4: { proto: 'udp', sport: 53, dport: l4.sport } });
     });
-    await new Promise((res) => setTimeout(res, 5)); // the posted GETs' replies land
+    await new Promise((res) => setTimeout(res, 20)); // the posted GETs' replies land (well under 1 ms)
     const c0 = e.counters();
     const back = await e.process(replies);
     const c1 = e.counters();
@@ -248,7 +248,7 @@ describe('create on read (load balancer, coherent cache)', function () {
       const d = decodeFrame(o.data);
       return frame('inside', { ip: { v: 4, src: d.ip.dst, dst: `198.18.0.${21 + i}` }, l4: { proto: 'tcp', sport: 8080, dport: 44020 + i, flags: 'SA', seq: 9, ack: 2 } });
     });
-    await new Promise((res) => setTimeout(res, 5)); // the posted GETs' replies land
+    await new Promise((res) => setTimeout(res, 20)); // the posted GETs' replies land (well under 1 ms)
     const c0 = e.counters();
     const back = await e.process(synacks);
     const c1 = e.counters();
