@@ -276,6 +276,8 @@ void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
     }
     if (be >= 0) {
       const LbBackend& bk = vip.backends[be];
+      // The reverse key (below) names the client, the source this rewrite leaves alone.
+      rewrite_flow_dst(p, bk.addr, bk.port ? bk.port : vip.port);
       if (pd.early && stamp == pd.stamp && cur == pd.st) {
         // Made, not found: the store held it before decide. The creating packet writes nothing
         // more, as when its assignment is a write of its own. The reverse key the script chose
@@ -286,10 +288,8 @@ void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
         Cmd& g = deferred.add(-1);
         g.get("");
         rev_key(g.keys[0], bucket(proto, p.flow_src(), p.flow_sport()), proto, p.flow_src(), p.flow_sport(), bk, vip);
-        rewrite_flow_dst(p, bk.addr, bk.port ? bk.port : vip.port);
         continue;
       }
-      rewrite_flow_dst(p, bk.addr, bk.port ? bk.port : vip.port);
       char nx = closing && cur != 'R' ? closing : cur;
       if (nx != cur) {
         // A client's FIN / RST: a closing, nobody waiting, like the backend's.

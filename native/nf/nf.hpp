@@ -80,14 +80,14 @@ class Nf {
   virtual void commit(std::vector<Slot>& b, const std::vector<uint32_t>& idx,
                       const std::vector<Reply>& writes) = 0;
   NfStats stats;
-  // Set by the engine for each lookup: the store, when this lookup's reads go out in the NF's
-  // own exchange (every earlier stage has decided), so a flow's creating script may ride in
-  // place of a read that would miss; null when the reads are prefetched with an earlier
-  // stage's, whose verdict may still drop the packet.
+  // Set by the engine for each lookup: the store, when a flow's creating script may ride in
+  // place of a read that would miss: the reads go out in the NF's own exchange (every earlier
+  // stage has decided), or ahead of a firewall's verdict or write, gated by create_gate. Null
+  // when they go out ahead of another NF's, whose outcome may still drop the packet.
   const StateStore* create_on_read = nullptr;
-  // With create_on_read set for a prefetched lookup: that earlier stage's NF. A flow is created
-  // early only for a packet it says it would let open one (admits_new), so a packet it refuses
-  // leaves no mapping behind.
+  // With create_on_read set for a lookup sent ahead of an earlier stage's verdict or write: that
+  // stage's NF, the firewall (Engine::lookup_ahead). A flow is created early only for a packet it
+  // says it would let open one (admits_new), so a packet it refuses leaves no mapping behind.
   const Nf* create_gate = nullptr;
   // Whether this NF lets the packet through as the first of a new flow, judged on the packet
   // and the rules alone (before any state is read).
