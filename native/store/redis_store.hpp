@@ -71,6 +71,7 @@ class RedisStore final : public StateStore {
   struct Want {
     Reply* target;  // nullptr: reply nobody waits for (ASKING, posted commands)
     bool refill;    // a posted GET or script whose reply refills the cache (CacheTracker::refilled)
+    bool lead;      // the SET of a create sent as SET NX + GET: answers only when it fails
   };
   struct Retry {
     size_t cmd;
@@ -87,7 +88,9 @@ class RedisStore final : public StateStore {
   void fail(Node& n, const std::string& why);
   bool sync_call(Node& n, const std::vector<std::string>& argv, Reply& out);
   bool refresh_slots();
-  void append(Node& n, const Cmd& c, bool eval);
+  // Appends c (after ASKING when `asking`) with the wants for its replies: `target` gets its
+  // answer, `refill` says the answer refills c's first key. Returns the Redis commands sent.
+  int append(Node& n, const Cmd& c, bool eval, bool asking, Reply* target, bool refill);
   void append_raw(Node& n, const std::vector<std::string>& argv);
   void append_get(Node& n, const std::string& key);
   void exchange(const std::vector<int>& active, int64_t deadline_us);

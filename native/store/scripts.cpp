@@ -55,6 +55,7 @@ return redis.call('GET', KEYS[1])
 // CAS: compare-and-set on the state field (the text before the first '|').
 // KEYS[1] key. ARGV: 1 expected state ('' = key must not exist; '*' = any existing value),
 // 2 new value, 3 ttl ms. Returns the value now stored (nil if none).
+// RedisStore sends the '' form (a creation) as SET NX PX + GET instead (redis_store.cpp).
 const char* kCas = R"LUA(
 local cur = redis.call('GET', KEYS[1])
 local st = cur and string.match(cur, '^[^|]*') or nil

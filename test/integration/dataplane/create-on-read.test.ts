@@ -176,6 +176,52 @@ describe('create on read (firewall, coherent cache)', function () {
     e.close();
   });
 
+  it('a connection is created by SET NX and a GET, with no script; an entry already there is left as found', async () => {
+    const calls = async () => {
+      const info = await r.client.info('commandstats');
+      const n = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+      return { evalsha: n('evalsha') + n('eval'), set: n('set') };
+    };
+    for (const cacheBytes of [undefined, 0]) {
+      const label = cacheBytes === 0 ? 'uncached' : 'cached';
+      const vnf = uniqueVnf();
+      const a = new Engine(engineConfig(['firewall'], store(), { vnf, id: 'a' }));
+      expect(verdicts(await a.process([syn(30)]))).to.deep.equal(['forward']);
+      a.close();
+      // Another instance has taken connection 30 to ES meanwhile.
+      const [key] = await r.client.keys(`snf:${vnf}:fw:*`);
+      const established = (await r.client.get(key))!.replace(/^SS\|/, 'ES|');
+      await r.client.set(key, established, 'PX', 60000);
+
+      const b = new Engine(engineConfig(['firewall'], cacheBytes === 0 ? { ...store(), cacheBytes } : store(), { vnf, id: 'b' }));
+      const s0 = await calls();
+      const outs = await b.process([...Array.from({ length: 10 }, (_, i) => syn(i)), syn(30)]);
+      const s1 = await calls();
+      // A SYN on an established connection is refused: SET NX did not replace the entry.
+      expect(verdicts(outs), label).to.deep.equal([...Array(10).fill('forward'), 'drop:fw_bad_tcp_state']);
+      expect(await r.client.get(key), label).to.equal(established);
+      expect(s1.evalsha - s0.evalsha, `${label}: scripts`).to.equal(0);
+      // Cached, every SYN whose key the cache lacks sends its creation in place of the read;
+      // uncached, the read comes first and finds connection 30.
+      expect(s1.set - s0.set, `${label}: SET NX per creation`).to.equal(cacheBytes === 0 ? 10 : 11);
+      expect(b.counters().nf.firewall!.newFlows, label).to.equal(10);
+      const keys = await r.client.keys(`snf:${vnf}:fw:*`);
+      expect(keys.length, label).to.equal(11);
+      for (const k of keys) {
+        const ttl = await r.client.pttl(k);
+        expect(ttl, `${label}: ${k} expires`).to.be.greaterThan(0);
+      }
+      // Cached, the created entries come back with the creation (the GET behind the SET is
+      // tracked): the SYN-ACKs read them from the cache.
+      if (cacheBytes === undefined) {
+        const c0 = b.counters();
+        expect(verdicts(await b.process(Array.from({ length: 10 }, (_, i) => synack(i))))).to.deep.equal(Array(10).fill('forward'));
+        expect(b.counters().cache!.hits - c0.cache!.hits).to.equal(10);
+      }
+      b.close();
+    }
+  });
+
   it('a packet that may not open a connection reads and creates nothing', async () => {
     const vnf = uniqueVnf();
     const e = new Engine(engineConfig(['firewall'], store(), { vnf }));
