@@ -72,18 +72,21 @@ void Engine::process(Frame* frames, size_t n) {
   // before a frame of the side the firewall judges first whose peer the run has seen from the
   // other side; frames in the order the firewall judges them (data out, then its ACK in) stay
   // in one run. A batch without such a pair is one run, as before.
-  // TTL refreshes go out after each run and nothing waits for them: a batch whose reads all
-  // hit the cache pays no round trip, and the refreshed values are back in the cache, most
+  // TTL refreshes are posted after each run and nothing waits for them: a batch whose reads
+  // all hit the cache pays no round trip, and the refreshed values are back in the cache, most
   // often, before the flows' next packets. (A run's state changes nobody waits for are in its
-  // writes, see run_chain.) After each run rather than once per batch, so a refresh reaches the
-  // store before a later run's change of the same flow, which it would otherwise undo; with
-  // nothing to refresh, flush() costs nothing.
+  // writes, see run_chain.) Posted after each run rather than once per batch, so a refresh is
+  // queued on its connection ahead of a later run's change of the same flow, which it would
+  // otherwise undo. What is posted goes out with the next exchange on its connection, or at the
+  // end of the batch (send_posted): one socket write, and one wake-up of the store, for what
+  // used to take one each.
   for (size_t b = 0; b < n;) {
     size_t e = cut_at_ ? run_end(b, n) : n;
     run_chain(b, e);
-    flush();
+    post_deferred();
     b = e;
   }
+  store_->send_posted();
   for (size_t i = 0; i < n; i++) {
     Frame& f = frames[i];
     Slot& s = slots_[i];
@@ -212,10 +215,15 @@ void Engine::run_chain(size_t begin, size_t end) {
   }
 }
 
-void Engine::flush() {
+void Engine::post_deferred() {
   if (deferred_.size() == 0) return;
   store_->post(deferred_.data(), deferred_.size());
   deferred_.clear();
+}
+
+void Engine::flush() {
+  post_deferred();
+  store_->send_posted();
 }
 
 EngineCounters Engine::counters() const {

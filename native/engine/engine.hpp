@@ -35,7 +35,8 @@ class Engine {
   // Replaces the NF tables (pools, rules, VIPs, timeouts) between batches.
   void configure(const EngineCfg& cfg);
   void process(Frame* frames, size_t n);
-  // Posts TTL refreshes still queued (process() posts its own at the end of each batch).
+  // Posts TTL refreshes still queued and sends every posted command (process() does both at
+  // the end of each batch).
   void flush();
   EngineCounters counters() const;
   const EngineCfg& config() const { return cfg_; }
@@ -46,6 +47,7 @@ class Engine {
   void run_chain(size_t begin, size_t end);
   void lookup_ahead(size_t stage, size_t begin, size_t end, CmdQueue& q);
   void exchange(CmdQueue& q, std::vector<Reply>& out);
+  void post_deferred();
 
   EngineCfg cfg_;
   std::unique_ptr<StateStore> store_;

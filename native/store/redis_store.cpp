@@ -321,7 +321,6 @@ void RedisStore::exchange(const std::vector<int>& active, int64_t deadline_us) {
 }
 
 void RedisStore::post(const Cmd* cmds, size_t count) {
-  posted_.clear();
   for (size_t i = 0; i < count; i++) {
     const Cmd& c = cmds[i];
     int node = router_.route(c);
@@ -347,11 +346,17 @@ void RedisStore::post(const Cmd* cmds, size_t count) {
     }
     if (std::find(posted_.begin(), posted_.end(), node) == posted_.end()) posted_.push_back(node);
   }
+}
+
+// An exchange on a node writes its posted commands ahead of its own (one output buffer per
+// connection, in order); this writes those no exchange has carried yet.
+void RedisStore::send_posted() {
   std::string err;
   for (int node : posted_) {
     Node& n = *nodes_[node];
     if (n.c && !n.c->flush(&err)) fail(n, err);
   }
+  posted_.clear();
 }
 
 // Applies every invalidation that has arrived, and reads the replies to posted commands that

@@ -54,6 +54,7 @@ class RedisStore final : public StateStore {
   // waiting. With the cache, each key a posted script rewrites that was cached is fetched
   // again right behind it (a tracked GET), so a refreshed flow stays warm.
   void post(const Cmd* cmds, size_t n) override;
+  void send_posted() override;
   const StoreStats& stats() const override { return stats_; }
   int shards() const override { return router_.shards(); }
   const CacheStats* cache_stats() const override {
@@ -112,7 +113,7 @@ class RedisStore final : public StateStore {
   std::vector<size_t> argvlen_;
   std::vector<Retry> todo_, next_;  // execute: this round's commands, the next round's
   std::vector<int> active_;         // execute: nodes written to this round
-  std::vector<int> posted_;         // post: nodes written to
+  std::vector<int> posted_;         // post: nodes with posted commands send_posted() has not written
   std::vector<int> live_, polled_;  // exchange: nodes awaiting replies, those in pfds_
   std::vector<pollfd> pfds_;        // exchange
   std::vector<pollfd> drain_pfds_;  // drain_invalidations
