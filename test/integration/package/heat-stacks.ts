@@ -63,6 +63,26 @@ export async function signalResource(heatUrl: string, s: StackRef, resource: str
   if (r.status !== 200) throw new Error(`signal ${s.name}/${resource}: HTTP ${r.status}: ${r.text.slice(0, 2000)}`);
 }
 
+/**
+ * Polls a resource's metadata until Heat's `scaling_in_progress` flag is off. An
+ * AutoScalingGroup keeps it on from a policy signal until its resize has finished, and ignores
+ * every policy signal meanwhile (heat/scaling/cooldown.py, `_check_scaling_allowed`); its
+ * current_size output counts members still being created, so it does not say the resize is over.
+ */
+export async function waitForScalingDone(heatUrl: string, s: StackRef, resource: string, timeoutMs = 600_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const r = await call(`${heatUrl}/stacks/${s.name}/${s.id}/resources/${resource}/metadata`, 'GET');
+    if (r.status !== 200) throw new Error(`metadata ${s.name}/${resource}: HTTP ${r.status}: ${r.text.slice(0, 2000)}`);
+    const md = (r.json as { metadata?: { scaling_in_progress?: boolean } }).metadata ?? {};
+    if (md.scaling_in_progress !== true) return;
+    last = JSON.stringify(md);
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  throw new Error(`${s.name}/${resource}: still scaling after ${timeoutMs} ms: ${last}`);
+}
+
 /** Polls a stack output until it equals `want` (signals resize groups asynchronously). */
 export async function waitForOutput(heatUrl: string, s: StackRef, key: string, want: unknown, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -19,7 +19,7 @@ import { readZipSafe } from '../../../src/package/zip.js';
 import { STORE_TLS_NAME } from '../../../src/package/userdata.js';
 import { makeStoreCerts } from '../../../src/store/tls-certs.js';
 import { csarOf } from '../../unit/package/helpers.js';
-import { createStack, deleteStack, foreignTypes, output, signalResource, updateStackParameters, waitFor, waitForOutput, type StackRef } from './heat-stacks.js';
+import { createStack, deleteStack, foreignTypes, output, signalResource, updateStackParameters, waitFor, waitForOutput, waitForScalingDone, type StackRef } from './heat-stacks.js';
 
 const NAMES = ['nat', 'firewall', 'lb'];
 // The ramcloud flavour's templates differ between NFs only in the NF kind: one NF runs them.
@@ -118,9 +118,11 @@ describe('generated HOT templates in a real Heat', function () {
         await signalResource(heatUrl, stack, 'nf_instances_scale_out');
         await waitForOutput(heatUrl, stack, 'nf_instances', a.min + a.delta);
         // current_size counts members still being created, and Heat ignores a policy signal while
-        // the group is still scaling (on a loaded 2-core machine, seen once in six): signal again
-        // until the group shrinks. Safe to repeat: min_size bounds a scale in.
+        // the group is still scaling (on a loaded 2-core machine, seen once in six): wait for the
+        // group to finish before each signal, and signal again until the group shrinks. Safe to
+        // repeat: min_size bounds a scale in.
         for (let attempt = 1; ; attempt++) {
+          await waitForScalingDone(heatUrl, stack, 'nf_scale_group');
           await signalResource(heatUrl, stack, 'nf_instances_scale_in');
           try {
             await waitForOutput(heatUrl, stack, 'nf_instances', a.min, attempt < 5 ? 60_000 : 300_000);
