@@ -175,9 +175,13 @@ static bool sent_as_set_nx(const Cmd& c) {
 }
 
 int RedisStore::append(Node& n, const Cmd& c, bool eval, bool asking, Reply* target, bool refill) {
+  // After ASK, every command of c needs its own ASKING (it covers the next command only).
+  // Appended from constants: argv_ holds the command being built.
+  static const char* kAsking[1] = {"ASKING"};
+  static const size_t kAskingLen[1] = {6};
   auto one = [&](Reply* t, bool r, bool lead) {
     if (asking) {
-      append_raw(n, {"ASKING"});
+      n.c->append(1, kAsking, kAskingLen);
       n.want.push_back({nullptr, false, false});
     }
     n.c->append(static_cast<int>(argv_.size()), argv_.data(), argvlen_.data());

@@ -1,6 +1,6 @@
 // The same NFs over a real three-master Redis Cluster: slots, MOVED after resharding, spread.
 import { expect } from 'chai';
-import { Cluster } from 'ioredis';
+import { Cluster, Command } from 'ioredis';
 import { Engine, engineConfig, send, uniqueVnf } from '../../support/engine.js';
 import { startRedisCluster, type RedisClusterHandle } from '../../support/redis.js';
 import { fwScenarios, lbScenarios, natScenarios, type Driver } from './scenarios.js';
@@ -88,5 +88,41 @@ describe('Redis Cluster store', function () {
     const reply = await send(e, 'outside', { ip: { v: 4, src: '203.0.113.9', dst: '10.4.0.1' }, l4: { proto: 'udp', sport: 53, dport: 1111 } });
     expect(reply.out.verdict, reply.out.reason).to.equal('forward');
     e.close();
+  });
+
+  it('follows ASK while a slot migrates: a new connection is created on the importing master', async () => {
+    // A creation goes to Redis as SET NX + GET: after ASK, each of the two needs its ASKING.
+    for (const cacheBytes of [undefined, 0]) {
+      const label = cacheBytes === 0 ? 'uncached' : 'cached';
+      const vnf = uniqueVnf();
+      const cfg = { ...store(), timeoutMs: 1000, ...(cacheBytes === 0 ? { cacheBytes } : {}) };
+      const spec = { ip: { v: 4 as const, src: '10.4.0.2', dst: '203.0.113.9' }, l4: { proto: 'udp' as const, sport: 2222, dport: 53 } };
+      // Learn the connection's key (and so its slot) from a first engine, then forget it.
+      const first = new Engine(engineConfig(['firewall'], cfg, { vnf }));
+      expect((await send(first, 'inside', spec)).out.verdict, label).to.equal('forward');
+      first.close();
+      const masters = client.nodes('master');
+      const src = (await Promise.all(masters.map(async (n) => ((await n.keys(`snf:${vnf}:fw:*`)).length > 0 ? n : null)))).find((n) => n)!;
+      const [key] = await src.keys(`snf:${vnf}:fw:*`);
+      await src.del(key);
+      const slot = Number(await client.cluster('KEYSLOT', key));
+      const dst = masters.find((n) => n !== src)!;
+      const id = async (n: typeof src) => String(await n.cluster('MYID'));
+      const [srcId, dstId] = [await id(src), await id(dst)];
+      // Migrating with the key absent from the source: the source answers ASK for it.
+      await dst.cluster('SETSLOT', slot, 'IMPORTING', srcId);
+      await src.cluster('SETSLOT', slot, 'MIGRATING', dstId);
+      try {
+        const e = new Engine(engineConfig(['firewall'], cfg, { vnf }));
+        const out = (await send(e, 'inside', spec)).out;
+        expect(out.verdict, `${label}: ${out.reason}`).to.equal('forward');
+        expect(e.counters().nf.firewall!.newFlows, label).to.equal(1);
+        e.close();
+        expect(await src.cluster('COUNTKEYSINSLOT', slot), `${label}: not on the migrating master`).to.equal(0);
+        expect(await dst.sendCommand(new Command('ASKING')).then(() => dst.get(key)), label).to.match(/^U\|/);
+      } finally {
+        for (const n of masters) await n.cluster('SETSLOT', slot, 'NODE', dstId);
+      }
+    }
   });
 });
