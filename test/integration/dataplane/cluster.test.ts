@@ -1,4 +1,4 @@
-// The same NFs over a real three-master Redis Cluster: slots, MOVED after resharding, spread.
+// The same NFs over a real three-master Redis Cluster: slots, MOVED after resharding, ASK during a migration, spread.
 import { expect } from 'chai';
 import { Cluster, Command } from 'ioredis';
 import { Engine, engineConfig, send, uniqueVnf } from '../../support/engine.js';
