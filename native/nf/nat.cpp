@@ -141,13 +141,19 @@ void Nat::alloc_state(Cmd& c, uint8_t proto, char st, const Addr& in, uint16_t i
   append_num(c.args[7], ttl(proto, st));
 }
 
+void Nat::shard_ports(int shard, int64_t& first, int64_t& count) const {
+  int shards = cfg_.shards;
+  int64_t lo = cfg_.port_lo, hi = cfg_.port_hi;
+  first = lo + ((shard - lo % shards) % shards + shards) % shards;
+  count = first > hi ? 0 : (hi - first) / shards + 1;
+}
+
 // A NAT_ALLOC call (see scripts.cpp) for the inside endpoint, in the (address, shard) `pd` chose,
 // creating the mapping in state pd.st.
 void Nat::queue_alloc(Cmd& c, uint8_t proto, const Pending& pd, const Addr& in, uint16_t in_port, int64_t now) const {
   int shards = cfg_.shards;
-  int64_t lo = cfg_.port_lo, hi = cfg_.port_hi;
-  int64_t first = lo + ((pd.shard - lo % shards) % shards + shards) % shards;
-  int64_t count = first > hi ? 0 : (hi - first) / shards + 1;
+  int64_t first, count;
+  shard_ports(pd.shard, first, count);
   c.call(ScriptId::NatAlloc);
   c.keys.resize(2);
   fwd_key(c.keys[0], proto, pd.ext, pd.shard, in, in_port);
@@ -166,6 +172,58 @@ void Nat::queue_alloc(Cmd& c, uint8_t proto, const Pending& pd, const Addr& in, 
   alloc_state(c, proto, pd.st, in, in_port, now);
 }
 
+// A NAT_CLAIM call (scripts.cpp): the mapping of the inside endpoint on `port`, in state pd.st,
+// if neither it nor the port's reverse key exists.
+void Nat::queue_claim(Cmd& c, uint8_t proto, const Pending& pd, const Addr& in, uint16_t in_port, uint16_t port,
+                      int64_t now) const {
+  c.call(ScriptId::NatClaim);
+  c.keys.resize(2);
+  fwd_key(c.keys[0], proto, pd.ext, pd.shard, in, in_port);
+  rev_prefix(c.keys[1], proto, pd.ext, pd.shard);
+  append_num(c.keys[1], port);
+  c.args.resize(3);
+  std::string& fv = c.args[0];
+  fv.clear();
+  append_addr(fv, pd.ext);
+  fv += '|';
+  append_num(fv, port);
+  fv += '|';
+  fv += pd.st;
+  fv += '|';
+  append_num(fv, now);
+  std::string& rv = c.args[1];
+  rv.clear();
+  append_addr(rv, in);
+  rv += '|';
+  append_num(rv, in_port);
+  rv += '|';
+  rv += pd.st;
+  rv += '|';
+  append_num(rv, now);
+  c.args[2].clear();
+  append_num(c.args[2], ttl(proto, pd.st));
+}
+
+uint16_t Nat::leased_port(const std::string& ck, int shard, int64_t now) {
+  auto it = leases_.find(ck);
+  if (it == leases_.end()) return 0;
+  Lease& l = it->second;
+  int64_t first, count;
+  shard_ports(shard, first, count);
+  if (l.next >= l.end || count <= 0 || now - l.taken_ms > kLeaseMaxAgeMs) return 0;
+  // The port nat_alloc's first try takes for this cursor value.
+  return static_cast<uint16_t>(first + (l.next++ % count) * cfg_.shards);
+}
+
+// Noted once per cursor per run; lookup queues the leases last, behind the run's allocations,
+// so the values a lease gets follow theirs (one instance hands out ports in cursor order).
+void Nat::ask_lease(const std::string& ck) {
+  for (size_t k = 0; k < lease_asks_; k++)
+    if (lease_keys_[k] == ck) return;
+  if (lease_asks_ == lease_keys_.size()) lease_keys_.emplace_back();
+  lease_keys_[lease_asks_++] = ck;
+}
+
 // The slot whose queued allocation covers this outbound packet's flow (same protocol, inside
 // address and port: the mapping is endpoint-independent), or -1.
 int32_t Nat::leader_of(const std::vector<Slot>& b, const Slot& s) const {
@@ -180,6 +238,7 @@ int32_t Nat::leader_of(const std::vector<Slot>& b, const Slot& s) const {
 
 void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) {
   if (pend_.size() < b.size()) pend_.resize(b.size());
+  lease_asks_ = 0;
   int64_t now = 0;  // read once, when a create-on-read allocation needs a stamp
   for (uint32_t i : idx) {
     Slot& s = b[i];
@@ -218,7 +277,14 @@ void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueu
         pd.early = true;
         pd.st = proto == PROTO_TCP ? 'S' : (proto == PROTO_UDP ? 'U' : 'I');
         pd.stamp = now;
-        queue_alloc(c, proto, pd, src, p.flow_sport(), now);
+        cursor_key(ck_, proto, pd.ext, pd.shard);
+        if (uint16_t port = leased_port(ck_, pd.shard, now)) {
+          pd.claim = true;
+          queue_claim(c, proto, pd, src, p.flow_sport(), port, now);
+        } else {
+          queue_alloc(c, proto, pd, src, p.flow_sport(), now);
+          ask_lease(ck_);
+        }
       }
     } else {
       const Addr& dst = p.flow_dst();
@@ -238,12 +304,28 @@ void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueu
       append_num(c.keys[0], p.flow_dport());
     }
   }
+  lease_reads_.resize(lease_asks_);
+  for (size_t k = 0; k < lease_asks_; k++) {
+    lease_reads_[k] = static_cast<int32_t>(reads.size());
+    Cmd& c = reads.add(-1);
+    c.call(ScriptId::NatLease);
+    c.keys.resize(1);
+    c.keys[0] = lease_keys_[k];
+    c.args.resize(1);
+    c.args[0].clear();
+    append_num(c.args[0], kLeaseValues);
+  }
 }
 
 void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& reads,
                  CmdQueue& writes, CmdQueue& deferred) {
   int64_t now = now_ms();
   allocs_.clear();
+  for (size_t k = 0; k < lease_asks_; k++) {
+    const Reply& r = reads[static_cast<size_t>(lease_reads_[k])];
+    if (r.type == Reply::Int) leases_[lease_keys_[k]] = Lease{r.i - kLeaseValues + 1, r.i + 1, now};
+  }
+  lease_asks_ = 0;
   for (uint32_t i : idx) {
     Slot& s = b[i];
     Pending& pd = pend_[i];
@@ -251,14 +333,18 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
     const Reply& r = reads[pd.read];
     Packet& p = s.pkt;
     uint8_t proto = p.flow_proto();
-    if (pd.early) {
+    // A claim whose port was taken after all (nil), or that Redis refused (an error: TRYAGAIN
+    // while its slot migrates), falls back to nat_alloc in the write exchange below, as a new
+    // flow does without create on read.
+    bool claim_lost = pd.claim && (r.type == Reply::Nil || r.type == Reply::Err);
+    if (pd.early && !claim_lost) {
       // The allocation went out as this packet's read: its reply is the mapping, or why not.
       Drop d = write_outcome(r, "exhausted", Drop::NatPoolExhausted, Drop::NatNoMapping);
       if (d != Drop::None) {
         s.kill(d);
         continue;
       }
-    } else if (r.type == Reply::Unavailable || r.type == Reply::Err) {
+    } else if (!claim_lost && (r.type == Reply::Unavailable || r.type == Reply::Err)) {
       s.kill(Drop::StoreUnavailable);
       continue;
     }

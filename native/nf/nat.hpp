@@ -2,6 +2,8 @@
 // (an inside host always gets the same outside address). Mappings live in the store; see
 // native/store/README.md for the key families and scripts.
 #pragma once
+#include <unordered_map>
+
 #include "created_keys.hpp"
 #include "nf.hpp"
 
@@ -28,6 +30,8 @@ class Nat final : public Nf {
     char st = 0;  // state the allocation writes (the flow's state after all its packets here)
     // The allocation went out in place of the read (create on read): its reply is the mapping.
     bool early = false;
+    // It went out as a nat_claim of a port from this instance's lease (else a nat_alloc).
+    bool claim = false;
     int64_t stamp = 0;  // the stamp that allocation wrote, to tell a created mapping from a found one
     Addr ext;            // pool address chosen for an outbound flow
     int shard = 0;
@@ -42,6 +46,13 @@ class Nat final : public Nf {
   void tag(std::string& k, const Addr& ext, int shard) const;
   void queue_alloc(Cmd& c, uint8_t proto, const Pending& pd, const Addr& in, uint16_t in_port, int64_t now) const;
   void alloc_state(Cmd& c, uint8_t proto, char st, const Addr& in, uint16_t in_port, int64_t now) const;
+  void queue_claim(Cmd& c, uint8_t proto, const Pending& pd, const Addr& in, uint16_t in_port, uint16_t port,
+                   int64_t now) const;
+  // The ports of a shard: the first, how many, each `shards` apart.
+  void shard_ports(int shard, int64_t& first, int64_t& count) const;
+  // A port of this instance's lease on the (protocol, address, shard) cursor `ck`, or 0.
+  uint16_t leased_port(const std::string& ck, int shard, int64_t now);
+  void ask_lease(const std::string& ck);
   int32_t leader_of(const std::vector<Slot>& b, const Slot& s) const;
   void queue_update(Cmd& c, uint8_t proto, const Addr& ext, uint16_t ext_port, const Addr& in,
                     uint16_t in_port, char state, int64_t now) const;
@@ -52,6 +63,22 @@ class Nat final : public Nf {
   std::vector<Pending> pend_;
   std::vector<uint32_t> allocs_;  // slots whose allocation this batch queued, in order
   CreatedKeys created_;  // forward keys this instance sent a create-on-read allocation for
+
+  // Port leasing (create on read only): values of an allocation cursor taken with one INCRBY
+  // (nat_lease) for this instance alone, each naming the port nat_alloc's first try would, so
+  // a new flow is created by a nat_claim of the next one instead of by Lua. Exclusive as long
+  // as the cursor does not wrap around; a port found taken anyway costs a nat_alloc.
+  struct Lease {
+    int64_t next = 0, end = 0;  // cursor values [next, end) not used yet
+    int64_t taken_ms = 0;
+  };
+  static constexpr int64_t kLeaseValues = 64;
+  static constexpr int64_t kLeaseMaxAgeMs = 30000;  // older values likely name ports in use again
+  std::unordered_map<std::string, Lease> leases_;
+  std::vector<std::string> lease_keys_;    // leases asked for in this run (cursor keys)
+  std::vector<int32_t> lease_reads_;       // their places in the read exchange
+  size_t lease_asks_ = 0;
+  std::string ck_;                          // scratch cursor key
 };
 
 }  // namespace snf

@@ -100,6 +100,8 @@ void LocalStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies)
       case ScriptId::Cas: cas(c, r, now); break;
       case ScriptId::LbAssign: lb_assign(c, r, now); break;
       case ScriptId::LbUpdate: lb_update(c, r, now); break;
+      case ScriptId::NatClaim: nat_claim(c, r, now); break;
+      case ScriptId::NatLease: nat_lease(c, r); break;
       default: err(r, "unknown script");
     }
   }
@@ -142,6 +144,24 @@ void LocalStore::nat_update(const Cmd& c, Reply& r, int64_t now) {
   set(c.keys[0], c.args[1], ttl, now);
   set(c.keys[1], c.args[2], ttl, now);
   str(r, c.args[1]);
+}
+
+void LocalStore::nat_claim(const Cmd& c, Reply& r, int64_t now) {
+  Entry* e = find(c.keys[0], now);
+  if (e) return str(r, e->val);
+  if (find(c.keys[1], now)) return nil(r);
+  int64_t ttl = to_i(c.args[2]);
+  set(c.keys[1], c.args[1], ttl, now);
+  set(c.keys[0], c.args[0], ttl, now);
+  str(r, c.args[0]);
+}
+
+// The cursor is an integer without a TTL, as nat_alloc keeps it.
+void LocalStore::nat_lease(const Cmd& c, Reply& r) {
+  Entry& cursor = table_[c.keys[0]];
+  cursor.val = std::to_string(to_i(cursor.val) + to_i(c.args[0]));
+  r.type = Reply::Int;
+  r.i = to_i(cursor.val);
 }
 
 void LocalStore::cas(const Cmd& c, Reply& r, int64_t now) {

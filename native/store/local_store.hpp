@@ -33,6 +33,8 @@ class LocalStore final : public StateStore {
 
   void nat_alloc(const Cmd& c, Reply& r, int64_t now);
   void nat_update(const Cmd& c, Reply& r, int64_t now);
+  void nat_claim(const Cmd& c, Reply& r, int64_t now);
+  void nat_lease(const Cmd& c, Reply& r);
   void cas(const Cmd& c, Reply& r, int64_t now);
   void lb_assign(const Cmd& c, Reply& r, int64_t now);
   void lb_update(const Cmd& c, Reply& r, int64_t now);

@@ -333,6 +333,8 @@ void PluginStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies
         case ScriptId::Cas: cas(c, r, now); break;
         case ScriptId::LbAssign: lb_assign(c, r, now); break;
         case ScriptId::LbUpdate: update(c, r, now, true); break;
+        case ScriptId::NatClaim: nat_claim(c, r, now); break;
+        case ScriptId::NatLease: nat_lease(c, r); break;
         default: err(r, "unknown script");
       }
     }
@@ -381,6 +383,31 @@ void PluginStore::nat_alloc(const Cmd& c, Reply& r, int64_t now) {
     return;
   }
   err(r, "exhausted");
+}
+
+// NAT_CLAIM (scripts.cpp): the reverse key of the chosen port, then the forward key, each
+// created if absent, as one try of nat_alloc. The port taken leaves the reply nil.
+void PluginStore::nat_claim(const Cmd& c, Reply& r, int64_t now) {
+  const std::string& fwd_key = c.keys[0];
+  Obj& cur = obj(fwd_key);
+  if (!cur.known && !fetch(fwd_key)) return;
+  if (cur.live(now)) return str(r, cur.value);
+  int64_t expire = now + to_i(c.args[2]);
+  Put p = create(c.keys[1], c.args[1], expire);
+  if (p == Put::Exists || p == Put::Unavailable) return;
+  if (p == Put::Contention) return err(r, "contention");
+  Put f = create(fwd_key, c.args[0], expire);
+  if (f == Put::Ok) return str(r, c.args[0]);
+  del_version(c.keys[1], obj(c.keys[1]).version);
+  if (f == Put::Exists) return str(r, obj(fwd_key).value);
+  if (f == Put::Contention) return err(r, "contention");
+}
+
+void PluginStore::nat_lease(const Cmd& c, Reply& r) {
+  int64_t v = 0;
+  if (!incr(c.keys[0], to_i(c.args[0]), v)) return;
+  r.type = Reply::Int;
+  r.i = v;
 }
 
 // NAT_UPDATE / LB_UPDATE: the forward value swapped on its version if it is still the same

@@ -88,6 +88,8 @@ class PluginStore final : public StateStore {
   void prefetch(const Cmd* cmds, size_t n);
 
   void nat_alloc(const Cmd& c, Reply& r, int64_t now);
+  void nat_claim(const Cmd& c, Reply& r, int64_t now);
+  void nat_lease(const Cmd& c, Reply& r);
   void update(const Cmd& c, Reply& r, int64_t now, bool lb);
   void cas(const Cmd& c, Reply& r, int64_t now);
   void lb_assign(const Cmd& c, Reply& r, int64_t now);

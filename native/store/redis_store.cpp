@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "store/redis_conn.hpp"
@@ -34,6 +35,12 @@ std::vector<std::string> auth_argv(const RedisOptions& o) {
   return {"AUTH", o.user, o.password};
 }
 
+// The major version in an INFO server reply ("redis_version:7.0.15"), 0 if none.
+int redis_major(const std::string& info) {
+  size_t at = info.find("redis_version:");
+  return at == std::string::npos ? 0 : std::atoi(info.c_str() + at + 14);
+}
+
 }  // namespace
 
 struct RedisStore::Node {
@@ -42,6 +49,8 @@ struct RedisStore::Node {
   int64_t retry_at_us = 0;
   int64_t backoff_us = 0;
   bool ever_connected = false;
+  // Redis 7.0 or later (PEXPIRE ... NX): a nat_claim goes as plain commands, not as its script.
+  bool plain_claims = false;
   std::vector<Want> want;  // replies expected, in order; those before `head` are read
   size_t head = 0;
 };
@@ -111,6 +120,8 @@ bool RedisStore::ensure_connected(Node& n) {
       return false;
     }
   }
+  Reply info;
+  n.plain_claims = sync_call(n, {"INFO", "server"}, info) && info.type == Reply::Str && redis_major(info.s) >= 7;
   SyncCall call = [this, &n](const std::vector<std::string>& argv, Reply& out) { return sync_call(n, argv, out); };
   if (!scripts_.load(call, &err)) {
     fail(n, err);
@@ -199,6 +210,15 @@ int RedisStore::append(Node& n, const Cmd& c, bool eval, bool asking, Reply* tar
     one(target, refill, false);
     return 1;
   }
+  if (c.op == Cmd::Script && c.script == ScriptId::NatLease) {
+    push("INCRBY", 6);
+    push(c.keys[0].data(), c.keys[0].size());
+    push(c.args[0].data(), c.args[0].size());
+    one(target, false, false);
+    return 1;
+  }
+  if (c.op == Cmd::Script && c.script == ScriptId::NatClaim && n.plain_claims)
+    return append_claim(n, c, asking, target);
   if (sent_as_set_nx(c)) {
     push("SET", 3);
     push(c.keys[0].data(), c.keys[0].size());
@@ -224,6 +244,46 @@ int RedisStore::append(Node& n, const Cmd& c, bool eval, bool asking, Reply* tar
   for (const auto& a : c.args) push(a.data(), a.size());
   one(target, refill, false);
   return 1;
+}
+
+// MSETNX sets both keys or neither, atomically; PEXPIRE NX gives them the TTL only if they
+// have none (ours: every flow key is written with one), so a mapping found is left as it was;
+// the GET answers as the script does, and has Redis track the forward key for the cache. The
+// transaction makes the four one step: no instance sees the keys without their TTL, and a
+// crash cannot leave them so. Slots: both keys carry the (address, shard) tag. After ASK, one
+// ASKING before MULTI covers the whole transaction (Redis keeps the flag while it is queued).
+// A Lua call costs Redis ~25 µs of CPU on the replay, these six ~3 µs (bench/RESULTS.md).
+int RedisStore::append_claim(Node& n, const Cmd& c, bool asking, Reply* target) {
+  static const char* kAsking[1] = {"ASKING"};
+  static const size_t kAskingLen[1] = {6};
+  static const char* kMulti[1] = {"MULTI"};
+  static const size_t kMultiLen[1] = {5};
+  static const char* kExec[1] = {"EXEC"};
+  static const size_t kExecLen[1] = {4};
+  if (asking) {
+    n.c->append(1, kAsking, kAskingLen);
+    n.want.push_back({nullptr, false, false});
+  }
+  n.c->append(1, kMulti, kMultiLen);
+  n.want.push_back({target, false, true});
+  const std::string &fk = c.keys[0], &rk = c.keys[1], &ttl = c.args[2];
+  {
+    const char* a[5] = {"MSETNX", fk.data(), c.args[0].data(), rk.data(), c.args[1].data()};
+    size_t l[5] = {6, fk.size(), c.args[0].size(), rk.size(), c.args[1].size()};
+    n.c->append(5, a, l);
+    n.want.push_back({target, false, true});
+  }
+  for (const std::string* k : {&fk, &rk}) {
+    const char* a[4] = {"PEXPIRE", k->data(), ttl.data(), "NX"};
+    size_t l[4] = {7, k->size(), ttl.size(), 2};
+    n.c->append(4, a, l);
+    n.want.push_back({target, false, true});
+  }
+  append_get(n, fk);
+  n.want.push_back({target, false, true});
+  n.c->append(1, kExec, kExecLen);
+  n.want.push_back({target, false, false, 3});  // the GET, fourth in the transaction
+  return 6;
 }
 
 void RedisStore::append_get(Node& n, const std::string& key) {
@@ -255,8 +315,14 @@ void RedisStore::consume(Node& n, const Want& w, const redisReply* r) {
   // The SET of a create sent as SET NX + GET: its reply is the GET's, unless it failed.
   if (w.lead && r->type != REDIS_REPLY_ERROR) return;
   if (w.target) {
-    // A failed SET has answered already; the GET behind it does not hide that.
+    // A failed SET or queued command has answered already; what follows does not hide that.
     if (!w.lead && w.target->type == Reply::Err) return;
+    if (w.pick >= 0 && r->type == REDIS_REPLY_ARRAY) {
+      // An EXEC: a command of the transaction that failed answers (none should), else the pick.
+      for (size_t k = 0; k < r->elements; k++)
+        if (r->element[k]->type == REDIS_REPLY_ERROR) return to_reply(r->element[k], *w.target);
+      if (static_cast<size_t>(w.pick) < r->elements) return to_reply(r->element[w.pick], *w.target);
+    }
     to_reply(r, *w.target);
     return;
   }
@@ -433,7 +499,7 @@ void RedisStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies)
         tracker_.uncache_writes(c);
       }
     }
-    todo_.push_back({i, router_.route(c), false, false});
+    todo_.push_back({i, router_.route(c), false, false, 0});
   }
   if (todo_.empty()) return;
 
@@ -441,12 +507,12 @@ void RedisStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies)
   // or whose script was missing (NOSCRIPT after a failover or SCRIPT FLUSH).
   for (int round = 0; round < 3 && !todo_.empty(); round++) {
     active_.clear();
-    for (const Retry& t : todo_) {
+    for (Retry& t : todo_) {
       if (t.node < 0) continue;
       Node& nd = *nodes_[t.node];
       if (!ensure_connected(nd)) continue;
       replies[t.cmd].type = Reply::Unavailable;  // forget the redirect this round retries
-      append(nd, cmds[t.cmd], t.eval, t.asking, &replies[t.cmd], false);
+      t.sent = append(nd, cmds[t.cmd], t.eval, t.asking, &replies[t.cmd], false);
       if (std::find(active_.begin(), active_.end(), t.node) == active_.end()) active_.push_back(t.node);
     }
     if (active_.empty()) break;
@@ -459,7 +525,7 @@ void RedisStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies)
     for (const Retry& t : todo_) {
       Reply& r = replies[t.cmd];
       if (r.type == Reply::Unavailable) continue;
-      stats_.commands += sent_as_set_nx(cmds[t.cmd]) ? 2 : 1;
+      stats_.commands += static_cast<uint64_t>(t.sent);
       // A GET's value, or a script's: each returns what its first key holds as it ends, read
       // last, so Redis tracks the key for us either way (scripts.cpp).
       if (caching && r.type == Reply::Str) tracker_.read(t.node, cmds[t.cmd].keys[0], r.s);
@@ -468,10 +534,10 @@ void RedisStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies)
       if (router_.redirect(r.s, &to)) {
         if (to.node >= 0) {
           add_nodes();
-          next_.push_back({t.cmd, to.node, to.ask, t.eval});
+          next_.push_back({t.cmd, to.node, to.ask, t.eval, 0});
         }
       } else if (ScriptRegistry::needs_body(r.s)) {
-        next_.push_back({t.cmd, t.node, t.asking, true});
+        next_.push_back({t.cmd, t.node, t.asking, true, 0});
       } else {
         stats_.errors++;
       }

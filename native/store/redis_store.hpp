@@ -72,13 +72,16 @@ class RedisStore final : public StateStore {
   struct Want {
     Reply* target;  // nullptr: reply nobody waits for (ASKING, posted commands)
     bool refill;    // a posted GET or script whose reply refills the cache (CacheTracker::refilled)
-    bool lead;      // the SET of a create sent as SET NX + GET: answers only when it fails
+    bool lead;      // a command sent ahead of the one that answers (SET NX + GET, MULTI ... EXEC):
+                    // its reply counts only when it is an error
+    int8_t pick = -1;  // an EXEC: the element of its array that answers
   };
   struct Retry {
     size_t cmd;
     int node;
     bool asking;
     bool eval;  // send the script body (EVAL) instead of EVALSHA after NOSCRIPT
+    int sent;   // Redis commands it went as (counted when answered)
   };
 
   // Gives every node the router has met (seeds, CLUSTER SLOTS, redirects) its connection slot.
@@ -93,6 +96,8 @@ class RedisStore final : public StateStore {
   // answer, `refill` says the answer refills c's first key. Returns the Redis commands sent.
   int append(Node& n, const Cmd& c, bool eval, bool asking, Reply* target, bool refill);
   void append_raw(Node& n, const std::vector<std::string>& argv);
+  // A nat_claim as MULTI MSETNX PEXPIRE NX PEXPIRE NX GET EXEC (after one ASKING when `asking`).
+  int append_claim(Node& n, const Cmd& c, bool asking, Reply* target);
   void append_get(Node& n, const std::string& key);
   void exchange(const std::vector<int>& active, int64_t deadline_us);
   void drain_invalidations();

@@ -117,15 +117,37 @@ if redis.call('PTTL', KEYS[3]) < ttl then redis.call('PEXPIRE', KEYS[3], ttl) en
 return redis.call('GET', KEYS[1])
 )LUA";
 
+// NAT_CLAIM: create a mapping on a port the caller chose from its lease (NAT_LEASE), if
+// neither the forward key nor the port's reverse key exists.
+// KEYS[1] forward, KEYS[2] reverse. ARGV: 1 forward value, 2 reverse value, 3 ttl ms.
+// Returns the forward value now stored: the one made, the one found (another instance made
+// the flow's mapping first), or nil (the port is taken: the caller falls back to NAT_ALLOC).
+// RedisStore sends it without Lua, as MULTI MSETNX, PEXPIRE NX (both keys), GET, EXEC
+// (redis_store.cpp): the same effect, in one atomic step.
+const char* kNatClaim = R"LUA(
+if redis.call('EXISTS', KEYS[1], KEYS[2]) == 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+end
+return redis.call('GET', KEYS[1])
+)LUA";
+
+// NAT_LEASE: take ARGV[1] values of an allocation cursor (KEYS[1]) for this instance alone.
+// Returns the cursor's new value: the lease is the ARGV[1] values up to it. RedisStore sends
+// it as INCRBY.
+const char* kNatLease = R"LUA(
+return redis.call('INCRBY', KEYS[1], ARGV[1])
+)LUA";
+
 }  // namespace
 
 const char* script_name(ScriptId id) {
-  static const char* n[] = {"nat_alloc", "nat_update", "cas", "lb_assign", "lb_update"};
+  static const char* n[] = {"nat_alloc", "nat_update", "cas", "lb_assign", "lb_update", "nat_claim", "nat_lease"};
   return n[static_cast<int>(id)];
 }
 
 const char* script_lua(ScriptId id) {
-  static const char* s[] = {kNatAlloc, kNatUpdate, kCas, kLbAssign, kLbUpdate};
+  static const char* s[] = {kNatAlloc, kNatUpdate, kCas, kLbAssign, kLbUpdate, kNatClaim, kNatLease};
   return s[static_cast<int>(id)];
 }
 

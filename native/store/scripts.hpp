@@ -4,7 +4,7 @@
 
 namespace snf {
 
-enum class ScriptId : int { NatAlloc = 0, NatUpdate, Cas, LbAssign, LbUpdate, Count };
+enum class ScriptId : int { NatAlloc = 0, NatUpdate, Cas, LbAssign, LbUpdate, NatClaim, NatLease, Count };
 
 const char* script_name(ScriptId id);
 const char* script_lua(ScriptId id);

@@ -46,6 +46,12 @@ Cmd nat_alloc(const std::string& flow, int64_t first = 20000, int64_t count = 4,
                 {"|U|1", "rev:", "in:" + flow, "198.51.100.1", std::to_string(first), std::to_string(count), "1",
                  std::to_string(ttl), "8"});
 }
+// A claim of `port` for the flow, as the NAT sends one from its lease.
+Cmd nat_claim(const std::string& flow, int port, int64_t ttl = 60000) {
+  std::string p = std::to_string(port);
+  return script(ScriptId::NatClaim, {"fwd:" + flow, "rev:" + p}, {"198.51.100.1|" + p + "|U|1", "in:" + flow, std::to_string(ttl)});
+}
+Cmd nat_lease(int64_t n) { return script(ScriptId::NatLease, {"cur:a"}, {std::to_string(n)}); }
 Cmd nat_update(const std::string& flow, const std::string& prefix, const std::string& nv, int64_t ttl = 60000) {
   return script(ScriptId::NatUpdate, {"fwd:" + flow, "rev:x"}, {prefix, nv, "in:" + flow, std::to_string(ttl)});
 }
@@ -92,6 +98,10 @@ TEST(plugin_store_matches_local_store) {
        get("fwd:f1")},
       {nat_update("f2", "203.0.113.9|", "x"), nat_update("gone", "198.51.100.1|", "x"), get("rev:20001")},
       {nat_alloc("f3"), nat_alloc("f4"), nat_alloc("f5"), nat_alloc("f6")},  // 4 ports: f6 is exhausted
+      // A lease follows the allocations' cursor; a claim of a taken port makes nothing, one of
+      // an existing flow returns its mapping, one of a free port makes both keys.
+      {nat_lease(8), nat_claim("f7", 20000), nat_claim("f1", 20009), nat_claim("f8", 20009), get("rev:20009"),
+       nat_claim("f8", 20010), get("rev:20010"), get("fwd:f7"), get("rev:20000")},
       {cas("c", "", "SS|1"), cas("c", "", "SS|2"), cas("c", "ES", "FO|1"), cas("c", "SS", "ES|3"), cas("m", "SS", "x"),
        cas("c", "*", "FI|4"), get("c")},
       {lb_assign("l1", now), lb_assign("l2", now), lb_assign("l3", now), lb_assign("l1", now)},

@@ -77,7 +77,8 @@ describe('create on read (NAT, coherent cache)', function () {
     // atomicity alone decides who made each mapping. Behind it, each posted a GET of the reverse
     // key of every mapping it made (or found made within the same millisecond, which reads alike).
     for (const e of [a, b]) {
-      expect(e.counters().store.commands).to.be.within(200, 400);
+      // ... and leased ports for its next flows: one INCRBY per cursor (8 shards, 2 addresses).
+      expect(e.counters().store.commands).to.be.within(200, 416);
       expect(e.counters().store.roundTrips).to.equal(1);
     }
     expect(verdicts(ra)).to.deep.equal(frames.map(() => 'forward'));
@@ -86,6 +87,68 @@ describe('create on read (NAT, coherent cache)', function () {
     expect((await r.client.keys(`snf:${vnf}:nat:r:*`)).length).to.equal(200);
     a.close();
     b.close();
+  });
+
+  it('new flows take ports from a leased block by MULTI/MSETNX, no script; a port taken or a mapping found is left as it was', async () => {
+    const calls = async () => {
+      const info = await r.client.info('commandstats');
+      const n = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+      return { scripts: n('evalsha') + n('eval'), msetnx: n('msetnx'), incrby: n('incrby') };
+    };
+    const vnf = uniqueVnf();
+    // One pool address and one shard: one cursor per protocol, ports 20000 + (cursor value % 10000).
+    const tables = { ...TABLES, nat: { ...TABLES.nat!, pool: ['198.51.100.1'], shards: 1 } };
+    const e = new Engine(engineConfig(['nat'], store(), { vnf, tables }));
+    const s0 = await calls();
+    // No lease yet: nat_alloc (cursor value 1), and a lease of the next 64 values behind it.
+    expect(verdicts(await e.process([udp(0)]))).to.deep.equal(['forward']);
+    const s1 = await calls();
+    expect(s1.scripts - s0.scripts, 'first flow: nat_alloc').to.equal(1);
+    expect(s1.incrby - s0.incrby, 'one lease').to.equal(1);
+    const [fwd0] = await r.client.keys(`snf:${vnf}:nat:f:*`);
+    const tag = fwd0.slice(fwd0.indexOf('{'), fwd0.indexOf('}') + 1);
+    expect(await r.client.get(`snf:${vnf}:nat:c:${tag}:17`)).to.equal('65');
+    const rev = (port: number) => `snf:${vnf}:nat:r:${tag}:17:${port}`;
+    const fwd = (i: number) => fwd0.replace(/10\.7\.0\.1:5000$/, `10.7.0.${i + 1}:${5000 + i}`);
+    // The lease's next ports: 20002 is held by another mapping (here a quarantine), and flow 2
+    // has a mapping another instance made, which this engine's cache does not hold.
+    await r.client.set(rev(20002), 'quarantine', 'PX', 3_600_000);
+    // (A recent stamp: an old one would have the engine refresh the mapping, TTL and all; one
+    // of this millisecond would read as the engine's own creation.)
+    const stamp = Date.now() - 1000;
+    await r.client.set(fwd(2), `198.51.100.1|25555|U|${stamp}`, 'PX', 3_600_000);
+    await r.client.set(rev(25555), `10.7.0.3|5002|U|${stamp}`, 'PX', 3_600_000);
+
+    const rt0 = e.counters().store.roundTrips;
+    const made0 = e.counters().nf.nat!.newFlows;
+    const batch = [udp(1), udp(2), udp(3)];
+    const outs = await e.process(batch);
+    const s2 = await calls();
+    expect(verdicts(outs)).to.deep.equal(['forward', 'forward', 'forward']);
+    const sport = (i: number) => (decodeFrame(outs[i].data).l4 as { sport: number }).sport;
+    // Flow 1's claim of 20002 made nothing, and nat_alloc found it another port.
+    expect(await r.client.get(rev(20002)), 'a taken port stays taken').to.equal('quarantine');
+    expect(sport(0)).to.not.equal(20002);
+    expect(await r.client.get(rev(sport(0)))).to.match(/^10\.7\.0\.2\|5001\|U\|/);
+    // Flow 2's claim found its mapping: used as it is, its TTL untouched (PEXPIRE NX), and
+    // the port it would have taken left free.
+    expect(sport(1)).to.equal(25555);
+    expect(await r.client.pttl(fwd(2)), 'the found mapping keeps its TTL').to.be.greaterThan(3_000_000);
+    expect(await r.client.exists(rev(20003))).to.equal(0);
+    // Flow 3 took 20004, both keys with the UDP TTL.
+    expect(sport(2)).to.equal(20004);
+    expect(await r.client.get(fwd(3))).to.match(/^198\.51\.100\.1\|20004\|U\|/);
+    for (const k of [fwd(3), rev(20004)]) expect(await r.client.pttl(k), k).to.be.within(1, 30_000);
+    expect(s2.msetnx - s1.msetnx, 'a claim per new flow').to.equal(3);
+    expect(s2.scripts - s1.scripts, 'nat_alloc only for the port found taken').to.equal(1);
+    expect(s2.incrby - s1.incrby, 'the lease lasts').to.equal(0);
+    expect(e.counters().store.roundTrips - rt0, 'the claims, then the fallback').to.equal(2);
+    expect(e.counters().nf.nat!.newFlows - made0, 'flows 1 and 3 made, 2 found').to.equal(2);
+    // The claims' replies are tracked reads: the cache holds all three mappings.
+    const c0 = e.counters();
+    expect((await e.process(batch)).map((o) => o.data.toString('hex'))).to.deep.equal(outs.map((o) => o.data.toString('hex')));
+    expect(e.counters().store.roundTrips - c0.store.roundTrips, 'all cached').to.equal(0);
+    e.close();
   });
 
   it('a RST right behind the first packet: forwarded, the mapping ends in state R', async () => {
