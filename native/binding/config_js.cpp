@@ -320,6 +320,9 @@ std::string engine_cfg_from_js(const Napi::Object& o, EngineCfg& cfg, StoreSpec*
     int64_t recheck = ro.cache_recheck_us;
     if (!get_int(c, so, "cacheRecheckUs", "store.", recheck, 0, 1000000)) return c.err;
     ro.cache_recheck_us = static_cast<int>(recheck);
+    int64_t spin = ro.spin_us;
+    if (!get_int(c, so, "spinUs", "store.", spin, 0, 10000)) return c.err;
+    ro.spin_us = static_cast<int>(spin);
     if (store) {
       store->redis = true;
       store->redis_opts = ro;

@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 #include <poll.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -361,6 +362,10 @@ void RedisStore::exchange(const std::vector<int>& active, int64_t deadline_us) {
   // Write eagerly: on loopback the whole pipeline usually fits the socket buffer at once.
   for (int i : live_)
     if (!nodes_[i]->c->flush(&err)) failed(i);
+  // Busy-poll the replies for up to spin_us before sleeping in poll(): on a loaded VM the wake-up
+  // from a blocking poll() costs tens of µs on top of the store's own answer (bench/RESULTS.md).
+  // sched_yield() between looks lets a store process sharing this core run.
+  int64_t spin_until = opts_.spin_us > 0 ? mono_us() + opts_.spin_us : 0;
   for (;;) {
     pfds_.clear();
     polled_.clear();
@@ -377,7 +382,15 @@ void RedisStore::exchange(const std::vector<int>& active, int64_t deadline_us) {
       for (int i : polled_) failed(i);
       break;
     }
-    int rc = poll(pfds_.data(), pfds_.size(), static_cast<int>((left + 999) / 1000));
+    int rc = 0;
+    if (spin_until) {
+      while ((rc = poll(pfds_.data(), pfds_.size(), 0)) == 0 && mono_us() < spin_until) sched_yield();
+      if (rc == 0) spin_until = 0;  // spent: sleep from now on
+    }
+    if (rc == 0) {
+      left = deadline_us - mono_us();  // the spin counts against the deadline
+      if (left > 0) rc = poll(pfds_.data(), pfds_.size(), static_cast<int>((left + 999) / 1000));
+    }
     if (rc < 0 && errno == EINTR) continue;
     if (rc <= 0) continue;
     for (size_t p = 0; p < pfds_.size(); p++) {

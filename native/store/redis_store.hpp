@@ -40,6 +40,10 @@ struct RedisOptions {
   // most this much is added to the window in which a changed value can still be used. 0
   // checks before every batch (a poll() each, which dominates a batch of one packet).
   int cache_recheck_us = 50;
+  // How long (µs) an exchange busy-polls for its replies before it sleeps in poll(); 0 always
+  // sleeps. Spent only while a batch waits for the store, as a DPDK core polls its queues; on
+  // the replay 100-300 µs gave the same gain (bench/RESULTS.md, 2026-11-30 05:40).
+  int spin_us = 200;
 };
 
 class RedisStore final : public StateStore {

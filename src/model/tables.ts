@@ -129,6 +129,12 @@ export type StoreConfig =
        * still be used here, on top of the invalidation's trip from Redis.
        */
       cacheRecheckUs?: number;
+      /**
+       * How long, in microseconds, a batch busy-polls for the store's replies before it sleeps
+       * (default 200; 0 = always sleep; at most 10,000). A sleeping engine pays a wake-up on
+       * every round trip (tens of µs on a VM); spinning costs CPU only while a batch waits.
+       */
+      spinUs?: number;
     }
   | {
       /**
