@@ -240,8 +240,11 @@ function median(runs: StoreResult[]): StoreResult {
 export async function replay(corpus: Corpus, opts: ReplayOptions): Promise<ChainResult[]> {
   let redis: Redis | undefined;
   if (opts.redisNode && opts.stores.some((s) => s === 'redis' || s === 'redis+cache')) {
-    const [host, port] = [opts.redisNode.slice(0, opts.redisNode.lastIndexOf(':')), Number(opts.redisNode.slice(opts.redisNode.lastIndexOf(':') + 1))];
-    redis = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    const node = opts.redisNode;
+    const at = node.startsWith('unix:')
+      ? { path: node.slice(5) }
+      : { host: node.slice(0, node.lastIndexOf(':')), port: Number(node.slice(node.lastIndexOf(':') + 1)) };
+    redis = new Redis({ ...at, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
     redis.on('error', () => undefined);
     await redis.connect();
   }

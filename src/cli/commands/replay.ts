@@ -13,7 +13,7 @@ import { ALL_STORES, CHAINS, STORES, type StoreName } from '../../replay/tables.
 import { startRamcloudCluster, type RamcloudCluster } from '../../ramcloud/cluster.js';
 
 const USAGE = `usage: snf replay <capture|directory>... [--nf LIST] [--stores LIST] [--batch N]
-                  [--rounds N] [--redis HOST:PORT] [--json] [--findings]
+                  [--rounds N] [--redis HOST:PORT|unix:/PATH] [--json] [--findings]
 
 Replays real packet captures (pcap or pcapng, gzip-wrapped or not; a directory means every
 *.pcap, *.pcapng, *.cap and *.gz file under it) through the engine in this process, on each store
@@ -31,7 +31,7 @@ that every forwarded frame's checksums are correct. Exit 0 when all of that hold
                   with the flow's first packet
   --rounds N      passes per chain and store, 1..20 (default 3), the stores taking turns; the
                   table shows each store's median pass (JSON: ppsRange, its slowest and fastest)
-  --redis H:P     Redis to use (default: start a private redis-server on loopback)
+  --redis H:P     Redis to use, HOST:PORT or unix:/PATH (default: start a private redis-server on loopback)
   --json          print the results as JSON
   --findings      also print drop reasons and examples of mismatches per chain and store
 
@@ -82,7 +82,8 @@ export async function runReplay(args: string[]): Promise<number> {
   const batch = int(p, 'batch', 15, 1, 256);
   const rounds = int(p, 'rounds', 3, 1, 20);
   const redisArg = str(p, 'redis');
-  if (redisArg !== undefined && !/^[^\s:]+:\d{1,5}$/.test(redisArg)) throw new UsageError(`--redis: expected HOST:PORT, got '${redisArg}'`);
+  if (redisArg !== undefined && !/^[^\s:]+:\d{1,5}$/.test(redisArg) && !/^unix:\/\S+$/.test(redisArg))
+    throw new UsageError(`--redis: expected HOST:PORT or unix:/PATH, got '${redisArg}'`);
   const files = expand(p.positional);
 
   let corpus;

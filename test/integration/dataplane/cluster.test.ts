@@ -60,6 +60,27 @@ describe('Redis Cluster store', function () {
     expect(e.counters().store.roundTrips - before).to.equal(1);
     const perNode = await Promise.all(client.nodes('master').map(async (n) => (await n.keys(`snf:${vnf}:*`)).length));
     expect(perNode.filter((c) => c > 0).length).to.equal(3);
+
+    // The first batch leased ports on the cursors it allocated on: the next new flows there are
+    // MULTI/MSETNX/EXEC transactions, each on the master of its (address, shard) tag.
+    const msetnx = async () => {
+      let n = 0;
+      for (const m of client.nodes('master')) n += Number(/cmdstat_msetnx:calls=(\d+)/.exec(await m.info('commandstats'))?.[1] ?? 0);
+      return n;
+    };
+    const m0 = await msetnx();
+    const more = frames.map((f, i) => ({
+      side: 'inside' as const,
+      data: buildFrame({ ip: { v: 4, src: `10.3.0.${i + 1}`, dst: '203.0.113.9' }, l4: { proto: 'udp', sport: 3000 + i, dport: 53 } }),
+    }));
+    const rt1 = e.counters().store.roundTrips;
+    expect((await e.process(more)).every((o) => o.verdict === 'forward')).to.equal(true);
+    expect(await msetnx(), 'claims of leased ports').to.be.greaterThan(m0);
+    let fwd = 0;
+    for (const m of client.nodes('master')) fwd += (await m.keys(`snf:${vnf}:nat:f:*`)).length;
+    expect(fwd).to.equal(128);
+    // Claims and the allocations on cursors without a lease, in one exchange (no port is taken).
+    expect(e.counters().store.roundTrips - rt1).to.equal(1);
     e.close();
   });
 

@@ -4,6 +4,8 @@
 // here is timed. The last two tests state what is correct on this traffic where the engine is
 // known not to be yet (see the messages).
 import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis, type RedisServer } from '../../support/redis.js';
 import { planBatches } from '../../../src/replay/batches.js';
@@ -82,5 +84,28 @@ describe('snf replay: real captures on local, redis and redis+cache', function (
     expect(fw.length).to.equal(corpus.packets.length);
     const worse = fwNat.map((v, i) => (v === 'drop fw_bad_tcp_state' && fw[i].startsWith('forward') ? i : -1)).filter((i) => i >= 0);
     expect(worse.length, `packets the firewall forwards but fw+nat drops as fw_bad_tcp_state (first: ${worse.slice(0, 5).join(', ')})`).to.equal(0);
+  });
+});
+
+// A store on the same host over a UNIX socket (`--redis unix:/PATH`): the same answers.
+describe('snf replay: Redis over a UNIX socket', function () {
+  this.timeout(120_000);
+  it('nat on redis+cache through unix:/PATH gives the verdicts and bytes of local', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'snf-replay-unix-'));
+    const sock = join(dir, 'redis.sock');
+    const redis = await startRedis({ args: ['--unixsocket', sock, '--unixsocketperm', '700'] });
+    try {
+      const corpus = loadCorpus(FILES.slice(0, 2));
+      const [r] = await replay(corpus, { nfs: ['nat'], stores: ['local', 'redis+cache'], batches: planBatches(corpus, 15), redisNode: `unix:${sock}` });
+      const [, viaUnix] = r.stores;
+      expect(viaUnix.store).to.equal('redis+cache');
+      expect(viaUnix.roundTrips, 'it went to the store').to.be.greaterThan(0);
+      expect(viaUnix.verdictMismatches).to.equal(0);
+      expect(viaUnix.outputMismatches).to.equal(0);
+      expect(viaUnix.forwarded).to.be.greaterThan(0);
+    } finally {
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -35,7 +35,8 @@ describe('snf replay: bad arguments', () => {
     ['batch 0', () => [CAPTURE, '--batch', '0'], /--batch: expected an integer 1\.\.256, got '0'/],
     ['batch not a number', () => [CAPTURE, '--batch', 'ten'], /--batch: expected an integer/],
     ['rounds 0', () => [CAPTURE, '--rounds', '0'], /--rounds: expected an integer 1\.\.20, got '0'/],
-    ['a Redis address without port', () => [CAPTURE, '--redis', 'localhost'], /--redis: expected HOST:PORT, got 'localhost'/],
+    ['a Redis address without port', () => [CAPTURE, '--redis', 'localhost'], /--redis: expected HOST:PORT or unix:\/PATH, got 'localhost'/],
+    ['a Redis UNIX socket path that is not absolute', () => [CAPTURE, '--redis', 'unix:redis.sock'], /--redis: expected HOST:PORT or unix:\/PATH, got 'unix:redis.sock'/],
     ['an unknown option', () => [CAPTURE, '--speed', '9'], /unknown option '--speed'/],
     ['an empty directory', () => [dir], /holds no \*\.pcap/],
   ];
