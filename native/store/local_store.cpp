@@ -38,6 +38,22 @@ void err(Reply& r, const char* m) {
 bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
 }  // namespace
 
+void LocalStore::ZSet::add(const std::string& member, int64_t s) {
+  auto [it, fresh] = score.try_emplace(member, s);
+  if (!fresh) {
+    by_score.erase({it->second, member});
+    it->second = s;
+  }
+  by_score.emplace(s, member);
+}
+
+void LocalStore::ZSet::prune(int64_t now) {
+  while (!by_score.empty() && by_score.begin()->first <= now) {
+    score.erase(by_score.begin()->second);
+    by_score.erase(by_score.begin());
+  }
+}
+
 LocalStore::Entry* LocalStore::find(const std::string& key, int64_t now) {
   auto it = table_.find(key);
   if (it == table_.end()) return nullptr;
@@ -186,10 +202,7 @@ void LocalStore::lb_assign(const Cmd& c, Reply& r, int64_t now) {
   int64_t ttl = to_i(a[3]);
   LbPick pick = lb_pick(a, [&](const std::string& id) -> int64_t {
     Entry& z = zset(c.keys[1] + id, now);
-    for (auto it = z.zset.begin(); it != z.zset.end();) {
-      if (it->second <= now) it = z.zset.erase(it);
-      else ++it;
-    }
+    z.zset.prune(now);
     return static_cast<int64_t>(z.zset.size());
   });
   const std::string *best = pick.id, *best_rev = pick.rev;
@@ -198,7 +211,7 @@ void LocalStore::lb_assign(const Cmd& c, Reply& r, int64_t now) {
   set(c.keys[0], v, ttl, now);
   set(*best_rev, a[5] + *best, ttl, now);
   Entry& z = zset(c.keys[1] + *best, now);
-  z.zset[a[1]] = now + ttl;
+  z.zset.add(a[1], now + ttl);
   if (z.expire_ms && z.expire_ms < now + ttl) z.expire_ms = now + ttl;
   else if (!z.expire_ms) z.expire_ms = now + ttl;
   str(r, v);
@@ -212,7 +225,7 @@ void LocalStore::lb_update(const Cmd& c, Reply& r, int64_t now) {
   set(c.keys[0], c.args[1], ttl, now);
   set(c.keys[1], c.args[2], ttl, now);
   Entry& z = zset(c.keys[2], now);
-  z.zset[c.args[4]] = to_i(c.args[5]) + ttl;
+  z.zset.add(c.args[4], to_i(c.args[5]) + ttl);
   if (!z.expire_ms || z.expire_ms < now + ttl) z.expire_ms = now + ttl;
   str(r, c.args[1]);
 }
