@@ -89,6 +89,19 @@ void Nat::cursor_key(std::string& k, uint8_t proto, const Addr& ext, int shard) 
   append_num(k, proto);
 }
 
+// A mapping's value on either key: the other side's endpoint, the state and the stamp
+// ("addr|port|state|stamp").
+void Nat::endpoint_value(std::string& v, const Addr& a, uint16_t port, char state, int64_t now) {
+  v.clear();
+  append_addr(v, a);
+  v += '|';
+  append_num(v, port);
+  v += '|';
+  v += state;
+  v += '|';
+  append_num(v, now);
+}
+
 void Nat::queue_update(Cmd& c, uint8_t proto, const Addr& ext, uint16_t ext_port, const Addr& in,
                        uint16_t in_port, char state, int64_t now) const {
   int shard = ext_port % cfg_.shards;
@@ -104,20 +117,8 @@ void Nat::queue_update(Cmd& c, uint8_t proto, const Addr& ext, uint16_t ext_port
   expect += '|';
   append_num(expect, ext_port);
   expect += '|';
-  std::string& fv = c.args[1];
-  fv = expect;
-  fv += state;
-  fv += '|';
-  append_num(fv, now);
-  std::string& rv = c.args[2];
-  rv.clear();
-  append_addr(rv, in);
-  rv += '|';
-  append_num(rv, in_port);
-  rv += '|';
-  rv += state;
-  rv += '|';
-  append_num(rv, now);
+  endpoint_value(c.args[1], ext, ext_port, state, now);
+  endpoint_value(c.args[2], in, in_port, state, now);
   c.args[3].clear();
   append_num(c.args[3], ttl(proto, state));
 }
@@ -129,14 +130,7 @@ void Nat::alloc_state(Cmd& c, uint8_t proto, char st, const Addr& in, uint16_t i
   c.args[0] += st;
   c.args[0] += '|';
   append_num(c.args[0], now);
-  c.args[2].clear();
-  append_addr(c.args[2], in);
-  c.args[2] += '|';
-  append_num(c.args[2], in_port);
-  c.args[2] += '|';
-  c.args[2] += st;
-  c.args[2] += '|';
-  append_num(c.args[2], now);
+  endpoint_value(c.args[2], in, in_port, st, now);
   c.args[7].clear();
   append_num(c.args[7], ttl(proto, st));
 }
@@ -182,24 +176,8 @@ void Nat::queue_claim(Cmd& c, uint8_t proto, const Pending& pd, const Addr& in, 
   rev_prefix(c.keys[1], proto, pd.ext, pd.shard);
   append_num(c.keys[1], port);
   c.args.resize(3);
-  std::string& fv = c.args[0];
-  fv.clear();
-  append_addr(fv, pd.ext);
-  fv += '|';
-  append_num(fv, port);
-  fv += '|';
-  fv += pd.st;
-  fv += '|';
-  append_num(fv, now);
-  std::string& rv = c.args[1];
-  rv.clear();
-  append_addr(rv, in);
-  rv += '|';
-  append_num(rv, in_port);
-  rv += '|';
-  rv += pd.st;
-  rv += '|';
-  append_num(rv, now);
+  endpoint_value(c.args[0], pd.ext, port, pd.st, now);
+  endpoint_value(c.args[1], in, in_port, pd.st, now);
   c.args[2].clear();
   append_num(c.args[2], ttl(proto, pd.st));
 }

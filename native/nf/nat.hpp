@@ -46,6 +46,7 @@ class Nat final : public Nf {
   void tag(std::string& k, const Addr& ext, int shard) const;
   void queue_alloc(Cmd& c, uint8_t proto, const Pending& pd, const Addr& in, uint16_t in_port, int64_t now) const;
   void alloc_state(Cmd& c, uint8_t proto, char st, const Addr& in, uint16_t in_port, int64_t now) const;
+  static void endpoint_value(std::string& v, const Addr& a, uint16_t port, char state, int64_t now);
   void queue_claim(Cmd& c, uint8_t proto, const Pending& pd, const Addr& in, uint16_t in_port, uint16_t port,
                    int64_t now) const;
   // The ports of a shard: the first, how many, each `shards` apart.
