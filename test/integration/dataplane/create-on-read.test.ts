@@ -148,6 +148,11 @@ describe('create on read (NAT, coherent cache)', function () {
     const c0 = e.counters();
     expect((await e.process(batch)).map((o) => o.data.toString('hex'))).to.deep.equal(outs.map((o) => o.data.toString('hex')));
     expect(e.counters().store.roundTrips - c0.store.roundTrips, 'all cached').to.equal(0);
+    // ... and tracked by Redis (the GET inside the transaction): a change made elsewhere reaches the cache.
+    await r.client.set(fwd(3), `198.51.100.1|29999|U|${Date.now() - 1000}`, 'PX', 60000);
+    await new Promise((res) => setTimeout(res, 30));
+    const [again3] = await e.process([udp(3)]);
+    expect((decodeFrame(again3.data).l4 as { sport: number }).sport, 'the cached claim reply was invalidated').to.equal(29999);
     e.close();
   });
 
