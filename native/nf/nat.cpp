@@ -303,7 +303,6 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
     const Reply& r = reads[static_cast<size_t>(lease_reads_[k])];
     if (r.type == Reply::Int) leases_[lease_keys_[k]] = Lease{r.i - kLeaseValues + 1, r.i + 1, now};
   }
-  lease_asks_ = 0;
   for (uint32_t i : idx) {
     Slot& s = b[i];
     Pending& pd = pend_[i];

@@ -348,9 +348,7 @@ void PluginStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies
   stats_.record_latency_us(static_cast<uint64_t>(us));
 }
 
-// NAT_ALLOC (scripts.cpp) without Lua: the cursor by INCR, then the reverse key and the forward
-// key each created if absent. Losing the forward key to another instance means its mapping wins
-// and our reverse key is taken back.
+// NAT_ALLOC (scripts.cpp) without Lua: the cursor by INCR, then take_port from there on.
 void PluginStore::nat_alloc(const Cmd& c, Reply& r, int64_t now) {
   const auto& a = c.args;
   const std::string& fwd_key = c.keys[0];
@@ -364,43 +362,43 @@ void PluginStore::nat_alloc(const Cmd& c, Reply& r, int64_t now) {
   if (!incr(c.keys[1], 1, cursor)) return;
   int64_t start = cursor % count;
   for (int64_t i = 0; i < tries; i++) {
-    int64_t port = first + ((start + i) % count) * step;
-    std::string rk = a[1] + std::to_string(port);
-    Put p = create(rk, a[2], now + ttl);
-    if (p == Put::Exists) continue;
-    if (p == Put::Unavailable) return;
-    if (p == Put::Contention) return err(r, "contention");
-    std::string fwd = a[3] + "|" + std::to_string(port) + a[0];
-    Put f = create(fwd_key, fwd, now + ttl);
-    if (f == Put::Ok) {
-      int64_t ignored = 0;
-      if (i > 0) incr(c.keys[1], i, ignored);
-      return str(r, fwd);
-    }
-    del_version(rk, obj(rk).version);
-    if (f == Put::Exists) return str(r, obj(fwd_key).value);
-    if (f == Put::Contention) return err(r, "contention");
+    std::string port = std::to_string(first + ((start + i) % count) * step);
+    Take t = take_port(fwd_key, a[3] + "|" + port + a[0], a[1] + port, a[2], now + ttl, r);
+    if (t == Take::Taken) continue;
+    int64_t ignored = 0;
+    if (t == Take::Made && i > 0) incr(c.keys[1], i, ignored);
     return;
   }
   err(r, "exhausted");
 }
 
-// NAT_CLAIM (scripts.cpp): the reverse key of the chosen port, then the forward key, each
-// created if absent, as one try of nat_alloc. The port taken leaves the reply nil.
+// The reverse key of a port, then the forward key, each created if absent. Losing the forward
+// key to another instance means its mapping wins and our reverse key is taken back.
+PluginStore::Take PluginStore::take_port(const std::string& fwd_key, const std::string& fwd, const std::string& rev_key,
+                                         const std::string& rev, int64_t expire, Reply& r) {
+  Put p = create(rev_key, rev, expire);
+  if (p == Put::Exists) return Take::Taken;
+  if (p == Put::Contention) err(r, "contention");
+  if (p != Put::Ok) return Take::Done;
+  Put f = create(fwd_key, fwd, expire);
+  if (f == Put::Ok) {
+    str(r, fwd);
+    return Take::Made;
+  }
+  del_version(rev_key, obj(rev_key).version);
+  if (f == Put::Exists) str(r, obj(fwd_key).value);
+  if (f == Put::Contention) err(r, "contention");
+  return Take::Done;
+}
+
+// NAT_CLAIM (scripts.cpp): take_port on the chosen port, one try of nat_alloc. The port taken
+// leaves the reply nil.
 void PluginStore::nat_claim(const Cmd& c, Reply& r, int64_t now) {
   const std::string& fwd_key = c.keys[0];
   Obj& cur = obj(fwd_key);
   if (!cur.known && !fetch(fwd_key)) return;
   if (cur.live(now)) return str(r, cur.value);
-  int64_t expire = now + to_i(c.args[2]);
-  Put p = create(c.keys[1], c.args[1], expire);
-  if (p == Put::Exists || p == Put::Unavailable) return;
-  if (p == Put::Contention) return err(r, "contention");
-  Put f = create(fwd_key, c.args[0], expire);
-  if (f == Put::Ok) return str(r, c.args[0]);
-  del_version(c.keys[1], obj(c.keys[1]).version);
-  if (f == Put::Exists) return str(r, obj(fwd_key).value);
-  if (f == Put::Contention) return err(r, "contention");
+  take_port(fwd_key, c.args[0], c.keys[1], c.args[1], now + to_i(c.args[2]), r);
 }
 
 void PluginStore::nat_lease(const Cmd& c, Reply& r) {

@@ -87,6 +87,11 @@ class PluginStore final : public StateStore {
   Obj& obj(const std::string& key) { return known_[key]; }
   void prefetch(const Cmd* cmds, size_t n);
 
+  // take_port: Taken (the port's reverse key exists, nothing written, r untouched), Made (r is
+  // the new mapping) or Done (r is the mapping found, an error, or nothing when unavailable).
+  enum class Take { Taken, Made, Done };
+  Take take_port(const std::string& fwd_key, const std::string& fwd, const std::string& rev_key, const std::string& rev,
+                 int64_t expire, Reply& r);
   void nat_alloc(const Cmd& c, Reply& r, int64_t now);
   void nat_claim(const Cmd& c, Reply& r, int64_t now);
   void nat_lease(const Cmd& c, Reply& r);

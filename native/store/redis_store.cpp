@@ -36,6 +36,14 @@ std::vector<std::string> auth_argv(const RedisOptions& o) {
   return {"AUTH", o.user, o.password};
 }
 
+// One-word commands, appended from constants (argv_ may hold the command being built).
+const char* kAsking[1] = {"ASKING"};
+const size_t kAskingLen[1] = {6};
+const char* kMulti[1] = {"MULTI"};
+const size_t kMultiLen[1] = {5};
+const char* kExec[1] = {"EXEC"};
+const size_t kExecLen[1] = {4};
+
 // The major version in an INFO server reply ("redis_version:7.0.15"), 0 if none.
 int redis_major(const std::string& info) {
   size_t at = info.find("redis_version:");
@@ -188,9 +196,6 @@ static bool sent_as_set_nx(const Cmd& c) {
 
 int RedisStore::append(Node& n, const Cmd& c, bool eval, bool asking, Reply* target, bool refill) {
   // After ASK, every command of c needs its own ASKING (it covers the next command only).
-  // Appended from constants: argv_ holds the command being built.
-  static const char* kAsking[1] = {"ASKING"};
-  static const size_t kAskingLen[1] = {6};
   auto one = [&](Reply* t, bool r, bool lead) {
     if (asking) {
       n.c->append(1, kAsking, kAskingLen);
@@ -255,12 +260,6 @@ int RedisStore::append(Node& n, const Cmd& c, bool eval, bool asking, Reply* tar
 // ASKING before MULTI covers the whole transaction (Redis keeps the flag while it is queued).
 // A Lua call costs Redis ~25 µs of CPU on the replay, these six ~3 µs (bench/RESULTS.md).
 int RedisStore::append_claim(Node& n, const Cmd& c, bool asking, Reply* target) {
-  static const char* kAsking[1] = {"ASKING"};
-  static const size_t kAskingLen[1] = {6};
-  static const char* kMulti[1] = {"MULTI"};
-  static const size_t kMultiLen[1] = {5};
-  static const char* kExec[1] = {"EXEC"};
-  static const size_t kExecLen[1] = {4};
   if (asking) {
     n.c->append(1, kAsking, kAskingLen);
     n.want.push_back({nullptr, false, false});

@@ -8,6 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Redis } from 'ioredis';
 import { Engine } from '../dataplane/engine.js';
+import { isUnixSeed, unixPath } from '../store/control-client.js';
 import type { EngineConfig, FrameOut } from '../dataplane/types.js';
 import type { Batch } from './batches.js';
 import { verifyChecksums } from './checksum.js';
@@ -241,8 +242,8 @@ export async function replay(corpus: Corpus, opts: ReplayOptions): Promise<Chain
   let redis: Redis | undefined;
   if (opts.redisNode && opts.stores.some((s) => s === 'redis' || s === 'redis+cache')) {
     const node = opts.redisNode;
-    const at = node.startsWith('unix:')
-      ? { path: node.slice(5) }
+    const at = isUnixSeed(node)
+      ? { path: unixPath(node) }
       : { host: node.slice(0, node.lastIndexOf(':')), port: Number(node.slice(node.lastIndexOf(':') + 1)) };
     redis = new Redis({ ...at, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
     redis.on('error', () => undefined);
