@@ -1,5 +1,7 @@
 #include "engine.hpp"
 
+#include <algorithm>
+
 #include "../nf/firewall.hpp"
 #include "../nf/lb.hpp"
 #include "../nf/nat.hpp"
@@ -31,21 +33,33 @@ void Engine::configure(const EngineCfg& cfg) {
   }
   // Only the firewall judges a flow's packets by their order (its TCP state machine); NAT and
   // the LB keep a mapping that the flow's packets in either order read alike, their states
-  // picking TTLs only. Outbound frames meet the firewall at its position in the chain, inbound
-  // ones at the mirror position: the side that meets it first is judged first within a pass.
-  cut_at_ = 0;
-  for (size_t k = 0; k < chain_.size(); k++) {
+  // picking TTLs only. Outbound frames meet the chain in order and inbound ones in reverse, so
+  // in firewall + NAT an outbound frame would meet the firewall one step before an inbound one:
+  // a batch's ACK judged before the SYN-ACK ahead of it. So the direction that would meet the
+  // firewall first starts that many steps late, and at its step the firewall judges every frame
+  // of the batch, in arrival order, in one pass: [FW, NAT] runs NAT (inbound), then the
+  // firewall (both), then NAT (outbound). Each step costs an exchange only when it has reads
+  // the cache cannot answer or writes a verdict waits for; a whole batch is one run.
+  size_t L = chain_.size();
+  delay_out_ = delay_in_ = 0;
+  for (size_t k = 0; k < L; k++) {
     if (chain_[k]->kind() != NfKind::Firewall) continue;
-    size_t mirror = chain_.size() - 1 - k;
-    if (k < mirror) cut_at_ = 1;       // outbound judged first: cut at an outbound frame behind an inbound one
-    else if (k > mirror) cut_at_ = 2;  // inbound judged first: cut at an inbound frame behind an outbound one
+    size_t mirror = L - 1 - k;  // the inbound frames' step at the firewall
+    if (k < mirror) delay_out_ = mirror - k;
+    else delay_in_ = k - mirror;
   }
+  steps_ = L + std::max(delay_out_, delay_in_);
 }
 
+// The NF a frame meets at `step`, or null before its first (a late start) or after its last.
 // Outbound frames (arriving inside) meet the chain in order, inbound ones in reverse, so a
 // firewall placed before NAT always sees inside addresses.
-Nf* Engine::nf_at(size_t stage, Side in) const {
-  return in == Side::Inside ? chain_[stage] : chain_[chain_.size() - 1 - stage];
+Nf* Engine::nf_at(size_t step, Side in) const {
+  bool out = in == Side::Inside;
+  size_t d = out ? delay_out_ : delay_in_;
+  if (step < d || step - d >= chain_.size()) return nullptr;
+  size_t j = step - d;
+  return out ? chain_[j] : chain_[chain_.size() - 1 - j];
 }
 
 void Engine::exchange(CmdQueue& q, std::vector<Reply>& out) {
@@ -66,26 +80,13 @@ void Engine::process(Frame* frames, size_t n) {
     s.drop = parse_frame(frames[i].data, frames[i].len, s.pkt);
     c_.rx++;
   }
-  // A chain of two or more NFs meets outbound frames in order and inbound ones in reverse, so
-  // within one pass the firewall of firewall + NAT would judge every outbound frame of the
-  // batch before any inbound one: an ACK before the SYN-ACK that came ahead of it. A run ends
-  // before a frame of the side the firewall judges first whose peer the run has seen from the
-  // other side; frames in the order the firewall judges them (data out, then its ACK in) stay
-  // in one run. A batch without such a pair is one run, as before.
-  // TTL refreshes are posted after each run and nothing waits for them: a batch whose reads
-  // all hit the cache pays no round trip, and the refreshed values are back in the cache, most
-  // often, before the flows' next packets. (A run's state changes nobody waits for are in its
-  // writes, see run_chain.) Posted after each run rather than once per batch, so a refresh is
-  // queued on its connection ahead of a later run's change of the same flow, which it would
-  // otherwise undo. What is posted goes out with the next exchange on its connection, or at the
-  // end of the batch (send_posted): one socket write, and one wake-up of the store, for what
-  // used to take one each.
-  for (size_t b = 0; b < n;) {
-    size_t e = cut_at_ ? run_end(b, n) : n;
-    run_chain(b, e);
-    post_deferred();
-    b = e;
-  }
+  // TTL refreshes are posted (run_chain) and nothing waits for them: a batch whose reads all
+  // hit the cache pays no round trip, and the refreshed values are back in the cache, most
+  // often, before the flows' next packets. (The state changes nobody waits for are in the
+  // writes.) What is posted goes out with the next exchange on its connection, or at the end
+  // of the batch (send_posted): one socket write, and one wake-up of the store, for what used
+  // to take one each.
+  run_chain(n);
   store_->send_posted();
   for (size_t i = 0; i < n; i++) {
     Frame& f = frames[i];
@@ -102,48 +103,22 @@ void Engine::process(Frame* frames, size_t n) {
   }
 }
 
-// The far end of a packet's flow: the address no NF rewrites (SNAT rewrites the inside source,
-// the LB the destination VIP), so both directions of one flow name the same peer.
-static const Addr& peer_of(const Slot& s) { return s.in == Side::Inside ? s.pkt.flow_dst() : s.pkt.flow_src(); }
-
-static uint64_t addr_hash(const Addr& a) {
-  uint64_t h = 1469598103934665603ull ^ (a.v4_family ? 1u : 0u);
-  for (uint8_t x : a.b) h = (h ^ x) * 1099511628211ull;
-  return h | 1;  // 0 marks an empty slot
-}
-
-size_t Engine::run_end(size_t begin, size_t n) {
-  size_t cap = 16;
-  while (cap < 2 * (n - begin)) cap <<= 1;
-  peer_keys_.assign(cap, 0);
-  peer_sides_.assign(cap, 0);
-  for (size_t i = begin; i < n; i++) {
-    const Slot& s = slots_[i];
-    if (!s.alive()) continue;
-    uint64_t h = addr_hash(peer_of(s));
-    uint8_t side = s.in == Side::Inside ? 1 : 2;
-    size_t j = h & (cap - 1);
-    while (peer_keys_[j] != 0 && peer_keys_[j] != h) j = (j + 1) & (cap - 1);
-    if (side == cut_at_ && peer_keys_[j] == h && (peer_sides_[j] & ~side)) return i;
-    peer_keys_[j] = h;
-    peer_sides_[j] |= side;
-  }
-  return n;
-}
-
-// Queues the reads of `stage` for the alive packets of [begin, end) into q, behind what q
-// holds, with the NF at the stage before as the creation gate: a flow the stage creates on
-// read is one that NF has already let through or, when that is the firewall, would let open
-// (its verdict, or its write, may still be pending). Behind any other NF, no creation.
-void Engine::lookup_ahead(size_t stage, size_t begin, size_t end, CmdQueue& q) {
+// Queues the reads of `step` for the alive packets into q, behind what q holds, with the NF
+// each meets at the step before as the creation gate: a flow the step creates on read is one
+// that NF has already let through or, when that is the firewall, would let open (its verdict,
+// or its write, may still be pending). Behind any other NF, no creation. A packet that meets
+// no NF before this step (a late start, see configure()) has nothing ahead of it to wait for.
+void Engine::lookup_ahead(size_t step, size_t n, CmdQueue& q) {
   for (auto& v : next_idx_) v.clear();
   bool behind_fw[kNfKinds] = {true, true, true};
-  for (size_t i = begin; i < end; i++) {
+  for (size_t i = 0; i < n; i++) {
     const Slot& s = slots_[i];
-    if (!s.alive()) continue;
-    int k = static_cast<int>(nf_at(stage, s.in)->kind());
+    Nf* nf = s.alive() ? nf_at(step, s.in) : nullptr;
+    if (!nf) continue;
+    int k = static_cast<int>(nf->kind());
     next_idx_[k].push_back(static_cast<uint32_t>(i));
-    if (nf_at(stage - 1, s.in)->kind() != NfKind::Firewall) behind_fw[k] = false;
+    const Nf* before = nf_at(step - 1, s.in);
+    if (before && before->kind() != NfKind::Firewall) behind_fw[k] = false;
   }
   for (int k = 0; k < kNfKinds; k++)
     if (!next_idx_[k].empty()) {
@@ -153,13 +128,22 @@ void Engine::lookup_ahead(size_t stage, size_t begin, size_t end, CmdQueue& q) {
     }
 }
 
-void Engine::run_chain(size_t begin, size_t end) {
-  bool prefetched = false;  // this stage's reads went out with the previous stage's exchange
-  for (size_t stage = 0; stage < chain_.size(); stage++) {
+void Engine::run_chain(size_t n) {
+  bool prefetched = false;  // this step's reads went out with the previous step's exchange
+  for (size_t step = 0; step < steps_; step++) {
     for (auto& v : idx_) v.clear();
-    for (size_t i = begin; i < end; i++)
-      if (slots_[i].alive()) idx_[static_cast<int>(nf_at(stage, slots_[i].in)->kind())].push_back(static_cast<uint32_t>(i));
-    bool last = stage + 1 == chain_.size();
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+      Nf* nf = slots_[i].alive() ? nf_at(step, slots_[i].in) : nullptr;
+      if (!nf) continue;
+      idx_[static_cast<int>(nf->kind())].push_back(static_cast<uint32_t>(i));
+      any = true;
+    }
+    if (!any) {
+      prefetched = false;
+      continue;
+    }
+    bool last = step + 1 == steps_;
 
     if (!prefetched) {
       reads_.clear();
@@ -169,11 +153,11 @@ void Engine::run_chain(size_t begin, size_t end) {
           nfs_[k]->create_gate = nullptr;
           nfs_[k]->lookup(slots_, idx_[k], reads_);
         }
-      // When no packet's NF at this stage rewrites it, queue the next stage's reads too.
+      // When no packet's NF at this step rewrites it, queue the next step's reads too.
       bool can = !last;
       for (int k = 0; k < kNfKinds; k++)
         if (!idx_[k].empty() && rewrites(static_cast<NfKind>(k))) can = false;
-      if (can) lookup_ahead(stage + 1, begin, end, reads_);
+      if (can) lookup_ahead(step + 1, n, reads_);
       exchange(reads_, read_replies_);
       prefetched = can;
     } else {
@@ -183,25 +167,29 @@ void Engine::run_chain(size_t begin, size_t end) {
     writes_.clear();
     for (int k = 0; k < kNfKinds; k++)
       if (!idx_[k].empty()) nfs_[k]->decide(slots_, idx_[k], read_replies_, writes_, deferred_);
+    // TTL refreshes go on their connections ahead of this step's writes and any later step's:
+    // a refresh rewrites the state it read, so behind a closing of the same flow (queued by a
+    // later packet, or by the NF at a later step) it would undo it.
+    post_deferred();
     // Write before forward: verdicts that depend on these writes wait for the store's ack.
     // Writes nobody waits for (owner -1: closings, NAT states) are queued among them in packet
-    // order; when they are all there is, they are posted and the run goes on without a round trip.
+    // order; when they are all there is, they are posted and the batch goes on without a round trip.
     bool waited = false;
     for (size_t w = 0; w < writes_.size() && !waited; w++) waited = writes_.owner(w) >= 0;
     if (!waited) {
       if (writes_.size()) store_->post(writes_.data(), writes_.size());
     } else {
-      // The next stage's reads ride behind these writes when its keys are known already: no
-      // write of this stage changes its packet at commit (a NAT allocation or an LB assignment
+      // The next step's reads ride behind these writes when its keys are known already: no
+      // write of this step changes its packet at commit (a NAT allocation or an LB assignment
       // does). The store runs them after the writes, as a separate exchange would, and one
       // round trip answers both; a packet the writes' outcome drops has only cost a read.
       bool ahead = !last && !prefetched;
       for (int k = 0; k < kNfKinds && ahead; k++)
         if (!idx_[k].empty() && nfs_[k]->rewrites_on_commit()) ahead = false;
-      if (ahead) lookup_ahead(stage + 1, begin, end, writes_);
+      if (ahead) lookup_ahead(step + 1, n, writes_);
       exchange(writes_, write_replies_);
       if (ahead) {
-        // One reply vector holds both: commit reads the writes' replies, and the next stage's
+        // One reply vector holds both: commit reads the writes' replies, and the next step's
         // decide its reads', each by its own index into the queue.
         for (int k = 0; k < kNfKinds; k++)
           if (!idx_[k].empty()) nfs_[k]->commit(slots_, idx_[k], write_replies_);

@@ -1,5 +1,7 @@
-// The burst pipeline: parse -> per NF stage (batched lookup -> decide -> batched write ->
-// commit) -> verdicts. One instance per thread; callers serialise batches on an engine.
+// The burst pipeline: parse -> per step of the chain (batched lookup -> decide -> batched write
+// -> commit) -> verdicts. At each step every frame meets at most one NF; both directions meet
+// the firewall at the same step (see configure()). One instance per thread; callers serialise
+// batches on an engine.
 #pragma once
 #include <memory>
 #include <vector>
@@ -42,10 +44,9 @@ class Engine {
   const EngineCfg& config() const { return cfg_; }
 
  private:
-  Nf* nf_at(size_t stage, Side in) const;
-  size_t run_end(size_t begin, size_t n);
-  void run_chain(size_t begin, size_t end);
-  void lookup_ahead(size_t stage, size_t begin, size_t end, CmdQueue& q);
+  Nf* nf_at(size_t step, Side in) const;
+  void run_chain(size_t n);
+  void lookup_ahead(size_t step, size_t n, CmdQueue& q);
   void exchange(CmdQueue& q, std::vector<Reply>& out);
   void post_deferred();
 
@@ -53,16 +54,13 @@ class Engine {
   std::unique_ptr<StateStore> store_;
   std::unique_ptr<Nf> nfs_[kNfKinds];
   std::vector<Nf*> chain_;
+  // Steps before a frame meets its chain's first NF, outbound (arriving inside) and inbound, so
+  // that both directions meet the firewall at the same step: see configure().
+  size_t delay_out_ = 0, delay_in_ = 0, steps_ = 0;
   std::vector<Slot> slots_;
   CmdQueue reads_, writes_, deferred_;
   std::vector<Reply> read_replies_, write_replies_;
   std::vector<uint32_t> idx_[kNfKinds], next_idx_[kNfKinds];
-  // Peers seen in the current run, by side (bit 0 inside, bit 1 outside): open addressing on a
-  // hash of the address; a collision only costs an extra cut.
-  std::vector<uint64_t> peer_keys_;
-  std::vector<uint8_t> peer_sides_;
-  // The side (1 outbound, 2 inbound) at whose frames a run may end, 0 for never: see configure().
-  uint8_t cut_at_ = 0;
   EngineCounters c_;
 };
 

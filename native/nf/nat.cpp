@@ -299,6 +299,7 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
                  CmdQueue& writes, CmdQueue& deferred) {
   int64_t now = now_ms();
   allocs_.clear();
+  queued_.clear();
   for (size_t k = 0; k < lease_asks_; k++) {
     const Reply& r = reads[static_cast<size_t>(lease_reads_[k])];
     if (r.type == Reply::Int) leases_[lease_keys_[k]] = Lease{r.i - kLeaseValues + 1, r.i + 1, now};
@@ -397,7 +398,12 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
       ext_port = p.flow_dport();
       rewrite_flow_dst(p, in_addr, in_port);
     }
+    uint64_t id = hash_bytes(ext_addr.b, sizeof ext_addr.b) ^ (uint64_t{ext_port} << 8 | proto) * 0x9E3779B97F4A7C15ULL;
+    auto q = queued_.find(id);
+    bool queued = q != queued_.end() && q->second.proto == proto && q->second.port == ext_port && q->second.ext == ext_addr;
+    if (queued) cur = q->second.st;
     char nx = next_state(s, cur, outbound);
+    if (nx != cur || (!queued && now - stamp >= t_.refresh_after(ttl(proto, cur)))) queued_[id] = Queued{proto, ext_addr, ext_port, nx};
     if (nx != cur) {
       // The packet rides on the mapping the store already holds; its state only picks the
       // TTL. It is queued with the writes in packet order, but nothing waits for it (owner -1;
@@ -405,7 +411,7 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
       // lost with a dying instance, the mapping keeps the state before it, whose TTL is as long
       // or longer, and an opening that was lost is written again by the flow's next inbound packet.
       queue_update(writes.add(-1), proto, ext_addr, ext_port, in_addr, in_port, nx, now);
-    } else if (now - stamp >= t_.refresh_after(ttl(proto, cur))) {
+    } else if (!queued && now - stamp >= t_.refresh_after(ttl(proto, cur))) {
       // Only the TTL moves: ride along with the next exchange, never wait for it.
       queue_update(deferred.add(-1), proto, ext_addr, ext_port, in_addr, in_port, cur, now);
     }

@@ -63,6 +63,16 @@ class Nat final : public Nf {
   Timeouts t_;
   std::vector<Pending> pend_;
   std::vector<uint32_t> allocs_;  // slots whose allocation this batch queued, in order
+  // Mappings this decide queued a state change or a refresh for, by (protocol, outside address,
+  // port), with the state written: the flow's later packets here go on from that state, so
+  // each change is written once and the TTL refreshed once per batch, not once per packet.
+  struct Queued {
+    uint8_t proto = 0;
+    Addr ext;
+    uint16_t port = 0;
+    char st = 0;
+  };
+  std::unordered_map<uint64_t, Queued> queued_;
   CreatedKeys created_;  // forward keys this instance sent a create-on-read allocation for
 
   // Port leasing (create on read only): values of an allocation cursor taken with one INCRBY

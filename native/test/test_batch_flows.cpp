@@ -1,6 +1,9 @@
 // Several packets of one new flow in the same batch (issue 12, defects 2 and 3): the flow gets
 // one creating write, every packet leaves with what that write created, a RST right behind the
 // first packet is forwarded (as it is in a later batch), and nf.newFlows counts flows.
+#include <chrono>
+#include <thread>
+
 #include "csum_verify.hpp"
 #include "engine_fixture.hpp"
 #include "nf/keys.hpp"
@@ -47,10 +50,11 @@ Run batch(snf::Engine& e, std::vector<Bytes>& bs, Side in) {
 struct Rig {
   snf::LocalStore* store = nullptr;  // owned by the engine
   std::unique_ptr<snf::Engine> e;
-  explicit Rig(std::vector<NfKind> chain) {
+  explicit Rig(std::vector<NfKind> chain) : Rig(fixture::config(std::move(chain))) {}
+  explicit Rig(const snf::EngineCfg& cfg) {
     auto s = std::make_unique<snf::LocalStore>();
     store = s.get();
-    e = std::make_unique<snf::Engine>(fixture::config(std::move(chain)), std::move(s));
+    e = std::make_unique<snf::Engine>(cfg, std::move(s));
   }
   std::string get(const std::string& key) {
     snf::Cmd c;
@@ -148,4 +152,69 @@ TEST(lb_packets_of_one_new_flow_cost_one_assignment) {
   CHECK(o.out[2].ip.dst == o.out[0].ip.dst);
   CHECK_EQ(r.nf_new(NfKind::Lb), 2u);
   CHECK_EQ(r.commands() - c0, 6u);  // 4 reads, 2 assignment scripts
+}
+
+// Found when firewall + NAT stopped cutting batches into runs: every inbound packet of a flow
+// in one batch found the mapping in state S and wrote E, one nat_update each. The NAT goes on
+// from the state it queued for the flow: one state change per flow, and the FIN behind them
+// is still written (E -> F).
+TEST(nat_packets_of_one_flow_write_each_state_change_once) {
+  Rig r({NfKind::Nat});
+  std::vector<Bytes> syn{tcp_frame("10.0.0.5", 40100, "192.0.2.80", 443, snf::TCP_SYN, 1)};
+  Run o = batch(*r.e, syn, Side::Inside);
+  REQUIRE(o.fs[0].forward);
+  const std::string ext = o.out[0].ip.src.str();
+  const uint16_t port = o.out[0].ip.sport;
+  std::vector<Bytes> in;
+  in.push_back(tcp_frame("192.0.2.80", 443, ext.c_str(), port, snf::TCP_SYN | snf::TCP_ACK, 50, 2));
+  for (uint32_t k = 0; k < 3; k++) in.push_back(tcp_frame("192.0.2.80", 443, ext.c_str(), port, snf::TCP_ACK, 51 + k, 2));
+  uint64_t c0 = r.commands();
+  Run a = batch(*r.e, in, Side::Outside);
+  for (size_t i = 0; i < in.size(); i++) REQUIRE(a.fs[i].forward);
+  CHECK_EQ(r.commands() - c0, 5u);  // 4 reads, 1 state change (S -> E)
+  std::vector<Bytes> more;  // (the frames above were rewritten in place)
+  for (uint32_t k = 0; k < 4; k++) more.push_back(tcp_frame("192.0.2.80", 443, ext.c_str(), port, snf::TCP_ACK, 60 + k, 2));
+  more.push_back(tcp_frame("192.0.2.80", 443, ext.c_str(), port, snf::TCP_FIN | snf::TCP_ACK, 64, 2));
+  c0 = r.commands();
+  Run b = batch(*r.e, more, Side::Outside);
+  for (size_t i = 0; i < more.size(); i++) REQUIRE(b.fs[i].forward);
+  CHECK_EQ(r.commands() - c0, 6u);  // 5 reads, 1 state change (E -> F), nothing for the rest
+}
+
+// A flow's TTL refresh (posted, nobody waits) and its closing in one batch: the refresh is
+// queued ahead of the closing, so the store ends in the closing's state with its short TTL.
+// Posted after the batch, the refresh (nat_update checks the mapping, not its state) wrote the
+// established state back over the FIN. NAT alone judges both packets in one pass; firewall +
+// NAT meets them at different steps (NAT inbound first, NAT outbound last).
+TEST(nat_refresh_never_undoes_a_closing_in_the_same_batch) {
+  for (auto chain : {std::vector<NfKind>{NfKind::Nat}, std::vector<NfKind>{NfKind::Firewall, NfKind::Nat}}) {
+    snf::EngineCfg cfg = fixture::config(chain);
+    cfg.t.tcp_established_ms = 200;  // refreshed once older than 50 ms
+    cfg.t.refresh_ms = 0;
+    Rig r(cfg);
+    const std::string name = chain.size() == 1 ? "nat: " : "fw+nat: ";
+    std::vector<Bytes> syn{tcp_frame("10.0.0.5", 40200, "192.0.2.80", 443, snf::TCP_SYN, 1)};
+    Run o = batch(*r.e, syn, Side::Inside);
+    REQUIRE(o.fs[0].forward);
+    const snf::Addr ext = o.out[0].ip.src;
+    const std::string ext_s = ext.str();
+    const uint16_t port = o.out[0].ip.sport;
+    std::vector<Bytes> synack{tcp_frame("192.0.2.80", 443, ext_s.c_str(), port, snf::TCP_SYN | snf::TCP_ACK, 50, 2)};
+    REQUIRE(batch(*r.e, synack, Side::Outside).fs[0].forward);
+    std::vector<Bytes> ack{tcp_frame("10.0.0.5", 40200, "192.0.2.80", 443, snf::TCP_ACK, 2, 51)};
+    REQUIRE(batch(*r.e, ack, Side::Inside).fs[0].forward);
+    const std::string key = nat_fwd_key(ext, 6, "10.0.0.5", 40200);
+    const std::string est = ext_s + "|" + std::to_string(port) + "|E|";
+    REQUIRE(r.get(key).compare(0, est.size(), est) == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(80));
+    Bytes data = tcp_frame("192.0.2.80", 443, ext_s.c_str(), port, snf::TCP_ACK | snf::TCP_PSH, 51, 2);
+    Bytes fin = tcp_frame("10.0.0.5", 40200, "192.0.2.80", 443, snf::TCP_FIN | snf::TCP_ACK, 2, 52);
+    std::vector<Frame> fs{Frame{data.data(), static_cast<uint32_t>(data.size()), Side::Outside},
+                          Frame{fin.data(), static_cast<uint32_t>(fin.size()), Side::Inside}};
+    r.e->process(fs.data(), fs.size());
+    CHECK_MSG(fs[0].forward && fs[1].forward, name + "both forwarded");
+    const std::string closing = ext_s + "|" + std::to_string(port) + "|F|";
+    std::string v = r.get(key);
+    CHECK_MSG(v.compare(0, closing.size(), closing) == 0, name + "stored " + v);
+  }
 }

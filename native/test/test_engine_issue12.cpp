@@ -179,28 +179,32 @@ TEST(engine_chain_keeps_flow_order_within_a_batch) {
   CHECK_EQ(e->counters().drops[static_cast<int>(Drop::FwBadTcpState)], 0u);
 }
 
-// The cut costs a run (its own exchanges) only where the firewall would judge out of order:
-// an outbound frame behind an inbound one of the same peer. Data out and the ACK that answers
-// it, in that order, are one run: the firewall (first for outbound, last for inbound) judges
-// them in the order they came.
-TEST(engine_chain_does_not_cut_frames_the_firewall_judges_in_order) {
+// Both directions meet the firewall at one step (outbound frames start a step late), so it
+// judges a whole batch in one pass, in arrival order, whatever the directions' order: no run
+// is cut, and every order of the same frames costs the same exchanges. The local store has no
+// cache, so every step with frames reads: NAT (inbound), then the firewall's reads with NAT's
+// outbound reads riding along (the firewall rewrites nothing). Cut into runs at each outbound
+// frame behind an inbound one (the engine before), the alternating batch cost 2 exchanges a run.
+TEST(engine_chain_judges_a_batch_in_one_pass_whatever_the_order) {
   auto e = fixture::engine(fixture::config({NfKind::Firewall, NfKind::Nat}));
-  const auto [ext, port] = open_through_nat(*e, 40010);
+  const std::pair<std::string, uint16_t> nat = open_through_nat(*e, 40010);
+  const std::string ext = nat.first;
+  const uint16_t port = nat.second;
 
-  Bytes data = tcp_frame("10.0.0.5", 40010, "203.0.113.9", 80, snf::TCP_ACK | snf::TCP_PSH, 101, 8);
-  Bytes ack = tcp_frame("203.0.113.9", 80, ext.c_str(), port, snf::TCP_ACK, 8, 102);
-  auto exchanges = [&](Bytes& a, Side sa, Bytes& b, Side sb) {
+  auto out = [&](uint32_t seq) { return tcp_frame("10.0.0.5", 40010, "203.0.113.9", 80, snf::TCP_ACK | snf::TCP_PSH, seq, 8); };
+  auto in = [&](uint32_t ack) { return tcp_frame("203.0.113.9", 80, ext.c_str(), port, snf::TCP_ACK, 8, ack); };
+  auto exchanges = [&](std::initializer_list<std::pair<Bytes*, Side>> frames) {
     uint64_t before = e->counters().store.round_trips;
-    std::vector<snf::Frame> f = batch(*e, {{&a, sa}, {&b, sb}});
-    CHECK(f[0].forward && f[1].forward);
+    std::vector<snf::Frame> f = batch(*e, frames);
+    for (size_t i = 0; i < f.size(); i++) CHECK_MSG(f[i].forward, "frame " + std::to_string(i) + ": " + snf::drop_name(f[i].reason));
     return e->counters().store.round_trips - before;
   };
-  uint64_t in_order = exchanges(data, IN, ack, OUT);
-  Bytes data2 = tcp_frame("10.0.0.5", 40010, "203.0.113.9", 80, snf::TCP_ACK | snf::TCP_PSH, 101, 8);
-  Bytes ack2 = tcp_frame("203.0.113.9", 80, ext.c_str(), port, snf::TCP_ACK, 8, 102);
-  uint64_t cut = exchanges(ack2, OUT, data2, IN);  // inbound first: the outbound frame starts a run
-  CHECK_EQ(in_order, 2u);                           // one run: a read exchange per stage
-  CHECK(cut > in_order);
+  Bytes o1 = out(101), i1 = in(102);
+  CHECK_EQ(exchanges({{&o1, IN}, {&i1, OUT}}), 2u);
+  Bytes i2 = in(103), o2 = out(102);
+  CHECK_EQ(exchanges({{&i2, OUT}, {&o2, IN}}), 2u);
+  Bytes a1 = in(104), a2 = out(103), a3 = in(105), a4 = out(104), a5 = in(106), a6 = out(105);
+  CHECK_EQ(exchanges({{&a1, OUT}, {&a2, IN}, {&a3, OUT}, {&a4, IN}, {&a5, OUT}, {&a6, IN}}), 2u);
 }
 
 // Found by `snf replay` once closings stopped waiting: a RST and the SYN that reopens the
@@ -225,12 +229,12 @@ TEST(firewall_rst_then_reopening_syn_in_one_batch) {
   CHECK(run1(*e, synack2, OUT).forward);
 }
 
-// A stage whose waited writes change no packet at commit (the firewall's) sends the next
-// stage's reads in the same exchange, behind its writes: the store runs them after the writes,
-// as a separate exchange would. An inbound frame of an open connection and a new outbound
-// flow through firewall + NAT: stage 0 reads, then the firewall's creation with stage 1's reads,
-// then the NAT allocation (the local store has no cache, so no create on read): 3 exchanges, not 4.
-TEST(engine_chain_next_stage_reads_ride_with_the_firewalls_writes) {
+// The firewall rewrites no packet, so the reads of the step after it (NAT, outbound) ride with
+// its own. An inbound frame of an open connection and a new outbound flow through firewall +
+// NAT: NAT's inbound read, then the firewall's reads with NAT's outbound read, then the
+// firewall's creation, then the NAT allocation (the local store has no cache, so no create on
+// read): 4 exchanges, not 5.
+TEST(engine_chain_next_step_reads_ride_with_the_firewalls) {
   auto e = fixture::engine(fixture::config({NfKind::Firewall, NfKind::Nat}));
   const auto [ext, port] = open_through_nat(*e, 40030);
   Bytes in = tcp_frame("203.0.113.9", 80, ext.c_str(), port, snf::TCP_ACK | snf::TCP_PSH, 8, 101);
@@ -239,7 +243,7 @@ TEST(engine_chain_next_stage_reads_ride_with_the_firewalls_writes) {
   std::vector<snf::Frame> f = batch(*e, {{&in, OUT}, {&syn, IN}});
   CHECK_MSG(f[0].forward, std::string("inbound: ") + snf::drop_name(f[0].reason));
   CHECK_MSG(f[1].forward, std::string("new flow: ") + snf::drop_name(f[1].reason));
-  CHECK_EQ(e->counters().store.round_trips - before, 3u);
+  CHECK_EQ(e->counters().store.round_trips - before, 4u);
   // The new flow is whole: its SYN-ACK comes back through NAT and the firewall.
   Packet p;
   REQUIRE(t::parse(syn, p) == Drop::None);
@@ -263,4 +267,30 @@ TEST(engine_chain_next_stage_waits_for_a_rewriting_commit) {
   Bytes synack = tcp_frame("198.51.100.78", 443, p.ip.src.str().c_str(), p.ip.sport, snf::TCP_SYN | snf::TCP_ACK, 50, 2);
   Out o = run1(*e, synack, OUT);
   CHECK_MSG(o.forward, "SYN-ACK: " + o.reason);
+}
+
+// A step whose waited writes change no packet at commit sends the next step's reads behind its
+// writes: the store runs them after the writes, as a separate exchange would. LB then firewall,
+// the backend's SYN-ACK: the LB's read, then its write (the flow is established; the SYN-ACK
+// waits for it) with the firewall's read riding along, then the firewall's SYN-ACK transition:
+// 3 exchanges, not 4.
+TEST(engine_chain_next_step_reads_ride_with_waited_writes) {
+  snf::EngineCfg cfg = fixture::config({NfKind::Lb, NfKind::Firewall});
+  cfg.fw.rules.clear();
+  cfg.fw.default_allow = true;
+  auto e = fixture::engine(cfg);
+  Bytes syn = tcp_frame("203.0.113.60", 50060, "192.0.2.10", 80, snf::TCP_SYN, 1);
+  Out o = run1(*e, syn, OUT);
+  REQUIRE(o.forward);
+  const std::string be = o.p.ip.dst.str();
+  const uint16_t be_port = o.p.ip.dport;
+  Bytes synack = tcp_frame(be.c_str(), be_port, "203.0.113.60", 50060, snf::TCP_SYN | snf::TCP_ACK, 9, 2);
+  uint64_t before = e->counters().store.round_trips;
+  std::vector<snf::Frame> f = batch(*e, {{&synack, IN}});
+  CHECK_MSG(f[0].forward, std::string("SYN-ACK: ") + snf::drop_name(f[0].reason));
+  CHECK_EQ(e->counters().store.round_trips - before, 3u);
+  Bytes ack = tcp_frame("203.0.113.60", 50060, "192.0.2.10", 80, snf::TCP_ACK, 2, 10);
+  Out a = run1(*e, ack, OUT);
+  CHECK_MSG(a.forward, "ACK: " + a.reason);
+  CHECK(a.p.ip.dst == A(be.c_str()));
 }
