@@ -105,6 +105,7 @@ void CacheTracker::lost(int i) {
     forget_refills(i);
   }
   if (cache_.enabled()) cache_.flush(i);
+  flushed();
 }
 
 bool CacheTracker::recheck_due() {
@@ -137,10 +138,12 @@ bool CacheTracker::drain(int i, short revents) {
           std::string key(keys->element[k]->str, keys->element[k]->len);
           cache_.erase(key);
           poison(n, &key);
+          changed(key);
         }
       } else {
         cache_.flush(i);
         poison(n, nullptr);
+        flushed();
       }
     }
     freeReplyObject(raw);
@@ -164,6 +167,7 @@ void CacheTracker::read(int i, const std::string& key, const std::string& val) {
 // (it was read before this write, and NOLOOP sends no invalidation to say so). True when the
 // key was cached or being refilled: a posted write fetches it again behind itself.
 bool CacheTracker::forget(const std::string& key) {
+  changed(key);
   bool was = cache_.erase(key);
   for (Node& n : nodes_)
     for (size_t k = n.head; k < n.tail; k++)
@@ -218,6 +222,27 @@ void CacheTracker::forget_refills(int i) {
   if (static_cast<size_t>(i) >= nodes_.size()) return;
   Node& n = nodes_[static_cast<size_t>(i)];
   n.head = n.tail = 0;
+}
+
+void CacheTracker::changed(const std::string& key) {
+  if (open_reads_ > 0) changed_[key] = ++epoch_;
+}
+
+void CacheTracker::flushed() { flushed_at_ = ++epoch_; }
+
+uint64_t CacheTracker::open_reads() {
+  open_reads_++;
+  return epoch_;
+}
+
+void CacheTracker::close_reads() {
+  if (open_reads_ > 0 && --open_reads_ == 0) changed_.clear();
+}
+
+bool CacheTracker::unchanged_since(const std::string& key, uint64_t epoch) const {
+  if (flushed_at_ > epoch) return false;
+  auto it = changed_.find(key);
+  return it == changed_.end() || it->second <= epoch;
 }
 
 }  // namespace snf

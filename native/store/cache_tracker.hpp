@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,17 @@ class CacheTracker {
   // The node's queued refills will never be answered (failed, or all read).
   void forget_refills(int node);
 
+  // Reads still on their way in an exchange that has not finished (RedisStore::start): a
+  // change of a key (an invalidation drained, or our own write) while one is open is
+  // remembered, so that a value read before it is not cached after it. `epoch` marks when an
+  // exchange's own writes had been forgotten; `unchanged_since(key, epoch)` says whether its
+  // reply for `key` may be cached.
+  uint64_t open_reads();
+  void close_reads();
+  bool unchanged_since(const std::string& key, uint64_t epoch) const;
+  // Something dropped cached values wholesale (slot ownership changed).
+  void flushed();
+
  private:
   struct Refill {
     std::string key;
@@ -93,6 +105,10 @@ class CacheTracker {
   int64_t drained_us_ = 0;  // when invalidations were last drained
   std::vector<Node> nodes_;
   std::vector<const std::string*> refill_;  // uncache_posted's answer, reused
+  void changed(const std::string& key);
+  int open_reads_ = 0;
+  uint64_t epoch_ = 0, flushed_at_ = 0;
+  std::unordered_map<std::string, uint64_t> changed_;  // key -> epoch of its last change, while reads are open
 };
 
 }  // namespace snf

@@ -62,6 +62,9 @@ struct RedisStore::Node {
   bool plain_claims = false;
   std::vector<Want> want;  // replies expected, in order; those before `head` are read
   size_t head = 0;
+  uint64_t base = 0;  // replies read (or given up) before want[0], since the node was added
+  uint64_t answered() const { return base + head; }
+  uint64_t expected() const { return base + want.size(); }
 };
 
 RedisStore::RedisStore(RedisOptions opts)
@@ -297,6 +300,7 @@ void RedisStore::append_get(Node& n, const std::string& key) {
 void RedisStore::fail_pending(Node& n) {
   for (size_t k = n.head; k < n.want.size(); k++)
     if (n.want[k].target) n.want[k].target->type = Reply::Unavailable;
+  n.base += n.want.size();
   n.want.clear();
   n.head = 0;
   tracker_.forget_refills(n.index);
@@ -305,6 +309,7 @@ void RedisStore::fail_pending(Node& n) {
 // Every reply expected from n has been read: start the list again (keeping its capacity).
 void RedisStore::settle(Node& n) {
   if (n.head < n.want.size()) return;
+  n.base += n.want.size();
   n.want.clear();
   n.head = 0;
   tracker_.forget_refills(n.index);
@@ -350,11 +355,19 @@ bool RedisStore::read_replies(Node& n, std::string* err) {
 // or the deadline. A node that fails or times out is disconnected (its reply stream can no
 // longer be trusted) and its outstanding replies become Unavailable. Replies to posted
 // commands come first on a connection: they are read (and used) on the way.
-void RedisStore::exchange(const std::vector<int>& active, int64_t deadline_us) {
+void RedisStore::exchange(const std::vector<int>& active, int64_t deadline_us,
+                          const std::vector<std::pair<int, uint64_t>>* ends) {
+  // What each node must have answered: everything sent, or this exchange's share.
+  auto target = [&](int i) {
+    if (ends)
+      for (const auto& e : *ends)
+        if (e.first == i) return e.second;
+    return nodes_[i]->expected();
+  };
   live_.clear();
   for (int i : active) {
     Node& n = *nodes_[i];
-    if (n.c && n.want.size() > n.head) live_.push_back(i);
+    if (n.c && n.answered() < target(i)) live_.push_back(i);
   }
   std::string err;
   auto failed = [&](int i) { fail(*nodes_[i], err); };
@@ -370,7 +383,7 @@ void RedisStore::exchange(const std::vector<int>& active, int64_t deadline_us) {
     polled_.clear();
     for (int i : live_) {
       Node& n = *nodes_[i];
-      if (!n.c || n.head >= n.want.size()) continue;
+      if (!n.c || n.answered() >= target(i)) continue;
       pfds_.push_back({n.c->fd(), n.c->events(true), 0});
       polled_.push_back(i);
     }
@@ -479,22 +492,40 @@ void RedisStore::drain_invalidations() {
   }
 }
 
-void RedisStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies) {
+void RedisStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies) { finish(start(cmds, n, replies)); }
+
+// Round 0 of an exchange: replies the cache holds are given at once, the rest are written to
+// their nodes' sockets (behind whatever those connections already carry), and nothing waits.
+RedisStore::Ticket RedisStore::start(const Cmd* cmds, size_t n, std::vector<Reply>& replies) {
   if (replies.size() < n) replies.resize(n);
   for (size_t i = 0; i < n; i++) {
     replies[i].type = Reply::Unavailable;
     replies[i].s.clear();
     replies[i].a.clear();
   }
-  if (n == 0) return;
+  if (n == 0) return 0;
   bool caching = tracker_.enabled();
   if (router_.needs_refresh()) {
-    if (refresh_slots() && caching) tracker_.cache().flush();  // slots may have changed owner
+    if (refresh_slots() && caching) {
+      tracker_.cache().flush();  // slots may have changed owner
+      tracker_.flushed();
+    }
   }
   if (tracker_.recheck_due()) drain_invalidations();
 
+  std::unique_ptr<Open> op;
+  if (!spare_.empty()) {
+    op = std::move(spare_.back());
+    spare_.pop_back();
+  } else {
+    op = std::make_unique<Open>();
+  }
+  Open& o = *op;
+  o.todo.clear();
+  o.ends.clear();
+  o.cmds = cmds;
+  o.replies = &replies;
   FlowCache& cache = tracker_.cache();
-  todo_.clear();
   for (size_t i = 0; i < n; i++) {
     const Cmd& c = cmds[i];
     if (caching) {
@@ -511,51 +542,123 @@ void RedisStore::execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies)
         tracker_.uncache_writes(c);
       }
     }
-    todo_.push_back({i, router_.route(c), false, false, 0});
+    o.todo.push_back({i, router_.route(c), false, false, 0});
   }
-  if (todo_.empty()) return;
+  if (o.todo.empty()) {
+    spare_.push_back(std::move(op));
+    return 0;
+  }
+  active_.clear();
+  for (Retry& t : o.todo) {
+    if (t.node < 0) continue;
+    Node& nd = *nodes_[t.node];
+    if (!ensure_connected(nd)) continue;
+    t.sent = append(nd, cmds[t.cmd], t.eval, t.asking, &replies[t.cmd], false);
+    if (std::find(active_.begin(), active_.end(), t.node) == active_.end()) active_.push_back(t.node);
+  }
+  if (active_.empty()) {  // no node reachable: every reply stays Unavailable
+    spare_.push_back(std::move(op));
+    return 0;
+  }
+  // Write eagerly: on loopback the whole pipeline usually fits the socket buffer at once.
+  std::string err;
+  for (int i : active_) {
+    Node& nd = *nodes_[i];
+    o.ends.push_back({i, nd.expected()});
+    if (!nd.c->flush(&err)) fail(nd, err);
+  }
+  o.id = next_ticket_++;
+  o.t0 = mono_us();
+  o.epoch = tracker_.open_reads();
+  open_.push_back(std::move(op));
+  return o.id;
+}
 
-  // Round 0 is the batch; later rounds only redo commands that were redirected (MOVED / ASK)
-  // or whose script was missing (NOSCRIPT after a failover or SCRIPT FLUSH).
-  for (int round = 0; round < 3 && !todo_.empty(); round++) {
+std::vector<std::unique_ptr<RedisStore::Open>>::iterator RedisStore::find_open(Ticket t) {
+  return std::find_if(open_.begin(), open_.end(), [t](const std::unique_ptr<Open>& o) { return o->id == t; });
+}
+
+bool RedisStore::ready(Ticket t) {
+  auto it = find_open(t);
+  if (it == open_.end()) return true;
+  // Read what has arrived, without waiting: a deadline already passed ends the wait at once
+  // but fails no node (exchange fails nodes only past their own deadline, which is later).
+  bool all = true;
+  std::string err;
+  for (const auto& e : (*it)->ends) {
+    Node& n = *nodes_[e.first];
+    if (!n.c || n.answered() >= e.second) continue;
+    pollfd pfd{n.c->fd(), n.c->events(true), 0};
+    if (poll(&pfd, 1, 0) > 0 && (!n.c->service(pfd.revents, &err) || !read_replies(n, &err))) fail(n, err);
+    if (n.c && n.answered() < e.second) all = false;
+  }
+  return all;
+}
+
+void RedisStore::finish(Ticket t) {
+  auto it = find_open(t);
+  if (it == open_.end()) return;
+  std::unique_ptr<Open> op = std::move(*it);
+  open_.erase(it);
+  Open& o = *op;
+  active_.clear();
+  for (const auto& e : o.ends) active_.push_back(e.first);
+  exchange(active_, o.t0 + 1000LL * opts_.timeout_ms, &o.ends);
+  stats_.round_trips++;
+  stats_.record_latency_us(static_cast<uint64_t>(mono_us() - o.t0));
+  after_round(o);
+  // Later rounds only redo commands that were redirected (MOVED / ASK) or whose script was
+  // missing (NOSCRIPT after a failover or SCRIPT FLUSH); they wait for everything their nodes
+  // owe, other open exchanges' replies included (read into those exchanges' replies).
+  for (int round = 1; round < 3 && !o.todo.empty(); round++) {
     active_.clear();
-    for (Retry& t : todo_) {
-      if (t.node < 0) continue;
-      Node& nd = *nodes_[t.node];
+    for (Retry& r : o.todo) {
+      if (r.node < 0) continue;
+      Node& nd = *nodes_[r.node];
       if (!ensure_connected(nd)) continue;
-      replies[t.cmd].type = Reply::Unavailable;  // forget the redirect this round retries
-      t.sent = append(nd, cmds[t.cmd], t.eval, t.asking, &replies[t.cmd], false);
-      if (std::find(active_.begin(), active_.end(), t.node) == active_.end()) active_.push_back(t.node);
+      (*o.replies)[r.cmd].type = Reply::Unavailable;  // forget the redirect this round retries
+      r.sent = append(nd, o.cmds[r.cmd], r.eval, r.asking, &(*o.replies)[r.cmd], false);
+      if (std::find(active_.begin(), active_.end(), r.node) == active_.end()) active_.push_back(r.node);
     }
     if (active_.empty()) break;
     int64_t t0 = mono_us();
     exchange(active_, t0 + 1000LL * opts_.timeout_ms);
     stats_.round_trips++;
     stats_.record_latency_us(static_cast<uint64_t>(mono_us() - t0));
-
-    next_.clear();
-    for (const Retry& t : todo_) {
-      Reply& r = replies[t.cmd];
-      if (r.type == Reply::Unavailable) continue;
-      stats_.commands += static_cast<uint64_t>(t.sent);
-      // A GET's value, or a script's: each returns what its first key holds as it ends, read
-      // last, so Redis tracks the key for us either way (scripts.cpp).
-      if (caching && r.type == Reply::Str) tracker_.read(t.node, cmds[t.cmd].keys[0], r.s);
-      if (r.type != Reply::Err) continue;
-      ClusterRouter::Redirect to;
-      if (router_.redirect(r.s, &to)) {
-        if (to.node >= 0) {
-          add_nodes();
-          next_.push_back({t.cmd, to.node, to.ask, t.eval, 0});
-        }
-      } else if (ScriptRegistry::needs_body(r.s)) {
-        next_.push_back({t.cmd, t.node, t.asking, true, 0});
-      } else {
-        stats_.errors++;
-      }
-    }
-    todo_.swap(next_);
+    after_round(o);
   }
+  for (auto& np : nodes_) settle(*np);
+  tracker_.close_reads();
+  spare_.push_back(std::move(op));
+}
+
+void RedisStore::after_round(Open& o) {
+  bool caching = tracker_.enabled();
+  next_.clear();
+  for (const Retry& t : o.todo) {
+    Reply& r = (*o.replies)[t.cmd];
+    if (r.type == Reply::Unavailable) continue;
+    stats_.commands += static_cast<uint64_t>(t.sent);
+    // A GET's value, or a script's: each returns what its first key holds as it ends, read
+    // last, so Redis tracks the key for us either way (scripts.cpp). Not if the key changed
+    // since the exchange started (an invalidation, or a later exchange's write of it): the
+    // value may predate the change.
+    const std::string& key = o.cmds[t.cmd].keys[0];
+    if (caching && r.type == Reply::Str && tracker_.unchanged_since(key, o.epoch)) tracker_.read(t.node, key, r.s);
+    if (r.type != Reply::Err) continue;
+    ClusterRouter::Redirect to;
+    if (router_.redirect(r.s, &to)) {
+      if (to.node >= 0) {
+        add_nodes();
+        next_.push_back({t.cmd, to.node, to.ask, t.eval, 0});
+      }
+    } else if (ScriptRegistry::needs_body(r.s)) {
+      next_.push_back({t.cmd, t.node, t.asking, true, 0});
+    } else {
+      stats_.errors++;
+    }
+  }
+  o.todo.swap(next_);
 }
 
 }  // namespace snf

@@ -54,6 +54,9 @@ class RedisStore final : public StateStore {
   RedisStore& operator=(const RedisStore&) = delete;
 
   void execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies) override;
+  Ticket start(const Cmd* cmds, size_t n, std::vector<Reply>& replies) override;
+  void finish(Ticket t) override;
+  bool ready(Ticket t) override;
   // Appends the commands to their nodes' pipelines and writes what the sockets take, without
   // waiting. With the cache, each key a posted script rewrites that was cached is fetched
   // again right behind it (a tracked GET), so a refreshed flow stays warm.
@@ -87,6 +90,18 @@ class RedisStore final : public StateStore {
     bool eval;  // send the script body (EVAL) instead of EVALSHA after NOSCRIPT
     int sent;   // Redis commands it went as (counted when answered)
   };
+  // A started exchange (start): its commands' first round is on the wire.
+  struct Open {
+    Ticket id = 0;
+    const Cmd* cmds = nullptr;
+    std::vector<Reply>* replies = nullptr;
+    std::vector<Retry> todo;
+    // For each node written to: the count of its replies (since it connected) at which this
+    // exchange's are all in.
+    std::vector<std::pair<int, uint64_t>> ends;
+    int64_t t0 = 0;
+    uint64_t epoch = 0;  // CacheTracker::open_reads
+  };
 
   // Gives every node the router has met (seeds, CLUSTER SLOTS, redirects) its connection slot.
   void add_nodes();
@@ -103,7 +118,14 @@ class RedisStore final : public StateStore {
   // A nat_claim as MULTI MSETNX PEXPIRE NX PEXPIRE NX GET EXEC (after one ASKING when `asking`).
   int append_claim(Node& n, const Cmd& c, bool asking, Reply* target);
   void append_get(Node& n, const std::string& key);
-  void exchange(const std::vector<int>& active, int64_t deadline_us);
+  // Reads replies until every node in `active` has answered everything sent to it, or (ends)
+  // until each listed node has answered up to its count; or the deadline.
+  void exchange(const std::vector<int>& active, int64_t deadline_us,
+                const std::vector<std::pair<int, uint64_t>>* ends = nullptr);
+  // The replies of the exchange's round are in: counts them, caches what it may, and queues
+  // what was redirected (MOVED / ASK) or lacked its script (NOSCRIPT) for another round.
+  void after_round(Open& o);
+  std::vector<std::unique_ptr<Open>>::iterator find_open(Ticket t);
   void drain_invalidations();
   // Reads the replies that have arrived on n's connection. false and `err` on a protocol error.
   bool read_replies(Node& n, std::string* err);
@@ -120,7 +142,9 @@ class RedisStore final : public StateStore {
   // Reused across batches so the packet path does not allocate.
   std::vector<const char*> argv_;
   std::vector<size_t> argvlen_;
-  std::vector<Retry> todo_, next_;  // execute: this round's commands, the next round's
+  std::vector<Retry> next_;         // after_round: the next round's commands
+  std::vector<std::unique_ptr<Open>> open_, spare_;  // started exchanges; finished ones, reused
+  Ticket next_ticket_ = 1;
   std::vector<int> active_;         // execute: nodes written to this round
   std::vector<int> posted_;         // post: nodes with posted commands send_posted() has not written
   std::vector<int> live_, polled_;  // exchange: nodes awaiting replies, those in pfds_

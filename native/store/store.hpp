@@ -64,6 +64,19 @@ class StateStore {
   // Executes cmds[0..n) (pipelined per shard) and fills replies[0..n) in the same order.
   // A command that could not reach the store gets Reply::Unavailable.
   virtual void execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies) = 0;
+  // The same exchange in two halves, so the caller can work while the store answers: start()
+  // sends cmds[0..n) and returns at once (a store without a connection runs them then), and
+  // finish() waits for their replies. cmds and replies must stay as they are until finish(),
+  // which is called once per ticket; tickets may be finished in any order. Commands started
+  // later are applied after those started earlier (one connection per node, in order).
+  using Ticket = uint64_t;
+  virtual Ticket start(const Cmd* cmds, size_t n, std::vector<Reply>& replies) {
+    execute(cmds, n, replies);
+    return 0;
+  }
+  virtual void finish(Ticket) {}
+  // Whether finish(t) would return without waiting for the store (reads what has arrived).
+  virtual bool ready(Ticket) { return true; }
   // Sends commands whose replies nobody waits for (TTL refreshes: no verdict depends on them;
   // with a coherent cache, a GET whose reply warms the cache).
   // A store with a connection sends them now and reads their replies whenever it next uses the
