@@ -15,6 +15,7 @@
 // Usage: bench [--redis host:port] [--stores local,redis] [--scenarios established,mix]
 //              [--batches 1,8,32,64] [--seconds 1.5] [--flows 10000] [--chain nat|firewall,nat|lb]
 //              [--timeout-ms 100] [--refresh-ms N] [--udp-ms N] [--scale 1,2,4]   (redis, batch 64, N engines in N threads)
+//              [--inflight K]   (batches in flight per engine: Engine::submit / reap, split phase)
 //              [--ref-get N --ref-evalsha N [--ref-update N] [--ref-get-c1 N --ref-evalsha-c1 N --ref-update-c1 N]]
 //              [--print-lua nat_alloc]
 #include <algorithm>
@@ -106,6 +107,7 @@ struct Opts {
   int64_t udp_ms = -1;      // Timeouts::udp_ms override: a short TTL brings refreshes into a cell
   int flows = 10000;
   int new_every = 10;  // mix: one packet in `new_every` starts a new flow
+  int inflight = 1;    // batches in flight per engine (1: Engine::process, one at a time)
   std::vector<std::string> chain{"nat"};
   std::vector<int> scale;  // engine counts for the redis scaling table (batch 64)
   // redis-benchmark -P 64 requests/s (with 50 clients, and with 1 client) for the commands the
@@ -249,6 +251,9 @@ class TapStore final : public StateStore {
   explicit TapStore(std::unique_ptr<StateStore> s) : s_(std::move(s)) {}
   void execute(const Cmd* cmds, size_t n, std::vector<Reply>& replies) override {
     s_->execute(cmds, n, replies);
+    note(replies, n);
+  }
+  void note(const std::vector<Reply>& replies, size_t n) {
     for (size_t i = 0; i < n; i++)
       if (!replies[i].ok()) {
         failed++;
@@ -257,7 +262,23 @@ class TapStore final : public StateStore {
                                                               : replies[i].s;
       }
   }
+  Ticket start(const Cmd* cmds, size_t n, std::vector<Reply>& replies) override {
+    Ticket t = s_->start(cmds, n, replies);
+    open_.push_back({t, &replies, n});
+    return t;
+  }
+  void finish(Ticket t) override {
+    s_->finish(t);
+    for (size_t k = 0; k < open_.size(); k++)
+      if (open_[k].t == t) {
+        note(*open_[k].replies, open_[k].n);
+        open_.erase(open_.begin() + static_cast<long>(k));
+        break;
+      }
+  }
+  bool ready(Ticket t) override { return s_->ready(t); }
   void post(const Cmd* cmds, size_t n) override { s_->post(cmds, n); }
+  void send_posted() override { s_->send_posted(); }
   const StoreStats& stats() const override { return s_->stats(); }
   int shards() const override { return s_->shards(); }
   const CacheStats* cache_stats() const override { return s_->cache_stats(); }
@@ -266,7 +287,13 @@ class TapStore final : public StateStore {
   std::string first_error;
 
  private:
+  struct Open {
+    Ticket t;
+    const std::vector<Reply>* replies;
+    size_t n;
+  };
   std::unique_ptr<StateStore> s_;
+  std::vector<Open> open_;
 };
 
 std::unique_ptr<StateStore> make_store(const Opts& o, const std::string& kind) {
@@ -304,8 +331,10 @@ bool frame_sane(const uint8_t* f, bool nat) {
 struct Worker {
   std::unique_ptr<Engine> eng;
   TapStore* tap = nullptr;
-  std::vector<uint8_t> buf;
-  std::vector<Frame> frames;
+  // One frame set per batch in flight (--inflight), submitted in turn.
+  std::vector<std::vector<uint8_t>> bufs;
+  std::vector<std::vector<Frame>> sets;
+  std::vector<Clock::time_point> sent;
   std::vector<double> lat;
   uint64_t next_est = 0, next_new = 0, pkt_no = 0, pkts = 0, fwd = 0;
   int short_left = 0;  // enterprise: packets left of the current short flow
@@ -336,8 +365,11 @@ Cell run_cell(const Opts& o, const std::string& store, const std::string& scenar
     auto tap = std::make_unique<TapStore>(make_store(o, store));
     w.tap = tap.get();
     w.eng = std::make_unique<Engine>(make_cfg(o, vnf), std::move(tap));
-    w.buf.resize(static_cast<size_t>(batch) * kFrameLen);
-    w.frames.resize(static_cast<size_t>(batch));
+    w.eng->set_inflight(static_cast<size_t>(o.inflight));
+    size_t k = static_cast<size_t>(o.inflight);
+    w.bufs.assign(k, std::vector<uint8_t>(static_cast<size_t>(batch) * kFrameLen));
+    w.sets.assign(k, std::vector<Frame>(static_cast<size_t>(batch)));
+    w.sent.resize(k);
     w.lat.reserve(1 << 20);
   }
   auto store_note = [&]() {
@@ -388,9 +420,9 @@ Cell run_cell(const Opts& o, const std::string& store, const std::string& scenar
 
   // Engine t walks the established flows from its own offset and draws new flows from its own
   // range, so engines never create the same flow.
-  auto fill = [&](Worker& w, size_t t) {
+  auto fill = [&](Worker& w, size_t t, size_t slot) {
     for (int k = 0; k < batch; k++) {
-      uint8_t* f = &w.buf[static_cast<size_t>(k) * kFrameLen];
+      uint8_t* f = &w.bufs[slot][static_cast<size_t>(k) * kFrameLen];
       if (ent) {
         if (w.pkt_no++ % 10 < 7) {
           uint64_t i = (w.next_est++ + t * 64) % std::min<uint64_t>(64, static_cast<uint64_t>(o.flows));
@@ -412,7 +444,7 @@ Cell run_cell(const Opts& o, const std::string& store, const std::string& scenar
         uint64_t i = (w.next_est++ + t * static_cast<uint64_t>(o.flows) / ws.size()) % static_cast<uint64_t>(o.flows);
         std::memcpy(f, &tmpl[i * kFrameLen], kFrameLen);
       }
-      w.frames[k] = Frame{f, kFrameLen, side};
+      w.sets[slot][k] = Frame{f, kFrameLen, side};
     }
   };
 
@@ -424,8 +456,8 @@ Cell run_cell(const Opts& o, const std::string& store, const std::string& scenar
     Worker& w = ws[t];
     // A short untimed run of the scenario itself so connections, strings and tables are warm.
     for (auto t_end = Clock::now() + std::chrono::milliseconds(150); Clock::now() < t_end;) {
-      fill(w, t);
-      w.eng->process(w.frames.data(), w.frames.size());
+      fill(w, t, 0);
+      w.eng->process(w.sets[0].data(), w.sets[0].size());
     }
     w.before = w.eng->counters();
     ready++;
@@ -433,15 +465,39 @@ Cell run_cell(const Opts& o, const std::string& store, const std::string& scenar
     double cpu0 = thread_cpu();
     auto deadline = t0 + std::chrono::microseconds(static_cast<int64_t>(o.seconds * 1e6));
     Clock::time_point now = Clock::now();
-    while (now < deadline) {
-      fill(w, t);
-      auto a = Clock::now();
-      w.eng->process(w.frames.data(), w.frames.size());
+    // A batch's latency: submitted to reaped (with one in flight, one Engine::process call).
+    auto account = [&](size_t slot) {
       now = Clock::now();
-      w.lat.push_back(std::chrono::duration<double, std::micro>(now - a).count());
+      w.lat.push_back(std::chrono::duration<double, std::micro>(now - w.sent[slot]).count());
       w.pkts += static_cast<uint64_t>(batch);
-      for (const Frame& f : w.frames) w.fwd += f.forward;
-      if ((w.lat.size() & 1023) == 1 && w.frames[0].forward) w.sane = w.sane && frame_sane(w.frames[0].data, nat && !lb);
+      for (const Frame& f : w.sets[slot]) w.fwd += f.forward;
+      if ((w.lat.size() & 1023) == 1 && w.sets[slot][0].forward) w.sane = w.sane && frame_sane(w.sets[slot][0].data, nat && !lb);
+    };
+    const size_t k = w.sets.size();
+    size_t slot = 0;
+    while (now < deadline) {
+      if (k == 1) {
+        fill(w, t, 0);
+        w.sent[0] = Clock::now();
+        w.eng->process(w.sets[0].data(), w.sets[0].size());
+        account(0);
+        continue;
+      }
+      // Slots are submitted in turn and batches reaped oldest first: a busy slot is the oldest.
+      if (w.eng->in_flight() == k) {
+        w.eng->reap(true);
+        account(slot);
+      }
+      fill(w, t, slot);
+      w.sent[slot] = Clock::now();
+      w.eng->submit(w.sets[slot].data(), w.sets[slot].size());
+      slot = (slot + 1) % k;
+      now = Clock::now();
+    }
+    for (size_t left = w.eng->in_flight(); left > 0; left--) {
+      size_t oldest = (slot + k - left) % k;
+      w.eng->reap(true);
+      account(oldest);
     }
     w.end = now;
     w.cpu = thread_cpu() - cpu0;
@@ -549,6 +605,7 @@ int main(int argc, char** argv) {
     else if (a == "--refresh-ms") o.refresh_ms = std::atoll(val().c_str());
     else if (a == "--udp-ms") o.udp_ms = std::atoll(val().c_str());
     else if (a == "--flows") o.flows = std::atoi(val().c_str());
+    else if (a == "--inflight") o.inflight = std::atoi(val().c_str());
     else if (a == "--chain") o.chain = split_list(val());
     else if (a == "--ref-get") o.ref_get = std::atof(val().c_str());
     else if (a == "--ref-evalsha") o.ref_eval = std::atof(val().c_str());
@@ -571,6 +628,10 @@ int main(int argc, char** argv) {
     }
   }
   if (o.flows < 64) o.flows = 64;
+  if (o.inflight < 1 || o.inflight > static_cast<int>(Engine::kMaxInflight)) {
+    std::fprintf(stderr, "--inflight: 1..%zu\n", Engine::kMaxInflight);
+    return 2;
+  }
   if (has(o.chain, "lb") && has(o.chain, "nat")) {
     std::fprintf(stderr, "--chain: lb is driven from the outside (client -> VIP); combine it with firewall, not nat\n");
     return 2;
@@ -578,8 +639,8 @@ int main(int argc, char** argv) {
 
   std::string chain;
   for (const auto& n : o.chain) chain += (chain.empty() ? "" : ",") + n;
-  std::printf("engine bench: chain=%s flows=%d frame=%uB UDP/IPv4 seconds/cell=%.2f redis=%s\n", chain.c_str(),
-              o.flows, kFrameLen, o.seconds, o.redis.c_str());
+  std::printf("engine bench: chain=%s flows=%d frame=%uB UDP/IPv4 seconds/cell=%.2f inflight=%d redis=%s\n", chain.c_str(),
+              o.flows, kFrameLen, o.seconds, o.inflight, o.redis.c_str());
 
   std::vector<Cell> cells;
   int seq = 0;

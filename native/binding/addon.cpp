@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -29,14 +30,23 @@ std::unique_ptr<StateStore> make_store(const StoreSpec& spec, std::string& err) 
   return std::make_unique<LocalStore>(spec.max_keys);
 }
 
-struct Shared {
-  std::mutex mu;  // one batch at a time per engine; counters read under it too
-  std::unique_ptr<Engine> engine;
-};
-
 struct OwnedFrame {
   std::vector<uint8_t> bytes;
   Frame f;
+};
+
+// A batch submitted and not reaped yet (split phase): its bytes and the frames the engine
+// writes verdicts into stay here, in place, until then.
+struct Submitted {
+  uint64_t seq = 0;
+  std::vector<OwnedFrame> owned;
+  std::vector<Frame> fs;
+};
+
+struct Shared {
+  std::mutex mu;  // one batch at a time per engine; counters read under it too
+  std::unique_ptr<Engine> engine;
+  std::deque<std::unique_ptr<Submitted>> submitted;  // oldest first, as the engine reaps
 };
 
 bool frames_from_js(Napi::Env env, const Napi::Value& v, std::vector<OwnedFrame>& out) {
@@ -109,6 +119,10 @@ class ProcessWorker : public Napi::AsyncWorker {
     }
     if (flush_) {
       sh_->engine->flush();
+      return;
+    }
+    if (!sh_->submitted.empty()) {
+      SetError("process: reap the batches in flight (submitSync) first");
       return;
     }
     std::vector<Frame> fs(frames_.size());
@@ -184,6 +198,9 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     return DefineClass(env, "Engine",
                        {InstanceMethod("process", &EngineWrap::Process),
                         InstanceMethod("processSync", &EngineWrap::ProcessSync),
+                        InstanceMethod("setInflight", &EngineWrap::SetInflight),
+                        InstanceMethod("submitSync", &EngineWrap::SubmitSync),
+                        InstanceMethod("reapSync", &EngineWrap::ReapSync),
                         InstanceMethod("flush", &EngineWrap::Flush),
                         InstanceMethod("configure", &EngineWrap::Configure),
                         InstanceMethod("counters", &EngineWrap::Counters),
@@ -232,12 +249,81 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
         Napi::Error::New(info.Env(), "engine is closed").ThrowAsJavaScriptException();
         return info.Env().Undefined();
       }
+      if (!sh_->submitted.empty()) {
+        Napi::Error::New(info.Env(), "processSync: reap the batches in flight (submitSync) first").ThrowAsJavaScriptException();
+        return info.Env().Undefined();
+      }
       std::vector<Frame> fs(frames.size());
       for (size_t i = 0; i < frames.size(); i++) fs[i] = frames[i].f;
       sh_->engine->process(fs.data(), fs.size());
       for (size_t i = 0; i < frames.size(); i++) frames[i].f = fs[i];
     }
     return results_to_js(info.Env(), frames);
+  }
+
+  // Split phase, on the calling thread (Engine::submit / reap): for tools that own their thread.
+  Napi::Value SetInflight(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsNumber() || info[0].As<Napi::Number>().DoubleValue() != info[0].As<Napi::Number>().Int64Value() ||
+        info[0].As<Napi::Number>().Int64Value() < 1 || info[0].As<Napi::Number>().Int64Value() > static_cast<int64_t>(Engine::kMaxInflight)) {
+      Napi::RangeError::New(env, "inflight: must be an integer from 1 to " + std::to_string(Engine::kMaxInflight)).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    std::lock_guard<std::mutex> lk(sh_->mu);
+    if (!open(env)) return env.Undefined();
+    if (!sh_->submitted.empty()) {
+      Napi::Error::New(env, "inflight: reap the batches in flight first").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    sh_->engine->set_inflight(static_cast<size_t>(info[0].As<Napi::Number>().Int64Value()));
+    return env.Undefined();
+  }
+
+  // Returns the batch's number; throws when every lane holds a batch (reap first).
+  Napi::Value SubmitSync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto b = std::make_unique<Submitted>();
+    if (!frames_from_js(env, info[0], b->owned)) return env.Undefined();
+    std::lock_guard<std::mutex> lk(sh_->mu);
+    if (!open(env)) return env.Undefined();
+    if (sh_->engine->in_flight() >= sh_->engine->inflight()) {
+      Napi::Error::New(env, "submitSync: " + std::to_string(sh_->engine->inflight()) + " batches in flight already: reap first").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    b->fs.resize(b->owned.size());
+    for (size_t i = 0; i < b->owned.size(); i++) b->fs[i] = b->owned[i].f;
+    b->seq = sh_->engine->submit(b->fs.data(), b->fs.size());
+    uint64_t seq = b->seq;
+    sh_->submitted.push_back(std::move(b));
+    return Napi::Number::New(env, static_cast<double>(seq));
+  }
+
+  // The oldest batch, done: { seq, frames }; null when none is in flight or (wait false) the
+  // oldest still waits for the store.
+  Napi::Value ReapSync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    bool wait = info.Length() > 0 && info[0].ToBoolean().Value();
+    std::unique_ptr<Submitted> b;
+    {
+      std::lock_guard<std::mutex> lk(sh_->mu);
+      if (!open(env)) return env.Undefined();
+      if (sh_->submitted.empty()) return env.Null();
+      uint64_t seq = sh_->engine->reap(wait);
+      if (seq == 0) return env.Null();
+      b = std::move(sh_->submitted.front());
+      sh_->submitted.pop_front();
+      for (size_t i = 0; i < b->owned.size(); i++) b->owned[i].f = b->fs[i];
+    }
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("seq", static_cast<double>(b->seq));
+    o.Set("frames", results_to_js(env, b->owned));
+    return o;
+  }
+
+  bool open(Napi::Env env) {
+    if (sh_->engine) return true;
+    Napi::Error::New(env, "engine is closed").ThrowAsJavaScriptException();
+    return false;
   }
 
   Napi::Value Flush(const Napi::CallbackInfo& info) {
@@ -280,6 +366,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   Napi::Value Close(const Napi::CallbackInfo& info) {
     std::lock_guard<std::mutex> lk(sh_->mu);
     sh_->engine.reset();
+    sh_->submitted.clear();
     return info.Env().Undefined();
   }
 

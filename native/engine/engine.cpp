@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "../nf/firewall.hpp"
+#include "../nf/keys.hpp"
 #include "../nf/lb.hpp"
 #include "../nf/nat.hpp"
 
@@ -18,19 +19,21 @@ std::unique_ptr<Nf> make_nf(NfKind k) {
 }
 
 Engine::Engine(const EngineCfg& cfg, std::unique_ptr<StateStore> store) : store_(std::move(store)) {
+  lanes_.push_back(std::make_unique<Lane>());
   configure(cfg);
 }
 
 void Engine::configure(const EngineCfg& cfg) {
+  finish_all();
   cfg_ = cfg;
-  chain_.clear();
-  for (NfKind k : cfg_.chain) {
-    int i = static_cast<int>(k);
-    if (!nfs_[i]) nfs_[i] = make_nf(k);
-    nfs_[i]->configure(cfg_);
-    chain_.push_back(nfs_[i].get());
-    c_.nf_present[i] = true;
-  }
+  chain_ = cfg_.chain;
+  for (auto& l : lanes_)
+    for (NfKind k : chain_) {
+      int i = static_cast<int>(k);
+      if (!l->nfs[i]) l->nfs[i] = make_nf(k);
+      l->nfs[i]->configure(cfg_);
+    }
+  for (NfKind k : chain_) c_.nf_present[static_cast<int>(k)] = true;
   // Only the firewall judges a flow's packets by their order (its TCP state machine); NAT and
   // the LB keep a mapping that the flow's packets in either order read alike, their states
   // picking TTLs only. Outbound frames meet the chain in order and inbound ones in reverse, so
@@ -42,55 +45,302 @@ void Engine::configure(const EngineCfg& cfg) {
   // the cache cannot answer or writes a verdict waits for; a whole batch is one run.
   size_t L = chain_.size();
   delay_out_ = delay_in_ = 0;
+  fw_step_ = SIZE_MAX;
   for (size_t k = 0; k < L; k++) {
-    if (chain_[k]->kind() != NfKind::Firewall) continue;
+    if (chain_[k] != NfKind::Firewall) continue;
     size_t mirror = L - 1 - k;  // the inbound frames' step at the firewall
     if (k < mirror) delay_out_ = mirror - k;
     else delay_in_ = k - mirror;
+    fw_step_ = delay_out_ + k;
   }
   steps_ = L + std::max(delay_out_, delay_in_);
 }
 
-// The NF a frame meets at `step`, or null before its first (a late start) or after its last.
+void Engine::set_inflight(size_t k) {
+  k = std::min(std::max<size_t>(k, 1), kMaxInflight);
+  // Batches in flight finish here, and are not handed back by reap(): their frames hold
+  // their verdicts already.
+  finish_all();
+  fifo_.clear();
+  for (auto& l : lanes_) l->phase = Phase::Idle;
+  if (k < lanes_.size()) {
+    // Keep the NF counters of the lanes that go.
+    for (size_t i = k; i < lanes_.size(); i++)
+      for (int j = 0; j < kNfKinds; j++)
+        if (lanes_[i]->nfs[j]) {
+          const NfStats& a = lanes_[i]->nfs[j]->stats;
+          NfStats& b = lanes_[0]->nfs[j]->stats;
+          b.packets += a.packets;
+          b.forwarded += a.forwarded;
+          b.dropped += a.dropped;
+          b.new_flows += a.new_flows;
+        }
+    lanes_.resize(k);
+  }
+  while (lanes_.size() < k) {
+    lanes_.push_back(std::make_unique<Lane>());
+    Lane& l = *lanes_.back();
+    for (NfKind kind : chain_) {
+      int i = static_cast<int>(kind);
+      l.nfs[i] = make_nf(kind);
+      l.nfs[i]->configure(cfg_);
+    }
+  }
+}
+
+// The NF a frame meets at `step`, or none before its first (a late start) or after its last.
 // Outbound frames (arriving inside) meet the chain in order, inbound ones in reverse, so a
 // firewall placed before NAT always sees inside addresses.
-Nf* Engine::nf_at(size_t step, Side in) const {
+int Engine::nf_at(size_t step, Side in) const {
   bool out = in == Side::Inside;
   size_t d = out ? delay_out_ : delay_in_;
-  if (step < d || step - d >= chain_.size()) return nullptr;
+  if (step < d || step - d >= chain_.size()) return -1;
   size_t j = step - d;
-  return out ? chain_[j] : chain_[chain_.size() - 1 - j];
+  return static_cast<int>(out ? chain_[j] : chain_[chain_.size() - 1 - j]);
 }
 
-void Engine::exchange(CmdQueue& q, std::vector<Reply>& out) {
-  if (q.size() == 0) return;
-  store_->execute(q.data(), q.size(), out);
-}
-
-// The firewall never rewrites a packet, so the keys of the stage after it are known before
+// The firewall never rewrites a packet, so the keys of the step after it are known before
 // its verdict: their reads can ride in the same exchange.
 static bool rewrites(NfKind k) { return k != NfKind::Firewall; }
 
 void Engine::process(Frame* frames, size_t n) {
-  if (slots_.size() < n) slots_.resize(n);
+  finish_all();
+  while (reap(false) != 0) {
+  }
+  Lane& l = *lanes_[0];
+  l.frames = frames;
+  l.n = n;
+  l.seq = next_seq_++;
+  fifo_.push_back(&l);
+  if (l.slots.size() < n) l.slots.resize(n);
   c_.batches++;
   for (size_t i = 0; i < n; i++) {
-    Slot& s = slots_[i];
+    Slot& s = l.slots[i];
     s.in = frames[i].in;
     s.drop = parse_frame(frames[i].data, frames[i].len, s.pkt);
     c_.rx++;
   }
-  // TTL refreshes are posted (run_chain) and nothing waits for them: a batch whose reads all
-  // hit the cache pays no round trip, and the refreshed values are back in the cache, most
-  // often, before the flows' next packets. (The state changes nobody waits for are in the
-  // writes.) What is posted goes out with the next exchange on its connection, or at the end
-  // of the batch (send_posted): one socket write, and one wake-up of the store, for what used
-  // to take one each.
-  run_chain(n);
-  store_->send_posted();
+  l.phase = Phase::Step;
+  l.step = 0;
+  l.prefetched = false;
+  l.fw_known = false;
+  advance(l, true);
+  reap(true);
+}
+
+uint64_t Engine::submit(Frame* frames, size_t n) {
+  progress();
+  Lane* free = nullptr;
+  for (auto& l : lanes_)
+    if (l->phase == Phase::Idle) {
+      free = l.get();
+      break;
+    }
+  if (!free) return 0;  // every lane holds a batch: reap first
+  Lane& l = *free;
+  l.frames = frames;
+  l.n = n;
+  l.seq = next_seq_++;
+  fifo_.push_back(&l);
+  if (l.slots.size() < n) l.slots.resize(n);
+  c_.batches++;
   for (size_t i = 0; i < n; i++) {
-    Frame& f = frames[i];
-    Slot& s = slots_[i];
+    Slot& s = l.slots[i];
+    s.in = frames[i].in;
+    s.drop = parse_frame(frames[i].data, frames[i].len, s.pkt);
+    c_.rx++;
+  }
+  l.phase = Phase::Step;
+  l.step = 0;
+  l.prefetched = false;
+  l.fw_known = false;
+  advance(l, lanes_.size() == 1);
+  return l.seq;
+}
+
+uint64_t Engine::reap(bool wait) {
+  if (fifo_.empty()) return 0;
+  Lane& l = *fifo_.front();
+  if (l.phase != Phase::Done) {
+    if (wait) {
+      advance(l, true);
+    } else {
+      progress();
+      if (l.phase != Phase::Done) return 0;
+    }
+  }
+  fifo_.pop_front();
+  l.phase = Phase::Idle;
+  return l.seq;
+}
+
+void Engine::progress() {
+  for (Lane* l : fifo_)
+    if (l->phase != Phase::Done) advance(*l, false);
+}
+
+void Engine::finish_all() {
+  for (Lane* l : fifo_)
+    if (l->phase != Phase::Done) advance(*l, true);
+}
+
+bool Engine::advance(Lane& l, bool block) {
+  if (l.waiting) {
+    if (!block && !store_->ready(l.ticket)) return false;
+    store_->finish(l.ticket);
+    l.waiting = false;
+  }
+  for (;;) {
+    switch (l.phase) {
+      case Phase::Step:
+        begin_step(l);
+        break;
+      case Phase::Decide:
+        decide(l);
+        break;
+      case Phase::Commit:
+        commit(l);
+        break;
+      case Phase::Done:
+      case Phase::Idle:
+        return true;
+    }
+    if (l.waiting) {
+      if (!block) return false;
+      store_->finish(l.ticket);
+      l.waiting = false;
+    }
+  }
+}
+
+void Engine::send(Lane& l, CmdQueue& q, std::vector<Reply>& out) {
+  if (q.size() == 0) return;
+  l.ticket = store_->start(q.data(), q.size(), out);
+  l.waiting = true;
+}
+
+// Queues the reads of `step` for the alive packets into q, behind what q holds, with the NF
+// each meets at the step before as the creation gate: a flow the step creates on read is one
+// that NF has already let through or, when that is the firewall, would let open (its verdict,
+// or its write, may still be pending). Behind any other NF, no creation. A packet that meets
+// no NF before this step (a late start, see configure()) has nothing ahead of it to wait for.
+void Engine::lookup_ahead(Lane& l, size_t step, CmdQueue& q) {
+  order_behind_older(l, step);
+  for (auto& v : l.next_idx) v.clear();
+  bool behind_fw[kNfKinds] = {true, true, true};
+  for (size_t i = 0; i < l.n; i++) {
+    const Slot& s = l.slots[i];
+    int k = s.alive() ? nf_at(step, s.in) : -1;
+    if (k < 0) continue;
+    l.next_idx[k].push_back(static_cast<uint32_t>(i));
+    int before = nf_at(step - 1, s.in);
+    if (before >= 0 && static_cast<NfKind>(before) != NfKind::Firewall) behind_fw[k] = false;
+  }
+  for (int k = 0; k < kNfKinds; k++)
+    if (!l.next_idx[k].empty()) {
+      l.nfs[k]->create_on_read = behind_fw[k] ? store_.get() : nullptr;
+      l.nfs[k]->create_gate = l.nfs[static_cast<int>(NfKind::Firewall)].get();
+      l.nfs[k]->lookup(l.slots, l.next_idx[k], q);
+    }
+}
+
+// Finds the lane's next step with frames (or finishes the batch) and sends its reads, unless
+// they went out with the step before.
+bool Engine::begin_step(Lane& l) {
+  for (; l.step < steps_; l.step++) {
+    for (auto& v : l.idx) v.clear();
+    bool any = false;
+    for (size_t i = 0; i < l.n; i++) {
+      int k = l.slots[i].alive() ? nf_at(l.step, l.slots[i].in) : -1;
+      if (k < 0) continue;
+      l.idx[k].push_back(static_cast<uint32_t>(i));
+      any = true;
+    }
+    if (any) break;
+    l.prefetched = false;
+  }
+  if (l.step >= steps_) {
+    done(l);
+    return true;
+  }
+  l.phase = Phase::Decide;
+  if (l.prefetched) {
+    l.prefetched = false;
+    return true;
+  }
+  bool last = l.step + 1 == steps_;
+  order_behind_older(l, l.step);
+  l.reads.clear();
+  for (int k = 0; k < kNfKinds; k++)
+    if (!l.idx[k].empty()) {
+      l.nfs[k]->create_on_read = store_.get();
+      l.nfs[k]->create_gate = nullptr;
+      l.nfs[k]->lookup(l.slots, l.idx[k], l.reads);
+    }
+  // When no packet's NF at this step rewrites it, queue the next step's reads too.
+  bool can = !last;
+  for (int k = 0; k < kNfKinds; k++)
+    if (!l.idx[k].empty() && rewrites(static_cast<NfKind>(k))) can = false;
+  if (can) lookup_ahead(l, l.step + 1, l.reads);
+  l.prefetched = can;
+  send(l, l.reads, l.read_replies);
+  return true;
+}
+
+void Engine::decide(Lane& l) {
+  l.writes.clear();
+  for (int k = 0; k < kNfKinds; k++)
+    if (!l.idx[k].empty()) l.nfs[k]->decide(l.slots, l.idx[k], l.read_replies, l.writes, l.deferred);
+  // TTL refreshes go on their connections ahead of this step's writes and any later step's:
+  // a refresh rewrites the state it read, so behind a closing of the same flow (queued by a
+  // later packet, or by the NF at a later step) it would undo it.
+  post_deferred(l);
+  // Write before forward: verdicts that depend on these writes wait for the store's ack.
+  // Writes nobody waits for (owner -1: closings, NAT states) are queued among them in packet
+  // order; when they are all there is, they are posted and the batch goes on without a round trip.
+  bool waited = false;
+  for (size_t w = 0; w < l.writes.size() && !waited; w++) waited = l.writes.owner(w) >= 0;
+  l.phase = Phase::Commit;
+  l.ahead = false;
+  if (!waited) {
+    if (l.writes.size()) store_->post(l.writes.data(), l.writes.size());
+    return;
+  }
+  // The next step's reads ride behind these writes when its keys are known already: no
+  // write of this step changes its packet at commit (a NAT allocation or an LB assignment
+  // does). The store runs them after the writes, as a separate exchange would, and one
+  // round trip answers both; a packet the writes' outcome drops has only cost a read.
+  bool ahead = l.step + 1 < steps_ && !l.prefetched;
+  for (int k = 0; k < kNfKinds && ahead; k++)
+    if (!l.idx[k].empty() && l.nfs[k]->rewrites_on_commit()) ahead = false;
+  if (ahead) lookup_ahead(l, l.step + 1, l.writes);
+  l.ahead = ahead;
+  send(l, l.writes, l.write_replies);
+}
+
+void Engine::commit(Lane& l) {
+  for (int k = 0; k < kNfKinds; k++)
+    if (!l.idx[k].empty()) l.nfs[k]->commit(l.slots, l.idx[k], l.write_replies);
+  if (l.ahead) {
+    // One reply vector holds both: commit read the writes' replies, and the next step's
+    // decide reads its reads', each by its own index into the queue.
+    l.read_replies.swap(l.write_replies);
+    l.prefetched = true;
+  }
+  l.step++;
+  l.phase = Phase::Step;
+}
+
+// The batch's verdicts into its frames. TTL refreshes were posted along the way and nothing
+// waits for them: a batch whose reads all hit the cache pays no round trip, and the refreshed
+// values are back in the cache, most often, before the flows' next packets. What is posted
+// goes out with the next exchange on its connection, or here (send_posted): one socket write,
+// and one wake-up of the store, for what used to take one each.
+void Engine::done(Lane& l) {
+  store_->send_posted();
+  for (size_t i = 0; i < l.n; i++) {
+    Frame& f = l.frames[i];
+    Slot& s = l.slots[i];
     f.forward = s.alive();
     f.reason = s.drop;
     f.out = f.forward ? other(f.in) : f.in;
@@ -101,123 +351,81 @@ void Engine::process(Frame* frames, size_t n) {
       c_.drops[static_cast<int>(s.drop)]++;
     }
   }
+  l.phase = Phase::Done;
 }
 
-// Queues the reads of `step` for the alive packets into q, behind what q holds, with the NF
-// each meets at the step before as the creation gate: a flow the step creates on read is one
-// that NF has already let through or, when that is the firewall, would let open (its verdict,
-// or its write, may still be pending). Behind any other NF, no creation. A packet that meets
-// no NF before this step (a late start, see configure()) has nothing ahead of it to wait for.
-void Engine::lookup_ahead(size_t step, size_t n, CmdQueue& q) {
-  for (auto& v : next_idx_) v.clear();
-  bool behind_fw[kNfKinds] = {true, true, true};
-  for (size_t i = 0; i < n; i++) {
-    const Slot& s = slots_[i];
-    Nf* nf = s.alive() ? nf_at(step, s.in) : nullptr;
-    if (!nf) continue;
-    int k = static_cast<int>(nf->kind());
-    next_idx_[k].push_back(static_cast<uint32_t>(i));
-    const Nf* before = nf_at(step - 1, s.in);
-    if (before && before->kind() != NfKind::Firewall) behind_fw[k] = false;
+// Lanes share the store's connections, which apply commands in the order sent, but a lane's
+// reads can be sent before an older lane's writes: the older one may still wait for its own
+// reads. NAT and the LB do not mind (a mapping is found-or-created atomically, and their states
+// only pick TTLs), the firewall does: a packet judged against the state before an older
+// packet's transition (an ACK not yet written, a responder's data meets SR) gets another
+// verdict than one batch at a time. So before a lane's packets meet the firewall, an older lane
+// that has not sent its firewall writes yet finishes first when it may hold one of the same
+// connections, or when it has not reached the firewall (its connections are not known yet).
+void Engine::order_behind_older(Lane& l, size_t step) {
+  if (step != fw_step_ || fifo_.size() < 2) return;
+  auto hash_flow = [](const Packet& p) {
+    const Addr& a = p.flow_src();
+    const Addr& b = p.flow_dst();
+    uint16_t ap = p.flow_sport(), bp = p.flow_dport();
+    bool a_first = a < b || (a == b && ap <= bp);  // both directions name one connection
+    const Addr& x = a_first ? a : b;
+    const Addr& y = a_first ? b : a;
+    uint64_t h = hash_bytes(x.b, sizeof x.b, hash_bytes(y.b, sizeof y.b));
+    uint64_t ports = (uint64_t{a_first ? ap : bp} << 16 | (a_first ? bp : ap)) << 8 | p.flow_proto();
+    return (h ^ ports) * 0x9E3779B97F4A7C15ULL;
+  };
+  if (!l.fw_known) {
+    l.fw_flows.clear();
+    for (size_t i = 0; i < l.n; i++) {
+      const Slot& s = l.slots[i];
+      if (s.alive() && nf_at(step, s.in) >= 0) l.fw_flows.push_back(hash_flow(s.pkt));
+    }
+    std::sort(l.fw_flows.begin(), l.fw_flows.end());
+    l.fw_known = true;
   }
-  for (int k = 0; k < kNfKinds; k++)
-    if (!next_idx_[k].empty()) {
-      nfs_[k]->create_on_read = behind_fw[k] ? store_.get() : nullptr;
-      nfs_[k]->create_gate = nfs_[static_cast<int>(NfKind::Firewall)].get();
-      nfs_[k]->lookup(slots_, next_idx_[k], q);
+  for (Lane* older : fifo_) {
+    if (older == &l) break;
+    if (passed_fw(*older)) continue;
+    bool shared = !older->fw_known;
+    for (size_t i = 0, j = 0; !shared && i < older->fw_flows.size() && j < l.fw_flows.size();) {
+      if (older->fw_flows[i] == l.fw_flows[j]) shared = true;
+      else if (older->fw_flows[i] < l.fw_flows[j]) i++;
+      else j++;
     }
-}
-
-void Engine::run_chain(size_t n) {
-  bool prefetched = false;  // this step's reads went out with the previous step's exchange
-  for (size_t step = 0; step < steps_; step++) {
-    for (auto& v : idx_) v.clear();
-    bool any = false;
-    for (size_t i = 0; i < n; i++) {
-      Nf* nf = slots_[i].alive() ? nf_at(step, slots_[i].in) : nullptr;
-      if (!nf) continue;
-      idx_[static_cast<int>(nf->kind())].push_back(static_cast<uint32_t>(i));
-      any = true;
-    }
-    if (!any) {
-      prefetched = false;
-      continue;
-    }
-    bool last = step + 1 == steps_;
-
-    if (!prefetched) {
-      reads_.clear();
-      for (int k = 0; k < kNfKinds; k++)
-        if (!idx_[k].empty()) {
-          nfs_[k]->create_on_read = store_.get();
-          nfs_[k]->create_gate = nullptr;
-          nfs_[k]->lookup(slots_, idx_[k], reads_);
-        }
-      // When no packet's NF at this step rewrites it, queue the next step's reads too.
-      bool can = !last;
-      for (int k = 0; k < kNfKinds; k++)
-        if (!idx_[k].empty() && rewrites(static_cast<NfKind>(k))) can = false;
-      if (can) lookup_ahead(step + 1, n, reads_);
-      exchange(reads_, read_replies_);
-      prefetched = can;
-    } else {
-      prefetched = false;
-    }
-
-    writes_.clear();
-    for (int k = 0; k < kNfKinds; k++)
-      if (!idx_[k].empty()) nfs_[k]->decide(slots_, idx_[k], read_replies_, writes_, deferred_);
-    // TTL refreshes go on their connections ahead of this step's writes and any later step's:
-    // a refresh rewrites the state it read, so behind a closing of the same flow (queued by a
-    // later packet, or by the NF at a later step) it would undo it.
-    post_deferred();
-    // Write before forward: verdicts that depend on these writes wait for the store's ack.
-    // Writes nobody waits for (owner -1: closings, NAT states) are queued among them in packet
-    // order; when they are all there is, they are posted and the batch goes on without a round trip.
-    bool waited = false;
-    for (size_t w = 0; w < writes_.size() && !waited; w++) waited = writes_.owner(w) >= 0;
-    if (!waited) {
-      if (writes_.size()) store_->post(writes_.data(), writes_.size());
-    } else {
-      // The next step's reads ride behind these writes when its keys are known already: no
-      // write of this step changes its packet at commit (a NAT allocation or an LB assignment
-      // does). The store runs them after the writes, as a separate exchange would, and one
-      // round trip answers both; a packet the writes' outcome drops has only cost a read.
-      bool ahead = !last && !prefetched;
-      for (int k = 0; k < kNfKinds && ahead; k++)
-        if (!idx_[k].empty() && nfs_[k]->rewrites_on_commit()) ahead = false;
-      if (ahead) lookup_ahead(step + 1, n, writes_);
-      exchange(writes_, write_replies_);
-      if (ahead) {
-        // One reply vector holds both: commit reads the writes' replies, and the next step's
-        // decide its reads', each by its own index into the queue.
-        for (int k = 0; k < kNfKinds; k++)
-          if (!idx_[k].empty()) nfs_[k]->commit(slots_, idx_[k], write_replies_);
-        read_replies_.swap(write_replies_);
-        prefetched = true;
-        continue;
-      }
-    }
-    for (int k = 0; k < kNfKinds; k++)
-      if (!idx_[k].empty()) nfs_[k]->commit(slots_, idx_[k], write_replies_);
+    if (shared) advance(*older, true);
   }
 }
 
-void Engine::post_deferred() {
-  if (deferred_.size() == 0) return;
-  store_->post(deferred_.data(), deferred_.size());
-  deferred_.clear();
+// Whether the lane's firewall writes are on the wire (or there are none left to make).
+bool Engine::passed_fw(const Lane& l) const {
+  if (l.phase == Phase::Done || l.phase == Phase::Idle) return true;
+  if (l.step != fw_step_) return l.step > fw_step_;
+  return l.phase == Phase::Commit;
+}
+
+void Engine::post_deferred(Lane& l) {
+  if (l.deferred.size() == 0) return;
+  store_->post(l.deferred.data(), l.deferred.size());
+  l.deferred.clear();
 }
 
 void Engine::flush() {
-  post_deferred();
+  for (auto& l : lanes_) post_deferred(*l);
   store_->send_posted();
 }
 
 EngineCounters Engine::counters() const {
   EngineCounters c = c_;
-  for (int k = 0; k < kNfKinds; k++)
-    if (nfs_[k]) c.nf[k] = nfs_[k]->stats;
+  for (const auto& l : lanes_)
+    for (int k = 0; k < kNfKinds; k++)
+      if (l->nfs[k]) {
+        const NfStats& a = l->nfs[k]->stats;
+        c.nf[k].packets += a.packets;
+        c.nf[k].forwarded += a.forwarded;
+        c.nf[k].dropped += a.dropped;
+        c.nf[k].new_flows += a.new_flows;
+      }
   c.store = store_->stats();
   if (const CacheStats* cs = store_->cache_stats()) {
     c.has_cache = true;

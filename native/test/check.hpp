@@ -111,6 +111,13 @@ inline int run_all(const char* filter) {
       throw check::Abort{};                                                 \
     }                                                                       \
   } while (0)
+#define REQUIRE_MSG(cond, msg)                                                      \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
+      check::fail(__FILE__, __LINE__, std::string("REQUIRE(" #cond ") ") + (msg)); \
+      throw check::Abort{};                                                         \
+    }                                                                               \
+  } while (0)
 // Adds context to a failure inside loops (e.g. which truncation offset).
 #define CHECK_MSG(cond, msg) \
   ((cond) ? (void)0 : check::fail(__FILE__, __LINE__, std::string("CHECK(" #cond ") ") + (msg)))

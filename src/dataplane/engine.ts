@@ -2,7 +2,7 @@
 // frames back. The batch runs on a libuv worker thread, so store round trips never block the
 // event loop, and two engines in one process really run concurrently.
 import { engineNativeStore } from './native-store.js';
-import { addon, type NativeEngine } from './native.js';
+import { addon, type NativeEngine, type ReapedBatch } from './native.js';
 import type { EngineConfig, EngineCounters, FrameIn, FrameOut, NfTables } from './types.js';
 
 export class Engine {
@@ -44,6 +44,28 @@ export class Engine {
     return this.native.processSync(frames);
   }
 
+  /**
+   * Split phase, on the calling thread: at most `k` batches in flight (1..16). submitSync()
+   * starts a batch and returns its number as soon as it waits for the store; reapSync() hands
+   * batches back oldest first, each once the store holds every write its verdicts depend on.
+   * Not to be mixed with process() / processSync() while batches are in flight.
+   */
+  setInflight(k: number): void {
+    this.assertOpen();
+    this.native.setInflight(k);
+  }
+
+  submitSync(frames: FrameIn[]): number {
+    this.assertOpen();
+    return this.native.submitSync(frames);
+  }
+
+  /** The oldest batch once done; null when none is in flight or (wait false) it still waits. */
+  reapSync(wait: boolean): ReapedBatch | null {
+    this.assertOpen();
+    return this.native.reapSync(wait);
+  }
+
   /** Sends TTL refreshes still waiting to ride along with the next batch. */
   flush(): Promise<void> {
     this.assertOpen();
@@ -74,3 +96,4 @@ export class Engine {
 }
 
 export type { EngineConfig, EngineCounters, FrameIn, FrameOut, NfTables } from './types.js';
+export type { ReapedBatch } from './native.js';

@@ -10,9 +10,18 @@ import type { NativeStoreConfig } from './native-store.js';
 /** The engine config as the addon takes it: the store in its native form (engineNativeStore). */
 export type NativeEngineConfig = Omit<EngineConfig, 'store'> & { store: NativeStoreConfig };
 
+/** A batch handed back by the split-phase API, oldest first. */
+export interface ReapedBatch {
+  seq: number;
+  frames: FrameOut[];
+}
+
 export interface NativeEngine {
   process(frames: FrameIn[]): Promise<FrameOut[]>;
   processSync(frames: FrameIn[]): FrameOut[];
+  setInflight(k: number): void;
+  submitSync(frames: FrameIn[]): number;
+  reapSync(wait: boolean): ReapedBatch | null;
   flush(): Promise<void>;
   configure(tables: NfTables): void;
   counters(): EngineCounters;

@@ -17,7 +17,7 @@ export function corpusLine(s: CorpusStats, batches: number): string {
 }
 
 export function table(results: ChainResult[]): string {
-  const head = ['nf', 'store', 'pkt/s', 'x local', 'cache hit', 'round trips/pkt', 'store ops/pkt', 'engine CPU µs/pkt', 'store CPU µs/pkt', 'forwarded', 'same verdicts', 'same bytes', 'checksums'];
+  const head = ['nf', 'store', 'pkt/s', 'x local', 'x local, calls', 'cache hit', 'round trips/pkt', 'store ops/pkt', 'engine CPU µs/pkt', 'store CPU µs/pkt', 'forwarded', 'same verdicts', 'same bytes', 'checksums'];
   const rows: string[][] = [];
   for (const c of results) {
     const base = c.stores.find((s) => s.store === 'local');
@@ -29,6 +29,7 @@ export function table(results: ChainResult[]): string {
         s.store,
         fmt(s.pps),
         base ? `${(s.pps / base.pps).toFixed(2)}x` : '-',
+        base && s.callSeconds > 0 ? `${(base.callSeconds / s.callSeconds).toFixed(2)}x` : '-',
         s.cacheHits !== undefined && lookups > 0 ? `${((100 * s.cacheHits) / lookups).toFixed(0)}%` : '-',
         (s.roundTrips / s.packets).toFixed(3),
         (s.commands / s.packets).toFixed(3),
@@ -36,7 +37,7 @@ export function table(results: ChainResult[]): string {
         s.redisCpuUs !== undefined ? (s.redisCpuUs / s.packets).toFixed(2) : '-',
         fmt(s.forwarded),
         s === c.stores[0] ? 'reference' : s.verdictMismatches === 0 ? 'yes' : `NO (${s.verdictMismatches})`,
-        s === c.stores[0] ? 'reference' : s.outputMismatches === 0 ? 'yes' : `NO (${s.outputMismatches})`,
+        s === c.stores[0] ? 'reference' : !s.bytesCompared ? 'not compared' : s.outputMismatches === 0 ? 'yes' : `NO (${s.outputMismatches})`,
         checks,
       ]);
     }

@@ -1,7 +1,8 @@
 // Replays a corpus through one chain on each store in turn, same process, same batches, and
 // compares: per packet the verdict (with its drop reason) and the output bytes must be the same
-// on every store, and every forwarded frame must carry correct checksums. Only the engine call
-// is timed; building reply frames and checking outputs happen outside the clock.
+// on every store, and every forwarded frame must carry correct checksums. The loop that builds
+// frames, calls the engine and learns the addresses replies go to is timed; checking outputs
+// happens after it.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
@@ -10,7 +11,7 @@ import { Redis } from 'ioredis';
 import { Engine } from '../dataplane/engine.js';
 import { isUnixSeed, unixPath } from '../store/control-client.js';
 import type { EngineConfig, FrameOut } from '../dataplane/types.js';
-import type { Batch } from './batches.js';
+import { planDependencies, type Batch } from './batches.js';
 import { verifyChecksums } from './checksum.js';
 import type { Corpus } from './corpus.js';
 import { SideMapper } from './sides.js';
@@ -32,9 +33,11 @@ export interface ChecksumFailure {
 export interface StoreResult {
   store: StoreName;
   packets: number;
-  /** Seconds inside Engine.processSync (wall clock). */
+  /** Seconds of the timed loop (wall clock): building frames, the engine calls, learning replies' addresses. */
   seconds: number;
-  /** This process's CPU (user + system) during those calls, µs: the engine's own cost, which a busy host does not inflate. */
+  /** Seconds inside the engine calls alone (submitSync, reapSync): with one batch in flight, the timing of entries before 2026-11-30. */
+  callSeconds: number;
+  /** This process's CPU (user + system) during that loop, µs: the engine's own cost (and the loop's), which a busy host does not inflate. */
   engineCpuUs: number;
   pps: number;
   /** Slowest and fastest of the rounds (ReplayOptions.rounds); `pps` is their median. */
@@ -58,6 +61,8 @@ export interface StoreResult {
   /** Differences from the first store's run. */
   verdictMismatches: number;
   outputMismatches: number;
+  /** Whether output bytes were compared (not with batches in flight on a rewriting chain). */
+  bytesCompared: boolean;
   mismatches: Mismatch[];
   repliesRewritten: number;
   repliesUnmapped: number;
@@ -109,7 +114,15 @@ interface Reference {
 
 let runSeq = 0;
 
-async function runStore(nf: string, store: StoreName, corpus: Corpus, batches: Batch[], redis: Redis | undefined, redisNode: string | undefined, ramcloud: RamcloudTarget | undefined, ref: Reference | undefined, keepVerdicts: boolean): Promise<{ result: StoreResult; ref: Reference }> {
+interface PassOptions {
+  redisNode: string | undefined;
+  ramcloud: RamcloudTarget | undefined;
+  keepVerdicts: boolean;
+  inflight: number;
+}
+
+async function runStore(nf: string, store: StoreName, corpus: Corpus, batches: Batch[], redis: Redis | undefined, ref: Reference | undefined, opts: PassOptions): Promise<{ result: StoreResult; ref: Reference }> {
+  const { redisNode, ramcloud, keepVerdicts } = opts;
   const { chain, mode } = CHAINS[nf];
   const vnf = `replay${process.pid}n${++runSeq}`;
   const config: EngineConfig = { vnf, instanceId: 'replay', chain, store: storeConfig(store, redisNode, ramcloud), ...REPLAY_TABLES };
@@ -118,51 +131,87 @@ async function runStore(nf: string, store: StoreName, corpus: Corpus, batches: B
   const verdicts: string[] = new Array<string>(corpus.packets.length);
   const digests: string[] = new Array<string>(corpus.packets.length);
   const r: StoreResult = {
-    store, packets: corpus.packets.length, seconds: 0, engineCpuUs: 0, pps: 0, ppsRange: [0, 0], forwarded: 0, drops: {}, roundTrips: 0, commands: 0,
+    store, packets: corpus.packets.length, seconds: 0, callSeconds: 0, engineCpuUs: 0, pps: 0, ppsRange: [0, 0], forwarded: 0, drops: {}, roundTrips: 0, commands: 0,
     checksumsOk: 0, checksumsPartial: 0, checksumsInherited: 0, checksumFailures: [], checksumsBroken: 0,
-    verdictMismatches: 0, outputMismatches: 0, mismatches: [], repliesRewritten: 0, repliesUnmapped: 0,
+    verdictMismatches: 0, outputMismatches: 0, bytesCompared: true, mismatches: [], repliesRewritten: 0, repliesUnmapped: 0,
   };
   const onRedis = redis !== undefined && (store === 'redis' || store === 'redis+cache');
   const cpuBefore = onRedis ? await redisCpuUs(redis) : store === 'ramcloud' && ramcloud ? procCpuUs(ramcloud.pids) : 0;
   let ns = 0n;
   try {
-    for (const [start, end] of batches) {
+    // Timed: building each batch's frames, the engine calls, and learning from what comes back
+    // (the replies of later batches are addressed to it); checking the outputs is done after.
+    // With several batches in flight, a batch is submitted once every batch it answers is back.
+    const inflight = Math.max(1, opts.inflight);
+    engine.setInflight(inflight);
+    const deps = mode === 'firewall' ? undefined : planDependencies(corpus, batches);
+    r.bytesCompared = inflight === 1 || mode === 'firewall';
+    const inputs: Buffer[] = new Array<Buffer>(corpus.packets.length);
+    const outs: FrameOut[] = new Array<FrameOut>(corpus.packets.length);
+    const inFlight: number[] = [];  // batch indexes submitted, oldest first
+    let reaped = 0;  // batches back, in order
+    let inCalls = 0n;
+    const reapOne = (): void => {
+      const c0 = process.hrtime.bigint();
+      const got = engine.reapSync(true);
+      inCalls += process.hrtime.bigint() - c0;
+      const k = inFlight.shift();
+      if (!got || k === undefined) throw new Error('replay: the engine handed back no batch while one was in flight');
+      const [start] = batches[k];
+      for (let j = 0; j < got.frames.length; j++) {
+        outs[start + j] = got.frames[j];
+        mapper.learn(start + j, got.frames[j]);
+      }
+      reaped = k + 1;
+    };
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    for (const [k, [start, end]] of batches.entries()) {
+      while (inFlight.length > 0 && (inFlight.length >= inflight || (deps !== undefined && reaped <= deps[k]))) reapOne();
       const frames = [];
-      for (let i = start; i < end; i++) frames.push(mapper.input(i));
-      const cpu0 = process.cpuUsage();
-      const t0 = process.hrtime.bigint();
-      const outs = engine.processSync(frames);
-      ns += process.hrtime.bigint() - t0;
-      const cpu = process.cpuUsage(cpu0);
-      r.engineCpuUs += cpu.user + cpu.system;
-      for (let k = 0; k < outs.length; k++) {
-        const i = start + k;
-        const o = outs[k];
-        mapper.learn(i, o);
-        const v = verdictOf(o);
-        verdicts[i] = v;
-        digests[i] = o.verdict === 'forward' ? createHash('sha1').update(o.data).digest('base64') : '';
-        if (o.verdict === 'forward') {
-          r.forwarded++;
-          const c = verifyChecksums(o.data);
-          if (c.status === 'ok') r.checksumsOk++;
-          else if (c.status === 'partial' || c.status === 'none') r.checksumsPartial++;
-          else if (verifyChecksums(frames[k].data).status === 'bad') r.checksumsInherited++;
-          else {
-            r.checksumsBroken++;
-            if (r.checksumFailures.length < KEEP_EXAMPLES) r.checksumFailures.push({ packet: i, field: c.field, head: o.data.toString('hex', 0, 80) });
-          }
-        } else {
-          const reason = o.reason ?? '?';
-          r.drops[reason] = (r.drops[reason] ?? 0) + 1;
+      for (let i = start; i < end; i++) {
+        const f = mapper.input(i);
+        inputs[i] = f.data;
+        frames.push(f);
+      }
+      const c0 = process.hrtime.bigint();
+      engine.submitSync(frames);
+      inCalls += process.hrtime.bigint() - c0;
+      inFlight.push(k);
+    }
+    while (inFlight.length > 0) reapOne();
+    ns = process.hrtime.bigint() - t0;
+    r.callSeconds = Number(inCalls) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
+    r.engineCpuUs = cpu.user + cpu.system;
+    for (let i = 0; i < outs.length; i++) {
+      const o = outs[i];
+      const v = verdictOf(o);
+      verdicts[i] = v;
+      digests[i] = o.verdict === 'forward' ? createHash('sha1').update(o.data).digest('base64') : '';
+      if (o.verdict === 'forward') {
+        r.forwarded++;
+        const c = verifyChecksums(o.data);
+        if (c.status === 'ok') r.checksumsOk++;
+        else if (c.status === 'partial' || c.status === 'none') r.checksumsPartial++;
+        else if (verifyChecksums(inputs[i]).status === 'bad') r.checksumsInherited++;
+        else {
+          r.checksumsBroken++;
+          if (r.checksumFailures.length < KEEP_EXAMPLES) r.checksumFailures.push({ packet: i, field: c.field, head: o.data.toString('hex', 0, 80) });
         }
-        if (ref) {
-          const verdictDiffers = ref.verdicts[i] !== v;
-          if (verdictDiffers) r.verdictMismatches++;
-          else if (ref.digests[i] !== digests[i]) r.outputMismatches++;
-          if ((verdictDiffers || ref.digests[i] !== digests[i]) && r.mismatches.length < KEEP_EXAMPLES) {
-            r.mismatches.push({ packet: i, expected: ref.verdicts[i], got: `${v}${verdictDiffers ? '' : ' (other bytes)'} in: ${frames[k].data.toString('hex', 0, 80)}` });
-          }
+      } else {
+        const reason = o.reason ?? '?';
+        r.drops[reason] = (r.drops[reason] ?? 0) + 1;
+      }
+      if (ref) {
+        const verdictDiffers = ref.verdicts[i] !== v;
+        // Lanes in flight take NAT ports (from leases of their own) and LB backends in the
+        // order they reach the store, not the packets': bytes compare one batch at a time.
+        const bytesDiffer = ref.digests[i] !== digests[i] && r.bytesCompared;
+        if (verdictDiffers) r.verdictMismatches++;
+        else if (bytesDiffer) r.outputMismatches++;
+        if ((verdictDiffers || bytesDiffer) && r.mismatches.length < KEEP_EXAMPLES) {
+          r.mismatches.push({ packet: i, expected: ref.verdicts[i], got: `${v}${verdictDiffers ? '' : ' (other bytes)'} in: ${inputs[i].toString('hex', 0, 80)}` });
         }
       }
     }
@@ -209,6 +258,12 @@ export interface ReplayOptions {
    * its engine calls. Every pass is checked against the first store's first pass.
    */
   rounds?: number;
+  /**
+   * Batches in flight per engine (Engine.setInflight; default 1): each batch submitted once
+   * the batches it answers are back. Above 1, NAT ports and LB backends are handed out in the
+   * order lanes reach the store, so output bytes are compared only for the firewall.
+   */
+  inflight?: number;
 }
 
 // A full collection before each timed pass, so no pass pays for its predecessors' garbage.
@@ -258,7 +313,7 @@ export async function replay(corpus: Corpus, opts: ReplayOptions): Promise<Chain
       for (let round = 0; round < rounds; round++) {
         for (const [k, s] of opts.stores.entries()) {
           collectGarbage();
-          const run = await runStore(nf, s, corpus, opts.batches, redis, opts.redisNode, opts.ramcloud, ref, opts.keepVerdicts ?? false);
+          const run = await runStore(nf, s, corpus, opts.batches, redis, ref, { redisNode: opts.redisNode, ramcloud: opts.ramcloud, keepVerdicts: opts.keepVerdicts ?? false, inflight: opts.inflight ?? 1 });
           ref = run.ref;
           runs[k].push(run.result);
         }

@@ -13,7 +13,7 @@ import { ALL_STORES, CHAINS, STORES, type StoreName } from '../../replay/tables.
 import { startRamcloudCluster, type RamcloudCluster } from '../../ramcloud/cluster.js';
 
 const USAGE = `usage: snf replay <capture|directory>... [--nf LIST] [--stores LIST] [--batch N]
-                  [--rounds N] [--redis HOST:PORT|unix:/PATH] [--json] [--findings]
+                  [--rounds N] [--inflight K] [--redis HOST:PORT|unix:/PATH] [--json] [--findings]
 
 Replays real packet captures (pcap or pcapng, gzip-wrapped or not; a directory means every
 *.pcap, *.pcapng, *.cap and *.gz file under it) through the engine in this process, on each store
@@ -31,6 +31,11 @@ that every forwarded frame's checksums are correct. Exit 0 when all of that hold
                   with the flow's first packet
   --rounds N      passes per chain and store, 1..20 (default 3), the stores taking turns; the
                   table shows each store's median pass (JSON: ppsRange, its slowest and fastest)
+  --inflight K    batches in flight per engine, 1..16 (default 1): the engine starts the next
+                  batch while one waits for the store (split phase); a batch goes in once the
+                  batches whose packets it answers are back. Above 1, NAT ports and LB backends
+                  depend on the order the store sees the batches: output bytes are compared
+                  for the firewall only (verdicts and checksums always)
   --redis H:P     Redis to use, HOST:PORT or unix:/PATH (default: start a private redis-server on loopback)
   --json          print the results as JSON
   --findings      also print drop reasons and examples of mismatches per chain and store
@@ -71,7 +76,7 @@ function list<T extends string>(value: string | undefined, flag: string, allowed
 }
 
 export async function runReplay(args: string[]): Promise<number> {
-  const p = parseArgs(args, { nf: true, stores: true, batch: true, rounds: true, redis: true, json: false, findings: false });
+  const p = parseArgs(args, { nf: true, stores: true, batch: true, rounds: true, inflight: true, redis: true, json: false, findings: false });
   if (p.flags.has('help')) {
     console.log(USAGE);
     return 0;
@@ -81,6 +86,7 @@ export async function runReplay(args: string[]): Promise<number> {
   const stores = str(p, 'stores') === undefined ? STORES : list<StoreName>(str(p, 'stores'), 'stores', ALL_STORES);
   const batch = int(p, 'batch', 15, 1, 256);
   const rounds = int(p, 'rounds', 3, 1, 20);
+  const inflight = int(p, 'inflight', 1, 1, 16);
   const redisArg = str(p, 'redis');
   if (redisArg !== undefined && !/^[^\s:]+:\d{1,5}$/.test(redisArg) && !/^unix:\/\S+$/.test(redisArg))
     throw new UsageError(`--redis: expected HOST:PORT or unix:/PATH, got '${redisArg}'`);
@@ -109,11 +115,11 @@ export async function runReplay(args: string[]): Promise<number> {
     if (stores.includes('ramcloud')) rc = await startRamcloudCluster();
     // the masters' CPU: the coordinator is off the data path
     const ramcloud = rc ? { coordinator: rc.coordinator, clusterName: rc.clusterName, pids: rc.masters.map((m) => m.pid) } : undefined;
-    const results = await replay(corpus, { nfs, stores, batches, rounds, redisNode: redisArg ?? own?.node, ...(ramcloud ? { ramcloud } : {}) });
+    const results = await replay(corpus, { nfs, stores, batches, rounds, inflight, redisNode: redisArg ?? own?.node, ...(ramcloud ? { ramcloud } : {}) });
     if (p.flags.has('json')) {
-      console.log(JSON.stringify({ corpus: corpus.stats, batches: batches.length, batchSize: batch, rounds, results }, null, 2));
+      console.log(JSON.stringify({ corpus: corpus.stats, batches: batches.length, batchSize: batch, rounds, inflight, results }, null, 2));
     } else {
-      console.log(`${corpusLine(corpus.stats, batches.length)}; ${rounds} round${rounds === 1 ? '' : 's'}, each store's median pass`);
+      console.log(`${corpusLine(corpus.stats, batches.length)}; ${rounds} round${rounds === 1 ? '' : 's'}, each store's median pass; ${inflight} batch${inflight === 1 ? '' : 'es'} in flight`);
       console.log();
       console.log(table(results));
       if (p.flags.has('findings') || !allGood(results)) {

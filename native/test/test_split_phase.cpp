@@ -1,0 +1,324 @@
+// Split phase against a real redis-server (a private one on a free loopback port, killed by the
+// fixture's destructor): RedisStore's tickets finish in any order with their own replies, the
+// coherent cache never keeps a value read before a change that arrived while the read was out,
+// and the engine with several batches in flight hands them back in order, each only once the
+// store holds what its verdicts depend on, with the verdicts of one batch at a time.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/engine.hpp"
+#include "engine_fixture.hpp"
+#include "nf/keys.hpp"
+#include "store/redis_store.hpp"
+#include "util.hpp"
+
+extern "C" {
+#include <hiredis/hiredis.h>
+}
+
+using frames::Bytes;
+using frames::tcp_frame;
+using frames::udp_frame;
+using snf::Cmd;
+using snf::Frame;
+using snf::NfKind;
+using snf::Reply;
+using snf::Side;
+
+namespace {
+
+uint16_t free_port() {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(s);
+  return ntohs(a.sin_port);
+}
+
+struct Redis {
+  uint16_t port = 0;
+  pid_t pid = -1;
+  std::string error;
+  Redis() {
+    port = free_port();
+    pid = ::fork();
+    if (pid == 0) {
+      std::string p = std::to_string(port);
+      ::execlp("redis-server", "redis-server", "--port", p.c_str(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+               "--logfile", "/dev/null", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int i = 0; i < 200; i++) {
+      int status = 0;
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        pid = -1;
+        error = "redis-server exited at start (is redis-server installed?)";
+        return;
+      }
+      if (redisReply* r = command({"PING"})) {
+        freeReplyObject(r);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    error = "redis-server did not answer within 5 s";
+  }
+  ~Redis() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+  std::string seed() const { return "127.0.0.1:" + std::to_string(port); }
+  // One command on a connection of its own (another client, as far as tracking goes).
+  redisReply* command(const std::vector<std::string>& args) const {
+    timeval tv{1, 0};
+    redisContext* c = redisConnectWithTimeout("127.0.0.1", port, tv);
+    if (!c || c->err) {
+      if (c) redisFree(c);
+      return nullptr;
+    }
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    auto* r = static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(args.size()), argv.data(), lens.data()));
+    redisFree(c);
+    return r;
+  }
+  std::string get(const std::string& key) const {
+    redisReply* r = command({"GET", key});
+    std::string v = r && r->type == REDIS_REPLY_STRING ? std::string(r->str, r->len) : "(nil)";
+    if (r) freeReplyObject(r);
+    return v;
+  }
+  bool set(const std::string& key, const std::string& val) const {
+    redisReply* r = command({"SET", key, val});
+    bool ok = r && r->type == REDIS_REPLY_STATUS;
+    if (r) freeReplyObject(r);
+    return ok;
+  }
+};
+
+Redis& server() {
+  static Redis r;
+  return r;
+}
+
+snf::RedisOptions options(bool cache) {
+  snf::RedisOptions o;
+  o.seeds = {server().seed()};
+  o.timeout_ms = 1000;
+  o.connect_timeout_ms = 1000;
+  o.cache_bytes = cache ? size_t{1} << 20 : 0;
+  o.cache_recheck_us = 0;  // drain invalidations before every exchange
+  return o;
+}
+
+Cmd get(const std::string& key) {
+  Cmd c;
+  c.get(key);
+  return c;
+}
+
+// A compare-and-set of the state field ('' = create), as the firewall sends it.
+Cmd cas(const std::string& key, const std::string& expected, const std::string& value) {
+  Cmd c;
+  c.call(snf::ScriptId::Cas);
+  c.keys = {key};
+  c.args = {expected, value, "60000"};
+  return c;
+}
+
+const Side IN = Side::Inside, OUT = Side::Outside;
+
+}  // namespace
+
+TEST(redis_store_tickets_finish_in_any_order) {
+  REQUIRE_MSG(server().error.empty(), server().error);
+  REQUIRE(server().set("sp:a", "A1"));
+  REQUIRE(server().set("sp:b", "B1"));
+  snf::RedisStore s(options(false));
+  std::vector<Cmd> c1{get("sp:a")}, c2{cas("sp:c", "", "C1|x")}, c3{get("sp:b"), get("sp:c")};
+  std::vector<Reply> r1, r2, r3;
+  auto t1 = s.start(c1.data(), c1.size(), r1);
+  auto t2 = s.start(c2.data(), c2.size(), r2);
+  auto t3 = s.start(c3.data(), c3.size(), r3);
+  CHECK(t1 != 0 && t2 != 0 && t3 != 0);
+  s.finish(t3);  // reads the replies of 1 and 2 on the way, into theirs
+  CHECK_EQ(r3[0].s, std::string("B1"));
+  CHECK_EQ(r3[1].s, std::string("C1|x"));  // sent after the create: the store applied it first
+  CHECK(s.ready(t1));
+  s.finish(t1);
+  s.finish(t2);
+  CHECK_EQ(r1[0].s, std::string("A1"));
+  CHECK_EQ(r2[0].s, std::string("C1|x"));
+  CHECK_EQ(s.stats().round_trips, 3u);
+}
+
+// Lane A reads a key (not cached), lane B writes it while A's read is out; A finishes last.
+// A's reply predates B's write: cached, it would answer the flow's next read with the old state
+// (our own writes send us no invalidation).
+TEST(redis_store_never_caches_a_read_older_than_a_later_write) {
+  REQUIRE_MSG(server().error.empty(), server().error);
+  REQUIRE(server().set("sp:k", "SS|o|A|1|0|1"));
+  snf::RedisStore s(options(true));
+  std::vector<Cmd> ca{get("sp:k")}, cb{cas("sp:k", "SS", "SR|o|A|1|2|2")};
+  std::vector<Reply> ra, rb;
+  auto ta = s.start(ca.data(), ca.size(), ra);
+  auto tb = s.start(cb.data(), cb.size(), rb);
+  s.finish(tb);
+  s.finish(ta);
+  CHECK_EQ(ra[0].s, std::string("SS|o|A|1|0|1"));
+  CHECK_EQ(rb[0].s, std::string("SR|o|A|1|2|2"));
+  std::vector<Cmd> again{get("sp:k")};
+  std::vector<Reply> r;
+  s.execute(again.data(), again.size(), r);
+  CHECK_EQ(r[0].s, std::string("SR|o|A|1|2|2"));
+}
+
+// The same with another instance's change: its invalidation is drained (by a later exchange)
+// before the read's exchange finishes.
+TEST(redis_store_never_caches_a_read_older_than_an_invalidation) {
+  REQUIRE_MSG(server().error.empty(), server().error);
+  REQUIRE(server().set("sp:i", "old"));
+  snf::RedisStore s(options(true));
+  std::vector<Cmd> warm{get("sp:i")};
+  std::vector<Reply> w;
+  s.execute(warm.data(), warm.size(), w);  // connects, and tracking starts
+  REQUIRE(server().set("sp:i", "old2"));  // invalidates it: the next read goes to the store
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::vector<Cmd> other{get("sp:other")};
+  std::vector<Reply> ro;
+  s.execute(other.data(), other.size(), ro);  // drains that invalidation
+  std::vector<Cmd> ca{get("sp:i")};
+  std::vector<Reply> ra;
+  auto ta = s.start(ca.data(), ca.size(), ra);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the GET has run
+  REQUIRE(server().set("sp:i", "new"));                       // another instance changes it
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // its invalidation is here
+  std::vector<Cmd> cb{get("sp:other")};
+  std::vector<Reply> rb;
+  auto tb = s.start(cb.data(), cb.size(), rb);  // drains it, before A is finished
+  s.finish(ta);
+  s.finish(tb);
+  CHECK_EQ(ra[0].s, std::string("old2"));
+  std::vector<Reply> r;
+  s.execute(ca.data(), ca.size(), r);
+  CHECK_EQ(r[0].s, std::string("new"));
+}
+
+namespace {
+
+std::unique_ptr<snf::Engine> redis_engine(std::vector<NfKind> chain, const std::string& vnf, bool cache, size_t inflight) {
+  snf::EngineCfg cfg = fixture::config(std::move(chain));
+  cfg.vnf = vnf;
+  auto e = std::make_unique<snf::Engine>(cfg, std::make_unique<snf::RedisStore>(options(cache)));
+  e->set_inflight(inflight);
+  return e;
+}
+
+struct Batch {
+  std::vector<Bytes> bytes;
+  std::vector<Frame> fs;
+  Batch(std::vector<Bytes> b, Side side) : bytes(std::move(b)) {
+    for (auto& x : bytes) fs.push_back(Frame{x.data(), static_cast<uint32_t>(x.size()), side});
+  }
+};
+
+}  // namespace
+
+// Without the cache every read goes to the store, so a lane that waits for its reads has not
+// sent its writes when the next lane's reads go out. [ACK] then [the responder's data] in
+// flight together: judged against SR (the ACK's transition not written yet) the data would be
+// dropped; the firewall's lanes keep their connections' order, and both leave, as one batch at
+// a time.
+TEST(engine_in_flight_keeps_the_firewalls_order) {
+  REQUIRE_MSG(server().error.empty(), server().error);
+  auto e = redis_engine({NfKind::Firewall}, "sp-fw", false, 4);
+  Batch syn({tcp_frame("10.0.0.5", 40300, "203.0.113.9", 80, snf::TCP_SYN, 100)}, IN);
+  e->submit(syn.fs.data(), syn.fs.size());
+  CHECK(e->reap(true) != 0);
+  REQUIRE(syn.fs[0].forward);
+  Batch synack({tcp_frame("203.0.113.9", 80, "10.0.0.5", 40300, snf::TCP_SYN | snf::TCP_ACK, 7, 101)}, OUT);
+  e->submit(synack.fs.data(), synack.fs.size());
+  CHECK(e->reap(true) != 0);
+  REQUIRE(synack.fs[0].forward);
+  Batch ack({tcp_frame("10.0.0.5", 40300, "203.0.113.9", 80, snf::TCP_ACK, 101, 8)}, IN);
+  Batch data({tcp_frame("203.0.113.9", 80, "10.0.0.5", 40300, snf::TCP_ACK | snf::TCP_PSH, 8, 101)}, OUT);
+  uint64_t a = e->submit(ack.fs.data(), ack.fs.size());
+  uint64_t d = e->submit(data.fs.data(), data.fs.size());
+  CHECK(a != 0 && d == a + 1);
+  CHECK_EQ(e->reap(true), a);
+  CHECK_EQ(e->reap(true), d);
+  CHECK_MSG(ack.fs[0].forward, std::string("ACK: ") + snf::drop_name(ack.fs[0].reason));
+  CHECK_MSG(data.fs[0].forward, std::string("data: ") + snf::drop_name(data.fs[0].reason));
+  CHECK_EQ(e->reap(true), 0u);
+}
+
+// Batches come back in the order they went in, and a batch comes back only once the store
+// holds what its verdicts depend on: every new flow's NAT mapping is in Redis when its batch is
+// reaped. Several lanes creating the same flow meet in the store's find-or-create: one mapping.
+TEST(engine_in_flight_reaps_in_order_after_the_writes) {
+  REQUIRE_MSG(server().error.empty(), server().error);
+  auto e = redis_engine({NfKind::Nat}, "sp-nat", true, 4);
+  std::vector<Batch> bs;
+  bs.reserve(12);
+  for (int k = 0; k < 12; k++) {
+    std::vector<Bytes> b;
+    for (int j = 0; j < 8; j++) b.push_back(udp_frame("10.0.1.1", static_cast<uint16_t>(30000 + k * 8 + j), "203.0.113.53", 53));
+    b.push_back(udp_frame("10.0.2.2", 5353, "203.0.113.53", 53));  // one flow in every batch
+    bs.emplace_back(std::move(b), IN);
+  }
+  std::vector<uint64_t> seqs;
+  size_t next = 0, reaped = 0;
+  std::string shared_src;
+  uint16_t shared_port = 0;
+  auto check_reaped = [&](uint64_t seq) {
+    CHECK_EQ(seq, seqs[reaped]);
+    Batch& b = bs[reaped++];
+    for (size_t j = 0; j < b.fs.size(); j++) {
+      REQUIRE_MSG(b.fs[j].forward, std::string("dropped: ") + snf::drop_name(b.fs[j].reason));
+      snf::Packet p;
+      REQUIRE(t::parse(b.bytes[j], p) == snf::Drop::None);
+      const std::string inside = j + 1 == b.fs.size() ? "10.0.2.2" : "10.0.1.1";
+      const uint16_t port = j + 1 == b.fs.size() ? 5353 : static_cast<uint16_t>(30000 + (reaped - 1) * 8 + j);
+      std::string key = "snf:sp-nat:nat:f:{sp-nat|" + p.ip.src.str() + "|" +
+                        std::to_string(snf::hash_endpoint(17, frames::A(inside.c_str()), port) % 4) + "}:17:" + inside + ":" + std::to_string(port);
+      std::string v = server().get(key);
+      CHECK_MSG(v.compare(0, p.ip.src.str().size() + 1, p.ip.src.str() + "|") == 0, "mapping in the store: " + key + " = " + v);
+      if (j + 1 == b.fs.size()) {
+        if (shared_src.empty()) {
+          shared_src = p.ip.src.str();
+          shared_port = p.ip.sport;
+        }
+        CHECK(p.ip.src.str() == shared_src && p.ip.sport == shared_port);
+      }
+    }
+  };
+  while (reaped < bs.size()) {
+    if (next < bs.size() && e->in_flight() < e->inflight()) {
+      seqs.push_back(e->submit(bs[next].fs.data(), bs[next].fs.size()));
+      next++;
+      continue;
+    }
+    check_reaped(e->reap(true));
+  }
+  CHECK_EQ(e->counters().batches, 12u);
+  CHECK_EQ(e->counters().tx, 12u * 9u);
+}
