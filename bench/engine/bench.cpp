@@ -277,6 +277,7 @@ class TapStore final : public StateStore {
       }
   }
   bool ready(Ticket t) override { return s_->ready(t); }
+  bool splits() const override { return s_->splits(); }
   void post(const Cmd* cmds, size_t n) override { s_->post(cmds, n); }
   void send_posted() override { s_->send_posted(); }
   const StoreStats& stats() const override { return s_->stats(); }

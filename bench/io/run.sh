@@ -81,10 +81,11 @@ kernel_off() {
   ip netns exec "${P}n" sysctl -qw net.ipv4.ip_forward=0
   ip -n "${P}n" addr flush dev in0; ip -n "${P}n" addr flush dev out0
 }
-nf_on() {  # store io [afpacket ring] [idle spin µs]
+nf_on() {  # store io [afpacket ring] [idle spin µs] [bursts in flight]
   redis-cli -s "$W/redis.sock" flushall >/dev/null
   local spin=()
   [ -n "${4:-}" ] && spin=(SNF_IO_SPIN_US="$4")
+  [ -n "${5:-}" ] && spin+=(SNF_IO_INFLIGHT="$5")
   env "${spin[@]}" SNF_AFPACKET_RING="${3:-}" SNF_REDIS_SOCK="$W/redis.sock" ip netns exec "${P}n" taskset -c 1 node --import tsx bench/io/nf.ts "$1" "$2" $GMAC $SMAC >"$W/nf.out" 2>"$W/nf.err" &
   NFPID=$!
   for _ in $(seq 100); do grep -q "nf ready" "$W/nf.err" 2>/dev/null && break; sleep 0.1; done
@@ -117,7 +118,7 @@ measure() {  # label
   printf '  %-28s rtt p50/p99 at 1000 pps %s us (lost %s)\n' "$label" $(echo "${LAT[$label]}" | awk '{print $1"/"$2, $3}') >&2
 }
 
-# key|label|how: "kernel plain|nat" or "nf <store> <io> [afpacket ring] [idle spin µs]". The
+# key|label|how: "kernel plain|nat" or "nf <store> <io> [afpacket ring] [idle spin µs] [bursts in flight]". The
 # default AF_PACKET ring is TPACKET_V2 with a 50 µs idle spin; the v3 rows keep the block ring it
 # replaced side by side, the "no spin" row shows what the spin adds.
 VARIANT=(
@@ -129,6 +130,8 @@ VARIANT=(
   "nocache|stateless, no cache|nf redis afpacket"
   "cache|stateless + cache|nf redis-cache afpacket"
   "cache-v3|stateless + cache (afpacket v3)|nf redis-cache afpacket v3"
+  "cache-1|stateless + cache, 1 burst in flight|nf redis-cache afpacket v2 50 1"
+  "cache-4|stateless + cache, 4 bursts in flight|nf redis-cache afpacket v2 50 4"
   "xdp-coupled|coupled baseline (af_xdp)|nf local af_xdp"
   "xdp-cache|stateless + cache (af_xdp)|nf redis-cache af_xdp"
 )
@@ -139,7 +142,7 @@ for v in "${VARIANT[@]}"; do
   [ -n "${VARIANTS:-}" ] && [[ ",$VARIANTS," != *",$key,"* ]] && continue
   set -- $how
   if [ "$1" = kernel ]; then kernel_on "$2"; measure "$label"; kernel_off
-  else nf_on "$2" "$3" "${4:-}" "${5:-}"; measure "$label"; nf_off; fi
+  else nf_on "$2" "$3" "${4:-}" "${5:-}" "${6:-}"; measure "$label"; nf_off; fi
   RAN+=("$label")
 done
 

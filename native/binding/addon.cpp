@@ -402,7 +402,13 @@ std::string io_from_js(const Napi::Value& v, IoCfg& io) {
     port.iface = iface.As<Napi::String>().Utf8Value();
     if (!mac.IsString() || !parse_mac(mac.As<Napi::String>().Utf8Value(), port.peer_mac)) return p + ".peerMac: must be a MAC address aa:bb:cc:dd:ee:ff";
   }
-  Napi::Value q = o.Get("queues"), b = o.Get("burst");
+  Napi::Value q = o.Get("queues"), b = o.Get("burst"), depth = o.Get("inflight");
+  if (!depth.IsUndefined()) {
+    if (!depth.IsNumber() || depth.As<Napi::Number>().DoubleValue() != depth.As<Napi::Number>().Int32Value() ||
+        depth.As<Napi::Number>().Int32Value() < 1 || depth.As<Napi::Number>().Int32Value() > static_cast<int>(Engine::kMaxInflight))
+      return "io.inflight: must be an integer from 1 to " + std::to_string(Engine::kMaxInflight);
+    io.inflight = depth.As<Napi::Number>().Int32Value();
+  }
   if (!q.IsUndefined()) {
     if (!q.IsNumber() || q.As<Napi::Number>().Int32Value() < 1 || q.As<Napi::Number>().Int32Value() > 16) return "io.queues: must be 1..16";
     io.queues = q.As<Napi::Number>().Int32Value();

@@ -63,6 +63,8 @@ class Engine {
   // flight or (wait false) it still waits for the store. With wait, blocks until it is done.
   uint64_t reap(bool wait);
   size_t in_flight() const { return fifo_.size(); }
+  // Whether batches in flight can overlap anything: the store answers over a connection.
+  bool store_splits() const { return store_->splits(); }
 
   // Posts TTL refreshes still queued and sends every posted command (process() does both at
   // the end of each batch).

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <deque>
 #include <cstdlib>
 #include <cstring>
 
@@ -59,9 +60,17 @@ std::string Dataplane::open() {
       return std::string("SNF_IO_SPIN_US: must be an integer from 0 to 10000 (µs), got '") + v + "'";
     io_.idle_spin_us = static_cast<int>(us);
   }
+  if (const char* v = std::getenv("SNF_IO_INFLIGHT")) {
+    char* end = nullptr;
+    long k = std::strtol(v, &end, 10);
+    if (!*v || *end || k < 1 || k > static_cast<long>(Engine::kMaxInflight))
+      return std::string("SNF_IO_INFLIGHT: must be an integer from 1 to ") + std::to_string(Engine::kMaxInflight) + ", got '" + v + "'";
+    io_.inflight = static_cast<int>(k);
+  }
   for (int i = 0; i < n; i++) {
     auto q = std::make_unique<Queue>();
     q->engine = std::make_unique<Engine>(cfg_, stores_());
+    q->engine->set_inflight(static_cast<size_t>(io_.inflight));
     q->in = make_port(io_.kind);
     q->out = make_port(io_.kind);
     if (!q->in || !q->out) {
@@ -83,7 +92,11 @@ void Dataplane::start() {
   if (running_.exchange(true)) return;
   for (auto& q : queues_) {
     Queue* qp = q.get();
-    q->th = std::thread([this, qp] { run(*qp); });
+    q->th = std::thread([this, qp] {
+      // An in-process store answers at once: nothing to overlap, nor to copy frames for.
+      if (io_.inflight > 1 && qp->engine->store_splits()) run_inflight(*qp);
+      else run(*qp);
+    });
   }
 }
 
@@ -179,6 +192,109 @@ void Dataplane::run(Queue& q) {
     q.in->release();
     q.out->release();
   }
+}
+
+// Rewrites the Ethernet addresses of a burst's forwarded frames and sends each out of the
+// other side.
+static void transmit(const IoCfg& io, Port& in, Port& out, const Frame* frames, size_t n, std::vector<RxFrame>& tx_in,
+                     std::vector<RxFrame>& tx_out) {
+  tx_in.clear();
+  tx_out.clear();
+  for (size_t i = 0; i < n; i++) {
+    const Frame& f = frames[i];
+    if (!f.forward || f.len < 14) continue;
+    bool to_out = f.out == Side::Outside;
+    std::memcpy(f.data, to_out ? io.out.peer_mac : io.in.peer_mac, 6);
+    std::memcpy(f.data + 6, to_out ? out.mac() : in.mac(), 6);
+    (to_out ? tx_out : tx_in).push_back({f.data, f.len});
+  }
+  if (!tx_out.empty()) out.tx_burst(tx_out);
+  if (!tx_in.empty()) in.tx_burst(tx_in);
+}
+
+// The burst loop with bursts in flight: each burst is copied into a slot of its own (the rings
+// go back at once), submitted, and sent once reaped, oldest first, so frames leave in the order
+// they came (per flow and overall). Nothing to read: every burst in flight is finished and
+// sent before the thread idles, so the split phase never holds a frame back for lack of
+// traffic behind it.
+void Dataplane::run_inflight(Queue& q) {
+  const size_t burst = static_cast<size_t>(io_.burst < 1 ? 32 : io_.burst);
+  const size_t k = static_cast<size_t>(io_.inflight);
+  struct Slot {
+    std::vector<uint8_t> bytes;
+    std::vector<Frame> frames;
+  };
+  std::vector<Slot> slots(k);
+  std::deque<size_t> busy;  // slots in flight, oldest first (the engine reaps in that order)
+  size_t next = 0;
+  std::vector<RxFrame> rx, tx_in, tx_out;
+  rx.reserve(2 * burst);
+  tx_in.reserve(2 * burst);
+  tx_out.reserve(2 * burst);
+  pollfd pfd[2] = {{q.in->fd(), POLLIN, 0}, {q.out->fd(), POLLIN, 0}};
+  const auto spin = std::chrono::microseconds(io_.idle_spin_us);
+  auto last_busy = std::chrono::steady_clock::now();
+  auto send_oldest = [&](bool wait) {
+    uint64_t seq;
+    {
+      std::lock_guard<std::mutex> lk(q.mu);
+      seq = q.engine->reap(wait);
+    }
+    if (seq == 0) return false;
+    Slot& s = slots[busy.front()];
+    busy.pop_front();
+    transmit(io_, *q.in, *q.out, s.frames.data(), s.frames.size(), tx_in, tx_out);
+    return true;
+  };
+  while (running_.load(std::memory_order_relaxed)) {
+    rx.clear();
+    size_t nin = q.in->rx_burst(rx, burst);
+    q.out->rx_burst(rx, burst);
+    if (rx.empty()) {
+      q.in->release();
+      q.out->release();
+      if (!busy.empty()) {
+        send_oldest(true);
+        continue;
+      }
+      {
+        std::lock_guard<std::mutex> lk(q.mu);
+        q.engine->flush();  // idle: send TTL refreshes still waiting for a batch
+      }
+      if (spin.count() > 0 && std::chrono::steady_clock::now() - last_busy < spin) continue;
+      if (pfd[0].fd < 0 || pfd[1].fd < 0) usleep(20);
+      else poll(pfd, 2, 10);
+      continue;
+    }
+    last_busy = std::chrono::steady_clock::now();
+    if (busy.size() == k) send_oldest(true);
+    Slot& s = slots[next];
+    size_t total = 0;
+    for (const RxFrame& f : rx) total += f.len;
+    if (s.bytes.size() < total) s.bytes.resize(total);
+    s.frames.resize(rx.size());
+    size_t at = 0;
+    for (size_t i = 0; i < rx.size(); i++) {
+      std::memcpy(s.bytes.data() + at, rx[i].data, rx[i].len);
+      s.frames[i] = Frame{};
+      s.frames[i].data = s.bytes.data() + at;
+      s.frames[i].len = rx[i].len;
+      s.frames[i].in = i < nin ? Side::Inside : Side::Outside;
+      at += rx[i].len;
+    }
+    q.in->release();
+    q.out->release();
+    {
+      std::lock_guard<std::mutex> lk(q.mu);
+      q.engine->submit(s.frames.data(), s.frames.size());
+      q.bursts++;
+    }
+    busy.push_back(next);
+    next = (next + 1) % k;
+    while (!busy.empty() && send_oldest(false)) {
+    }
+  }
+  while (!busy.empty()) send_oldest(true);
 }
 
 }  // namespace snf

@@ -30,6 +30,13 @@ struct IoCfg {
   // next frame without a wake-up. Costs at most this much CPU per burst at low rates.
   // SNF_IO_SPIN_US overrides it (0: always sleep at once).
   int idle_spin_us = 50;
+  // Bursts in flight per engine (Engine::set_inflight): while one waits for the store, the
+  // next is read and started. Frames are copied out of the receive rings into the burst's own
+  // buffer, so the rings are handed back at once. 1 processes one burst at a time; a store
+  // that answers in process (the coupled baseline) always does. SNF_IO_INFLIGHT overrides it.
+  // 4: bench/engine's new-flow cells gain ~2x from 1 to 2-4 and no more after, and bench/io's
+  // established flows lose nothing (bench/RESULTS.md, 2026-11-30).
+  int inflight = 4;
 };
 
 struct DataplaneCounters {
@@ -60,6 +67,7 @@ class Dataplane {
     uint64_t bursts = 0;
   };
   void run(Queue& q);
+  void run_inflight(Queue& q);
 
   EngineCfg cfg_;
   StoreFactory stores_;

@@ -57,6 +57,7 @@ class RedisStore final : public StateStore {
   Ticket start(const Cmd* cmds, size_t n, std::vector<Reply>& replies) override;
   void finish(Ticket t) override;
   bool ready(Ticket t) override;
+  bool splits() const override { return true; }
   // Appends the commands to their nodes' pipelines and writes what the sockets take, without
   // waiting. With the cache, each key a posted script rewrites that was cached is fetched
   // again right behind it (a tracked GET), so a refreshed flow stays warm.

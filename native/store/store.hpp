@@ -77,6 +77,9 @@ class StateStore {
   virtual void finish(Ticket) {}
   // Whether finish(t) would return without waiting for the store (reads what has arrived).
   virtual bool ready(Ticket) { return true; }
+  // Whether start() returns before the store has answered (a store over a connection): only
+  // then do batches in flight overlap anything.
+  virtual bool splits() const { return false; }
   // Sends commands whose replies nobody waits for (TTL refreshes: no verdict depends on them;
   // with a coherent cache, a GET whose reply warms the cache).
   // A store with a connection sends them now and reads their replies whenever it next uses the

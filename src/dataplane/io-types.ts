@@ -24,6 +24,13 @@ export interface IoConfig {
   queues?: number;
   /** Frames per burst (default 32). */
   burst?: number;
+  /**
+   * Bursts in flight per engine thread, 1..16: while one waits for the store, the next is read
+   * and started (the engine's split phase); frames still leave in the order they came.
+   * Default 4; SNF_IO_INFLIGHT overrides it. 1: one burst at a time (as a store in the process,
+   * the coupled baseline, always runs).
+   */
+  inflight?: number;
 }
 
 export interface IoPortCounters {

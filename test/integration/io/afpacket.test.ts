@@ -40,13 +40,13 @@ const round = () => {
 };
 round();`;
 
-function startNf(env: Record<string, string>): { child: ChildProcess; line: ReturnType<typeof lineReader>; err: () => string } {
+function startNf(env: Record<string, string>, store: object = { kind: 'local' }): { child: ChildProcess; line: ReturnType<typeof lineReader>; err: () => string } {
   const arg = {
     engine: {
       vnf: 'aptest',
       instanceId: 'n1',
       chain: ['firewall', 'nat'],
-      store: { kind: 'local' },
+      store,
       nat: { insidePrefixes: ['10.0.0.0/24'], pool: [POOL] },
       firewall: { rules: [{ action: 'allow', direction: 'out' }] },
     },
@@ -116,7 +116,39 @@ describe('afpacket packet I/O: TPACKET_V2 (default) and V3 rings in namespaces',
     });
   }
 
+  // Bursts in flight (the engine's split phase) need a store that makes them wait: a
+  // redis-server inside the NF's namespace, the coherent cache on (the product default).
+  it('v2 with 4 bursts in flight (SNF_IO_INFLIGHT=4) on Redis: 50 UDP rounds all come back', async () => {
+    const port = 16379;
+    const redis = spawn('ip', ['netns', 'exec', NS.n, 'redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const line = lineReader(redis);
+      for (let i = 0; i < 40 && !(await line('redis-server', 15_000)).includes('Ready to accept connections'); i++);
+      const nf = startNf({ SNF_IO_INFLIGHT: '4' }, { kind: 'redis', nodes: [`127.0.0.1:${port}`] });
+      try {
+        const first = JSON.parse(await nf.line('the NF process', 30_000).catch((e: Error) => {
+          throw new Error(`${e.message}; its stderr: ${nf.err()}`);
+        }));
+        expect(first.error, first.error).to.equal(undefined);
+        const out = JSON.parse(sh(`ip netns exec ${NS.c} node -e "${udpClientJs.replace(/"/g, '\\"')}"`, 40_000).trim());
+        expect(out.ok).to.equal(50);
+        expect(out.froms).to.deep.equal([POOL]);
+        nf.child.stdin!.write('counters\n');
+        const { counters: c } = JSON.parse(await nf.line('the NF process', 5_000));
+        expect(c.nf.nat.newFlows).to.be.at.least(50);
+        expect(c.store.roundTrips, 'the bursts went to the store').to.be.greaterThan(0);
+        expect(c.io.inside.txErrors + c.io.outside.txErrors).to.equal(0);
+      } finally {
+        await stopNf(nf);
+      }
+    } finally {
+      redis.kill('SIGKILL');
+    }
+  });
+
   for (const [variable, value] of [
+    ['SNF_IO_INFLIGHT', '0'],
+    ['SNF_IO_INFLIGHT', '17'],
     ['SNF_AFPACKET_RING', 'v4'],
     ['SNF_IO_SPIN_US', '-1'],
     ['SNF_IO_SPIN_US', '5ms'],
