@@ -108,36 +108,24 @@ void Engine::process(Frame* frames, size_t n) {
   while (reap(false) != 0) {
   }
   Lane& l = *lanes_[0];
-  l.frames = frames;
-  l.n = n;
-  l.seq = next_seq_++;
-  fifo_.push_back(&l);
-  if (l.slots.size() < n) l.slots.resize(n);
-  c_.batches++;
-  for (size_t i = 0; i < n; i++) {
-    Slot& s = l.slots[i];
-    s.in = frames[i].in;
-    s.drop = parse_frame(frames[i].data, frames[i].len, s.pkt);
-    c_.rx++;
-  }
-  l.phase = Phase::Step;
-  l.step = 0;
-  l.prefetched = false;
-  l.fw_known = false;
+  begin(l, frames, n);
   advance(l, true);
   reap(true);
 }
 
 uint64_t Engine::submit(Frame* frames, size_t n) {
   progress();
-  Lane* free = nullptr;
   for (auto& l : lanes_)
     if (l->phase == Phase::Idle) {
-      free = l.get();
-      break;
+      begin(*l, frames, n);
+      advance(*l, lanes_.size() == 1);
+      return l->seq;
     }
-  if (!free) return 0;  // every lane holds a batch: reap first
-  Lane& l = *free;
+  return 0;  // every lane holds a batch: reap first
+}
+
+// The batch takes the lane: parsed, numbered, queued behind the batches in flight.
+void Engine::begin(Lane& l, Frame* frames, size_t n) {
   l.frames = frames;
   l.n = n;
   l.seq = next_seq_++;
@@ -154,8 +142,6 @@ uint64_t Engine::submit(Frame* frames, size_t n) {
   l.step = 0;
   l.prefetched = false;
   l.fw_known = false;
-  advance(l, lanes_.size() == 1);
-  return l.seq;
 }
 
 uint64_t Engine::reap(bool wait) {

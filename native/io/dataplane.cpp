@@ -92,11 +92,7 @@ void Dataplane::start() {
   if (running_.exchange(true)) return;
   for (auto& q : queues_) {
     Queue* qp = q.get();
-    q->th = std::thread([this, qp] {
-      // An in-process store answers at once: nothing to overlap, nor to copy frames for.
-      if (io_.inflight > 1 && qp->engine->store_splits()) run_inflight(*qp);
-      else run(*qp);
-    });
+    q->th = std::thread([this, qp] { run(*qp); });
   }
 }
 
@@ -133,65 +129,19 @@ DataplaneCounters Dataplane::counters() {
   return c;
 }
 
-void Dataplane::run(Queue& q) {
-  const size_t burst = static_cast<size_t>(io_.burst < 1 ? 32 : io_.burst);
-  std::vector<RxFrame> rx, tx_in, tx_out;
-  std::vector<Frame> frames;
-  rx.reserve(2 * burst);
-  tx_in.reserve(2 * burst);
-  tx_out.reserve(2 * burst);
-  frames.reserve(2 * burst);
-  pollfd pfd[2] = {{q.in->fd(), POLLIN, 0}, {q.out->fd(), POLLIN, 0}};
-  const auto spin = std::chrono::microseconds(io_.idle_spin_us);
-  auto last_busy = std::chrono::steady_clock::now();
-  while (running_.load(std::memory_order_relaxed)) {
-    rx.clear();
-    size_t nin = q.in->rx_burst(rx, burst);
-    q.out->rx_burst(rx, burst);
-    if (rx.empty()) {
-      {
-        std::lock_guard<std::mutex> lk(q.mu);
-        q.engine->flush();  // idle: send TTL refreshes still waiting for a batch
-      }
-      q.in->release();
-      q.out->release();
-      // Right after a burst the next frame (often the reply to what just left) is likely
-      // microseconds away: polling the rings for it skips a sleep and a wake-up, which on a
-      // busy host cost tens of µs each (bench/RESULTS.md). Idle, the thread sleeps in poll().
-      if (spin.count() > 0 && std::chrono::steady_clock::now() - last_busy < spin) continue;
-      if (pfd[0].fd < 0 || pfd[1].fd < 0) usleep(20);  // a polled-mode backend (DPDK): short nap
-      else poll(pfd, 2, 10);
-      continue;
-    }
-    last_busy = std::chrono::steady_clock::now();
-    frames.resize(rx.size());
-    for (size_t i = 0; i < rx.size(); i++) {
-      frames[i] = Frame{};
-      frames[i].data = rx[i].data;
-      frames[i].len = rx[i].len;
-      frames[i].in = i < nin ? Side::Inside : Side::Outside;
-    }
-    {
-      std::lock_guard<std::mutex> lk(q.mu);
-      q.engine->process(frames.data(), frames.size());
-      q.bursts++;
-    }
-    tx_in.clear();
-    tx_out.clear();
-    for (const Frame& f : frames) {
-      if (!f.forward || f.len < 14) continue;
-      bool to_out = f.out == Side::Outside;
-      const uint8_t* peer = to_out ? io_.out.peer_mac : io_.in.peer_mac;
-      const uint8_t* self = to_out ? q.out->mac() : q.in->mac();
-      std::memcpy(f.data, peer, 6);
-      std::memcpy(f.data + 6, self, 6);
-      (to_out ? tx_out : tx_in).push_back({f.data, f.len});
-    }
-    if (!tx_out.empty()) q.out->tx_burst(tx_out);
-    if (!tx_in.empty()) q.in->tx_burst(tx_in);
-    q.in->release();
-    q.out->release();
+// Nothing was read: send TTL refreshes still waiting for a batch, then poll the rings again at
+// once while the last burst is recent, else sleep. Right after a burst the next frame (often
+// the reply to what just left) is likely microseconds away: polling the rings for it skips a
+// sleep and a wake-up, which on a busy host cost tens of µs each (bench/RESULTS.md). Idle, the
+// thread sleeps in poll().
+void Dataplane::idle(Queue& q, pollfd* pfd, std::chrono::steady_clock::time_point last_busy) {
+  {
+    std::lock_guard<std::mutex> lk(q.mu);
+    q.engine->flush();
   }
+  if (io_.idle_spin_us > 0 && std::chrono::steady_clock::now() - last_busy < std::chrono::microseconds(io_.idle_spin_us)) return;
+  if (pfd[0].fd < 0 || pfd[1].fd < 0) usleep(20);  // a polled-mode backend (DPDK): short nap
+  else poll(pfd, 2, 10);
 }
 
 // Rewrites the Ethernet addresses of a burst's forwarded frames and sends each out of the
@@ -212,14 +162,16 @@ static void transmit(const IoCfg& io, Port& in, Port& out, const Frame* frames, 
   if (!tx_in.empty()) in.tx_burst(tx_in);
 }
 
-// The burst loop with bursts in flight: each burst is copied into a slot of its own (the rings
-// go back at once), submitted, and sent once reaped, oldest first, so frames leave in the order
-// they came (per flow and overall). Nothing to read: every burst in flight is finished and
-// sent before the thread idles, so the split phase never holds a frame back for lack of
-// traffic behind it.
-void Dataplane::run_inflight(Queue& q) {
+// The burst loop. One burst at a time, the engine rewrites frames in place in the receive
+// rings, and they are sent before the rings are handed back. With bursts in flight (io.inflight
+// > 1 on a store over a connection), each burst is copied into a slot of its own (the rings go
+// back at once), submitted, and sent once reaped, oldest first, so frames leave in the order
+// they came (per flow and overall). Nothing to read: every burst in flight is finished and sent
+// before the thread idles, so the split phase never holds a frame back for lack of traffic
+// behind it. (An in-process store answers at once: nothing to overlap, nor to copy frames for.)
+void Dataplane::run(Queue& q) {
   const size_t burst = static_cast<size_t>(io_.burst < 1 ? 32 : io_.burst);
-  const size_t k = static_cast<size_t>(io_.inflight);
+  const size_t k = io_.inflight > 1 && q.engine->store_splits() ? static_cast<size_t>(io_.inflight) : 1;
   struct Slot {
     std::vector<uint8_t> bytes;
     std::vector<Frame> frames;
@@ -232,7 +184,6 @@ void Dataplane::run_inflight(Queue& q) {
   tx_in.reserve(2 * burst);
   tx_out.reserve(2 * burst);
   pollfd pfd[2] = {{q.in->fd(), POLLIN, 0}, {q.out->fd(), POLLIN, 0}};
-  const auto spin = std::chrono::microseconds(io_.idle_spin_us);
   auto last_busy = std::chrono::steady_clock::now();
   auto send_oldest = [&](bool wait) {
     uint64_t seq;
@@ -253,41 +204,46 @@ void Dataplane::run_inflight(Queue& q) {
     if (rx.empty()) {
       q.in->release();
       q.out->release();
-      if (!busy.empty()) {
-        send_oldest(true);
-        continue;
-      }
-      {
-        std::lock_guard<std::mutex> lk(q.mu);
-        q.engine->flush();  // idle: send TTL refreshes still waiting for a batch
-      }
-      if (spin.count() > 0 && std::chrono::steady_clock::now() - last_busy < spin) continue;
-      if (pfd[0].fd < 0 || pfd[1].fd < 0) usleep(20);
-      else poll(pfd, 2, 10);
+      if (!busy.empty()) send_oldest(true);
+      else idle(q, pfd, last_busy);
       continue;
     }
     last_busy = std::chrono::steady_clock::now();
     if (busy.size() == k) send_oldest(true);
     Slot& s = slots[next];
-    size_t total = 0;
-    for (const RxFrame& f : rx) total += f.len;
-    if (s.bytes.size() < total) s.bytes.resize(total);
     s.frames.resize(rx.size());
+    if (k > 1) {
+      size_t total = 0;
+      for (const RxFrame& f : rx) total += f.len;
+      if (s.bytes.size() < total) s.bytes.resize(total);
+    }
     size_t at = 0;
     for (size_t i = 0; i < rx.size(); i++) {
-      std::memcpy(s.bytes.data() + at, rx[i].data, rx[i].len);
       s.frames[i] = Frame{};
-      s.frames[i].data = s.bytes.data() + at;
+      s.frames[i].data = rx[i].data;
+      if (k > 1) {
+        std::memcpy(s.bytes.data() + at, rx[i].data, rx[i].len);
+        s.frames[i].data = s.bytes.data() + at;
+        at += rx[i].len;
+      }
       s.frames[i].len = rx[i].len;
       s.frames[i].in = i < nin ? Side::Inside : Side::Outside;
-      at += rx[i].len;
     }
-    q.in->release();
-    q.out->release();
+    if (k > 1) {
+      q.in->release();
+      q.out->release();
+    }
     {
       std::lock_guard<std::mutex> lk(q.mu);
-      q.engine->submit(s.frames.data(), s.frames.size());
+      if (k > 1) q.engine->submit(s.frames.data(), s.frames.size());
+      else q.engine->process(s.frames.data(), s.frames.size());
       q.bursts++;
+    }
+    if (k == 1) {
+      transmit(io_, *q.in, *q.out, s.frames.data(), s.frames.size(), tx_in, tx_out);
+      q.in->release();
+      q.out->release();
+      continue;
     }
     busy.push_back(next);
     next = (next + 1) % k;

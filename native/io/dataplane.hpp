@@ -1,8 +1,13 @@
 // A running NF instance: per queue, one thread with its own Engine (and so its own store
 // connections) and its own AF_PACKET sockets on both interfaces, joined to PACKET_FANOUT
 // groups so the kernel spreads flows over the queues. The burst loop, as in DPDK's l3fwd:
-// rx burst from both sides -> engine -> set MACs -> tx burst to the other side.
+// rx burst from both sides -> engine -> set MACs -> tx burst to the other side. On a store over
+// a connection, several bursts are in flight (io.inflight): copied out of the rings, started,
+// and sent when the engine hands them back, oldest first.
 #pragma once
+#include <poll.h>
+
+#include <chrono>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -67,7 +72,7 @@ class Dataplane {
     uint64_t bursts = 0;
   };
   void run(Queue& q);
-  void run_inflight(Queue& q);
+  void idle(Queue& q, pollfd* pfd, std::chrono::steady_clock::time_point last_busy);
 
   EngineCfg cfg_;
   StoreFactory stores_;

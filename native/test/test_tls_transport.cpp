@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "free_port.hpp"
 #include "store/redis_store.hpp"
 #include "store/tls_transport.hpp"
 
@@ -30,17 +31,6 @@ namespace {
 
 bool sh(const std::string& cmd) { return std::system(("(" + cmd + ") >/dev/null 2>&1").c_str()) == 0; }
 
-uint16_t free_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(s);
-  return ntohs(a.sin_port);
-}
 
 // A CA and a server certificate for 127.0.0.1 / localhost, plus an unrelated CA, in a temp dir;
 // the redis-server on a TLS-only port. Everything is killed and removed by the destructor.

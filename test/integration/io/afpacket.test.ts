@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import type { DataplaneCounters } from '../../../src/dataplane/dataplane.js';
 import { lineReader, POOL, SERVER, sh, threeNs } from './three-ns.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -63,6 +64,23 @@ function startNf(env: Record<string, string>, store: object = { kind: 'local' })
   return { child, line: lineReader(child), err: () => err };
 }
 
+// Waits for the NF, runs the 50 UDP rounds through it (each must come back from the pool
+// address, each a new NAT flow) and returns its counters.
+async function fiftyRounds(nf: ReturnType<typeof startNf>): Promise<DataplaneCounters> {
+  const first = JSON.parse(await nf.line('the NF process', 30_000).catch((e: Error) => {
+    throw new Error(`${e.message}; its stderr: ${nf.err()}`);
+  }));
+  expect(first.error, first.error).to.equal(undefined);
+  expect(first.ready).to.equal(true);
+  const out = JSON.parse(sh(`ip netns exec ${NS.c} node -e "${udpClientJs.replace(/"/g, '\\"')}"`, 40_000).trim());
+  expect(out.ok).to.equal(50);
+  expect(out.froms).to.deep.equal([POOL]);
+  nf.child.stdin!.write('counters\n');
+  const { counters: c } = JSON.parse(await nf.line('the NF process', 5_000)) as { counters: DataplaneCounters };
+  expect(c.nf.nat?.newFlows).to.be.at.least(50);
+  return c;
+}
+
 async function stopNf(nf: ReturnType<typeof startNf>): Promise<void> {
   if (nf.child.exitCode !== null) return;
   const gone = new Promise((r) => nf.child.once('exit', r));
@@ -96,17 +114,7 @@ describe('afpacket packet I/O: TPACKET_V2 (default) and V3 rings in namespaces',
     it(`${name}: 50 UDP rounds on fresh flows all come back through firewall + NAT`, async () => {
       const nf = startNf(env);
       try {
-        const first = JSON.parse(await nf.line('the NF process', 30_000).catch((e: Error) => {
-          throw new Error(`${e.message}; its stderr: ${nf.err()}`);
-        }));
-        expect(first.error, first.error).to.equal(undefined);
-        expect(first.ready).to.equal(true);
-        const out = JSON.parse(sh(`ip netns exec ${NS.c} node -e "${udpClientJs.replace(/"/g, '\\"')}"`, 40_000).trim());
-        expect(out.ok).to.equal(50);
-        expect(out.froms).to.deep.equal([POOL]);
-        nf.child.stdin!.write('counters\n');
-        const { counters: c } = JSON.parse(await nf.line('the NF process', 5_000));
-        expect(c.nf.nat.newFlows).to.be.at.least(50);
+        const c = await fiftyRounds(nf);
         expect(c.io.inside.rx).to.be.at.least(50);
         expect(c.io.outside.rx).to.be.at.least(50);
         expect(c.io.inside.txErrors + c.io.outside.txErrors).to.equal(0);
@@ -126,16 +134,7 @@ describe('afpacket packet I/O: TPACKET_V2 (default) and V3 rings in namespaces',
       for (let i = 0; i < 40 && !(await line('redis-server', 15_000)).includes('Ready to accept connections'); i++);
       const nf = startNf({ SNF_IO_INFLIGHT: '4' }, { kind: 'redis', nodes: [`127.0.0.1:${port}`] });
       try {
-        const first = JSON.parse(await nf.line('the NF process', 30_000).catch((e: Error) => {
-          throw new Error(`${e.message}; its stderr: ${nf.err()}`);
-        }));
-        expect(first.error, first.error).to.equal(undefined);
-        const out = JSON.parse(sh(`ip netns exec ${NS.c} node -e "${udpClientJs.replace(/"/g, '\\"')}"`, 40_000).trim());
-        expect(out.ok).to.equal(50);
-        expect(out.froms).to.deep.equal([POOL]);
-        nf.child.stdin!.write('counters\n');
-        const { counters: c } = JSON.parse(await nf.line('the NF process', 5_000));
-        expect(c.nf.nat.newFlows).to.be.at.least(50);
+        const c = await fiftyRounds(nf);
         expect(c.store.roundTrips, 'the bursts went to the store').to.be.greaterThan(0);
         expect(c.io.inside.txErrors + c.io.outside.txErrors).to.equal(0);
       } finally {

@@ -11,7 +11,7 @@ import { startRedis, type RedisServer } from '../../support/redis.js';
 import { planBatches } from '../../../src/replay/batches.js';
 import { loadCorpus, type Corpus } from '../../../src/replay/corpus.js';
 import { PROTO } from '../../../src/replay/packet.js';
-import { replay, type ChainResult } from '../../../src/replay/runner.js';
+import { replay, type ChainResult, type ReplayOptions } from '../../../src/replay/runner.js';
 import { REPLAY_TABLES } from '../../../src/replay/tables.js';
 
 const DIR = join(import.meta.dirname, '../../../bench/trace/captures');
@@ -19,23 +19,30 @@ const DIR = join(import.meta.dirname, '../../../bench/trace/captures');
 // fragments with ICMP errors (AFS).
 const FILES = ['zeek/dns-edns-ecs.pcap', 'zeek/communityid/icmp6.pcap', 'zeek/http-qinq-0.pcap', 'zeek/smtp.pcap', 'tcpdump/afs.pcap'].map((f) => join(DIR, f));
 
-describe('snf replay: real captures on local, redis and redis+cache', function () {
-  this.timeout(120_000);
-  let redis: RedisServer;
-  let corpus: Corpus;
-  let results: ChainResult[];
+const NFS = ['nat', 'firewall', 'fw+nat', 'lb'];
 
+// Hooks of a describe: a redis-server, the corpus, and every chain replayed on local, redis and
+// redis+cache with `opts` before its tests; the server stopped after them.
+function replayedAll(opts: Partial<ReplayOptions>): { corpus: Corpus; results: ChainResult[] } {
+  const got = { corpus: undefined as unknown as Corpus, results: [] as ChainResult[] };
+  let redis: RedisServer | undefined;
   before(async () => {
     redis = await startRedis();
-    corpus = loadCorpus(FILES);
-    results = await replay(corpus, { nfs: ['nat', 'firewall', 'fw+nat', 'lb'], stores: ['local', 'redis', 'redis+cache'], batches: planBatches(corpus, 15), redisNode: redis.node, keepVerdicts: true });
+    got.corpus = loadCorpus(FILES);
+    got.results = await replay(got.corpus, { nfs: NFS, stores: ['local', 'redis', 'redis+cache'], batches: planBatches(got.corpus, 15), redisNode: redis.node, ...opts });
   });
   after(async () => {
     await redis?.stop();
   });
+  return got;
+}
+
+describe('snf replay: real captures on local, redis and redis+cache', function () {
+  this.timeout(120_000);
+  const got = replayedAll({ keepVerdicts: true });
 
   it('the corpus has what it was chosen for', () => {
-    const s = corpus.stats;
+    const s = got.corpus.stats;
     expect(s.ipv6).to.be.greaterThan(0);
     expect(s.vlanTagged).to.be.greaterThan(0);
     expect(s.fragments).to.be.greaterThan(0);
@@ -43,9 +50,9 @@ describe('snf replay: real captures on local, redis and redis+cache', function (
     expect(s.flows).to.be.greaterThan(20);
   });
 
-  for (const nf of ['nat', 'firewall', 'fw+nat', 'lb']) {
+  for (const nf of NFS) {
     it(`${nf}: same verdicts and bytes on every store, every checksum right`, () => {
-      const c = results.find((r) => r.nf === nf);
+      const c = got.results.find((r) => r.nf === nf);
       expect(c?.stores.map((s) => s.store)).to.deep.equal(['local', 'redis', 'redis+cache']);
       for (const s of c?.stores ?? []) {
         expect(s.mismatches, `${nf}/${s.store} differs from local`).to.deep.equal([]);
@@ -57,10 +64,10 @@ describe('snf replay: real captures on local, redis and redis+cache', function (
         if (s.store === 'redis+cache') expect(s.cacheHits).to.be.greaterThan(0);
         // Replies reached the flow the NF set up: they came back through it.
         if (nf !== 'firewall') expect(s.repliesRewritten).to.be.greaterThan(s.repliesUnmapped);
-        const back = (s.verdicts ?? []).filter((v, i) => corpus.packets[i].from === 'responder' && v.startsWith('forward')).length;
+        const back = (s.verdicts ?? []).filter((v, i) => got.corpus.packets[i].from === 'responder' && v.startsWith('forward')).length;
         // fw+nat: most replies wait for the stage-order fix (last test below); some still pass.
         const share = nf === 'fw+nat' ? 0.1 : 0.5;
-        expect(back, 'replies forwarded').to.be.greaterThan(corpus.packets.filter((p) => p.from === 'responder').length * share);
+        expect(back, 'replies forwarded').to.be.greaterThan(got.corpus.packets.filter((p) => p.from === 'responder').length * share);
       }
     });
   }
@@ -68,8 +75,8 @@ describe('snf replay: real captures on local, redis and redis+cache', function (
   // Fails until helper "pkt" fixes issue 12's defect 1 (parse.cpp rejects a first fragment's UDP
   // length, which covers the whole datagram): AFS and DNS responses over UDP fragments.
   it('UDP first fragments are not dropped as bad L4 headers (issue 12, defect 1)', () => {
-    const nat = results.find((r) => r.nf === 'nat')?.stores[0];
-    const firsts = corpus.packets.map((p, i) => ({ p, i })).filter(({ p }) => p.view.frag?.first && p.view.proto === PROTO.UDP);
+    const nat = got.results.find((r) => r.nf === 'nat')?.stores[0];
+    const firsts = got.corpus.packets.map((p, i) => ({ p, i })).filter(({ p }) => p.view.frag?.first && p.view.proto === PROTO.UDP);
     expect(firsts.length).to.be.greaterThan(0);
     const dropped = firsts.filter(({ i }) => nat?.verdicts?.[i] === 'drop bad_l4_header').map(({ i }) => i);
     expect(dropped.length, `UDP first fragments (of ${firsts.length}) dropped as bad_l4_header, first: ${dropped.slice(0, 5).join(', ')}`).to.equal(0);
@@ -80,9 +87,9 @@ describe('snf replay: real captures on local, redis and redis+cache', function (
   // so a handshake's ACK is judged before the SYN-ACK that precedes it in the same batch
   // (fw_bad_tcp_state). The firewall alone forwards those packets; NAT does not change TCP state.
   it('fw+nat judges TCP state like the firewall alone', () => {
-    const fw = results.find((r) => r.nf === 'firewall')?.stores[0].verdicts ?? [];
-    const fwNat = results.find((r) => r.nf === 'fw+nat')?.stores[0].verdicts ?? [];
-    expect(fw.length).to.equal(corpus.packets.length);
+    const fw = got.results.find((r) => r.nf === 'firewall')?.stores[0].verdicts ?? [];
+    const fwNat = got.results.find((r) => r.nf === 'fw+nat')?.stores[0].verdicts ?? [];
+    expect(fw.length).to.equal(got.corpus.packets.length);
     const worse = fwNat.map((v, i) => (v === 'drop fw_bad_tcp_state' && fw[i].startsWith('forward') ? i : -1)).filter((i) => i >= 0);
     expect(worse.length, `packets the firewall forwards but fw+nat drops as fw_bad_tcp_state (first: ${worse.slice(0, 5).join(', ')})`).to.equal(0);
   });
@@ -117,22 +124,11 @@ describe('snf replay: Redis over a UNIX socket', function () {
 // backends follow the order the store sees the lanes, so theirs are not compared).
 describe('snf replay: batches in flight (split phase)', function () {
   this.timeout(180_000);
-  let redis: RedisServer;
-  let corpus: Corpus;
-  let results: ChainResult[];
+  const got = replayedAll({ inflight: 4 });
 
-  before(async () => {
-    redis = await startRedis();
-    corpus = loadCorpus(FILES);
-    results = await replay(corpus, { nfs: ['nat', 'firewall', 'fw+nat', 'lb'], stores: ['local', 'redis', 'redis+cache'], batches: planBatches(corpus, 15), redisNode: redis.node, inflight: 4 });
-  });
-  after(async () => {
-    await redis?.stop();
-  });
-
-  for (const nf of ['nat', 'firewall', 'fw+nat', 'lb']) {
+  for (const nf of NFS) {
     it(`${nf}: the verdicts of one batch at a time, every checksum right`, () => {
-      const c = results.find((r) => r.nf === nf);
+      const c = got.results.find((r) => r.nf === nf);
       for (const s of c?.stores ?? []) {
         expect(s.mismatches, `${nf}/${s.store} differs from local`).to.deep.equal([]);
         expect(s.verdictMismatches + s.outputMismatches).to.equal(0);
