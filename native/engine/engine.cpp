@@ -27,12 +27,7 @@ void Engine::configure(const EngineCfg& cfg) {
   finish_all();
   cfg_ = cfg;
   chain_ = cfg_.chain;
-  for (auto& l : lanes_)
-    for (NfKind k : chain_) {
-      int i = static_cast<int>(k);
-      if (!l->nfs[i]) l->nfs[i] = make_nf(k);
-      l->nfs[i]->configure(cfg_);
-    }
+  for (auto& l : lanes_) equip(*l);
   for (NfKind k : chain_) c_.nf_present[static_cast<int>(k)] = true;
   // Only the firewall judges a flow's packets by their order (its TCP state machine); NAT and
   // the LB keep a mapping that the flow's packets in either order read alike, their states
@@ -56,6 +51,15 @@ void Engine::configure(const EngineCfg& cfg) {
   steps_ = L + std::max(delay_out_, delay_in_);
 }
 
+// The lane's NFs for the chain, made where missing, with the current tables.
+void Engine::equip(Lane& l) {
+  for (NfKind k : chain_) {
+    int i = static_cast<int>(k);
+    if (!l.nfs[i]) l.nfs[i] = make_nf(k);
+    l.nfs[i]->configure(cfg_);
+  }
+}
+
 void Engine::set_inflight(size_t k) {
   k = std::min(std::max<size_t>(k, 1), kMaxInflight);
   // Batches in flight finish here, and are not handed back by reap(): their frames hold
@@ -67,24 +71,12 @@ void Engine::set_inflight(size_t k) {
     // Keep the NF counters of the lanes that go.
     for (size_t i = k; i < lanes_.size(); i++)
       for (int j = 0; j < kNfKinds; j++)
-        if (lanes_[i]->nfs[j]) {
-          const NfStats& a = lanes_[i]->nfs[j]->stats;
-          NfStats& b = lanes_[0]->nfs[j]->stats;
-          b.packets += a.packets;
-          b.forwarded += a.forwarded;
-          b.dropped += a.dropped;
-          b.new_flows += a.new_flows;
-        }
+        if (lanes_[i]->nfs[j]) lanes_[0]->nfs[j]->stats += lanes_[i]->nfs[j]->stats;
     lanes_.resize(k);
   }
   while (lanes_.size() < k) {
     lanes_.push_back(std::make_unique<Lane>());
-    Lane& l = *lanes_.back();
-    for (NfKind kind : chain_) {
-      int i = static_cast<int>(kind);
-      l.nfs[i] = make_nf(kind);
-      l.nfs[i]->configure(cfg_);
-    }
+    equip(*lanes_.back());
   }
 }
 
@@ -232,7 +224,7 @@ void Engine::lookup_ahead(Lane& l, size_t step, CmdQueue& q) {
 
 // Finds the lane's next step with frames (or finishes the batch) and sends its reads, unless
 // they went out with the step before.
-bool Engine::begin_step(Lane& l) {
+void Engine::begin_step(Lane& l) {
   for (; l.step < steps_; l.step++) {
     for (auto& v : l.idx) v.clear();
     bool any = false;
@@ -247,12 +239,12 @@ bool Engine::begin_step(Lane& l) {
   }
   if (l.step >= steps_) {
     done(l);
-    return true;
+    return;
   }
   l.phase = Phase::Decide;
   if (l.prefetched) {
     l.prefetched = false;
-    return true;
+    return;
   }
   bool last = l.step + 1 == steps_;
   order_behind_older(l, l.step);
@@ -270,7 +262,6 @@ bool Engine::begin_step(Lane& l) {
   if (can) lookup_ahead(l, l.step + 1, l.reads);
   l.prefetched = can;
   send(l, l.reads, l.read_replies);
-  return true;
 }
 
 void Engine::decide(Lane& l) {
@@ -405,13 +396,7 @@ EngineCounters Engine::counters() const {
   EngineCounters c = c_;
   for (const auto& l : lanes_)
     for (int k = 0; k < kNfKinds; k++)
-      if (l->nfs[k]) {
-        const NfStats& a = l->nfs[k]->stats;
-        c.nf[k].packets += a.packets;
-        c.nf[k].forwarded += a.forwarded;
-        c.nf[k].dropped += a.dropped;
-        c.nf[k].new_flows += a.new_flows;
-      }
+      if (l->nfs[k]) c.nf[k] += l->nfs[k]->stats;
   c.store = store_->stats();
   if (const CacheStats* cs = store_->cache_stats()) {
     c.has_cache = true;

@@ -96,10 +96,11 @@ class Engine {
 
   int nf_at(size_t step, Side in) const;  // NfKind index, -1 for none
   void begin(Lane& l, Frame* frames, size_t n);
+  void equip(Lane& l);
   // Runs the lane until it waits for the store (false) or its batch is done (true). block:
   // wait for each exchange in place (one batch at a time, as process() does).
   bool advance(Lane& l, bool block);
-  bool begin_step(Lane& l);
+  void begin_step(Lane& l);
   void decide(Lane& l);
   void commit(Lane& l);
   void lookup_ahead(Lane& l, size_t step, CmdQueue& q);

@@ -20,10 +20,7 @@ void add_counters(EngineCounters& a, const EngineCounters& c) {
   for (int i = 0; i < static_cast<int>(Drop::Count); i++) a.drops[i] += c.drops[i];
   for (int k = 0; k < kNfKinds; k++) {
     a.nf_present[k] = a.nf_present[k] || c.nf_present[k];
-    a.nf[k].packets += c.nf[k].packets;
-    a.nf[k].forwarded += c.nf[k].forwarded;
-    a.nf[k].dropped += c.nf[k].dropped;
-    a.nf[k].new_flows += c.nf[k].new_flows;
+    a.nf[k] += c.nf[k];
   }
   a.store.round_trips += c.store.round_trips;
   a.store.commands += c.store.commands;

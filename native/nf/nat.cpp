@@ -398,12 +398,17 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
       ext_port = p.flow_dport();
       rewrite_flow_dst(p, in_addr, in_port);
     }
-    uint64_t id = hash_bytes(ext_addr.b, sizeof ext_addr.b) ^ (uint64_t{ext_port} << 8 | proto) * 0x9E3779B97F4A7C15ULL;
-    auto q = queued_.find(id);
-    bool queued = q != queued_.end() && q->second.proto == proto && q->second.port == ext_port && q->second.ext == ext_addr;
-    if (queued) cur = q->second.st;
+    Queued* q = nullptr;
+    for (Queued& e : queued_)
+      if (e.port == ext_port && e.proto == proto && e.ext == ext_addr) {
+        q = &e;
+        break;
+      }
+    bool queued = q != nullptr;
+    if (queued) cur = q->st;
     char nx = next_state(s, cur, outbound);
-    if (nx != cur || (!queued && now - stamp >= t_.refresh_after(ttl(proto, cur)))) queued_[id] = Queued{proto, ext_addr, ext_port, nx};
+    if (queued) q->st = nx;
+    else if (nx != cur || now - stamp >= t_.refresh_after(ttl(proto, cur))) queued_.push_back(Queued{proto, ext_addr, ext_port, nx});
     if (nx != cur) {
       // The packet rides on the mapping the store already holds; its state only picks the
       // TTL. It is queued with the writes in packet order, but nothing waits for it (owner -1;

@@ -72,7 +72,7 @@ class Nat final : public Nf {
     uint16_t port = 0;
     char st = 0;
   };
-  std::unordered_map<uint64_t, Queued> queued_;
+  std::vector<Queued> queued_;  // few per batch: searched in order, capacity kept
   CreatedKeys created_;  // forward keys this instance sent a create-on-read allocation for
 
   // Port leasing (create on read only): values of an allocation cursor taken with one INCRBY

@@ -67,6 +67,13 @@ inline Drop write_outcome(const Reply& r, const char* script_err, Drop on_script
 
 struct NfStats {
   uint64_t packets = 0, forwarded = 0, dropped = 0, new_flows = 0;
+  NfStats& operator+=(const NfStats& o) {
+    packets += o.packets;
+    forwarded += o.forwarded;
+    dropped += o.dropped;
+    new_flows += o.new_flows;
+    return *this;
+  }
 };
 
 class Nf {
