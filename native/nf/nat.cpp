@@ -182,12 +182,12 @@ void Nat::queue_claim(Cmd& c, uint8_t proto, const Pending& pd, const Addr& in, 
   append_num(c.args[2], ttl(proto, pd.st));
 }
 
-uint16_t Nat::leased_port(const std::string& ck, int shard, int64_t now) {
-  auto it = leases_.find(ck);
+uint16_t Nat::leased_port(const CursorId& cur, int64_t now) {
+  auto it = leases_.find(cur);
   if (it == leases_.end()) return 0;
   Lease& l = it->second;
   int64_t first, count;
-  shard_ports(shard, first, count);
+  shard_ports(cur.shard, first, count);
   if (l.next >= l.end || count <= 0 || now - l.taken_ms > kLeaseMaxAgeMs) return 0;
   // The port nat_alloc's first try takes for this cursor value.
   return static_cast<uint16_t>(first + (l.next++ % count) * cfg_.shards);
@@ -195,11 +195,10 @@ uint16_t Nat::leased_port(const std::string& ck, int shard, int64_t now) {
 
 // Noted once per cursor per run; lookup queues the leases last, behind the run's allocations,
 // so the values a lease gets follow theirs (one instance hands out ports in cursor order).
-void Nat::ask_lease(const std::string& ck) {
-  for (size_t k = 0; k < lease_asks_; k++)
-    if (lease_keys_[k] == ck) return;
-  if (lease_asks_ == lease_keys_.size()) lease_keys_.emplace_back();
-  lease_keys_[lease_asks_++] = ck;
+void Nat::ask_lease(const CursorId& cur) {
+  for (const CursorId& a : lease_asks_)
+    if (a == cur) return;
+  lease_asks_.push_back(cur);
 }
 
 // The slot whose queued allocation covers this outbound packet's flow (same protocol, inside
@@ -216,7 +215,7 @@ int32_t Nat::leader_of(const std::vector<Slot>& b, const Slot& s) const {
 
 void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) {
   if (pend_.size() < b.size()) pend_.resize(b.size());
-  lease_asks_ = 0;
+  lease_asks_.clear();
   int64_t now = 0;  // read once, when a create-on-read allocation needs a stamp
   for (uint32_t i : idx) {
     Slot& s = b[i];
@@ -255,13 +254,13 @@ void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueu
         pd.early = true;
         pd.st = proto == PROTO_TCP ? 'S' : (proto == PROTO_UDP ? 'U' : 'I');
         pd.stamp = now;
-        cursor_key(ck_, proto, pd.ext, pd.shard);
-        if (uint16_t port = leased_port(ck_, pd.shard, now)) {
+        CursorId cur{pd.ext, pd.shard, proto};
+        if (uint16_t port = leased_port(cur, now)) {
           pd.claim = true;
           queue_claim(c, proto, pd, src, p.flow_sport(), port, now);
         } else {
           queue_alloc(c, proto, pd, src, p.flow_sport(), now);
-          ask_lease(ck_);
+          ask_lease(cur);
         }
       }
     } else {
@@ -282,13 +281,14 @@ void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueu
       append_num(c.keys[0], p.flow_dport());
     }
   }
-  lease_reads_.resize(lease_asks_);
-  for (size_t k = 0; k < lease_asks_; k++) {
+  lease_reads_.resize(lease_asks_.size());
+  for (size_t k = 0; k < lease_asks_.size(); k++) {
     lease_reads_[k] = static_cast<int32_t>(reads.size());
     Cmd& c = reads.add(-1);
     c.call(ScriptId::NatLease);
     c.keys.resize(1);
-    c.keys[0] = lease_keys_[k];
+    const CursorId& cur = lease_asks_[k];
+    cursor_key(c.keys[0], cur.proto, cur.ext, cur.shard);
     c.args.resize(1);
     c.args[0].clear();
     append_num(c.args[0], kLeaseValues);
@@ -300,9 +300,9 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
   int64_t now = now_ms();
   allocs_.clear();
   queued_.clear();
-  for (size_t k = 0; k < lease_asks_; k++) {
+  for (size_t k = 0; k < lease_asks_.size(); k++) {
     const Reply& r = reads[static_cast<size_t>(lease_reads_[k])];
-    if (r.type == Reply::Int) leases_[lease_keys_[k]] = Lease{r.i - kLeaseValues + 1, r.i + 1, now};
+    if (r.type == Reply::Int) leases_[lease_asks_[k]] = Lease{r.i - kLeaseValues + 1, r.i + 1, now};
   }
   for (uint32_t i : idx) {
     Slot& s = b[i];

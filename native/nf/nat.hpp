@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "created_keys.hpp"
+#include "keys.hpp"
 #include "nf.hpp"
 
 namespace snf {
@@ -51,9 +52,22 @@ class Nat final : public Nf {
                    int64_t now) const;
   // The ports of a shard: the first, how many, each `shards` apart.
   void shard_ports(int shard, int64_t& first, int64_t& count) const;
-  // A port of this instance's lease on the (protocol, address, shard) cursor `ck`, or 0.
-  uint16_t leased_port(const std::string& ck, int shard, int64_t now);
-  void ask_lease(const std::string& ck);
+  // The (protocol, outside address, shard) of an allocation cursor: what a lease is held on,
+  // compared as bytes, so the per-new-flow lookup builds no key string.
+  struct CursorId {
+    Addr ext;
+    int32_t shard = 0;
+    uint8_t proto = 0;
+    bool operator==(const CursorId& o) const { return shard == o.shard && proto == o.proto && ext == o.ext; }
+  };
+  struct CursorIdHash {
+    size_t operator()(const CursorId& c) const {
+      return static_cast<size_t>(hash_endpoint(c.proto, c.ext, static_cast<uint16_t>(c.shard)) ^ c.ext.v4_family);
+    }
+  };
+  // A port of this instance's lease on the cursor, or 0.
+  uint16_t leased_port(const CursorId& cur, int64_t now);
+  void ask_lease(const CursorId& cur);
   int32_t leader_of(const std::vector<Slot>& b, const Slot& s) const;
   void queue_update(Cmd& c, uint8_t proto, const Addr& ext, uint16_t ext_port, const Addr& in,
                     uint16_t in_port, char state, int64_t now) const;
@@ -85,11 +99,9 @@ class Nat final : public Nf {
   };
   static constexpr int64_t kLeaseValues = 64;
   static constexpr int64_t kLeaseMaxAgeMs = 30000;  // older values likely name ports in use again
-  std::unordered_map<std::string, Lease> leases_;
-  std::vector<std::string> lease_keys_;    // leases asked for in this run (cursor keys)
-  std::vector<int32_t> lease_reads_;       // their places in the read exchange
-  size_t lease_asks_ = 0;
-  std::string ck_;                          // scratch cursor key
+  std::unordered_map<CursorId, Lease, CursorIdHash> leases_;
+  std::vector<CursorId> lease_asks_;   // leases asked for in this run
+  std::vector<int32_t> lease_reads_;   // their places in the read exchange
 };
 
 }  // namespace snf
