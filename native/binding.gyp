@@ -15,7 +15,7 @@
       "defines": ["NAPI_DISABLE_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "cflags_cc!": ["-fno-rtti"],
-      "libraries": ["-lhiredis", "-lssl", "-lcrypto"],
+      "libraries": ["-lssl", "-lcrypto"],
       "conditions": [
         ["'<!(pkg-config --exists libxdp libbpf && echo yes || echo no)'=='yes'", {
           "sources": ["io/afxdp.cpp"],

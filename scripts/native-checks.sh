@@ -13,7 +13,7 @@ JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
 NATIVE="$PWD/native"
 ASAN_DIR="$NATIVE/build-asan"
 FUZZ_DIR="$NATIVE/build-fuzz"
-TARGETS=(fuzz_parse fuzz_nat fuzz_firewall fuzz_lb)
+TARGETS=(fuzz_parse fuzz_nat fuzz_firewall fuzz_lb fuzz_resp)
 CXX_BIN="${CXX_FOR_CHECKS:-clang++}"
 
 step() { printf '\n== native-checks: %s\n' "$*"; }

@@ -165,6 +165,18 @@ int main(int argc, char** argv) {
             .built(true, desc(0x80 | 0x40 | 3, 3, 1, 2, 7, 0, 1, 0, {2, 7}))  // error about a reply
             .raw(true, tcp_frame("203.0.113.9", 50001, "192.0.2.10", 80, RST, 1))
             .b);
+  // fuzz_resp: reply streams as Redis sends them to the store (byte 0 picks where to split).
+  const std::vector<std::string> streams = {
+      "+OK\r\n$-1\r\n:42\r\n$5\r\nhello\r\n",
+      "-NOSCRIPT No matching script.\r\n*-1\r\n*0\r\n$0\r\n\r\n",
+      "*6\r\n+OK\r\n:1\r\n:1\r\n:1\r\n$3\r\nv|1\r\n*1\r\n*3\r\n:0\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:7000\r\n",
+      "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*1\r\n$5\r\nnat:1\r\n",
+  };
+  for (size_t i = 0; i < streams.size(); i++) {
+    Bytes b{static_cast<uint8_t>(7 * i + 3)};
+    b.insert(b.end(), streams[i].begin(), streams[i].end());
+    write(dir, "fuzz_resp", static_cast<int>(i), b);
+  }
   std::printf("seed corpora written under %s\n", dir.c_str());
   return 0;
 }

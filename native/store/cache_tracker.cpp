@@ -1,7 +1,5 @@
 #include "cache_tracker.hpp"
 
-#include <hiredis/hiredis.h>
-
 #include <algorithm>
 #include <chrono>
 
@@ -25,16 +23,11 @@ bool blocking_call(RedisConn& c, const std::vector<std::string>& argv, int timeo
   }
   c.append(static_cast<int>(ptrs.size()), ptrs.data(), lens.data());
   int64_t deadline = mono_us() + 1000LL * timeout_ms;
-  void* raw = nullptr;
   if (!c.flush(err)) return false;
   while (mono_us() < deadline) {
-    int got = c.next(&raw, err);
+    int got = c.next(out, err);
     if (got < 0) return false;
-    if (got == 1) {
-      to_reply(static_cast<redisReply*>(raw), out);
-      freeReplyObject(raw);
-      return true;
-    }
+    if (got == 1) return true;
     pollfd pfd{c.fd(), c.events(true), 0};
     poll(&pfd, 1, 5);
     if (!c.service(pfd.revents, err)) return false;
@@ -58,7 +51,7 @@ bool CacheTracker::tracking(int i) const {
   return i >= 0 && static_cast<size_t>(i) < nodes_.size() && nodes_[static_cast<size_t>(i)].inval != nullptr;
 }
 
-// RESP2 pub/sub, as hiredis 0.14 speaks.
+// RESP2 pub/sub (the data connections speak RESP2 too).
 bool CacheTracker::open(int i, const std::string& host, int port, const ConnOptions& co,
                         const std::vector<std::string>* auth, int timeout_ms, const SyncCall& data_call,
                         std::string* err) {
@@ -125,29 +118,23 @@ bool CacheTracker::drain(int i, short revents) {
   Node& n = nodes_[static_cast<size_t>(i)];
   std::string err;
   if ((revents & (POLLERR | POLLHUP)) != 0 || !n.inval->service(revents, &err)) return false;
-  void* raw = nullptr;
   int got = 0;
-  while ((got = n.inval->next(&raw, &err)) == 1) {
-    auto* r = static_cast<redisReply*>(raw);
+  while ((got = n.inval->next(n.msg, &err)) == 1) {
     // ["message", "__redis__:invalidate", [keys...] | nil (the whole keyspace went)]
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 3) {
-      redisReply* keys = r->element[2];
-      if (keys->type == REDIS_REPLY_ARRAY) {
-        for (size_t k = 0; k < keys->elements; k++) {
-          cache_.stats().invalidations++;
-          std::string key(keys->element[k]->str, keys->element[k]->len);
-          cache_.erase(key);
-          poison(n, &key);
-          changed(key);
-        }
-      } else {
-        cache_.flush(i);
-        poison(n, nullptr);
-        flushed();
+    if (n.msg.type != Reply::Arr || n.msg.a.size() != 3 || n.msg.a[0].s != "message") continue;
+    const Reply& keys = n.msg.a[2];
+    if (keys.type == Reply::Arr) {
+      for (const Reply& k : keys.a) {
+        cache_.stats().invalidations++;
+        cache_.erase(k.s);
+        poison(n, &k.s);
+        changed(k.s);
       }
+    } else if (keys.type == Reply::Nil) {
+      cache_.flush(i);
+      poison(n, nullptr);
+      flushed();
     }
-    freeReplyObject(raw);
-    raw = nullptr;
   }
   return got >= 0;
 }
@@ -211,10 +198,11 @@ void CacheTracker::expect_refill(int i, const std::string& key) {
   f.poisoned = false;
 }
 
-void CacheTracker::refilled(int i, const redisReply* r) {
+void CacheTracker::refilled(int i, const Reply& r) {
   Node& n = nodes_[static_cast<size_t>(i)];
   const Refill& f = n.refills[n.head++];
-  if (!f.poisoned && r->type == REDIS_REPLY_STRING && n.inval) cache_.put(f.key, std::string(r->str, r->len), i);
+  // Refills are GETs and scripts that end in one (scripts.cpp): a value is a bulk string.
+  if (!f.poisoned && r.type == Reply::Str && n.inval) cache_.put(f.key, r.s, i);
   if (n.head == n.tail) n.head = n.tail = 0;
 }
 

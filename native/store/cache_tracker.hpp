@@ -14,10 +14,9 @@
 
 #include "cache.hpp"
 #include "redis_conn.hpp"
-#include "redis_reply.hpp"
+#include "sync_call.hpp"
 #include "store.hpp"
 
-struct redisReply;
 
 namespace snf {
 
@@ -66,7 +65,7 @@ class CacheTracker {
   // A refill GET of `key` was queued on the node, behind its posted script.
   void expect_refill(int node, const std::string& key);
   // The node's next refill reply (replies come in order): cached unless it was poisoned.
-  void refilled(int node, const redisReply* r);
+  void refilled(int node, const Reply& r);
   // The node's queued refills will never be answered (failed, or all read).
   void forget_refills(int node);
 
@@ -90,6 +89,7 @@ class CacheTracker {
   };
   struct Node {
     std::unique_ptr<RedisConn> inval;
+    Reply msg;  // the invalidation message being read, buffers reused
     // FIFO of the refills not yet answered, [head, tail); slots are reused so queuing a
     // refill does not allocate once warm.
     std::vector<Refill> refills;

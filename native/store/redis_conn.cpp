@@ -1,17 +1,18 @@
 #include "store/redis_conn.hpp"
 
-extern "C" {  // hiredis 0.14's sds.h (which hiredis.h includes) has no extern "C" of its own
-#include <hiredis/sds.h>
-}
-#include <hiredis/hiredis.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "store/socket_connect.hpp"
+
 namespace snf {
+
+namespace {
+constexpr size_t kReadChunk = 16384;
+}
 
 std::unique_ptr<RedisConn> RedisConn::open(const std::string& host, int port, const ConnOptions& o, std::string* err) {
   std::unique_ptr<RedisConn> conn(new RedisConn());
@@ -24,52 +25,25 @@ std::unique_ptr<RedisConn> RedisConn::open(const std::string& host, int port, co
     t.connect_timeout_ms = o.connect_timeout_ms;
     conn->tls_ = store::TlsTransport::connect(host, static_cast<uint16_t>(port), t, err);
     if (!conn->tls_) return nullptr;
-    // A context over the transport's socket, used only for formatting and parsing; it never
-    // reads or writes the socket, and never closes it (redisFreeKeepFd).
-    conn->c_ = redisConnectFd(conn->tls_->fd());
-    if (!conn->c_) {
-      *err = "out of memory";
-      return nullptr;
-    }
+    conn->fd_ = conn->tls_->fd();
     return conn;
   }
-  redisContext* c = port == 0 ? redisConnectUnixNonBlock(host.c_str()) : redisConnectNonBlock(host.c_str(), port);
-  if (!c || c->err) {
-    *err = c ? std::string("connect: ") + c->errstr : "out of memory";
-    if (c) redisFree(c);
-    return nullptr;
-  }
-  conn->c_ = c;
-  pollfd pfd{c->fd, POLLOUT, 0};
-  int soerr = 0;
-  socklen_t sl = sizeof soerr;
-  int pr = poll(&pfd, 1, o.connect_timeout_ms);
-  if (pr != 1) {
-    *err = "connect: timed out after " + std::to_string(o.connect_timeout_ms) + " ms";
-    return nullptr;
-  }
-  if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0) {
-    *err = std::string("connect: ") + std::strerror(soerr ? soerr : errno);
-    return nullptr;
-  }
-  int one = 1;
-  if (port != 0) setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  conn->fd_ = port == 0 ? unix_connect(host, o.connect_timeout_ms, err)
+                        : tcp_connect(host, static_cast<uint16_t>(port), o.connect_timeout_ms, err);
+  if (conn->fd_ < 0) return nullptr;
   return conn;
 }
 
 RedisConn::~RedisConn() {
-  if (c_) {
-    if (tls_) redisFreeKeepFd(c_);
-    else redisFree(c_);
-  }
+  if (!tls_ && fd_ >= 0) ::close(fd_);
   tls_.reset();  // closes the socket of a TLS connection
 }
 
-int RedisConn::fd() const { return c_->fd; }
+int RedisConn::fd() const { return fd_; }
 
-void RedisConn::append(int argc, const char** argv, const size_t* lens) { redisAppendCommandArgv(c_, argc, argv, lens); }
+void RedisConn::append(int argc, const char** argv, const size_t* lens) { resp_command(out_, argc, argv, lens); }
 
-bool RedisConn::has_output() const { return sdslen(c_->obuf) > 0; }
+bool RedisConn::has_output() const { return sent_ < out_.size(); }
 
 short RedisConn::events(bool awaiting_reply) const {
   short ev = awaiting_reply ? POLLIN : 0;
@@ -79,27 +53,51 @@ short RedisConn::events(bool awaiting_reply) const {
 }
 
 bool RedisConn::flush(std::string* err) {
-  if (!tls_) {
-    int done = 0;
-    if (redisBufferWrite(c_, &done) == REDIS_OK) return true;
-    *err = std::string("write: ") + c_->errstr;
-    return false;
+  while (sent_ < out_.size()) {
+    long n;
+    if (tls_) {
+      // TLS retries must offer the same bytes again: out_ only grows at its end until then.
+      n = tls_->write_some(out_.data() + sent_, out_.size() - sent_, err);
+      if (n < 0) return false;
+      if (n == 0) break;
+    } else {
+      // MSG_NOSIGNAL: a node that went away is an error return, not a SIGPIPE.
+      n = ::send(fd_, out_.data() + sent_, out_.size() - sent_, MSG_NOSIGNAL);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        *err = std::string("write: ") + std::strerror(errno);
+        return false;
+      }
+    }
+    sent_ += static_cast<size_t>(n);
   }
-  size_t len = sdslen(c_->obuf);
-  if (len == 0) return true;
-  long n = tls_->write_some(c_->obuf, len, err);
-  if (n < 0) return false;
-  if (n > 0) sdsrange(c_->obuf, n, -1);
+  if (sent_ == out_.size()) {
+    out_.clear();  // keeps its capacity: no allocation per batch once warm
+    sent_ = 0;
+  }
   return true;
 }
 
 bool RedisConn::fill(std::string* err) {
-  if (!tls_) {
-    if (redisBufferRead(c_) == REDIS_OK) return true;
-    *err = std::string("read: ") + c_->errstr;
+  if (tls_) return tls_->read_some(in_, err) >= 0;
+  // Everything that has arrived: a short read means the socket is drained.
+  for (;;) {
+    long n = ::recv(fd_, in_.space(kReadChunk), kReadChunk, 0);
+    if (n > 0) {
+      in_.commit(static_cast<size_t>(n));
+      if (static_cast<size_t>(n) < kReadChunk) return true;
+      continue;
+    }
+    if (n == 0) {
+      *err = "read: the server closed the connection";
+      return false;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+    *err = std::string("read: ") + std::strerror(errno);
     return false;
   }
-  return tls_->read_some(c_->reader, err) >= 0;
 }
 
 bool RedisConn::service(short revents, std::string* err) {
@@ -109,15 +107,6 @@ bool RedisConn::service(short revents, std::string* err) {
   if (has_output() && (tls_ || (revents & POLLOUT)) && !flush(err)) return false;
   if (tls_ || (revents & (POLLIN | POLLERR | POLLHUP))) return fill(err);
   return true;
-}
-
-int RedisConn::next(void** reply, std::string* err) {
-  *reply = nullptr;
-  if (redisGetReplyFromReader(c_, reply) != REDIS_OK) {
-    *err = std::string("reply: ") + c_->errstr;
-    return -1;
-  }
-  return *reply ? 1 : 0;
 }
 
 }  // namespace snf

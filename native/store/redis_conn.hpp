@@ -1,7 +1,7 @@
-// One connection to one Redis node, as the data plane's store uses it. hiredis formats the
-// commands (into its output buffer) and parses the replies (its reader) either way; the bytes go
-// over the plain socket or through OpenSSL (TlsTransport: Debian 12's hiredis 0.14 has no TLS),
-// behind the same non-blocking calls, so the store's poll loop does not care which.
+// One connection to one Redis node, as the data plane's store uses it. Commands are written as
+// RESP into an output buffer and replies parsed off the input (resp.hpp) either way; the bytes
+// go over the plain socket or through OpenSSL (TlsTransport), behind the same non-blocking
+// calls, so the store's poll loop does not care which.
 #pragma once
 #include <poll.h>
 
@@ -9,9 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "store/resp.hpp"
 #include "store/tls_transport.hpp"
-
-struct redisContext;
 
 namespace snf {
 
@@ -44,13 +43,17 @@ class RedisConn {
   bool fill(std::string* err);
   /** After poll(): writes and reads what the revents allow. false and `err` on failure. */
   bool service(short revents, std::string* err);
-  /** 1: a reply in *reply (the caller frees it), 0: none complete yet, -1: protocol error. */
-  int next(void** reply, std::string* err);
+  /** 1: the next reply parsed into `out` (its buffers reused), 0: none complete yet, -1: a
+   * protocol error. */
+  int next(Reply& out, std::string* err) { return in_.next(out, err); }
 
  private:
   RedisConn() = default;
-  redisContext* c_ = nullptr;
+  int fd_ = -1;  // owned here on a plain connection, by tls_ on a TLS one
   std::unique_ptr<store::TlsTransport> tls_;
+  std::string out_;  // commands not written yet start at out_[sent_]
+  size_t sent_ = 0;
+  RespReader in_;
 };
 
 }  // namespace snf

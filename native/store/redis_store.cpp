@@ -1,6 +1,5 @@
 #include "redis_store.hpp"
 
-#include <hiredis/hiredis.h>
 #include <poll.h>
 #include <sched.h>
 
@@ -12,7 +11,7 @@
 #include <cstring>
 
 #include "store/redis_conn.hpp"
-#include "store/redis_reply.hpp"
+#include "store/sync_call.hpp"
 
 namespace snf {
 
@@ -65,6 +64,7 @@ struct RedisStore::Node {
   uint64_t base = 0;  // replies read (or given up) before want[0], since the node was added
   uint64_t answered() const { return base + head; }
   uint64_t expected() const { return base + want.size(); }
+  Reply reply;  // each reply is parsed here, then swapped into the slot it answers
 };
 
 RedisStore::RedisStore(RedisOptions opts)
@@ -315,39 +315,35 @@ void RedisStore::settle(Node& n) {
   tracker_.forget_refills(n.index);
 }
 
-// One reply read off n's connection, for the want it answers.
-void RedisStore::consume(Node& n, const Want& w, const redisReply* r) {
+// One reply read off n's connection, for the want it answers. A reply moves into its slot by a
+// swap: the slot's old buffers become the next reply's, so nothing is copied or allocated.
+void RedisStore::consume(Node& n, const Want& w, Reply& r) {
   // The SET of a create sent as SET NX + GET: its reply is the GET's, unless it failed.
-  if (w.lead && r->type != REDIS_REPLY_ERROR) return;
+  if (w.lead && r.type != Reply::Err) return;
   if (w.target) {
     // A failed SET or queued command has answered already; what follows does not hide that.
     if (!w.lead && w.target->type == Reply::Err) return;
-    if (w.pick >= 0 && r->type == REDIS_REPLY_ARRAY) {
+    if (w.pick >= 0 && r.type == Reply::Arr) {
       // An EXEC: a command of the transaction that failed answers (none should), else the pick.
-      for (size_t k = 0; k < r->elements; k++)
-        if (r->element[k]->type == REDIS_REPLY_ERROR) return to_reply(r->element[k], *w.target);
-      if (static_cast<size_t>(w.pick) < r->elements) return to_reply(r->element[w.pick], *w.target);
+      for (Reply& e : r.a)
+        if (e.type == Reply::Err) return std::swap(*w.target, e);
+      if (static_cast<size_t>(w.pick) < r.a.size()) return std::swap(*w.target, r.a[static_cast<size_t>(w.pick)]);
     }
-    to_reply(r, *w.target);
+    std::swap(*w.target, r);
     return;
   }
   if (w.refill) tracker_.refilled(n.index, r);
-  if (r->type == REDIS_REPLY_ERROR) {
+  if (r.type == Reply::Err) {
     // A posted refresh that failed is redone at the flow's next refresh interval; MOVED
     // means the slot map is out of date.
     stats_.errors++;
-    router_.note_posted_error(r->str, r->len);
+    router_.note_posted_error(r.s.data(), r.s.size());
   }
 }
 
 bool RedisStore::read_replies(Node& n, std::string* err) {
-  void* raw = nullptr;
   int got = 0;
-  while (n.head < n.want.size() && (got = n.c->next(&raw, err)) == 1) {
-    consume(n, n.want[n.head++], static_cast<redisReply*>(raw));
-    freeReplyObject(raw);
-    raw = nullptr;
-  }
+  while (n.head < n.want.size() && (got = n.c->next(n.reply, err)) == 1) consume(n, n.want[n.head++], n.reply);
   return got >= 0;
 }
 

@@ -1,4 +1,4 @@
-// State in Redis or Redis Cluster through hiredis, on non-blocking sockets driven by poll():
+// State in Redis or Redis Cluster, on non-blocking sockets driven by poll() (RESP spoken by RedisConn):
 // a batch of commands is appended per node and the nodes are exchanged with in parallel, so a
 // batch costs one round trip per shard however many packets it holds. RedisStore runs that
 // exchange over its connections (RedisConn) and composes the parts that decide: where a key
@@ -16,8 +16,6 @@
 #include "script_registry.hpp"
 #include "store.hpp"
 #include "store/tls_transport.hpp"
-
-struct redisReply;
 
 namespace snf {
 
@@ -130,7 +128,7 @@ class RedisStore final : public StateStore {
   void drain_invalidations();
   // Reads the replies that have arrived on n's connection. false and `err` on a protocol error.
   bool read_replies(Node& n, std::string* err);
-  void consume(Node& n, const Want& w, const redisReply* r);
+  void consume(Node& n, const Want& w, Reply& r);
   void fail_pending(Node& n);
   void settle(Node& n);
 

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <string>
 
-#include "redis_reply.hpp"
+#include "sync_call.hpp"
 #include "scripts.hpp"
 
 namespace snf {

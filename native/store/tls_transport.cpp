@@ -16,9 +16,7 @@
 #include <chrono>
 #include <cstring>
 
-extern "C" {
-#include <hiredis/hiredis.h>
-}
+#include "store/socket_connect.hpp"
 
 namespace snf::store {
 
@@ -43,68 +41,6 @@ std::string ssl_error(const char* what) {
   }
   ERR_clear_error();
   return out;
-}
-
-bool wait_fd(int fd, short events, int timeout_ms) {
-  pollfd p{fd, events, 0};
-  for (;;) {
-    int r = ::poll(&p, 1, timeout_ms);
-    if (r < 0 && errno == EINTR) continue;
-    return r > 0;
-  }
-}
-
-// A socket closed on every early return until it is handed over.
-struct FdGuard {
-  int fd = -1;
-  ~FdGuard() {
-    if (fd >= 0) ::close(fd);
-  }
-  int release() {
-    int f = fd;
-    fd = -1;
-    return f;
-  }
-};
-
-int tcp_connect(const std::string& host, uint16_t port, Clock::time_point deadline, std::string* err) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  std::string service = std::to_string(port);
-  int gai = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
-  if (gai != 0) {
-    *err = "resolve " + host + ": " + gai_strerror(gai);
-    return -1;
-  }
-  std::unique_ptr<addrinfo, void (*)(addrinfo*)> list(res, ::freeaddrinfo);
-  std::string last = "no address";
-  for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
-    FdGuard s{::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol)};
-    if (s.fd < 0) {
-      last = std::strerror(errno);
-      continue;
-    }
-    int one = 1;
-    ::setsockopt(s.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (::connect(s.fd, a->ai_addr, a->ai_addrlen) == 0) return s.release();
-    if (errno != EINPROGRESS) {
-      last = std::strerror(errno);
-      continue;
-    }
-    if (!wait_fd(s.fd, POLLOUT, remaining_ms(deadline))) {
-      last = "connect timed out";
-      continue;
-    }
-    int so = 0;
-    socklen_t len = sizeof so;
-    ::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &so, &len);
-    if (so == 0) return s.release();
-    last = std::strerror(so);
-  }
-  *err = "connect " + host + ":" + service + ": " + last;
-  return -1;
 }
 
 bool is_ip_literal(const std::string& s) {
@@ -171,7 +107,7 @@ std::unique_ptr<TlsTransport> TlsTransport::connect(const std::string& host, uin
     }
   }
 
-  t->fd_ = tcp_connect(host, port, deadline, err);
+  t->fd_ = tcp_connect(host, port, remaining_ms(deadline), err);
   if (t->fd_ < 0) return nullptr;
 
   t->ssl_.reset(SSL_new(t->ctx_.get()));
@@ -280,19 +216,15 @@ long TlsTransport::write_some(const char* buf, size_t len, std::string* err) {
   return static_cast<long>(done);
 }
 
-long TlsTransport::read_some(redisReader* reader, std::string* err) {
+long TlsTransport::read_some(ByteSink& into, std::string* err) {
   read_wants_ = 0;
-  char buf[16384];
   long fed = 0;
   for (;;) {
     size_t n = 0;
     errno = 0;
-    int r = SSL_read_ex(ssl_.get(), buf, sizeof buf, &n);
+    int r = SSL_read_ex(ssl_.get(), into.space(kReadChunk), kReadChunk, &n);
     if (r == 1) {
-      if (redisReaderFeed(reader, buf, n) != REDIS_OK) {
-        if (err) *err = "tls read: reply parser refused the data";
-        return -1;
-      }
+      into.commit(n);
       fed += static_cast<long>(n);
       continue;
     }
@@ -307,18 +239,14 @@ long TlsTransport::read_some(redisReader* reader, std::string* err) {
   }
 }
 
-long TlsTransport::read_into(redisReader* reader, int timeout_ms, std::string* err) {
-  char buf[16384];
+long TlsTransport::read_into(ByteSink& into, int timeout_ms, std::string* err) {
   long fed = 0;
   const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     size_t n = 0;
-    int r = SSL_read_ex(ssl_.get(), buf, sizeof buf, &n);
+    int r = SSL_read_ex(ssl_.get(), into.space(kReadChunk), kReadChunk, &n);
     if (r == 1) {
-      if (redisReaderFeed(reader, buf, n) != REDIS_OK) {
-        if (err) *err = "tls read: reply parser refused the data";
-        return -1;
-      }
+      into.commit(n);
       fed += static_cast<long>(n);
       continue;  // drain what is already here; stop at the first WANT_READ
     }

@@ -1,6 +1,6 @@
-// A TLS byte stream to one Redis node, for the data plane's store connection. Debian 12's hiredis
-// 0.14 has no TLS (hiredis_ssl came in 1.0), so the connection's bytes go through OpenSSL here
-// while hiredis still formats commands (redisFormatCommandArgv) and parses replies (redisReader).
+// A TLS byte stream to one Redis node, for the data plane's store connection: its bytes go
+// through OpenSSL here (Debian 12's hiredis 0.14 has no TLS), while RedisConn formats the
+// commands and parses the replies (resp.hpp) as it does on a plain socket.
 //
 // Blocking calls with a deadline on a non-blocking socket (connect, tests), and non-blocking
 // ones for a poll loop over many connections (the store's batch exchange). No exceptions:
@@ -11,7 +11,8 @@
 #include <memory>
 #include <string>
 
-struct redisReader;
+#include "store/byte_sink.hpp"
+
 struct ssl_ctx_st;
 struct ssl_st;
 
@@ -49,11 +50,11 @@ class TlsTransport {
   bool write_all(const char* buf, size_t len, int timeout_ms, std::string* err);
 
   /**
-   * Waits up to timeout_ms for data, then feeds everything readable without blocking into
-   * `reader`. Returns the bytes fed (> 0), 0 on timeout, -1 on error or when the server closed
+   * Waits up to timeout_ms for data, then reads everything readable without blocking into
+   * `into`. Returns the bytes fed (> 0), 0 on timeout, -1 on error or when the server closed
    * the connection (`err` says which).
    */
-  long read_into(redisReader* reader, int timeout_ms, std::string* err);
+  long read_into(ByteSink& into, int timeout_ms, std::string* err);
 
   /** Decrypted bytes already buffered by OpenSSL (readable without waiting on the socket). */
   bool has_pending() const;
@@ -66,15 +67,16 @@ class TlsTransport {
   long write_some(const char* buf, size_t len, std::string* err);
 
   /**
-   * Feeds everything readable now into `reader`, until OpenSSL asks for more from the socket,
+   * Reads everything readable now into `into`, until OpenSSL asks for more from the socket,
    * so nothing decrypted is left behind where poll() cannot see it (SSL_pending is 0 after a
    * call that did not fail). The bytes fed (0: nothing yet), -1 and `err` on failure or close.
    */
-  long read_some(redisReader* reader, std::string* err);
+  long read_some(ByteSink& into, std::string* err);
 
   /** Poll events the last stalled write_some / read_some waits for (0: none). */
   short wants() const { return static_cast<short>(write_wants_ | read_wants_); }
  private:
+  static constexpr size_t kReadChunk = 16384;  // at least one whole TLS record per SSL_read
   TlsTransport() = default;
   struct CtxFree {
     void operator()(ssl_ctx_st* c) const;

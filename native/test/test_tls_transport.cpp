@@ -26,6 +26,7 @@ extern "C" {
 
 using snf::store::TlsOptions;
 using snf::store::TlsTransport;
+using snf::ByteSink;
 
 namespace {
 
@@ -101,6 +102,14 @@ TlsRedis& server() {
   return r;
 }
 
+// Feeds hiredis's reader, the tests' independent parser, from the transport.
+struct ReaderSink : ByteSink {
+  std::unique_ptr<redisReader, void (*)(redisReader*)> reader{redisReaderCreate(), redisReaderFree};
+  char buf[16384];
+  char* space(size_t n) override { return n <= sizeof buf ? buf : nullptr; }
+  void commit(size_t n) override { redisReaderFeed(reader.get(), buf, n); }
+};
+
 // Sends one formatted command and reads one reply.
 redisReply* round_trip(TlsTransport& t, const std::vector<std::string>& args, std::string* err) {
   std::vector<const char*> argv;
@@ -115,11 +124,11 @@ redisReply* round_trip(TlsTransport& t, const std::vector<std::string>& args, st
   bool ok = t.write_all(cmd, static_cast<size_t>(n), 1000, err);
   redisFreeCommand(cmd);
   if (!ok) return nullptr;
-  std::unique_ptr<redisReader, void (*)(redisReader*)> reader(redisReaderCreate(), redisReaderFree);
+  ReaderSink sink;
   void* reply = nullptr;
   while (reply == nullptr) {
-    if (t.read_into(reader.get(), 1000, err) <= 0) return nullptr;
-    if (redisReaderGetReply(reader.get(), &reply) != REDIS_OK) return nullptr;
+    if (t.read_into(sink, 1000, err) <= 0) return nullptr;
+    if (redisReaderGetReply(sink.reader.get(), &reply) != REDIS_OK) return nullptr;
   }
   return static_cast<redisReply*>(reply);
 }
@@ -153,13 +162,13 @@ TEST(tls_transport_round_trips_commands_and_a_pipeline) {
     redisFreeCommand(cmd);
   }
   REQUIRE(t->write_all(batch.data(), batch.size(), 2000, &err));
-  std::unique_ptr<redisReader, void (*)(redisReader*)> reader(redisReaderCreate(), redisReaderFree);
+  ReaderSink sink;
   int got = 0, ok = 0;
   while (got < N) {
     void* reply = nullptr;
-    if (redisReaderGetReply(reader.get(), &reply) != REDIS_OK) break;
+    if (redisReaderGetReply(sink.reader.get(), &reply) != REDIS_OK) break;
     if (reply == nullptr) {
-      if (t->read_into(reader.get(), 2000, &err) <= 0) break;
+      if (t->read_into(sink, 2000, &err) <= 0) break;
       continue;
     }
     auto* rp = static_cast<redisReply*>(reply);
