@@ -2,7 +2,7 @@
 //   bin/node          this machine's Node 20 (NodeSource's Debian package: a dynamically linked
 //                     binary needing only glibc and libstdc++, both in Debian 12; Debian 12's own
 //                     nodejs is 18, older than the product's engines field)
-//   snf.node          the built native data plane (links hiredis, libxdp, DPDK: in packages.txt)
+//   snf.node          the built native data plane (links OpenSSL, libxdp, DPDK: in packages.txt)
 //   snf-instance.mjs  src/dataplane/vm-env.ts and everything it imports (ioredis included),
 //                     bundled by esbuild (tsx's own dependency) into one ES module: no
 //                     node_modules tree and no TypeScript compiler in the guest, and a start-up

@@ -1,5 +1,5 @@
 // The native data plane takes plain `host:port` / `unix:/path` nodes and separate credentials
-// and TLS settings (hiredis has no URL parser); operators and descriptors name the store with a
+// and TLS settings (the native connection parses no URL); operators and descriptors name the store with a
 // URL. This turns one into the other, so an instance started with
 // `rediss://user:password@host:port?ca=/etc/snf/store-ca.pem` uses that user and TLS.
 import { accessSync, constants } from 'node:fs';
