@@ -20,6 +20,18 @@ class FlowCache {
   explicit FlowCache(size_t max_bytes) : max_bytes_(max_bytes) {}
   bool enabled() const { return max_bytes_ > 0; }
   bool has(const std::string& key) const { return find(key, hash(key)) != kNone; }
+  // Whether some entry's key has the hash `key` has: touches the index alone, never an entry
+  // or a key's bytes (a lookup of a key not held costs one cache line, not three). Wrong only
+  // on a 64-bit hash collision: good for a hint, not for a value.
+  bool may_have(const std::string& key) const {
+    if (index_.empty()) return false;
+    uint64_t h = hash(key);
+    size_t mask = index_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      if (index_[i].hash == kEmpty) return false;
+      if (index_[i].hash == h) return true;
+    }
+  }
 
   const std::string* get(const std::string& key) {
     size_t at = find(key, hash(key));

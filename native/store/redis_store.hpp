@@ -67,7 +67,7 @@ class RedisStore final : public StateStore {
     return tracker_.enabled() ? &tracker_.cache().stats() : nullptr;
   }
   bool cache_miss(const std::string& key) const override {
-    return tracker_.enabled() && !tracker_.cache().has(key);
+    return tracker_.enabled() && !tracker_.cache().may_have(key);
   }
 
   // Redis Cluster hash slot of a key (CRC16 of its hash tag, mod 16384).
