@@ -278,32 +278,19 @@ void Engine::decide(Lane& l) {
   bool waited = false;
   for (size_t w = 0; w < l.writes.size() && !waited; w++) waited = l.writes.owner(w) >= 0;
   l.phase = Phase::Commit;
-  l.ahead = false;
   if (!waited) {
     if (l.writes.size()) store_->post(l.writes.data(), l.writes.size());
     return;
   }
-  // The next step's reads ride behind these writes when its keys are known already: no
-  // write of this step changes its packet at commit (a NAT allocation or an LB assignment
-  // does). The store runs them after the writes, as a separate exchange would, and one
-  // round trip answers both; a packet the writes' outcome drops has only cost a read.
-  bool ahead = l.step + 1 < steps_ && !l.prefetched;
-  for (int k = 0; k < kNfKinds && ahead; k++)
-    if (!l.idx[k].empty() && l.nfs[k]->rewrites_on_commit()) ahead = false;
-  if (ahead) lookup_ahead(l, l.step + 1, l.writes);
-  l.ahead = ahead;
+  // The next step's reads do not ride behind these writes: a step whose writes are waited
+  // for is an opening at the firewall, whose step sent the next one's reads with its own
+  // already, or an allocation or assignment, which changes its packet at commit.
   send(l, l.writes, l.write_replies);
 }
 
 void Engine::commit(Lane& l) {
   for (int k = 0; k < kNfKinds; k++)
     if (!l.idx[k].empty()) l.nfs[k]->commit(l.slots, l.idx[k], l.write_replies);
-  if (l.ahead) {
-    // One reply vector holds both: commit read the writes' replies, and the next step's
-    // decide reads its reads', each by its own index into the queue.
-    l.read_replies.swap(l.write_replies);
-    l.prefetched = true;
-  }
   l.step++;
   l.phase = Phase::Step;
 }

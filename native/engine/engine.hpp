@@ -86,7 +86,6 @@ class Engine {
     Phase phase = Phase::Idle;
     size_t step = 0;
     bool prefetched = false;  // this step's reads went out with the previous step's exchange
-    bool ahead = false;       // the next step's reads ride behind this step's writes
     bool waiting = false;     // `ticket` is open
     StateStore::Ticket ticket = 0;
     // The connections its packets meet the firewall on (see order_behind_older), once known.

@@ -248,18 +248,18 @@ void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
       uint16_t cport = p.flow_dport();
       rewrite_flow_src(p, vip.addr, vip.port);
       if (tcp && !p.icmp_error && (closing || (p.tcp_flags & TCP_SYN))) {
-        // The backend's SYN-ACK establishes the flow: the assignment then lives for the
-        // established TTL, which the flow's next packets (at any instance) rely on, so this one
-        // waits for the write. A FIN / RST only shortens it: queued with the writes in packet
-        // order, nobody waiting (owner -1; lost with a dying instance, the assignment keeps its
-        // longer TTL).
+        // Both are queued with the writes in packet order, and nobody waits for them (owner
+        // -1): no packet's verdict or backend depends on them. The backend's SYN-ACK
+        // establishes the flow: E only lengthens the assignment's TTL (transitory to
+        // established), so the cache keeps answering with S until the write's reply refills
+        // it (keep_cached) and the flow's next packets pay no read for it. Lost with a dying
+        // instance, the flow stays S, which its traffic refreshes, and the client's next packet
+        // a refresh interval on writes E again (below). A FIN / RST only shortens the TTL
+        // (lost, the assignment keeps its longer one).
         const LbBackend& bk = vip.backends[pd.backend];
-        if (closing) {
-          queue_update(writes.add(-1), s, vip, bk, client, cport, closing, now);
-        } else {
-          pd.write = static_cast<int32_t>(writes.size());
-          queue_update(writes.add(static_cast<int32_t>(i)), s, vip, bk, client, cport, 'E', now);
-        }
+        Cmd& w = writes.add(-1);
+        queue_update(w, s, vip, bk, client, cport, closing ? closing : 'E', now);
+        w.keep_cached = !closing;
       }
       continue;
     }
@@ -294,6 +294,13 @@ void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
       if (nx != cur) {
         // A client's FIN / RST: a closing, nobody waiting, like the backend's.
         queue_update(writes.add(-1), s, vip, bk, p.flow_src(), p.flow_sport(), nx, now);
+      } else if (tcp && cur == 'S' && !(p.tcp_flags & TCP_SYN) && now - stamp >= t_.refresh_ms) {
+        // Still S a refresh interval after the SYN, and the client is past its handshake:
+        // the SYN-ACK's E was lost with an instance that died (or the cache is that far
+        // behind); write it again, as a refresh.
+        Cmd& w = deferred.add(-1);
+        queue_update(w, s, vip, bk, p.flow_src(), p.flow_sport(), 'E', now);
+        w.keep_cached = true;
       } else if (now - stamp >= t_.refresh_after(ttl(proto, cur))) {
         queue_update(deferred.add(-1), s, vip, bk, p.flow_src(), p.flow_sport(), cur, now);
       }

@@ -16,7 +16,6 @@ class Lb final : public Nf {
   void decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& reads,
               CmdQueue& writes, CmdQueue& deferred) override;
   void commit(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& writes) override;
-  bool rewrites_on_commit() const override { return !assigns_.empty(); }
 
  private:
   struct Pending {

@@ -18,7 +18,6 @@ class Nat final : public Nf {
   void decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& reads,
               CmdQueue& writes, CmdQueue& deferred) override;
   void commit(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& writes) override;
-  bool rewrites_on_commit() const override { return !allocs_.empty(); }
 
  private:
   struct Pending {

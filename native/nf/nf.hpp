@@ -99,9 +99,6 @@ class Nf {
   // Whether this NF lets the packet through as the first of a new flow, judged on the packet
   // and the rules alone (before any state is read).
   virtual bool admits_new(const Slot&) const { return false; }
-  // Whether a write queued by the last decide changes its packet when it commits (an allocated
-  // NAT mapping, an assigned backend): until then the next stage's keys are not known.
-  virtual bool rewrites_on_commit() const { return false; }
 };
 
 }  // namespace snf

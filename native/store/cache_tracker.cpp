@@ -173,13 +173,15 @@ void CacheTracker::forget_lb_reverse_keys(const Cmd& c) {
 }
 
 void CacheTracker::uncache_writes(const Cmd& c) {
+  if (c.keep_cached) return;
   for (const auto& k : c.keys) forget(k);
   forget_lb_reverse_keys(c);
 }
 
 const std::vector<const std::string*>& CacheTracker::uncache_posted(const Cmd& c) {
   refill_.clear();
-  if (cache_.enabled() && c.op == Cmd::Script) {
+  // Kept: the value cached stays until the script's reply, its first key read last, replaces it.
+  if (cache_.enabled() && c.op == Cmd::Script && !c.keep_cached) {
     // Several closings of one connection posted in a row leave the cache with the last, not
     // the first: each refills what the one before it was refilling. The first key is
     // refilled by the script's own reply (RedisStore::post).

@@ -17,14 +17,21 @@ struct Cmd {
   ScriptId script = ScriptId::Count;
   std::vector<std::string> keys;  // all keys of one command share a Redis Cluster hash tag
   std::vector<std::string> args;
+  // A write that changes nothing a reader decides on (the LB's S -> E: the backend stays, only
+  // the TTL grows): a coherent cache may go on answering with the value from before it until
+  // the write's own reply refills it, instead of dropping the keys and costing the flow's next
+  // packets a read.
+  bool keep_cached = false;
 
   void get(const std::string& key) {
+    keep_cached = false;
     op = Get;
     keys.resize(1);
     keys[0] = key;
     args.clear();
   }
   void call(ScriptId s) {
+    keep_cached = false;
     op = Script;
     script = s;
     keys.clear();

@@ -2,12 +2,13 @@
 // CLIENT PAUSE ... WRITE (reads are still served): a packet whose verdict, or its flow's next
 // packets, depend on a store write (a new flow, a TCP opening) never leaves until Redis
 // acknowledged that write, while a packet of the same batch that needs only reads does leave.
-// A closing (FIN, RST: it only narrows what is admitted and shortens the TTL) and a NAT state
-// change (the mapping is in the store already; the state only picks the TTL) are posted: they
+// A closing (FIN, RST: it only narrows what is admitted and shortens the TTL), a NAT state
+// change (the mapping is in the store already; the state only picks the TTL) and the LB's
+// S -> E on the backend's SYN-ACK (the backend stays; E only lengthens the TTL) are posted: they
 // leave at once, and the store holds the change once writes go through.
 // Each case fails if the NF forwarded without the write's reply, or lost the posted change.
 import { expect } from 'chai';
-import { Engine, engineConfig, send, tcpPorts, verdicts } from '../../support/engine.js';
+import { Engine, TABLES, engineConfig, send, tcpPorts, verdicts } from '../../support/engine.js';
 import { buildFrame, type FrameSpec } from '../../support/packets.js';
 import { useRedis } from '../../support/redis.js';
 import type { NfKind, Side } from '../../../src/dataplane/types.js';
@@ -106,15 +107,9 @@ describe('write before forward', function () {
     },
     {
       nf: 'lb',
-      open: [
-        { side: 'outside', spec: tcp('198.18.0.1', '192.0.2.10', 43000, 80, 'S', 1) },
-        { side: 'outside', spec: tcp('198.18.0.3', '192.0.2.10', 43002, 80, 'S', 1) },
-      ], // each SYN's backend SYN-ACK is added in the test: it comes from the chosen backend
+      open: [{ side: 'outside', spec: tcp('198.18.0.1', '192.0.2.10', 43000, 80, 'S', 1) }], // its backend's SYN-ACK is added in the test
       readOnly: { side: 'outside', spec: tcp('198.18.0.1', '192.0.2.10', 43000, 80, 'PA', 2, 2, Buffer.from('hi')) },
-      dependent: [
-        // filled in the test: the second flow's SYN-ACK from its backend (an opening), then
-        { side: 'outside', spec: tcp('198.18.0.2', '192.0.2.10', 43001, 80, 'S', 1) },
-      ],
+      dependent: [{ side: 'outside', spec: tcp('198.18.0.2', '192.0.2.10', 43001, 80, 'S', 1) }],
       posted: { side: 'outside', spec: tcp('198.18.0.1', '192.0.2.10', 43000, 80, 'FA', 4, 2) },
       stored: ['snf:*:lb:f:*198.18.0.1*43000*', /^[^|]+\|F\|/],
     },
@@ -139,12 +134,8 @@ describe('write before forward', function () {
           expect(o.out.verdict, JSON.stringify(s.spec)).to.equal('forward');
           if (c.nf === 'lb') {
             // The backend's SYN-ACK comes from the backend the LB chose.
-            const be = o.pkt?.ip.dst ?? '';
-            const client = s.spec.ip.src;
-            const cport = tcpPorts(o.pkt).sport;
-            const sa: Step = { side: 'inside', spec: tcp(be, client, tcpPorts(o.pkt).dport, cport, 'SA', 1, 2) };
-            if (client === '198.18.0.1') expect((await send(e, sa.side, sa.spec)).out.verdict, 'backend SYN-ACK').to.equal('forward');
-            else c.dependent.unshift(sa);
+            const sa = tcp(o.pkt?.ip.dst ?? '', s.spec.ip.src, tcpPorts(o.pkt).dport, tcpPorts(o.pkt).sport, 'SA', 1, 2);
+            expect((await send(e, 'inside', sa)).out.verdict, 'backend SYN-ACK').to.equal('forward');
           }
         }
 
@@ -161,4 +152,54 @@ describe('write before forward', function () {
       }
     });
   }
+
+  // The LB's S -> E changes nothing a packet is judged on: the SYN-ACK leaves while Redis holds
+  // the write, and the cache keeps answering for the flow (Cmd::keep_cached) instead of dropping
+  // its keys, so the client's next packet costs no read: with the write held, a read on that
+  // connection would wait behind it and time out. E reaches the store once writes go through.
+  it('lb: the backend\'s SYN-ACK leaves at once, and the flow stays cached until E is stored', async () => {
+    const e = new Engine(engineConfig(['lb'], { kind: 'redis', nodes: [r.server.node], timeoutMs: 300 }));
+    try {
+      const syn = await send(e, 'outside', tcp('198.18.0.7', '192.0.2.10', 43007, 80, 'S', 1));
+      expect(syn.out.verdict).to.equal('forward');
+      const be = syn.pkt?.ip.dst ?? '';
+      const sa: Step = { side: 'inside', spec: tcp(be, '198.18.0.7', tcpPorts(syn.pkt).dport, 43007, 'SA', 1, 2) };
+      const ack: Step = { side: 'outside', spec: tcp('198.18.0.7', '192.0.2.10', 43007, 80, 'A', 2, 2) };
+      await sleep(50); // the reverse key's warming GET (posted behind the assignment) lands
+      await r.client.call('CLIENT', 'PAUSE', '10000', 'WRITE');
+      let got: string[] = [];
+      let trips = 0;
+      try {
+        const c0 = e.counters().store.roundTrips;
+        got = [...verdicts(await e.process([{ side: sa.side, data: buildFrame(sa.spec) }])), ...verdicts(await e.process([{ side: ack.side, data: buildFrame(ack.spec) }]))];
+        trips = e.counters().store.roundTrips - c0;
+      } finally {
+        await r.client.call('CLIENT', 'UNPAUSE');
+      }
+      expect(got, 'SYN-ACK, then the client\'s ACK').to.deep.equal(['forward', 'forward']);
+      expect(trips, 'round trips while the write was held').to.equal(0);
+      await eventuallyStored('snf:*:lb:f:*198.18.0.7*43007*', /^[^|]+\|E\|/);
+    } finally {
+      e.close();
+    }
+  });
+
+  // Lost with a dying instance, the SYN-ACK's E would leave the flow S (its TTL the transitory
+  // one): a client packet that finds S a refresh interval after the SYN writes E again.
+  it('lb: a flow still S a refresh interval after its SYN is made E by the client\'s next packet', async () => {
+    const tables = { ...TABLES, timeouts: { refreshIntervalMs: 50 } };
+    const e = new Engine(engineConfig(['lb'], { kind: 'redis', nodes: [r.server.node], cacheBytes: 0 }, { tables }));
+    try {
+      expect((await send(e, 'outside', tcp('198.18.0.8', '192.0.2.10', 43008, 80, 'S', 1))).out.verdict).to.equal('forward');
+      const key = ((await r.client.keys('snf:*:lb:f:*198.18.0.8*43008*')) as string[])[0];
+      expect(await r.client.get(key)).to.match(/^[^|]+\|S\|/);
+      expect((await send(e, 'outside', tcp('198.18.0.8', '192.0.2.10', 43008, 80, 'A', 2, 2))).out.verdict).to.equal('forward');
+      expect(await r.client.get(key), 'within the interval: still S').to.match(/^[^|]+\|S\|/);
+      await sleep(80);
+      expect((await send(e, 'outside', tcp('198.18.0.8', '192.0.2.10', 43008, 80, 'PA', 2, 2, Buffer.from('x')))).out.verdict).to.equal('forward');
+      await eventuallyStored(key, /^[^|]+\|E\|/);
+    } finally {
+      e.close();
+    }
+  });
 });
