@@ -257,11 +257,15 @@ int RedisStore::append(Node& n, const Cmd& c, bool eval, bool asking, Reply* tar
 
 // MSETNX sets both keys or neither, atomically; PEXPIRE NX gives them the TTL only if they
 // have none (ours: every flow key is written with one), so a mapping found is left as it was;
-// the GET answers as the script does, and has Redis track the forward key for the cache. The
-// transaction makes the four one step: no instance sees the keys without their TTL, and a
-// crash cannot leave them so. Slots: both keys carry the (address, shard) tag. After ASK, one
-// ASKING before MULTI covers the whole transaction (Redis keeps the flag while it is queued).
-// A Lua call costs Redis ~25 µs of CPU on the replay, these six ~3 µs (bench/RESULTS.md).
+// the GET of the forward key answers as the script does, and has Redis track it for the cache.
+// The GET of the reverse key has Redis track that one too, and its value refills the cache:
+// the flow's first reply finds it, where a GET posted after the claim (as a mapping nat_alloc
+// made still needs, its port unknown until it answers) would often still be on its way when
+// the reply's batch reads. The transaction makes it one step: no instance sees the keys
+// without their TTL, and a crash cannot leave them so. Slots: both keys carry the (address,
+// shard) tag. After ASK, one ASKING before MULTI covers the whole transaction (Redis keeps the
+// flag while it is queued). A Lua call costs Redis ~25 µs of CPU on the replay, these seven a
+// few µs (bench/RESULTS.md).
 int RedisStore::append_claim(Node& n, const Cmd& c, bool asking, Reply* target) {
   if (asking) {
     n.c->append(1, kAsking, kAskingLen);
@@ -282,11 +286,16 @@ int RedisStore::append_claim(Node& n, const Cmd& c, bool asking, Reply* target) 
     n.c->append(4, a, l);
     n.want.push_back({target, false, true});
   }
-  append_get(n, fk);
-  n.want.push_back({target, false, true});
+  for (const std::string* k : {&fk, &rk}) {
+    append_get(n, *k);
+    n.want.push_back({target, false, true});
+  }
   n.c->append(1, kExec, kExecLen);
-  n.want.push_back({target, false, false, 3});  // the GET, fourth in the transaction
-  return 6;
+  // The forward key's GET (fourth in the transaction) answers; the reverse key's (fifth) refills.
+  bool refills = tracker_.enabled();
+  n.want.push_back({target, false, false, 3, static_cast<int8_t>(refills ? 4 : -1)});
+  if (refills) tracker_.expect_refill(n.index, rk);
+  return 7;
 }
 
 void RedisStore::append_get(Node& n, const std::string& key) {
@@ -318,6 +327,9 @@ void RedisStore::settle(Node& n) {
 // One reply read off n's connection, for the want it answers. A reply moves into its slot by a
 // swap: the slot's old buffers become the next reply's, so nothing is copied or allocated.
 void RedisStore::consume(Node& n, const Want& w, Reply& r) {
+  // First, whatever else the reply does: its refill was expected in order with the others.
+  if (w.refill_at >= 0)
+    tracker_.refilled(n.index, r.type == Reply::Arr && static_cast<size_t>(w.refill_at) < r.a.size() ? r.a[static_cast<size_t>(w.refill_at)] : r);
   // The SET of a create sent as SET NX + GET: its reply is the GET's, unless it failed.
   if (w.lead && r.type != Reply::Err) return;
   if (w.target) {
@@ -422,6 +434,9 @@ void RedisStore::post(const Cmd* cmds, size_t count) {
       stats_.errors++;
       continue;
     }
+    // A GET an NF posts warms the cache for a flow's next packet; a key the cache holds is
+    // warm already (a claim read its reverse key in its own transaction).
+    if (c.op == Cmd::Get && tracker_.enabled() && tracker_.cache().has(c.keys[0])) continue;
     const std::vector<const std::string*>& refill = tracker_.uncache_posted(c);
     // The script's reply is its first key's value, read last (scripts.cpp): it refills that
     // key itself; the other keys it wrote that were cached get a GET behind it. A posted GET

@@ -81,6 +81,7 @@ class RedisStore final : public StateStore {
     bool lead;      // a command sent ahead of the one that answers (SET NX + GET, MULTI ... EXEC):
                     // its reply counts only when it is an error
     int8_t pick = -1;  // an EXEC: the element of its array that answers
+    int8_t refill_at = -1;  // an EXEC: the element of its array that refills a key (expected at append)
   };
   struct Retry {
     size_t cmd;
