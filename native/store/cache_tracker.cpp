@@ -172,24 +172,42 @@ void CacheTracker::forget_lb_reverse_keys(const Cmd& c) {
     for (size_t i = 9; i < c.args.size(); i += 3) forget(c.args[i]);
 }
 
+// In an exchange (someone waits for the batch's writes) every write drops its keys, one that
+// could keep the cache too: only a posted write has its other keys refilled behind it.
 void CacheTracker::uncache_writes(const Cmd& c) {
-  if (c.keep_cached) return;
   for (const auto& k : c.keys) forget(k);
   forget_lb_reverse_keys(c);
 }
 
 const std::vector<const std::string*>& CacheTracker::uncache_posted(const Cmd& c) {
   refill_.clear();
-  // Kept: the value cached stays until the script's reply, its first key read last, replaces it.
-  if (cache_.enabled() && c.op == Cmd::Script && !c.keep_cached) {
+  if (cache_.enabled() && c.op == Cmd::Script) {
     // Several closings of one connection posted in a row leave the cache with the last, not
     // the first: each refills what the one before it was refilling. The first key is
-    // refilled by the script's own reply (RedisStore::post).
-    for (size_t i = 0; i < c.keys.size(); i++)
-      if (forget(c.keys[i]) && i > 0) refill_.push_back(&c.keys[i]);
-    forget_lb_reverse_keys(c);
+    // refilled by the script's own reply (RedisStore::post). A write that keeps the cache
+    // (Cmd::keep_cached) erases nothing and poisons nothing: its refills, behind it on the
+    // same connection, replace what the cache holds. It is still a change of its keys for
+    // reads out since before it (changed): their replies are not cached over its refills.
+    for (size_t i = 0; i < c.keys.size(); i++) {
+      bool cached;
+      if (c.keep_cached) {
+        changed(c.keys[i]);
+        cached = cache_.has(c.keys[i]) || refilling(c.keys[i]);
+      } else {
+        cached = forget(c.keys[i]);
+      }
+      if (cached && i > 0) refill_.push_back(&c.keys[i]);
+    }
+    if (!c.keep_cached) forget_lb_reverse_keys(c);
   }
   return refill_;
+}
+
+bool CacheTracker::refilling(const std::string& key) const {
+  for (const Node& n : nodes_)
+    for (size_t k = n.head; k < n.tail; k++)
+      if (!n.refills[k].poisoned && n.refills[k].key == key) return true;
+  return false;
 }
 
 void CacheTracker::expect_refill(int i, const std::string& key) {

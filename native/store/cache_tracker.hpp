@@ -98,6 +98,7 @@ class CacheTracker {
   Node& node(int i);
   void poison(Node& n, const std::string* key);  // key null: every refill
   bool forget(const std::string& key);
+  bool refilling(const std::string& key) const;  // a refill of it is on its way
   void forget_lb_reverse_keys(const Cmd& c);
 
   FlowCache cache_;

@@ -17,10 +17,10 @@ struct Cmd {
   ScriptId script = ScriptId::Count;
   std::vector<std::string> keys;  // all keys of one command share a Redis Cluster hash tag
   std::vector<std::string> args;
-  // A write that changes nothing a reader decides on (the LB's S -> E: the backend stays, only
-  // the TTL grows): a coherent cache may go on answering with the value from before it until
-  // the write's own reply refills it, instead of dropping the keys and costing the flow's next
-  // packets a read.
+  // A posted write that changes nothing a reader decides on (an opening, S -> E, of a NAT
+  // mapping or an LB assignment: the mapping or backend stays, only the TTL grows): a coherent
+  // cache may go on answering with the values from before it until the write's refills replace
+  // them, instead of dropping the keys and costing the flow's next packets a read.
   bool keep_cached = false;
 
   void get(const std::string& key) {

@@ -99,6 +99,31 @@ TEST(redis_store_never_caches_a_read_older_than_a_later_write) {
   CHECK_EQ(r[0].s, std::string("SR|o|A|1|2|2"));
 }
 
+// A write that keeps the cache (Cmd::keep_cached, posted) is still a change for a read that was
+// out before it: lane A's reply, older than the write, must not be cached over the write's
+// refill.
+TEST(redis_store_keep_cached_write_still_outdates_older_reads) {
+  REQUIRE_MSG(server().error.empty(), server().error);
+  REQUIRE(server().set("sp:kc", "SS|o|A|1|0|1"));
+  snf::RedisStore s(options(true));
+  std::vector<Cmd> ca{get("sp:kc")};
+  std::vector<Reply> ra;
+  auto ta = s.start(ca.data(), ca.size(), ra);
+  Cmd w = cas("sp:kc", "SS", "SR|o|A|1|2|2");
+  w.keep_cached = true;
+  s.post(&w, 1);
+  s.send_posted();
+  std::vector<Cmd> other{get("sp:kc-other")};
+  std::vector<Reply> ro;
+  s.execute(other.data(), other.size(), ro);  // reads the write's reply (its refill) on the way
+  s.finish(ta);
+  CHECK_EQ(ra[0].s, std::string("SS|o|A|1|0|1"));
+  std::vector<Cmd> again{get("sp:kc")};
+  std::vector<Reply> r;
+  s.execute(again.data(), again.size(), r);
+  CHECK_EQ(r[0].s, std::string("SR|o|A|1|2|2"));
+}
+
 // The same with another instance's change: its invalidation is drained (by a later exchange)
 // before the read's exchange finishes.
 TEST(redis_store_never_caches_a_read_older_than_an_invalidation) {

@@ -184,6 +184,38 @@ describe('write before forward', function () {
     }
   });
 
+  // The NAT's opening (S -> E, on the first inbound packet after the SYN) keeps the cache the
+  // same way: in a firewall + NAT chain the outbound packets of a batch read the mapping after
+  // the inbound ones have posted their state changes, and the next batches may read before the
+  // refills are back; a mapping dropped from the cache would cost each of them a read.
+  it('nat: an opening leaves the mapping cached, and the inside\'s next packet costs no read', async () => {
+    const e = new Engine(engineConfig(['nat'], { kind: 'redis', nodes: [r.server.node], timeoutMs: 300 }));
+    try {
+      const syn = await send(e, 'inside', tcp('10.0.0.7', '203.0.113.9', 41007, 80, 'S', 1));
+      expect(syn.out.verdict).to.equal('forward');
+      const ext = syn.pkt?.ip.src ?? '';
+      const port = tcpPorts(syn.pkt).sport;
+      const sa: Step = { side: 'outside', spec: tcp('203.0.113.9', ext, 80, port, 'SA', 1, 2) };
+      const ack: Step = { side: 'inside', spec: tcp('10.0.0.7', '203.0.113.9', 41007, 80, 'A', 2, 2) };
+      await sleep(50); // the reverse key's warming GET (if the mapping came from nat_alloc) lands
+      await r.client.call('CLIENT', 'PAUSE', '10000', 'WRITE');
+      let got: string[] = [];
+      let trips = 0;
+      try {
+        const c0 = e.counters().store.roundTrips;
+        got = [...verdicts(await e.process([{ side: sa.side, data: buildFrame(sa.spec) }])), ...verdicts(await e.process([{ side: ack.side, data: buildFrame(ack.spec) }]))];
+        trips = e.counters().store.roundTrips - c0;
+      } finally {
+        await r.client.call('CLIENT', 'UNPAUSE');
+      }
+      expect(got, 'SYN-ACK, then the inside\'s ACK').to.deep.equal(['forward', 'forward']);
+      expect(trips, 'round trips while the write was held').to.equal(0);
+      await eventuallyStored('snf:*:nat:f:*:6:10.0.0.7:41007', /^[^|]+\|\d+\|E\|/);
+    } finally {
+      e.close();
+    }
+  });
+
   // Lost with a dying instance, the SYN-ACK's E would leave the flow S (its TTL the transitory
   // one): a client packet that finds S a refresh interval after the SYN writes E again.
   it('lb: a flow still S a refresh interval after its SYN is made E by the client\'s next packet', async () => {
