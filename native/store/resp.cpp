@@ -93,6 +93,25 @@ RespReader::Status RespReader::number(size_t& at, int64_t& v, std::string* err) 
   return kDone;
 }
 
+// The length after a '$' or '*' at `at`, which moves past its line: -1 (a nil reply) or within
+// [0, max]; anything else refuses the stream.
+RespReader::Status RespReader::length(size_t& at, int64_t& n, int64_t max, const char* what, std::string* err) const {
+  Status s = number(at, n, err);
+  if (s != kDone || n == -1) return s;
+  if (n < 0 || n > max) {
+    if (err) *err = std::string("reply: ") + what + " length " + std::to_string(n) + " out of range";
+    return kBad;
+  }
+  return kDone;
+}
+
+RespReader::Status RespReader::nil(Reply& out, size_t& at, size_t next) {
+  out.type = Reply::Nil;
+  out.a.clear();
+  at = next;
+  return kDone;
+}
+
 RespReader::Status RespReader::parse(size_t& at, Reply& out, int depth, std::string* err) const {
   if (at >= len_) return kMore;
   const char* p = buf_.data();
@@ -125,20 +144,11 @@ RespReader::Status RespReader::parse(size_t& at, Reply& out, int depth, std::str
       return kDone;
     }
     case '$': {
-      int64_t n = 0;
       size_t next = at;
-      Status s = number(next, n, err);
+      int64_t n = 0;
+      Status s = length(next, n, kMaxBulk, "bulk string", err);
       if (s != kDone) return s;
-      if (n == -1) {
-        out.type = Reply::Nil;
-        out.a.clear();
-        at = next;
-        return kDone;
-      }
-      if (n < 0 || n > kMaxBulk) {
-        if (err) *err = "reply: bulk string length " + std::to_string(n) + " out of range";
-        return kBad;
-      }
+      if (n == -1) return nil(out, at, next);
       size_t body = next, stop = next + static_cast<size_t>(n);
       if (stop + 2 > len_) return kMore;
       if (p[stop] != '\r' || p[stop + 1] != '\n') {
@@ -152,20 +162,11 @@ RespReader::Status RespReader::parse(size_t& at, Reply& out, int depth, std::str
       return kDone;
     }
     case '*': {
-      int64_t n = 0;
       size_t next = at;
-      Status s = number(next, n, err);
+      int64_t n = 0;
+      Status s = length(next, n, kMaxElements, "array", err);
       if (s != kDone) return s;
-      if (n == -1) {
-        out.type = Reply::Nil;
-        out.a.clear();
-        at = next;
-        return kDone;
-      }
-      if (n < 0 || n > kMaxElements) {
-        if (err) *err = "reply: array length " + std::to_string(n) + " out of range";
-        return kBad;
-      }
+      if (n == -1) return nil(out, at, next);
       if (depth >= kMaxDepth) {
         if (err) *err = "reply: arrays nested deeper than " + std::to_string(kMaxDepth);
         return kBad;

@@ -37,6 +37,8 @@ class RespReader : public ByteSink {
   Status parse(size_t& at, Reply& out, int depth, std::string* err) const;
   Status line(size_t at, size_t& end) const;
   Status number(size_t& at, int64_t& v, std::string* err) const;
+  Status length(size_t& at, int64_t& n, int64_t max, const char* what, std::string* err) const;
+  static Status nil(Reply& out, size_t& at, size_t next);
 
   std::vector<char> buf_;
   size_t pos_ = 0;  // first byte not taken yet

@@ -38,6 +38,20 @@ describe('write before forward', function () {
     return out;
   }
 
+  // Runs each step as a batch of its own while Redis holds every write: the verdicts, and the
+  // round trips they cost (a read queued behind a held write would wait, and time out).
+  async function oneByOneWritesHeld(e: Engine, steps: Step[]): Promise<{ got: string[]; trips: number }> {
+    await r.client.call('CLIENT', 'PAUSE', '10000', 'WRITE');
+    try {
+      const c0 = e.counters().store.roundTrips;
+      const got: string[] = [];
+      for (const s of steps) got.push(...verdicts(await e.process([{ side: s.side, data: buildFrame(s.spec) }])));
+      return { got, trips: e.counters().store.roundTrips - c0 };
+    } finally {
+      await r.client.call('CLIENT', 'UNPAUSE');
+    }
+  }
+
   // After the pause the engine reconnects (the timed-out connection was dropped) with backoff.
   async function eventuallyForwarded(e: Engine, s: Step): Promise<void> {
     for (let i = 0; i < 50; i++) {
@@ -166,16 +180,7 @@ describe('write before forward', function () {
       const sa: Step = { side: 'inside', spec: tcp(be, '198.18.0.7', tcpPorts(syn.pkt).dport, 43007, 'SA', 1, 2) };
       const ack: Step = { side: 'outside', spec: tcp('198.18.0.7', '192.0.2.10', 43007, 80, 'A', 2, 2) };
       await sleep(50); // the reverse key's warming GET (posted behind the assignment) lands
-      await r.client.call('CLIENT', 'PAUSE', '10000', 'WRITE');
-      let got: string[] = [];
-      let trips = 0;
-      try {
-        const c0 = e.counters().store.roundTrips;
-        got = [...verdicts(await e.process([{ side: sa.side, data: buildFrame(sa.spec) }])), ...verdicts(await e.process([{ side: ack.side, data: buildFrame(ack.spec) }]))];
-        trips = e.counters().store.roundTrips - c0;
-      } finally {
-        await r.client.call('CLIENT', 'UNPAUSE');
-      }
+      const { got, trips } = await oneByOneWritesHeld(e, [sa, ack]);
       expect(got, 'SYN-ACK, then the client\'s ACK').to.deep.equal(['forward', 'forward']);
       expect(trips, 'round trips while the write was held').to.equal(0);
       await eventuallyStored('snf:*:lb:f:*198.18.0.7*43007*', /^[^|]+\|E\|/);
@@ -198,16 +203,7 @@ describe('write before forward', function () {
       const sa: Step = { side: 'outside', spec: tcp('203.0.113.9', ext, 80, port, 'SA', 1, 2) };
       const ack: Step = { side: 'inside', spec: tcp('10.0.0.7', '203.0.113.9', 41007, 80, 'A', 2, 2) };
       await sleep(50); // the reverse key's warming GET (if the mapping came from nat_alloc) lands
-      await r.client.call('CLIENT', 'PAUSE', '10000', 'WRITE');
-      let got: string[] = [];
-      let trips = 0;
-      try {
-        const c0 = e.counters().store.roundTrips;
-        got = [...verdicts(await e.process([{ side: sa.side, data: buildFrame(sa.spec) }])), ...verdicts(await e.process([{ side: ack.side, data: buildFrame(ack.spec) }]))];
-        trips = e.counters().store.roundTrips - c0;
-      } finally {
-        await r.client.call('CLIENT', 'UNPAUSE');
-      }
+      const { got, trips } = await oneByOneWritesHeld(e, [sa, ack]);
       expect(got, 'SYN-ACK, then the inside\'s ACK').to.deep.equal(['forward', 'forward']);
       expect(trips, 'round trips while the write was held').to.equal(0);
       await eventuallyStored('snf:*:nat:f:*:6:10.0.0.7:41007', /^[^|]+\|\d+\|E\|/);
