@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <deque>
 #include <cstdlib>
 #include <cstring>
 
@@ -174,8 +173,9 @@ void Dataplane::run(Queue& q) {
     std::vector<Frame> frames;
   };
   std::vector<Slot> slots(k);
-  std::deque<size_t> busy;  // slots in flight, oldest first (the engine reaps in that order)
-  size_t next = 0;
+  // Slots are taken in turn and reaped oldest first (the engine's order): those in flight are
+  // the `busy` slots before `next`, the oldest at (next - busy) mod k.
+  size_t next = 0, busy = 0;
   std::vector<RxFrame> rx, tx_in, tx_out;
   rx.reserve(2 * burst);
   tx_in.reserve(2 * burst);
@@ -189,8 +189,8 @@ void Dataplane::run(Queue& q) {
       seq = q.engine->reap(wait);
     }
     if (seq == 0) return false;
-    Slot& s = slots[busy.front()];
-    busy.pop_front();
+    Slot& s = slots[(next + k - busy) % k];
+    busy--;
     transmit(io_, *q.in, *q.out, s.frames.data(), s.frames.size(), tx_in, tx_out);
     return true;
   };
@@ -201,12 +201,12 @@ void Dataplane::run(Queue& q) {
     if (rx.empty()) {
       q.in->release();
       q.out->release();
-      if (!busy.empty()) send_oldest(true);
+      if (busy > 0) send_oldest(true);
       else idle(q, pfd, last_busy);
       continue;
     }
     last_busy = std::chrono::steady_clock::now();
-    if (busy.size() == k) send_oldest(true);
+    if (busy == k) send_oldest(true);
     Slot& s = slots[next];
     s.frames.resize(rx.size());
     if (k > 1) {
@@ -242,12 +242,12 @@ void Dataplane::run(Queue& q) {
       q.out->release();
       continue;
     }
-    busy.push_back(next);
+    busy++;
     next = (next + 1) % k;
-    while (!busy.empty() && send_oldest(false)) {
+    while (busy > 0 && send_oldest(false)) {
     }
   }
-  while (!busy.empty()) send_oldest(true);
+  while (busy > 0) send_oldest(true);
 }
 
 }  // namespace snf

@@ -24,13 +24,7 @@ class FlowCache {
   // or a key's bytes (a lookup of a key not held costs one cache line, not three). Wrong only
   // on a 64-bit hash collision: good for a hint, not for a value.
   bool may_have(const std::string& key) const {
-    if (index_.empty()) return false;
-    uint64_t h = hash(key);
-    size_t mask = index_.size() - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-      if (index_[i].hash == kEmpty) return false;
-      if (index_[i].hash == h) return true;
-    }
+    return probe(hash(key), [](const Cell&) { return true; }) != kNone;
   }
 
   const std::string* get(const std::string& key) {
@@ -120,15 +114,21 @@ class FlowCache {
     return h < 2 ? h + 2 : h;
   }
 
-  // The index cell holding `key`, or kNone.
-  size_t find(const std::string& key, uint64_t h) const {
+  // The first index cell of hash h that `same` accepts, or kNone.
+  template <class Same>
+  size_t probe(uint64_t h, Same same) const {
     if (index_.empty()) return kNone;
     size_t mask = index_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       const Cell& c = index_[i];
       if (c.hash == kEmpty) return kNone;
-      if (c.hash == h && slots_[c.slot].key == key) return i;
+      if (c.hash == h && same(c)) return i;
     }
+  }
+
+  // The index cell holding `key`, or kNone.
+  size_t find(const std::string& key, uint64_t h) const {
+    return probe(h, [&](const Cell& c) { return slots_[c.slot].key == key; });
   }
 
   void insert(uint64_t h, size_t slot) {
