@@ -55,7 +55,10 @@ void Engine::configure(const EngineCfg& cfg) {
 void Engine::equip(Lane& l) {
   for (NfKind k : chain_) {
     int i = static_cast<int>(k);
-    if (!l.nfs[i]) l.nfs[i] = make_nf(k);
+    if (!l.nfs[i]) {
+      l.nfs[i] = make_nf(k);
+      if (&l != lanes_.front().get()) l.nfs[i]->share_with(*lanes_.front()->nfs[i]);
+    }
     l.nfs[i]->configure(cfg_);
   }
 }

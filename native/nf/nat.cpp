@@ -11,6 +11,9 @@ namespace snf {
 // F closing (FIN), R reset, U UDP, I ICMP query.
 
 void Nat::configure(const EngineCfg& cfg) {
+  if (cfg.nat.shards != cfg_.shards || cfg.nat.port_lo != cfg_.port_lo || cfg.nat.port_hi != cfg_.port_hi ||
+      cfg.vnf != vnf_)
+    leases_->reset();
   vnf_ = cfg.vnf;
   cfg_ = cfg.nat;
   t_ = cfg.t;
@@ -183,22 +186,19 @@ void Nat::queue_claim(Cmd& c, uint8_t proto, const Pending& pd, const Addr& in, 
 }
 
 uint16_t Nat::leased_port(const CursorId& cur, int64_t now) {
-  auto it = leases_.find(cur);
-  if (it == leases_.end()) return 0;
-  Lease& l = it->second;
   int64_t first, count;
   shard_ports(cur.shard, first, count);
-  if (l.next >= l.end || count <= 0 || now - l.taken_ms > kLeaseMaxAgeMs) return 0;
+  if (count <= 0) return 0;
+  int64_t v = leases_->take(cur, now);
+  if (v < 0) return 0;
   // The port nat_alloc's first try takes for this cursor value.
-  return static_cast<uint16_t>(first + (l.next++ % count) * cfg_.shards);
+  return static_cast<uint16_t>(first + (v % count) * cfg_.shards);
 }
 
-// Noted once per cursor per run; lookup queues the leases last, behind the run's allocations,
-// so the values a lease gets follow theirs (one instance hands out ports in cursor order).
-void Nat::ask_lease(const CursorId& cur) {
-  for (const CursorId& a : lease_asks_)
-    if (a == cur) return;
-  lease_asks_.push_back(cur);
+// lookup queues the leases last, behind the run's allocations, so the values a lease gets
+// follow theirs (one instance hands out ports in cursor order).
+void Nat::ask_lease(const CursorId& cur, int64_t now) {
+  if (leases_->should_ask(cur, now)) lease_asks_.push_back(cur);
 }
 
 // The slot whose queued allocation covers this outbound packet's flow (same protocol, inside
@@ -260,8 +260,8 @@ void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueu
           queue_claim(c, proto, pd, src, p.flow_sport(), port, now);
         } else {
           queue_alloc(c, proto, pd, src, p.flow_sport(), now);
-          ask_lease(cur);
         }
+        ask_lease(cur, now);
       }
     } else {
       const Addr& dst = p.flow_dst();
@@ -291,7 +291,7 @@ void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueu
     cursor_key(c.keys[0], cur.proto, cur.ext, cur.shard);
     c.args.resize(1);
     c.args[0].clear();
-    append_num(c.args[0], kLeaseValues);
+    append_num(c.args[0], PortLeases::kValues);
   }
 }
 
@@ -302,7 +302,8 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
   queued_.clear();
   for (size_t k = 0; k < lease_asks_.size(); k++) {
     const Reply& r = reads[static_cast<size_t>(lease_reads_[k])];
-    if (r.type == Reply::Int) leases_[lease_asks_[k]] = Lease{r.i - kLeaseValues + 1, r.i + 1, now};
+    if (r.type == Reply::Int) leases_->granted(lease_asks_[k], r.i, now);
+    else leases_->refused(lease_asks_[k]);
   }
   for (uint32_t i : idx) {
     Slot& s = b[i];

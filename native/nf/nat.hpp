@@ -2,11 +2,12 @@
 // (an inside host always gets the same outside address). Mappings live in the store; see
 // native/store/README.md for the key families and scripts.
 #pragma once
-#include <unordered_map>
+#include <memory>
 
 #include "created_keys.hpp"
 #include "keys.hpp"
 #include "nf.hpp"
+#include "port_leases.hpp"
 
 namespace snf {
 
@@ -14,6 +15,7 @@ class Nat final : public Nf {
  public:
   NfKind kind() const override { return NfKind::Nat; }
   void configure(const EngineCfg& cfg) override;
+  void share_with(Nf& first) override { leases_ = static_cast<Nat&>(first).leases_; }
   void lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) override;
   void decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& reads,
               CmdQueue& writes, CmdQueue& deferred) override;
@@ -51,22 +53,10 @@ class Nat final : public Nf {
                    int64_t now) const;
   // The ports of a shard: the first, how many, each `shards` apart.
   void shard_ports(int shard, int64_t& first, int64_t& count) const;
-  // The (protocol, outside address, shard) of an allocation cursor: what a lease is held on,
-  // compared as bytes, so the per-new-flow lookup builds no key string.
-  struct CursorId {
-    Addr ext;
-    int32_t shard = 0;
-    uint8_t proto = 0;
-    bool operator==(const CursorId& o) const { return shard == o.shard && proto == o.proto && ext == o.ext; }
-  };
-  struct CursorIdHash {
-    size_t operator()(const CursorId& c) const {
-      return static_cast<size_t>(hash_endpoint(c.proto, c.ext, static_cast<uint16_t>(c.shard)) ^ c.ext.v4_family);
-    }
-  };
   // A port of this instance's lease on the cursor, or 0.
   uint16_t leased_port(const CursorId& cur, int64_t now);
-  void ask_lease(const CursorId& cur);
+  // Asks for the cursor's next lease with this run's reads, when it runs low (port_leases.hpp).
+  void ask_lease(const CursorId& cur, int64_t now);
   int32_t leader_of(const std::vector<Slot>& b, const Slot& s) const;
   void queue_update(Cmd& c, uint8_t proto, const Addr& ext, uint16_t ext_port, const Addr& in,
                     uint16_t in_port, char state, int64_t now) const;
@@ -91,14 +81,9 @@ class Nat final : public Nf {
   // Port leasing (create on read only): values of an allocation cursor taken with one INCRBY
   // (nat_lease) for this instance alone, each naming the port nat_alloc's first try would, so
   // a new flow is created by a nat_claim of the next one instead of by Lua. Exclusive as long
-  // as the cursor does not wrap around; a port found taken anyway costs a nat_alloc.
-  struct Lease {
-    int64_t next = 0, end = 0;  // cursor values [next, end) not used yet
-    int64_t taken_ms = 0;
-  };
-  static constexpr int64_t kLeaseValues = 64;
-  static constexpr int64_t kLeaseMaxAgeMs = 30000;  // older values likely name ports in use again
-  std::unordered_map<CursorId, Lease, CursorIdHash> leases_;
+  // as the cursor does not wrap around; a port found taken anyway costs a nat_alloc. The table
+  // is the instance's, shared by every lane (port_leases.hpp).
+  std::shared_ptr<PortLeases> leases_ = std::make_shared<PortLeases>();
   std::vector<CursorId> lease_asks_;   // leases asked for in this run
   std::vector<int32_t> lease_reads_;   // their places in the read exchange
 };

@@ -156,6 +156,48 @@ describe('create on read (NAT, coherent cache)', function () {
     e.close();
   });
 
+  it('the lease is the instance\'s: batches in flight lease a cursor once, and the next lease comes before the last runs dry', async () => {
+    const calls = async () => {
+      const info = await r.client.info('commandstats');
+      const n = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+      return { scripts: n('evalsha') + n('eval'), msetnx: n('msetnx'), incrby: n('incrby') };
+    };
+    const vnf = uniqueVnf();
+    // One pool address and one shard: one UDP cursor.
+    const tables = { ...TABLES, nat: { ...TABLES.nat!, pool: ['198.51.100.1'], shards: 1 } };
+    const e = new Engine(engineConfig(['nat'], store(), { vnf, tables }));
+    e.setInflight(4);
+    // Submits the batches (four at most), then reaps them: every packet forwarded.
+    let next = 0;
+    const inFlight = (sizes: number[]) => {
+      for (const n of sizes) e.submitSync(Array.from({ length: n }, () => udp(next++)));
+      for (const n of sizes) expect(verdicts(e.reapSync(true)!.frames)).to.deep.equal(Array(n).fill('forward'));
+    };
+    const s0 = await calls();
+    // Four batches in flight, a new flow each, before any lease is back: one lease is asked for,
+    // not one per batch in flight (each lane's NAT used to hold its own).
+    inFlight([1, 1, 1, 1]);
+    const s1 = await calls();
+    expect(s1.incrby - s0.incrby, 'one lease for the four lanes').to.equal(1);
+    // 56 more new flows, four batches in flight: every lane claims from the one lease, and the
+    // next lease is asked for while 16 of its 64 values are left.
+    inFlight([8, 8, 8, 8]);
+    inFlight([8, 8, 8]);
+    const s2 = await calls();
+    expect(s2.scripts - s1.scripts, 'no nat_alloc once leased').to.equal(0);
+    expect(s2.msetnx - s1.msetnx, 'a claim per new flow').to.equal(56);
+    expect(s2.incrby - s1.incrby, 'the next lease, asked ahead').to.equal(1);
+    // The first lease runs dry here: the flows after it take the second's values, none waits
+    // for a lease or falls back to nat_alloc.
+    for (let k = 0; k < 3; k++) inFlight([4, 4, 4, 4]);
+    const s3 = await calls();
+    expect(s3.scripts - s2.scripts, 'still no nat_alloc').to.equal(0);
+    expect(s3.msetnx - s2.msetnx).to.equal(48);
+    expect(s3.incrby - s2.incrby, 'the second lease lasts').to.equal(0);
+    expect((await r.client.keys(`snf:${vnf}:nat:f:*`)).length).to.equal(108);
+    e.close();
+  });
+
   it('a RST right behind the first packet: forwarded, the mapping ends in state R', async () => {
     const vnf = uniqueVnf();
     const e = new Engine(engineConfig(['nat'], store(), { vnf }));
