@@ -416,16 +416,20 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
       // see native/store/README.md, "Write before forward"):
       // lost with a dying instance, the mapping keeps the state before it, whose TTL is as long
       // or longer, and an opening that was lost is written again by the flow's next inbound packet.
-      // An opening keeps the cache (Cmd::keep_cached): a packet that reads S before the refill
-      // is translated the same, and at most writes E again; later steps of this batch (the
-      // firewall's, the outbound NAT's) and the next batches read the mapping without a miss.
-      // A closing or a reopening drops it: a refresh read from the old state would undo it.
+      // The cache takes the values written (Cmd::through: the forward and reverse values,
+      // arguments 1 and 2 of nat_update) until the write's refills confirm them: later steps of
+      // this batch (the firewall's, the outbound NAT's) and the next batches read the mapping
+      // in its new state without a miss. Should the write not apply (the mapping changed
+      // meanwhile, which only a reallocation after expiry does), the refill brings what the
+      // store holds; until then a packet is translated by the mapping it would have read.
       Cmd& w = writes.add(-1);
       queue_update(w, proto, ext_addr, ext_port, in_addr, in_port, nx, now);
-      w.keep_cached = cur == 'S' && nx == 'E';
+      w.through = 1;
     } else if (!queued && now - stamp >= t_.refresh_after(ttl(proto, cur))) {
       // Only the TTL moves: ride along with the next exchange, never wait for it.
-      queue_update(deferred.add(-1), proto, ext_addr, ext_port, in_addr, in_port, cur, now);
+      Cmd& w = deferred.add(-1);
+      queue_update(w, proto, ext_addr, ext_port, in_addr, in_port, cur, now);
+      w.through = 1;
     }
   }
 }

@@ -179,7 +179,7 @@ void CacheTracker::uncache_writes(const Cmd& c) {
   forget_lb_reverse_keys(c);
 }
 
-const std::vector<const std::string*>& CacheTracker::uncache_posted(const Cmd& c) {
+const std::vector<const std::string*>& CacheTracker::uncache_posted(const Cmd& c, int node) {
   refill_.clear();
   if (cache_.enabled() && c.op == Cmd::Script) {
     // Several closings of one connection posted in a row leave the cache with the last, not
@@ -188,6 +188,11 @@ const std::vector<const std::string*>& CacheTracker::uncache_posted(const Cmd& c
     // (Cmd::keep_cached) erases nothing and poisons nothing: its refills, behind it on the
     // same connection, replace what the cache holds. It is still a change of its keys for
     // reads out since before it (changed): their replies are not cached over its refills.
+    // A write whose values are known (Cmd::through) is dropped like any other, older refills
+    // poisoned, and its values put in place: the first key's always (the reply refills it),
+    // another's where the cache held it (a GET behind the write refills it; an untracked key
+    // is never cached).
+    bool put = c.through >= 0 && tracking(node);
     for (size_t i = 0; i < c.keys.size(); i++) {
       bool cached;
       if (c.keep_cached) {
@@ -195,6 +200,8 @@ const std::vector<const std::string*>& CacheTracker::uncache_posted(const Cmd& c
         cached = cache_.has(c.keys[i]) || refilling(c.keys[i]);
       } else {
         cached = forget(c.keys[i]);
+        size_t a = static_cast<size_t>(c.through) + i;
+        if (put && (cached || i == 0) && a < c.args.size()) cache_.put(c.keys[i], c.args[a], node);
       }
       if (cached && i > 0) refill_.push_back(&c.keys[i]);
     }
@@ -221,8 +228,10 @@ void CacheTracker::expect_refill(int i, const std::string& key) {
 void CacheTracker::refilled(int i, const Reply& r) {
   Node& n = nodes_[static_cast<size_t>(i)];
   const Refill& f = n.refills[n.head++];
-  // Refills are GETs and scripts that end in one (scripts.cpp): a value is a bulk string.
+  // Refills are GETs and scripts that end in one (scripts.cpp): a value is a bulk string. Any
+  // other answer (the key is gone, an error) takes out what a write put in ahead of it.
   if (!f.poisoned && r.type == Reply::Str && n.inval) cache_.put(f.key, r.s, i);
+  else if (!f.poisoned) cache_.erase(f.key);
   if (n.head == n.tail) n.head = n.tail = 0;
 }
 

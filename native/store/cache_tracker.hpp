@@ -58,10 +58,11 @@ class CacheTracker {
   // Our own write (a script about to be sent): forget its keys now rather than wait for an
   // invalidation (NOLOOP: none comes).
   void uncache_writes(const Cmd& c);
-  // The same for a posted script, which is followed by refills: the keys of it after the
-  // first that were cached (valid until the next call), each to be fetched again right behind
-  // it. The script's reply refills its first key.
-  const std::vector<const std::string*>& uncache_posted(const Cmd& c);
+  // The same for a posted script to `node`, which is followed by refills: the keys of it after
+  // the first that were cached (valid until the next call), each to be fetched again right
+  // behind it. The script's reply refills its first key. Cmd::keep_cached and Cmd::through
+  // keep or put values in place of dropping them.
+  const std::vector<const std::string*>& uncache_posted(const Cmd& c, int node);
   // A refill GET of `key` was queued on the node, behind its posted script.
   void expect_refill(int node, const std::string& key);
   // The node's next refill reply (replies come in order): cached unless it was poisoned.

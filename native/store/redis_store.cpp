@@ -437,7 +437,7 @@ void RedisStore::post(const Cmd* cmds, size_t count) {
     // A GET an NF posts warms the cache for a flow's next packet; a key the cache holds is
     // warm already (a claim read its reverse key in its own transaction).
     if (c.op == Cmd::Get && tracker_.enabled() && tracker_.cache().has(c.keys[0])) continue;
-    const std::vector<const std::string*>& refill = tracker_.uncache_posted(c);
+    const std::vector<const std::string*>& refill = tracker_.uncache_posted(c, node);
     // The script's reply is its first key's value, read last (scripts.cpp): it refills that
     // key itself; the other keys it wrote that were cached get a GET behind it. A posted GET
     // is a refill of its key (an NF warming the cache for a flow's next packet).

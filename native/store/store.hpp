@@ -22,9 +22,16 @@ struct Cmd {
   // cache may go on answering with the values from before it until the write's refills replace
   // them, instead of dropping the keys and costing the flow's next packets a read.
   bool keep_cached = false;
+  // A posted write whose values this instance knows: key i will hold args[through + i] (when the
+  // script's compare step passes). A coherent cache answers with them from the post on, instead
+  // of dropping the keys and costing the flow's next packets a read until the refills come; the
+  // refills (the script's reply, a GET behind it for each other cached key) then confirm or
+  // correct them. -1: none.
+  int8_t through = -1;
 
   void get(const std::string& key) {
     keep_cached = false;
+    through = -1;
     op = Get;
     keys.resize(1);
     keys[0] = key;
@@ -32,6 +39,7 @@ struct Cmd {
   }
   void call(ScriptId s) {
     keep_cached = false;
+    through = -1;
     op = Script;
     script = s;
     keys.clear();

@@ -124,6 +124,74 @@ TEST(redis_store_keep_cached_write_still_outdates_older_reads) {
   CHECK_EQ(r[0].s, std::string("SR|o|A|1|2|2"));
 }
 
+namespace {
+
+// A NAT state change as the NAT posts it: nat_update of forward and reverse, its values known
+// (Cmd::through = 1: arguments 1 and 2).
+Cmd nat_update_through(const std::string& fwd, const std::string& rev, const std::string& expect,
+                       const std::string& fv, const std::string& rv) {
+  Cmd c;
+  c.call(snf::ScriptId::NatUpdate);
+  c.keys = {fwd, rev};
+  c.args = {expect, fv, rv, "60000"};
+  c.through = 1;
+  return c;
+}
+
+}  // namespace
+
+// A posted write whose values are known answers with them at once: with Redis holding writes
+// (CLIENT PAUSE WRITE), the flow's next reads cost no round trip and see the new state; once
+// the write is applied its refills agree.
+TEST(redis_store_through_write_answers_with_its_values_before_the_store_has_them) {
+  REQUIRE_MSG(server().error.empty(), server().error);
+  REQUIRE(server().set("sp:tf", "198.51.100.1|20000|E|1"));
+  REQUIRE(server().set("sp:tr", "10.0.0.1|5000|E|1"));
+  snf::RedisStore s(options(true));
+  std::vector<Cmd> both{get("sp:tf"), get("sp:tr")};
+  std::vector<Reply> r;
+  s.execute(both.data(), both.size(), r);  // both cached
+  redisReply* p = server().command({"CLIENT", "PAUSE", "400", "WRITE"});
+  REQUIRE(p != nullptr);
+  freeReplyObject(p);
+  Cmd w = nat_update_through("sp:tf", "sp:tr", "198.51.100.1|20000|", "198.51.100.1|20000|F|2", "10.0.0.1|5000|F|2");
+  s.post(&w, 1);
+  s.send_posted();
+  uint64_t rt = s.stats().round_trips;
+  s.execute(both.data(), both.size(), r);
+  CHECK_EQ(s.stats().round_trips, rt);
+  CHECK_EQ(r[0].s, std::string("198.51.100.1|20000|F|2"));
+  CHECK_EQ(r[1].s, std::string("10.0.0.1|5000|F|2"));
+  CHECK_EQ(server().get("sp:tf"), std::string("198.51.100.1|20000|E|1"));  // not applied yet
+  std::this_thread::sleep_for(std::chrono::milliseconds(450));
+  std::vector<Cmd> other{get("sp:t-other")};
+  s.execute(other.data(), other.size(), r);  // reads the refills on the way
+  s.execute(both.data(), both.size(), r);
+  CHECK_EQ(r[0].s, std::string("198.51.100.1|20000|F|2"));
+  CHECK_EQ(r[1].s, std::string("10.0.0.1|5000|F|2"));
+  CHECK_EQ(server().get("sp:tr"), std::string("10.0.0.1|5000|F|2"));
+}
+
+// ... and one the store does not apply (here the mapping is gone: nat_update answers nil) leaves
+// nothing behind once its refill is in: the next read goes to the store.
+TEST(redis_store_through_write_not_applied_is_taken_out_by_its_refill) {
+  REQUIRE_MSG(server().error.empty(), server().error);
+  snf::RedisStore s(options(true));
+  std::vector<Reply> r;
+  std::vector<Cmd> other{get("sp:g-other")};
+  s.execute(other.data(), other.size(), r);  // connected, tracking on
+  Cmd w = nat_update_through("sp:gf", "sp:gr", "198.51.100.1|20001|", "198.51.100.1|20001|F|2", "10.0.0.2|5000|F|2");
+  s.post(&w, 1);
+  s.send_posted();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  s.execute(other.data(), other.size(), r);  // reads the refill: nil
+  uint64_t rt = s.stats().round_trips;
+  std::vector<Cmd> f{get("sp:gf")};
+  s.execute(f.data(), f.size(), r);
+  CHECK_EQ(static_cast<int>(r[0].type), static_cast<int>(Reply::Nil));
+  CHECK_EQ(s.stats().round_trips, rt + 1);
+}
+
 // The same with another instance's change: its invalidation is drained (by a later exchange)
 // before the read's exchange finishes.
 TEST(redis_store_never_caches_a_read_older_than_an_invalidation) {

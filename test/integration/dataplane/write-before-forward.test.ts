@@ -189,10 +189,11 @@ describe('write before forward', function () {
     }
   });
 
-  // The NAT's opening (S -> E, on the first inbound packet after the SYN) keeps the cache the
-  // same way: in a firewall + NAT chain the outbound packets of a batch read the mapping after
-  // the inbound ones have posted their state changes, and the next batches may read before the
-  // refills are back; a mapping dropped from the cache would cost each of them a read.
+  // The NAT's state changes keep the mapping cached too, in their new state (Cmd::through: the
+  // cache takes the values written until the refills confirm them): in a firewall + NAT chain the
+  // outbound packets of a batch read the mapping after the inbound ones have posted their state
+  // changes, and the next batches may read before the refills are back; a mapping dropped from
+  // the cache would cost each of them a read.
   it('nat: an opening leaves the mapping cached, and the inside\'s next packet costs no read', async () => {
     const e = new Engine(engineConfig(['nat'], { kind: 'redis', nodes: [r.server.node], timeoutMs: 300 }));
     try {
@@ -207,6 +208,29 @@ describe('write before forward', function () {
       expect(got, 'SYN-ACK, then the inside\'s ACK').to.deep.equal(['forward', 'forward']);
       expect(trips, 'round trips while the write was held').to.equal(0);
       await eventuallyStored('snf:*:nat:f:*:6:10.0.0.7:41007', /^[^|]+\|\d+\|E\|/);
+    } finally {
+      e.close();
+    }
+  });
+
+  it('nat: a closing leaves the mapping cached as F: the packets behind the FIN cost no read, and nothing writes E back', async () => {
+    const e = new Engine(engineConfig(['nat'], { kind: 'redis', nodes: [r.server.node], timeoutMs: 300 }));
+    try {
+      const syn = await send(e, 'inside', tcp('10.0.0.8', '203.0.113.9', 41008, 80, 'S', 1));
+      const ext = syn.pkt?.ip.src ?? '';
+      const port = tcpPorts(syn.pkt).sport;
+      expect((await send(e, 'outside', tcp('203.0.113.9', ext, 80, port, 'SA', 1, 2))).out.verdict).to.equal('forward');
+      await eventuallyStored('snf:*:nat:f:*:6:10.0.0.8:41008', /^[^|]+\|\d+\|E\|/);
+      await sleep(50); // the opening's refills land
+      const fin: Step = { side: 'inside', spec: tcp('10.0.0.8', '203.0.113.9', 41008, 80, 'FA', 2, 2) };
+      const finAck: Step = { side: 'outside', spec: tcp('203.0.113.9', ext, 80, port, 'FA', 2, 3) };
+      const ack: Step = { side: 'inside', spec: tcp('10.0.0.8', '203.0.113.9', 41008, 80, 'A', 3, 3) };
+      const { got, trips } = await oneByOneWritesHeld(e, [fin, finAck, ack]);
+      expect(got, 'FIN, FIN-ACK, ACK').to.deep.equal(['forward', 'forward', 'forward']);
+      // Each read the mapping from the cache: F, so the FIN-ACK wrote nothing more (F -> F).
+      expect(trips, 'round trips while the write was held').to.equal(0);
+      await eventuallyStored('snf:*:nat:f:*:6:10.0.0.8:41008', /^[^|]+\|\d+\|F\|/);
+      await eventuallyStored(`snf:*:nat:r:*:6:${port}`, /^10\.0\.0\.8\|41008\|F\|/);
     } finally {
       e.close();
     }
