@@ -345,14 +345,21 @@ void Firewall::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, co
       // and lost with a dying instance it leaves the connection in the state that admitted
       // this packet. It is queued with the writes, in packet order (a SYN reopening the
       // connection after this RST must find RS), but nobody waits for it (owner -1).
+      // Posted, the cache takes the value written (Cmd::through): the flow's next packets are
+      // judged by the new state without a read, and the refill (the script's reply) confirms
+      // it, or brings what another instance wrote first.
       bool opening = st.next != "RS" && (c.state == "SS" || c.state == "SR");
       if (opening) pd.write = static_cast<int32_t>(writes.size());
-      queue_cas(writes.add(opening ? static_cast<int32_t>(i) : -1), pd.key, c.state, pd.wrote, ttl(proto, n.state));
+      Cmd& w = writes.add(opening ? static_cast<int32_t>(i) : -1);
+      queue_cas(w, pd.key, c.state, pd.wrote, ttl(proto, n.state));
+      w.through = 1;
       overlay_[pd.key] = pd.wrote;
     } else if (!p.icmp_error && now - c.stamp >= t_.refresh_after(ttl(proto, c.state)) && ov == overlay_.end()) {
       Conn n = c;
       n.stamp = now;
-      queue_cas(deferred.add(-1), pd.key, c.state, n.str(), ttl(proto, n.state));
+      Cmd& w = deferred.add(-1);
+      queue_cas(w, pd.key, c.state, n.str(), ttl(proto, n.state));
+      w.through = 1;
     }
   }
 }

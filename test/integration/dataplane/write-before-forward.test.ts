@@ -236,6 +236,31 @@ describe('write before forward', function () {
     }
   });
 
+  // The firewall's closings are posted the same way, its value known: the packets behind a FIN
+  // are judged by the new state with no read while Redis holds the write.
+  it('firewall: a closing leaves the connection cached as FO: the packets behind the FIN cost no read', async () => {
+    const e = new Engine(engineConfig(['firewall'], { kind: 'redis', nodes: [r.server.node], timeoutMs: 300 }));
+    try {
+      for (const s of [
+        { side: 'inside' as const, spec: tcp('10.0.0.5', '203.0.113.9', 42010, 80, 'S', 1) },
+        { side: 'outside' as const, spec: tcp('203.0.113.9', '10.0.0.5', 80, 42010, 'SA', 1, 2) },
+        { side: 'inside' as const, spec: tcp('10.0.0.5', '203.0.113.9', 42010, 80, 'A', 2, 2) },
+      ])
+        expect((await send(e, s.side, s.spec)).out.verdict).to.equal('forward');
+      await sleep(50); // the opening's refill lands
+      const fin: Step = { side: 'inside', spec: tcp('10.0.0.5', '203.0.113.9', 42010, 80, 'FA', 2, 2) };
+      const data: Step = { side: 'outside', spec: tcp('203.0.113.9', '10.0.0.5', 80, 42010, 'PA', 2, 3, Buffer.from('bye')) };
+      const finAck: Step = { side: 'outside', spec: tcp('203.0.113.9', '10.0.0.5', 80, 42010, 'FA', 5, 3) };
+      const { got, trips } = await oneByOneWritesHeld(e, [fin, data, finAck]);
+      expect(got, 'FIN, the responder\'s data, its FIN').to.deep.equal(['forward', 'forward', 'forward']);
+      expect(trips, 'round trips while the writes were held').to.equal(0);
+      // The responder's FIN was judged in FO (cached), not ES: the connection is closed.
+      await eventuallyStored('snf:*:fw:*|42010|*', /^CL\|/);
+    } finally {
+      e.close();
+    }
+  });
+
   // Lost with a dying instance, the SYN-ACK's E would leave the flow S (its TTL the transitory
   // one): a client packet that finds S a refresh interval after the SYN writes E again.
   it('lb: a flow still S a refresh interval after its SYN is made E by the client\'s next packet', async () => {
