@@ -116,6 +116,7 @@ void Lb::queue_update(Cmd& c, const Slot& s, const LbVip& v, const LbBackend& be
   flow_id(c.args[4], proto, client, cport, v);
   c.args[5].clear();
   append_num(c.args[5], now);
+  c.through = 1;  // posted (every lb_update is), the cache takes args 1 and 2 for keys 0 and 1
 }
 
 // The state-dependent arguments of an LB_ASSIGN call (see scripts.cpp): the TTL and the
@@ -251,15 +252,15 @@ void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
         // Both are queued with the writes in packet order, and nobody waits for them (owner
         // -1): no packet's verdict or backend depends on them. The backend's SYN-ACK
         // establishes the flow: E only lengthens the assignment's TTL (transitory to
-        // established), so the cache keeps answering with S until the write's reply refills
-        // it (keep_cached) and the flow's next packets pay no read for it. Lost with a dying
-        // instance, the flow stays S, which its traffic refreshes, and the client's next packet
-        // a refresh interval on writes E again (below). A FIN / RST only shortens the TTL
-        // (lost, the assignment keeps its longer one).
+        // established). Lost with a dying instance, the flow stays S, which its traffic
+        // refreshes, and the client's next packet a refresh interval on writes E again (below).
+        // A FIN / RST only shortens the TTL (lost, the assignment keeps its longer one). Every
+        // posted lb_update puts its values in the cache (Cmd::through: forward and reverse,
+        // arguments 1 and 2; the load key is never cached), so the flow's next packets pay no
+        // read for it.
         const LbBackend& bk = vip.backends[pd.backend];
         Cmd& w = writes.add(-1);
         queue_update(w, s, vip, bk, client, cport, closing ? closing : 'E', now);
-        w.keep_cached = !closing;
       }
       continue;
     }
@@ -298,9 +299,7 @@ void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
         // Still S a refresh interval after the SYN, and the client is past its handshake:
         // the SYN-ACK's E was lost with an instance that died (or the cache is that far
         // behind); write it again, as a refresh.
-        Cmd& w = deferred.add(-1);
-        queue_update(w, s, vip, bk, p.flow_src(), p.flow_sport(), 'E', now);
-        w.keep_cached = true;
+        queue_update(deferred.add(-1), s, vip, bk, p.flow_src(), p.flow_sport(), 'E', now);
       } else if (now - stamp >= t_.refresh_after(ttl(proto, cur))) {
         queue_update(deferred.add(-1), s, vip, bk, p.flow_src(), p.flow_sport(), cur, now);
       }

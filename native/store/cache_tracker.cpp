@@ -184,37 +184,22 @@ const std::vector<const std::string*>& CacheTracker::uncache_posted(const Cmd& c
   if (cache_.enabled() && c.op == Cmd::Script) {
     // Several closings of one connection posted in a row leave the cache with the last, not
     // the first: each refills what the one before it was refilling. The first key is
-    // refilled by the script's own reply (RedisStore::post). A write that keeps the cache
-    // (Cmd::keep_cached) erases nothing and poisons nothing: its refills, behind it on the
-    // same connection, replace what the cache holds. It is still a change of its keys for
-    // reads out since before it (changed): their replies are not cached over its refills.
-    // A write whose values are known (Cmd::through) is dropped like any other, older refills
-    // poisoned, and its values put in place: the first key's always (the reply refills it),
-    // another's where the cache held it (a GET behind the write refills it; an untracked key
-    // is never cached).
+    // refilled by the script's own reply (RedisStore::post). A write whose values are known
+    // (Cmd::through) is dropped like any other (older refills poisoned, a change for reads
+    // out since before it: their replies are not cached over its refills), and its values
+    // put in place: the first key's always (the reply refills it), another's where the cache
+    // held it (a GET behind the write refills it; a key Redis does not track for us is
+    // never cached).
     bool put = c.through >= 0 && tracking(node);
     for (size_t i = 0; i < c.keys.size(); i++) {
-      bool cached;
-      if (c.keep_cached) {
-        changed(c.keys[i]);
-        cached = cache_.has(c.keys[i]) || refilling(c.keys[i]);
-      } else {
-        cached = forget(c.keys[i]);
-        size_t a = static_cast<size_t>(c.through) + i;
-        if (put && (cached || i == 0) && a < c.args.size()) cache_.put(c.keys[i], c.args[a], node);
-      }
+      bool cached = forget(c.keys[i]);
+      size_t a = static_cast<size_t>(c.through) + i;
+      if (put && (cached || i == 0) && a < c.args.size()) cache_.put(c.keys[i], c.args[a], node);
       if (cached && i > 0) refill_.push_back(&c.keys[i]);
     }
-    if (!c.keep_cached) forget_lb_reverse_keys(c);
+    forget_lb_reverse_keys(c);
   }
   return refill_;
-}
-
-bool CacheTracker::refilling(const std::string& key) const {
-  for (const Node& n : nodes_)
-    for (size_t k = n.head; k < n.tail; k++)
-      if (!n.refills[k].poisoned && n.refills[k].key == key) return true;
-  return false;
 }
 
 void CacheTracker::expect_refill(int i, const std::string& key) {

@@ -60,8 +60,8 @@ class CacheTracker {
   void uncache_writes(const Cmd& c);
   // The same for a posted script to `node`, which is followed by refills: the keys of it after
   // the first that were cached (valid until the next call), each to be fetched again right
-  // behind it. The script's reply refills its first key. Cmd::keep_cached and Cmd::through
-  // keep or put values in place of dropping them.
+  // behind it. The script's reply refills its first key. With Cmd::through the cache takes the
+  // written values at once, until the refills confirm them.
   const std::vector<const std::string*>& uncache_posted(const Cmd& c, int node);
   // A refill GET of `key` was queued on the node, behind its posted script.
   void expect_refill(int node, const std::string& key);
@@ -99,7 +99,6 @@ class CacheTracker {
   Node& node(int i);
   void poison(Node& n, const std::string* key);  // key null: every refill
   bool forget(const std::string& key);
-  bool refilling(const std::string& key) const;  // a refill of it is on its way
   void forget_lb_reverse_keys(const Cmd& c);
 
   FlowCache cache_;

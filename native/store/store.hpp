@@ -17,11 +17,6 @@ struct Cmd {
   ScriptId script = ScriptId::Count;
   std::vector<std::string> keys;  // all keys of one command share a Redis Cluster hash tag
   std::vector<std::string> args;
-  // A posted write that changes nothing a reader decides on (an opening, S -> E, of a NAT
-  // mapping or an LB assignment: the mapping or backend stays, only the TTL grows): a coherent
-  // cache may go on answering with the values from before it until the write's refills replace
-  // them, instead of dropping the keys and costing the flow's next packets a read.
-  bool keep_cached = false;
   // A posted write whose values this instance knows: key i will hold args[through + i] (when the
   // script's compare step passes). A coherent cache answers with them from the post on, instead
   // of dropping the keys and costing the flow's next packets a read until the refills come; the
@@ -30,7 +25,6 @@ struct Cmd {
   int8_t through = -1;
 
   void get(const std::string& key) {
-    keep_cached = false;
     through = -1;
     op = Get;
     keys.resize(1);
@@ -38,7 +32,6 @@ struct Cmd {
     args.clear();
   }
   void call(ScriptId s) {
-    keep_cached = false;
     through = -1;
     op = Script;
     script = s;

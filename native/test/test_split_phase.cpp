@@ -99,10 +99,10 @@ TEST(redis_store_never_caches_a_read_older_than_a_later_write) {
   CHECK_EQ(r[0].s, std::string("SR|o|A|1|2|2"));
 }
 
-// A write that keeps the cache (Cmd::keep_cached, posted) is still a change for a read that was
-// out before it: lane A's reply, older than the write, must not be cached over the write's
-// refill.
-TEST(redis_store_keep_cached_write_still_outdates_older_reads) {
+// A posted write whose value the cache takes at once (Cmd::through) is still a change for a read
+// that was out before it: lane A's reply, older than the write, must not be cached over the
+// write's value and refill.
+TEST(redis_store_through_write_still_outdates_older_reads) {
   REQUIRE_MSG(server().error.empty(), server().error);
   REQUIRE(server().set("sp:kc", "SS|o|A|1|0|1"));
   snf::RedisStore s(options(true));
@@ -110,7 +110,7 @@ TEST(redis_store_keep_cached_write_still_outdates_older_reads) {
   std::vector<Reply> ra;
   auto ta = s.start(ca.data(), ca.size(), ra);
   Cmd w = cas("sp:kc", "SS", "SR|o|A|1|2|2");
-  w.keep_cached = true;
+  w.through = 1;
   s.post(&w, 1);
   s.send_posted();
   std::vector<Cmd> other{get("sp:kc-other")};

@@ -168,8 +168,8 @@ describe('write before forward', function () {
   }
 
   // The LB's S -> E changes nothing a packet is judged on: the SYN-ACK leaves while Redis holds
-  // the write, and the cache keeps answering for the flow (Cmd::keep_cached) instead of dropping
-  // its keys, so the client's next packet costs no read: with the write held, a read on that
+  // the write, and the cache answers for the flow with the values written (Cmd::through) instead
+  // of dropping its keys, so the client's next packet costs no read: with the write held, a read on that
   // connection would wait behind it and time out. E reaches the store once writes go through.
   it('lb: the backend\'s SYN-ACK leaves at once, and the flow stays cached until E is stored', async () => {
     const e = new Engine(engineConfig(['lb'], { kind: 'redis', nodes: [r.server.node], timeoutMs: 300 }));
