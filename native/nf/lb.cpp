@@ -283,12 +283,17 @@ void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
         // Made, not found: the store held it before decide. The creating packet writes nothing
         // more, as when its assignment is a write of its own. The reverse key the script chose
         // among the candidates' is not declared, so its reply cannot warm the cache for it
-        // (Redis tracks only declared keys for a script's caller): a posted GET does, so the
-        // backend's first reply finds it.
+        // (Redis tracks only declared keys for a script's caller): a posted GET does, and its
+        // value is the one the assignment wrote ("vip|backend", Cmd::through), which the cache
+        // answers with at once, so the backend's first reply finds it.
         stats.new_flows++;
         Cmd& g = deferred.add(-1);
         g.get("");
         rev_key(g.keys[0], bucket(proto, p.flow_src(), p.flow_sport()), proto, p.flow_src(), p.flow_sport(), bk, vip);
+        g.args.assign(1, vip.id);
+        g.args[0] += '|';
+        g.args[0] += bk.id;
+        g.through = 0;
         continue;
       }
       char nx = closing && cur != 'R' ? closing : cur;

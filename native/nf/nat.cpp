@@ -381,12 +381,17 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
       if (made) {
         // The reverse key the allocation made is named from the port it picked, so the script
         // cannot declare it, and Redis tracks only declared keys for a script's caller: its reply
-        // cannot warm the cache for it. A posted GET does, so the flow's first reply finds it
-        // (create on read runs with the coherent cache only).
+        // cannot warm the cache for it. A posted GET does (create on read runs with the
+        // coherent cache only), and its value is the one the allocation wrote (Cmd::through):
+        // the cache answers with it at once, so the flow's first reply finds it even when it
+        // comes before the GET's answer.
         Cmd& g = deferred.add(-1);
         g.get("");
         rev_prefix(g.keys[0], proto, ext_addr, ext_port % cfg_.shards);  // as an inbound read names it
         append_num(g.keys[0], ext_port);
+        g.args.resize(1);
+        endpoint_value(g.args[0], in_addr, in_port, pd.st, pd.stamp);
+        g.through = 0;
       }
       rewrite_flow_src(p, ext_addr, ext_port);
     } else {

@@ -202,6 +202,10 @@ const std::vector<const std::string*>& CacheTracker::uncache_posted(const Cmd& c
   return refill_;
 }
 
+void CacheTracker::known(int i, const std::string& key, const std::string& val) {
+  if (cache_.enabled() && tracking(i)) cache_.put(key, val, i);
+}
+
 void CacheTracker::expect_refill(int i, const std::string& key) {
   Node& n = node(i);
   if (n.tail == n.refills.size()) n.refills.emplace_back();

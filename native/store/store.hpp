@@ -21,7 +21,8 @@ struct Cmd {
   // script's compare step passes). A coherent cache answers with them from the post on, instead
   // of dropping the keys and costing the flow's next packets a read until the refills come; the
   // refills (the script's reply, a GET behind it for each other cached key) then confirm or
-  // correct them. -1: none.
+  // correct them. On a posted GET (0): the value the key was just written with (a reverse key a
+  // creating script named itself), answered until the GET's reply replaces it. -1: none.
   int8_t through = -1;
 
   void get(const std::string& key) {

@@ -192,6 +192,35 @@ TEST(redis_store_through_write_not_applied_is_taken_out_by_its_refill) {
   CHECK_EQ(s.stats().round_trips, rt + 1);
 }
 
+// A posted GET whose value the NF knows (Cmd::through = 0: a reverse key its creating script
+// named itself) answers with it at once; its reply, a refill, then puts what the store holds.
+TEST(redis_store_posted_get_with_a_known_value_answers_before_its_reply) {
+  REQUIRE_MSG(server().error.empty(), server().error);
+  REQUIRE(server().set("sp:kv", "in-store"));
+  snf::RedisStore s(options(true));
+  std::vector<Reply> r;
+  std::vector<Cmd> other{get("sp:kv-other")};
+  s.execute(other.data(), other.size(), r);  // connected, tracking on
+  redisReply* p = server().command({"CLIENT", "PAUSE", "300", "ALL"});  // the GET waits
+  REQUIRE(p != nullptr);
+  freeReplyObject(p);
+  Cmd g = get("sp:kv");
+  g.args = {"known"};
+  g.through = 0;
+  s.post(&g, 1);
+  s.send_posted();
+  uint64_t rt = s.stats().round_trips;
+  std::vector<Cmd> k{get("sp:kv")};
+  s.execute(k.data(), k.size(), r);
+  CHECK_EQ(s.stats().round_trips, rt);
+  CHECK_EQ(r[0].s, std::string("known"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(350));
+  s.execute(other.data(), other.size(), r);  // reads the GET's reply on the way
+  s.execute(k.data(), k.size(), r);
+  CHECK_EQ(r[0].s, std::string("in-store"));
+  CHECK_EQ(s.stats().round_trips, rt + 1);  // the other key's read only
+}
+
 // The same with another instance's change: its invalidation is drained (by a later exchange)
 // before the read's exchange finishes.
 TEST(redis_store_never_caches_a_read_older_than_an_invalidation) {
