@@ -89,15 +89,18 @@ describe('create on read (NAT, coherent cache)', function () {
     b.close();
   });
 
+  // Calls Redis has served so far, by kind.
+  const calls = async () => {
+    const info = await r.client.info('commandstats');
+    const n = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+    return { scripts: n('evalsha') + n('eval'), msetnx: n('msetnx'), incrby: n('incrby') };
+  };
+  // One pool address and one shard: one allocation cursor per protocol.
+  const tables = { ...TABLES, nat: { ...TABLES.nat!, pool: ['198.51.100.1'], shards: 1 } };
+
   it('new flows take ports from a leased block by MULTI/MSETNX, no script; a port taken or a mapping found is left as it was', async () => {
-    const calls = async () => {
-      const info = await r.client.info('commandstats');
-      const n = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
-      return { scripts: n('evalsha') + n('eval'), msetnx: n('msetnx'), incrby: n('incrby') };
-    };
     const vnf = uniqueVnf();
     // One pool address and one shard: one cursor per protocol, ports 20000 + (cursor value % 10000).
-    const tables = { ...TABLES, nat: { ...TABLES.nat!, pool: ['198.51.100.1'], shards: 1 } };
     const e = new Engine(engineConfig(['nat'], store(), { vnf, tables }));
     const s0 = await calls();
     // No lease yet: nat_alloc (cursor value 1), and a lease of the next 64 values behind it.
@@ -157,14 +160,8 @@ describe('create on read (NAT, coherent cache)', function () {
   });
 
   it('the lease is the instance\'s: batches in flight lease a cursor once, and the next lease comes before the last runs dry', async () => {
-    const calls = async () => {
-      const info = await r.client.info('commandstats');
-      const n = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
-      return { scripts: n('evalsha') + n('eval'), msetnx: n('msetnx'), incrby: n('incrby') };
-    };
     const vnf = uniqueVnf();
-    // One pool address and one shard: one UDP cursor.
-    const tables = { ...TABLES, nat: { ...TABLES.nat!, pool: ['198.51.100.1'], shards: 1 } };
+    // One UDP cursor.
     const e = new Engine(engineConfig(['nat'], store(), { vnf, tables }));
     e.setInflight(4);
     // Submits the batches (four at most), then reaps them: every packet forwarded.
