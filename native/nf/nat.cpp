@@ -11,9 +11,12 @@ namespace snf {
 // F closing (FIN), R reset, U UDP, I ICMP query.
 
 void Nat::configure(const EngineCfg& cfg) {
-  if (cfg.nat.shards != cfg_.shards || cfg.nat.port_lo != cfg_.port_lo || cfg.nat.port_hi != cfg_.port_hi ||
-      cfg.vnf != vnf_)
+  // A lane's NAT made after the others (set_inflight) shares their leases: only a layout that
+  // changes under a configured NAT drops them.
+  if (configured_ && (cfg.nat.shards != cfg_.shards || cfg.nat.port_lo != cfg_.port_lo ||
+                      cfg.nat.port_hi != cfg_.port_hi || cfg.vnf != vnf_))
     leases_->reset();
+  configured_ = true;
   vnf_ = cfg.vnf;
   cfg_ = cfg.nat;
   t_ = cfg.t;

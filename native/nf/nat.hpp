@@ -84,6 +84,7 @@ class Nat final : public Nf {
   // as the cursor does not wrap around; a port found taken anyway costs a nat_alloc. The table
   // is the instance's, shared by every lane (port_leases.hpp).
   std::shared_ptr<PortLeases> leases_ = std::make_shared<PortLeases>();
+  bool configured_ = false;
   std::vector<CursorId> lease_asks_;   // leases asked for in this run
   std::vector<int32_t> lease_reads_;   // their places in the read exchange
 };

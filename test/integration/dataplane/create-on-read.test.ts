@@ -195,6 +195,21 @@ describe('create on read (NAT, coherent cache)', function () {
     e.close();
   });
 
+  it('more batches in flight keep the leases taken with fewer: the new lanes claim from them', async () => {
+    const vnf = uniqueVnf();
+    const e = new Engine(engineConfig(['nat'], store(), { vnf, tables }));
+    expect(verdicts(await e.process([udp(0)]))).to.deep.equal(['forward']); // nat_alloc, and a lease
+    const s0 = await calls();
+    e.setInflight(4);
+    for (let i = 1; i <= 4; i++) e.submitSync([udp(i)]);
+    for (let i = 1; i <= 4; i++) expect(verdicts(e.reapSync(true)!.frames)).to.deep.equal(['forward']);
+    const s1 = await calls();
+    expect(s1.scripts - s0.scripts, 'no nat_alloc').to.equal(0);
+    expect(s1.incrby - s0.incrby, 'no new lease').to.equal(0);
+    expect(s1.msetnx - s0.msetnx).to.equal(4);
+    e.close();
+  });
+
   it('a RST right behind the first packet: forwarded, the mapping ends in state R', async () => {
     const vnf = uniqueVnf();
     const e = new Engine(engineConfig(['nat'], store(), { vnf }));
