@@ -257,15 +257,15 @@ int RedisStore::append(Node& n, const Cmd& c, bool eval, bool asking, Reply* tar
 
 // MSETNX sets both keys or neither, atomically; PEXPIRE NX gives them the TTL only if they
 // have none (ours: every flow key is written with one), so a mapping found is left as it was;
-// the GET of the forward key answers as the script does, and has Redis track it for the cache.
-// The GET of the reverse key has Redis track that one too, and its value refills the cache:
-// the flow's first reply finds it, where a GET posted after the claim (as a mapping nat_alloc
-// made still needs, its port unknown until it answers) would often still be on its way when
-// the reply's batch reads. The transaction makes it one step: no instance sees the keys
-// without their TTL, and a crash cannot leave them so. Slots: both keys carry the (address,
-// shard) tag. After ASK, one ASKING before MULTI covers the whole transaction (Redis keeps the
-// flag while it is queued). A Lua call costs Redis ~25 µs of CPU on the replay, these seven a
-// few µs (bench/RESULTS.md).
+// MGET of both keys has Redis track them for the cache: the forward value answers as the
+// script does, and the reverse one refills the cache, so the flow's first reply finds it,
+// where a GET posted after the claim (as a mapping nat_alloc made still needs, its port
+// unknown until it answers) would often still be on its way when the reply's batch reads (one
+// MGET rather than two GETs: 3-7% less redis-server CPU per packet on bench/engine mix). The
+// transaction makes it one step: no instance sees the keys without their TTL, and a crash
+// cannot leave them so. Slots: both keys carry the (address, shard) tag. After ASK, one ASKING
+// before MULTI covers the whole transaction (Redis keeps the flag while it is queued). A Lua
+// call costs Redis ~25 µs of CPU on the replay, these six a few µs (bench/RESULTS.md).
 int RedisStore::append_claim(Node& n, const Cmd& c, bool asking, Reply* target) {
   if (asking) {
     n.c->append(1, kAsking, kAskingLen);
@@ -286,16 +286,18 @@ int RedisStore::append_claim(Node& n, const Cmd& c, bool asking, Reply* target) 
     n.c->append(4, a, l);
     n.want.push_back({target, false, true});
   }
-  for (const std::string* k : {&fk, &rk}) {
-    append_get(n, *k);
+  {
+    const char* a[3] = {"MGET", fk.data(), rk.data()};
+    size_t l[3] = {4, fk.size(), rk.size()};
+    n.c->append(3, a, l);
     n.want.push_back({target, false, true});
   }
   n.c->append(1, kExec, kExecLen);
-  // The forward key's GET (fourth in the transaction) answers; the reverse key's (fifth) refills.
+  // The MGET (fourth in the transaction): the forward value answers, the reverse one refills.
   bool refills = tracker_.enabled();
-  n.want.push_back({target, false, false, 3, static_cast<int8_t>(refills ? 4 : -1)});
+  n.want.push_back({target, false, false, 3, static_cast<int8_t>(refills ? 3 : -1), true});
   if (refills) tracker_.expect_refill(n.index, rk);
-  return 7;
+  return 6;
 }
 
 void RedisStore::append_get(Node& n, const std::string& key) {
@@ -328,8 +330,11 @@ void RedisStore::settle(Node& n) {
 // swap: the slot's old buffers become the next reply's, so nothing is copied or allocated.
 void RedisStore::consume(Node& n, const Want& w, Reply& r) {
   // First, whatever else the reply does: its refill was expected in order with the others.
-  if (w.refill_at >= 0)
-    tracker_.refilled(n.index, r.type == Reply::Arr && static_cast<size_t>(w.refill_at) < r.a.size() ? r.a[static_cast<size_t>(w.refill_at)] : r);
+  if (w.refill_at >= 0) {
+    const Reply* e = r.type == Reply::Arr && static_cast<size_t>(w.refill_at) < r.a.size() ? &r.a[static_cast<size_t>(w.refill_at)] : &r;
+    if (w.pair && e->type == Reply::Arr && e->a.size() == 2) e = &e->a[1];
+    tracker_.refilled(n.index, *e);
+  }
   // The SET of a create sent as SET NX + GET: its reply is the GET's, unless it failed.
   if (w.lead && r.type != Reply::Err) return;
   if (w.target) {
@@ -339,7 +344,11 @@ void RedisStore::consume(Node& n, const Want& w, Reply& r) {
       // An EXEC: a command of the transaction that failed answers (none should), else the pick.
       for (Reply& e : r.a)
         if (e.type == Reply::Err) return std::swap(*w.target, e);
-      if (static_cast<size_t>(w.pick) < r.a.size()) return std::swap(*w.target, r.a[static_cast<size_t>(w.pick)]);
+      if (static_cast<size_t>(w.pick) < r.a.size()) {
+        Reply& e = r.a[static_cast<size_t>(w.pick)];
+        if (w.pair && e.type == Reply::Arr && e.a.size() == 2) return std::swap(*w.target, e.a[0]);
+        return std::swap(*w.target, e);
+      }
     }
     std::swap(*w.target, r);
     return;

@@ -82,6 +82,9 @@ class RedisStore final : public StateStore {
                     // its reply counts only when it is an error
     int8_t pick = -1;  // an EXEC: the element of its array that answers
     int8_t refill_at = -1;  // an EXEC: the element of its array that refills a key (expected at append)
+    // pick and refill_at name one element, an MGET of two keys: its first value answers and its
+    // second refills (the NAT claim's forward and reverse keys).
+    bool pair = false;
   };
   struct Retry {
     size_t cmd;
@@ -115,7 +118,7 @@ class RedisStore final : public StateStore {
   // answer, `refill` says the answer refills c's first key. Returns the Redis commands sent.
   int append(Node& n, const Cmd& c, bool eval, bool asking, Reply* target, bool refill);
   void append_raw(Node& n, const std::vector<std::string>& argv);
-  // A nat_claim as MULTI MSETNX PEXPIRE NX PEXPIRE NX GET EXEC (after one ASKING when `asking`).
+  // A nat_claim as MULTI MSETNX PEXPIRE NX PEXPIRE NX MGET EXEC (after one ASKING when `asking`).
   int append_claim(Node& n, const Cmd& c, bool asking, Reply* target);
   void append_get(Node& n, const std::string& key);
   // Reads replies until every node in `active` has answered everything sent to it, or (ends)

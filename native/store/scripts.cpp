@@ -122,7 +122,7 @@ return redis.call('GET', KEYS[1])
 // KEYS[1] forward, KEYS[2] reverse. ARGV: 1 forward value, 2 reverse value, 3 ttl ms.
 // Returns the forward value now stored: the one made, the one found (another instance made
 // the flow's mapping first), or nil (the port is taken: the caller falls back to NAT_ALLOC).
-// RedisStore sends it without Lua, as MULTI MSETNX, PEXPIRE NX (both keys), GET (both keys),
+// RedisStore sends it without Lua, as MULTI MSETNX, PEXPIRE NX (both keys), MGET (both keys),
 // EXEC (redis_store.cpp): the same effect, in one atomic step, and the reverse key cached.
 const char* kNatClaim = R"LUA(
 if redis.call('EXISTS', KEYS[1], KEYS[2]) == 0 then
