@@ -127,6 +127,7 @@ void Nat::queue_update(Cmd& c, uint8_t proto, const Addr& ext, uint16_t ext_port
   endpoint_value(c.args[2], in, in_port, state, now);
   c.args[3].clear();
   append_num(c.args[3], ttl(proto, state));
+  c.through = 1;  // posted (every nat_update is): the cache takes args 1 and 2 for keys 0 and 1
 }
 
 // The state-dependent arguments of a NAT_ALLOC call (see scripts.cpp): the forward value's
@@ -192,16 +193,14 @@ uint16_t Nat::leased_port(const CursorId& cur, int64_t now) {
   int64_t first, count;
   shard_ports(cur.shard, first, count);
   if (count <= 0) return 0;
-  int64_t v = leases_->take(cur, now);
+  bool ask = false;
+  int64_t v = leases_->take(cur, now, ask);
+  // lookup queues the leases last, behind the run's allocations, so the values a lease gets
+  // follow theirs (one instance hands out ports in cursor order).
+  if (ask) lease_asks_.push_back(cur);
   if (v < 0) return 0;
   // The port nat_alloc's first try takes for this cursor value.
   return static_cast<uint16_t>(first + (v % count) * cfg_.shards);
-}
-
-// lookup queues the leases last, behind the run's allocations, so the values a lease gets
-// follow theirs (one instance hands out ports in cursor order).
-void Nat::ask_lease(const CursorId& cur, int64_t now) {
-  if (leases_->should_ask(cur, now)) lease_asks_.push_back(cur);
 }
 
 // The slot whose queued allocation covers this outbound packet's flow (same protocol, inside
@@ -264,7 +263,6 @@ void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueu
         } else {
           queue_alloc(c, proto, pd, src, p.flow_sport(), now);
         }
-        ask_lease(cur, now);
       }
     } else {
       const Addr& dst = p.flow_dst();
@@ -430,14 +428,10 @@ void Nat::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const s
       // in its new state without a miss. Should the write not apply (the mapping changed
       // meanwhile, which only a reallocation after expiry does), the refill brings what the
       // store holds; until then a packet is translated by the mapping it would have read.
-      Cmd& w = writes.add(-1);
-      queue_update(w, proto, ext_addr, ext_port, in_addr, in_port, nx, now);
-      w.through = 1;
+      queue_update(writes.add(-1), proto, ext_addr, ext_port, in_addr, in_port, nx, now);
     } else if (!queued && now - stamp >= t_.refresh_after(ttl(proto, cur))) {
       // Only the TTL moves: ride along with the next exchange, never wait for it.
-      Cmd& w = deferred.add(-1);
-      queue_update(w, proto, ext_addr, ext_port, in_addr, in_port, cur, now);
-      w.through = 1;
+      queue_update(deferred.add(-1), proto, ext_addr, ext_port, in_addr, in_port, cur, now);
     }
   }
 }

@@ -53,10 +53,9 @@ class Nat final : public Nf {
                    int64_t now) const;
   // The ports of a shard: the first, how many, each `shards` apart.
   void shard_ports(int shard, int64_t& first, int64_t& count) const;
-  // A port of this instance's lease on the cursor, or 0.
+  // A port of this instance's lease on the cursor, or 0; the cursor's next lease is asked for
+  // with this run's reads when it runs low (port_leases.hpp).
   uint16_t leased_port(const CursorId& cur, int64_t now);
-  // Asks for the cursor's next lease with this run's reads, when it runs low (port_leases.hpp).
-  void ask_lease(const CursorId& cur, int64_t now);
   int32_t leader_of(const std::vector<Slot>& b, const Slot& s) const;
   void queue_update(Cmd& c, uint8_t proto, const Addr& ext, uint16_t ext_port, const Addr& in,
                     uint16_t in_port, char state, int64_t now) const;

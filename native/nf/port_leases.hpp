@@ -36,27 +36,20 @@ class PortLeases {
   static constexpr int64_t kMaxAgeMs = 30000;  // older values likely name ports in use again
   static constexpr int64_t kAskRetryMs = 1000;  // an ask whose reply never came is asked again
 
-  // The next cursor value leased on `cur`, or -1 when none is (none left, or too old).
-  int64_t take(const CursorId& cur, int64_t now) {
-    auto it = map_.find(cur);
-    if (it == map_.end()) return -1;
-    Entry& e = it->second;
+  // The next cursor value leased on `cur`, or -1 when none is (none left, or too old). `ask`:
+  // whether the next lease is to be asked for now (few values left and none asked for yet);
+  // true marks it asked until granted() or refused(). One table lookup per new flow.
+  int64_t take(const CursorId& cur, int64_t now, bool& ask) {
+    Entry& e = map_[cur];
+    int64_t v = -1;
     if (e.now.next >= e.now.end || now - e.now.taken_ms > kMaxAgeMs) {
       e.now = e.spare;
       e.spare = Range{};
-      if (e.now.next >= e.now.end || now - e.now.taken_ms > kMaxAgeMs) return -1;
     }
-    return e.now.next++;
-  }
-
-  // Whether a lease on `cur` is to be asked for now (few values left and none asked for yet);
-  // true marks it asked until granted() or refused().
-  bool should_ask(const CursorId& cur, int64_t now) {
-    Entry& e = map_[cur];
-    if (e.asked_ms != 0 && now - e.asked_ms < kAskRetryMs) return false;
-    if (left(e.now, now) + left(e.spare, now) >= kLow) return false;
-    e.asked_ms = now;
-    return true;
+    if (e.now.next < e.now.end && now - e.now.taken_ms <= kMaxAgeMs) v = e.now.next++;
+    ask = (e.asked_ms == 0 || now - e.asked_ms >= kAskRetryMs) && left(e.now, now) + left(e.spare, now) < kLow;
+    if (ask) e.asked_ms = now;
+    return v;
   }
 
   // The reply of a lease's INCRBY: the last of its kValues values.

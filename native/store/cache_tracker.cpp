@@ -181,6 +181,10 @@ void CacheTracker::uncache_writes(const Cmd& c) {
 
 const std::vector<const std::string*>& CacheTracker::uncache_posted(const Cmd& c, int node) {
   refill_.clear();
+  // A posted GET changes nothing; one whose value the NF knows (Cmd::through) puts it in now,
+  // and the GET's reply, a refill, replaces or removes it.
+  if (c.op == Cmd::Get && c.through == 0 && !c.args.empty() && cache_.enabled() && tracking(node))
+    cache_.put(c.keys[0], c.args[0], node);
   if (cache_.enabled() && c.op == Cmd::Script) {
     // Several closings of one connection posted in a row leave the cache with the last, not
     // the first: each refills what the one before it was refilling. The first key is
@@ -200,10 +204,6 @@ const std::vector<const std::string*>& CacheTracker::uncache_posted(const Cmd& c
     forget_lb_reverse_keys(c);
   }
   return refill_;
-}
-
-void CacheTracker::known(int i, const std::string& key, const std::string& val) {
-  if (cache_.enabled() && tracking(i)) cache_.put(key, val, i);
 }
 
 void CacheTracker::expect_refill(int i, const std::string& key) {

@@ -61,11 +61,9 @@ class CacheTracker {
   // The same for a posted script to `node`, which is followed by refills: the keys of it after
   // the first that were cached (valid until the next call), each to be fetched again right
   // behind it. The script's reply refills its first key. With Cmd::through the cache takes the
-  // written values at once, until the refills confirm them.
+  // written values at once (a posted GET's: the value it will confirm), until the refills
+  // confirm them.
   const std::vector<const std::string*>& uncache_posted(const Cmd& c, int node);
-  // A value a posted GET of `key` on the node will confirm (Cmd::through on a GET): cached now
-  // while the node is tracked; the GET's reply, a refill, replaces or removes it.
-  void known(int node, const std::string& key, const std::string& val);
   // A refill GET of `key` was queued on the node, behind its posted script.
   void expect_refill(int node, const std::string& key);
   // The node's next refill reply (replies come in order): cached unless it was poisoned.

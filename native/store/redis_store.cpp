@@ -444,12 +444,8 @@ void RedisStore::post(const Cmd* cmds, size_t count) {
       continue;
     }
     // A GET an NF posts warms the cache for a flow's next packet; a key the cache holds is
-    // warm already (a claim read its reverse key in its own transaction). One whose value the
-    // NF knows puts it in at once: the GET's reply (it is a refill) confirms it.
-    if (c.op == Cmd::Get && tracker_.enabled()) {
-      if (tracker_.cache().has(c.keys[0])) continue;
-      if (c.through == 0 && !c.args.empty()) tracker_.known(node, c.keys[0], c.args[0]);
-    }
+    // warm already (a claim read its reverse key in its own transaction).
+    if (c.op == Cmd::Get && tracker_.enabled() && tracker_.cache().has(c.keys[0])) continue;
     const std::vector<const std::string*>& refill = tracker_.uncache_posted(c, node);
     // The script's reply is its first key's value, read last (scripts.cpp): it refills that
     // key itself; the other keys it wrote that were cached get a GET behind it. A posted GET
