@@ -88,6 +88,12 @@ bool in_prefixes(const std::vector<Prefix>& ps, const Addr& a) {
 // Sequence sanity for RST without per-packet store writes: the RST must lie in the half of
 // sequence space ahead of the sender's initial sequence number.
 bool ahead_of(uint32_t seq, uint32_t isn) { return static_cast<uint32_t>(seq - isn) < 0x80000000u; }
+// An ACK in SR from either side must acknowledge the other's SYN: at least its ISN + 1, and
+// at most a send window's worth of data past it (2^30 bytes, RFC 7323's largest window).
+// Exactly ISN + 1 is the handshake's own ACK; more is a later segment that acknowledges data
+// (the responder may send once it has the handshake's ACK, before this instance, or another,
+// has stored ES).
+bool acks_syn(uint32_t ack, uint32_t isn) { return static_cast<uint32_t>(ack - (isn + 1)) < (1u << 30); }
 }  // namespace
 
 bool Firewall::rules_allow(const Slot& s) const {
@@ -151,11 +157,18 @@ Firewall::Step Firewall::tcp_step(const Conn& c, bool orig, const Packet& p) {
     return s;
   }
   if (st == "SR") {
+    // As Linux conntrack does (SYN_RECV): the initiator's ACK establishes the connection, and
+    // the responder's ACKs and data pass without changing it. So SR admits every segment ES
+    // admits but the responder's FIN, and the SR -> ES write is posted, not waited for: lost,
+    // the connection stays SR and the initiator's next segment (every one carries an ACK)
+    // establishes it again.
     if (!orig && syn && ack) s.forward = p.ack == c.isn_i + 1;  // retransmitted SYN-ACK
     else if (orig && pure_syn) s.forward = true;
-    else if (orig && ack && !syn && p.ack == c.isn_r + 1) {
+    else if (orig && ack && !syn && acks_syn(p.ack, c.isn_r)) {
       s.forward = true;
       s.next = fin ? "FO" : "ES";
+    } else if (!orig && ack && !syn && !fin && acks_syn(p.ack, c.isn_i)) {
+      s.forward = true;
     }
     return s;
   }
@@ -339,16 +352,19 @@ void Firewall::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, co
       if (st.next == "SR") n.isn_r = st.isn_r;
       n.stamp = now;
       pd.wrote = n.str();
-      // An opening (SS -> SR -> ES) admits packets the old state refuses: the next packet of
-      // the flow, at any instance, needs it, so this packet waits for the write. A closing
-      // (FIN, RST) only narrows what is admitted and shortens the TTL: nothing depends on it,
-      // and lost with a dying instance it leaves the connection in the state that admitted
-      // this packet. It is queued with the writes, in packet order (a SYN reopening the
-      // connection after this RST must find RS), but nobody waits for it (owner -1).
+      // The opening SS -> SR admits packets SS refuses (the initiator's ACK, checked against
+      // the responder's ISN it records): the next packet of the flow, at any instance, needs
+      // it, so this packet waits for the write. SR -> ES / FO admits nothing SR refuses but the
+      // responder's FIN (tcp_step), and lost it is written again by the initiator's next
+      // segment. A closing (FIN, RST) only narrows what is admitted and shortens the TTL.
+      // Nothing depends on those, and lost with a dying instance they leave the connection in
+      // the state that admitted this packet. They are queued with the writes, in packet order
+      // (a SYN reopening the connection after this RST must find RS), but nobody waits for
+      // them (owner -1).
       // Posted, the cache takes the value written (Cmd::through): the flow's next packets are
       // judged by the new state without a read, and the refill (the script's reply) confirms
       // it, or brings what another instance wrote first.
-      bool opening = st.next != "RS" && (c.state == "SS" || c.state == "SR");
+      bool opening = c.state == "SS" && st.next == "SR";
       if (opening) pd.write = static_cast<int32_t>(writes.size());
       Cmd& w = writes.add(opening ? static_cast<int32_t>(i) : -1);
       queue_cas(w, pd.key, c.state, pd.wrote, ttl(proto, n.state));

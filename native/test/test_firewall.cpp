@@ -58,7 +58,25 @@ TEST(fw_handshake) {
   CHECK_EQ(step("SR", I, ACK, kIsnI + 1, kIsnR + 1), std::string("ES"));  // isn_r + 1 wraps
   CHECK_EQ(step("SR", I, ACK | FIN, kIsnI + 1, kIsnR + 1), std::string("FO"));
   CHECK_EQ(step("SR", I, ACK, kIsnI + 1, kIsnR), std::string("DROP"));
-  CHECK_EQ(step("SR", R, ACK, kIsnR + 1, kIsnI + 1), std::string("DROP"));
+}
+
+// SR admits what ES admits but the responder's FIN (conntrack's SYN_RECV), so the SR -> ES write
+// need not be waited for: lost, the initiator's next segment establishes the connection again.
+TEST(fw_syn_recv_admits_what_established_needs) {
+  // The responder's ACKs and data pass, and leave SR as it is.
+  CHECK_EQ(step("SR", R, ACK, kIsnR + 1, kIsnI + 1), std::string("SR"));
+  CHECK_EQ(step("SR", R, ACK | PSH, kIsnR + 1, kIsnI + 1 + 300), std::string("SR"));
+  // The initiator's data, acknowledging what the responder sent: established (the heal).
+  CHECK_EQ(step("SR", I, ACK | PSH, kIsnI + 1, kIsnR + 1 + 5000), std::string("ES"));
+  CHECK_EQ(step("SR", I, ACK | FIN, kIsnI + 1, kIsnR + 1 + 5000), std::string("FO"));
+  // An ACK must acknowledge the other side's SYN, and no more than a window past it.
+  CHECK_EQ(step("SR", I, ACK, kIsnI + 1, kIsnR + 1 + (1u << 30)), std::string("DROP"));
+  CHECK_EQ(step("SR", R, ACK, kIsnR + 1, kIsnI), std::string("DROP"));
+  CHECK_EQ(step("SR", R, ACK, kIsnR + 1, kIsnI + 1 + (1u << 30)), std::string("DROP"));
+  // Without an ACK, or closing, the responder waits for ES.
+  CHECK_EQ(step("SR", R, PSH, kIsnR + 1), std::string("DROP"));
+  CHECK_EQ(step("SR", R, FIN | ACK, kIsnR + 1, kIsnI + 1), std::string("DROP"));
+  CHECK_EQ(step("SR", R, SYN, kIsnR), std::string("DROP"));
 }
 
 TEST(fw_established_and_close) {

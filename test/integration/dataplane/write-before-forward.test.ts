@@ -1,6 +1,6 @@
 // Write before forward (DESIGN.md invariant 1), on a real Redis whose writes are held back with
 // CLIENT PAUSE ... WRITE (reads are still served): a packet whose verdict, or its flow's next
-// packets, depend on a store write (a new flow, a TCP opening) never leaves until Redis
+// packets, depend on a store write (a new flow, a TCP opening: SS -> SR) never leaves until Redis
 // acknowledged that write, while a packet of the same batch that needs only reads does leave.
 // A closing (FIN, RST: it only narrows what is admitted and shortens the TTL), a NAT state
 // change (the mapping is in the store already; the state only picks the TTL) and the LB's
@@ -256,6 +256,50 @@ describe('write before forward', function () {
       expect(trips, 'round trips while the writes were held').to.equal(0);
       // The responder's FIN was judged in FO (cached), not ES: the connection is closed.
       await eventuallyStored('snf:*:fw:*|42010|*', /^CL\|/);
+    } finally {
+      e.close();
+    }
+  });
+
+  // SR admits what ES admits but the responder's FIN (conntrack's SYN_RECV), so the handshake's
+  // ACK does not wait for SR -> ES: it leaves while Redis holds the write, and the connection's
+  // next packets are judged by ES from the cache (Cmd::through).
+  it('firewall: the handshake\'s ACK leaves at once, and the connection stays cached as ES', async () => {
+    const e = new Engine(engineConfig(['firewall'], { kind: 'redis', nodes: [r.server.node], timeoutMs: 300 }));
+    try {
+      expect((await send(e, 'inside', tcp('10.0.0.5', '203.0.113.9', 42020, 80, 'S', 1))).out.verdict).to.equal('forward');
+      expect((await send(e, 'outside', tcp('203.0.113.9', '10.0.0.5', 80, 42020, 'SA', 1, 2))).out.verdict).to.equal('forward');
+      await sleep(50); // the SYN-ACK's refill lands
+      const ack: Step = { side: 'inside', spec: tcp('10.0.0.5', '203.0.113.9', 42020, 80, 'A', 2, 2) };
+      const data: Step = { side: 'outside', spec: tcp('203.0.113.9', '10.0.0.5', 80, 42020, 'PA', 2, 2, Buffer.from('hi')) };
+      const fin: Step = { side: 'outside', spec: tcp('203.0.113.9', '10.0.0.5', 80, 42020, 'FA', 4, 2) };
+      const { got, trips } = await oneByOneWritesHeld(e, [ack, data, fin]);
+      // The responder's FIN passes only in ES: it was judged by the state the ACK wrote.
+      expect(got, 'ACK, the responder\'s data, its FIN').to.deep.equal(['forward', 'forward', 'forward']);
+      expect(trips, 'round trips while the writes were held').to.equal(0);
+      await eventuallyStored('snf:*:fw:*|42020|*', /^FR\|/);
+    } finally {
+      e.close();
+    }
+  });
+
+  // Lost with a dying instance, the ACK's ES leaves the connection SR: another instance lets the
+  // responder's data through in SR, and the initiator's next segment (acknowledging that data, so
+  // past the responder's ISN + 1) establishes it again.
+  it('firewall: a connection left SR by a lost write passes both sides\' data and is established by the initiator\'s next segment', async () => {
+    const e = new Engine(engineConfig(['firewall'], { kind: 'redis', nodes: [r.server.node], cacheBytes: 0 }));
+    try {
+      expect((await send(e, 'inside', tcp('10.0.0.5', '203.0.113.9', 42021, 80, 'S', 1))).out.verdict).to.equal('forward');
+      expect((await send(e, 'outside', tcp('203.0.113.9', '10.0.0.5', 80, 42021, 'SA', 1, 2))).out.verdict).to.equal('forward');
+      const key = ((await r.client.keys('snf:*:fw:*|42021|*')) as string[])[0];
+      expect(await r.client.get(key)).to.match(/^SR\|/);
+      // The handshake's ACK left through an instance that died before its write.
+      const data = await send(e, 'outside', tcp('203.0.113.9', '10.0.0.5', 80, 42021, 'PA', 2, 2, Buffer.from('hi')));
+      expect(data.out.verdict, 'the responder\'s data in SR').to.equal('forward');
+      expect(await r.client.get(key), 'the responder changes nothing').to.match(/^SR\|/);
+      const next = await send(e, 'inside', tcp('10.0.0.5', '203.0.113.9', 42021, 80, 'PA', 2, 4, Buffer.from('ok')));
+      expect(next.out.verdict, 'the initiator\'s data, acknowledging the responder\'s').to.equal('forward');
+      await eventuallyStored(key, /^ES\|/);
     } finally {
       e.close();
     }
