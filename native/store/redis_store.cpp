@@ -546,6 +546,8 @@ RedisStore::Ticket RedisStore::start(const Cmd* cmds, size_t n, std::vector<Repl
   o.cmds = cmds;
   o.replies = &replies;
   FlowCache& cache = tracker_.cache();
+  o.shared.clear();
+  yields_.clear();
   for (size_t i = 0; i < n; i++) {
     const Cmd& c = cmds[i];
     if (caching) {
@@ -562,7 +564,13 @@ RedisStore::Ticket RedisStore::start(const Cmd* cmds, size_t n, std::vector<Repl
         tracker_.uncache_writes(c);
       }
     }
-    o.todo.push_back({i, router_.route(c), false, false, 0});
+    int node = router_.route(c);
+    int64_t src = shared_read(cmds, i, node);
+    if (src >= 0) {
+      o.shared.push_back({i, static_cast<size_t>(src)});
+      continue;
+    }
+    o.todo.push_back({i, node, false, false, 0});
   }
   if (o.todo.empty()) {
     spare_.push_back(std::move(op));
@@ -592,6 +600,50 @@ RedisStore::Ticket RedisStore::start(const Cmd* cmds, size_t n, std::vector<Repl
   o.epoch = tracker_.open_reads();
   open_.push_back(std::move(op));
   return o.id;
+}
+
+// Several packets of one flow in a batch read its key (a flow's first packets arrive together):
+// a GET behind a command of the same exchange whose reply is that key's value, with nothing in
+// between writing it, takes that reply instead of going out. The two would be answered one after
+// the other on one connection; taking the first is reading at its instant, as the cache does.
+// Every reply that is a key's value says so by its place: a GET's, and a script's or a claim's,
+// which end by reading their first key (scripts.cpp). Their other keys are written, as are the
+// keys a script names in its arguments: lb_assign's reverse keys, and the reverse key of the port
+// nat_alloc picks (under the prefix it is given).
+int64_t RedisStore::shared_read(const Cmd* cmds, size_t i, int node) {
+  const Cmd& c = cmds[i];
+  std::hash<std::string> hash;
+  auto find = [&](const std::string& key, size_t h) -> Yield* {
+    for (Yield& y : yields_)
+      if (y.hash == h && *y.key == key) return &y;
+    return nullptr;
+  };
+  auto note = [&](const std::string& key, int64_t cmd) {
+    size_t h = hash(key);
+    if (Yield* y = find(key, h)) {
+      y->node = node;
+      y->cmd = cmd;
+    } else {
+      yields_.push_back({h, &key, node, cmd});
+    }
+  };
+  if (c.keys.empty()) return -1;
+  size_t h0 = hash(c.keys[0]);
+  if (c.op == Cmd::Get) {
+    const Yield* y = find(c.keys[0], h0);
+    if (y && y->cmd >= 0 && y->node == node && node >= 0) return y->cmd;
+    note(c.keys[0], static_cast<int64_t>(i));
+    return -1;
+  }
+  note(c.keys[0], static_cast<int64_t>(i));
+  for (size_t k = 1; k < c.keys.size(); k++) note(c.keys[k], -1);
+  if (c.script == ScriptId::LbAssign) {
+    for (size_t a = 9; a < c.args.size(); a += 3) note(c.args[a], -1);
+  } else if (c.script == ScriptId::NatAlloc && c.args.size() > 1) {
+    for (Yield& y : yields_)
+      if (y.key->compare(0, c.args[1].size(), c.args[1]) == 0) y.cmd = -1;
+  }
+  return -1;
 }
 
 std::vector<std::unique_ptr<RedisStore::Open>>::iterator RedisStore::find_open(Ticket t) {
@@ -645,6 +697,31 @@ void RedisStore::finish(Ticket t) {
     exchange(active_, t0 + 1000LL * opts_.timeout_ms);
     stats_.round_trips++;
     stats_.record_latency_us(static_cast<uint64_t>(mono_us() - t0));
+    after_round(o);
+  }
+  // The GETs that took an earlier reply: a value, none, or no store; a GET goes out after all
+  // behind an error (a script's refusal says nothing of what the key holds).
+  std::vector<Reply>& replies = *o.replies;
+  o.todo.clear();
+  for (const auto& [get, src] : o.shared) {
+    const Reply& r = replies[src];
+    if (r.type == Reply::Str || r.type == Reply::Nil || r.type == Reply::Unavailable) {
+      replies[get] = r;
+    } else {
+      Retry t{get, router_.route(o.cmds[get]), false, false, 0};
+      if (t.node >= 0 && ensure_connected(*nodes_[t.node])) {
+        t.sent = append(*nodes_[t.node], o.cmds[get], false, false, &replies[get], false);
+        o.todo.push_back(t);
+      }
+    }
+  }
+  if (!o.todo.empty()) {
+    active_.clear();
+    for (const Retry& t : o.todo)
+      if (std::find(active_.begin(), active_.end(), t.node) == active_.end()) active_.push_back(t.node);
+    int64_t t0 = mono_us();
+    exchange(active_, t0 + 1000LL * opts_.timeout_ms);
+    stats_.round_trips++;
     after_round(o);
   }
   for (auto& np : nodes_) settle(*np);

@@ -104,7 +104,20 @@ class RedisStore final : public StateStore {
     std::vector<std::pair<int, uint64_t>> ends;
     int64_t t0 = 0;
     uint64_t epoch = 0;  // CacheTracker::open_reads
+    // GETs not sent: (the GET, the earlier command of this exchange whose reply is its value).
+    std::vector<std::pair<size_t, size_t>> shared;
   };
+  // An earlier command of the exchange being started whose reply is `key`'s value as it ends
+  // (a GET, or a script or claim naming it first), or none (cmd < 0: a later command wrote it).
+  struct Yield {
+    size_t hash;
+    const std::string* key;
+    int node;
+    int64_t cmd;
+  };
+  // Whether the GET cmds[i] can take the reply of an earlier command of its exchange; notes what
+  // cmds[i] itself yields or writes, for the commands after it.
+  int64_t shared_read(const Cmd* cmds, size_t i, int node);
 
   // Gives every node the router has met (seeds, CLUSTER SLOTS, redirects) its connection slot.
   void add_nodes();
@@ -147,6 +160,7 @@ class RedisStore final : public StateStore {
   std::vector<size_t> argvlen_;
   std::vector<Retry> next_;         // after_round: the next round's commands
   std::vector<std::unique_ptr<Open>> open_, spare_;  // started exchanges; finished ones, reused
+  std::vector<Yield> yields_;  // start: the exchange's commands so far, by key (shared_read)
   Ticket next_ticket_ = 1;
   std::vector<int> active_;         // execute: nodes written to this round
   std::vector<int> posted_;         // post: nodes with posted commands send_posted() has not written
