@@ -130,3 +130,36 @@ TEST(shared_reads_behind_an_error_go_out) {
   CHECK_EQ(s.stats().commands - sent, 2u);
   CHECK_EQ(s.stats().round_trips - trips, 2u);
 }
+
+// Keys a script writes without naming them in KEYS: the reverse key of the port nat_alloc picks
+// (under the prefix it is given) and lb_assign's reverse keys (in its arguments). A read of one
+// behind the script goes out, and sees what the script wrote.
+TEST(shared_reads_not_behind_a_script_writing_the_key_by_argument) {
+  REQUIRE_MSG(server().error.empty(), server().error);
+  snf::RedisStore s(options(false));
+  auto script = [](snf::ScriptId id, std::vector<std::string> keys, std::vector<std::string> args) {
+    Cmd c;
+    c.call(id);
+    c.keys = std::move(keys);
+    c.args = std::move(args);
+    return c;
+  };
+  // A fresh cursor: nat_alloc's first try is the port after `first` (its INCR gives 1).
+  const std::string rev = "sr:{t3}:rev:20001";
+  auto r = run(s, {get(rev),
+                   script(snf::ScriptId::NatAlloc, {"sr:{t3}:fwd", "sr:{t3}:cur"},
+                          {"|U|1", "sr:{t3}:rev:", "10.0.0.9|5000|U|1", "198.51.100.1", "20000", "4", "1", "60000", "8"}),
+                   get(rev)});
+  CHECK(r[0].type == Reply::Nil);
+  CHECK_EQ(r[1].s, std::string("198.51.100.1|20001|U|1"));
+  CHECK_EQ(r[2].s, std::string("10.0.0.9|5000|U|1"));
+  // 'wlc' with no load: the backend of weight 2 (b2) is the least loaded by weight.
+  const std::string lbrev = "sr:{t4}:lbrev:b2";
+  r = run(s, {get(lbrev),
+              script(snf::ScriptId::LbAssign, {"sr:{t4}:lb", "sr:{t4}:load:"},
+                     {"wlc", "f1", "1000", "60000", "|S|1", "vip|", "0", "b1", "1", "sr:{t4}:lbrev:b1", "b2", "2", lbrev}),
+              get(lbrev)});
+  CHECK(r[0].type == Reply::Nil);
+  CHECK_EQ(r[1].s, std::string("b2|S|1"));
+  CHECK_EQ(r[2].s, std::string("vip|b2"));
+}

@@ -93,7 +93,7 @@ describe('create on read (NAT, coherent cache)', function () {
   const calls = async () => {
     const info = await r.client.info('commandstats');
     const n = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
-    return { scripts: n('evalsha') + n('eval'), msetnx: n('msetnx'), incrby: n('incrby') };
+    return { scripts: n('evalsha') + n('eval'), msetnx: n('msetnx'), incrby: n('incrby'), get: n('get') };
   };
   // One pool address and one shard: one allocation cursor per protocol.
   const tables = { ...TABLES, nat: { ...TABLES.nat!, pool: ['198.51.100.1'], shards: 1 } };
@@ -156,6 +156,24 @@ describe('create on read (NAT, coherent cache)', function () {
     await new Promise((res) => setTimeout(res, 30));
     const [again3] = await e.process([udp(3)]);
     expect((decodeFrame(again3.data).l4 as { sport: number }).sport, 'the cached claim reply was invalidated').to.equal(29999);
+    e.close();
+  });
+
+  // A flow's first packets often arrive together: the later ones read the key the claim answers
+  // with, and take its reply (RedisStore: one read per key per exchange) instead of a GET each.
+  it("a new flow's later packets in its batch take the claim's answer: one claim, no GET", async () => {
+    const e = new Engine(engineConfig(['nat'], store(), { vnf: uniqueVnf(), tables }));
+    expect(verdicts(await e.process([udp(0)]))).to.deep.equal(['forward']); // the lease
+    const s0 = await calls();
+    const c0 = e.counters();
+    const outs = await e.process([udp(1), udp(1), udp(1), udp(1)]);
+    const s1 = await calls();
+    expect(verdicts(outs)).to.deep.equal(['forward', 'forward', 'forward', 'forward']);
+    const ports = outs.map((o) => (decodeFrame(o.data).l4 as { sport: number }).sport);
+    expect(new Set(ports).size, 'one mapping').to.equal(1);
+    expect(s1.msetnx - s0.msetnx, 'one claim').to.equal(1);
+    expect(s1.get - s0.get, 'no GET behind it').to.equal(0);
+    expect(e.counters().store.roundTrips - c0.store.roundTrips).to.equal(1);
     e.close();
   });
 
