@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "cmds.hpp"
 #include "store/local_store.hpp"
 #include "store/plugin_store.hpp"
 #include "util.hpp"
@@ -29,18 +30,8 @@ std::unique_ptr<PluginStore> memkv(const std::string& space, const std::string& 
 }
 std::string fresh_space() { return "t" + std::to_string(++g_space); }
 
-Cmd script(ScriptId id, std::vector<std::string> keys, std::vector<std::string> args) {
-  Cmd c;
-  c.call(id);
-  c.keys = std::move(keys);
-  c.args = std::move(args);
-  return c;
-}
-Cmd get(const std::string& k) {
-  Cmd c;
-  c.get(k);
-  return c;
-}
+using cmds::get;
+using cmds::script;
 Cmd nat_alloc(const std::string& flow, int64_t first = 20000, int64_t count = 4, int64_t ttl = 60000) {
   return script(ScriptId::NatAlloc, {"fwd:" + flow, "cur:a"},
                 {"|U|1", "rev:", "in:" + flow, "198.51.100.1", std::to_string(first), std::to_string(count), "1",
@@ -56,7 +47,7 @@ Cmd nat_update(const std::string& flow, const std::string& prefix, const std::st
   return script(ScriptId::NatUpdate, {"fwd:" + flow, "rev:x"}, {prefix, nv, "in:" + flow, std::to_string(ttl)});
 }
 Cmd cas(const std::string& k, const std::string& want, const std::string& v, int64_t ttl = 60000) {
-  return script(ScriptId::Cas, {k}, {want, v, std::to_string(ttl)});
+  return cmds::cas(k, want, v, std::to_string(ttl));
 }
 Cmd lb_assign(const std::string& flow, const std::string& now, const std::string& replace = "0") {
   return script(ScriptId::LbAssign, {"lb:" + flow, "load:"},

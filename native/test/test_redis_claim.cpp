@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "cmds.hpp"
 #include "redis_fixture.hpp"
 #include "store/redis_store.hpp"
 #include "util.hpp"
@@ -17,19 +18,8 @@ using snf::Reply;
 
 namespace {
 
-Cmd claim(const std::string& fwd, const std::string& rev, const std::string& fv, const std::string& rv) {
-  Cmd c;
-  c.call(snf::ScriptId::NatClaim);
-  c.keys = {fwd, rev};
-  c.args = {fv, rv, "60000"};
-  return c;
-}
-
-Cmd get(const std::string& key) {
-  Cmd c;
-  c.get(key);
-  return c;
-}
+using cmds::claim;
+using cmds::get;
 
 Reply run(snf::RedisStore& s, Cmd c) {
   std::vector<Reply> r;

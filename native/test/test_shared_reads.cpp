@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cmds.hpp"
 #include "redis_fixture.hpp"
 #include "store/redis_store.hpp"
 #include "util.hpp"
@@ -17,27 +18,10 @@ using snf::Reply;
 
 namespace {
 
-Cmd get(const std::string& key) {
-  Cmd c;
-  c.get(key);
-  return c;
-}
-
-Cmd claim(const std::string& fwd, const std::string& rev, const std::string& fv, const std::string& rv) {
-  Cmd c;
-  c.call(snf::ScriptId::NatClaim);
-  c.keys = {fwd, rev};
-  c.args = {fv, rv, "60000"};
-  return c;
-}
-
-Cmd cas(const std::string& key, const std::string& expected, const std::string& value, const std::string& ttl = "60000") {
-  Cmd c;
-  c.call(snf::ScriptId::Cas);
-  c.keys = {key};
-  c.args = {expected, value, ttl};
-  return c;
-}
+using cmds::cas;
+using cmds::claim;
+using cmds::get;
+using cmds::script;
 
 // The GETs redis-server has run since the last call.
 long gets_run() {
@@ -137,13 +121,6 @@ TEST(shared_reads_behind_an_error_go_out) {
 TEST(shared_reads_not_behind_a_script_writing_the_key_by_argument) {
   REQUIRE_MSG(server().error.empty(), server().error);
   snf::RedisStore s(options(false));
-  auto script = [](snf::ScriptId id, std::vector<std::string> keys, std::vector<std::string> args) {
-    Cmd c;
-    c.call(id);
-    c.keys = std::move(keys);
-    c.args = std::move(args);
-    return c;
-  };
   // A fresh cursor: nat_alloc's first try is the port after `first` (its INCR gives 1).
   const std::string rev = "sr:{t3}:rev:20001";
   auto r = run(s, {get(rev),

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "cmds.hpp"
 #include "engine/engine.hpp"
 #include "free_port.hpp"
 #include "engine_fixture.hpp"
@@ -37,20 +38,8 @@ namespace {
 using redis_fixture::options;
 using redis_fixture::server;
 
-Cmd get(const std::string& key) {
-  Cmd c;
-  c.get(key);
-  return c;
-}
-
-// A compare-and-set of the state field ('' = create), as the firewall sends it.
-Cmd cas(const std::string& key, const std::string& expected, const std::string& value) {
-  Cmd c;
-  c.call(snf::ScriptId::Cas);
-  c.keys = {key};
-  c.args = {expected, value, "60000"};
-  return c;
-}
+using cmds::cas;
+using cmds::get;
 
 const Side IN = Side::Inside, OUT = Side::Outside;
 
@@ -130,10 +119,7 @@ namespace {
 // (Cmd::through = 1: arguments 1 and 2).
 Cmd nat_update_through(const std::string& fwd, const std::string& rev, const std::string& expect,
                        const std::string& fv, const std::string& rv) {
-  Cmd c;
-  c.call(snf::ScriptId::NatUpdate);
-  c.keys = {fwd, rev};
-  c.args = {expect, fv, rv, "60000"};
+  Cmd c = cmds::script(snf::ScriptId::NatUpdate, {fwd, rev}, {expect, fv, rv, "60000"});
   c.through = 1;
   return c;
 }
