@@ -618,8 +618,7 @@ int64_t RedisStore::shared_read(const Cmd* cmds, size_t i, int node) {
       if (y.hash == h && *y.key == key) return &y;
     return nullptr;
   };
-  auto note = [&](const std::string& key, int64_t cmd) {
-    size_t h = hash(key);
+  auto note = [&](const std::string& key, size_t h, int64_t cmd) {
     if (Yield* y = find(key, h)) {
       y->node = node;
       y->cmd = cmd;
@@ -632,13 +631,12 @@ int64_t RedisStore::shared_read(const Cmd* cmds, size_t i, int node) {
   if (c.op == Cmd::Get) {
     const Yield* y = find(c.keys[0], h0);
     if (y && y->cmd >= 0 && y->node == node && node >= 0) return y->cmd;
-    note(c.keys[0], static_cast<int64_t>(i));
-    return -1;
   }
-  note(c.keys[0], static_cast<int64_t>(i));
-  for (size_t k = 1; k < c.keys.size(); k++) note(c.keys[k], -1);
+  note(c.keys[0], h0, static_cast<int64_t>(i));
+  if (c.op == Cmd::Get) return -1;
+  for (size_t k = 1; k < c.keys.size(); k++) note(c.keys[k], hash(c.keys[k]), -1);
   if (c.script == ScriptId::LbAssign) {
-    for (size_t a = 9; a < c.args.size(); a += 3) note(c.args[a], -1);
+    for (size_t a = 9; a < c.args.size(); a += 3) note(c.args[a], hash(c.args[a]), -1);
   } else if (c.script == ScriptId::NatAlloc && c.args.size() > 1) {
     for (Yield& y : yields_)
       if (y.key->compare(0, c.args[1].size(), c.args[1]) == 0) y.cmd = -1;
