@@ -165,18 +165,11 @@ bool CacheTracker::forget(const std::string& key) {
   return was;
 }
 
-// lb_assign may also write a reverse key, which it takes as an argument (third of each
-// candidate's triple, scripts.cpp), not as a key.
-void CacheTracker::forget_lb_reverse_keys(const Cmd& c) {
-  if (c.script == ScriptId::LbAssign)
-    for (size_t i = 9; i < c.args.size(); i += 3) forget(c.args[i]);
-}
-
 // In an exchange (someone waits for the batch's writes) every write drops its keys, one that
 // could keep the cache too: only a posted write has its other keys refilled behind it.
 void CacheTracker::uncache_writes(const Cmd& c) {
   for (const auto& k : c.keys) forget(k);
-  forget_lb_reverse_keys(c);
+  c.for_each_key_in_args([this](const std::string& k) { forget(k); });
 }
 
 const std::vector<const std::string*>& CacheTracker::uncache_posted(const Cmd& c, int node) {
@@ -201,7 +194,7 @@ const std::vector<const std::string*>& CacheTracker::uncache_posted(const Cmd& c
       if (put && (cached || i == 0) && a < c.args.size()) cache_.put(c.keys[i], c.args[a], node);
       if (cached && i > 0) refill_.push_back(&c.keys[i]);
     }
-    forget_lb_reverse_keys(c);
+    c.for_each_key_in_args([this](const std::string& k) { forget(k); });
   }
   return refill_;
 }

@@ -100,7 +100,6 @@ class CacheTracker {
   Node& node(int i);
   void poison(Node& n, const std::string* key);  // key null: every refill
   bool forget(const std::string& key);
-  void forget_lb_reverse_keys(const Cmd& c);
 
   FlowCache cache_;
   int recheck_us_;

@@ -635,9 +635,8 @@ int64_t RedisStore::shared_read(const Cmd* cmds, size_t i, int node) {
   note(c.keys[0], h0, static_cast<int64_t>(i));
   if (c.op == Cmd::Get) return -1;
   for (size_t k = 1; k < c.keys.size(); k++) note(c.keys[k], hash(c.keys[k]), -1);
-  if (c.script == ScriptId::LbAssign) {
-    for (size_t a = 9; a < c.args.size(); a += 3) note(c.args[a], hash(c.args[a]), -1);
-  } else if (c.script == ScriptId::NatAlloc && c.args.size() > 1) {
+  c.for_each_key_in_args([&](const std::string& k) { note(k, hash(k), -1); });
+  if (c.script == ScriptId::NatAlloc && c.args.size() > 1) {
     for (Yield& y : yields_)
       if (y.key->compare(0, c.args[1].size(), c.args[1]) == 0) y.cmd = -1;
   }
@@ -680,51 +679,40 @@ void RedisStore::finish(Ticket t) {
   // Later rounds only redo commands that were redirected (MOVED / ASK) or whose script was
   // missing (NOSCRIPT after a failover or SCRIPT FLUSH); they wait for everything their nodes
   // owe, other open exchanges' replies included (read into those exchanges' replies).
-  for (int round = 1; round < 3 && !o.todo.empty(); round++) {
-    active_.clear();
-    for (Retry& r : o.todo) {
-      if (r.node < 0) continue;
-      Node& nd = *nodes_[r.node];
-      if (!ensure_connected(nd)) continue;
-      (*o.replies)[r.cmd].type = Reply::Unavailable;  // forget the redirect this round retries
-      r.sent = append(nd, o.cmds[r.cmd], r.eval, r.asking, &(*o.replies)[r.cmd], false);
-      if (std::find(active_.begin(), active_.end(), r.node) == active_.end()) active_.push_back(r.node);
-    }
-    if (active_.empty()) break;
-    int64_t t0 = mono_us();
-    exchange(active_, t0 + 1000LL * opts_.timeout_ms);
-    stats_.round_trips++;
-    stats_.record_latency_us(static_cast<uint64_t>(mono_us() - t0));
-    after_round(o);
-  }
+  for (int round = 1; round < 3 && !o.todo.empty(); round++)
+    if (!redo(o)) break;
   // The GETs that took an earlier reply: a value, none, or no store; a GET goes out after all
-  // behind an error (a script's refusal says nothing of what the key holds).
+  // behind an error (a script's refusal says nothing of what the key holds), in a round of its own.
   std::vector<Reply>& replies = *o.replies;
   o.todo.clear();
   for (const auto& [get, src] : o.shared) {
     const Reply& r = replies[src];
-    if (r.type == Reply::Str || r.type == Reply::Nil || r.type == Reply::Unavailable) {
-      replies[get] = r;
-    } else {
-      Retry t{get, router_.route(o.cmds[get]), false, false, 0};
-      if (t.node >= 0 && ensure_connected(*nodes_[t.node])) {
-        t.sent = append(*nodes_[t.node], o.cmds[get], false, false, &replies[get], false);
-        o.todo.push_back(t);
-      }
-    }
+    if (r.type == Reply::Str || r.type == Reply::Nil || r.type == Reply::Unavailable) replies[get] = r;
+    else o.todo.push_back({get, router_.route(o.cmds[get]), false, false, 0});
   }
-  if (!o.todo.empty()) {
-    active_.clear();
-    for (const Retry& t : o.todo)
-      if (std::find(active_.begin(), active_.end(), t.node) == active_.end()) active_.push_back(t.node);
-    int64_t t0 = mono_us();
-    exchange(active_, t0 + 1000LL * opts_.timeout_ms);
-    stats_.round_trips++;
-    after_round(o);
-  }
+  if (!o.todo.empty()) redo(o);
   for (auto& np : nodes_) settle(*np);
   tracker_.close_reads();
   spare_.push_back(std::move(op));
+}
+
+bool RedisStore::redo(Open& o) {
+  active_.clear();
+  for (Retry& r : o.todo) {
+    if (r.node < 0) continue;
+    Node& nd = *nodes_[r.node];
+    if (!ensure_connected(nd)) continue;
+    (*o.replies)[r.cmd].type = Reply::Unavailable;  // forget the redirect this round retries
+    r.sent = append(nd, o.cmds[r.cmd], r.eval, r.asking, &(*o.replies)[r.cmd], false);
+    if (std::find(active_.begin(), active_.end(), r.node) == active_.end()) active_.push_back(r.node);
+  }
+  if (active_.empty()) return false;
+  int64_t t0 = mono_us();
+  exchange(active_, t0 + 1000LL * opts_.timeout_ms);
+  stats_.round_trips++;
+  stats_.record_latency_us(static_cast<uint64_t>(mono_us() - t0));
+  after_round(o);
+  return true;
 }
 
 void RedisStore::after_round(Open& o) {

@@ -138,6 +138,9 @@ class RedisStore final : public StateStore {
   // until each listed node has answered up to its count; or the deadline.
   void exchange(const std::vector<int>& active, int64_t deadline_us,
                 const std::vector<std::pair<int, uint64_t>>* ends = nullptr);
+  // Sends o.todo again as a round of its own and reads its replies; false when no node could
+  // take any of it (their replies stay Unavailable).
+  bool redo(Open& o);
   // The replies of the exchange's round are in: counts them, caches what it may, and queues
   // what was redirected (MOVED / ASK) or lacked its script (NOSCRIPT) for another round.
   void after_round(Open& o);

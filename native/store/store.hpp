@@ -39,6 +39,13 @@ struct Cmd {
     keys.clear();
     args.clear();
   }
+  // Calls f with each key the script may write that it names in its arguments, not in KEYS:
+  // lb_assign's reverse keys, the third of each candidate's triple from args[9] (scripts.cpp).
+  template <class F>
+  void for_each_key_in_args(F&& f) const {
+    if (op == Script && script == ScriptId::LbAssign)
+      for (size_t i = 9; i < args.size(); i += 3) f(args[i]);
+  }
 };
 
 struct Reply {

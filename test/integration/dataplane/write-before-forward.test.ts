@@ -81,6 +81,17 @@ describe('write before forward', function () {
     ...(payload ? { payload } : {}),
   });
 
+  // Opens a firewall connection from 10.0.0.5:sport to 203.0.113.9:80 (ISNs 1 and 1): SYN and
+  // SYN-ACK leave it SR, the handshake's ACK ES. Each must be forwarded.
+  async function openFw(e: Engine, sport: number, upTo: 'SR' | 'ES'): Promise<void> {
+    const steps: Step[] = [
+      { side: 'inside', spec: tcp('10.0.0.5', '203.0.113.9', sport, 80, 'S', 1) },
+      { side: 'outside', spec: tcp('203.0.113.9', '10.0.0.5', 80, sport, 'SA', 1, 2) },
+    ];
+    if (upTo === 'ES') steps.push({ side: 'inside', spec: tcp('10.0.0.5', '203.0.113.9', sport, 80, 'A', 2, 2) });
+    for (const s of steps) expect((await send(e, s.side, s.spec)).out.verdict, JSON.stringify(s.spec)).to.equal('forward');
+  }
+
   interface Case {
     nf: NfKind;
     open: Step[];
@@ -241,12 +252,7 @@ describe('write before forward', function () {
   it('firewall: a closing leaves the connection cached as FO: the packets behind the FIN cost no read', async () => {
     const e = new Engine(engineConfig(['firewall'], { kind: 'redis', nodes: [r.server.node], timeoutMs: 300 }));
     try {
-      for (const s of [
-        { side: 'inside' as const, spec: tcp('10.0.0.5', '203.0.113.9', 42010, 80, 'S', 1) },
-        { side: 'outside' as const, spec: tcp('203.0.113.9', '10.0.0.5', 80, 42010, 'SA', 1, 2) },
-        { side: 'inside' as const, spec: tcp('10.0.0.5', '203.0.113.9', 42010, 80, 'A', 2, 2) },
-      ])
-        expect((await send(e, s.side, s.spec)).out.verdict).to.equal('forward');
+      await openFw(e, 42010, 'ES');
       await sleep(50); // the opening's refill lands
       const fin: Step = { side: 'inside', spec: tcp('10.0.0.5', '203.0.113.9', 42010, 80, 'FA', 2, 2) };
       const data: Step = { side: 'outside', spec: tcp('203.0.113.9', '10.0.0.5', 80, 42010, 'PA', 2, 3, Buffer.from('bye')) };
@@ -267,8 +273,7 @@ describe('write before forward', function () {
   it('firewall: the handshake\'s ACK leaves at once, and the connection stays cached as ES', async () => {
     const e = new Engine(engineConfig(['firewall'], { kind: 'redis', nodes: [r.server.node], timeoutMs: 300 }));
     try {
-      expect((await send(e, 'inside', tcp('10.0.0.5', '203.0.113.9', 42020, 80, 'S', 1))).out.verdict).to.equal('forward');
-      expect((await send(e, 'outside', tcp('203.0.113.9', '10.0.0.5', 80, 42020, 'SA', 1, 2))).out.verdict).to.equal('forward');
+      await openFw(e, 42020, 'SR');
       await sleep(50); // the SYN-ACK's refill lands
       const ack: Step = { side: 'inside', spec: tcp('10.0.0.5', '203.0.113.9', 42020, 80, 'A', 2, 2) };
       const data: Step = { side: 'outside', spec: tcp('203.0.113.9', '10.0.0.5', 80, 42020, 'PA', 2, 2, Buffer.from('hi')) };
@@ -289,8 +294,7 @@ describe('write before forward', function () {
   it('firewall: a connection left SR by a lost write passes both sides\' data and is established by the initiator\'s next segment', async () => {
     const e = new Engine(engineConfig(['firewall'], { kind: 'redis', nodes: [r.server.node], cacheBytes: 0 }));
     try {
-      expect((await send(e, 'inside', tcp('10.0.0.5', '203.0.113.9', 42021, 80, 'S', 1))).out.verdict).to.equal('forward');
-      expect((await send(e, 'outside', tcp('203.0.113.9', '10.0.0.5', 80, 42021, 'SA', 1, 2))).out.verdict).to.equal('forward');
+      await openFw(e, 42021, 'SR');
       const key = ((await r.client.keys('snf:*:fw:*|42021|*')) as string[])[0];
       expect(await r.client.get(key)).to.match(/^SR\|/);
       // The handshake's ACK left through an instance that died before its write.
