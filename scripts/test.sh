@@ -18,6 +18,17 @@ step() {
   if [ "$rc" -eq 0 ]; then echo "=== $name: ok ($((SECONDS - t0)) s)"; else echo "=== $name: FAILED ($((SECONDS - t0)) s, exit $rc)"; failed+=("$name"); fi
 }
 
+# What the tests and the third-party checkers they run (Tacker's loader, toscaparser) leave in
+# /tmp when they forget to clean up: the last step fails on any of it that is new.
+tmp_made() { { ls -d /tmp/snf-heat-* /tmp/snf-peers-* /tmp/csar_extract_* /tmp/tmp*/TOSCA-Metadata 2>/dev/null || true; } | sort; }
+tmp_before=$(tmp_made)
+tmp_left() {
+  local left
+  left=$(comm -13 <(echo "$tmp_before") <(tmp_made))
+  if [ -n "$left" ]; then echo "left in /tmp by this run:"; echo "$left" | head -20; return 1; fi
+  echo "nothing left in /tmp"
+}
+
 [ -f native/build/Release/snf.node ] || npx node-gyp rebuild --directory=native -j 2 --loglevel=warn
 step "typecheck" npx tsc --noEmit -p tsconfig.json
 # RAMCloud and its store plugin: the stores-agree and zero-loss tests run on it too. Cached outside
@@ -35,6 +46,7 @@ step "mocha" run_mocha
 if [ -f scripts/native-checks.sh ]; then step "native checks" bash scripts/native-checks.sh; fi
 step "vm image" npx mocha --exit --timeout 2400000 'test/integration/image/*.test.ts'
 step "tacker (real)" npm run -s test:tacker-real
+step "temp files" tmp_left
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then

@@ -21,6 +21,9 @@ if [ $keep = 0 ] || [ ! -d "$RUN/db" ]; then
   for f in "$RUN"/log/*; do : > "$f"; done 2>/dev/null || true
 fi
 mkdir -p "$RUN/var/vnfpackage" "$RUN/var/csar_files" "$RUN/var/vim_keys" "$RUN/var/locks"
+# toscaparser leaves every CSAR it unzips in TMPDIR: keep them in the run, where stop.sh removes them.
+rm -rf "$RUN/tmp"; mkdir -p "$RUN/tmp"
+export TMPDIR=$RUN/tmp
 DB_DIR=$RUN/db render "$HERE/conf/my.cnf.in" "$RUN/my.cnf"
 E=$CACHE/etc
 

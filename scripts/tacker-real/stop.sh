@@ -5,4 +5,5 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 RUN=$R/run
 for n in tacker heat keystone mysqld; do stop_recorded "$RUN/pids/$n" "$n"; done
+rm -rf "$RUN/tmp"
 exit 0

@@ -33,9 +33,13 @@ export interface HeatSandbox {
 
 const sandboxes = new Map<string, Promise<HeatSandbox>>();
 const livePids = new Set<number>();
+// Sandboxes are shared by every test file of a run and usually never stopped: their dirs go
+// with the process.
+const liveDirs = new Set<string>();
 
 process.on('exit', () => {
   for (const pid of livePids) killGroup(pid, 'SIGKILL');
+  if (!process.env.SNF_KEEP_SANDBOX) for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -249,6 +253,7 @@ function makeStop(dir: string, pids: number[], key: string): () => Promise<void>
       livePids.delete(pid);
     }
     sandboxes.delete(key);
+    liveDirs.delete(dir);
     if (!process.env.SNF_KEEP_SANDBOX) rmSync(dir, { recursive: true, force: true });
   };
 }
@@ -256,6 +261,7 @@ function makeStop(dir: string, pids: number[], key: string): () => Promise<void>
 async function startNoauth(): Promise<HeatSandbox> {
   requirePackages(false);
   const dir = mkdtempSync(join(tmpdir(), 'snf-heat-'));
+  liveDirs.add(dir);
   const { apiPort, pid } = await startHeat({ dir });
   const tenant = 'admin'; // noauth puts every request in tenant 'admin' whatever the URL says
   return { heatUrl: `http://127.0.0.1:${apiPort}/v1/${tenant}`, tenant, dir, stop: makeStop(dir, [pid], 'noauth') };
@@ -280,6 +286,7 @@ async function ks<T>(base: string, token: string, method: string, path: string, 
 async function startKeystoneBacked(): Promise<HeatSandbox> {
   requirePackages(true);
   const dir = mkdtempSync(join(tmpdir(), 'snf-heat-ks-'));
+  liveDirs.add(dir);
   mkdirSync(join(dir, 'fernet-keys'));
   mkdirSync(join(dir, 'credential-keys'));
   const port = await freePort();

@@ -15,13 +15,14 @@ import { hotFileNames } from '../../../src/package/heat-tacker.js';
 import { nfFlavorName, NF_VDU } from '../../../src/package/model.js';
 import { readZipSafe } from '../../../src/package/zip.js';
 import { facadeFiles, heatSandbox } from '../../support/openstack-sandbox.js';
+import { peerEnv } from '../../support/peer-tmp.js';
 import { createStack, deleteStack, foreignTypes, waitFor, type StackRef } from '../package/heat-stacks.js';
 
 type Doc = Record<string, any>;
 
-function run(cmd: string, args: string[], timeoutMs = 300_000): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(cmd: string, args: string[], timeoutMs = 300_000, env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 << 20 }, (err, stdout, stderr) => res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 << 20, env }, (err, stdout, stderr) => res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
   });
 }
 
@@ -65,7 +66,7 @@ describe('image: the built image in the packages (VNFD facts, Tacker loader, a r
     expect(statSync(csar).size).to.be.above(image.facts.sizeBytes);
     const v = await run(process.execPath, ['bin/snf.js', 'package', 'validate', csar]);
     expect(v.code, v.stderr).to.equal(0);
-    const r = await run('bash', [resolve('../shared/peers/tacker-csar/run.sh'), csar]);
+    const r = await run('bash', [resolve('../shared/peers/tacker-csar/run.sh'), csar], undefined, peerEnv());
     expect(/^RESULT: .*$/m.exec(`${r.stdout}${r.stderr}`)?.[0]).to.match(/^RESULT: OK/);
   });
 

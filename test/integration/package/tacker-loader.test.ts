@@ -10,13 +10,14 @@ import { join, resolve } from 'node:path';
 import { validatePackageBuffer } from '../../../src/package/validate.js';
 import { readZipSafe, writeZip } from '../../../src/package/zip.js';
 import { buildCsar } from '../../../src/package/csar.js';
+import { peerEnv } from '../../support/peer-tmp.js';
 import { NAMES, csarOf, descriptor, testImages } from '../../unit/package/helpers.js';
 
 const LOADER = resolve('../shared/peers/tacker-csar/run.sh');
 
 function tackerLoad(csar: string): Promise<{ code: number; out: string }> {
   return new Promise((res) => {
-    execFile('bash', [LOADER, csar], { timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile('bash', [LOADER, csar], { timeout: 120_000, maxBuffer: 16 << 20, env: peerEnv() }, (err, stdout, stderr) => {
       res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}\n${stderr}` });
     });
   });

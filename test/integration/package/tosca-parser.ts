@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { peerEnv } from '../../support/peer-tmp.js';
 
 const run = promisify(execFile);
 // The system interpreter: Debian installs tosca-parser for /usr/bin/python3, not for a pyenv one.
@@ -67,7 +68,7 @@ export interface ParsedVnfd {
 export async function parseWithToscaParser(path: string, selectedFlavour?: string): Promise<ParsedVnfd> {
   await ensureToscaParser();
   try {
-    const { stdout } = await run(SYSTEM_PYTHON, ['-c', LOADER, path, ...(selectedFlavour ? [selectedFlavour] : [])], { maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run(SYSTEM_PYTHON, ['-c', LOADER, path, ...(selectedFlavour ? [selectedFlavour] : [])], { maxBuffer: 16 * 1024 * 1024, env: peerEnv() });
     return JSON.parse(stdout.trim().split('\n').pop()!) as ParsedVnfd;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
