@@ -6,6 +6,8 @@
 #   detect    failure detection soak, machine loaded, default 30 min (root): bench/detect/run.ts
 #   ramcloud  the real-traffic replay on local, Redis, Redis + cache and RAMCloud: round trips and
 #             store operations per packet (needs scripts/setup.sh --ramcloud): bench/trace/run.sh
+#   claim     redis-server CPU per NAT claim, by how it is written and the tracking in force:
+#             bench/store/claim.sh
 #   all       the three, in that order (io and failover only when root)
 # Arguments after <which> go to that benchmark. Benchmarks print tables; they are never tests.
 set -euo pipefail
@@ -25,6 +27,7 @@ case "$which" in
   io) need_root io && exec bash bench/io/run.sh "$@" ;;
   failover) need_root failover && exec node --import tsx bench/failover/run.ts "$@" ;;
   detect) need_root detect && exec node --import tsx bench/detect/run.ts "$@" ;;
+  claim) exec bash bench/store/claim.sh "$@" ;;
   ramcloud) exec bash bench/trace/run.sh --stores local,redis,redis+cache,ramcloud "$@" ;;
   all)
     [ $# -eq 0 ] || { echo "bench all: takes no arguments (got '$*'); pass them to one benchmark" >&2; exit 2; }
@@ -37,7 +40,7 @@ case "$which" in
     fi
     ;;
   *)
-    echo "bench: unknown benchmark '$which' (expected engine, io, failover, detect, ramcloud or all)" >&2
+    echo "bench: unknown benchmark '$which' (expected engine, io, failover, detect, claim, ramcloud or all)" >&2
     exit 2
     ;;
 esac
