@@ -21,6 +21,12 @@ while [ $# -gt 0 ]; do
   esac
   shift 2
 done
+for v in ${variants//,/ }; do
+  case "$v" in multi|multi-pexpireat|lua|no-ttl) ;; *) echo "claim.sh: --variants: unknown variant '$v' (multi, multi-pexpireat, lua, no-ttl)" >&2; exit 2 ;; esac
+done
+for t in ${tracking//,/ }; do
+  case "$t" in none|default|bcast) ;; *) echo "claim.sh: --tracking: unknown mode '$t' (none, default, bcast)" >&2; exit 2 ;; esac
+done
 command -v redis-server >/dev/null || { echo "claim.sh: redis-server not found (bash scripts/setup.sh installs it)" >&2; exit 2; }
 if redis-cli -p "$port" ping >/dev/null 2>&1; then
   echo "claim.sh: port $port is in use; pass --port" >&2
