@@ -43,14 +43,22 @@ Conn connect(int port) {
   return c;
 }
 
-Reply call(redisContext* c, const std::vector<std::string>& argv) {
-  std::vector<const char*> a;
-  std::vector<size_t> l;
-  for (const std::string& s : argv) {
-    a.push_back(s.data());
-    l.push_back(s.size());
+// hiredis's argv form: pointers and lengths of the strings, which must outlive the call.
+struct Argv {
+  std::vector<const char*> ptr;
+  std::vector<size_t> len;
+  explicit Argv(const std::vector<std::string>& argv) {
+    for (const std::string& s : argv) {
+      ptr.push_back(s.data());
+      len.push_back(s.size());
+    }
   }
-  Reply r(static_cast<redisReply*>(redisCommandArgv(c, static_cast<int>(a.size()), a.data(), l.data())));
+  int count() const { return static_cast<int>(ptr.size()); }
+};
+
+Reply call(redisContext* c, const std::vector<std::string>& argv) {
+  Argv a(argv);
+  Reply r(static_cast<redisReply*>(redisCommandArgv(c, a.count(), a.ptr.data(), a.len.data())));
   if (!r) die(argv[0] + ": " + c->errstr);
   if (r->type == REDIS_REPLY_ERROR) die(argv[0] + ": " + r->str);
   return r;
@@ -109,13 +117,8 @@ int main(int argc, char** argv) {
   const std::string at = std::to_string(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() + ttl_ms);
   auto append = [&](const std::vector<std::string>& argv) {
-    std::vector<const char*> a;
-    std::vector<size_t> l;
-    for (const std::string& s : argv) {
-      a.push_back(s.data());
-      l.push_back(s.size());
-    }
-    redisAppendCommandArgv(data.get(), static_cast<int>(a.size()), a.data(), l.data());
+    Argv a(argv);
+    redisAppendCommandArgv(data.get(), a.count(), a.ptr.data(), a.len.data());
   };
 
   double cpu0 = server_cpu_s(side.get());

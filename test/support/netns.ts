@@ -2,10 +2,12 @@
 // the deployment's namespaces, and cleanup by name and pid that runs even when a test fails
 // (after hooks) or the test process dies (exit hook).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jsonLines } from '../../src/demo/traffic/json-lines.js';
+import { alive } from '../../src/vim/local/sh.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RUN_ROOT = `/tmp/snf-test-${process.pid}`;
@@ -39,8 +41,8 @@ export function namespacesOf(prefix: string): string[] {
 }
 
 /** Synchronous, so it also works from the exit hook: pids from state.json and namespaces, then the namespaces. */
-export function forceCleanup(prefix: string): void {
-  const state = join(RUN_ROOT, prefix, 'state.json');
+export function forceCleanup(prefix: string, runRoot = RUN_ROOT): void {
+  const state = join(runRoot, prefix, 'state.json');
   if (existsSync(state)) {
     try {
       const s = JSON.parse(readFileSync(state, 'utf8')) as { controllerPid?: number; store?: { redisPid?: number; watchdogPid?: number; nodes?: { pid: number; relayPid?: number }[] }; instances?: { pid: number }[] };
@@ -54,7 +56,7 @@ export function forceCleanup(prefix: string): void {
     for (const p of (r.stdout ?? '').split('\n').filter((x) => /^\d+$/.test(x))) kill(Number(p));
     spawnSync('ip', ['netns', 'del', ns]);
   }
-  spawnSync('rm', ['-rf', join(RUN_ROOT, prefix)]);
+  spawnSync('rm', ['-rf', join(runRoot, prefix)]);
 }
 
 process.on('exit', () => {
@@ -62,6 +64,26 @@ process.on('exit', () => {
   for (const p of prefixes) forceCleanup(p);
   spawnSync('rm', ['-rf', RUN_ROOT]);
 });
+// Node skips 'exit' when a signal ends the process: a CI timeout or a stopped session sends
+// SIGTERM / SIGHUP, so those end it through exit() and the hook above runs.
+for (const sig of ['SIGTERM', 'SIGHUP'] as const) process.once(sig, () => process.exit(128 + constants.signals[sig]));
+
+/**
+ * What a test process that died by SIGKILL left (no hook of its own ran): its namespaces
+ * (`t<pid><letter>-...`), its processes in them and its run dir. Only for pids no longer alive.
+ */
+export function sweepDeadRuns(): void {
+  for (const ns of spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout?.split('\n') ?? []) {
+    const m = /^(t(\d+)[a-z])-/.exec(ns.split(' ')[0]);
+    if (!m || Number(m[2]) === process.pid || alive(Number(m[2]))) continue;
+    forceCleanup(m[1], `/tmp/snf-test-${m[2]}`);
+  }
+  for (const entry of readdirSync('/tmp')) {
+    const m = /^snf-test-(\d+)$/.exec(entry);
+    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join('/tmp', entry), { recursive: true, force: true });
+  }
+}
+sweepDeadRuns();
 
 export interface Proc {
   pid: number;
