@@ -29,6 +29,16 @@
           "libraries": ["<!@(pkg-config --libs libdpdk)"]
         }]
       ]
+    },
+    {
+      "target_name": "snf_redis_module",
+      "type": "shared_library",
+      "product_name": "snf-redis-module",
+      "product_prefix": "",
+      "product_extension": "so",
+      "sources": ["redis_module/api.cpp", "redis_module/commands.cpp"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-fvisibility=hidden", "-fno-exceptions"],
+      "cflags_cc!": ["-fno-rtti"]
     }
   ]
 }

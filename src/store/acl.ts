@@ -6,6 +6,7 @@
 // Redis 7 checks every key a script touches against the calling user, so EVAL cannot be used
 // to reach around these rules.
 import { assertName } from './keys.js';
+import { REDIS_MODULE_COMMANDS } from './redis-module.js';
 import type { StoreClient } from './connect.js';
 import { isCluster } from './connect.js';
 
@@ -22,7 +23,7 @@ const COMMON = ['+@connection', '-@dangerous', '+info', '+cluster|slots', '+clus
  * ACL rules (the words after `ACL SETUSER <name>`) for one role of one VNF, without the
  * password: callers add `on >password` (or `#sha256`).
  */
-export function aclRules(vnf: string, role: StoreRole): string[] {
+export function aclRules(vnf: string, role: StoreRole, opts: { module?: boolean } = {}): string[] {
   assertName('vnf', vnf);
   const flows = `snf:${vnf}:*`;
   const tables = `snf:{${vnf}:ctl}:*`;
@@ -50,6 +51,9 @@ export function aclRules(vnf: string, role: StoreRole): string[] {
       // Instances only listen for table changes; announcing one is the control plane's job.
       '-publish',
       '-spublish',
+      // The store module's commands (redis-module.ts), named only where it is loaded: Redis
+      // refuses a rule for a command it does not know, and 7.0 puts module commands in no category.
+      ...(opts.module ? REDIS_MODULE_COMMANDS.map((c) => `+${c}`) : []),
       ...COMMON,
     ];
   }

@@ -1,0 +1,149 @@
+// snf.so: the data plane's compare-and-sets as native Redis commands. Each does exactly what
+// its Lua script in native/store/scripts.cpp does (same keys, values, TTLs and reply; the
+// tests run both on the same cases), at a third of the server CPU: a Lua call's set-up and its
+// redis.call conversions were half of redis-server's command time on the replay
+// (bench/RESULTS.md). Like a script, a command runs alone, so each is one atomic step.
+//
+// Writes go to replicas and the AOF as plain `SET key value PXAT <ms>`: a replica or a restart
+// replays them without this module. The engine uses these commands only where COMMAND INFO
+// lists all of them, and falls back to the scripts where a call is refused (native/store).
+#include <cstdio>
+#include <cstring>
+
+#include "api.hpp"
+
+using namespace snf::rm;
+
+namespace {
+
+const char kWrongType[] = "WRONGTYPE Operation against a key holding the wrong kind of value";
+
+// An open key, closed when it goes out of scope (the close is what signals the change to
+// CLIENT TRACKING, as a SET's does).
+class Key {
+ public:
+  Key(RedisModuleCtx* ctx, RedisModuleString* name)
+      : k_(static_cast<RedisModuleKey*>(rm_OpenKey(ctx, name, kRead | kWrite))) {}
+  ~Key() { rm_CloseKey(k_); }
+  Key(const Key&) = delete;
+  Key& operator=(const Key&) = delete;
+  bool empty() const { return rm_KeyType(k_) == kKeyEmpty; }
+  bool string() const { return rm_KeyType(k_) == kKeyString; }
+  // The value, nullptr when the key has none.
+  const char* value(size_t* len) const {
+    *len = 0;
+    return string() ? rm_StringDMA(k_, len, kRead) : nullptr;
+  }
+  RedisModuleKey* get() const { return k_; }
+
+ private:
+  RedisModuleKey* k_;
+};
+
+// The TTL argument as SET PX takes it: a positive integer of milliseconds.
+bool expiry(RedisModuleCtx* ctx, RedisModuleString* arg, const char* cmd, long long* at) {
+  long long ttl = 0;
+  if (rm_StringToLongLong(arg, &ttl) != kOk || ttl <= 0) {
+    char msg[80];
+    std::snprintf(msg, sizeof msg, "ERR invalid expire time in '%s' command", cmd);
+    rm_ReplyWithError(ctx, msg);
+    return false;
+  }
+  *at = rm_Milliseconds() + ttl;
+  return true;
+}
+
+void set(RedisModuleCtx* ctx, const Key& k, RedisModuleString* name, RedisModuleString* value, long long at) {
+  rm_StringSet(k.get(), value);
+  rm_SetAbsExpire(k.get(), at);
+  rm_Replicate(ctx, "SET", "sscl", name, value, "PXAT", at);
+}
+
+int reply_value(RedisModuleCtx* ctx, const char* v, size_t len) {
+  return v ? rm_ReplyWithStringBuffer(ctx, v, len) : rm_ReplyWithNull(ctx);
+}
+
+int reply_arg(RedisModuleCtx* ctx, RedisModuleString* s) {
+  size_t len = 0;
+  const char* p = rm_StringPtrLen(s, &len);
+  return rm_ReplyWithStringBuffer(ctx, p, len);
+}
+
+// SNF.CAS key expected new ttl-ms: the `cas` script. `expected` is the state field (the text
+// before the first '|'), '' for "no value", '*' for "any value". Replies the value now stored.
+int cas(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc != 5) return rm_WrongArity(ctx);
+  Key k(ctx, argv[1]);
+  if (!k.empty() && !k.string()) return rm_ReplyWithError(ctx, kWrongType);
+  size_t el = 0, cl = 0;
+  const char* e = rm_StringPtrLen(argv[2], &el);
+  const char* cur = k.value(&cl);
+  bool ok;
+  if (el == 0) {
+    ok = cur == nullptr;
+  } else if (el == 1 && e[0] == '*') {
+    ok = cur != nullptr;
+  } else if (cur == nullptr) {
+    ok = false;
+  } else {
+    const void* bar = std::memchr(cur, '|', cl);
+    size_t sl = bar ? static_cast<size_t>(static_cast<const char*>(bar) - cur) : cl;
+    ok = sl == el && std::memcmp(cur, e, el) == 0;
+  }
+  if (!ok) return reply_value(ctx, cur, cl);
+  long long at = 0;
+  if (!expiry(ctx, argv[4], "snf.cas", &at)) return kOk;
+  set(ctx, k, argv[1], argv[3], at);
+  return reply_arg(ctx, argv[3]);
+}
+
+// SNF.NATUPD forward reverse prefix new-forward new-reverse ttl-ms: the `nat_update` script.
+// Rewrites both keys only while the forward value still starts with `prefix` (the same
+// address and port). Replies the forward value now stored (nil: the mapping is gone).
+int nat_update(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc != 7) return rm_WrongArity(ctx);
+  Key f(ctx, argv[1]);
+  if (!f.empty() && !f.string()) return rm_ReplyWithError(ctx, kWrongType);
+  size_t cl = 0, pl = 0;
+  const char* cur = f.value(&cl);
+  if (!cur) return rm_ReplyWithNull(ctx);
+  const char* p = rm_StringPtrLen(argv[3], &pl);
+  if (pl > cl || std::memcmp(cur, p, pl) != 0) return reply_value(ctx, cur, cl);
+  long long at = 0;
+  if (!expiry(ctx, argv[6], "snf.natupd", &at)) return kOk;
+  Key r(ctx, argv[2]);
+  set(ctx, f, argv[1], argv[4], at);
+  set(ctx, r, argv[2], argv[5], at);
+  return reply_arg(ctx, argv[4]);
+}
+
+// SNF.CLAIM forward forward-value reverse reverse-value ttl-ms: the `nat_claim` script. Creates
+// both keys if neither exists. Replies the forward value now stored: the one made, the one
+// found, or nil (only the port's reverse key exists: the port is taken).
+int nat_claim(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc != 6) return rm_WrongArity(ctx);
+  Key f(ctx, argv[1]);
+  Key r(ctx, argv[3]);
+  if (f.empty() && r.empty()) {
+    long long at = 0;
+    if (!expiry(ctx, argv[5], "snf.claim", &at)) return kOk;
+    set(ctx, f, argv[1], argv[2], at);
+    set(ctx, r, argv[3], argv[4], at);
+    return reply_arg(ctx, argv[2]);
+  }
+  if (!f.empty() && !f.string()) return rm_ReplyWithError(ctx, kWrongType);
+  size_t cl = 0;
+  const char* cur = f.value(&cl);
+  return reply_value(ctx, cur, cl);
+}
+
+}  // namespace
+
+extern "C" __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisModuleCtx* ctx, RedisModuleString**, int) {
+  if (init(ctx, "snf", 1) != kOk) return kErr;
+  // first key, last key, step: how Redis Cluster finds the keys (slot checks, redirects).
+  if (rm_CreateCommand(ctx, "snf.cas", cas, "write deny-oom fast", 1, 1, 1) != kOk) return kErr;
+  if (rm_CreateCommand(ctx, "snf.natupd", nat_update, "write deny-oom fast", 1, 2, 1) != kOk) return kErr;
+  if (rm_CreateCommand(ctx, "snf.claim", nat_claim, "write deny-oom fast", 1, 3, 2) != kOk) return kErr;
+  return kOk;
+}

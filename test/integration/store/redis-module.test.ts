@@ -1,0 +1,164 @@
+// The store module (native/redis_module) against the scripts it stands in for: each of its
+// commands, on a real redis-server that loads it, leaves the same values and TTLs and gives the
+// same reply as its Lua script (taken from native/store/scripts.cpp, run with EVAL on the same
+// server) on every case below; its writes reach a replica that does not load it; and an engine
+// whose user may not run it still gets its compare-and-sets done (by the scripts).
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { rawCommand, startRedis, type RedisServer, type RespValue } from '../../support/redis.js';
+import { aclRules } from '../../../src/store/acl.js';
+import { REDIS_MODULE_COMMANDS } from '../../../src/store/redis-module.js';
+
+const SCRIPTS = readFileSync(join(process.cwd(), 'native', 'store', 'scripts.cpp'), 'utf8');
+function lua(name: string): string {
+  const m = new RegExp(`const char\\* ${name} = R"LUA\\(([\\s\\S]*?)\\)LUA";`).exec(SCRIPTS);
+  if (!m) throw new Error(`script ${name} not found in native/store/scripts.cpp`);
+  return m[1];
+}
+
+type Setup = [string, string | string[] | null][];  // key suffix -> string value, list value, or none
+interface Case {
+  title: string;
+  setup: Setup;
+  // keys (suffixes) and arguments as the script takes them
+  keys: string[];
+  args: string[];
+}
+interface Family {
+  script: string;
+  // the module command's arguments from the script's keys and arguments
+  command: (k: string[], a: string[]) => string[];
+  cases: Case[];
+}
+
+const FAMILIES: Record<string, Family> = {
+  cas: {
+    script: 'kCas',
+    command: (k, a) => ['SNF.CAS', k[0], a[0], a[1], a[2]],
+    cases: [
+      { title: 'matching state', setup: [['f', 'SS|1|x']], keys: ['f'], args: ['SS', 'SR|2|y', '60000'] },
+      { title: 'other state', setup: [['f', 'SR|1|x']], keys: ['f'], args: ['SS', 'ES|2|y', '60000'] },
+      { title: 'state a prefix of the stored one', setup: [['f', 'SSX|1']], keys: ['f'], args: ['SS', 'ES|2', '60000'] },
+      { title: 'value without a bar', setup: [['f', 'SS']], keys: ['f'], args: ['SS', 'ES|2', '60000'] },
+      { title: 'empty state field', setup: [['f', '|1']], keys: ['f'], args: ['SS', 'ES|2', '60000'] },
+      { title: 'no value, a state expected', setup: [], keys: ['f'], args: ['SS', 'ES|2', '60000'] },
+      { title: 'any value, one there', setup: [['f', 'ES|1']], keys: ['f'], args: ['*', 'FO|2', '1000'] },
+      { title: 'any value, none there', setup: [], keys: ['f'], args: ['*', 'FO|2', '1000'] },
+      { title: 'no value expected, none there', setup: [], keys: ['f'], args: ['', 'SS|2', '5000'] },
+      { title: 'no value expected, one there', setup: [['f', 'SS|1']], keys: ['f'], args: ['', 'SS|2', '5000'] },
+      { title: 'wrong type', setup: [['f', ['a']]], keys: ['f'], args: ['SS', 'ES|2', '60000'] },
+      { title: 'bad TTL on a write', setup: [['f', 'SS|1']], keys: ['f'], args: ['SS', 'ES|2', 'abc'] },
+      { title: 'zero TTL on a write', setup: [['f', 'SS|1']], keys: ['f'], args: ['SS', 'ES|2', '0'] },
+      { title: 'bad TTL, no write', setup: [['f', 'SR|1']], keys: ['f'], args: ['SS', 'ES|2', 'abc'] },
+    ],
+  },
+  nat_update: {
+    script: 'kNatUpdate',
+    command: (k, a) => ['SNF.NATUPD', k[0], k[1], a[0], a[1], a[2], a[3]],
+    cases: [
+      { title: 'same mapping', setup: [['f', '198.51.100.1|4000|N|1'], ['r', 'old']], keys: ['f', 'r'], args: ['198.51.100.1|4000|', '198.51.100.1|4000|E|2', 'rev|E', '300000'] },
+      { title: 'same mapping, no reverse key', setup: [['f', '198.51.100.1|4000|N|1']], keys: ['f', 'r'], args: ['198.51.100.1|4000|', '198.51.100.1|4000|E|2', 'rev|E', '300000'] },
+      { title: 'other port', setup: [['f', '198.51.100.1|4001|N|1'], ['r', 'old']], keys: ['f', 'r'], args: ['198.51.100.1|4000|', '198.51.100.1|4000|E|2', 'rev|E', '300000'] },
+      { title: 'value shorter than the prefix', setup: [['f', '198.51']], keys: ['f', 'r'], args: ['198.51.100.1|4000|', 'x', 'y', '300000'] },
+      { title: 'mapping gone', setup: [['r', 'old']], keys: ['f', 'r'], args: ['198.51.100.1|4000|', 'x', 'y', '300000'] },
+      { title: 'reverse key of another type', setup: [['f', 'a|1|N'], ['r', ['l']]], keys: ['f', 'r'], args: ['a|1|', 'a|1|E', 'rev', '300000'] },
+      { title: 'forward key of another type', setup: [['f', ['l']]], keys: ['f', 'r'], args: ['a|1|', 'a|1|E', 'rev', '300000'] },
+      { title: 'bad TTL on a write', setup: [['f', 'a|1|N']], keys: ['f', 'r'], args: ['a|1|', 'a|1|E', 'rev', '-5'] },
+    ],
+  },
+  nat_claim: {
+    script: 'kNatClaim',
+    command: (k, a) => ['SNF.CLAIM', k[0], a[0], k[1], a[1], a[2]],
+    cases: [
+      { title: 'both free', setup: [], keys: ['f', 'r'], args: ['198.51.100.1|4000|N|1', 'fwdkey|N', '30000'] },
+      { title: 'mapping made by another instance', setup: [['f', '198.51.100.1|4002|N|1']], keys: ['f', 'r'], args: ['198.51.100.1|4000|N|1', 'fwdkey|N', '30000'] },
+      { title: 'port taken', setup: [['r', 'other']], keys: ['f', 'r'], args: ['198.51.100.1|4000|N|1', 'fwdkey|N', '30000'] },
+      { title: 'both there', setup: [['f', 'a'], ['r', 'b']], keys: ['f', 'r'], args: ['x', 'y', '30000'] },
+      { title: 'forward key of another type', setup: [['f', ['l']]], keys: ['f', 'r'], args: ['x', 'y', '30000'] },
+      { title: 'bad TTL on a write', setup: [], keys: ['f', 'r'], args: ['x', 'y', 'soon'] },
+    ],
+  },
+};
+
+// What a key holds: type, value (strings) and whether it has a TTL within `ttl` of the one asked.
+async function state(port: number, key: string): Promise<string> {
+  const type = await rawCommand(port, ['TYPE', key]);
+  const pttl = await rawCommand(port, ['PTTL', key]);
+  const value = type === 'string' ? await rawCommand(port, ['GET', key]) : type === 'list' ? await rawCommand(port, ['LRANGE', key, 0, -1]) : null;
+  // TTLs are compared by bucket: the two writes are milliseconds apart.
+  const ttl = typeof pttl === 'number' ? (pttl < 0 ? String(pttl) : `~${Math.round(pttl / 1000)}s`) : 'err';
+  return JSON.stringify([type, value, ttl]);
+}
+
+function outcome(r: RespValue): string {
+  return r instanceof Error ? 'error' : JSON.stringify(r);
+}
+
+describe('store module: native compare-and-sets', function () {
+  this.timeout(30_000);
+  let redis: RedisServer;
+  before(async () => {
+    redis = await startRedis({ module: true });
+  });
+  after(async () => redis?.stop());
+
+  it('is loaded, and lists the commands the ACL rules allow', async () => {
+    const info = await rawCommand(redis.port, ['COMMAND', 'INFO', ...REDIS_MODULE_COMMANDS]);
+    expect(info).to.be.an('array').with.length(REDIS_MODULE_COMMANDS.length);
+    for (const c of info as RespValue[]) expect(c, 'a command the module should have').to.be.an('array');
+    const rules = aclRules('v1', 'dataplane', { module: true });
+    for (const c of REDIS_MODULE_COMMANDS) expect(rules).to.include(`+${c}`);
+    expect(aclRules('v1', 'dataplane').join(' ')).not.to.include('snf.');
+  });
+
+  for (const [name, fam] of Object.entries(FAMILIES)) {
+    describe(name, () => {
+      fam.cases.forEach((c, i) => {
+        it(`${c.title}: the same reply, values and TTLs as the script`, async () => {
+          const results: string[][] = [];
+          for (const how of ['script', 'module'] as const) {
+            const keys = c.keys.map((k) => `snf:t:{${name}${i}}:${how}:${k}`);
+            for (const k of keys) await rawCommand(redis.port, ['DEL', k]);
+            for (const [suffix, v] of c.setup) {
+              const k = `snf:t:{${name}${i}}:${how}:${suffix}`;
+              if (Array.isArray(v)) await rawCommand(redis.port, ['RPUSH', k, ...v]);
+              else if (v !== null) await rawCommand(redis.port, ['SET', k, v, 'PX', '90000']);
+            }
+            const reply =
+              how === 'script'
+                ? await rawCommand(redis.port, ['EVAL', lua(fam.script), keys.length, ...keys, ...c.args])
+                : await rawCommand(redis.port, fam.command(keys, c.args));
+            const after = [];
+            for (const k of keys) after.push(await state(redis.port, k));
+            results.push([outcome(reply), ...after]);
+          }
+          expect(results[1], 'module (reply, then each key)').to.deep.equal(results[0]);
+        });
+      });
+    });
+  }
+
+  it('writes reach a replica that does not load the module, with their expiry', async () => {
+    const replica = await startRedis({ module: false, args: ['--replicaof', '127.0.0.1', String(redis.port)] });
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!String(await rawCommand(replica.port, ['INFO', 'replication'])).includes('master_link_status:up')) {
+        if (Date.now() > deadline) throw new Error('replica did not sync within 10 s');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const k = (s: string) => `snf:t:{repl}:${s}`;
+      await rawCommand(redis.port, ['SNF.CLAIM', k('f'), 'a|1|N', k('r'), 'rev|N', '60000']);
+      await rawCommand(redis.port, ['SNF.NATUPD', k('f'), k('r'), 'a|1|', 'a|1|E', 'rev|E', '120000']);
+      await rawCommand(redis.port, ['SNF.CAS', k('c'), '*', 'ES|1', '60000']);  // no value: no write
+      await rawCommand(redis.port, ['SET', k('c'), 'SS|0']);
+      await rawCommand(redis.port, ['SNF.CAS', k('c'), 'SS', 'SR|1', '30000']);
+      expect(await rawCommand(redis.port, ['WAIT', 1, 5000])).to.equal(1);
+      for (const key of [k('f'), k('r'), k('c')]) expect(await state(replica.port, key), key).to.equal(await state(redis.port, key));
+      expect(await rawCommand(replica.port, ['GET', k('f')])).to.equal('a|1|E');
+      expect(await rawCommand(replica.port, ['GET', k('c')])).to.equal('SR|1');
+    } finally {
+      await replica.stop();
+    }
+  });
+});
