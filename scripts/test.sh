@@ -29,7 +29,7 @@ tmp_left() {
   echo "nothing left in /tmp"
 }
 
-[ -f native/build/Release/snf.node ] || npx node-gyp rebuild --directory=native -j 2 --loglevel=warn
+{ [ -f native/build/Release/snf.node ] && [ -f native/build/Release/snf-redis-module.so ]; } || npx node-gyp rebuild --directory=native -j 2 --loglevel=warn
 step "typecheck" npx tsc --noEmit -p tsconfig.json
 # RAMCloud and its store plugin: the stores-agree and zero-loss tests run on it too. Cached outside
 # the checkout by a hash of its inputs (/var/tmp/snf-ramcloud): under a second when built, 15 to

@@ -11,6 +11,7 @@
 # (e.g. --seconds 1 --chain firewall,nat).
 # Environment: REDIS_CPU (default 0), BENCH_CPU (default 1), PIN=0 to let the scheduler place
 # both (on a host crowded by other work, a pinned redis-server waits behind it; see RESULTS.md),
+# REDIS_ARGS (more redis-server arguments, e.g. "--tracking-table-max-keys 0"),
 # SKIP_BUILD=1, BEFORE=<bench binary> to run a second build (e.g. one from before a change, built
 # with `NATIVE=<old native/> OUT=<file> build.sh`) on the same Redis in the same run, first, so
 # the two tables compare side by side under the same load.
@@ -40,8 +41,16 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# The store module (native compare-and-sets), as the product's stores load it; SNF_REDIS_MODULE=off
+# runs the engine's scripts instead, to compare.
+module=()
+if [ "${SNF_REDIS_MODULE:-}" != off ]; then
+  so="${SNF_REDIS_MODULE:-$here/../../native/build/Release/snf-redis-module.so}"
+  [ -f "$so" ] || { echo "bench/engine: $so missing: run 'npm run build:native' (or SNF_REDIS_MODULE=off)" >&2; exit 2; }
+  module=(--loadmodule "$so")
+fi
 "${pin_redis[@]}" redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
-  --protected-mode yes --dir "$workdir" --logfile "$workdir/redis.log" --daemonize no &
+  --protected-mode yes --dir "$workdir" --logfile "$workdir/redis.log" --daemonize no "${module[@]}" ${REDIS_ARGS:-} &
 redis_pid=$!
 for _ in $(seq 1 100); do
   redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1 && break
@@ -60,9 +69,9 @@ rate() { tr '\r' '\n' | grep 'requests per second' | tail -1 | sed -E 's/.*: ([0
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"
 echo "== $(redis-server --version)"
 if [ "$PIN" = 0 ]; then
-  echo "== redis-server pid $redis_pid on 127.0.0.1:$port; nothing pinned (PIN=0)"
+  echo "== redis-server pid $redis_pid on 127.0.0.1:$port; nothing pinned (PIN=0); store module: ${module[1]:-off}"
 else
-  echo "== redis-server pid $redis_pid on 127.0.0.1:$port pinned to cpu $REDIS_CPU; clients pinned to cpu $BENCH_CPU"
+  echo "== redis-server pid $redis_pid on 127.0.0.1:$port pinned to cpu $REDIS_CPU; clients pinned to cpu $BENCH_CPU; store module: ${module[1]:-off}"
 fi
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 

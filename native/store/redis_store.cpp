@@ -59,6 +59,9 @@ struct RedisStore::Node {
   bool ever_connected = false;
   // Redis 7.0 or later (PEXPIRE ... NX): a nat_claim goes as plain commands, not as its script.
   bool plain_claims = false;
+  // The server has the store module (native/redis_module): cas, nat_update and nat_claim go as
+  // its commands. Cleared when one is refused (NOPERM, unknown command): the scripts again.
+  bool module = false;
   std::vector<Want> want;  // replies expected, in order; those before `head` are read
   size_t head = 0;
   uint64_t base = 0;  // replies read (or given up) before want[0], since the node was added
@@ -134,6 +137,10 @@ bool RedisStore::ensure_connected(Node& n) {
   }
   Reply info;
   n.plain_claims = sync_call(n, {"INFO", "server"}, info) && info.type == Reply::Str && redis_major(info.s) >= 7;
+  Reply mods;
+  n.module = n.plain_claims && sync_call(n, {"COMMAND", "INFO", "snf.cas", "snf.natupd", "snf.claim"}, mods) &&
+             mods.type == Reply::Arr && mods.a.size() == 3 &&
+             std::all_of(mods.a.begin(), mods.a.end(), [](const Reply& e) { return e.type == Reply::Arr; });
   SyncCall call = [this, &n](const std::vector<std::string>& argv, Reply& out) { return sync_call(n, argv, out); };
   if (!scripts_.load(call, &err)) {
     fail(n, err);
@@ -197,6 +204,24 @@ static bool sent_as_set_nx(const Cmd& c) {
   return c.op == Cmd::Script && c.script == ScriptId::Cas && c.args.size() == 3 && c.args[0].empty();
 }
 
+// The scripts the store module has as commands, in the forms it takes (a creation stays SET NX).
+static bool native_form(const Cmd& c) {
+  if (c.op != Cmd::Script) return false;
+  switch (c.script) {
+    case ScriptId::Cas: return c.keys.size() == 1 && c.args.size() == 3 && !c.args[0].empty();
+    case ScriptId::NatUpdate: return c.keys.size() == 2 && c.args.size() == 4;
+    case ScriptId::NatClaim: return c.keys.size() == 2 && c.args.size() == 3;
+    default: return false;
+  }
+}
+
+// A module command the server would not run for us: not loaded there (a failover to a node
+// without it) or not allowed to our user. The command is sent again as its script.
+static bool native_refused(const std::string& err) {
+  return err.find("'snf.") != std::string::npos &&
+         (err.compare(0, 6, "NOPERM") == 0 || err.compare(0, 19, "ERR unknown command") == 0);
+}
+
 int RedisStore::append(Node& n, const Cmd& c, bool eval, bool asking, Reply* target, bool refill) {
   // After ASK, every command of c needs its own ASKING (it covers the next command only).
   auto one = [&](Reply* t, bool r, bool lead) {
@@ -225,6 +250,43 @@ int RedisStore::append(Node& n, const Cmd& c, bool eval, bool asking, Reply* tar
     push(c.args[0].data(), c.args[0].size());
     one(target, false, false);
     return 1;
+  }
+  if (n.module && native_form(c)) {
+    // The module's command answers with the value it leaves. With the cache, a GET of the key
+    // (an MGET of both, for a claim) right behind it answers instead: being a read, it has Redis
+    // track the key for us again, as a script's closing GET does; a change another instance
+    // makes in between is what it returns, as the flow's next read would.
+    bool track = tracker_.enabled();
+    const auto& k = c.keys;
+    const auto& a = c.args;
+    if (c.script == ScriptId::Cas) {
+      push("SNF.CAS", 7);
+      for (const std::string* x : {&k[0], &a[0], &a[1], &a[2]}) push(x->data(), x->size());
+    } else if (c.script == ScriptId::NatUpdate) {
+      push("SNF.NATUPD", 10);
+      for (const std::string* x : {&k[0], &k[1], &a[0], &a[1], &a[2], &a[3]}) push(x->data(), x->size());
+    } else {
+      push("SNF.CLAIM", 9);
+      for (const std::string* x : {&k[0], &a[0], &k[1], &a[1], &a[2]}) push(x->data(), x->size());
+    }
+    one(target, !track && refill, track);
+    if (!track) return 1;
+    if (c.script != ScriptId::NatClaim) {
+      append_get(n, k[0]);
+      n.want.push_back({target, refill, false});
+      return 2;
+    }
+    // The claim's MGET: the forward value answers, the reverse one refills (as append_claim's).
+    if (asking) {
+      n.c->append(1, kAsking, kAskingLen);
+      n.want.push_back({nullptr, false, false});
+    }
+    const char* mg[3] = {"MGET", k[0].data(), k[1].data()};
+    size_t ml[3] = {4, k[0].size(), k[1].size()};
+    n.c->append(3, mg, ml);
+    n.want.push_back({target, false, false, 0, 1});
+    tracker_.expect_refill(n.index, k[1]);
+    return 2;
   }
   if (c.op == Cmd::Script && c.script == ScriptId::NatClaim && n.plain_claims)
     return append_claim(n, c, asking, target);
@@ -359,6 +421,7 @@ void RedisStore::consume(Node& n, const Want& w, Reply& r) {
     // means the slot map is out of date.
     stats_.errors++;
     router_.note_posted_error(r.s.data(), r.s.size());
+    if (native_refused(r.s)) n.module = false;
   }
 }
 
@@ -737,6 +800,9 @@ void RedisStore::after_round(Open& o) {
       }
     } else if (ScriptRegistry::needs_body(r.s)) {
       next_.push_back({t.cmd, t.node, t.asking, true, 0});
+    } else if (native_refused(r.s) && t.node >= 0) {
+      nodes_[t.node]->module = false;  // the commands of this round it refused go again as scripts
+      next_.push_back({t.cmd, t.node, t.asking, t.eval, 0});
     } else {
       stats_.errors++;
     }

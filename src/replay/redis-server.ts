@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { freePort } from '../util/ports.js';
+import { redisModuleArgs } from '../store/redis-module.js';
 
 export interface OwnRedis {
   node: string;
@@ -12,7 +13,8 @@ export interface OwnRedis {
 
 export async function startOwnRedis(): Promise<OwnRedis> {
   const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--loglevel', 'warning'];
+  // With the store module, as the product's own stores run (SNF_REDIS_MODULE=off: the scripts).
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--loglevel', 'warning', ...redisModuleArgs()];
   let child: ChildProcess;
   try {
     child = spawn('redis-server', args, { stdio: 'ignore' });

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, mkdirSync, existsSync, writeFileSync } from 'node:
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { redisModulePath, redisModuleWanted } from '../../src/store/redis-module.js';
 
 export interface RedisServer {
   host: string;
@@ -342,10 +343,19 @@ class Server implements RedisServer {
 }
 
 /** Starts a throw-away redis-server on a free loopback port; extra `args` go to its command line. */
-export async function startRedis(opts: { args?: string[] } = {}): Promise<RedisServer> {
+// The store module (native/redis_module) is loaded like the product loads it, so the suite runs
+// the engine's native compare-and-sets; `module: false` gives a plain Redis (the scripts' path).
+// Sentinel mode loads no modules.
+function withModule(args: string[], module: boolean): string[] {
+  if (!module || args.includes('--sentinel')) return args;
+  const conf = args.length > 0 && args[0].endsWith('.conf') && !args[0].startsWith('--') ? 1 : 0;
+  return [...args.slice(0, conf), '--loadmodule', redisModulePath(), ...args.slice(conf)];
+}
+
+export async function startRedis(opts: { args?: string[]; module?: boolean } = {}): Promise<RedisServer> {
   assertRedisInstalled();
   installExitHook();
-  const extra = opts.args ?? [];
+  const extra = withModule(opts.args ?? [], opts.module ?? redisModuleWanted());
   let lastErr: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();

@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../util/ports.js';
+import { redisModuleArgs } from '../../store/redis-module.js';
 
 export interface LocalRedis {
   node: string;
@@ -34,7 +35,7 @@ export async function startLocalRedis(): Promise<LocalRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'snf-redis-'));
   let child: ChildProcess;
   try {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...redisModuleArgs()], {
       stdio: 'ignore',
     });
   } catch (e) {

@@ -12,6 +12,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { aclFileLine, aclRules, aclUser, type StoreRole } from '../../store/acl.js';
+import { redisModulePath, redisModuleWanted } from '../../store/redis-module.js';
 import { makeStoreCerts, type StoreCerts } from '../../store/tls-certs.js';
 import type { StoreTls } from '../../store/url.js';
 
@@ -113,10 +114,12 @@ export function loadAccess(runDir: string): StoreAccess | undefined {
 }
 
 /** redis.conf lines of a data node: the role users, the admin (or no default user), TLS. */
-export function dataNodeConf(a: StoreAccess, vnf: string, tlsPort?: number, cluster = false): string {
+export function dataNodeConf(a: StoreAccess, vnf: string, tlsPort?: number, cluster = false, module = redisModuleWanted()): string {
   const lines = [
+    // The store module (native compare-and-sets) on every node, replicas too: a failover keeps it.
+    ...(module ? [`loadmodule ${redisModulePath()}`] : []),
     ...(a.admin !== undefined ? [`requirepass ${a.admin}`, `masterauth ${a.admin}`] : ['user default off']),
-    ...(['dataplane', 'control'] as StoreRole[]).map((r) => aclFileLine(a[r].user, aclRules(vnf, r), a[r].password)),
+    ...(['dataplane', 'control'] as StoreRole[]).map((r) => aclFileLine(a[r].user, aclRules(vnf, r, { module }), a[r].password)),
     ...tlsConf(a, tlsPort),
     // the cluster bus (port + 10000) in TLS too
     ...(a.tls && cluster ? ['tls-cluster yes'] : []),

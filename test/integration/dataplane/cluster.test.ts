@@ -62,10 +62,14 @@ describe('Redis Cluster store', function () {
     expect(perNode.filter((c) => c > 0).length).to.equal(3);
 
     // The first batch leased ports on the cursors it allocated on: the next new flows there are
-    // MULTI/MSETNX/EXEC transactions, each on the master of its (address, shard) tag.
+    // claims (MULTI/MSETNX/EXEC transactions, or the store module's SNF.CLAIM), each on the master
+    // of its (address, shard) tag.
     const msetnx = async () => {
       let n = 0;
-      for (const m of client.nodes('master')) n += Number(/cmdstat_msetnx:calls=(\d+)/.exec(await m.info('commandstats'))?.[1] ?? 0);
+      for (const m of client.nodes('master')) {
+        const info = await m.info('commandstats');
+        for (const cmd of ['msetnx', 'snf\\.claim']) n += Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+      }
       return n;
     };
     const m0 = await msetnx();

@@ -93,12 +93,12 @@ describe('create on read (NAT, coherent cache)', function () {
   const calls = async () => {
     const info = await r.client.info('commandstats');
     const n = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
-    return { scripts: n('evalsha') + n('eval'), msetnx: n('msetnx'), incrby: n('incrby'), get: n('get') };
+    return { scripts: n('evalsha') + n('eval'), claims: n('msetnx') + n('snf\\.claim'), incrby: n('incrby'), get: n('get') };
   };
   // One pool address and one shard: one allocation cursor per protocol.
   const tables = { ...TABLES, nat: { ...TABLES.nat!, pool: ['198.51.100.1'], shards: 1 } };
 
-  it('new flows take ports from a leased block by MULTI/MSETNX, no script; a port taken or a mapping found is left as it was', async () => {
+  it('new flows take ports from a leased block by a claim (MULTI/MSETNX, or the store module\'s SNF.CLAIM), no script; a port taken or a mapping found is left as it was', async () => {
     const vnf = uniqueVnf();
     // One pool address and one shard: one cursor per protocol, ports 20000 + (cursor value % 10000).
     const e = new Engine(engineConfig(['nat'], store(), { vnf, tables }));
@@ -142,7 +142,7 @@ describe('create on read (NAT, coherent cache)', function () {
     expect(sport(2)).to.equal(20004);
     expect(await r.client.get(fwd(3))).to.match(/^198\.51\.100\.1\|20004\|U\|/);
     for (const k of [fwd(3), rev(20004)]) expect(await r.client.pttl(k), k).to.be.within(1, 30_000);
-    expect(s2.msetnx - s1.msetnx, 'a claim per new flow').to.equal(3);
+    expect(s2.claims - s1.claims, 'a claim per new flow').to.equal(3);
     expect(s2.scripts - s1.scripts, 'nat_alloc only for the port found taken').to.equal(1);
     expect(s2.incrby - s1.incrby, 'the lease lasts').to.equal(0);
     expect(e.counters().store.roundTrips - rt0, 'the claims, then the fallback').to.equal(2);
@@ -171,7 +171,7 @@ describe('create on read (NAT, coherent cache)', function () {
     expect(verdicts(outs)).to.deep.equal(['forward', 'forward', 'forward', 'forward']);
     const ports = outs.map((o) => (decodeFrame(o.data).l4 as { sport: number }).sport);
     expect(new Set(ports).size, 'one mapping').to.equal(1);
-    expect(s1.msetnx - s0.msetnx, 'one claim').to.equal(1);
+    expect(s1.claims - s0.claims, 'one claim').to.equal(1);
     expect(s1.get - s0.get, 'no GET behind it').to.equal(0);
     expect(e.counters().store.roundTrips - c0.store.roundTrips).to.equal(1);
     e.close();
@@ -200,14 +200,14 @@ describe('create on read (NAT, coherent cache)', function () {
     inFlight([8, 8, 8]);
     const s2 = await calls();
     expect(s2.scripts - s1.scripts, 'no nat_alloc once leased').to.equal(0);
-    expect(s2.msetnx - s1.msetnx, 'a claim per new flow').to.equal(56);
+    expect(s2.claims - s1.claims, 'a claim per new flow').to.equal(56);
     expect(s2.incrby - s1.incrby, 'the next lease, asked ahead').to.equal(1);
     // The first lease runs dry here: the flows after it take the second's values, none waits
     // for a lease or falls back to nat_alloc.
     for (let k = 0; k < 3; k++) inFlight([4, 4, 4, 4]);
     const s3 = await calls();
     expect(s3.scripts - s2.scripts, 'still no nat_alloc').to.equal(0);
-    expect(s3.msetnx - s2.msetnx).to.equal(48);
+    expect(s3.claims - s2.claims).to.equal(48);
     expect(s3.incrby - s2.incrby, 'the second lease lasts').to.equal(0);
     expect((await r.client.keys(`snf:${vnf}:nat:f:*`)).length).to.equal(108);
     e.close();
@@ -224,7 +224,7 @@ describe('create on read (NAT, coherent cache)', function () {
     const s1 = await calls();
     expect(s1.scripts - s0.scripts, 'no nat_alloc').to.equal(0);
     expect(s1.incrby - s0.incrby, 'no new lease').to.equal(0);
-    expect(s1.msetnx - s0.msetnx).to.equal(4);
+    expect(s1.claims - s0.claims).to.equal(4);
     e.close();
   });
 

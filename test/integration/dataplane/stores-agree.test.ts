@@ -1,5 +1,5 @@
 // Every NF scenario through the coupled baseline (local store), through Redis with and without
-// the coherent cache, and through RAMCloud (the store plugin: conditional writes instead of
+// the coherent cache (with the store module, native/redis_module, and without it: the scripts), and through RAMCloud (the store plugin: conditional writes instead of
 // Lua, expiry stamps instead of TTLs): the same verdicts and byte-identical rewritten frames;
 // checksums checked by the independent toolkit. RAMCloud must be built
 // (scripts/setup.sh --ramcloud; CI does): without it this fails, it is not skipped.
@@ -12,14 +12,17 @@ import { fwScenarios, lbScenarios, natScenarios, type Driver } from './scenarios
 
 describe('NFs give the same verdicts and rewrites on the local, the Redis and the RAMCloud store', function () {
   let redis: RedisServer;
+  let plain: RedisServer;
   let ramcloud: RamcloudCluster | undefined;
   before(async function () {
     this.timeout(60_000);
     redis = await startRedis();
+    plain = await startRedis({ module: false });
     ramcloud = await startRamcloudCluster();
   });
   after(async () => {
     await redis?.stop();
+    await plain?.stop();
     await ramcloud?.stop();
   });
 
@@ -58,6 +61,10 @@ describe('NFs give the same verdicts and rewrites on the local, the Redis and th
           expect(local.length).to.be.greaterThan(0);
           expect(cached, 'redis with the coherent cache').to.deep.equal(local);
           expect(uncached, 'redis without a cache').to.deep.equal(local);
+          const scripts = await transcript(chain, { kind: 'redis', nodes: [plain.node] }, run);
+          const scriptsUncached = await transcript(chain, { kind: 'redis', nodes: [plain.node], cacheBytes: 0 }, run);
+          expect(scripts, 'redis without the store module, with the cache').to.deep.equal(local);
+          expect(scriptsUncached, 'redis without the store module or a cache').to.deep.equal(local);
           expect(rc, 'ramcloud').to.deep.equal(local);
         });
       }

@@ -18,6 +18,7 @@ import type { ClientSummary } from '../../../src/demo/traffic/client.js';
 import { tearDownDeployment } from '../../support/teardown.js';
 import { namespacesOf, ROOT, RUN_ROOT, startTool, uniqueName, type Proc } from '../../support/netns.js';
 import { rejects } from '../../support/rejects.js';
+import { redisModuleWanted } from '../../../src/store/redis-module.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,6 +65,13 @@ describe('local deployment: store with ACL users, TLS only (snf up --store-tls)'
     const flows = await countFlows(await d!.store(), d!.state.vnf);
     expect(flows.fw ?? 0, 'firewall flows written over TLS').to.be.at.least(5);
     expect(flows.nat ?? 0, 'NAT flows written over TLS').to.be.at.least(5);
+    // The deployment's Redis loads the store module and lets the data plane run it: the
+    // connections' firewall transitions went as SNF.CAS, not refused back to the scripts.
+    if (redisModuleWanted()) {
+      const stats = String(await (await d!.store()).info('commandstats'));
+      expect(stats, 'SNF.CAS calls').to.match(/cmdstat_snf\.cas:calls=[1-9]/);
+      expect(stats, 'no refused module call').to.not.match(/cmdstat_snf\.[a-z]+:.*rejected_calls=[1-9]/);
+    }
     // what the redis-server process listens on: its TLS port, nothing plain, no UNIX socket
     const pid = d!.state.store.nodes![0].pid;
     const tcp = spawnSync('ss', ['-Hltnp'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(`pid=${pid},`));

@@ -29,10 +29,15 @@ describe('local deployment store access', () => {
   });
 
   it('a single node turns the default user off; a replicated one gives it the admin password; TLS listens on the TLS port only', () => {
-    const single = dataNodeConf(createAccess(dir, 'v1', { tls: false, admin: false, sentinel: false }), 'v1');
+    const single = dataNodeConf(createAccess(dir, 'v1', { tls: false, admin: false, sentinel: false }), 'v1', undefined, false, true);
     expect(single).to.match(/^user default off$/m);
     expect(single).to.not.match(/requirepass/);
     expect(single).to.match(/^user snf-dataplane-v1 reset on >[0-9a-f]{48} .*%R~snf:\{v1:ctl\}:\*/m);
+    // The store module is loaded, and the data plane's user may run its commands; without it, neither.
+    expect(single).to.match(/^loadmodule \/.*snf-redis-module\.so$/m);
+    expect(single).to.match(/^user snf-dataplane-v1 .* \+snf\.cas \+snf\.natupd \+snf\.claim/m);
+    const plain = dataNodeConf(createAccess(dir, 'v1', { tls: false, admin: false, sentinel: false }), 'v1', undefined, false, false);
+    expect(plain).to.not.match(/loadmodule|snf\./);
     const a = createAccess(dir, 'v1', { tls: true, admin: true, sentinel: true });
     const node = dataNodeConf(a, 'v1', 31000, true);
     expect(node).to.include(`requirepass ${a.admin}\nmasterauth ${a.admin}\n`);
