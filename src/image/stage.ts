@@ -3,6 +3,8 @@
 //                     binary needing only glibc and libstdc++, both in Debian 12; Debian 12's own
 //                     nodejs is 18, older than the product's engines field)
 //   snf.node          the built native data plane (links OpenSSL, libxdp, DPDK: in packages.txt)
+//   snf-redis-module.so  the store module (native/redis_module), which the store VDU's Redis loads
+//                     (snf-redis): the data plane's compare-and-sets without Lua
 //   snf-instance.mjs  src/dataplane/vm-env.ts and everything it imports (ioredis included),
 //                     bundled by esbuild (tsx's own dependency) into one ES module: no
 //                     node_modules tree and no TypeScript compiler in the guest, and a start-up
@@ -11,7 +13,7 @@
 //   ramcloud-sweeper.mjs  src/dataplane/ramcloud-sweeper-main.ts bundled likewise: expiry for
 //                     RAMCloud, run on the ramcloud flavour's coordinator VDU
 //   package.json      marks the directory as ES modules, and is the root native.ts looks for
-//   debs.txt          the Debian packages of the shared libraries node and snf.node link (ldd +
+//   debs.txt          the Debian packages of the shared libraries node and the .so files link (ldd +
 //                     dpkg -S on this machine), installed into the image by build.sh, so a data
 //                     plane built against another library set cannot ship without its libraries
 import { copyFileSync, existsSync, mkdirSync, writeFileSync, chmodSync, readFileSync } from 'node:fs';
@@ -65,6 +67,8 @@ export function debianPackagesOf(binaries: string[], own: string[] = []): string
 export async function stageApp(dir: string): Promise<StageResult> {
   const addon = process.env.SNF_ADDON ?? join(ROOT, 'native', 'build', 'Release', 'snf.node');
   if (!existsSync(addon)) throw new ImageError(`native data plane not built (${addon} missing): run 'npm run build:native' first`);
+  const module = join(ROOT, 'native', 'build', 'Release', 'snf-redis-module.so');
+  if (!existsSync(module)) throw new ImageError(`store module not built (${module} missing): run 'npm run build:native' first`);
   const node = nodeBinary();
   const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
   if (!/^v(2[0-9]|[3-9][0-9])\./.test(nodeVersion)) throw new ImageError(`${node} is Node ${nodeVersion}; the image needs Node 20 or later`);
@@ -72,6 +76,7 @@ export async function stageApp(dir: string): Promise<StageResult> {
   copyFileSync(node, join(dir, 'bin', 'node'));
   chmodSync(join(dir, 'bin', 'node'), 0o755);
   copyFileSync(addon, join(dir, 'snf.node'));
+  copyFileSync(module, join(dir, 'snf-redis-module.so'));
   let esbuild: EsbuildApi;
   try {
     esbuild = (await import('esbuild')) as unknown as EsbuildApi;
@@ -109,7 +114,7 @@ export async function stageApp(dir: string): Promise<StageResult> {
       "  console.error(`snf-instance: ${e instanceof Error ? e.message : String(e)}`);\n" +
       '  process.exit(1);\n});\n',
   );
-  writeFileSync(join(dir, 'debs.txt'), debianPackagesOf([join(dir, 'bin', 'node'), join(dir, 'snf.node')]).join('\n') + '\n');
+  writeFileSync(join(dir, 'debs.txt'), debianPackagesOf([join(dir, 'bin', 'node'), join(dir, 'snf.node'), join(dir, 'snf-redis-module.so')]).join('\n') + '\n');
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: pkg.name, version: pkg.version, private: true, type: 'module' }, null, 2) + '\n');
   writeFileSync(

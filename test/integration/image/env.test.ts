@@ -19,6 +19,7 @@ import { ROOT } from '../../support/netns.js';
 import { freePort, rawCommand } from '../../support/redis.js';
 import { rejects } from '../../support/rejects.js';
 import { hotUserData } from './vm-harness.js';
+import { REDIS_MODULE_COMMANDS, redisModulePath } from '../../../src/store/redis-module.js';
 
 type WriteFile = { path: string; content: string; permissions: string };
 
@@ -200,6 +201,8 @@ describe("image: snf-redis from the store VDU's rendered user data (per-role ACL
       env: {
         ...process.env, SNF_REDIS_ENV: files['/etc/statelessnf/redis.env'], SNF_REDIS_USERS: files['/etc/statelessnf/redis-users.acl'],
         SNF_REDIS_TLS_DIR: join(dir, 'etc', 'redis-tls'), SNF_REDIS_DIR: join(dir, 'data'), SNF_REDIS_RUN: join(dir, 'run'), SNF_REDIS_BIND: '127.0.0.1',
+        // the store module where the image stages it (src/image/stage.ts)
+        SNF_REDIS_MODULE_SO: redisModulePath(),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -237,6 +240,21 @@ describe("image: snf-redis from the store VDU's rendered user data (per-role ACL
     expect(await dp.set(`snf:${VNF}:fw:{${VNF}|tcp|a|1|b|2}`, 'x', 'PX', 10_000)).to.equal('OK');
     // another VNF's flows are not this VNF's users' business
     expect((await rejects(dp.set('snf:other:fw:x', 'x'))).message).to.match(/^NOPERM/);
+    // The store module is loaded, and the data-plane user may run each of its commands on its
+    // VNF's flows (src/store/redis-module.ts lists them; snf-redis grants them), nobody else's.
+    expect(JSON.stringify(await admin.call('MODULE', 'LIST'))).to.include('"snf"');
+    const fk = `snf:${VNF}:nat:f:{${VNF}|a|0}:x`;
+    const rk = `snf:${VNF}:nat:r:{${VNF}|a|0}:1`;
+    const calls: Record<(typeof REDIS_MODULE_COMMANDS)[number], string[]> = {
+      'snf.claim': [fk, 'a|1|N|1', rk, 'rev|N', '10000'],
+      'snf.natupd': [fk, rk, 'a|1|', 'a|1|E|2', 'rev|E', '10000'],
+      'snf.cas': [`snf:${VNF}:fw:{${VNF}|tcp|a|1|b|3}`, '*', 'ES|1', '10000'],
+    };
+    // claim, update, cas: in this order (the update needs the claim's mapping)
+    for (const [cmd, args] of Object.entries(calls)) expect(await dp.call(cmd, ...args), cmd).to.not.be.instanceOf(Error);
+    expect(await dp.get(fk)).to.equal('a|1|E|2');
+    expect((await rejects(dp.call('snf.cas', 'snf:other:fw:x', '*', 'ES|1', '10000'))).message).to.match(/^NOPERM/);
+    expect((await rejects(cp.call('snf.cas', `snf:${VNF}:fw:y`, '*', 'ES|1', '10000'))).message, 'the control user').to.match(/^NOPERM/);
     // the default user is the admin: ACL users exist as rendered, nothing more
     const users = (await admin.call('ACL', 'USERS')) as string[];
     expect(users.sort()).to.deep.equal(['default', aclUser(VNF, 'control'), aclUser(VNF, 'dataplane')].sort());

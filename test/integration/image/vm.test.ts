@@ -202,6 +202,9 @@ const selected = process.env.SNF_IMAGE_VM === '1' || process.argv.some((a) => a.
     expect(cli(dp, ['hset', k.fw, 'defaultAction', 'allow']), 'data-plane user writing a table').to.match(/^NOPERM/);
     expect(cli(dp, ['set', `snf:${vnf}:fw:{${vnf}|tcp|a|1|b|2}`, 'x', 'px', '10000']), 'data-plane user writing a flow').to.equal('OK');
     expect(cli(dp, ['set', 'snf:othervnf:fw:x', 'x']), "another VNF's flows").to.match(/^NOPERM/);
+    // The image's store module is loaded and the data-plane user may run it (snf-redis).
+    expect(cli(admin, ['module', 'list'])).to.match(/^snf$/m);
+    expect(cli(dp, ['snf.cas', `snf:${vnf}:fw:{${vnf}|tcp|a|1|b|2}`, 'x', 'ES|1', '10000']), 'SNF.CAS as the data-plane user').to.equal('ES|1');
     // Its CPU is needed by the NF VMs now.
     process.kill(store.pid, 'SIGKILL');
   });
