@@ -4,26 +4,16 @@
 // the same effect (bench/RESULTS.md has what it saves). It is optional: the engine uses it
 // where the server has it and the scripts elsewhere, so any Redis 7 stays a valid store.
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot } from '../util/repo-root.js';
 
 /** The module's commands: what a data plane user's ACL must allow where the module is loaded. */
 export const REDIS_MODULE_COMMANDS = ['snf.cas', 'snf.natupd', 'snf.claim'] as const;
 
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the project root from ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-  return dir;
-}
-
 /** Where the built module is (SNF_REDIS_MODULE overrides; it must exist). */
 export function redisModulePath(): string {
   const set = process.env.SNF_REDIS_MODULE;
-  const path = set && set !== 'off' ? set : join(projectRoot(), 'native', 'build', 'Release', 'snf-redis-module.so');
+  const path = set && set !== 'off' ? set : join(repoRoot(), 'native', 'build', 'Release', 'snf-redis-module.so');
   if (!existsSync(path)) throw new Error(`store module not built (${path} missing): run 'bash scripts/setup.sh' or 'npm run build:native'`);
   return path;
 }
