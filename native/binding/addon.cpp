@@ -169,6 +169,7 @@ Napi::Object stats_to_js(Napi::Env env, const EngineCounters& c) {
   st.Set("commands", static_cast<double>(c.store.commands));
   st.Set("errors", static_cast<double>(c.store.errors));
   st.Set("reconnects", static_cast<double>(c.store.reconnects));
+  st.Set("moduleFallbacks", static_cast<double>(c.store.module_fallbacks));
   if (!c.store.last_error.empty()) st.Set("lastError", c.store.last_error);
   Napi::Array lat = Napi::Array::New(env, StoreStats::kBuckets), bounds = Napi::Array::New(env, StoreStats::kBuckets);
   for (uint32_t i = 0; i < StoreStats::kBuckets; i++) {

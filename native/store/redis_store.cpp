@@ -379,6 +379,12 @@ void RedisStore::fail_pending(Node& n) {
   tracker_.forget_refills(n.index);
 }
 
+void RedisStore::module_refused(Node& n) {
+  if (!n.module) return;
+  n.module = false;
+  stats_.module_fallbacks++;
+}
+
 // Every reply expected from n has been read: start the list again (keeping its capacity).
 void RedisStore::settle(Node& n) {
   if (n.head < n.want.size()) return;
@@ -421,7 +427,7 @@ void RedisStore::consume(Node& n, const Want& w, Reply& r) {
     // means the slot map is out of date.
     stats_.errors++;
     router_.note_posted_error(r.s.data(), r.s.size());
-    if (native_refused(r.s)) n.module = false;
+    if (native_refused(r.s)) module_refused(n);
   }
 }
 
@@ -801,7 +807,7 @@ void RedisStore::after_round(Open& o) {
     } else if (ScriptRegistry::needs_body(r.s)) {
       next_.push_back({t.cmd, t.node, t.asking, true, 0});
     } else if (native_refused(r.s) && t.node >= 0) {
-      nodes_[t.node]->module = false;  // the commands of this round it refused go again as scripts
+      module_refused(*nodes_[t.node]);  // the commands of this round it refused go again as scripts
       next_.push_back({t.cmd, t.node, t.asking, t.eval, 0});
     } else {
       stats_.errors++;

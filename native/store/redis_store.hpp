@@ -150,6 +150,8 @@ class RedisStore final : public StateStore {
   bool read_replies(Node& n, std::string* err);
   void consume(Node& n, const Want& w, Reply& r);
   void fail_pending(Node& n);
+  // n refused a store module command: its compare-and-sets go as scripts from now on.
+  void module_refused(Node& n);
   void settle(Node& n);
 
   RedisOptions opts_;

@@ -63,6 +63,9 @@ struct StoreStats {
   uint64_t commands = 0;
   uint64_t errors = 0;
   uint64_t reconnects = 0;
+  // Nodes that refused a store module command (NOPERM, unknown command): the engine went back
+  // to the scripts there, which work but cost Redis more (native/store/README.md).
+  uint64_t module_fallbacks = 0;
   // Why the last connection to the store failed (refused, TLS, AUTH, ...), naming the node;
   // cleared when that node connects again.
   std::string last_error;

@@ -105,6 +105,8 @@ export function renderMetrics(m: InstanceMetrics): string {
   w.sample('snf_store_errors_total', c.store.errors);
   w.family('snf_store_reconnects_total', 'counter', 'Store reconnections.');
   w.sample('snf_store_reconnects_total', c.store.reconnects);
+  w.family('snf_store_module_fallbacks_total', 'counter', 'Store nodes that refused the store module commands (the scripts ran instead).');
+  w.sample('snf_store_module_fallbacks_total', c.store.moduleFallbacks);
   w.family('snf_store_round_trip_seconds', 'histogram', 'Store round-trip latency.');
   let cum = 0;
   let sumApprox = 0;

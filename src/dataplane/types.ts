@@ -60,6 +60,8 @@ export interface StoreCounters {
   commands: number;
   errors: number;
   reconnects: number;
+  /** Store nodes that refused the store module's commands (its ACL user lacks them, or the node lost the module): the engine runs the scripts there instead. */
+  moduleFallbacks: number;
   /** Why the last connection to the store failed (refused, TLS, AUTH ...), naming the node; absent once it connects again. */
   lastError?: string;
   /** Round-trip latency histogram: counts per bucket whose upper bounds are latencyBucketsUs. */

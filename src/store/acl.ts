@@ -101,8 +101,8 @@ export function aclFileLine(name: string, rules: string[], password: string): st
  * replicate them, and replicas need the same users before a failover promotes them, so callers
  * managing replicas run this on those too).
  */
-export async function applyAclUser(client: StoreClient, vnf: string, role: StoreRole, password: string, name = aclUser(vnf, role)): Promise<void> {
-  const args = ['SETUSER', name, 'reset', 'on', `>${quoteOk(password)}`, ...aclRules(vnf, role)];
+export async function applyAclUser(client: StoreClient, vnf: string, role: StoreRole, password: string, opts: { name?: string; module?: boolean } = {}): Promise<void> {
+  const args = ['SETUSER', opts.name ?? aclUser(vnf, role), 'reset', 'on', `>${quoteOk(password)}`, ...aclRules(vnf, role, { module: opts.module })];
   const nodes = isCluster(client) ? client.nodes('all') : [client];
   for (const n of nodes) await n.call('ACL', ...args);
 }

@@ -10,6 +10,7 @@ import { applyAclUser, aclUser } from '../../../src/store/acl.js';
 import { closeStore, connectStore, ctlKeys, readTablesSnapshot, writeTables, type StoreClient } from '../../../src/store/index.js';
 import type { StoreConfig } from '../../../src/dataplane/types.js';
 import { rejects } from '../../support/rejects.js';
+import { redisModuleWanted } from '../../../src/store/redis-module.js';
 
 const ADMIN = 'admin-password-0123456789';
 const DP = 'dataplane-password-0123456789';
@@ -67,6 +68,33 @@ describe('data plane store access: TLS and ACL users', function () {
     for (const l of clients) expect(Number(/laddr=127\.0\.0\.1:(\d+)/.exec(l)?.[1]), l).to.equal(t.tlsPort);
     expect(clients.some((l) => /flags=\S*t/.test(l)), 'the data connection has CLIENT TRACKING on').to.equal(true);
     expect(e.counters().store.lastError).to.equal(undefined);
+    // This user was made without the store module's commands: the module's compare-and-sets were
+    // refused once, and ran as scripts (the engine went on, as the verdicts above say).
+    expect(e.counters().store.moduleFallbacks, 'nodes that refused the module').to.equal(redisModuleWanted() ? 1 : 0);
+  });
+
+  it('a data-plane user given the store module commands runs them; one without them falls back to the scripts', async function () {
+    if (!redisModuleWanted()) this.skip();  // SNF_REDIS_MODULE=off: this Redis has no module
+    const name = `${aclUser(vnf, 'dataplane')}-mod`;
+    await applyAclUser(admin, vnf, 'dataplane', DP, { name, module: true });
+    const calls = async () => {
+      const info = String(await admin.call('INFO', 'commandstats'));
+      return { module: Number(/cmdstat_snf\.cas:calls=(\d+)/.exec(info)?.[1] ?? 0), refused: Number(/cmdstat_snf\.cas:.*rejected_calls=(\d+)/.exec(info)?.[1] ?? 0) };
+    };
+    for (const [user, grants] of [[name, true], [aclUser(vnf, 'dataplane'), false]] as const) {
+      const e = open({ kind: 'redis', nodes: [url(`${user}:${DP}`)], timeoutMs: 500 }, `i-${grants}`);
+      const c0 = await calls();
+      const sport = grants ? 40101 : 40102;
+      const syn = await send(e, 'inside', { ip: C, l4: { proto: 'tcp', sport, dport: 443, flags: 'S', seq: 10 } });
+      const mapped = syn.pkt!.l4 as { sport: number };
+      // The SYN-ACK moves the connection SS -> SR: a compare-and-set (SNF.CAS, or the cas script).
+      const back = await send(e, 'outside', { ip: { v: 4, src: C.dst, dst: syn.pkt!.ip.src }, l4: { proto: 'tcp', sport: 443, dport: mapped.sport, flags: 'SA', seq: 70, ack: 11 } });
+      expect([syn.out.verdict, back.out.verdict], user).to.deep.equal(['forward', 'forward']);
+      const c1 = await calls();
+      expect(c1.module - c0.module, `${user}: SNF.CAS run`).to.equal(grants ? 1 : 0);
+      expect(c1.refused - c0.refused, `${user}: SNF.CAS refused`).to.equal(grants ? 0 : 1);
+      expect(e.counters().store.moduleFallbacks, user).to.equal(grants ? 0 : 1);
+    }
   });
 
   it('an engine without credentials is refused (NOAUTH), forwards nothing and says why', async () => {

@@ -43,7 +43,7 @@ function exportedNames(): Set<string> {
       batches: 1,
       drops: { fw_rule_deny: 1 },
       nf: { firewall: { packets: 1, forwarded: 1, dropped: 0, newFlows: 1 } },
-      store: { roundTrips: 1, commands: 1, errors: 0, reconnects: 0, latencyUs: [1, 0], latencyBucketsUs: [100, 200] },
+      store: { roundTrips: 1, commands: 1, errors: 0, reconnects: 0, moduleFallbacks: 0, latencyUs: [1, 0], latencyBucketsUs: [100, 200] },
       cache: { hits: 3, misses: 1, invalidations: 0, flushes: 0, evictions: 0, bytes: 10, entries: 1 },
       io: { inside: { rx: 1, tx: 1, rxDropped: 0, txErrors: 0 }, outside: { rx: 1, tx: 1, rxDropped: 0, txErrors: 0 }, bursts: 1 },
     },
