@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { freePort } from '../util/ports.js';
-import { redisModuleArgs } from '../store/redis-module.js';
+import { redisModuleArgs } from '../dataplane/redis-module.js';
 
 export interface OwnRedis {
   node: string;

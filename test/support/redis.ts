@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, mkdirSync, existsSync, writeFileSync } from 'node:
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { redisModulePath, redisModuleWanted } from '../../src/store/redis-module.js';
+import { redisModulePath, redisModuleWanted } from '../../src/dataplane/redis-module.js';
 
 export interface RedisServer {
   host: string;

@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../util/ports.js';
-import { redisModuleArgs } from '../../store/redis-module.js';
+import { redisModuleArgs } from '../../dataplane/redis-module.js';
 
 export interface LocalRedis {
   node: string;

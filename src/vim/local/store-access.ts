@@ -12,7 +12,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { aclFileLine, aclRules, aclUser, type StoreRole } from '../../store/acl.js';
-import { redisModulePath, redisModuleWanted } from '../../store/redis-module.js';
+import { redisModulePath, redisModuleWanted } from '../../dataplane/redis-module.js';
 import { makeStoreCerts, type StoreCerts } from '../../store/tls-certs.js';
 import type { StoreTls } from '../../store/url.js';
 

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { Engine, TABLES, engineConfig, send, uniqueVnf } from '../../support/engine.js';
 import { buildFrame, decodeFrame } from '../../support/packets.js';
 import { useRedis } from '../../support/redis.js';
-import { redisModuleWanted } from '../../../src/store/redis-module.js';
+import { redisModuleWanted } from '../../../src/dataplane/redis-module.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

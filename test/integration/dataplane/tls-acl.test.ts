@@ -10,7 +10,7 @@ import { applyAclUser, aclUser } from '../../../src/store/acl.js';
 import { closeStore, connectStore, ctlKeys, readTablesSnapshot, writeTables, type StoreClient } from '../../../src/store/index.js';
 import type { StoreConfig } from '../../../src/dataplane/types.js';
 import { rejects } from '../../support/rejects.js';
-import { redisModuleWanted } from '../../../src/store/redis-module.js';
+import { redisModuleWanted } from '../../../src/dataplane/redis-module.js';
 
 const ADMIN = 'admin-password-0123456789';
 const DP = 'dataplane-password-0123456789';

@@ -19,7 +19,8 @@ import { ROOT } from '../../support/netns.js';
 import { freePort, rawCommand } from '../../support/redis.js';
 import { rejects } from '../../support/rejects.js';
 import { hotUserData } from './vm-harness.js';
-import { REDIS_MODULE_COMMANDS, redisModulePath } from '../../../src/store/redis-module.js';
+import { REDIS_MODULE_COMMANDS } from '../../../src/store/redis-module.js';
+import { redisModulePath } from '../../../src/dataplane/redis-module.js';
 
 type WriteFile = { path: string; content: string; permissions: string };
 

@@ -18,7 +18,7 @@ import type { ClientSummary } from '../../../src/demo/traffic/client.js';
 import { tearDownDeployment } from '../../support/teardown.js';
 import { namespacesOf, ROOT, RUN_ROOT, startTool, uniqueName, type Proc } from '../../support/netns.js';
 import { rejects } from '../../support/rejects.js';
-import { redisModuleWanted } from '../../../src/store/redis-module.js';
+import { redisModuleWanted } from '../../../src/dataplane/redis-module.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
