@@ -1,4 +1,4 @@
-// snf.so: the data plane's compare-and-sets as native Redis commands. Each does exactly what
+// snf-redis-module.so: the data plane's compare-and-sets as native Redis commands. Each does exactly what
 // its Lua script in native/store/scripts.cpp does (same keys, values, TTLs and reply; the
 // tests run both on the same cases), at a third of the server CPU: a Lua call's set-up and its
 // redis.call conversions were half of redis-server's command time on the replay

@@ -271,20 +271,21 @@ int RedisStore::append(Node& n, const Cmd& c, bool eval, bool asking, Reply* tar
     }
     one(target, !track && refill, track);
     if (!track) return 1;
-    if (c.script != ScriptId::NatClaim) {
-      append_get(n, k[0]);
-      n.want.push_back({target, refill, false});
+    // The read behind it, with its own ASKING after ASK, as every command of c.
+    bool claim = c.script == ScriptId::NatClaim;
+    argv_.clear();
+    argvlen_.clear();
+    push(claim ? "MGET" : "GET", claim ? 4 : 3);
+    push(k[0].data(), k[0].size());
+    if (!claim) {
+      one(target, refill, false);
       return 2;
     }
     // The claim's MGET: the forward value answers, the reverse one refills (as append_claim's).
-    if (asking) {
-      n.c->append(1, kAsking, kAskingLen);
-      n.want.push_back({nullptr, false, false});
-    }
-    const char* mg[3] = {"MGET", k[0].data(), k[1].data()};
-    size_t ml[3] = {4, k[0].size(), k[1].size()};
-    n.c->append(3, mg, ml);
-    n.want.push_back({target, false, false, 0, 1});
+    push(k[1].data(), k[1].size());
+    one(target, false, false);
+    n.want.back().pick = 0;
+    n.want.back().refill_at = 1;
     tracker_.expect_refill(n.index, k[1]);
     return 2;
   }

@@ -345,11 +345,9 @@ class Server implements RedisServer {
 /** Starts a throw-away redis-server on a free loopback port; extra `args` go to its command line. */
 // The store module (native/redis_module) is loaded like the product loads it, so the suite runs
 // the engine's native compare-and-sets; `module: false` gives a plain Redis (the scripts' path).
-// Sentinel mode loads no modules.
+// Sentinel mode loads no modules. (Appended: a config file stays the first argument.)
 function withModule(args: string[], module: boolean): string[] {
-  if (!module || args.includes('--sentinel')) return args;
-  const conf = args.length > 0 && args[0].endsWith('.conf') && !args[0].startsWith('--') ? 1 : 0;
-  return [...args.slice(0, conf), '--loadmodule', redisModulePath(), ...args.slice(conf)];
+  return module && !args.includes('--sentinel') ? [...args, '--loadmodule', redisModulePath()] : args;
 }
 
 export async function startRedis(opts: { args?: string[]; module?: boolean } = {}): Promise<RedisServer> {

@@ -151,4 +151,39 @@ describe('Redis Cluster store', function () {
       }
     }
   });
+
+  it('follows ASK for a connection already moved to the importing master: its transition and the read behind it each get their ASKING', async () => {
+    // A transition (SS -> SR on the SYN-ACK) goes as the store module's SNF.CAS with a GET behind
+    // it (cached), or as the cas script; after ASK every command of it needs its own ASKING.
+    for (const cacheBytes of [undefined, 0]) {
+      const label = cacheBytes === 0 ? 'uncached' : 'cached';
+      const vnf = uniqueVnf();
+      const cfg = { ...store(), timeoutMs: 1000, ...(cacheBytes === 0 ? { cacheBytes } : {}) };
+      const c = { v: 4 as const, src: '10.4.0.3', dst: '203.0.113.9' };
+      const first = new Engine(engineConfig(['firewall'], cfg, { vnf }));
+      expect((await send(first, 'inside', { ip: c, l4: { proto: 'tcp', sport: 3333, dport: 443, flags: 'S', seq: 1 } })).out.verdict, label).to.equal('forward');
+      first.close();
+      const masters = client.nodes('master');
+      const src = (await Promise.all(masters.map(async (n) => ((await n.keys(`snf:${vnf}:fw:*`)).length > 0 ? n : null)))).find((n) => n)!;
+      const [key] = await src.keys(`snf:${vnf}:fw:*`);
+      const slot = Number(await client.cluster('KEYSLOT', key));
+      const dst = masters.find((n) => n !== src)!;
+      const id = async (n: typeof src) => String(await n.cluster('MYID'));
+      const [srcId, dstId] = [await id(src), await id(dst)];
+      await dst.cluster('SETSLOT', slot, 'IMPORTING', srcId);
+      await src.cluster('SETSLOT', slot, 'MIGRATING', dstId);
+      // The key moves: the source now answers ASK for it, the importing master holds it.
+      await src.migrate(dst.options.host!, dst.options.port!, key, 0, 5000);
+      try {
+        const e = new Engine(engineConfig(['firewall'], cfg, { vnf }));
+        const out = (await send(e, 'outside', { ip: { v: 4, src: c.dst, dst: c.src }, l4: { proto: 'tcp', sport: 443, dport: 3333, flags: 'SA', seq: 70, ack: 2 } })).out;
+        expect(out.verdict, `${label}: ${out.reason}`).to.equal('forward');
+        e.close();
+        await dst.call('ASKING');
+        expect(await dst.get(key), `${label}: the transition reached the importing master`).to.match(/^SR\|/);
+      } finally {
+        for (const n of masters) await n.cluster('SETSLOT', slot, 'NODE', dstId);
+      }
+    }
+  });
 });
