@@ -21,6 +21,24 @@ describe('Redis Cluster store', function () {
 
   const store = () => ({ kind: 'redis' as const, nodes: [cluster.nodes[0]], cluster: true });
 
+  // Starts moving the slot of the VNF's one firewall key to another master (IMPORTING there,
+  // MIGRATING on its owner): the owner, the key, and `finish`, which gives the slot to the new master.
+  async function migrateFwSlot(vnf: string) {
+    const masters = client.nodes('master');
+    const src = (await Promise.all(masters.map(async (n) => ((await n.keys(`snf:${vnf}:fw:*`)).length > 0 ? n : null)))).find((n) => n)!;
+    const [key] = await src.keys(`snf:${vnf}:fw:*`);
+    const slot = Number(await client.cluster('KEYSLOT', key));
+    const dst = masters.find((n) => n !== src)!;
+    const id = async (n: typeof src) => String(await n.cluster('MYID'));
+    const [srcId, dstId] = [await id(src), await id(dst)];
+    await dst.cluster('SETSLOT', slot, 'IMPORTING', srcId);
+    await src.cluster('SETSLOT', slot, 'MIGRATING', dstId);
+    const finish = async () => {
+      for (const n of masters) await n.cluster('SETSLOT', slot, 'NODE', dstId);
+    };
+    return { src, dst, key, slot, finish };
+  }
+
   for (const [name, chain, scenarios] of [
     ['nat', ['nat'], natScenarios],
     ['firewall', ['firewall'], fwScenarios],
@@ -96,20 +114,12 @@ describe('Redis Cluster store', function () {
     const e = new Engine(engineConfig(['firewall'], { ...store(), timeoutMs: 1000 }, { vnf }));
     const spec = { ip: { v: 4 as const, src: '10.4.0.1', dst: '203.0.113.9' }, l4: { proto: 'udp' as const, sport: 1111, dport: 53 } };
     expect((await send(e, 'inside', spec)).out.verdict).to.equal('forward');
-    const [key] = await Promise.all(client.nodes('master').map((n) => n.keys(`snf:${vnf}:fw:*`))).then((l) => l.flat());
-    expect(key).to.be.a('string');
-    const slot = Number(await client.cluster('KEYSLOT', key));
+    const [found] = await Promise.all(client.nodes('master').map((n) => n.keys(`snf:${vnf}:fw:*`))).then((l) => l.flat());
+    expect(found).to.be.a('string');
     // Move the slot (and its key) to another master.
-    const masters = client.nodes('master');
-    const owners = await Promise.all(masters.map(async (n) => ((await n.keys(`snf:${vnf}:fw:*`)).length > 0 ? n : null)));
-    const src = owners.find((n) => n)!;
-    const dst = masters.find((n) => n !== src)!;
-    const id = async (n: typeof src) => String(await n.cluster('MYID'));
-    const [srcId, dstId] = [await id(src), await id(dst)];
-    await dst.cluster('SETSLOT', slot, 'IMPORTING', srcId);
-    await src.cluster('SETSLOT', slot, 'MIGRATING', dstId);
+    const { src, dst, key, finish } = await migrateFwSlot(vnf);
     await src.migrate(dst.options.host!, dst.options.port!, key, 0, 5000);
-    for (const n of masters) await n.cluster('SETSLOT', slot, 'NODE', dstId);
+    await finish();
     const reply = await send(e, 'outside', { ip: { v: 4, src: '203.0.113.9', dst: '10.4.0.1' }, l4: { proto: 'udp', sport: 53, dport: 1111 } });
     expect(reply.out.verdict, reply.out.reason).to.equal('forward');
     e.close();
@@ -126,17 +136,9 @@ describe('Redis Cluster store', function () {
       const first = new Engine(engineConfig(['firewall'], cfg, { vnf }));
       expect((await send(first, 'inside', spec)).out.verdict, label).to.equal('forward');
       first.close();
-      const masters = client.nodes('master');
-      const src = (await Promise.all(masters.map(async (n) => ((await n.keys(`snf:${vnf}:fw:*`)).length > 0 ? n : null)))).find((n) => n)!;
-      const [key] = await src.keys(`snf:${vnf}:fw:*`);
-      await src.del(key);
-      const slot = Number(await client.cluster('KEYSLOT', key));
-      const dst = masters.find((n) => n !== src)!;
-      const id = async (n: typeof src) => String(await n.cluster('MYID'));
-      const [srcId, dstId] = [await id(src), await id(dst)];
       // Migrating with the key absent from the source: the source answers ASK for it.
-      await dst.cluster('SETSLOT', slot, 'IMPORTING', srcId);
-      await src.cluster('SETSLOT', slot, 'MIGRATING', dstId);
+      const { src, dst, key, slot, finish } = await migrateFwSlot(vnf);
+      await src.del(key);
       try {
         const e = new Engine(engineConfig(['firewall'], cfg, { vnf }));
         const out = (await send(e, 'inside', spec)).out;
@@ -147,7 +149,7 @@ describe('Redis Cluster store', function () {
         await dst.call('ASKING'); // the slot is still the source's: read the import as Redis allows
         expect(await dst.get(key), label).to.match(/^U\|/);
       } finally {
-        for (const n of masters) await n.cluster('SETSLOT', slot, 'NODE', dstId);
+        await finish();
       }
     }
   });
@@ -163,15 +165,7 @@ describe('Redis Cluster store', function () {
       const first = new Engine(engineConfig(['firewall'], cfg, { vnf }));
       expect((await send(first, 'inside', { ip: c, l4: { proto: 'tcp', sport: 3333, dport: 443, flags: 'S', seq: 1 } })).out.verdict, label).to.equal('forward');
       first.close();
-      const masters = client.nodes('master');
-      const src = (await Promise.all(masters.map(async (n) => ((await n.keys(`snf:${vnf}:fw:*`)).length > 0 ? n : null)))).find((n) => n)!;
-      const [key] = await src.keys(`snf:${vnf}:fw:*`);
-      const slot = Number(await client.cluster('KEYSLOT', key));
-      const dst = masters.find((n) => n !== src)!;
-      const id = async (n: typeof src) => String(await n.cluster('MYID'));
-      const [srcId, dstId] = [await id(src), await id(dst)];
-      await dst.cluster('SETSLOT', slot, 'IMPORTING', srcId);
-      await src.cluster('SETSLOT', slot, 'MIGRATING', dstId);
+      const { src, dst, key, finish } = await migrateFwSlot(vnf);
       // The key moves: the source now answers ASK for it, the importing master holds it.
       await src.migrate(dst.options.host!, dst.options.port!, key, 0, 5000);
       try {
@@ -182,7 +176,7 @@ describe('Redis Cluster store', function () {
         await dst.call('ASKING');
         expect(await dst.get(key), `${label}: the transition reached the importing master`).to.match(/^SR\|/);
       } finally {
-        for (const n of masters) await n.cluster('SETSLOT', slot, 'NODE', dstId);
+        await finish();
       }
     }
   });
