@@ -19,10 +19,14 @@ namespace snf::rm {
 enum : int { kOk = 0, kErr = 1, kApiVer1 = 1 };
 enum : int { kRead = 1 << 0, kWrite = 1 << 1 };
 enum : int { kKeyEmpty = 0, kKeyString = 1 };
+// RedisModule_SetModuleOptions: keys opened for writing are not signalled as changed on close.
+enum : int { kNoImplicitSignalModified = 1 << 1 };
 
 #define SNF_RM_API(X)                                                                              \
   X(int, CreateCommand, (RedisModuleCtx*, const char*, RedisModuleCmdFunc, const char*, int, int, int)) \
   X(void, SetModuleAttribs, (RedisModuleCtx*, const char*, int, int))                             \
+  X(void, SetModuleOptions, (RedisModuleCtx*, int))                                               \
+  X(int, SignalModifiedKey, (RedisModuleCtx*, RedisModuleString*))                                \
   X(void*, OpenKey, (RedisModuleCtx*, RedisModuleString*, int))                                   \
   X(void, CloseKey, (RedisModuleKey*))                                                            \
   X(int, KeyType, (RedisModuleKey*))                                                              \

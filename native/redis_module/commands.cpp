@@ -18,8 +18,8 @@ namespace {
 
 const char kWrongType[] = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
-// An open key, closed when it goes out of scope (the close is what signals the change to
-// CLIENT TRACKING, as a SET's does).
+// An open key, closed when it goes out of scope. Closing does not signal a change (the module
+// sets kNoImplicitSignalModified): set() does, for the keys actually written.
 class Key {
  public:
   Key(RedisModuleCtx* ctx, RedisModuleString* name)
@@ -53,9 +53,12 @@ bool expiry(RedisModuleCtx* ctx, RedisModuleString* arg, const char* cmd, long l
   return true;
 }
 
+// A write, signalled as a SET's is: CLIENT TRACKING invalidates the key in other instances'
+// caches, WATCH sees it.
 void set(RedisModuleCtx* ctx, const Key& k, RedisModuleString* name, RedisModuleString* value, long long at) {
   rm_StringSet(k.get(), value);
   rm_SetAbsExpire(k.get(), at);
+  rm_SignalModifiedKey(ctx, name);
   rm_Replicate(ctx, "SET", "sscl", name, value, "PXAT", at);
 }
 
@@ -141,6 +144,10 @@ int nat_claim(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
 
 extern "C" __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisModuleCtx* ctx, RedisModuleString**, int) {
   if (init(ctx, "snf", 1) != kOk) return kErr;
+  // By default Redis signals every key a module opened for writing when it is closed, written
+  // or not: a compare that failed, or a claim that found its mapping, would then empty every
+  // other instance's cached copy, which the scripts never did. set() signals what it writes.
+  rm_SetModuleOptions(ctx, kNoImplicitSignalModified);
   // first key, last key, step: how Redis Cluster finds the keys (slot checks, redirects).
   if (rm_CreateCommand(ctx, "snf.cas", cas, "write deny-oom fast", 1, 1, 1) != kOk) return kErr;
   if (rm_CreateCommand(ctx, "snf.natupd", nat_update, "write deny-oom fast", 1, 2, 1) != kOk) return kErr;

@@ -173,6 +173,66 @@ export function rawCommand(port: number, args: (string | number)[], timeoutMs = 
   });
 }
 
+/** A connection kept open (subscribers, CLIENT TRACKING): replies and pushed messages in arrival order. */
+export interface RespConnection {
+  send(args: (string | number)[]): void;
+  /** The next value to arrive (a reply or a pushed message). */
+  next(timeoutMs?: number): Promise<RespValue>;
+  /** Sends one command and resolves with the next value (for a connection nothing is pushed to). */
+  call(args: (string | number)[]): Promise<RespValue>;
+  close(): void;
+}
+
+export function openResp(port: number): Promise<RespConnection> {
+  return new Promise((resolve, reject) => {
+    const sock = createConnection({ host: HOST, port });
+    let buf = Buffer.alloc(0);
+    const values: RespValue[] = [];
+    const waiting: ((v: RespValue) => void)[] = [];
+    let failure: Error | undefined;
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      for (let r = parse(buf, 0); r; r = parse(buf, 0)) {
+        buf = buf.subarray(r.end);
+        const w = waiting.shift();
+        if (w) w(r.value);
+        else values.push(r.value);
+      }
+    });
+    sock.on('error', (e) => {
+      failure = e;
+      reject(e);
+    });
+    sock.on('connect', () => {
+      const conn: RespConnection = {
+        send: (args) => void sock.write(encode(args)),
+        next: (timeoutMs = 2000) => {
+          if (failure) return Promise.reject(failure);
+          const v = values.shift();
+          if (v !== undefined) return Promise.resolve(v);
+          return new Promise((res, rej) => {
+            const timer = setTimeout(() => {
+              waiting.splice(waiting.indexOf(done), 1);
+              rej(new Error(`redis ${HOST}:${port}: nothing arrived within ${timeoutMs} ms`));
+            }, timeoutMs);
+            const done = (value: RespValue) => {
+              clearTimeout(timer);
+              res(value);
+            };
+            waiting.push(done);
+          });
+        },
+        call: (args) => {
+          conn.send(args);
+          return conn.next();
+        },
+        close: () => sock.destroy(),
+      };
+      resolve(conn);
+    });
+  });
+}
+
 async function ok(port: number, args: (string | number)[]): Promise<RespValue> {
   const r = await rawCommand(port, args);
   if (r instanceof Error) throw new Error(`redis ${HOST}:${port} ${args.join(' ')}: ${r.message}`);

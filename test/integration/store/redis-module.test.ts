@@ -1,12 +1,14 @@
 // The store module (native/redis_module) against the scripts it stands in for: each of its
 // commands, on a real redis-server that loads it, leaves the same values and TTLs and gives the
 // same reply as its Lua script (taken from native/store/scripts.cpp, run with EVAL on the same
-// server) on every case below; its writes reach a replica that does not load it; and an engine
-// whose user may not run it still gets its compare-and-sets done (by the scripts).
+// server) on every case below, and tells a client that caches the keys (CLIENT TRACKING) of the
+// same changes, no more: a write that did not happen must not empty other instances' caches; its
+// writes reach a replica that does not load it; and an engine whose user may not run it still
+// gets its compare-and-sets done (by the scripts).
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rawCommand, startRedis, type RedisServer, type RespValue } from '../../support/redis.js';
+import { openResp, rawCommand, startRedis, type RedisServer, type RespConnection, type RespValue } from '../../support/redis.js';
 import { aclRules } from '../../../src/store/acl.js';
 import { REDIS_MODULE_COMMANDS } from '../../../src/store/redis-module.js';
 
@@ -95,13 +97,39 @@ function outcome(r: RespValue): string {
   return r instanceof Error ? 'error' : JSON.stringify(r);
 }
 
+// The keys Redis told a tracking client had changed, up to now: a PING on the subscriber
+// comes back after every invalidation already sent to it.
+async function invalidated(sub: RespConnection): Promise<string[]> {
+  sub.send(['PING']);
+  const keys: string[] = [];
+  for (;;) {
+    const m = await sub.next();
+    if (!Array.isArray(m)) throw new Error(`subscriber: unexpected ${JSON.stringify(m)}`);
+    if (m[0] === 'pong') return keys.sort();
+    if (m[0] === 'message' && m[1] === '__redis__:invalidate' && Array.isArray(m[2])) keys.push(...m[2].map(String));
+  }
+}
+
 describe('store module: native compare-and-sets', function () {
   this.timeout(30_000);
   let redis: RedisServer;
+  // As the engine's cache does: a data connection tracking what it reads, its invalidations
+  // redirected to a subscriber (RESP2).
+  let sub: RespConnection;
+  let tracker: RespConnection;
   before(async () => {
     redis = await startRedis({ module: true });
+    sub = await openResp(redis.port);
+    const id = await sub.call(['CLIENT', 'ID']);
+    expect(await sub.call(['SUBSCRIBE', '__redis__:invalidate'])).to.deep.equal(['subscribe', '__redis__:invalidate', 1]);
+    tracker = await openResp(redis.port);
+    expect(await tracker.call(['CLIENT', 'TRACKING', 'on', 'REDIRECT', Number(id)])).to.equal('OK');
   });
-  after(async () => redis?.stop());
+  after(async () => {
+    sub?.close();
+    tracker?.close();
+    await redis?.stop();
+  });
 
   it('is loaded, and lists the commands the ACL rules allow', async () => {
     const info = await rawCommand(redis.port, ['COMMAND', 'INFO', ...REDIS_MODULE_COMMANDS]);
@@ -115,7 +143,7 @@ describe('store module: native compare-and-sets', function () {
   for (const [name, fam] of Object.entries(FAMILIES)) {
     describe(name, () => {
       fam.cases.forEach((c, i) => {
-        it(`${c.title}: the same reply, values and TTLs as the script`, async () => {
+        it(`${c.title}: the same reply, values, TTLs and invalidations as the script`, async () => {
           const results: string[][] = [];
           for (const how of ['script', 'module'] as const) {
             const keys = c.keys.map((k) => `snf:t:{${name}${i}}:${how}:${k}`);
@@ -125,15 +153,19 @@ describe('store module: native compare-and-sets', function () {
               if (Array.isArray(v)) await rawCommand(redis.port, ['RPUSH', k, ...v]);
               else if (v !== null) await rawCommand(redis.port, ['SET', k, v, 'PX', '90000']);
             }
+            // Every key read by the tracking client, present or not (Redis tracks both).
+            for (const k of keys) expect(await tracker.call(['EXISTS', k])).to.be.a('number');
+            expect(await invalidated(sub), 'nothing changed yet').to.deep.equal([]);
             const reply =
               how === 'script'
                 ? await rawCommand(redis.port, ['EVAL', lua(fam.script), keys.length, ...keys, ...c.args])
                 : await rawCommand(redis.port, fam.command(keys, c.args));
+            const told = (await invalidated(sub)).map((k) => k.slice(k.lastIndexOf(':') + 1));
             const after = [];
             for (const k of keys) after.push(await state(redis.port, k));
-            results.push([outcome(reply), ...after]);
+            results.push([outcome(reply), `invalidated: ${told.join(',')}`, ...after]);
           }
-          expect(results[1], 'module (reply, then each key)').to.deep.equal(results[0]);
+          expect(results[1], 'module (reply, invalidations, then each key)').to.deep.equal(results[0]);
         });
       });
     });
