@@ -197,7 +197,16 @@ uint16_t Nat::leased_port(const CursorId& cur, int64_t now) {
   int64_t v = leases_->take(cur, now, ask);
   // lookup queues the leases last, behind the run's allocations, so the values a lease gets
   // follow theirs (one instance hands out ports in cursor order).
-  if (ask) lease_asks_.push_back(cur);
+  if (ask) {
+    lease_asks_.push_back(cur);
+    if (leases_->first_of_address(cur))
+      for (int sh = 0; sh < cfg_.shards; sh++) {
+        int64_t f, n;
+        shard_ports(sh, f, n);
+        CursorId other{cur.ext, sh, cur.proto};
+        if (sh != cur.shard && n > 0 && leases_->ask_new(other, now)) lease_asks_.push_back(other);
+      }
+  }
   if (v < 0) return 0;
   // The port nat_alloc's first try takes for this cursor value.
   return static_cast<uint16_t>(first + (v % count) * cfg_.shards);

@@ -9,6 +9,7 @@
 #pragma once
 #include <cstdint>
 #include <unordered_map>
+#include <vector>
 
 #include "keys.hpp"
 
@@ -67,8 +68,29 @@ class PortLeases {
     if (it != map_.end()) it->second.asked_ms = 0;
   }
 
+  // Whether this is the first lease asked for on the cursor's (protocol, outside address): the
+  // NAT then asks for every shard's cursor of that address at once (ask_new), so each shard's
+  // first flow finds a lease instead of paying a nat_alloc of its own (64 shards by default: on
+  // the replay one new flow in five went through Lua that way, bench/RESULTS.md).
+  bool first_of_address(const CursorId& cur) {
+    for (const CursorId& a : addresses_)
+      if (a.proto == cur.proto && a.ext == cur.ext) return false;
+    addresses_.push_back(CursorId{cur.ext, 0, cur.proto});
+    return true;
+  }
+
+  // Marks a cursor asked for if it was never leased nor asked for; says whether it was.
+  bool ask_new(const CursorId& cur, int64_t now) {
+    auto [it, fresh] = map_.try_emplace(cur);
+    if (fresh) it->second.asked_ms = now;
+    return fresh;
+  }
+
   // Leases name ports by the shard layout they were taken under: a new layout drops them.
-  void reset() { map_.clear(); }
+  void reset() {
+    map_.clear();
+    addresses_.clear();
+  }
 
  private:
   struct Range {
@@ -84,6 +106,7 @@ class PortLeases {
   }
 
   std::unordered_map<CursorId, Entry, CursorIdHash> map_;
+  std::vector<CursorId> addresses_;  // (protocol, address) pairs leased on so far: a few
 };
 
 }  // namespace snf

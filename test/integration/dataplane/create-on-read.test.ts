@@ -228,6 +228,33 @@ describe('create on read (NAT, coherent cache)', function () {
     e.close();
   });
 
+  it("an address's first flow leases every shard's cursor: the other shards' first flows claim, none pays a nat_alloc", async () => {
+    const vnf = uniqueVnf();
+    // One pool address, 8 shards: a cursor per shard and protocol.
+    const sharded = { ...TABLES, nat: { ...TABLES.nat!, pool: ['198.51.100.1'], shards: 8 } };
+    const e = new Engine(engineConfig(['nat'], store(), { vnf, tables: sharded }));
+    const s0 = await calls();
+    expect(verdicts(await e.process([udp(0)]))).to.deep.equal(['forward']);
+    const s1 = await calls();
+    expect(s1.scripts - s0.scripts, 'the first flow: nat_alloc').to.equal(1);
+    expect(s1.incrby - s0.incrby, "a lease of each shard's UDP cursor").to.equal(8);
+    // 40 new flows over the 8 shards (inside endpoints hash to shards).
+    const outs = await e.process(Array.from({ length: 40 }, (_, i) => udp(i + 1)));
+    expect(verdicts(outs)).to.deep.equal(outs.map(() => 'forward'));
+    const s2 = await calls();
+    const shards = new Set((await r.client.keys(`snf:${vnf}:nat:f:*`)).map((k) => k.slice(k.indexOf('{'), k.indexOf('}'))));
+    expect(shards.size, 'the flows spread over the shards').to.be.greaterThan(4);
+    expect(s2.scripts - s1.scripts, 'no nat_alloc').to.equal(0);
+    expect(s2.claims - s1.claims, 'a claim per new flow').to.equal(40);
+    expect(s2.incrby - s1.incrby, 'no lease asked again').to.equal(0);
+    // TCP is another cursor family: its first flow leases its own shards.
+    const tcp = frame('inside', { ip: { v: 4, src: '10.7.9.9', dst: '203.0.113.9' }, l4: { proto: 'tcp', sport: 7000, dport: 80, flags: 'S' } });
+    expect(verdicts(await e.process([tcp]))).to.deep.equal(['forward']);
+    const s3 = await calls();
+    expect(s3.incrby - s2.incrby, "each shard's TCP cursor").to.equal(8);
+    e.close();
+  });
+
   it('a RST right behind the first packet: forwarded, the mapping ends in state R', async () => {
     const vnf = uniqueVnf();
     const e = new Engine(engineConfig(['nat'], store(), { vnf }));
