@@ -18,7 +18,8 @@ namespace snf::rm {
 
 enum : int { kOk = 0, kErr = 1, kApiVer1 = 1 };
 enum : int { kRead = 1 << 0, kWrite = 1 << 1 };
-enum : int { kKeyEmpty = 0, kKeyString = 1 };
+enum : int { kKeyEmpty = 0, kKeyString = 1, kKeyZset = 5 };
+enum : long long { kNoExpire = -1 };
 // RedisModule_SetModuleOptions: keys opened for writing are not signalled as changed on close.
 enum : int { kNoImplicitSignalModified = 1 << 1 };
 
@@ -33,6 +34,8 @@ enum : int { kNoImplicitSignalModified = 1 << 1 };
   X(char*, StringDMA, (RedisModuleKey*, size_t*, int))                                            \
   X(int, StringSet, (RedisModuleKey*, RedisModuleString*))                                        \
   X(int, SetAbsExpire, (RedisModuleKey*, long long))                                              \
+  X(long long, GetExpire, (RedisModuleKey*))                                                      \
+  X(int, ZsetAdd, (RedisModuleKey*, double, RedisModuleString*, int*))                            \
   X(long long, Milliseconds, (void))                                                              \
   X(const char*, StringPtrLen, (const RedisModuleString*, size_t*))                               \
   X(int, StringToLongLong, (const RedisModuleString*, long long*))                                \

@@ -140,6 +140,43 @@ int nat_claim(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   return reply_value(ctx, cur, cl);
 }
 
+// SNF.LBUPD forward reverse load prefix new-forward new-reverse ttl-ms member now-ms: the
+// `lb_update` script. While the forward value still starts with `prefix` (the same backend),
+// rewrites both keys and adds `member` to the backend's load set, scored by when it expires,
+// whose own TTL is raised to `ttl` if lower. Replies the forward value now stored (nil: the
+// assignment is gone). A `now` that is not a number is refused before anything is written
+// (the script would write both keys, then fail at its ZADD).
+int lb_update(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc != 10) return rm_WrongArity(ctx);
+  Key f(ctx, argv[1]);
+  if (!f.empty() && !f.string()) return rm_ReplyWithError(ctx, kWrongType);
+  size_t cl = 0, pl = 0;
+  const char* cur = f.value(&cl);
+  if (!cur) return rm_ReplyWithNull(ctx);
+  const char* p = rm_StringPtrLen(argv[4], &pl);
+  if (pl > cl || std::memcmp(cur, p, pl) != 0) return reply_value(ctx, cur, cl);
+  long long at = 0, ttl = 0, now = 0;
+  if (!expiry(ctx, argv[7], "snf.lbupd", &at)) return kOk;
+  rm_StringToLongLong(argv[7], &ttl);
+  if (rm_StringToLongLong(argv[9], &now) != kOk) return rm_ReplyWithError(ctx, "ERR now is not an integer");
+  Key r(ctx, argv[2]);
+  set(ctx, f, argv[1], argv[5], at);
+  set(ctx, r, argv[2], argv[6], at);
+  Key load(ctx, argv[3]);
+  long long expires = now + ttl;  // the member's score: when it leaves the backend's load
+  int flags = 0;  // in: no NX / XX; out: added or updated
+  if (rm_ZsetAdd(load.get(), static_cast<double>(expires), argv[8], &flags) != kOk)
+    return rm_ReplyWithError(ctx, kWrongType);
+  rm_SignalModifiedKey(ctx, argv[3]);
+  rm_Replicate(ctx, "ZADD", "sls", argv[3], expires, argv[8]);
+  long long left = rm_GetExpire(load.get());
+  if (left == kNoExpire || left < ttl) {
+    rm_SetAbsExpire(load.get(), at);
+    rm_Replicate(ctx, "PEXPIREAT", "sl", argv[3], at);
+  }
+  return reply_arg(ctx, argv[5]);
+}
+
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisModuleCtx* ctx, RedisModuleString**, int) {
@@ -152,5 +189,6 @@ extern "C" __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisMo
   if (rm_CreateCommand(ctx, "snf.cas", cas, "write deny-oom fast", 1, 1, 1) != kOk) return kErr;
   if (rm_CreateCommand(ctx, "snf.natupd", nat_update, "write deny-oom fast", 1, 2, 1) != kOk) return kErr;
   if (rm_CreateCommand(ctx, "snf.claim", nat_claim, "write deny-oom fast", 1, 3, 2) != kOk) return kErr;
+  if (rm_CreateCommand(ctx, "snf.lbupd", lb_update, "write deny-oom fast", 1, 3, 1) != kOk) return kErr;
   return kOk;
 }

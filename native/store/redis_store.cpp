@@ -138,8 +138,10 @@ bool RedisStore::ensure_connected(Node& n) {
   Reply info;
   n.plain_claims = sync_call(n, {"INFO", "server"}, info) && info.type == Reply::Str && redis_major(info.s) >= 7;
   Reply mods;
-  n.module = n.plain_claims && sync_call(n, {"COMMAND", "INFO", "snf.cas", "snf.natupd", "snf.claim"}, mods) &&
-             mods.type == Reply::Arr && mods.a.size() == 3 &&
+  // All or none: a server with an older build of the module (fewer commands) runs the scripts.
+  n.module = n.plain_claims &&
+             sync_call(n, {"COMMAND", "INFO", "snf.cas", "snf.natupd", "snf.claim", "snf.lbupd"}, mods) &&
+             mods.type == Reply::Arr && mods.a.size() == 4 &&
              std::all_of(mods.a.begin(), mods.a.end(), [](const Reply& e) { return e.type == Reply::Arr; });
   SyncCall call = [this, &n](const std::vector<std::string>& argv, Reply& out) { return sync_call(n, argv, out); };
   if (!scripts_.load(call, &err)) {
@@ -211,6 +213,7 @@ static bool native_form(const Cmd& c) {
     case ScriptId::Cas: return c.keys.size() == 1 && c.args.size() == 3 && !c.args[0].empty();
     case ScriptId::NatUpdate: return c.keys.size() == 2 && c.args.size() == 4;
     case ScriptId::NatClaim: return c.keys.size() == 2 && c.args.size() == 3;
+    case ScriptId::LbUpdate: return c.keys.size() == 3 && c.args.size() == 6;
     default: return false;
   }
 }
@@ -265,6 +268,10 @@ int RedisStore::append(Node& n, const Cmd& c, bool eval, bool asking, Reply* tar
     } else if (c.script == ScriptId::NatUpdate) {
       push("SNF.NATUPD", 10);
       for (const std::string* x : {&k[0], &k[1], &a[0], &a[1], &a[2], &a[3]}) push(x->data(), x->size());
+    } else if (c.script == ScriptId::LbUpdate) {
+      push("SNF.LBUPD", 9);
+      for (const std::string* x : {&k[0], &k[1], &k[2], &a[0], &a[1], &a[2], &a[3], &a[4], &a[5]})
+        push(x->data(), x->size());
     } else {
       push("SNF.CLAIM", 9);
       for (const std::string* x : {&k[0], &a[0], &k[1], &a[1], &a[2]}) push(x->data(), x->size());

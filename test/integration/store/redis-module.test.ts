@@ -19,7 +19,9 @@ function lua(name: string): string {
   return m[1];
 }
 
-type Setup = [string, string | string[] | null][];  // key suffix -> string value, list value, or none
+// key suffix -> string value, list value, sorted set (with a TTL in ms, or none), or no key
+type Zset = { zset: [number, string][]; pttl?: number };
+type Setup = [string, string | string[] | Zset | null][];
 interface Case {
   title: string;
   setup: Setup;
@@ -69,6 +71,26 @@ const FAMILIES: Record<string, Family> = {
       { title: 'bad TTL on a write', setup: [['f', 'a|1|N']], keys: ['f', 'r'], args: ['a|1|', 'a|1|E', 'rev', '-5'] },
     ],
   },
+  lb_update: {
+    script: 'kLbUpdate',
+    command: (k, a) => ['SNF.LBUPD', k[0], k[1], k[2], ...a],
+    // keys: forward, reverse, the backend's load set; arguments: expected "backend|" prefix, new
+    // forward value, reverse value, TTL, member, now
+    cases: [
+      { title: 'same backend, no load set yet', setup: [['f', 'b1|S|100'], ['r', 'old']], keys: ['f', 'r', 'l'], args: ['b1|', 'b1|E|200', 'v1|b1', '300000', 'm1', '1700000000000'] },
+      { title: 'same backend, load set with a longer TTL', setup: [['f', 'b1|S|100'], ['l', { zset: [[1, 'm0']], pttl: 900_000 }]], keys: ['f', 'r', 'l'], args: ['b1|', 'b1|E|200', 'v1|b1', '300000', 'm1', '1700000000000'] },
+      { title: 'same backend, load set with a shorter TTL', setup: [['f', 'b1|S|100'], ['l', { zset: [[1, 'm0']], pttl: 10_000 }]], keys: ['f', 'r', 'l'], args: ['b1|', 'b1|E|200', 'v1|b1', '300000', 'm1', '1700000000000'] },
+      { title: 'same backend, load set without a TTL', setup: [['f', 'b1|S|100'], ['l', { zset: [[1, 'm0']] }]], keys: ['f', 'r', 'l'], args: ['b1|', 'b1|E|200', 'v1|b1', '300000', 'm1', '1700000000000'] },
+      { title: 'member already in the load set', setup: [['f', 'b1|E|100'], ['l', { zset: [[5, 'm1'], [7, 'm2']], pttl: 60_000 }]], keys: ['f', 'r', 'l'], args: ['b1|', 'b1|F|200', 'v1|b1', '120000', 'm1', '1700000000000'] },
+      { title: 'other backend', setup: [['f', 'b2|S|100'], ['r', 'old']], keys: ['f', 'r', 'l'], args: ['b1|', 'b1|E|200', 'v1|b1', '300000', 'm1', '1700000000000'] },
+      { title: 'assignment gone', setup: [['r', 'old']], keys: ['f', 'r', 'l'], args: ['b1|', 'b1|E|200', 'v1|b1', '300000', 'm1', '1700000000000'] },
+      { title: 'value shorter than the prefix', setup: [['f', 'b']], keys: ['f', 'r', 'l'], args: ['b1|', 'x', 'y', '300000', 'm1', '1700000000000'] },
+      { title: 'forward key of another type', setup: [['f', ['l']]], keys: ['f', 'r', 'l'], args: ['b1|', 'x', 'y', '300000', 'm1', '1700000000000'] },
+      { title: 'reverse key of another type', setup: [['f', 'b1|S|1'], ['r', ['l']]], keys: ['f', 'r', 'l'], args: ['b1|', 'b1|E|2', 'y', '300000', 'm1', '1700000000000'] },
+      { title: 'load key of another type (both keys written, then the error)', setup: [['f', 'b1|S|1'], ['l', 'str']], keys: ['f', 'r', 'l'], args: ['b1|', 'b1|E|2', 'y', '300000', 'm1', '1700000000000'] },
+      { title: 'bad TTL on a write', setup: [['f', 'b1|S|1']], keys: ['f', 'r', 'l'], args: ['b1|', 'b1|E|2', 'y', 'later', 'm1', '1700000000000'] },
+    ],
+  },
   nat_claim: {
     script: 'kNatClaim',
     command: (k, a) => ['SNF.CLAIM', k[0], a[0], k[1], a[1], a[2]],
@@ -87,7 +109,11 @@ const FAMILIES: Record<string, Family> = {
 async function state(port: number, key: string): Promise<string> {
   const type = await rawCommand(port, ['TYPE', key]);
   const pttl = await rawCommand(port, ['PTTL', key]);
-  const value = type === 'string' ? await rawCommand(port, ['GET', key]) : type === 'list' ? await rawCommand(port, ['LRANGE', key, 0, -1]) : null;
+  const value =
+    type === 'string' ? await rawCommand(port, ['GET', key])
+    : type === 'list' ? await rawCommand(port, ['LRANGE', key, 0, -1])
+    : type === 'zset' ? await rawCommand(port, ['ZRANGE', key, 0, -1, 'WITHSCORES'])
+    : null;
   // TTLs are compared by bucket: the two writes are milliseconds apart.
   const ttl = typeof pttl === 'number' ? (pttl < 0 ? String(pttl) : `~${Math.round(pttl / 1000)}s`) : 'err';
   return JSON.stringify([type, value, ttl]);
@@ -151,7 +177,11 @@ describe('store module: native compare-and-sets', function () {
             for (const [suffix, v] of c.setup) {
               const k = `snf:t:{${name}${i}}:${how}:${suffix}`;
               if (Array.isArray(v)) await rawCommand(redis.port, ['RPUSH', k, ...v]);
-              else if (v !== null) await rawCommand(redis.port, ['SET', k, v, 'PX', '90000']);
+              else if (typeof v === 'string') await rawCommand(redis.port, ['SET', k, v, 'PX', '90000']);
+              else if (v !== null) {
+                await rawCommand(redis.port, ['ZADD', k, ...v.zset.flat()]);
+                if (v.pttl) await rawCommand(redis.port, ['PEXPIRE', k, v.pttl]);
+              }
             }
             // Every key read by the tracking client, present or not (Redis tracks both).
             for (const k of keys) expect(await tracker.call(['EXISTS', k])).to.be.a('number');
@@ -185,8 +215,11 @@ describe('store module: native compare-and-sets', function () {
       await rawCommand(redis.port, ['SNF.CAS', k('c'), '*', 'ES|1', '60000']);  // no value: no write
       await rawCommand(redis.port, ['SET', k('c'), 'SS|0']);
       await rawCommand(redis.port, ['SNF.CAS', k('c'), 'SS', 'SR|1', '30000']);
+      await rawCommand(redis.port, ['SET', k('lf'), 'b1|S|1', 'PX', '60000']);
+      await rawCommand(redis.port, ['SNF.LBUPD', k('lf'), k('lr'), k('ll'), 'b1|', 'b1|E|2', 'v|b1', '90000', 'm1', Date.now()]);
       expect(await rawCommand(redis.port, ['WAIT', 1, 5000])).to.equal(1);
-      for (const key of [k('f'), k('r'), k('c')]) expect(await state(replica.port, key), key).to.equal(await state(redis.port, key));
+      for (const key of [k('f'), k('r'), k('c'), k('lf'), k('lr'), k('ll')]) expect(await state(replica.port, key), key).to.equal(await state(redis.port, key));
+      expect(await rawCommand(replica.port, ['ZCARD', k('ll')])).to.equal(1);
       expect(await rawCommand(replica.port, ['GET', k('f')])).to.equal('a|1|E');
       expect(await rawCommand(replica.port, ['GET', k('c')])).to.equal('SR|1');
     } finally {
