@@ -56,11 +56,15 @@ class CmdQueue {
 // What a write's reply means for the packet waiting on it: Drop::None when the store holds the
 // write; `on_script` when the script refused with an error starting with `script_err`;
 // `on_missing` when it answered nil (the state it was to change is gone); else the store failed.
+// Redis 7 words a script's error_reply('x') as "ERR x" (the local and plugin stores as "x").
 inline Drop write_outcome(const Reply& r, const char* script_err, Drop on_script, Drop on_missing) {
   if (r.type == Reply::Unavailable) return Drop::StoreUnavailable;
-  if (r.type == Reply::Err)
-    return script_err && r.s.compare(0, std::char_traits<char>::length(script_err), script_err) == 0 ? on_script
-                                                                                                      : Drop::StoreUnavailable;
+  if (r.type == Reply::Err) {
+    if (!script_err) return Drop::StoreUnavailable;
+    size_t at = r.s.compare(0, 4, "ERR ") == 0 ? 4 : 0;
+    return r.s.compare(at, std::char_traits<char>::length(script_err), script_err) == 0 ? on_script
+                                                                                        : Drop::StoreUnavailable;
+  }
   if (r.type != Reply::Str) return on_missing;
   return Drop::None;
 }

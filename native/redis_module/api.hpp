@@ -11,6 +11,7 @@ extern "C" {
 typedef struct RedisModuleCtx RedisModuleCtx;
 typedef struct RedisModuleKey RedisModuleKey;
 typedef struct RedisModuleString RedisModuleString;
+typedef struct RedisModuleCallReply RedisModuleCallReply;
 typedef int (*RedisModuleCmdFunc)(RedisModuleCtx*, RedisModuleString**, int);
 }
 
@@ -20,6 +21,7 @@ enum : int { kOk = 0, kErr = 1, kApiVer1 = 1 };
 enum : int { kRead = 1 << 0, kWrite = 1 << 1 };
 enum : int { kKeyEmpty = 0, kKeyString = 1, kKeyZset = 5 };
 enum : long long { kNoExpire = -1 };
+enum : int { kReplyError = 1 };  // RedisModule_CallReplyType
 // RedisModule_SetModuleOptions: keys opened for writing are not signalled as changed on close.
 enum : int { kNoImplicitSignalModified = 1 << 1 };
 
@@ -38,11 +40,19 @@ enum : int { kNoImplicitSignalModified = 1 << 1 };
   X(int, ZsetAdd, (RedisModuleKey*, double, RedisModuleString*, int*))                            \
   X(long long, Milliseconds, (void))                                                              \
   X(const char*, StringPtrLen, (const RedisModuleString*, size_t*))                               \
+  X(RedisModuleString*, CreateString, (RedisModuleCtx*, const char*, size_t))                     \
+  X(void, FreeString, (RedisModuleCtx*, RedisModuleString*))                                      \
   X(int, StringToLongLong, (const RedisModuleString*, long long*))                                \
   X(int, ReplyWithNull, (RedisModuleCtx*))                                                        \
   X(int, ReplyWithError, (RedisModuleCtx*, const char*))                                          \
   X(int, ReplyWithStringBuffer, (RedisModuleCtx*, const char*, size_t))                           \
   X(int, WrongArity, (RedisModuleCtx*))                                                           \
+  X(int, IsKeysPositionRequest, (RedisModuleCtx*))                                                \
+  X(void, KeyAtPos, (RedisModuleCtx*, int))                                                       \
+  X(size_t, ValueLength, (RedisModuleKey*))                                                       \
+  X(RedisModuleCallReply*, Call, (RedisModuleCtx*, const char*, const char*, ...))                \
+  X(int, CallReplyType, (RedisModuleCallReply*))                                                  \
+  X(void, FreeCallReply, (RedisModuleCallReply*))                                                 \
   X(int, Replicate, (RedisModuleCtx*, const char*, const char*, ...))
 
 #define SNF_RM_DECLARE(R, N, A) extern R(*rm_##N) A;

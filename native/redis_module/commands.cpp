@@ -9,6 +9,7 @@
 // lists all of them, and falls back to the scripts where a call is refused (native/store).
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "api.hpp"
 
@@ -140,12 +141,48 @@ int nat_claim(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   return reply_value(ctx, cur, cl);
 }
 
+// Adds `member` to a backend's load set, scored by when it expires (`now` + `ttl`), and raises
+// the set's TTL to `ttl` if lower: the close of `lb_update` and `lb_assign`. False: the key
+// holds another type (the caller replies the error, as the script's ZADD would fail).
+bool load_add(RedisModuleCtx* ctx, RedisModuleString* name, RedisModuleString* member, long long now,
+              long long ttl, long long at) {
+  Key load(ctx, name);
+  long long expires = now + ttl;  // the member's score: when it leaves the backend's load
+  int flags = 0;  // in: no NX / XX; out: added or updated
+  if (rm_ZsetAdd(load.get(), static_cast<double>(expires), member, &flags) != kOk) return false;
+  rm_SignalModifiedKey(ctx, name);
+  rm_Replicate(ctx, "ZADD", "sls", name, expires, member);
+  long long left = rm_GetExpire(load.get());
+  if (left == kNoExpire || left < ttl) {
+    rm_SetAbsExpire(load.get(), at);
+    rm_Replicate(ctx, "PEXPIREAT", "sl", name, at);
+  }
+  return true;
+}
+
+// The concatenation of two strings as a string the module made, freed when it goes out of scope.
+class Str {
+ public:
+  Str(RedisModuleCtx* ctx, const char* a, size_t al, const char* b, size_t bl) : ctx_(ctx) {
+    std::string v(a, al);
+    v.append(b, bl);
+    s_ = rm_CreateString(ctx, v.data(), v.size());
+  }
+  ~Str() { rm_FreeString(ctx_, s_); }
+  Str(const Str&) = delete;
+  Str& operator=(const Str&) = delete;
+  RedisModuleString* get() const { return s_; }
+
+ private:
+  RedisModuleCtx* ctx_;
+  RedisModuleString* s_;
+};
+
 // SNF.LBUPD forward reverse load prefix new-forward new-reverse ttl-ms member now-ms: the
 // `lb_update` script. While the forward value still starts with `prefix` (the same backend),
-// rewrites both keys and adds `member` to the backend's load set, scored by when it expires,
-// whose own TTL is raised to `ttl` if lower. Replies the forward value now stored (nil: the
-// assignment is gone). A `now` that is not a number is refused before anything is written
-// (the script would write both keys, then fail at its ZADD).
+// rewrites both keys and adds `member` to the backend's load set (load_add). Replies the
+// forward value now stored (nil: the assignment is gone). A `now` that is not an integer is
+// refused before anything is written (the script would write both keys, then fail at its ZADD).
 int lb_update(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   if (argc != 10) return rm_WrongArity(ctx);
   Key f(ctx, argv[1]);
@@ -162,19 +199,91 @@ int lb_update(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   Key r(ctx, argv[2]);
   set(ctx, f, argv[1], argv[5], at);
   set(ctx, r, argv[2], argv[6], at);
-  Key load(ctx, argv[3]);
-  long long expires = now + ttl;  // the member's score: when it leaves the backend's load
-  int flags = 0;  // in: no NX / XX; out: added or updated
-  if (rm_ZsetAdd(load.get(), static_cast<double>(expires), argv[8], &flags) != kOk)
-    return rm_ReplyWithError(ctx, kWrongType);
-  rm_SignalModifiedKey(ctx, argv[3]);
-  rm_Replicate(ctx, "ZADD", "sls", argv[3], expires, argv[8]);
-  long long left = rm_GetExpire(load.get());
-  if (left == kNoExpire || left < ttl) {
-    rm_SetAbsExpire(load.get(), at);
-    rm_Replicate(ctx, "PEXPIREAT", "sl", argv[3], at);
-  }
+  if (!load_add(ctx, argv[3], argv[8], now, ttl, at)) return rm_ReplyWithError(ctx, kWrongType);
   return reply_arg(ctx, argv[5]);
+}
+
+// SNF.LBASSIGN forward mode member now-ms ttl-ms suffix reverse-prefix force
+//              [backend weight reverse load] ...: the `lb_assign` script, with each backend's
+// reverse key and load set named in full so that Redis knows every key it touches (getkeys-api:
+// cluster slots, ACL key patterns), where the script builds the load set's name from a prefix.
+// Returns the forward value if there is one (unless `force` is 1); else picks the backend ("fixed":
+// the first; otherwise the least loaded by weight, its load set pruned of members expired by
+// `now`), writes forward ("<backend><suffix>") and reverse ("<reverse-prefix><backend>") with
+// the TTL, adds `member` to its load set (load_add), and replies the forward value. No backend:
+// the error "ERR nobackend". A malformed `now`, TTL or weight is refused before anything is written.
+int lb_assign(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
+  if (argc < 9 || (argc - 9) % 4 != 0) return rm_WrongArity(ctx);
+  int n = (argc - 9) / 4;
+  if (rm_IsKeysPositionRequest(ctx)) {
+    rm_KeyAtPos(ctx, 1);
+    for (int k = 0; k < n; k++) {
+      rm_KeyAtPos(ctx, 11 + 4 * k);
+      rm_KeyAtPos(ctx, 12 + 4 * k);
+    }
+    return kOk;
+  }
+  size_t cl = 0;
+  {
+    Key f(ctx, argv[1]);
+    if (!f.empty() && !f.string()) return rm_ReplyWithError(ctx, kWrongType);
+    const char* cur = f.value(&cl);
+    size_t fl = 0;
+    const char* force = rm_StringPtrLen(argv[8], &fl);
+    if (cur && !(fl == 1 && force[0] == '1')) return reply_value(ctx, cur, cl);
+  }
+  long long at = 0, ttl = 0, now = 0;
+  if (!expiry(ctx, argv[5], "snf.lbassign", &at)) return kOk;
+  rm_StringToLongLong(argv[5], &ttl);
+  if (rm_StringToLongLong(argv[4], &now) != kOk) return rm_ReplyWithError(ctx, "ERR now is not an integer");
+  for (int k = 0; k < n; k++) {
+    long long w = 0;
+    if (rm_StringToLongLong(argv[10 + 4 * k], &w) != kOk) return rm_ReplyWithError(ctx, "ERR weight is not an integer");
+  }
+  size_t ml = 0;
+  const char* mode = rm_StringPtrLen(argv[2], &ml);
+  bool fixed = ml == 5 && std::memcmp(mode, "fixed", 5) == 0;
+  int best = -1;
+  double best_score = 0;
+  for (int k = 0; k < n; k++) {
+    if (fixed) {
+      best = k;
+      break;
+    }
+    RedisModuleString* load = argv[12 + 4 * k];
+    // As the script's ZREMRANGEBYSCORE: replicated as that command, signalled if it removed any.
+    RedisModuleCallReply* pr = rm_Call(ctx, "ZREMRANGEBYSCORE", "!scl", load, "-inf", now);
+    bool failed = pr == nullptr || rm_CallReplyType(pr) == kReplyError;
+    if (pr) rm_FreeCallReply(pr);
+    if (failed) return rm_ReplyWithError(ctx, kWrongType);
+    size_t count = 0;
+    {
+      Key l(ctx, load);
+      count = rm_ValueLength(l.get());
+    }
+    long long w = 0;
+    rm_StringToLongLong(argv[10 + 4 * k], &w);
+    double score = static_cast<double>(count + 1) / static_cast<double>(w);
+    if (best < 0 || score < best_score) {
+      best = k;
+      best_score = score;
+    }
+  }
+  if (best < 0) return rm_ReplyWithError(ctx, "ERR nobackend");  // as Redis words the script's
+  size_t il = 0, sl = 0, rl = 0;
+  const char* id = rm_StringPtrLen(argv[9 + 4 * best], &il);
+  const char* suffix = rm_StringPtrLen(argv[6], &sl);
+  const char* revp = rm_StringPtrLen(argv[7], &rl);
+  Str fv(ctx, id, il, suffix, sl);
+  Str rv(ctx, revp, rl, id, il);
+  {
+    Key f(ctx, argv[1]);
+    Key r(ctx, argv[11 + 4 * best]);
+    set(ctx, f, argv[1], fv.get(), at);
+    set(ctx, r, argv[11 + 4 * best], rv.get(), at);
+  }
+  if (!load_add(ctx, argv[12 + 4 * best], argv[3], now, ttl, at)) return rm_ReplyWithError(ctx, kWrongType);
+  return reply_arg(ctx, fv.get());
 }
 
 }  // namespace
@@ -190,5 +299,7 @@ extern "C" __attribute__((visibility("default"))) int RedisModule_OnLoad(RedisMo
   if (rm_CreateCommand(ctx, "snf.natupd", nat_update, "write deny-oom fast", 1, 2, 1) != kOk) return kErr;
   if (rm_CreateCommand(ctx, "snf.claim", nat_claim, "write deny-oom fast", 1, 3, 2) != kOk) return kErr;
   if (rm_CreateCommand(ctx, "snf.lbupd", lb_update, "write deny-oom fast", 1, 3, 1) != kOk) return kErr;
+  // Its keys are where its arguments say (getkeys-api): the first is the forward key.
+  if (rm_CreateCommand(ctx, "snf.lbassign", lb_assign, "write deny-oom getkeys-api", 1, 1, 1) != kOk) return kErr;
   return kOk;
 }

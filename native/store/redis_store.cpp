@@ -140,8 +140,8 @@ bool RedisStore::ensure_connected(Node& n) {
   Reply mods;
   // All or none: a server with an older build of the module (fewer commands) runs the scripts.
   n.module = n.plain_claims &&
-             sync_call(n, {"COMMAND", "INFO", "snf.cas", "snf.natupd", "snf.claim", "snf.lbupd"}, mods) &&
-             mods.type == Reply::Arr && mods.a.size() == 4 &&
+             sync_call(n, {"COMMAND", "INFO", "snf.cas", "snf.natupd", "snf.claim", "snf.lbupd", "snf.lbassign"}, mods) &&
+             mods.type == Reply::Arr && mods.a.size() == 5 &&
              std::all_of(mods.a.begin(), mods.a.end(), [](const Reply& e) { return e.type == Reply::Arr; });
   SyncCall call = [this, &n](const std::vector<std::string>& argv, Reply& out) { return sync_call(n, argv, out); };
   if (!scripts_.load(call, &err)) {
@@ -214,6 +214,7 @@ static bool native_form(const Cmd& c) {
     case ScriptId::NatUpdate: return c.keys.size() == 2 && c.args.size() == 4;
     case ScriptId::NatClaim: return c.keys.size() == 2 && c.args.size() == 3;
     case ScriptId::LbUpdate: return c.keys.size() == 3 && c.args.size() == 6;
+    case ScriptId::LbAssign: return c.keys.size() == 2 && c.args.size() >= 7 && (c.args.size() - 7) % 3 == 0;
     default: return false;
   }
 }
@@ -272,6 +273,20 @@ int RedisStore::append(Node& n, const Cmd& c, bool eval, bool asking, Reply* tar
       push("SNF.LBUPD", 9);
       for (const std::string* x : {&k[0], &k[1], &k[2], &a[0], &a[1], &a[2], &a[3], &a[4], &a[5]})
         push(x->data(), x->size());
+    } else if (c.script == ScriptId::LbAssign) {
+      // The script's (backend, weight, reverse key) per candidate, plus its load set named in
+      // full (the script builds it from the prefix in KEYS[2]), so Redis knows every key.
+      push("SNF.LBASSIGN", 12);
+      push(k[0].data(), k[0].size());
+      for (size_t i = 0; i < 7; i++) push(a[i].data(), a[i].size());
+      size_t nb = (a.size() - 7) / 3;
+      if (load_keys_.size() < nb) load_keys_.resize(nb);
+      for (size_t b = 0; b < nb; b++) {
+        const std::string& id = a[7 + 3 * b];
+        load_keys_[b].assign(k[1]).append(id);
+        const std::string& load = load_keys_[b];
+        for (const std::string* x : {&id, &a[8 + 3 * b], &a[9 + 3 * b], &load}) push(x->data(), x->size());
+      }
     } else {
       push("SNF.CLAIM", 9);
       for (const std::string* x : {&k[0], &a[0], &k[1], &a[1], &a[2]}) push(x->data(), x->size());

@@ -163,6 +163,7 @@ class RedisStore final : public StateStore {
   // Reused across batches so the packet path does not allocate.
   std::vector<const char*> argv_;
   std::vector<size_t> argvlen_;
+  std::vector<std::string> load_keys_;  // SNF.LBASSIGN's load sets, named in full (reused)
   std::vector<Retry> next_;         // after_round: the next round's commands
   std::vector<std::unique_ptr<Open>> open_, spare_;  // started exchanges; finished ones, reused
   std::vector<Yield> yields_;  // start: the exchange's commands so far, by key (shared_read)

@@ -5,4 +5,4 @@
 // it and the scripts elsewhere, so any Redis 7 stays a valid store.
 
 /** The module's commands: what a data plane user's ACL must allow where the module is loaded. */
-export const REDIS_MODULE_COMMANDS = ['snf.cas', 'snf.natupd', 'snf.claim', 'snf.lbupd'] as const;
+export const REDIS_MODULE_COMMANDS = ['snf.cas', 'snf.natupd', 'snf.claim', 'snf.lbupd', 'snf.lbassign'] as const;

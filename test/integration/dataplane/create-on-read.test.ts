@@ -228,6 +228,17 @@ describe('create on read (NAT, coherent cache)', function () {
     e.close();
   });
 
+  it('a pool out of ports drops the next new flow as nat_pool_exhausted, not as a store failure (Redis words the script error "ERR exhausted")', async () => {
+    const vnf = uniqueVnf();
+    const tiny = { ...TABLES, nat: { ...TABLES.nat!, pool: ['198.51.100.1'], shards: 1, portRange: [20000, 20001] as [number, number] } };
+    const e = new Engine(engineConfig(['nat'], store(), { vnf, tables: tiny }));
+    expect(verdicts(await e.process([udp(0)]))).to.deep.equal(['forward']);
+    expect(verdicts(await e.process([udp(1)]))).to.deep.equal(['forward']);
+    expect(verdicts(await e.process([udp(2)]))).to.deep.equal(['drop:nat_pool_exhausted']);
+    expect(e.counters().drops).to.not.have.property('store_unavailable');
+    e.close();
+  });
+
   it("an address's first flow leases every shard's cursor: the other shards' first flows claim, none pays a nat_alloc", async () => {
     const vnf = uniqueVnf();
     // One pool address, 8 shards: a cursor per shard and protocol.

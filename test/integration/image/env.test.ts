@@ -252,6 +252,7 @@ describe("image: snf-redis from the store VDU's rendered user data (per-role ACL
       'snf.cas': [`snf:${VNF}:fw:{${VNF}|tcp|a|1|b|3}`, '*', 'ES|1', '10000'],
       // an LB assignment's update (none there: nothing written, no error)
       'snf.lbupd': [`snf:${VNF}:lb:f:{${VNF}|0}:x`, `snf:${VNF}:lb:r:{${VNF}|0}:x`, `snf:${VNF}:lb:l:{${VNF}|0}:b1`, 'b1|', 'b1|E|2', 'v|b1', '10000', 'm', '1'],
+      'snf.lbassign': [`snf:${VNF}:lb:f:{${VNF}|0}:y`, 'wlc', 'm', '1', '10000', '|S|1', 'v|', '0', 'b1', '1', `snf:${VNF}:lb:r:{${VNF}|0}:y`, `snf:${VNF}:lb:l:{${VNF}|0}:b1`],
     };
     // claim, update, cas: in this order (the update needs the claim's mapping)
     for (const [cmd, args] of Object.entries(calls)) expect(await dp.call(cmd, ...args), cmd).to.not.be.instanceOf(Error);

@@ -25,9 +25,11 @@ type Setup = [string, string | string[] | Zset | null][];
 interface Case {
   title: string;
   setup: Setup;
-  // keys (suffixes) and arguments as the script takes them
+  // keys (suffixes) and arguments as the script takes them; an argument '@x' is the key of suffix x
   keys: string[];
   args: string[];
+  // keys the script names in its arguments or builds (suffixes): tracked and compared too
+  also?: string[];
 }
 interface Family {
   script: string;
@@ -89,6 +91,32 @@ const FAMILIES: Record<string, Family> = {
       { title: 'reverse key of another type', setup: [['f', 'b1|S|1'], ['r', ['l']]], keys: ['f', 'r', 'l'], args: ['b1|', 'b1|E|2', 'y', '300000', 'm1', '1700000000000'] },
       { title: 'load key of another type (both keys written, then the error)', setup: [['f', 'b1|S|1'], ['l', 'str']], keys: ['f', 'r', 'l'], args: ['b1|', 'b1|E|2', 'y', '300000', 'm1', '1700000000000'] },
       { title: 'bad TTL on a write', setup: [['f', 'b1|S|1']], keys: ['f', 'r', 'l'], args: ['b1|', 'b1|E|2', 'y', 'later', 'm1', '1700000000000'] },
+    ],
+  },
+  lb_assign: {
+    script: 'kLbAssign',
+    // The script's load-set prefix (KEYS[2]) and backends (id, weight, reverse key) become
+    // (id, weight, reverse key, load set) in full, so Redis knows every key the command touches.
+    command: (k, a) => {
+      const out = ['SNF.LBASSIGN', k[0], ...a.slice(0, 7)];
+      for (let j = 7; j + 2 < a.length; j += 3) out.push(a[j], a[j + 1], a[j + 2], k[1] + a[j]);
+      return out;
+    },
+    // keys: forward, load-set prefix; arguments: mode, member, now, TTL, forward suffix, reverse
+    // prefix, force, then (backend, weight, reverse key) per candidate
+    cases: [
+      { title: 'least loaded: both empty, the first', setup: [], keys: ['f', 'l:'], args: ['wlc', 'm1', '1700000000000', '300000', '|S|5', 'v1|', '0', 'b1', '1', '@r1', 'b2', '1', '@r2'], also: ['r1', 'r2', 'l:b1', 'l:b2'] },
+      { title: 'least loaded after expired members are pruned', setup: [['l:b1', { zset: [[1699999999000, 'old'], [1700000100000, 'x'], [1700000100000, 'y']], pttl: 600_000 }], ['l:b2', { zset: [[1699999999000, 'gone']], pttl: 600_000 }]], keys: ['f', 'l:'], args: ['wlc', 'm1', '1700000000000', '300000', '|S|5', 'v1|', '0', 'b1', '1', '@r1', 'b2', '1', '@r2'], also: ['r1', 'r2', 'l:b1', 'l:b2'] },
+      { title: 'by weight, a tie to the first', setup: [['l:b1', { zset: [[1700000100000, 'x'], [1700000100000, 'y']] }]], keys: ['f', 'l:'], args: ['wlc', 'm1', '1700000000000', '300000', '|S|5', 'v1|', '0', 'b1', '3', '@r1', 'b2', '1', '@r2'], also: ['r1', 'r2', 'l:b1', 'l:b2'] },
+      { title: 'by weight, the heavier', setup: [['l:b1', { zset: [[1700000100000, 'x']], pttl: 10_000 }]], keys: ['f', 'l:'], args: ['wlc', 'm1', '1700000000000', '300000', '|S|5', 'v1|', '0', 'b2', '1', '@r2', 'b1', '4', '@r1'], also: ['r1', 'r2', 'l:b1', 'l:b2'] },
+      { title: 'fixed: the first, nothing pruned', setup: [['l:b1', { zset: [[1699999999000, 'old']] }]], keys: ['f', 'l:'], args: ['fixed', 'm1', '1700000000000', '300000', '|E|5', 'v1|', '0', 'b1', '1', '@r1', 'b2', '1', '@r2'], also: ['r1', 'r2', 'l:b1', 'l:b2'] },
+      { title: 'an assignment there', setup: [['f', 'b2|E|1'], ['l:b1', { zset: [[1699999999000, 'old']] }]], keys: ['f', 'l:'], args: ['wlc', 'm1', '1700000000000', '300000', '|S|5', 'v1|', '0', 'b1', '1', '@r1', 'b2', '1', '@r2'], also: ['r1', 'r2', 'l:b1', 'l:b2'] },
+      { title: 'an assignment there, replaced (force)', setup: [['f', 'b2|E|1'], ['l:b2', { zset: [[1700000100000, 'x']] }]], keys: ['f', 'l:'], args: ['wlc', 'm1', '1700000000000', '300000', '|S|5', 'v1|', '1', 'b1', '1', '@r1', 'b2', '1', '@r2'], also: ['r1', 'r2', 'l:b1', 'l:b2'] },
+      { title: 'no backend', setup: [], keys: ['f', 'l:'], args: ['wlc', 'm1', '1700000000000', '300000', '|S|5', 'v1|', '0'], also: [] },
+      { title: 'forward key of another type', setup: [['f', ['l']]], keys: ['f', 'l:'], args: ['wlc', 'm1', '1700000000000', '300000', '|S|5', 'v1|', '0', 'b1', '1', '@r1'], also: ['r1', 'l:b1'] },
+      { title: 'a load set of another type', setup: [['l:b2', 'str']], keys: ['f', 'l:'], args: ['wlc', 'm1', '1700000000000', '300000', '|S|5', 'v1|', '0', 'b1', '1', '@r1', 'b2', '1', '@r2'], also: ['r1', 'r2', 'l:b1', 'l:b2'] },
+      { title: 'reverse key of another type', setup: [['r1', ['l']]], keys: ['f', 'l:'], args: ['wlc', 'm1', '1700000000000', '300000', '|S|5', 'v1|', '0', 'b1', '1', '@r1'], also: ['r1', 'l:b1'] },
+      { title: 'bad TTL', setup: [['l:b1', { zset: [[1700000100000, 'x']] }]], keys: ['f', 'l:'], args: ['wlc', 'm1', '1700000000000', 'soon', '|S|5', 'v1|', '0', 'b1', '1', '@r1'], also: ['r1', 'l:b1'] },
     ],
   },
   nat_claim: {
@@ -172,10 +200,13 @@ describe('store module: native compare-and-sets', function () {
         it(`${c.title}: the same reply, values, TTLs and invalidations as the script`, async () => {
           const results: string[][] = [];
           for (const how of ['script', 'module'] as const) {
-            const keys = c.keys.map((k) => `snf:t:{${name}${i}}:${how}:${k}`);
-            for (const k of keys) await rawCommand(redis.port, ['DEL', k]);
+            const prefix = `snf:t:{${name}${i}}:${how}:`;
+            const keys = c.keys.map((k) => prefix + k);
+            const args = c.args.map((a) => (a.startsWith('@') ? prefix + a.slice(1) : a));
+            const all = [...keys, ...(c.also ?? []).map((k) => prefix + k)];
+            for (const k of all) await rawCommand(redis.port, ['DEL', k]);
             for (const [suffix, v] of c.setup) {
-              const k = `snf:t:{${name}${i}}:${how}:${suffix}`;
+              const k = prefix + suffix;
               if (Array.isArray(v)) await rawCommand(redis.port, ['RPUSH', k, ...v]);
               else if (typeof v === 'string') await rawCommand(redis.port, ['SET', k, v, 'PX', '90000']);
               else if (v !== null) {
@@ -184,15 +215,15 @@ describe('store module: native compare-and-sets', function () {
               }
             }
             // Every key read by the tracking client, present or not (Redis tracks both).
-            for (const k of keys) expect(await tracker.call(['EXISTS', k])).to.be.a('number');
+            for (const k of all) expect(await tracker.call(['EXISTS', k])).to.be.a('number');
             expect(await invalidated(sub), 'nothing changed yet').to.deep.equal([]);
             const reply =
               how === 'script'
-                ? await rawCommand(redis.port, ['EVAL', lua(fam.script), keys.length, ...keys, ...c.args])
-                : await rawCommand(redis.port, fam.command(keys, c.args));
-            const told = (await invalidated(sub)).map((k) => k.slice(k.lastIndexOf(':') + 1));
+                ? await rawCommand(redis.port, ['EVAL', lua(fam.script), keys.length, ...keys, ...args])
+                : await rawCommand(redis.port, fam.command(keys, args));
+            const told = (await invalidated(sub)).map((k) => k.slice(prefix.length));
             const after = [];
-            for (const k of keys) after.push(await state(redis.port, k));
+            for (const k of all) after.push(await state(redis.port, k));
             results.push([outcome(reply), `invalidated: ${told.join(',')}`, ...after]);
           }
           expect(results[1], 'module (reply, invalidations, then each key)').to.deep.equal(results[0]);
@@ -200,6 +231,35 @@ describe('store module: native compare-and-sets', function () {
       });
     });
   }
+
+  it('SNF.LBASSIGN: "nobackend" as Redis words the script\'s (the engine reads it), and ACL key patterns apply to every key it names', async () => {
+    const none = ['{nb}:f', 'wlc', 'm', '1700000000000', '1000', '|S|1', 'v|', '0'];
+    const script = await rawCommand(redis.port, ['EVAL', lua('kLbAssign'), 2, none[0], '{nb}:l:', ...none.slice(1)]);
+    const module = await rawCommand(redis.port, ['SNF.LBASSIGN', ...none]);
+    expect(script).to.be.instanceOf(Error);
+    expect(module).to.be.instanceOf(Error);
+    expect((script as Error).message).to.match(/^ERR nobackend/);
+    expect((module as Error).message).to.equal('ERR nobackend');
+    // A user whose keys are snf:t:{acl}:ok:*: a reverse key or a load set outside it is refused,
+    // though the script would only find them in its arguments.
+    expect(await rawCommand(redis.port, ['ACL', 'SETUSER', 'lbtest', 'on', '>pw', '~snf:t:{acl}:ok:*', '+snf.lbassign'])).to.equal('OK');
+    const c = await openResp(redis.port);
+    try {
+      expect(await c.call(['AUTH', 'lbtest', 'pw'])).to.equal('OK');
+      const ok = (s: string) => `snf:t:{acl}:ok:${s}`;
+      const call = (rev: string, load: string) => c.call(['SNF.LBASSIGN', ok('f'), 'wlc', 'm', '1700000000000', '1000', '|S|1', 'v|', '1', 'b1', '1', rev, load]);
+      expect(await call(ok('r'), ok('l:b1'))).to.equal('b1|S|1');
+      for (const [rev, load] of [['snf:t:{acl}:other:r', ok('l:b1')], [ok('r'), 'snf:t:{acl}:other:l']]) {
+        const r = await call(rev, load);
+        expect(r, `${rev} ${load}`).to.be.instanceOf(Error);
+        expect((r as Error).message).to.match(/^NOPERM/);
+      }
+      expect(await rawCommand(redis.port, ['EXISTS', 'snf:t:{acl}:other:r', 'snf:t:{acl}:other:l'])).to.equal(0);
+    } finally {
+      c.close();
+      await rawCommand(redis.port, ['ACL', 'DELUSER', 'lbtest']);
+    }
+  });
 
   it('writes reach a replica that does not load the module, with their expiry', async () => {
     const replica = await startRedis({ module: false, args: ['--replicaof', '127.0.0.1', String(redis.port)] });
