@@ -38,6 +38,9 @@ enum : int { kNoImplicitSignalModified = 1 << 1 };
   X(int, SetAbsExpire, (RedisModuleKey*, long long))                                              \
   X(long long, GetExpire, (RedisModuleKey*))                                                      \
   X(int, ZsetAdd, (RedisModuleKey*, double, RedisModuleString*, int*))                            \
+  X(int, ZsetFirstInScoreRange, (RedisModuleKey*, double, double, int, int))                      \
+  X(int, ZsetRangeEndReached, (RedisModuleKey*))                                                  \
+  X(void, ZsetRangeStop, (RedisModuleKey*))                                                       \
   X(long long, Milliseconds, (void))                                                              \
   X(const char*, StringPtrLen, (const RedisModuleString*, size_t*))                               \
   X(RedisModuleString*, CreateString, (RedisModuleCtx*, const char*, size_t))                     \

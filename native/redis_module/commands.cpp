@@ -7,6 +7,7 @@
 // Writes go to replicas and the AOF as plain `SET key value PXAT <ms>`: a replica or a restart
 // replays them without this module. The engine uses these commands only where COMMAND INFO
 // lists all of them, and falls back to the scripts where a call is refused (native/store).
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -251,13 +252,25 @@ int lb_assign(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
       break;
     }
     RedisModuleString* load = argv[12 + 4 * k];
-    // As the script's ZREMRANGEBYSCORE: replicated as that command, signalled if it removed any.
-    RedisModuleCallReply* pr = rm_Call(ctx, "ZREMRANGEBYSCORE", "!scl", load, "-inf", now);
-    bool failed = pr == nullptr || rm_CallReplyType(pr) == kReplyError;
-    if (pr) rm_FreeCallReply(pr);
-    if (failed) return rm_ReplyWithError(ctx, kWrongType);
     size_t count = 0;
+    bool expired = false;  // members scored up to `now`: the script's ZREMRANGEBYSCORE removes them
     {
+      Key l(ctx, load);
+      int type = rm_KeyType(l.get());
+      if (type != kKeyEmpty && type != kKeyZset) return rm_ReplyWithError(ctx, kWrongType);
+      if (type == kKeyZset && rm_ZsetFirstInScoreRange(l.get(), -HUGE_VAL, static_cast<double>(now), 0, 0) == kOk) {
+        expired = !rm_ZsetRangeEndReached(l.get());
+        rm_ZsetRangeStop(l.get());
+      }
+      count = rm_ValueLength(l.get());
+    }
+    if (expired) {
+      // That command itself (most calls have nothing to prune and skip it): replicated as it is,
+      // signalled as it signals.
+      RedisModuleCallReply* pr = rm_Call(ctx, "ZREMRANGEBYSCORE", "!scl", load, "-inf", now);
+      bool failed = pr == nullptr || rm_CallReplyType(pr) == kReplyError;
+      if (pr) rm_FreeCallReply(pr);
+      if (failed) return rm_ReplyWithError(ctx, kWrongType);
       Key l(ctx, load);
       count = rm_ValueLength(l.get());
     }
