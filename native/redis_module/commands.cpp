@@ -102,18 +102,33 @@ int cas(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   return reply_arg(ctx, argv[3]);
 }
 
+// The compare step of `nat_update` and `lb_update`: whether the forward key still holds a value
+// starting with `prefix` (the same mapping or backend). If not, the reply is sent: nil (gone),
+// the value found, or WRONGTYPE.
+bool still_holds(RedisModuleCtx* ctx, const Key& f, RedisModuleString* prefix) {
+  if (!f.empty() && !f.string()) {
+    rm_ReplyWithError(ctx, kWrongType);
+    return false;
+  }
+  size_t cl = 0, pl = 0;
+  const char* cur = f.value(&cl);
+  if (!cur) {
+    rm_ReplyWithNull(ctx);
+    return false;
+  }
+  const char* p = rm_StringPtrLen(prefix, &pl);
+  if (pl <= cl && std::memcmp(cur, p, pl) == 0) return true;
+  reply_value(ctx, cur, cl);
+  return false;
+}
+
 // SNF.NATUPD forward reverse prefix new-forward new-reverse ttl-ms: the `nat_update` script.
 // Rewrites both keys only while the forward value still starts with `prefix` (the same
 // address and port). Replies the forward value now stored (nil: the mapping is gone).
 int nat_update(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   if (argc != 7) return rm_WrongArity(ctx);
   Key f(ctx, argv[1]);
-  if (!f.empty() && !f.string()) return rm_ReplyWithError(ctx, kWrongType);
-  size_t cl = 0, pl = 0;
-  const char* cur = f.value(&cl);
-  if (!cur) return rm_ReplyWithNull(ctx);
-  const char* p = rm_StringPtrLen(argv[3], &pl);
-  if (pl > cl || std::memcmp(cur, p, pl) != 0) return reply_value(ctx, cur, cl);
+  if (!still_holds(ctx, f, argv[3])) return kOk;
   long long at = 0;
   if (!expiry(ctx, argv[6], "snf.natupd", &at)) return kOk;
   Key r(ctx, argv[2]);
@@ -187,12 +202,7 @@ class Str {
 int lb_update(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   if (argc != 10) return rm_WrongArity(ctx);
   Key f(ctx, argv[1]);
-  if (!f.empty() && !f.string()) return rm_ReplyWithError(ctx, kWrongType);
-  size_t cl = 0, pl = 0;
-  const char* cur = f.value(&cl);
-  if (!cur) return rm_ReplyWithNull(ctx);
-  const char* p = rm_StringPtrLen(argv[4], &pl);
-  if (pl > cl || std::memcmp(cur, p, pl) != 0) return reply_value(ctx, cur, cl);
+  if (!still_holds(ctx, f, argv[4])) return kOk;
   long long at = 0, ttl = 0, now = 0;
   if (!expiry(ctx, argv[7], "snf.lbupd", &at)) return kOk;
   rm_StringToLongLong(argv[7], &ttl);
