@@ -278,9 +278,15 @@ describe('store module: native compare-and-sets', function () {
       await rawCommand(redis.port, ['SNF.CAS', k('c'), 'SS', 'SR|1', '30000']);
       await rawCommand(redis.port, ['SET', k('lf'), 'b1|S|1', 'PX', '60000']);
       await rawCommand(redis.port, ['SNF.LBUPD', k('lf'), k('lr'), k('ll'), 'b1|', 'b1|E|2', 'v|b1', '90000', 'm1', Date.now()]);
+      // An assignment whose backend's load set had a member that ended: pruned on the replica too.
+      await rawCommand(redis.port, ['ZADD', k('al'), 1, 'ended', Date.now() + 600_000, 'live']);
+      await rawCommand(redis.port, ['SNF.LBASSIGN', k('af'), 'wlc', 'm2', Date.now(), '90000', '|S|1', 'v|', '0', 'b1', '1', k('ar'), k('al')]);
       expect(await rawCommand(redis.port, ['WAIT', 1, 5000])).to.equal(1);
-      for (const key of [k('f'), k('r'), k('c'), k('lf'), k('lr'), k('ll')]) expect(await state(replica.port, key), key).to.equal(await state(redis.port, key));
+      for (const key of [k('f'), k('r'), k('c'), k('lf'), k('lr'), k('ll'), k('af'), k('ar'), k('al')])
+        expect(await state(replica.port, key), key).to.equal(await state(redis.port, key));
       expect(await rawCommand(replica.port, ['ZCARD', k('ll')])).to.equal(1);
+      expect(await rawCommand(replica.port, ['ZRANGE', k('al'), 0, -1])).to.deep.equal(['m2', 'live']);
+      expect(await rawCommand(replica.port, ['GET', k('af')])).to.equal('b1|S|1');
       expect(await rawCommand(replica.port, ['GET', k('f')])).to.equal('a|1|E');
       expect(await rawCommand(replica.port, ['GET', k('c')])).to.equal('SR|1');
     } finally {
