@@ -42,8 +42,9 @@ class Key {
   RedisModuleKey* k_;
 };
 
-// The TTL argument as SET PX takes it: a positive integer of milliseconds.
-bool expiry(RedisModuleCtx* ctx, RedisModuleString* arg, const char* cmd, long long* at) {
+// The TTL argument as SET PX takes it: a positive integer of milliseconds. `at`: when it ends;
+// `ttl_out`, where given: the TTL itself.
+bool expiry(RedisModuleCtx* ctx, RedisModuleString* arg, const char* cmd, long long* at, long long* ttl_out = nullptr) {
   long long ttl = 0;
   if (rm_StringToLongLong(arg, &ttl) != kOk || ttl <= 0) {
     char msg[80];
@@ -52,6 +53,7 @@ bool expiry(RedisModuleCtx* ctx, RedisModuleString* arg, const char* cmd, long l
     return false;
   }
   *at = rm_Milliseconds() + ttl;
+  if (ttl_out) *ttl_out = ttl;
   return true;
 }
 
@@ -204,8 +206,7 @@ int lb_update(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
   Key f(ctx, argv[1]);
   if (!still_holds(ctx, f, argv[4])) return kOk;
   long long at = 0, ttl = 0, now = 0;
-  if (!expiry(ctx, argv[7], "snf.lbupd", &at)) return kOk;
-  rm_StringToLongLong(argv[7], &ttl);
+  if (!expiry(ctx, argv[7], "snf.lbupd", &at, &ttl)) return kOk;
   if (rm_StringToLongLong(argv[9], &now) != kOk) return rm_ReplyWithError(ctx, "ERR now is not an integer");
   Key r(ctx, argv[2]);
   set(ctx, f, argv[1], argv[5], at);
@@ -244,8 +245,7 @@ int lb_assign(RedisModuleCtx* ctx, RedisModuleString** argv, int argc) {
     if (cur && !(fl == 1 && force[0] == '1')) return reply_value(ctx, cur, cl);
   }
   long long at = 0, ttl = 0, now = 0;
-  if (!expiry(ctx, argv[5], "snf.lbassign", &at)) return kOk;
-  rm_StringToLongLong(argv[5], &ttl);
+  if (!expiry(ctx, argv[5], "snf.lbassign", &at, &ttl)) return kOk;
   if (rm_StringToLongLong(argv[4], &now) != kOk) return rm_ReplyWithError(ctx, "ERR now is not an integer");
   for (int k = 0; k < n; k++) {
     long long w = 0;
