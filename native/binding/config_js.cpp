@@ -323,6 +323,9 @@ std::string engine_cfg_from_js(const Napi::Object& o, EngineCfg& cfg, StoreSpec*
     int64_t spin = ro.spin_us;
     if (!get_int(c, so, "spinUs", "store.", spin, 0, 10000)) return c.err;
     ro.spin_us = static_cast<int>(spin);
+    int64_t hold = ro.post_hold_us;
+    if (!get_int(c, so, "postHoldUs", "store.", hold, 0, 10000)) return c.err;
+    ro.post_hold_us = static_cast<int>(hold);
     if (store) {
       store->redis = true;
       store->redis_opts = ro;

@@ -301,10 +301,11 @@ void Engine::commit(Lane& l) {
 // The batch's verdicts into its frames. TTL refreshes were posted along the way and nothing
 // waits for them: a batch whose reads all hit the cache pays no round trip, and the refreshed
 // values are back in the cache, most often, before the flows' next packets. What is posted
-// goes out with the next exchange on its connection, or here (send_posted): one socket write,
-// and one wake-up of the store, for what used to take one each.
+// goes out with the next exchange on its connection, or here once it has waited long enough
+// (send_posted_due): one socket write, and one wake-up of the store, for what used to take one
+// each; flush() sends it at once.
 void Engine::done(Lane& l) {
-  store_->send_posted();
+  store_->send_posted_due();
   for (size_t i = 0; i < l.n; i++) {
     Frame& f = l.frames[i];
     Slot& s = l.slots[i];

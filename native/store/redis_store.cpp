@@ -551,6 +551,7 @@ void RedisStore::post(const Cmd* cmds, size_t count) {
       tracker_.expect_refill(node, *k);
       stats_.commands++;
     }
+    if (posted_.empty()) posted_since_us_ = mono_us();
     if (std::find(posted_.begin(), posted_.end(), node) == posted_.end()) posted_.push_back(node);
   }
 }
@@ -564,6 +565,25 @@ void RedisStore::send_posted() {
     if (n.c && !n.c->flush(&err)) fail(n, err);
   }
   posted_.clear();
+  posted_since_us_ = 0;
+}
+
+// Posts wait for an exchange on their node to carry them (it writes the connection's whole
+// output, in order), for post_hold_us at most.
+void RedisStore::send_posted_due() {
+  posted_.erase(std::remove_if(posted_.begin(), posted_.end(),
+                               [this](int i) { return !nodes_[i]->c || !nodes_[i]->c->has_output(); }),
+                posted_.end());
+  if (posted_.empty()) {
+    posted_since_us_ = 0;
+    return;
+  }
+  if (opts_.post_hold_us > 0 && mono_us() - posted_since_us_ < opts_.post_hold_us) return;
+  send_posted();
+}
+
+bool RedisStore::holds_posts(int node) const {
+  return std::find(posted_.begin(), posted_.end(), node) != posted_.end();
 }
 
 // Applies every invalidation that has arrived, and reads the replies to posted commands that
@@ -576,6 +596,8 @@ void RedisStore::drain_invalidations() {
     if (!tracker_.tracking(n.index)) continue;
     drain_pfds_.push_back(tracker_.poll_entry(n.index));
     short ev = n.c ? n.c->events(n.want.size() > n.head) : 0;
+    // Held posts stay held: a drain reads, and writes only what an exchange left unwritten.
+    if (holds_posts(n.index)) ev = static_cast<short>(ev & ~POLLOUT);
     drain_pfds_.push_back({ev ? n.c->fd() : -1, ev, 0});
   }
   if (drain_pfds_.empty() || poll(drain_pfds_.data(), drain_pfds_.size(), 0) <= 0) return;

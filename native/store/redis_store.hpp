@@ -42,6 +42,12 @@ struct RedisOptions {
   // sleeps. Spent only while a batch waits for the store, as a DPDK core polls its queues; on
   // the replay 100-300 µs gave the same gain (bench/RESULTS.md, 2026-11-30 05:40).
   int spin_us = 200;
+  // How long (µs) posted commands may wait in their connection's output buffer for an exchange
+  // to carry them before the end of a batch writes them on their own (send_posted_due); 0
+  // writes them at the end of every batch. Each write of its own wakes Redis, which on a VM
+  // costs both sides tens of µs (bench/RESULTS.md, 2026-12-01); nobody waits for these
+  // commands, and an idle engine flushes them at once.
+  int post_hold_us = 1000;
 };
 
 class RedisStore final : public StateStore {
@@ -61,6 +67,7 @@ class RedisStore final : public StateStore {
   // again right behind it (a tracked GET), so a refreshed flow stays warm.
   void post(const Cmd* cmds, size_t n) override;
   void send_posted() override;
+  void send_posted_due() override;
   const StoreStats& stats() const override { return stats_; }
   int shards() const override { return router_.shards(); }
   const CacheStats* cache_stats() const override {
@@ -146,6 +153,7 @@ class RedisStore final : public StateStore {
   void after_round(Open& o);
   std::vector<std::unique_ptr<Open>>::iterator find_open(Ticket t);
   void drain_invalidations();
+  bool holds_posts(int node) const;  // node has posts send_posted_due() keeps back
   // Reads the replies that have arrived on n's connection. false and `err` on a protocol error.
   bool read_replies(Node& n, std::string* err);
   void consume(Node& n, const Want& w, Reply& r);
@@ -169,6 +177,8 @@ class RedisStore final : public StateStore {
   std::vector<Yield> yields_;  // start: the exchange's commands so far, by key (shared_read)
   Ticket next_ticket_ = 1;
   std::vector<int> active_;         // execute: nodes written to this round
+  // When the oldest post not yet written was queued (0: none), for post_hold_us.
+  int64_t posted_since_us_ = 0;
   std::vector<int> posted_;         // post: nodes with posted commands send_posted() has not written
   std::vector<int> live_, polled_;  // exchange: nodes awaiting replies, those in pfds_
   std::vector<pollfd> pfds_;        // exchange

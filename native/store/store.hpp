@@ -107,11 +107,14 @@ class StateStore {
     std::vector<Reply> discard;
     execute(cmds, n, discard);
   }
-  // Writes what post() has queued and not sent yet. A store with a connection queues posted
-  // commands in its output buffer: the next exchange on that connection carries them, and the
-  // engine calls this once at the end of each batch (and when idle), so a batch's posts and
-  // exchanges share the socket writes, and the store's wake-ups, instead of one write each.
+  // Writes what post() has queued and not sent yet, now. A store with a connection queues posted
+  // commands in its output buffer, and the next exchange on that connection carries them: a
+  // batch's posts and exchanges share the socket writes, and the store's wake-ups, instead of
+  // one write each. The engine calls this when it flushes (idle, or asked to).
   virtual void send_posted() {}
+  // The same at the end of a batch, when the store may keep them a little longer for the next
+  // exchange to carry (RedisOptions::post_hold_us): nobody waits for a posted command.
+  virtual void send_posted_due() { send_posted(); }
   virtual const StoreStats& stats() const = 0;
   // Shards the keys spread over (1 for a single node), for choosing hash-tag fan-out.
   virtual int shards() const = 0;

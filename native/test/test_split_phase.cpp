@@ -207,6 +207,77 @@ TEST(redis_store_posted_get_with_a_known_value_answers_before_its_reply) {
   CHECK_EQ(s.stats().round_trips, rt + 1);  // the other key's read only
 }
 
+namespace {
+
+// Whether the fixture's own client finds `key` holding `want` within `ms` (a write sent on the
+// store's connection is applied when Redis reads it, which this client cannot order itself after).
+bool store_gets(const std::string& key, const std::string& want, int ms) {
+  for (int waited = 0;; waited += 5) {
+    if (server().get(key) == want) return true;
+    if (waited >= ms) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+}  // namespace
+
+// Posts wait in their connection's output buffer for an exchange on their node, post_hold_us at
+// most: the end of a batch (send_posted_due) writes them only once that long has passed, a drain
+// of invalidations does not write them, an exchange carries them ahead of its own commands, and
+// send_posted (the engine's flush) writes them at once.
+TEST(redis_store_holds_posts_for_the_next_exchange) {
+  REQUIRE_MSG(server().error.empty(), server().error);
+  REQUIRE(server().set("ph:cached", "C"));
+  snf::RedisOptions o = options(true);
+  o.post_hold_us = 5 * 1000 * 1000;
+  snf::RedisStore s(o);
+  std::vector<Reply> r;
+  std::vector<Cmd> cached{get("ph:cached")}, other{get("ph:other")};
+  s.execute(cached.data(), cached.size(), r);  // connected, tracking on, "ph:cached" cached
+  uint64_t rt = s.stats().round_trips;
+
+  Cmd a = cas("ph:a", "", "A1|x");
+  s.post(&a, 1);
+  s.send_posted_due();
+  s.execute(cached.data(), cached.size(), r);  // a cache hit: drains invalidations, no exchange
+  CHECK_EQ(s.stats().round_trips, rt);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK_EQ(server().get("ph:a"), std::string("(nil)"));
+  s.execute(other.data(), other.size(), r);  // carries the post; answered after it
+  CHECK_EQ(server().get("ph:a"), std::string("A1|x"));
+
+  Cmd b = cas("ph:b", "", "B1|x");
+  s.post(&b, 1);
+  s.send_posted_due();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK_EQ(server().get("ph:b"), std::string("(nil)"));
+  s.send_posted();
+  CHECK(store_gets("ph:b", "B1|x", 2000));
+}
+
+TEST(redis_store_writes_held_posts_once_the_hold_has_passed) {
+  REQUIRE_MSG(server().error.empty(), server().error);
+  snf::RedisOptions o = options(false);
+  o.post_hold_us = 30 * 1000;
+  snf::RedisStore s(o);
+  std::vector<Reply> r;
+  std::vector<Cmd> other{get("ph:other")};
+  s.execute(other.data(), other.size(), r);
+  Cmd c = cas("ph:c", "", "C1|x");
+  s.post(&c, 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  s.send_posted_due();
+  CHECK(store_gets("ph:c", "C1|x", 2000));
+
+  o.post_hold_us = 0;  // no hold: the end of every batch writes its posts
+  snf::RedisStore now(o);
+  now.execute(other.data(), other.size(), r);
+  Cmd d = cas("ph:d", "", "D1|x");
+  now.post(&d, 1);
+  now.send_posted_due();
+  CHECK(store_gets("ph:d", "D1|x", 2000));
+}
+
 // The same with another instance's change: its invalidation is drained (by a later exchange)
 // before the read's exchange finishes.
 TEST(redis_store_never_caches_a_read_older_than_an_invalidation) {

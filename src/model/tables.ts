@@ -135,6 +135,13 @@ export type StoreConfig =
        * every round trip (tens of µs on a VM); spinning costs CPU only while a batch waits.
        */
       spinUs?: number;
+      /**
+       * How long, in microseconds, commands nobody waits for (TTL refreshes, closings, state
+       * changes) may wait for the next store round trip to carry them before they are written on
+       * their own (default 1,000; 0 = at the end of every batch; at most 10,000). Each write of
+       * their own wakes Redis; an idle engine sends them at once.
+       */
+      postHoldUs?: number;
     }
   | {
       /**

@@ -21,6 +21,8 @@ describe('engine configuration', () => {
     rejects({ ...base, store: { kind: 'redis', nodes: ['127.0.0.1:6379'], cacheRecheckUs: -1 } }, 'store.cacheRecheckUs:');
     rejects({ ...base, store: { kind: 'redis', nodes: ['127.0.0.1:6379'], spinUs: -1 } }, 'store.spinUs:');
     rejects({ ...base, store: { kind: 'redis', nodes: ['127.0.0.1:6379'], spinUs: 20000 } }, 'store.spinUs:');
+    rejects({ ...base, store: { kind: 'redis', nodes: ['127.0.0.1:6379'], postHoldUs: -1 } }, 'store.postHoldUs:');
+    rejects({ ...base, store: { kind: 'redis', nodes: ['127.0.0.1:6379'], postHoldUs: 1.5 } }, 'store.postHoldUs:');
     rejects({ ...base, nat: { ...TABLES.nat, pool: ['198.51.100.1', 'x'] } }, 'nat.pool[1]:');
     rejects({ ...base, nat: { ...TABLES.nat, insidePrefixes: ['10.0.0.0/33'] } }, 'nat.insidePrefixes[0]:');
     rejects({ ...base, nat: { ...TABLES.nat, portRange: [2000, 1000] } }, 'nat.portRange');
