@@ -128,6 +128,10 @@ class ProcessWorker : public Napi::AsyncWorker {
     std::vector<Frame> fs(frames_.size());
     for (size_t i = 0; i < frames_.size(); i++) fs[i] = frames_[i].f;
     sh_->engine->process(fs.data(), fs.size());
+    // One batch at a time from JavaScript (tools, tests, the demos): its posted writes go out
+    // before it returns, as a caller reading the store next expects. The burst loop and the
+    // split-phase calls hold them for the next round trip (store.postHoldUs).
+    sh_->engine->flush();
     for (size_t i = 0; i < frames_.size(); i++) frames_[i].f = fs[i];
   }
   void OnOK() override {
@@ -257,6 +261,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       std::vector<Frame> fs(frames.size());
       for (size_t i = 0; i < frames.size(); i++) fs[i] = frames[i].f;
       sh_->engine->process(fs.data(), fs.size());
+      sh_->engine->flush();  // as process(): the batch's posted writes go out before it returns
       for (size_t i = 0; i < frames.size(); i++) frames[i].f = fs[i];
     }
     return results_to_js(info.Env(), frames);
@@ -366,6 +371,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
     std::lock_guard<std::mutex> lk(sh_->mu);
+    if (sh_->engine) sh_->engine->flush();  // posted writes still held go out (without waiting)
     sh_->engine.reset();
     sh_->submitted.clear();
     return info.Env().Undefined();

@@ -248,6 +248,8 @@ void Dataplane::run(Queue& q) {
     }
   }
   while (busy > 0) send_oldest(true);
+  std::lock_guard<std::mutex> lk(q.mu);
+  q.engine->flush();  // posted writes still held (store.postHoldUs) go out before the thread ends
 }
 
 }  // namespace snf

@@ -17,18 +17,21 @@ export class Engine {
     this.native = new Native({ ...config, store: engineNativeStore(config.store) });
   }
 
-  /** Processes one batch. Verdicts that depend on a store write wait for its acknowledgement. */
+  /**
+   * Processes one batch. Verdicts that depend on a store write wait for its acknowledgement;
+   * the writes nobody waits for (refreshes, closings) are sent before it resolves.
+   */
   process(frames: FrameIn[]): Promise<FrameOut[]> {
     this.assertOpen();
     this.inFlight++;
     return this.native.process(frames).finally(() => {
       this.inFlight--;
-      this.scheduleIdleFlush();
     });
   }
 
-  // TTL refreshes ride along with the next batch's reads; when no batch follows, they must
-  // still reach the store before the flow's TTL runs out. So: flush once the engine is idle.
+  // Posted writes (TTL refreshes, closings) ride along with the next round trip; when none
+  // follows, they must still reach the store. process() sends its batch's at its end; after the
+  // split-phase calls, which hold them (store.postHoldUs), flush once the engine is idle.
   private scheduleIdleFlush(): void {
     if (this.flushTimer || this.closed) return;
     this.flushTimer = setTimeout(() => {
@@ -63,7 +66,9 @@ export class Engine {
   /** The oldest batch once done; null when none is in flight or (wait false) it still waits. */
   reapSync(wait: boolean): ReapedBatch | null {
     this.assertOpen();
-    return this.native.reapSync(wait);
+    const got = this.native.reapSync(wait);
+    this.scheduleIdleFlush();
+    return got;
   }
 
   /** Sends TTL refreshes still waiting to ride along with the next batch. */

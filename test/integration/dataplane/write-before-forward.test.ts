@@ -327,4 +327,24 @@ describe('write before forward', function () {
       e.close();
     }
   });
+
+  // The split-phase calls hold posted writes for the next round trip (store.postHoldUs, here
+  // 10 ms) instead of writing them at the end of each batch: the last batch's closing still
+  // reaches the store once the engine idles (its idle flush), or when it is closed right away.
+  it('firewall, split phase: the last batch\'s posted closing reaches the store when the engine idles, and when it closes', async () => {
+    for (const how of ['idle', 'close'] as const) {
+      const sport = how === 'idle' ? 42100 : 42101;
+      const e = new Engine(engineConfig(['firewall'], { kind: 'redis', nodes: [r.server.node], timeoutMs: 300, postHoldUs: 10000 }));
+      try {
+        await openFw(e, sport, 'ES');
+        e.setInflight(2);
+        e.submitSync([{ side: 'inside', data: buildFrame(tcp('10.0.0.5', '203.0.113.9', sport, 80, 'FA', 2, 2)) }]);
+        expect(e.reapSync(true)?.frames[0].verdict, how).to.equal('forward');
+        if (how === 'close') e.close();
+        await eventuallyStored(`snf:*:fw:*|${sport}|*`, /^FO\|/);
+      } finally {
+        e.close();
+      }
+    }
+  });
 });
