@@ -116,16 +116,17 @@ let runSeq = 0;
 
 interface PassOptions {
   redisNode: string | undefined;
+  postHoldUs: number | undefined;
   ramcloud: RamcloudTarget | undefined;
   keepVerdicts: boolean;
   inflight: number;
 }
 
 async function runStore(nf: string, store: StoreName, corpus: Corpus, batches: Batch[], redis: Redis | undefined, ref: Reference | undefined, opts: PassOptions): Promise<{ result: StoreResult; ref: Reference }> {
-  const { redisNode, ramcloud, keepVerdicts } = opts;
+  const { redisNode, postHoldUs, ramcloud, keepVerdicts } = opts;
   const { chain, mode } = CHAINS[nf];
   const vnf = `replay${process.pid}n${++runSeq}`;
-  const config: EngineConfig = { vnf, instanceId: 'replay', chain, store: storeConfig(store, redisNode, ramcloud), ...REPLAY_TABLES };
+  const config: EngineConfig = { vnf, instanceId: 'replay', chain, store: storeConfig(store, redisNode, ramcloud, postHoldUs), ...REPLAY_TABLES };
   const engine = new Engine(config);
   const mapper = new SideMapper(mode, corpus, REPLAY_VIPS);
   const verdicts: string[] = new Array<string>(corpus.packets.length);
@@ -247,6 +248,8 @@ export interface ReplayOptions {
   batches: Batch[];
   /** host:port of the Redis the redis stores use. */
   redisNode?: string;
+  /** The Redis stores' store.postHoldUs (default: the store's own). */
+  postHoldUs?: number;
   /** the RAMCloud cluster the ramcloud store uses */
   ramcloud?: RamcloudTarget;
   /** Keep every packet's verdict in the results (tests). */
@@ -313,7 +316,7 @@ export async function replay(corpus: Corpus, opts: ReplayOptions): Promise<Chain
       for (let round = 0; round < rounds; round++) {
         for (const [k, s] of opts.stores.entries()) {
           collectGarbage();
-          const run = await runStore(nf, s, corpus, opts.batches, redis, ref, { redisNode: opts.redisNode, ramcloud: opts.ramcloud, keepVerdicts: opts.keepVerdicts ?? false, inflight: opts.inflight ?? 1 });
+          const run = await runStore(nf, s, corpus, opts.batches, redis, ref, { redisNode: opts.redisNode, postHoldUs: opts.postHoldUs, ramcloud: opts.ramcloud, keepVerdicts: opts.keepVerdicts ?? false, inflight: opts.inflight ?? 1 });
           ref = run.ref;
           runs[k].push(run.result);
         }

@@ -49,7 +49,7 @@ export interface RamcloudTarget {
   pids: number[];
 }
 
-export function storeConfig(store: StoreName, redisNode: string | undefined, ramcloud?: RamcloudTarget): EngineConfig['store'] {
+export function storeConfig(store: StoreName, redisNode: string | undefined, ramcloud?: RamcloudTarget, postHoldUs?: number): EngineConfig['store'] {
   if (store === 'local') return { kind: 'local' };
   if (store === 'ramcloud') {
     if (!ramcloud) throw new Error('store ramcloud needs a RAMCloud cluster');
@@ -58,5 +58,9 @@ export function storeConfig(store: StoreName, redisNode: string | undefined, ram
   if (!redisNode) throw new Error(`store ${store} needs a Redis server`);
   // A busy host stalls the store for longer than the product's 100 ms deadline now and then;
   // a replay measures throughput and checks equivalence, so it waits rather than drop.
-  return { kind: 'redis', nodes: [redisNode], timeoutMs: 2000, ...(store === 'redis' ? { cacheBytes: 0 } : {}) };
+  return {
+    kind: 'redis', nodes: [redisNode], timeoutMs: 2000,
+    ...(store === 'redis' ? { cacheBytes: 0 } : {}),
+    ...(postHoldUs !== undefined ? { postHoldUs } : {}),
+  };
 }

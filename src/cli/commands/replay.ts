@@ -13,7 +13,8 @@ import { ALL_STORES, CHAINS, STORES, type StoreName } from '../../replay/tables.
 import { startRamcloudCluster, type RamcloudCluster } from '../../ramcloud/cluster.js';
 
 const USAGE = `usage: snf replay <capture|directory>... [--nf LIST] [--stores LIST] [--batch N]
-                  [--rounds N] [--inflight K] [--redis HOST:PORT|unix:/PATH] [--json] [--findings]
+                  [--rounds N] [--inflight K] [--redis HOST:PORT|unix:/PATH] [--post-hold-us N]
+                  [--json] [--findings]
 
 Replays real packet captures (pcap or pcapng, gzip-wrapped or not; a directory means every
 *.pcap, *.pcapng, *.cap and *.gz file under it) through the engine in this process, on each store
@@ -37,6 +38,8 @@ that every forwarded frame's checksums are correct. Exit 0 when all of that hold
                   depend on the order the store sees the batches: output bytes are compared
                   for the firewall only (verdicts and checksums always)
   --redis H:P     Redis to use, HOST:PORT or unix:/PATH (default: start a private redis-server on loopback)
+  --post-hold-us N  the Redis stores' store.postHoldUs, 0..10000 (default: the store's, 1000):
+                  how long commands nobody waits for may wait for the next round trip
   --json          print the results as JSON
   --findings      also print drop reasons and examples of mismatches per chain and store
 
@@ -76,7 +79,7 @@ function list<T extends string>(value: string | undefined, flag: string, allowed
 }
 
 export async function runReplay(args: string[]): Promise<number> {
-  const p = parseArgs(args, { nf: true, stores: true, batch: true, rounds: true, inflight: true, redis: true, json: false, findings: false });
+  const p = parseArgs(args, { nf: true, stores: true, batch: true, rounds: true, inflight: true, redis: true, 'post-hold-us': true, json: false, findings: false });
   if (p.flags.has('help')) {
     console.log(USAGE);
     return 0;
@@ -87,6 +90,7 @@ export async function runReplay(args: string[]): Promise<number> {
   const batch = int(p, 'batch', 15, 1, 256);
   const rounds = int(p, 'rounds', 3, 1, 20);
   const inflight = int(p, 'inflight', 1, 1, 16);
+  const postHoldUs = str(p, 'post-hold-us') === undefined ? undefined : int(p, 'post-hold-us', 0, 0, 10000);
   const redisArg = str(p, 'redis');
   if (redisArg !== undefined && !/^[^\s:]+:\d{1,5}$/.test(redisArg) && !/^unix:\/\S+$/.test(redisArg))
     throw new UsageError(`--redis: expected HOST:PORT or unix:/PATH, got '${redisArg}'`);
@@ -115,7 +119,7 @@ export async function runReplay(args: string[]): Promise<number> {
     if (stores.includes('ramcloud')) rc = await startRamcloudCluster();
     // the masters' CPU: the coordinator is off the data path
     const ramcloud = rc ? { coordinator: rc.coordinator, clusterName: rc.clusterName, pids: rc.masters.map((m) => m.pid) } : undefined;
-    const results = await replay(corpus, { nfs, stores, batches, rounds, inflight, redisNode: redisArg ?? own?.node, ...(ramcloud ? { ramcloud } : {}) });
+    const results = await replay(corpus, { nfs, stores, batches, rounds, inflight, redisNode: redisArg ?? own?.node, ...(postHoldUs !== undefined ? { postHoldUs } : {}), ...(ramcloud ? { ramcloud } : {}) });
     if (p.flags.has('json')) {
       console.log(JSON.stringify({ corpus: corpus.stats, batches: batches.length, batchSize: batch, rounds, inflight, results }, null, 2));
     } else {

@@ -4,6 +4,7 @@
 // here is timed. The last two tests state what is correct on this traffic where the engine is
 // known not to be yet (see the messages).
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -162,6 +163,39 @@ describe('Engine split-phase API', function () {
     } finally {
       e.close();
     }
+  });
+});
+
+// The command line: --post-hold-us reaches the Redis stores' configuration (a store the engine
+// refused would fail the run), and a value outside 0..10000 is refused before anything runs.
+describe('snf replay --post-hold-us', function () {
+  this.timeout(120_000);
+  let redis: RedisServer | undefined;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((res) => {
+      const c = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'replay', FILES[3], ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      c.stdout.on('data', (x: Buffer) => (out += x.toString()));
+      c.stderr.on('data', (x: Buffer) => (err += x.toString()));
+      c.once('exit', (code) => res({ code, out, err }));
+    });
+  it('replays with posts held or not, and refuses a hold out of range', async () => {
+    const common = ['--nf', 'fw+nat', '--stores', 'local,redis+cache', '--rounds', '1', '--redis', redis!.node];
+    for (const hold of ['0', '10000']) {
+      const r = await run([...common, '--post-hold-us', hold]);
+      expect(r.code, r.err).to.equal(0);
+      expect(r.out).to.match(/\| fw\+nat +\| redis\+cache +\|/);
+    }
+    const bad = await run([...common, '--post-hold-us', '20000']);
+    expect(bad.code).to.equal(2);
+    expect(bad.err).to.contain("--post-hold-us: expected an integer 0..10000, got '20000'");
   });
 });
 
