@@ -709,6 +709,13 @@ RedisStore::Ticket RedisStore::start(const Cmd* cmds, size_t n, std::vector<Repl
     o.ends.push_back({i, nd.expected()});
     if (!nd.c->flush(&err)) fail(nd, err);
   }
+  // The exchange carried the posts held on its nodes: a post queued after it is held afresh.
+  if (!posted_.empty()) {
+    posted_.erase(std::remove_if(posted_.begin(), posted_.end(),
+                                 [this](int i) { return std::find(active_.begin(), active_.end(), i) != active_.end(); }),
+                  posted_.end());
+    if (posted_.empty()) posted_since_us_ = 0;
+  }
   o.id = next_ticket_++;
   o.t0 = mono_us();
   o.epoch = tracker_.open_reads();

@@ -255,6 +255,30 @@ TEST(redis_store_holds_posts_for_the_next_exchange) {
   CHECK(store_gets("ph:b", "B1|x", 2000));
 }
 
+// An exchange that carried the held posts restarts the hold: a post queued after it waits its
+// own post_hold_us, not what is left of the one before.
+TEST(redis_store_holds_a_post_after_an_exchange_afresh) {
+  REQUIRE_MSG(server().error.empty(), server().error);
+  snf::RedisOptions o = options(false);
+  o.post_hold_us = 500 * 1000;
+  snf::RedisStore s(o);
+  std::vector<Reply> r;
+  std::vector<Cmd> other{get("ph:other")};
+  s.execute(other.data(), other.size(), r);
+  Cmd e = cas("ph:e", "", "E1|x");
+  s.post(&e, 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  s.execute(other.data(), other.size(), r);  // carries the first post, older than the hold
+  CHECK_EQ(server().get("ph:e"), std::string("E1|x"));
+  Cmd f = cas("ph:f", "", "F1|x");
+  s.post(&f, 1);
+  s.send_posted_due();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK_EQ(server().get("ph:f"), std::string("(nil)"));
+  s.send_posted();
+  CHECK(store_gets("ph:f", "F1|x", 2000));
+}
+
 TEST(redis_store_writes_held_posts_once_the_hold_has_passed) {
   REQUIRE_MSG(server().error.empty(), server().error);
   snf::RedisOptions o = options(false);
