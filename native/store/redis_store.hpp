@@ -179,7 +179,7 @@ class RedisStore final : public StateStore {
   std::vector<int> active_;         // execute: nodes written to this round
   // When the oldest post not yet written was queued (0: none), for post_hold_us.
   int64_t posted_since_us_ = 0;
-  std::vector<int> posted_;         // post: nodes with posted commands send_posted() has not written
+  std::vector<int> posted_;         // post: nodes with posted commands no exchange or send has written
   std::vector<int> live_, polled_;  // exchange: nodes awaiting replies, those in pfds_
   std::vector<pollfd> pfds_;        // exchange
   std::vector<pollfd> drain_pfds_;  // drain_invalidations
