@@ -271,17 +271,24 @@ describe('store module: native compare-and-sets', function () {
         await new Promise((r) => setTimeout(r, 50));
       }
       const k = (s: string) => `snf:t:{repl}:${s}`;
-      await rawCommand(redis.port, ['SNF.CLAIM', k('f'), 'a|1|N', k('r'), 'rev|N', '60000']);
-      await rawCommand(redis.port, ['SNF.NATUPD', k('f'), k('r'), 'a|1|', 'a|1|E', 'rev|E', '120000']);
-      await rawCommand(redis.port, ['SNF.CAS', k('c'), '*', 'ES|1', '60000']);  // no value: no write
-      await rawCommand(redis.port, ['SET', k('c'), 'SS|0']);
-      await rawCommand(redis.port, ['SNF.CAS', k('c'), 'SS', 'SR|1', '30000']);
-      await rawCommand(redis.port, ['SET', k('lf'), 'b1|S|1', 'PX', '60000']);
-      await rawCommand(redis.port, ['SNF.LBUPD', k('lf'), k('lr'), k('ll'), 'b1|', 'b1|E|2', 'v|b1', '90000', 'm1', Date.now()]);
-      // An assignment whose backend's load set had a member that ended: pruned on the replica too.
-      await rawCommand(redis.port, ['ZADD', k('al'), 1, 'ended', Date.now() + 600_000, 'live']);
-      await rawCommand(redis.port, ['SNF.LBASSIGN', k('af'), 'wlc', 'm2', Date.now(), '90000', '|S|1', 'v|', '0', 'b1', '1', k('ar'), k('al')]);
-      expect(await rawCommand(redis.port, ['WAIT', 1, 5000])).to.equal(1);
+      // One connection for the writes and the WAIT: WAIT waits for the offset of its own
+      // client's last write (a fresh connection has none, and it returned at once).
+      const w = await openResp(redis.port);
+      try {
+        await w.call(['SNF.CLAIM', k('f'), 'a|1|N', k('r'), 'rev|N', '60000']);
+        await w.call(['SNF.NATUPD', k('f'), k('r'), 'a|1|', 'a|1|E', 'rev|E', '120000']);
+        await w.call(['SNF.CAS', k('c'), '*', 'ES|1', '60000']);  // no value: no write
+        await w.call(['SET', k('c'), 'SS|0']);
+        await w.call(['SNF.CAS', k('c'), 'SS', 'SR|1', '30000']);
+        await w.call(['SET', k('lf'), 'b1|S|1', 'PX', '60000']);
+        await w.call(['SNF.LBUPD', k('lf'), k('lr'), k('ll'), 'b1|', 'b1|E|2', 'v|b1', '90000', 'm1', Date.now()]);
+        // An assignment whose backend's load set had a member that ended: pruned on the replica too.
+        await w.call(['ZADD', k('al'), 1, 'ended', Date.now() + 600_000, 'live']);
+        await w.call(['SNF.LBASSIGN', k('af'), 'wlc', 'm2', Date.now(), '90000', '|S|1', 'v|', '0', 'b1', '1', k('ar'), k('al')]);
+        expect(await w.call(['WAIT', 1, 5000]), 'replicas that acknowledged the writes').to.equal(1);
+      } finally {
+        w.close();
+      }
       for (const key of [k('f'), k('r'), k('c'), k('lf'), k('lr'), k('ll'), k('af'), k('ar'), k('al')])
         expect(await state(replica.port, key), key).to.equal(await state(redis.port, key));
       expect(await rawCommand(replica.port, ['ZCARD', k('ll')])).to.equal(1);
