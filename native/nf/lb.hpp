@@ -50,8 +50,21 @@ class Lb final : public Nf {
   bool candidates(const Slot& s, const LbVip& vip);
   void queue_assign(Cmd& c, const Slot& s, const LbVip& vip, char st, bool replace, int64_t now) const;
 
+  // A flow whose lb_update this batch queued, and the state it writes: a later packet of the
+  // flow in the batch (the other side's FIN) compares with it, not with what the store answered.
+  struct Update {
+    int vip;
+    uint8_t proto;
+    uint16_t cport;
+    Addr client;
+    char st;
+  };
+  char queued_state(int vip, uint8_t proto, const Addr& client, uint16_t cport) const;
+  void note_update(int vip, uint8_t proto, const Addr& client, uint16_t cport, char st);
+
   std::vector<Pending> pend_;
   std::vector<uint32_t> assigns_;  // slots whose assignment this batch queued, in order
+  std::vector<Update> updates_;    // flows whose update this batch queued (a batch holds few)
   std::vector<int> cand_;          // candidates(): backend indexes, reused
   CreatedKeys created_;            // forward keys this instance sent a create on read for
 };

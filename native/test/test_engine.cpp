@@ -280,6 +280,58 @@ TEST(engine_lb_assignment_stable) {
   }
 }
 
+// The backend's side reads the reverse value only: it carries the state the last update wrote,
+// so the backend's FIN after the client's (and a repeated SYN-ACK, or a FIN after a RST) posts
+// no update, where a change still does. Commands per packet, on the LocalStore (reads and
+// posts alike count one).
+TEST(engine_lb_backend_side_writes_only_changes) {
+  auto e = fixture::engine(fixture::config({NfKind::Lb}));
+  const char* client = "203.0.113.77";
+  auto commands = [&] { return e->counters().store.commands; };
+  auto step = [&](Bytes f, Side in) {
+    uint64_t before = commands();
+    Out o = run1(*e, f, in);
+    CHECK(o.forward);
+    return commands() - before;
+  };
+  Bytes first = tcp_frame(client, 40000, "192.0.2.10", 80, snf::TCP_SYN, 1);
+  Out syn = run1(*e, first, OUT);
+  REQUIRE(syn.forward);
+  std::string be = syn.p.ip.dst.str();
+  uint16_t port = syn.p.ip.dport;
+  auto from_backend = [&](uint8_t flags) { return tcp_frame(be.c_str(), port, client, 40000, flags, 9, 2); };
+  auto from_client = [&](uint8_t flags) { return tcp_frame(client, 40000, "192.0.2.10", 80, flags, 2, 10); };
+  CHECK_EQ(step(from_backend(snf::TCP_SYN | snf::TCP_ACK), IN), 2u);  // read, E posted
+  CHECK_EQ(step(from_backend(snf::TCP_SYN | snf::TCP_ACK), IN), 1u);  // already E: read only
+  CHECK_EQ(step(from_client(snf::TCP_FIN | snf::TCP_ACK), OUT), 2u);  // read, F posted
+  CHECK_EQ(step(from_backend(snf::TCP_FIN | snf::TCP_ACK), IN), 1u);  // already F
+  CHECK_EQ(step(from_backend(snf::TCP_RST), IN), 2u);                 // F -> R posted
+  CHECK_EQ(step(from_backend(snf::TCP_FIN | snf::TCP_ACK), IN), 1u);  // R stays R
+
+  // Both FINs of another flow in one batch: two reads, one update (the second compares with
+  // the first's, not with the E both reads found).
+  const char* other = "203.0.113.78";
+  Bytes syn2 = tcp_frame(other, 40001, "192.0.2.10", 80, snf::TCP_SYN, 1);
+  Out o2 = run1(*e, syn2, OUT);
+  REQUIRE(o2.forward);
+  std::string be2 = o2.p.ip.dst.str();
+  Bytes synack2 = tcp_frame(be2.c_str(), o2.p.ip.dport, other, 40001, snf::TCP_SYN | snf::TCP_ACK, 9, 2);
+  REQUIRE(run1(*e, synack2, IN).forward);
+  for (bool client_first : {true, false}) {
+    std::vector<Bytes> fins = {tcp_frame(other, 40001, "192.0.2.10", 80, snf::TCP_FIN | snf::TCP_ACK, 2, 10),
+                               tcp_frame(be2.c_str(), o2.p.ip.dport, other, 40001, snf::TCP_FIN | snf::TCP_ACK, 10, 3)};
+    std::vector<Side> sides = {OUT, IN};
+    if (!client_first) {
+      std::swap(fins[0], fins[1]);
+      std::swap(sides[0], sides[1]);
+    }
+    uint64_t before = commands();
+    for (const Out& o : run(*e, fins, sides)) CHECK(o.forward);
+    // First round: E -> F once. Second: both find F already (nothing to write).
+    CHECK_EQ(commands() - before, client_first ? 3u : 2u);
+  }
+}
+
 TEST(engine_lb_maglev_same_on_every_instance) {
   // Two instances with separate stores pick the same backend for the same flow.
   auto a = fixture::engine(fixture::config({NfKind::Lb}, true));
