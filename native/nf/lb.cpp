@@ -132,19 +132,20 @@ void Lb::assign_state(Cmd& c, uint8_t proto, char st, int64_t now) const {
   append_num(c.args[4], now);
 }
 
-char Lb::queued_state(int vip, uint8_t proto, const Addr& client, uint16_t cport) const {
-  for (const Update& u : updates_)
-    if (u.vip == vip && u.proto == proto && u.cport == cport && u.client == client) return u.st;
-  return 0;
+Lb::Update* Lb::queued(int vip, uint8_t proto, const Addr& client, uint16_t cport) {
+  for (Update& u : updates_)
+    if (u.vip == vip && u.proto == proto && u.cport == cport && u.client == client) return &u;
+  return nullptr;
+}
+
+char Lb::queued_state(int vip, uint8_t proto, const Addr& client, uint16_t cport) {
+  const Update* u = queued(vip, proto, client, cport);
+  return u ? u->st : 0;
 }
 
 void Lb::note_update(int vip, uint8_t proto, const Addr& client, uint16_t cport, char st) {
-  for (Update& u : updates_)
-    if (u.vip == vip && u.proto == proto && u.cport == cport && u.client == client) {
-      u.st = st;
-      return;
-    }
-  updates_.push_back({vip, proto, cport, client, st});
+  if (Update* u = queued(vip, proto, client, cport)) u->st = st;
+  else updates_.push_back({vip, proto, cport, client, st});
 }
 
 // The slot whose queued assignment covers this client packet's flow (same VIP, protocol,

@@ -59,7 +59,8 @@ class Lb final : public Nf {
     Addr client;
     char st;
   };
-  char queued_state(int vip, uint8_t proto, const Addr& client, uint16_t cport) const;
+  Update* queued(int vip, uint8_t proto, const Addr& client, uint16_t cport);
+  char queued_state(int vip, uint8_t proto, const Addr& client, uint16_t cport);
   void note_update(int vip, uint8_t proto, const Addr& client, uint16_t cport, char st);
 
   std::vector<Pending> pend_;
