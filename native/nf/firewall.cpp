@@ -244,7 +244,7 @@ void Firewall::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, Cm
     // read: it returns the entry it found untouched, or the one it made, one round trip instead
     // of a read that misses and then the creating write.
     if (create_on_read && (!create_gate || create_gate->admits_new(s)) && admits_new(s) &&
-        create_on_read->cache_miss(pd.key) && !created_.test_and_mark(pd.key)) {
+        create_on_read->cache_miss(pd.key) && !created_->test_and_mark(pd.key)) {
       if (now == 0) now = now_ms();
       pd.early = true;
       Conn n = opening(s, src_is_a, now);

@@ -3,6 +3,7 @@
 // return traffic through only for tracked connections. Every transition is a compare-and-set
 // in the store, so instances racing on one connection agree.
 #pragma once
+#include <memory>
 #include <unordered_map>
 
 #include "created_keys.hpp"
@@ -14,6 +15,7 @@ class Firewall final : public Nf {
  public:
   NfKind kind() const override { return NfKind::Firewall; }
   void configure(const EngineCfg& cfg) override;
+  void share_with(Nf& first) override { created_ = static_cast<Firewall&>(first).created_; }
   void lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) override;
   void decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& reads,
               CmdQueue& writes, CmdQueue& deferred) override;
@@ -65,7 +67,8 @@ class Firewall final : public Nf {
   // Decisions made earlier in this batch, so packets of one connection in one batch see each
   // other's transitions in order (the scripts then apply in that same order in the pipeline).
   std::unordered_map<std::string, std::string> overlay_;
-  CreatedKeys created_;  // keys this instance sent a create on read for
+  // Keys this instance sent a create on read for, shared by every lane (as the NAT's).
+  std::shared_ptr<CreatedKeys> created_ = std::make_shared<CreatedKeys>();
 };
 
 }  // namespace snf

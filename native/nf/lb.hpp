@@ -3,6 +3,8 @@
 // records the assignment; later packets, on any instance, read it. Backends rewrite to
 // (address, port) in the forward direction; their replies are rewritten back to the VIP.
 #pragma once
+#include <memory>
+
 #include "created_keys.hpp"
 #include "nf.hpp"
 
@@ -12,6 +14,7 @@ class Lb final : public Nf {
  public:
   NfKind kind() const override { return NfKind::Lb; }
   void configure(const EngineCfg& cfg) override;
+  void share_with(Nf& first) override { created_ = static_cast<Lb&>(first).created_; }
   void lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) override;
   void decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& reads,
               CmdQueue& writes, CmdQueue& deferred) override;
@@ -67,7 +70,8 @@ class Lb final : public Nf {
   std::vector<uint32_t> assigns_;  // slots whose assignment this batch queued, in order
   std::vector<Update> updates_;    // flows whose update this batch queued (a batch holds few)
   std::vector<int> cand_;          // candidates(): backend indexes, reused
-  CreatedKeys created_;            // forward keys this instance sent a create on read for
+  // Forward keys this instance sent a create on read for, shared by every lane (as the NAT's).
+  std::shared_ptr<CreatedKeys> created_ = std::make_shared<CreatedKeys>();
 };
 
 }  // namespace snf

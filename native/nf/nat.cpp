@@ -260,7 +260,7 @@ void Nat::lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueu
       bool rst = proto == PROTO_TCP && (p.tcp_flags & TCP_RST);
       if (create_on_read && (!create_gate || create_gate->admits_new(s)) && !rst && !p.icmp_error &&
           create_on_read->cache_miss(c.keys[0]) &&
-          !created_.test_and_mark(c.keys[0])) {
+          !created_->test_and_mark(c.keys[0])) {
         if (now == 0) now = now_ms();
         pd.early = true;
         pd.st = proto == PROTO_TCP ? 'S' : (proto == PROTO_UDP ? 'U' : 'I');

@@ -15,7 +15,10 @@ class Nat final : public Nf {
  public:
   NfKind kind() const override { return NfKind::Nat; }
   void configure(const EngineCfg& cfg) override;
-  void share_with(Nf& first) override { leases_ = static_cast<Nat&>(first).leases_; }
+  void share_with(Nf& first) override {
+    leases_ = static_cast<Nat&>(first).leases_;
+    created_ = static_cast<Nat&>(first).created_;
+  }
   void lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) override;
   void decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const std::vector<Reply>& reads,
               CmdQueue& writes, CmdQueue& deferred) override;
@@ -75,7 +78,9 @@ class Nat final : public Nf {
     char st = 0;
   };
   std::vector<Queued> queued_;  // few per batch: searched in order, capacity kept
-  CreatedKeys created_;  // forward keys this instance sent a create-on-read allocation for
+  // Forward keys this instance sent a create-on-read allocation for: the instance's, shared by
+  // every lane, so a flow's packet in a later batch in flight reads what an earlier one creates.
+  std::shared_ptr<CreatedKeys> created_ = std::make_shared<CreatedKeys>();
 
   // Port leasing (create on read only): values of an allocation cursor taken with one INCRBY
   // (nat_lease) for this instance alone, each naming the port nat_alloc's first try would, so

@@ -432,3 +432,93 @@ TEST(engine_in_flight_reaps_in_order_after_the_writes) {
   CHECK_EQ(e->counters().batches, 12u);
   CHECK_EQ(e->counters().tx, 12u * 9u);
 }
+
+namespace {
+
+// A pass-through that counts the creating commands the engine sends (create-on-read scripts
+// and claims), whichever way they go out.
+class CountCreates final : public snf::StateStore {
+ public:
+  explicit CountCreates(std::unique_ptr<snf::StateStore> s) : s_(std::move(s)) {}
+  void execute(const Cmd* c, size_t n, std::vector<Reply>& r) override {
+    count(c, n);
+    s_->execute(c, n, r);
+  }
+  Ticket start(const Cmd* c, size_t n, std::vector<Reply>& r) override {
+    count(c, n);
+    return s_->start(c, n, r);
+  }
+  void finish(Ticket t) override { s_->finish(t); }
+  bool ready(Ticket t) override { return s_->ready(t); }
+  bool splits() const override { return s_->splits(); }
+  void post(const Cmd* c, size_t n) override {
+    count(c, n);
+    s_->post(c, n);
+  }
+  void send_posted() override { s_->send_posted(); }
+  void send_posted_due() override { s_->send_posted_due(); }
+  const snf::StoreStats& stats() const override { return s_->stats(); }
+  int shards() const override { return s_->shards(); }
+  const snf::CacheStats* cache_stats() const override { return s_->cache_stats(); }
+  bool cache_miss(const std::string& key) const override { return s_->cache_miss(key); }
+  size_t creates = 0;
+
+ private:
+  void count(const Cmd* c, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+      if (c[i].op != Cmd::Script) continue;
+      snf::ScriptId id = c[i].script;
+      bool create_cas = id == snf::ScriptId::Cas && !c[i].args.empty() && c[i].args[0].empty();
+      if (id == snf::ScriptId::NatClaim || id == snf::ScriptId::NatAlloc || id == snf::ScriptId::LbAssign || create_cas)
+        creates++;
+    }
+  }
+  std::unique_ptr<snf::StateStore> s_;
+};
+
+}  // namespace
+
+// A flow's next packet in a later batch in flight, sent before the batch holding its first
+// packet has its answer, reads the flow (a GET behind the creating write, on the same
+// connection) instead of creating it again: the keys an instance created lately are the
+// instance's, not each lane's. Redis holds writes meanwhile (CLIENT PAUSE WRITE), so the first
+// batch's answer cannot come before the second is sent. NAT (claim or allocation) and the LB
+// (assignment) each sent two before; the firewall (a UDP pseudo-connection), whose lanes keep a
+// connection's batches in order, creates once either way and is checked alongside.
+TEST(engine_in_flight_creates_a_flow_once_across_lanes) {
+  REQUIRE_MSG(server().error.empty(), server().error);
+  struct Case {
+    NfKind nf;
+    Bytes first, next;
+    Side in;
+  };
+  std::vector<Case> cases = {
+      {NfKind::Nat, udp_frame("10.0.7.7", 5000, "203.0.113.53", 53), udp_frame("10.0.7.7", 5000, "203.0.113.53", 53), IN},
+      {NfKind::Lb, tcp_frame("203.0.113.70", 41000, "192.0.2.10", 80, snf::TCP_SYN, 1),
+       tcp_frame("203.0.113.70", 41000, "192.0.2.10", 80, snf::TCP_SYN, 1), OUT},
+      {NfKind::Firewall, udp_frame("10.0.7.8", 5001, "203.0.113.53", 53), udp_frame("10.0.7.8", 5001, "203.0.113.53", 53), IN},
+  };
+  int k = 0;
+  for (Case& c : cases) {
+    snf::EngineCfg cfg = fixture::config({c.nf});
+    cfg.vnf = "sp-once-" + std::to_string(k++) + "-" + std::to_string(::getpid());
+    auto store = std::make_unique<CountCreates>(std::make_unique<snf::RedisStore>(options(true)));
+    CountCreates* seen = store.get();
+    snf::Engine e(cfg, std::move(store));
+    e.set_inflight(2);
+    Batch a({c.first}, c.in), b({c.next}, c.in);
+    redisReply* p = server().command({"CLIENT", "PAUSE", "200", "WRITE"});
+    REQUIRE(p != nullptr);
+    freeReplyObject(p);
+    uint64_t sa = e.submit(a.fs.data(), a.fs.size());
+    uint64_t sb = e.submit(b.fs.data(), b.fs.size());
+    REQUIRE(sa != 0 && sb == sa + 1);
+    CHECK_EQ(e.reap(true), sa);
+    CHECK_EQ(e.reap(true), sb);
+    std::string nf = snf::nf_name(c.nf);
+    CHECK_MSG(a.fs[0].forward, nf + " first: " + snf::drop_name(a.fs[0].reason));
+    CHECK_MSG(b.fs[0].forward, nf + " next: " + snf::drop_name(b.fs[0].reason));
+    CHECK_MSG(a.bytes[0] == b.bytes[0], nf + ": both packets leave rewritten alike");
+    CHECK_MSG(seen->creates == 1, nf + ": creating commands sent: " + std::to_string(seen->creates));
+  }
+}
