@@ -85,8 +85,9 @@ class Nf {
   virtual ~Nf() = default;
   virtual NfKind kind() const = 0;
   virtual void configure(const EngineCfg& cfg) = 0;
-  // What the NF keeps per instance rather than per batch in flight (the NAT's port leases) is
-  // taken from the NF of the engine's first lane, of the same kind.
+  // What the NF keeps per instance rather than per batch in flight (the NAT's port leases, the
+  // keys it sent a create on read for lately) is taken from the NF of the engine's first lane,
+  // of the same kind.
   virtual void share_with(Nf& first) { (void)first; }
   virtual void lookup(std::vector<Slot>& b, const std::vector<uint32_t>& idx, CmdQueue& reads) = 0;
   virtual void decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx,
