@@ -267,26 +267,25 @@ void Lb::decide(std::vector<Slot>& b, const std::vector<uint32_t>& idx, const st
       Addr client = p.flow_dst();
       uint16_t cport = p.flow_dport();
       rewrite_flow_src(p, vip.addr, vip.port);
-      // The flow's state as known here: what this batch queued for it already (the client's
-      // FIN may be in the same batch), else what the reverse value carries (an lb_update
-      // writes it, an assignment does not: 0); this side reads no forward value. An update
-      // that would leave the state as it is (the backend's FIN after the client's, a repeated
-      // SYN-ACK, a FIN after a RST) is skipped, as the client's side skips one: a third of the
-      // replay's lb_updates were such (bench/RESULTS.md).
-      char q = queued_state(pd.vip, proto, client, cport);
-      char known = q ? q : (f.count > 2 && f.n[2] == 1 ? f.p[2][0] : 0);
-      char nx = closing ? closing : 'E';
-      bool changes = nx != known && !(closing && known == 'R');
-      if (tcp && !p.icmp_error && (closing || (p.tcp_flags & TCP_SYN)) && changes) {
-        // Both are queued with the writes in packet order, and nobody waits for them (owner
-        // -1): no packet's verdict or backend depends on them. The backend's SYN-ACK
-        // establishes the flow: E only lengthens the assignment's TTL (transitory to
-        // established). Lost with a dying instance, the flow stays S, which its traffic
-        // refreshes, and the client's next packet a refresh interval on writes E again (below).
-        // A FIN / RST only shortens the TTL (lost, the assignment keeps its longer one). Every
-        // posted lb_update puts its values in the cache (Cmd::through: forward and reverse,
-        // arguments 1 and 2; the load key is never cached), so the flow's next packets pay no
-        // read for it.
+      if (tcp && !p.icmp_error && (closing || (p.tcp_flags & TCP_SYN))) {
+        // The flow's state as known here: what this batch queued for it already (the client's
+        // FIN may be in the same batch), else what the reverse value carries (an lb_update
+        // writes it, an assignment does not: 0); this side reads no forward value. An update
+        // that would leave the state as it is (the backend's FIN after the client's, a repeated
+        // SYN-ACK, a FIN after a RST) is skipped, as the client's side skips one: a third of
+        // the replay's lb_updates were such (bench/RESULTS.md).
+        char q = queued_state(pd.vip, proto, client, cport);
+        char known = q ? q : (f.count > 2 && f.n[2] == 1 ? f.p[2][0] : 0);
+        char nx = closing ? closing : 'E';
+        if (nx == known || (closing && known == 'R')) continue;
+        // Queued with the writes in packet order, and nobody waits for it (owner -1): no
+        // packet's verdict or backend depends on it. The backend's SYN-ACK establishes the
+        // flow: E only lengthens the assignment's TTL (transitory to established). Lost with a
+        // dying instance, the flow stays S, which its traffic refreshes, and the client's next
+        // packet a refresh interval on writes E again (below). A FIN / RST only shortens the
+        // TTL (lost, the assignment keeps its longer one). Every posted lb_update puts its
+        // values in the cache (Cmd::through: forward and reverse, arguments 1 and 2; the load
+        // key is never cached), so the flow's next packets pay no read for it.
         const LbBackend& bk = vip.backends[pd.backend];
         Cmd& w = writes.add(-1);
         queue_update(w, s, vip, bk, client, cport, nx, now);
