@@ -280,6 +280,9 @@ class TapStore final : public StateStore {
   bool splits() const override { return s_->splits(); }
   void post(const Cmd* cmds, size_t n) override { s_->post(cmds, n); }
   void send_posted() override { s_->send_posted(); }
+  // Forwarded, not left to the base (which writes every post at once): the bench must hold
+  // posts as the engine over RedisStore does (RedisOptions::post_hold_us).
+  void send_posted_due() override { s_->send_posted_due(); }
   const StoreStats& stats() const override { return s_->stats(); }
   int shards() const override { return s_->shards(); }
   const CacheStats* cache_stats() const override { return s_->cache_stats(); }
